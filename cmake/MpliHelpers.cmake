@@ -1,0 +1,71 @@
+# One helper call per target kind, in the manner of Abseil's absl_cc_library:
+#   mpli_add_library(NAME core SRCS a.cc DEPS ...)   -> target mpli_core, alias mpli::core
+#   mpli_add_executable(NAME mpli-discovery SRCS main.cc DEPS ...)
+#   mpli_add_test(NAME core_unit SRCS x_test.cc DEPS ... [LABELS unit])
+#   mpli_embed_sql(TARGET t NAMESPACE ns DIR migrations)  -> compiled-in migrations
+
+set(MPLI_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+    -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference)
+
+function(mpli_apply_warnings target)
+  target_compile_options(${target} PRIVATE ${MPLI_WARNINGS})
+  if(MPLI_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+function(mpli_add_library)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;PRIVATE_DEPS" ${ARGN})
+  set(target mpli_${ARG_NAME})
+  if(ARG_SRCS)
+    add_library(${target} STATIC ${ARG_SRCS})
+    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+    mpli_apply_warnings(${target})
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${target} INTERFACE ${ARG_DEPS})
+  endif()
+  add_library(mpli::${ARG_NAME} ALIAS ${target})
+endfunction()
+
+function(mpli_add_executable)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  mpli_apply_warnings(${ARG_NAME})
+endfunction()
+
+# Unit tests are Catch2 binaries whose cases are discovered one by one.
+function(mpli_add_test)
+  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${ARG_NAME} ${ARG_SRCS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} Catch2::Catch2WithMain)
+  set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  mpli_apply_warnings(${ARG_NAME})
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  catch_discover_tests(${ARG_NAME}
+    TEST_PREFIX "${ARG_NAME}: "
+    PROPERTIES LABELS "${ARG_LABELS}"
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endfunction()
+
+# Compiles every NNNN_name.sql in DIR into the target, so a service binary carries its own
+# schema and never looks for files at run time. Exposes
+#   const std::vector<mpli::db::Migration>& <NAMESPACE>::migrations();
+function(mpli_embed_sql)
+  cmake_parse_arguments(ARG "" "TARGET;NAMESPACE;DIR" "" ${ARGN})
+  file(GLOB sql_files CONFIGURE_DEPENDS ${ARG_DIR}/*.sql)
+  list(SORT sql_files)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${ARG_TARGET}_migrations.cc)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${ARG_NAMESPACE} "-DFILES=${sql_files}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/EmbedSql.cmake
+    DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/EmbedSql.cmake
+    COMMENT "Embedding migrations for ${ARG_TARGET}")
+  target_sources(${ARG_TARGET} PRIVATE ${out})
+endfunction()
