@@ -5,7 +5,7 @@
 #   mpli_embed_sql(TARGET t NAMESPACE ns DIR migrations)  -> compiled-in migrations
 
 set(MPLI_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-    -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference)
+    -Wold-style-cast -Wcast-align -Woverloaded-virtual)
 
 function(mpli_apply_warnings target)
   target_compile_options(${target} PRIVATE ${MPLI_WARNINGS})

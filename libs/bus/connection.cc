@@ -1,0 +1,235 @@
+#include "libs/bus/connection.h"
+
+#include <nats/nats.h>
+
+#include <thread>
+
+#include "libs/bus/error_reply.h"
+#include "libs/bus/nats_util.h"
+#include "libs/core/ids.h"
+#include "libs/core/log.h"
+
+namespace mpli::bus {
+using detail::from_nats;
+
+namespace {
+
+struct OptionsOwner {
+  natsOptions* opts = nullptr;
+  ~OptionsOwner() { natsOptions_Destroy(opts); }
+};
+
+void on_disconnected(natsConnection* nc, void*) {
+  // Also called when we close or drain on purpose; only an unplanned loss is worth a warning.
+  if (natsConnection_IsClosed(nc) || natsConnection_IsDraining(nc)) return;
+  log::warn("bus disconnected; reconnecting");
+}
+void on_reconnected(natsConnection*, void*) { log::info("bus reconnected"); }
+void on_connected(natsConnection*, void*) { log::info("bus connected"); }
+
+}  // namespace
+
+struct Subscription::Context {
+  Handler handler;                                // for serve()
+  std::function<void(const Message&)> on_message;  // for subscribe()
+  natsConnection* nc = nullptr;
+};
+
+namespace {
+
+void reply_with(natsConnection* nc, const Message& request, const std::string& body,
+                const Headers& headers) {
+  if (request.reply_to.empty()) return;
+  auto msg = detail::make_msg(request.reply_to, "", body, headers);
+  if (!msg) return;
+  natsConnection_PublishMsg(nc, msg->get());
+}
+
+// nats.c calls this on the subscription's delivery thread. Nothing may throw out of it.
+void on_request(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) {
+  detail::NatsMsgPtr owned(raw);
+  auto* context = static_cast<Subscription::Context*>(closure);
+  Message request = detail::to_message(raw);
+  std::string correlation = request.header(kCorrelationHeader);
+  if (correlation.empty()) correlation = ids::new_uuid_v7();
+  log::CorrelationScope scope(correlation);
+  Headers headers = {{kCorrelationHeader, correlation}};
+  try {
+    Result<std::string> result = context->handler(request);
+    if (result.is_ok()) {
+      reply_with(context->nc, request, result.value(), headers);
+    } else {
+      headers[kStatusHeader] = "error";
+      reply_with(context->nc, request, encode_error(result.status()), headers);
+    }
+  } catch (const std::exception& e) {
+    log::error("request handler failed", {{"subject", request.subject}, {"error", e.what()}});
+    headers[kStatusHeader] = "error";
+    reply_with(context->nc, request, encode_error(internal_error("internal error")), headers);
+  }
+}
+
+void on_plain(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) {
+  detail::NatsMsgPtr owned(raw);
+  auto* context = static_cast<Subscription::Context*>(closure);
+  try {
+    context->on_message(detail::to_message(raw));
+  } catch (const std::exception& e) {
+    log::error("message handler failed", {{"error", e.what()}});
+  }
+}
+
+}  // namespace
+
+Subscription::~Subscription() {
+  if (sub_ != nullptr) {
+    natsSubscription_Unsubscribe(sub_);
+    natsSubscription_Destroy(sub_);
+  }
+}
+
+void Subscription::drain(std::chrono::milliseconds timeout) {
+  if (sub_ == nullptr) return;
+  if (natsSubscription_Drain(sub_) == NATS_OK) {
+    natsSubscription_WaitForDrainCompletion(sub_, timeout.count());
+  }
+}
+
+Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& options) {
+  OptionsOwner owner;
+  natsStatus s = natsOptions_Create(&owner.opts);
+  if (s == NATS_OK) s = natsOptions_SetURL(owner.opts, options.url.c_str());
+  if (s == NATS_OK && !options.name.empty()) s = natsOptions_SetName(owner.opts, options.name.c_str());
+  if (s == NATS_OK && !options.user.empty()) {
+    s = natsOptions_SetUserInfo(owner.opts, options.user.c_str(), options.password.c_str());
+  }
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(owner.opts, -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(owner.opts, options.reconnect_wait.count());
+  if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(owner.opts, 8 * 1024 * 1024);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(owner.opts, on_disconnected, nullptr);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(owner.opts, on_reconnected, nullptr);
+  if (s == NATS_OK && options.retry_on_failed_connect) {
+    s = natsOptions_SetRetryOnFailedConnect(owner.opts, true, on_connected, nullptr);
+  }
+  if (s != NATS_OK) return from_nats(s, "bus options");
+
+  std::unique_ptr<Connection> connection(new Connection());
+  s = natsConnection_Connect(&connection->nc_, owner.opts);
+  // NOT_YET_CONNECTED: the server is not up; the library keeps trying in the background.
+  if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
+    return from_nats(s, "connect to " + options.url);
+  }
+  if (s == NATS_NOT_YET_CONNECTED) log::warn("bus not reachable yet; retrying", {{"url", options.url}});
+  return connection;
+}
+
+Connection::~Connection() {
+  if (js_ != nullptr) jsCtx_Destroy(js_);
+  if (nc_ != nullptr) {
+    natsConnection_Close(nc_);
+    natsConnection_Destroy(nc_);
+  }
+}
+
+bool Connection::connected() const {
+  return natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
+}
+
+Status Connection::wait_connected(std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!connected()) {
+    if (std::chrono::steady_clock::now() >= deadline) return unavailable("bus not connected");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Status::ok();
+}
+
+Status Connection::publish(const std::string& subject, const std::string& data,
+                           const Headers& headers) {
+  auto msg = detail::make_msg(subject, "", data, headers);
+  if (!msg) return msg.status();
+  return from_nats(natsConnection_PublishMsg(nc_, msg->get()), "publish " + subject);
+}
+
+Result<Message> Connection::request(const std::string& subject, const std::string& data,
+                                    std::chrono::milliseconds timeout, const Headers& headers) {
+  Headers with_correlation = headers;
+  if (with_correlation.count(kCorrelationHeader) == 0) {
+    const std::string& current = log::correlation_id();
+    with_correlation[kCorrelationHeader] = current.empty() ? ids::new_uuid_v7() : current;
+  }
+  auto msg = detail::make_msg(subject, "", data, with_correlation);
+  if (!msg) return msg.status();
+  natsMsg* reply_raw = nullptr;
+  natsStatus s = natsConnection_RequestMsg(&reply_raw, nc_, msg->get(), timeout.count());
+  if (s == NATS_TIMEOUT) {
+    return deadline_exceeded("no reply on " + subject + " within " +
+                             std::to_string(timeout.count()) + " ms");
+  }
+  if (s == NATS_NO_RESPONDERS) return unavailable("no service answers " + subject);
+  if (s != NATS_OK) return from_nats(s, "request " + subject);
+  detail::NatsMsgPtr reply_owned(reply_raw);
+  Message reply = detail::to_message(reply_raw);
+  if (is_error_reply(reply)) return decode_error(reply.data);
+  return reply;
+}
+
+Result<std::unique_ptr<Subscription>> Connection::serve(const std::string& subject,
+                                                        const std::string& queue_group,
+                                                        Handler handler) {
+  std::unique_ptr<Subscription> sub(new Subscription());
+  sub->context_ = std::make_unique<Subscription::Context>();
+  sub->context_->handler = std::move(handler);
+  sub->context_->nc = nc_;
+  natsStatus s = natsConnection_QueueSubscribe(&sub->sub_, nc_, subject.c_str(),
+                                               queue_group.c_str(), on_request, sub->context_.get());
+  if (s != NATS_OK) return from_nats(s, "serve " + subject);
+  return sub;
+}
+
+Result<std::unique_ptr<Subscription>> Connection::subscribe(
+    const std::string& subject, std::function<void(const Message&)> on_message) {
+  std::unique_ptr<Subscription> sub(new Subscription());
+  sub->context_ = std::make_unique<Subscription::Context>();
+  sub->context_->on_message = std::move(on_message);
+  sub->context_->nc = nc_;
+  natsStatus s = natsConnection_Subscribe(&sub->sub_, nc_, subject.c_str(), on_plain,
+                                          sub->context_.get());
+  if (s != NATS_OK) return from_nats(s, "subscribe " + subject);
+  return sub;
+}
+
+Status Connection::flush(std::chrono::milliseconds timeout) {
+  return from_nats(natsConnection_FlushTimeout(nc_, timeout.count()), "flush");
+}
+
+Status Connection::drain(std::chrono::milliseconds timeout) {
+  if (closed_.exchange(true)) return Status::ok();
+  if (!connected()) {
+    natsConnection_Close(nc_);
+    return Status::ok();
+  }
+  natsStatus s = natsConnection_DrainTimeout(nc_, timeout.count());
+  if (s != NATS_OK) {
+    natsConnection_Close(nc_);
+    return from_nats(s, "drain");
+  }
+  auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::milliseconds(500);
+  while (!natsConnection_IsClosed(nc_) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  natsConnection_Close(nc_);
+  return Status::ok();
+}
+
+jsCtx* Connection::jetstream_context() {
+  if (js_ == nullptr) {
+    jsOptions options;
+    jsOptions_Init(&options);
+    options.Wait = 5000;
+    natsConnection_JetStream(&js_, nc_, &options);
+  }
+  return js_;
+}
+
+}  // namespace mpli::bus

@@ -1,0 +1,91 @@
+// Connection: the one owner of a nats.c connection. Connects with unlimited reconnects (and
+// keeps trying when NATS is not up yet), request/reply with deadlines and typed errors, queue
+// group services, and drain on shutdown.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libs/bus/message.h"
+#include "libs/core/status.h"
+
+struct __natsConnection;
+struct __natsSubscription;
+struct __jsCtx;
+
+namespace mpli::bus {
+
+struct ConnectOptions {
+  std::string url = "nats://127.0.0.1:4222";
+  std::string name;                   // shown by the server's monitoring, e.g. "mpli-discovery"
+  std::string user;                   // optional credentials
+  std::string password;
+  std::chrono::milliseconds reconnect_wait{250};
+  // True: a missing server is not an error; the connection is made when the server appears.
+  bool retry_on_failed_connect = true;
+};
+
+// What a request handler returns: the reply body, or a Status sent back as a typed error.
+using Handler = std::function<Result<std::string>(const Message& request)>;
+
+class Subscription {
+ public:
+  ~Subscription();
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  // Stops taking new messages and waits (up to timeout) for handlers in flight to finish.
+  void drain(std::chrono::milliseconds timeout);
+
+  struct Context;  // what the C callback needs; defined in connection.cc
+
+ private:
+  friend class Connection;
+  Subscription() = default;
+  __natsSubscription* sub_ = nullptr;
+  std::unique_ptr<Context> context_;
+};
+
+class Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> connect(const ConnectOptions& options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool connected() const;
+  // Waits until connected (returns at once when already connected).
+  Status wait_connected(std::chrono::milliseconds timeout) const;
+
+  Status publish(const std::string& subject, const std::string& data, const Headers& headers = {});
+  // Sends a request and waits for one reply. A typed error reply becomes its Status; no reply in
+  // time is kDeadlineExceeded; nobody subscribed is kUnavailable.
+  Result<Message> request(const std::string& subject, const std::string& data,
+                          std::chrono::milliseconds timeout, const Headers& headers = {});
+  // Answers requests on `subject` as one member of `queue_group`; each request runs `handler`
+  // with the request's correlation id in the log scope. Exceptions from the handler are caught
+  // and replied as kInternal: none crosses into nats.c.
+  Result<std::unique_ptr<Subscription>> serve(const std::string& subject,
+                                              const std::string& queue_group, Handler handler);
+  // Plain subscription without replies (for tests and monitors).
+  Result<std::unique_ptr<Subscription>> subscribe(const std::string& subject,
+                                                  std::function<void(const Message&)> on_message);
+
+  Status flush(std::chrono::milliseconds timeout);
+  // Drains every subscription and closes; blocks up to timeout.
+  Status drain(std::chrono::milliseconds timeout);
+
+  __natsConnection* raw() const { return nc_; }
+  __jsCtx* jetstream_context();
+
+ private:
+  Connection() = default;
+  __natsConnection* nc_ = nullptr;
+  __jsCtx* js_ = nullptr;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace mpli::bus

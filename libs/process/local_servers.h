@@ -1,0 +1,74 @@
+// Local nats-server and PostgreSQL processes, started and owned by `mpli up` and by the
+// integration-test fixtures: generated config, readiness polled against a deadline, clean stop.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "libs/process/child_process.h"
+
+namespace mpli::process {
+
+struct NatsServerOptions {
+  std::string state_dir;  // config, JetStream store and log live here
+  int port = 4222;
+  int monitor_port = 0;   // 0: no HTTP monitoring endpoint
+  std::string max_memory_store = "256MB";
+  std::string max_file_store = "2GB";
+  std::string log_file;   // "" = <state_dir>/nats.log
+  std::string run_as_user;
+};
+
+class NatsServer {
+ public:
+  // Writes <state_dir>/nats.conf, starts nats-server and waits until it accepts clients with
+  // JetStream enabled.
+  static Result<NatsServer> start(const NatsServerOptions& options,
+                                  std::chrono::milliseconds ready_within);
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(options_.port); }
+  int port() const { return options_.port; }
+  ChildProcess& process() { return process_; }
+  int stop(std::chrono::milliseconds grace);
+
+ private:
+  NatsServer(NatsServerOptions options, ChildProcess process)
+      : options_(std::move(options)), process_(std::move(process)) {}
+  NatsServerOptions options_;
+  ChildProcess process_;
+};
+
+struct PostgresOptions {
+  std::string data_dir;    // initialised with initdb when empty or missing
+  std::string socket_dir;  // unix socket directory ("" = data_dir)
+  int port = 5432;         // also listened on at 127.0.0.1
+  std::string database = "mpli";  // created when missing
+  std::string log_file;    // "" = <data_dir>/../postgres.log
+  std::string bin_dir;     // "" = MPLI_PG_BIN or /usr/lib/postgresql/15/bin
+  bool durable = true;     // false (tests): fsync off, for speed
+};
+
+class PostgresServer {
+ public:
+  // initdb (as the `postgres` user when we are root: PostgreSQL refuses root), start, wait
+  // until it accepts connections, create the database.
+  static Result<PostgresServer> start(const PostgresOptions& options,
+                                      std::chrono::milliseconds ready_within);
+  // libpq connection string for the database.
+  std::string dsn() const;
+  int port() const { return options_.port; }
+  ChildProcess& process() { return process_; }
+  // Fast shutdown (SIGINT): active sessions are rolled back, data is flushed.
+  int stop(std::chrono::milliseconds grace);
+
+ private:
+  PostgresServer(PostgresOptions options, ChildProcess process)
+      : options_(std::move(options)), process_(std::move(process)) {}
+  PostgresOptions options_;
+  ChildProcess process_;
+};
+
+// The user PostgreSQL runs as: "postgres" when we are root, "" (ourselves) otherwise.
+std::string postgres_run_as_user();
+
+}  // namespace mpli::process

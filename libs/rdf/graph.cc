@@ -1,0 +1,138 @@
+#include "libs/rdf/graph.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace mpli::rdf {
+namespace {
+
+inline bool spo_less(const Triple& a, const Triple& b) {
+  if (a.s != b.s) return a.s < b.s;
+  if (a.p != b.p) return a.p < b.p;
+  return a.o < b.o;
+}
+
+inline bool pos_less(const Triple& a, const Triple& b) {
+  if (a.p != b.p) return a.p < b.p;
+  if (a.o != b.o) return a.o < b.o;
+  return a.s < b.s;
+}
+
+}  // namespace
+
+Graph::Graph(TermTablePtr terms) : terms_(std::move(terms)) {}
+
+void Graph::add(TermId s, TermId p, TermId o) {
+  spo_.push_back(Triple{s, p, o});
+  indexed_ = false;
+}
+
+size_t Graph::append_mark() const { return spo_.size(); }
+
+void Graph::rollback(size_t mark) {
+  if (mark < spo_.size()) spo_.resize(mark);
+  pos_.clear();
+  indexed_ = false;
+}
+
+void Graph::add_all(const Graph& other) {
+  for (const Triple& t : other.triples()) add(t);
+  for (const auto& [name, iri] : other.prefixes()) set_prefix(name, iri);
+}
+
+void Graph::set_prefix(std::string name, std::string iri) {
+  for (auto& entry : prefixes_) {
+    if (entry.first == name) {
+      entry.second = std::move(iri);
+      return;
+    }
+  }
+  prefixes_.emplace_back(std::move(name), std::move(iri));
+}
+
+void Graph::index() const {
+  if (indexed_) return;
+  // Lambdas (not function pointers) let the compiler inline the comparison into the sort.
+  std::sort(spo_.begin(), spo_.end(), [](const Triple& a, const Triple& b) { return spo_less(a, b); });
+  spo_.erase(std::unique(spo_.begin(), spo_.end()), spo_.end());
+  spo_.shrink_to_fit();
+  pos_ = spo_;
+  std::sort(pos_.begin(), pos_.end(), [](const Triple& a, const Triple& b) { return pos_less(a, b); });
+  indexed_ = true;
+}
+
+size_t Graph::size() const {
+  index();
+  return spo_.size();
+}
+
+TripleRange Graph::triples() const {
+  index();
+  return {spo_.data(), spo_.data() + spo_.size()};
+}
+
+TripleRange Graph::with_subject(TermId s) const {
+  index();
+  auto lo = std::lower_bound(spo_.begin(), spo_.end(), s,
+                             [](const Triple& t, TermId v) { return t.s < v; });
+  auto hi = lo;
+  while (hi != spo_.end() && hi->s == s) ++hi;
+  return {spo_.data() + (lo - spo_.begin()), spo_.data() + (hi - spo_.begin())};
+}
+
+TripleRange Graph::with_subject_predicate(TermId s, TermId p) const {
+  index();
+  Triple key{s, p, 0};
+  auto lo = std::lower_bound(spo_.begin(), spo_.end(), key,
+                             [](const Triple& a, const Triple& b) { return spo_less(a, b); });
+  auto hi = lo;
+  while (hi != spo_.end() && hi->s == s && hi->p == p) ++hi;
+  return {spo_.data() + (lo - spo_.begin()), spo_.data() + (hi - spo_.begin())};
+}
+
+TripleRange Graph::with_predicate(TermId p) const {
+  index();
+  auto lo = std::lower_bound(pos_.begin(), pos_.end(), p,
+                             [](const Triple& t, TermId v) { return t.p < v; });
+  auto hi = std::upper_bound(lo, pos_.end(), p, [](TermId v, const Triple& t) { return v < t.p; });
+  return {pos_.data() + (lo - pos_.begin()), pos_.data() + (hi - pos_.begin())};
+}
+
+TripleRange Graph::with_predicate_object(TermId p, TermId o) const {
+  index();
+  Triple key{0, p, o};
+  auto lo = std::lower_bound(pos_.begin(), pos_.end(), key,
+                             [](const Triple& a, const Triple& b) { return pos_less(a, b); });
+  auto hi = lo;
+  while (hi != pos_.end() && hi->p == p && hi->o == o) ++hi;
+  return {pos_.data() + (lo - pos_.begin()), pos_.data() + (hi - pos_.begin())};
+}
+
+bool Graph::contains(TermId s, TermId p, TermId o) const {
+  index();
+  return std::binary_search(spo_.begin(), spo_.end(), Triple{s, p, o},
+                            [](const Triple& a, const Triple& b) { return spo_less(a, b); });
+}
+
+TermId Graph::object(TermId s, TermId p) const {
+  TripleRange r = with_subject_predicate(s, p);
+  return r.empty() ? kNoTerm : r.begin()->o;
+}
+
+bool Graph::list(TermId head, std::vector<TermId>* out) const {
+  const WellKnownTerms& wk = terms_->well_known();
+  out->clear();
+  std::unordered_set<TermId> seen;
+  TermId node = head;
+  while (node != wk.rdf_nil) {
+    if (!seen.insert(node).second) return false;
+    TripleRange first = with_subject_predicate(node, wk.rdf_first);
+    TripleRange rest = with_subject_predicate(node, wk.rdf_rest);
+    if (first.size() != 1 || rest.size() != 1) return false;
+    out->push_back(first.begin()->o);
+    node = rest.begin()->o;
+  }
+  return true;
+}
+
+}  // namespace mpli::rdf

@@ -1,0 +1,198 @@
+#include "libs/rdf/term_table.h"
+
+#include <cctype>
+#include <cstring>
+#include <functional>
+
+namespace mpli::rdf {
+namespace {
+
+constexpr size_t kBlockSize = 1 << 20;
+
+size_t hash_term(TermKind kind, std::string_view text, TermId datatype, std::string_view lang) {
+  size_t h = std::hash<std::string_view>{}(text);
+  h ^= (static_cast<size_t>(kind) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+  h ^= (static_cast<size_t>(datatype) * 0x9e3779b97f4a7c15ULL) + (h << 6) + (h >> 2);
+  if (!lang.empty()) h ^= std::hash<std::string_view>{}(lang) + (h << 6) + (h >> 2);
+  return h;
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+}
+
+}  // namespace
+
+TermTable::TermTable() {
+  entries_.push_back(Entry{"", 0, 0, TermKind::kIri, kNoTerm});  // id 0: "no term"
+  slots_.assign(1024, 0);
+  std::string rdf(iri::kRdf);
+  std::string xsd(iri::kXsd);
+  well_known_.rdf_type = iri(rdf + "type");
+  well_known_.rdf_first = iri(rdf + "first");
+  well_known_.rdf_rest = iri(rdf + "rest");
+  well_known_.rdf_nil = iri(rdf + "nil");
+  well_known_.rdf_lang_string = iri(iri::kRdfLangString);
+  well_known_.rdfs_sub_class_of = iri("http://www.w3.org/2000/01/rdf-schema#subClassOf");
+  well_known_.rdfs_class = iri("http://www.w3.org/2000/01/rdf-schema#Class");
+  well_known_.xsd_string = iri(iri::kXsdString);
+  well_known_.xsd_boolean = iri(xsd + "boolean");
+  well_known_.xsd_integer = iri(xsd + "integer");
+  well_known_.xsd_true = literal("true", well_known_.xsd_boolean);
+  well_known_.xsd_false = literal("false", well_known_.xsd_boolean);
+}
+
+const char* TermTable::store(std::string_view a, std::string_view b) {
+  size_t need = a.size() + b.size();
+  if (need == 0) return "";
+  if (need > kBlockSize / 4) {  // large strings get a block of their own
+    blocks_.push_back(std::make_unique<char[]>(need));
+    char* p = blocks_.back().get();
+    std::memcpy(p, a.data(), a.size());
+    if (!b.empty()) std::memcpy(p + a.size(), b.data(), b.size());
+    return p;
+  }
+  if (current_ == nullptr || block_used_ + need > block_size_) {
+    blocks_.push_back(std::make_unique<char[]>(kBlockSize));
+    current_ = blocks_.back().get();
+    block_size_ = kBlockSize;
+    block_used_ = 0;
+  }
+  char* p = current_ + block_used_;
+  std::memcpy(p, a.data(), a.size());
+  if (!b.empty()) std::memcpy(p + a.size(), b.data(), b.size());
+  block_used_ += need;
+  return p;
+}
+
+TermId TermTable::find(TermKind kind, std::string_view text, TermId datatype,
+                       std::string_view lang, size_t hash, size_t* slot) const {
+  size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  uint64_t tag = hash >> 32;
+  while (true) {
+    uint64_t v = slots_[i];
+    if (v == 0) {
+      if (slot) *slot = i;
+      return kNoTerm;
+    }
+    TermId id = static_cast<TermId>(v);
+    const Entry& e = entries_[id];
+    if ((v >> 32) == tag && e.kind == kind && e.datatype == datatype && e.length == text.size() &&
+        e.lang_length == lang.size() && std::memcmp(e.text, text.data(), text.size()) == 0 &&
+        std::memcmp(e.text + e.length, lang.data(), lang.size()) == 0) {
+      return id;
+    }
+    i = (i + 1) & mask;
+  }
+}
+
+void TermTable::grow() {
+  std::vector<uint64_t> old;
+  old.swap(slots_);
+  slots_.assign(old.size() * 2, 0);
+  size_t mask = slots_.size() - 1;
+  for (uint64_t v : old) {
+    if (v == 0) continue;
+    const Entry& e = entries_[static_cast<TermId>(v)];
+    size_t h = hash_term(e.kind, {e.text, e.length}, e.datatype, {e.text + e.length, e.lang_length});
+    size_t i = h & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = v;
+  }
+}
+
+TermId TermTable::intern(TermKind kind, std::string_view text, TermId datatype,
+                         std::string_view lang) {
+  size_t h = hash_term(kind, text, datatype, lang);
+  size_t slot = 0;
+  TermId found = find(kind, text, datatype, lang, h, &slot);
+  if (found != kNoTerm) return found;
+  if (lang.size() > 0xffff) lang = lang.substr(0, 0xffff);
+  TermId id = static_cast<TermId>(entries_.size());
+  entries_.push_back(Entry{store(text, lang), static_cast<uint32_t>(text.size()),
+                           static_cast<uint16_t>(lang.size()), kind, datatype});
+  slots_[slot] = (static_cast<uint64_t>(h >> 32) << 32) | id;
+  if (entries_.size() * 2 > slots_.size()) grow();
+  return id;
+}
+
+TermId TermTable::iri(std::string_view value) { return intern(TermKind::kIri, value, kNoTerm, {}); }
+
+TermId TermTable::blank(std::string_view label) {
+  return intern(TermKind::kBlank, label, kNoTerm, {});
+}
+
+TermId TermTable::literal(std::string_view lexical, TermId datatype, std::string_view lang) {
+  if (!lang.empty()) {
+    // Language tags are case-insensitive (BCP 47); store them lower-cased so equal tags intern once.
+    std::string lower(lang);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return intern(TermKind::kLiteral, lexical, well_known_.rdf_lang_string, lower);
+  }
+  if (datatype == kNoTerm) datatype = well_known_.xsd_string;
+  return intern(TermKind::kLiteral, lexical, datatype, {});
+}
+
+TermId TermTable::find_iri(std::string_view value) const {
+  return find(TermKind::kIri, value, kNoTerm, {}, hash_term(TermKind::kIri, value, kNoTerm, {}),
+              nullptr);
+}
+
+TermId TermTable::find_literal(std::string_view lexical, TermId datatype,
+                               std::string_view lang) const {
+  if (datatype == kNoTerm) datatype = lang.empty() ? well_known_.xsd_string : well_known_.rdf_lang_string;
+  return find(TermKind::kLiteral, lexical, datatype, lang,
+              hash_term(TermKind::kLiteral, lexical, datatype, lang), nullptr);
+}
+
+std::string TermTable::to_ntriples(TermId id) const {
+  std::string out;
+  switch (kind(id)) {
+    case TermKind::kIri:
+      out.reserve(value(id).size() + 2);
+      out += '<';
+      out += value(id);
+      out += '>';
+      break;
+    case TermKind::kBlank:
+      out += "_:";
+      out += value(id);
+      break;
+    case TermKind::kLiteral:
+      out += '"';
+      append_escaped(out, value(id));
+      out += '"';
+      if (!lang(id).empty()) {
+        out += '@';
+        out += lang(id);
+      } else if (datatype(id) != well_known_.xsd_string) {
+        out += "^^<";
+        out += value(datatype(id));
+        out += '>';
+      }
+      break;
+  }
+  return out;
+}
+
+std::string TermTable::fresh_blank_prefix() { return "d" + std::to_string(++next_document_) + "_"; }
+
+TermId TermTable::fresh_blank() {
+  while (true) {
+    std::string label = "g" + std::to_string(++next_blank_);
+    size_t h = hash_term(TermKind::kBlank, label, kNoTerm, {});
+    if (find(TermKind::kBlank, label, kNoTerm, {}, h, nullptr) == kNoTerm) return blank(label);
+  }
+}
+
+}  // namespace mpli::rdf

@@ -1,0 +1,122 @@
+// Interned RDF terms (IRIs, blank nodes, literals) as compact 32-bit ids shared by graphs.
+// Graphs that share one TermTable compare terms by id, which is what makes SHACL validation cheap.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mpli::rdf {
+
+using TermId = uint32_t;
+// Id 0 is never assigned, so it can mean "no term" (absent datatype, missing object, ...).
+constexpr TermId kNoTerm = 0;
+
+enum class TermKind : uint8_t { kIri, kBlank, kLiteral };
+
+// Well-known IRIs, as text; TermTable::well_known() holds their interned ids.
+namespace iri {
+inline constexpr std::string_view kRdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+inline constexpr std::string_view kXsd = "http://www.w3.org/2001/XMLSchema#";
+inline constexpr std::string_view kXsdString = "http://www.w3.org/2001/XMLSchema#string";
+inline constexpr std::string_view kRdfLangString =
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
+}  // namespace iri
+
+// Ids of terms every graph needs, interned once when the table is created.
+struct WellKnownTerms {
+  TermId rdf_type = kNoTerm;
+  TermId rdf_first = kNoTerm;
+  TermId rdf_rest = kNoTerm;
+  TermId rdf_nil = kNoTerm;
+  TermId rdf_lang_string = kNoTerm;
+  TermId rdfs_sub_class_of = kNoTerm;
+  TermId rdfs_class = kNoTerm;
+  TermId xsd_string = kNoTerm;
+  TermId xsd_boolean = kNoTerm;
+  TermId xsd_integer = kNoTerm;
+  TermId xsd_true = kNoTerm;   // "true"^^xsd:boolean
+  TermId xsd_false = kNoTerm;  // "false"^^xsd:boolean
+};
+
+// An append-only dictionary. Strings live in large arena blocks (no per-term allocation) and
+// lookups use an open-addressing table of ids, so a term costs about 24 bytes plus its text.
+class TermTable {
+ public:
+  TermTable();
+  TermTable(const TermTable&) = delete;
+  TermTable& operator=(const TermTable&) = delete;
+
+  TermId iri(std::string_view value);
+  TermId blank(std::string_view label);
+  // A literal without datatype or language gets xsd:string; with a language, rdf:langString.
+  TermId literal(std::string_view lexical, TermId datatype = kNoTerm, std::string_view lang = {});
+  TermId typed_literal(std::string_view lexical, std::string_view datatype_iri) {
+    return literal(lexical, iri(datatype_iri));
+  }
+
+  // Lookups that never intern (kNoTerm when absent).
+  TermId find_iri(std::string_view value) const;
+  TermId find_literal(std::string_view lexical, TermId datatype, std::string_view lang = {}) const;
+
+  TermKind kind(TermId id) const { return entries_[id].kind; }
+  bool is_iri(TermId id) const { return kind(id) == TermKind::kIri; }
+  bool is_blank(TermId id) const { return kind(id) == TermKind::kBlank; }
+  bool is_literal(TermId id) const { return kind(id) == TermKind::kLiteral; }
+  // IRI text, blank node label or literal lexical form.
+  std::string_view value(TermId id) const {
+    const Entry& e = entries_[id];
+    return {e.text, e.length};
+  }
+  TermId datatype(TermId id) const { return entries_[id].datatype; }
+  std::string_view lang(TermId id) const {
+    const Entry& e = entries_[id];
+    return {e.text + e.length, e.lang_length};
+  }
+  // Number of ids handed out plus one (ids run from 1 to size()-1).
+  size_t size() const { return entries_.size(); }
+
+  // N-Triples form of a term: <iri>, _:label, "lexical"@lang or "lexical"^^<dt>.
+  std::string to_ntriples(TermId id) const;
+
+  // A fresh prefix for blank node labels, so two documents' _:b1 stay distinct nodes.
+  std::string fresh_blank_prefix();
+  // A new blank node nobody else has (for generated structures such as reports).
+  TermId fresh_blank();
+
+  const WellKnownTerms& well_known() const { return well_known_; }
+
+ private:
+  struct Entry {
+    const char* text;
+    uint32_t length;
+    uint16_t lang_length;
+    TermKind kind;
+    TermId datatype;
+  };
+
+  TermId intern(TermKind kind, std::string_view text, TermId datatype, std::string_view lang);
+  TermId find(TermKind kind, std::string_view text, TermId datatype, std::string_view lang,
+              size_t hash, size_t* slot) const;
+  const char* store(std::string_view a, std::string_view b);
+  void grow();
+
+  std::vector<Entry> entries_;
+  // Open addressing. A slot holds (hash tag << 32 | id), 0 when empty: comparing the tag first
+  // skips the entry (a likely cache miss) for almost every non-matching probe.
+  std::vector<uint64_t> slots_;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* current_ = nullptr;  // the block small strings are appended to
+  size_t block_used_ = 0;
+  size_t block_size_ = 0;
+  uint64_t next_document_ = 0;
+  uint64_t next_blank_ = 0;
+  WellKnownTerms well_known_;
+};
+
+using TermTablePtr = std::shared_ptr<TermTable>;
+
+}  // namespace mpli::rdf

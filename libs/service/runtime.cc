@@ -1,0 +1,207 @@
+#include "libs/service/runtime.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+
+#include "libs/bus/jetstream.h"
+#include "libs/core/log.h"
+#include "libs/db/outbox.h"
+#include "mpli/common/v1/envelope.pb.h"
+
+namespace mpli::service {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+std::string hostname() {
+  char buffer[256] = {0};
+  gethostname(buffer, sizeof(buffer) - 1);
+  return buffer;
+}
+
+// Waits up to `timeout` for SIGTERM or SIGINT (blocked in every thread). True when one came.
+bool termination_requested(const sigset_t& signals, std::chrono::milliseconds timeout) {
+  timespec wait{static_cast<time_t>(timeout.count() / 1000),
+                static_cast<long>((timeout.count() % 1000) * 1000000)};
+  return sigtimedwait(&signals, nullptr, &wait) > 0;
+}
+
+std::string config_file_from_args(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--config") return argv[i + 1];
+  }
+  const char* env = std::getenv("MPLI_CONFIG");
+  return env != nullptr ? env : "";
+}
+
+}  // namespace
+
+std::string request_subject(const std::string& service, const std::string& operation) {
+  return "mpli." + service + ".v1." + operation;
+}
+
+std::string event_subject(const std::string& service, const std::string& event) {
+  return "mpli.events." + service + ".v1." + event;
+}
+
+std::vector<config::Setting> common_settings(bool with_database) {
+  std::vector<config::Setting> settings = {
+      {"nats.url", "nats://127.0.0.1:4222", "NATS server URL", config::url_with_scheme({"nats", "tls"})},
+      {"nats.user", "", "NATS user (least privilege: one per service)", {}},
+      {"nats.password", "", "NATS password", {}, false, true},
+      {"log.level", "info", "minimum log level", config::one_of({"debug", "info", "warn", "error"})},
+      {"shutdown.timeout", "10s", "how long draining may take on SIGTERM", config::duration()},
+  };
+  if (with_database) {
+    settings.push_back({"database.url", "host=127.0.0.1 port=5432 dbname=mpli user=postgres",
+                        "libpq connection string", {}, false, true});
+    settings.push_back({"database.pool_size", "8", "PostgreSQL connections", config::int_between(1, 256)});
+  }
+  return settings;
+}
+
+int run_service(const ServiceDefinition& definition, int argc, char** argv) {
+  // Block termination signals before any thread exists: every thread inherits the mask and
+  // the main thread alone takes them with sigtimedwait, so no handler runs in a C library.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  bool with_database = !definition.schema.empty();
+  auto settings = common_settings(with_database);
+  settings.insert(settings.end(), definition.settings.begin(), definition.settings.end());
+  auto loaded = config::Config::load(settings, config_file_from_args(argc, argv),
+                                     config::process_environment());
+  if (!loaded) {
+    std::cerr << "mpli-" << definition.name << ": bad configuration: " << loaded.status().message()
+              << "\n";
+    return 2;
+  }
+  const config::Config& config = loaded.value();
+  log::init(definition.name, log::parse_level(config.get("log.level")), &std::cerr);
+  log::info("starting", {{"version", kVersion}, {"pid", getpid()}, {"config", config.describe()}});
+
+  auto start_time = std::chrono::steady_clock::now();
+  bus::ConnectOptions bus_options;
+  bus_options.url = config.get("nats.url");
+  bus_options.name = "mpli-" + definition.name;
+  bus_options.user = config.get("nats.user");
+  bus_options.password = config.get("nats.password");
+  auto connected = bus::Connection::connect(bus_options);
+  if (!connected) {
+    log::error("cannot use the bus", {{"error", connected.status().to_string()}});
+    return 1;
+  }
+  bus::Connection& bus = *connected.value();
+
+  std::unique_ptr<db::Pool> pool;
+  if (with_database) {
+    pool = std::make_unique<db::Pool>(config.get("database.url"), config.get_int("database.pool_size"));
+  }
+  std::atomic<bool> ready{false};
+
+  // Health answers from the first moment (degraded until set-up completes), so the gateway
+  // can say which service is waiting for what.
+  auto health = bus.serve(request_subject(definition.name, "health"), definition.name,
+                          [&](const bus::Message&) -> Result<std::string> {
+                            mpli::common::v1::HealthReply reply;
+                            reply.set_service(definition.name);
+                            reply.set_version(kVersion);
+                            reply.set_instance(hostname() + ":" + std::to_string(getpid()));
+                            reply.set_uptime_seconds(
+                                std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::steady_clock::now() - start_time)
+                                    .count());
+                            bool ok = ready.load();
+                            (*reply.mutable_checks())["bus"] = "ok";
+                            if (pool) {
+                              bool db_ok = pool->healthy();
+                              (*reply.mutable_checks())["database"] = db_ok ? "ok" : "unreachable";
+                              ok = ok && db_ok;
+                            }
+                            if (!ready.load()) (*reply.mutable_checks())["startup"] = "in progress";
+                            reply.set_status(ok ? "ok" : "degraded");
+                            return reply.SerializeAsString();
+                          });
+  if (!health) {
+    log::error("cannot serve health", {{"error", health.status().to_string()}});
+    return 1;
+  }
+
+  // Set-up waits for its dependencies instead of failing: a service started before NATS or
+  // PostgreSQL simply becomes ready when they appear.
+  auto backoff = std::chrono::milliseconds(100);
+  while (true) {
+    Status setup = bus.wait_connected(std::chrono::milliseconds(0));
+    if (setup.is_ok()) setup = bus::ensure_stream(bus, bus::events_stream());
+    if (setup.is_ok()) setup = bus::ensure_stream(bus, bus::work_stream());
+    if (setup.is_ok() && pool) {
+      auto lease = pool->acquire();
+      if (!lease) {
+        setup = lease.status();
+      } else {
+        auto migrated = db::migrate(**lease, definition.schema,
+                                    definition.migrations ? *definition.migrations
+                                                          : std::vector<db::Migration>{});
+        setup = migrated.status();
+        if (setup.code() == StatusCode::kFailedPrecondition) {
+          log::error("cannot migrate", {{"error", setup.to_string()}});
+          return 1;
+        }
+      }
+    }
+    if (setup.is_ok()) break;
+    log::warn("waiting for dependencies", {{"reason", setup.to_string()}});
+    if (termination_requested(signals, backoff)) {
+      log::info("stopped before becoming ready");
+      return 0;
+    }
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
+
+  ServiceContext context{definition.name, config, bus, pool.get(), {}, {}};
+  std::unique_ptr<db::OutboxRelay> relay;
+  std::thread relay_thread;
+  if (pool) {
+    relay = std::make_unique<db::OutboxRelay>(config.get("database.url"), definition.schema, bus);
+    relay_thread = std::thread([&relay] { relay->run(); });
+  }
+  if (definition.start) {
+    Status started = definition.start(context);
+    if (!started.is_ok()) {
+      log::error("cannot start", {{"error", started.to_string()}});
+      if (relay) {
+        relay->stop();
+        relay_thread.join();
+      }
+      return 1;
+    }
+  }
+  ready = true;
+  log::info("ready");
+
+  while (!termination_requested(signals, std::chrono::milliseconds(1000))) {
+  }
+
+  auto timeout = config.get_duration("shutdown.timeout");
+  log::info("draining", {{"timeout_ms", timeout.count()}});
+  for (auto& subscription : context.subscriptions) subscription->drain(timeout);
+  for (auto it = context.on_stop.rbegin(); it != context.on_stop.rend(); ++it) (*it)();
+  if (relay) {
+    relay->stop();
+    relay_thread.join();
+  }
+  (*health)->drain(std::chrono::milliseconds(500));
+  Status drained = bus.drain(timeout);
+  if (!drained.is_ok()) log::warn("bus drain incomplete", {{"error", drained.to_string()}});
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace mpli::service

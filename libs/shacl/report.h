@@ -1,0 +1,26 @@
+// Turns validation results into the SHACL validation report graph (sh:ValidationReport with its
+// sh:result nodes) and into human-readable messages.
+#pragma once
+
+#include <string>
+
+#include "libs/rdf/graph.h"
+#include "libs/shacl/shapes.h"
+#include "libs/shacl/validator.h"
+
+namespace mpli::shacl {
+
+// Writes the path as SHACL path RDF (fresh blank nodes and lists) into `graph`; returns its node.
+TermId write_path(const Path& path, const Vocabulary& sh, rdf::Graph& graph);
+
+// The report as RDF, in a graph sharing the program's TermTable. Results get the shape's
+// sh:message values, or one generated message when the shape has none.
+rdf::Graph report_graph(const ValidationReport& report, const ShapesProgram& program);
+
+// A one-line English explanation of a result, naming the constraint, path and value.
+std::string describe(const ValidationResult& result, const ShapesProgram& program);
+
+// Prefixes that make reports readable (sh:, xsd:, rdf:, rdfs:).
+std::vector<std::pair<std::string, std::string>> report_prefixes();
+
+}  // namespace mpli::shacl

@@ -1,0 +1,31 @@
+#include "services/gateway/wiring.h"
+
+#include "services/gateway/handlers/health_routes.h"
+#include "services/gateway/http_server.h"
+
+namespace mpli::gateway {
+
+service::ServiceDefinition definition() {
+  service::ServiceDefinition definition;
+  definition.name = "gateway";
+  definition.settings = {
+      {"http.address", "127.0.0.1", "address the REST endpoint listens on", {}},
+      {"http.port", "8080", "port of the REST endpoint", config::int_between(1, 65535)},
+      {"http.threads", "2", "HTTP worker threads", config::int_between(1, 64)},
+      {"readyz.timeout", "1s", "how long /readyz waits for each service", config::duration()},
+  };
+  definition.start = [](service::ServiceContext& context) -> Status {
+    HttpOptions options;
+    options.address = context.config.get("http.address");
+    options.port = context.config.get_int("http.port");
+    options.threads = context.config.get_int("http.threads");
+    auto server = std::make_shared<HttpServer>(options);
+    add_health_routes(server->router(), context.bus, context.config.get_duration("readyz.timeout"));
+    MPLI_RETURN_IF_ERROR(server->start());
+    context.on_stop.push_back([server] { server->stop(); });
+    return Status::ok();
+  };
+  return definition;
+}
+
+}  // namespace mpli::gateway

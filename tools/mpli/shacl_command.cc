@@ -1,0 +1,151 @@
+// `mpli shacl validate`: loads data and shapes files, validates, prints a report.
+#include "tools/mpli/shacl_command.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "libs/rdf/parser.h"
+#include "libs/rdf/serializer.h"
+#include "libs/shacl/report.h"
+#include "libs/shacl/shapes.h"
+#include "libs/shacl/validator.h"
+
+namespace mpli::cli {
+namespace {
+
+constexpr int kExitConforms = 0;
+constexpr int kExitViolations = 1;
+constexpr int kExitError = 2;
+
+void usage(std::ostream& out) {
+  out << "usage: mpli shacl validate --data FILE [--data FILE ...] --shapes FILE "
+         "[--shapes FILE ...]\n"
+         "                           [--report turtle|json|summary] [--strict]\n"
+         "  --strict  reject a file with any syntax error or undefined prefix (default: skip\n"
+         "            bad statements and warn)\n"
+         "exit status: 0 conforms, 1 does not conform, 2 error\n";
+}
+
+// Loads every file into `graph`; prints parse problems as `file:line:col: message`.
+bool load(const std::vector<std::string>& files, bool strict, rdf::Graph& graph) {
+  for (const std::string& file : files) {
+    rdf::ParseOptions options;
+    options.strict = strict;
+    options.syntax = rdf::syntax_from_path(file).value_or(rdf::Syntax::kTurtle);
+    std::vector<rdf::ParseError> problems;
+    Status st = rdf::parse_file(file, graph, options, &problems);
+    if (!st.is_ok()) {
+      if (problems.empty()) std::cerr << "error: " << st.message() << "\n";
+      for (const rdf::ParseError& e : problems) std::cerr << "error: " << e.to_string() << "\n";
+      return false;
+    }
+    for (const rdf::ParseError& e : problems) std::cerr << "warning: " << e.to_string() << "\n";
+  }
+  return true;
+}
+
+nlohmann::json json_report(const shacl::ValidationReport& report,
+                           const shacl::ShapesProgram& program) {
+  const rdf::TermTable& terms = *program.terms;
+  nlohmann::json results = nlohmann::json::array();
+  for (const shacl::ValidationResult& r : report.results) {
+    const shacl::Shape& shape = program.shapes[r.shape];
+    nlohmann::json j;
+    j["focusNode"] = terms.to_ntriples(r.focus);
+    if (r.path_predicate != rdf::kNoTerm) {
+      j["resultPath"] = terms.to_ntriples(r.path_predicate);
+    } else if (shape.is_property) {
+      rdf::Graph scratch(program.terms);
+      rdf::TermId node = shacl::write_path(shape.path, *program.vocab, scratch);
+      j["resultPath"] = scratch.size() == 0 ? terms.to_ntriples(node) : rdf::to_ntriples(scratch);
+    }
+    if (r.value != rdf::kNoTerm) j["value"] = terms.to_ntriples(r.value);
+    j["sourceShape"] = terms.to_ntriples(shape.node);
+    j["sourceConstraintComponent"] =
+        std::string(shacl::kShNamespace) + std::string(shacl::component_name(r.component));
+    j["resultSeverity"] = std::string(terms.value(shape.severity));
+    nlohmann::json messages = nlohmann::json::array();
+    for (rdf::TermId m : shape.messages) messages.push_back(std::string(terms.value(m)));
+    if (messages.empty()) messages.push_back(shacl::describe(r, program));
+    j["resultMessage"] = messages;
+    results.push_back(std::move(j));
+  }
+  return nlohmann::json{{"conforms", report.conforms}, {"results", results}};
+}
+
+}  // namespace
+
+int run_shacl_command(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) != "validate") {
+    usage(std::cerr);
+    return kExitError;
+  }
+  std::vector<std::string> data_files;
+  std::vector<std::string> shape_files;
+  std::string format = "turtle";
+  bool strict = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= argc) return false;
+      *out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "--data" && value(&v)) {
+      data_files.push_back(v);
+    } else if (arg == "--shapes" && value(&v)) {
+      shape_files.push_back(v);
+    } else if (arg == "--report" && value(&v)) {
+      format = v;
+    } else if (arg == "--strict") {
+      strict = true;
+    } else if (arg == "--help" || arg == "-h") {
+      usage(std::cout);
+      return kExitConforms;
+    } else {
+      std::cerr << "error: unknown or incomplete argument '" << arg << "'\n";
+      usage(std::cerr);
+      return kExitError;
+    }
+  }
+  if (data_files.empty() || shape_files.empty()) {
+    std::cerr << "error: at least one --data and one --shapes file are required\n";
+    usage(std::cerr);
+    return kExitError;
+  }
+  if (format != "turtle" && format != "json" && format != "summary") {
+    std::cerr << "error: --report must be turtle, json or summary\n";
+    return kExitError;
+  }
+
+  auto terms = std::make_shared<rdf::TermTable>();
+  rdf::Graph data(terms);
+  rdf::Graph shapes(terms);
+  if (!load(data_files, strict, data) || !load(shape_files, strict, shapes)) return kExitError;
+
+  Result<shacl::ShapesProgram> program = shacl::compile_shapes(shapes);
+  if (!program) {
+    std::cerr << "error: " << program.status().message() << "\n";
+    return kExitError;
+  }
+  shacl::Validator validator(*program, data);
+  shacl::ValidationReport report = validator.validate();
+
+  if (format == "summary") {
+    std::cout << "conforms=" << (report.conforms ? "true" : "false")
+              << " results=" << report.results.size() << "\n";
+  } else if (format == "json") {
+    std::cout << json_report(report, *program).dump(2) << "\n";
+  } else {
+    rdf::Graph graph = shacl::report_graph(report, *program);
+    rdf::PrefixList prefixes = shacl::report_prefixes();
+    for (const auto& p : shapes.prefixes()) prefixes.push_back(p);
+    rdf::write_turtle(graph, std::cout, prefixes);
+  }
+  return report.conforms ? kExitConforms : kExitViolations;
+}
+
+}  // namespace mpli::cli
