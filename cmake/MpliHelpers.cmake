@@ -39,7 +39,10 @@ endfunction()
 
 # Unit tests are Catch2 binaries whose cases are discovered one by one.
 function(mpli_add_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 60)
+  endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} Catch2::Catch2WithMain)
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
@@ -49,7 +52,9 @@ function(mpli_add_test)
   endif()
   catch_discover_tests(${ARG_NAME}
     TEST_PREFIX "${ARG_NAME}: "
-    PROPERTIES LABELS "${ARG_LABELS}"
+    # A name that selects no test case must fail, not pass having run nothing.
+    EXTRA_ARGS --warn NoTests
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endfunction()
 

@@ -53,11 +53,16 @@ void Graph::set_prefix(std::string name, std::string iri) {
 void Graph::index() const {
   if (indexed_) return;
   // Lambdas (not function pointers) let the compiler inline the comparison into the sort.
-  std::sort(spo_.begin(), spo_.end(), [](const Triple& a, const Triple& b) { return spo_less(a, b); });
+  std::sort(spo_.begin(), spo_.end(),
+            [](const Triple& a, const Triple& b) { return spo_less(a, b); });
   spo_.erase(std::unique(spo_.begin(), spo_.end()), spo_.end());
   spo_.shrink_to_fit();
+  subject_start_.assign(spo_.empty() ? 1 : spo_.back().s + 2, 0);
+  for (const Triple& t : spo_) ++subject_start_[t.s + 1];
+  for (size_t i = 1; i < subject_start_.size(); ++i) subject_start_[i] += subject_start_[i - 1];
   pos_ = spo_;
-  std::sort(pos_.begin(), pos_.end(), [](const Triple& a, const Triple& b) { return pos_less(a, b); });
+  std::sort(pos_.begin(), pos_.end(),
+            [](const Triple& a, const Triple& b) { return pos_less(a, b); });
   indexed_ = true;
 }
 
@@ -73,21 +78,22 @@ TripleRange Graph::triples() const {
 
 TripleRange Graph::with_subject(TermId s) const {
   index();
-  auto lo = std::lower_bound(spo_.begin(), spo_.end(), s,
-                             [](const Triple& t, TermId v) { return t.s < v; });
-  auto hi = lo;
-  while (hi != spo_.end() && hi->s == s) ++hi;
-  return {spo_.data() + (lo - spo_.begin()), spo_.data() + (hi - spo_.begin())};
+  if (static_cast<size_t>(s) + 1 >= subject_start_.size()) return {};
+  return {spo_.data() + subject_start_[s], spo_.data() + subject_start_[s + 1]};
 }
 
 TripleRange Graph::with_subject_predicate(TermId s, TermId p) const {
-  index();
-  Triple key{s, p, 0};
-  auto lo = std::lower_bound(spo_.begin(), spo_.end(), key,
-                             [](const Triple& a, const Triple& b) { return spo_less(a, b); });
-  auto hi = lo;
-  while (hi != spo_.end() && hi->s == s && hi->p == p) ++hi;
-  return {spo_.data() + (lo - spo_.begin()), spo_.data() + (hi - spo_.begin())};
+  TripleRange all = with_subject(s);
+  const Triple* lo = all.begin();
+  const Triple* end = all.end();
+  if (all.size() > 16) {
+    lo = std::lower_bound(lo, end, p, [](const Triple& t, TermId v) { return t.p < v; });
+  } else {
+    while (lo != end && lo->p < p) ++lo;
+  }
+  const Triple* hi = lo;
+  while (hi != end && hi->p == p) ++hi;
+  return {lo, hi};
 }
 
 TripleRange Graph::with_predicate(TermId p) const {

@@ -37,6 +37,39 @@ bool is_absolute_iri(std::string_view s) {
   return false;
 }
 
+// A tiny direct-mapped cache from term text to id. Interning costs a few cache misses in a
+// table of millions of terms; the same subject repeats across consecutive statements and a
+// handful of predicates, classes and datatypes make up most of the rest, so this cache turns
+// most lookups into one comparison against hot memory.
+class RecentTerms {
+ public:
+  TermId find(std::string_view text) const {
+    const Slot& s = slots_[slot(text)];
+    return (s.id != kNoTerm && s.text == text) ? s.id : kNoTerm;
+  }
+  void remember(std::string_view text, TermId id) {
+    if (text.size() > 256) return;
+    Slot& s = slots_[slot(text)];
+    s.text.assign(text.data(), text.size());
+    s.id = id;
+  }
+
+ private:
+  static constexpr size_t kSlots = 256;
+  struct Slot {
+    std::string text;
+    TermId id = kNoTerm;
+  };
+  static size_t slot(std::string_view t) {
+    if (t.empty()) return 0;
+    size_t h = t.size() * 131 + static_cast<unsigned char>(t.back()) * 31 +
+               static_cast<unsigned char>(t[t.size() / 2]) * 7 +
+               static_cast<unsigned char>(t[t.size() - 1 - t.size() / 4]);
+    return h % kSlots;
+  }
+  Slot slots_[kSlots];
+};
+
 // Everything the Serd callbacks need. The callbacks are C functions: they catch every exception
 // and turn it into a recorded error plus a Serd status, so nothing unwinds through Serd.
 struct ParseContext {
@@ -44,6 +77,8 @@ struct ParseContext {
   SerdEnv* env = nullptr;
   std::string source;
   Graph* graph = nullptr;
+  RecentTerms recent_iris;
+  RecentTerms recent_blanks;
   std::vector<std::pair<std::string, std::string>> prefixes;
   std::vector<ParseError> errors;
   // CURIEs with an undefined prefix; their position is found afterwards in the source text.
@@ -57,7 +92,15 @@ TermId to_term(ParseContext& ctx, const SerdNode* node, const SerdNode* datatype
     case SERD_URI: {
       // Absolute IRIs (all of N-Triples, most of Turtle) need no resolution against the base;
       // skipping serd_env_expand_node avoids a URI parse and a heap node per term.
-      if (is_absolute_iri(node_text(node))) return ctx.terms->iri(node_text(node));
+      std::string_view text = node_text(node);
+      if (is_absolute_iri(text)) {
+        TermId id = ctx.recent_iris.find(text);
+        if (id == kNoTerm) {
+          id = ctx.terms->iri(text);
+          ctx.recent_iris.remember(text, id);
+        }
+        return id;
+      }
       serd::OwnedNode expanded(serd_env_expand_node(ctx.env, node));
       if (expanded.empty()) return ctx.terms->iri(node_text(node));
       return ctx.terms->iri(node_text(&expanded.get()));
@@ -73,8 +116,15 @@ TermId to_term(ParseContext& ctx, const SerdNode* node, const SerdNode* datatype
       iri.append(reinterpret_cast<const char*>(suffix.buf), suffix.len);
       return ctx.terms->iri(iri);
     }
-    case SERD_BLANK:
-      return ctx.terms->blank(node_text(node));
+    case SERD_BLANK: {
+      std::string_view text = node_text(node);
+      TermId id = ctx.recent_blanks.find(text);
+      if (id == kNoTerm) {
+        id = ctx.terms->blank(text);
+        ctx.recent_blanks.remember(text, id);
+      }
+      return id;
+    }
     case SERD_LITERAL: {
       TermId dt = kNoTerm;
       if (datatype != nullptr && datatype->buf != nullptr) {

@@ -28,6 +28,7 @@ Validator::Validator(const ShapesProgram& program, const rdf::Graph& data)
     : program_(program), data_(data), terms_(data.terms()), sh_(*program.vocab) {
   data_.index();
   scratch_.resize(kMaxDepth + 2);
+  regex_cache_.resize(program.regexes.size());
 }
 
 std::vector<TermId>& Validator::scratch(int depth) { return scratch_[static_cast<size_t>(depth)]; }
@@ -177,14 +178,14 @@ void Validator::evaluate_path(const Path& path, TermId node, std::vector<TermId>
 }
 
 bool Validator::matches_pattern(const Constraint& c, TermId value) {
-  uint64_t key = (static_cast<uint64_t>(c.id) << 32) | value;
-  auto it = regex_cache_.find(key);
-  if (it != regex_cache_.end()) return it->second;
+  // One byte per term and pattern (0 unknown, 1 match, 2 no match): values that repeat
+  // (codes, enumerations, shared literals) are matched once; the regex engine is the slow part.
+  std::vector<uint8_t>& cache = regex_cache_[c.regex];
+  if (cache.size() <= value) cache.resize(std::max<size_t>(terms_.size(), value + 1), 0);
+  if (cache[value] != 0) return cache[value] == 1;
   std::string_view text = terms_.value(value);
   bool match = std::regex_search(text.begin(), text.end(), program_.regexes[c.regex]);
-  // Bounded: with mostly distinct strings the cache would only cost memory.
-  constexpr size_t kMaxCachedMatches = 1 << 18;
-  if (regex_cache_.size() < kMaxCachedMatches) regex_cache_.emplace(key, match);
+  cache[value] = match ? 1 : 2;
   return match;
 }
 

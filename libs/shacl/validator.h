@@ -58,7 +58,7 @@ class Validator {
   const rdf::TermTable& terms_;
   const Vocabulary& sh_;
   std::unordered_map<TermId, std::vector<TermId>> superclass_cache_;
-  std::unordered_map<uint64_t, bool> regex_cache_;  // (constraint id << 32 | term) -> match
+  std::vector<std::vector<uint8_t>> regex_cache_;   // per regex, indexed by term id
   std::vector<std::vector<TermId>> scratch_;        // value-node buffers, one per nesting depth
 };
 

@@ -1,0 +1,122 @@
+#include "libs/testing/environment.h"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+namespace mpli::testing {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "mpli-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+  // PostgreSQL runs as `postgres` when tests run as root: it must reach its directory.
+  fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void wait_until(const std::function<bool()>& condition, std::chrono::milliseconds within,
+                const std::string& message) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  auto pause = std::chrono::milliseconds(2);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error("timed out after " + std::to_string(within.count()) +
+                               " ms: " + message);
+    }
+    std::this_thread::sleep_for(pause);
+    if (pause < std::chrono::milliseconds(50)) pause *= 2;
+  }
+}
+
+namespace {
+int pick_port(int port) {
+  if (port != 0) return port;
+  auto free = process::free_tcp_port();
+  if (!free) throw std::runtime_error(free.status().to_string());
+  return *free;
+}
+}  // namespace
+
+TestNats::TestNats(const std::string& dir, int port) : dir_(dir + "/nats"), port_(pick_port(port)) {
+  start();
+}
+
+void TestNats::start() {
+  process::NatsServerOptions options;
+  options.state_dir = dir_;
+  options.port = port_;
+  auto server = process::NatsServer::start(options, std::chrono::seconds(20));
+  if (!server) throw std::runtime_error("nats-server: " + server.status().to_string());
+  server_ = std::make_unique<process::NatsServer>(std::move(server).value());
+}
+
+void TestNats::stop() { server_->stop(std::chrono::seconds(5)); }
+
+TestPostgres::TestPostgres(const std::string& dir) : dir_(dir + "/postgres"), port_(pick_port(0)) {
+  start();
+}
+
+void TestPostgres::start() {
+  process::PostgresOptions options;
+  options.data_dir = dir_ + "/data";
+  options.socket_dir = dir_;
+  options.port = port_;
+  options.durable = false;
+  auto server = process::PostgresServer::start(options, std::chrono::seconds(60));
+  if (!server) throw std::runtime_error("postgres: " + server.status().to_string());
+  server_ = std::make_unique<process::PostgresServer>(std::move(server).value());
+}
+
+void TestPostgres::stop() { server_->stop(std::chrono::seconds(10)); }
+
+std::string bin_dir() { return MPLI_BIN_DIR; }
+
+process::ChildProcess start_binary(const std::string& binary,
+                                   const std::map<std::string, std::string>& environment,
+                                   const std::string& log_dir) {
+  process::Spec spec;
+  spec.program = bin_dir() + "/" + binary;
+  spec.environment = environment;
+  spec.output_file = log_dir + "/" + binary + ".log";
+  auto child = process::ChildProcess::spawn(spec);
+  if (!child) throw std::runtime_error(binary + ": " + child.status().to_string());
+  return std::move(child).value();
+}
+
+namespace {
+size_t append_body(char* data, size_t size, size_t count, void* target) {
+  static_cast<std::string*>(target)->append(data, size * count);
+  return size * count;
+}
+}  // namespace
+
+HttpResponse http_get(const std::string& url, std::chrono::milliseconds timeout) {
+  HttpResponse response;
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return response;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  if (curl_easy_perform(curl) == CURLE_OK) {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    char* type = nullptr;
+    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+    if (type != nullptr) response.content_type = type;
+  }
+  curl_easy_cleanup(curl);
+  return response;
+}
+
+}  // namespace mpli::testing

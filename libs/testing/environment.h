@@ -1,0 +1,76 @@
+// Test fixtures on real components: a nats-server and a PostgreSQL started for one test on
+// free ports in a temporary directory, a service binary started against them, and a small
+// HTTP client. Readiness is polled against deadlines; nothing sleeps a fixed time.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "libs/process/child_process.h"
+#include "libs/process/local_servers.h"
+
+namespace mpli::testing {
+
+// A directory under /tmp removed (with everything in it) when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Fails the current test (throws) with `message` when `condition` does not hold by the deadline.
+void wait_until(const std::function<bool()>& condition, std::chrono::milliseconds within,
+                const std::string& message);
+
+class TestNats {
+ public:
+  explicit TestNats(const std::string& dir, int port = 0);  // 0 = a free port
+  std::string url() const { return server_->url(); }
+  int port() const { return server_->port(); }
+  void stop();
+  void start();  // again, on the same port and store
+
+ private:
+  std::string dir_;
+  int port_;
+  std::unique_ptr<process::NatsServer> server_;
+};
+
+class TestPostgres {
+ public:
+  explicit TestPostgres(const std::string& dir);
+  std::string dsn() const { return server_->dsn(); }
+  void stop();
+  void start();  // again, on the same port and data
+
+ private:
+  std::string dir_;
+  int port_;
+  std::unique_ptr<process::PostgresServer> server_;
+};
+
+// Where the build put the service binaries (MPLI_BIN_DIR at compile time).
+std::string bin_dir();
+
+// Starts build/bin/<binary> with the given environment, output to <log_dir>/<binary>.log.
+process::ChildProcess start_binary(const std::string& binary,
+                                   const std::map<std::string, std::string>& environment,
+                                   const std::string& log_dir);
+
+struct HttpResponse {
+  long status = 0;  // 0: no connection
+  std::string body;
+  std::string content_type;
+};
+HttpResponse http_get(const std::string& url, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+}  // namespace mpli::testing

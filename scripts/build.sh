@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Configures (once) and builds incrementally into build/. MPLI_WERROR=ON makes warnings errors
+# (CI sets it). Extra arguments go to the build tool.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${MPLI_BUILD_DIR:-build}
+WERROR=${MPLI_WERROR:-OFF}
+if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMPLI_WERROR="$WERROR"
+else
+  cmake -S . -B "$BUILD_DIR" -DMPLI_WERROR="$WERROR" >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j "$(nproc)" "$@"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages MPLI needs to build, test and run, and nothing when all are
+# present. Non-interactive. Used by ./run.sh and ./test.sh; safe to run by hand.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  cmake ninja-build g++ pkg-config git ca-certificates curl
+  # the design card's stack
+  libnats-dev nats-server
+  libprotobuf-dev protobuf-compiler
+  libpistache-dev libserd-dev libpqxx-dev libpq-dev libssl-dev
+  catch2 nlohmann-json3-dev libcurl4-openssl-dev
+  # the local federation and the tests run a real PostgreSQL
+  postgresql-15 postgresql-client-15
+)
+# Extra packages later issues add (one file per need, one package per line).
+shopt -s nullglob
+for list in "$(dirname "$0")"/packages.d/*.txt; do
+  while read -r pkg _; do
+    [[ -z "$pkg" || "$pkg" == \#* ]] || PACKAGES+=("$pkg")
+  done < "$list"
+done
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists only when they are missing or older than a day.
+if [[ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 2>/dev/null | head -1)" ]]; then
+  "${SUDO[@]}" apt-get update -qq
+fi
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian packages start system-wide servers we do not use: MPLI runs its own under a state
+# directory. Leave whatever the administrator had running alone; only ours are our business.
+echo "install-deps: done" >&2
