@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <new>
 
 namespace mpli::rdf {
 namespace {
@@ -56,7 +57,8 @@ void append_escaped(std::string& out, std::string_view text) {
 }  // namespace
 
 TermTable::TermTable() {
-  entries_.push_back(Entry{"", 0, 0, TermKind::kIri, kNoTerm});  // id 0: "no term"
+  static const Record kNone{0, kNoTerm, 0, TermKind::kIri};
+  records_.push_back(&kNone);  // id 0: "no term"
   slots_.assign(1024, 0);
   std::string rdf(iri::kRdf);
   std::string xsd(iri::kXsd);
@@ -74,46 +76,52 @@ TermTable::TermTable() {
   well_known_.xsd_false = literal("false", well_known_.xsd_boolean);
 }
 
-const char* TermTable::store(std::string_view a, std::string_view b) {
-  size_t need = a.size() + b.size();
-  if (need == 0) return "";
-  if (need > kBlockSize / 4) {  // large strings get a block of their own
-    blocks_.push_back(std::make_unique<char[]>(need));
-    char* p = blocks_.back().get();
-    std::memcpy(p, a.data(), a.size());
-    if (!b.empty()) std::memcpy(p + a.size(), b.data(), b.size());
-    return p;
+const TermTable::Record* TermTable::store(TermKind kind, std::string_view text, TermId datatype,
+                                          std::string_view lang) {
+  constexpr size_t kAlign = alignof(Record);
+  size_t need = (sizeof(Record) + text.size() + lang.size() + kAlign - 1) / kAlign * kAlign;
+  char* p = nullptr;
+  if (need > kBlockSize / 4) {
+    large_.push_back(std::make_unique<char[]>(need));
+    p = large_.back().get();
+  } else {
+    if (current_ == nullptr || block_used_ + need > block_size_) {
+      blocks_.push_back(std::make_unique<char[]>(kBlockSize));
+      current_ = blocks_.back().get();
+      block_size_ = kBlockSize;
+      block_used_ = 0;
+    }
+    p = current_ + block_used_;
+    block_used_ += need;
   }
-  if (current_ == nullptr || block_used_ + need > block_size_) {
-    blocks_.push_back(std::make_unique<char[]>(kBlockSize));
-    current_ = blocks_.back().get();
-    block_size_ = kBlockSize;
-    block_used_ = 0;
-  }
-  char* p = current_ + block_used_;
-  std::memcpy(p, a.data(), a.size());
-  if (!b.empty()) std::memcpy(p + a.size(), b.data(), b.size());
-  block_used_ += need;
-  return p;
+  auto* r = new (p) Record{static_cast<uint32_t>(text.size()), datatype,
+                           static_cast<uint16_t>(lang.size()), kind};
+  char* out = p + sizeof(Record);
+  if (!text.empty()) std::memcpy(out, text.data(), text.size());
+  if (!lang.empty()) std::memcpy(out + text.size(), lang.data(), lang.size());
+  return r;
 }
 
 TermId TermTable::find(TermKind kind, std::string_view text, TermId datatype,
                        std::string_view lang, size_t hash, size_t* slot) const {
   size_t mask = slots_.size() - 1;
-  size_t i = hash & mask;
-  uint64_t tag = hash >> 32;
+  uint64_t tag = hash & 0xffffffffULL;
+  size_t i = tag & mask;
   while (true) {
     uint64_t v = slots_[i];
     if (v == 0) {
       if (slot) *slot = i;
       return kNoTerm;
     }
-    TermId id = static_cast<TermId>(v);
-    const Entry& e = entries_[id];
-    if ((v >> 32) == tag && e.kind == kind && e.datatype == datatype && e.length == text.size() &&
-        e.lang_length == lang.size() && std::memcmp(e.text, text.data(), text.size()) == 0 &&
-        std::memcmp(e.text + e.length, lang.data(), lang.size()) == 0) {
-      return id;
+    if ((v >> 32) == tag) {
+      TermId id = static_cast<TermId>(v);
+      const Record* r = records_[id];
+      if (r->kind == kind && r->datatype == datatype && r->length == text.size() &&
+          r->lang_length == lang.size() &&
+          std::memcmp(r->text(), text.data(), text.size()) == 0 &&
+          std::memcmp(r->text() + r->length, lang.data(), lang.size()) == 0) {
+        return id;
+      }
     }
     i = (i + 1) & mask;
   }
@@ -126,9 +134,7 @@ void TermTable::grow() {
   size_t mask = slots_.size() - 1;
   for (uint64_t v : old) {
     if (v == 0) continue;
-    const Entry& e = entries_[static_cast<TermId>(v)];
-    size_t h = hash_term(e.kind, {e.text, e.length}, e.datatype, {e.text + e.length, e.lang_length});
-    size_t i = h & mask;
+    size_t i = (v >> 32) & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = v;
   }
@@ -136,16 +142,15 @@ void TermTable::grow() {
 
 TermId TermTable::intern(TermKind kind, std::string_view text, TermId datatype,
                          std::string_view lang) {
+  if (lang.size() > 0xffff) lang = lang.substr(0, 0xffff);
   size_t h = hash_term(kind, text, datatype, lang);
   size_t slot = 0;
   TermId found = find(kind, text, datatype, lang, h, &slot);
   if (found != kNoTerm) return found;
-  if (lang.size() > 0xffff) lang = lang.substr(0, 0xffff);
-  TermId id = static_cast<TermId>(entries_.size());
-  entries_.push_back(Entry{store(text, lang), static_cast<uint32_t>(text.size()),
-                           static_cast<uint16_t>(lang.size()), kind, datatype});
-  slots_[slot] = (static_cast<uint64_t>(h >> 32) << 32) | id;
-  if (entries_.size() * 2 > slots_.size()) grow();
+  TermId id = static_cast<TermId>(records_.size());
+  records_.push_back(store(kind, text, datatype, lang));
+  slots_[slot] = ((h & 0xffffffffULL) << 32) | id;
+  if (records_.size() * 2 > slots_.size()) grow();
   return id;
 }
 

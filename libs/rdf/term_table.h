@@ -43,7 +43,7 @@ struct WellKnownTerms {
 };
 
 // An append-only dictionary. Strings live in large arena blocks (no per-term allocation) and
-// lookups use an open-addressing table of ids, so a term costs about 24 bytes plus its text.
+// lookups use an open-addressing table of ids: a term costs about 36 bytes plus its text.
 class TermTable {
  public:
   TermTable();
@@ -62,22 +62,22 @@ class TermTable {
   TermId find_iri(std::string_view value) const;
   TermId find_literal(std::string_view lexical, TermId datatype, std::string_view lang = {}) const;
 
-  TermKind kind(TermId id) const { return entries_[id].kind; }
+  TermKind kind(TermId id) const { return record(id)->kind; }
   bool is_iri(TermId id) const { return kind(id) == TermKind::kIri; }
   bool is_blank(TermId id) const { return kind(id) == TermKind::kBlank; }
   bool is_literal(TermId id) const { return kind(id) == TermKind::kLiteral; }
   // IRI text, blank node label or literal lexical form.
   std::string_view value(TermId id) const {
-    const Entry& e = entries_[id];
-    return {e.text, e.length};
+    const Record* r = record(id);
+    return {r->text(), r->length};
   }
-  TermId datatype(TermId id) const { return entries_[id].datatype; }
+  TermId datatype(TermId id) const { return record(id)->datatype; }
   std::string_view lang(TermId id) const {
-    const Entry& e = entries_[id];
-    return {e.text + e.length, e.lang_length};
+    const Record* r = record(id);
+    return {r->text() + r->length, r->lang_length};
   }
   // Number of ids handed out plus one (ids run from 1 to size()-1).
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return records_.size(); }
 
   // N-Triples form of a term: <iri>, _:label, "lexical"@lang or "lexical"^^<dt>.
   std::string to_ntriples(TermId id) const;
@@ -90,28 +90,34 @@ class TermTable {
   const WellKnownTerms& well_known() const { return well_known_; }
 
  private:
-  struct Entry {
-    const char* text;
+  // A term is one arena record: this header followed by its text and language tag, so a
+  // lookup that reaches the record finds the text in the same cache line.
+  struct Record {
     uint32_t length;
+    TermId datatype;
     uint16_t lang_length;
     TermKind kind;
-    TermId datatype;
+    const char* text() const { return reinterpret_cast<const char*>(this + 1); }
   };
+  const Record* record(TermId id) const { return records_[id]; }
 
   TermId intern(TermKind kind, std::string_view text, TermId datatype, std::string_view lang);
   TermId find(TermKind kind, std::string_view text, TermId datatype, std::string_view lang,
               size_t hash, size_t* slot) const;
-  const char* store(std::string_view a, std::string_view b);
+  const Record* store(TermKind kind, std::string_view text, TermId datatype,
+                      std::string_view lang);
   void grow();
 
-  std::vector<Entry> entries_;
-  // Open addressing. A slot holds (hash tag << 32 | id), 0 when empty: comparing the tag first
-  // skips the entry (a likely cache miss) for almost every non-matching probe.
+  std::vector<const Record*> records_;  // by id
+  // Open addressing. A slot holds (32-bit hash << 32 | id), 0 when empty: the stored hash
+  // rejects almost every non-matching probe without touching the record, and growing the
+  // table re-places slots without re-reading any text.
   std::vector<uint64_t> slots_;
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* current_ = nullptr;  // the block small strings are appended to
   size_t block_used_ = 0;
   size_t block_size_ = 0;
+  std::vector<std::unique_ptr<char[]>> large_;  // records too big for a shared block
   uint64_t next_document_ = 0;
   uint64_t next_blank_ = 0;
   WellKnownTerms well_known_;

@@ -27,7 +27,7 @@ constexpr const char* kUsage =
     "  --state-dir      where NATS, PostgreSQL and logs keep their data (default .mpli,\n"
     "                   or MPLI_STATE_DIR); reused on the next start\n"
     "  --port           gateway HTTP port (default 8080, or MPLI_HTTP_PORT)\n"
-    "  --nats-port      NATS client port (default 4222)\n"
+    "  --nats-port      NATS client port (default 14222)\n"
     "  --postgres-port  PostgreSQL port (default 55432)\n";
 
 // Start order; the stop order is the reverse.
@@ -37,7 +37,7 @@ const std::vector<std::string> kServices = {"discovery", "resolver", "trust",
 struct UpOptions {
   std::string state_dir;
   int http_port = 8080;
-  int nats_port = 4222;
+  int nats_port = 14222;  // not 4222: a system nats-server may own that
   int postgres_port = 55432;
 };
 
