@@ -74,3 +74,17 @@ function(mpli_embed_sql)
     COMMENT "Embedding migrations for ${ARG_TARGET}")
   target_sources(${ARG_TARGET} PRIVATE ${out})
 endfunction()
+
+# Compiles a text file into the target as `const char* <NAMESPACE>::<FUNCTION>()`, so a binary
+# carries data it must not look for at run time (the manifest shapes, say).
+function(mpli_embed_text)
+  cmake_parse_arguments(ARG "" "TARGET;NAMESPACE;FUNCTION;FILE" "" ${ARGN})
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${ARG_TARGET}_${ARG_FUNCTION}.cc)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${ARG_NAMESPACE} -DFUNCTION=${ARG_FUNCTION}
+            -DFILE=${ARG_FILE} -P ${PROJECT_SOURCE_DIR}/cmake/EmbedText.cmake
+    DEPENDS ${ARG_FILE} ${PROJECT_SOURCE_DIR}/cmake/EmbedText.cmake
+    COMMENT "Embedding ${ARG_FILE}")
+  target_sources(${ARG_TARGET} PRIVATE ${out})
+endfunction()

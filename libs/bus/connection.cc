@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "libs/bus/error_reply.h"
@@ -185,6 +186,17 @@ Result<std::unique_ptr<Subscription>> Connection::serve(const std::string& subje
                                                queue_group.c_str(), on_request, sub->context_.get());
   if (s != NATS_OK) return from_nats(s, "serve " + subject);
   return sub;
+}
+
+Result<std::vector<std::unique_ptr<Subscription>>> Connection::serve_concurrently(
+    const std::string& subject, const std::string& queue_group, Handler handler, int concurrency) {
+  std::vector<std::unique_ptr<Subscription>> subscriptions;
+  for (int i = 0; i < std::max(1, concurrency); ++i) {
+    auto sub = serve(subject, queue_group, handler);
+    if (!sub) return sub.status();
+    subscriptions.push_back(std::move(sub).value());
+  }
+  return subscriptions;
 }
 
 Result<std::unique_ptr<Subscription>> Connection::subscribe(

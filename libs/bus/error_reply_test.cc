@@ -5,10 +5,12 @@
 using namespace mpli;
 
 TEST_CASE("an error reply carries the status code and message to the requester") {
-  std::string body = bus::encode_error(not_found("no offering o-7"), {{"field", "id"}});
+  std::string body =
+      bus::encode_error(Status(StatusCode::kNotFound, "no offering o-7", {{"field", "id"}}));
   Status decoded = bus::decode_error(body);
   CHECK(decoded.code() == StatusCode::kNotFound);
   CHECK(decoded.message() == "no offering o-7");
+  CHECK(decoded.details().at("field") == "id");
 }
 
 TEST_CASE("an unreadable error body is an internal error, not a crash") {

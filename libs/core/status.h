@@ -2,6 +2,7 @@
 // Exceptions stay inside a component; what crosses a boundary is a Status.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,18 +34,23 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  // `details`: machine-readable specifics a caller can act on (field, line, column, constraint).
+  Status(StatusCode code, std::string message, std::map<std::string, std::string> details)
+      : code_(code), message_(std::move(message)), details_(std::move(details)) {}
 
   static Status ok() { return Status(); }
 
   bool is_ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  const std::map<std::string, std::string>& details() const { return details_; }
   // "<code name>: <message>", for logs and command-line errors.
   std::string to_string() const;
 
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::map<std::string, std::string> details_;
 };
 
 inline Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }

@@ -57,12 +57,41 @@ void Graph::index() const {
             [](const Triple& a, const Triple& b) { return spo_less(a, b); });
   spo_.erase(std::unique(spo_.begin(), spo_.end()), spo_.end());
   spo_.shrink_to_fit();
-  subject_start_.assign(spo_.empty() ? 1 : spo_.back().s + 2, 0);
-  for (const Triple& t : spo_) ++subject_start_[t.s + 1];
-  for (size_t i = 1; i < subject_start_.size(); ++i) subject_start_[i] += subject_start_[i - 1];
-  pos_ = spo_;
-  std::sort(pos_.begin(), pos_.end(),
-            [](const Triple& a, const Triple& b) { return pos_less(a, b); });
+  // Dense tables (ids used by this graph are a good share of the TermTable) get O(1) subject
+  // offsets and linear-time POS sorting; a small graph over a large shared table (a report,
+  // a manifest) falls back to binary search and std::sort instead of O(table) arrays.
+  size_t table = terms_->size();
+  bool dense = table <= 4 * spo_.size() + 4096;
+  subject_start_.clear();
+  if (dense) {
+    subject_start_.assign(spo_.empty() ? 1 : spo_.back().s + 2, 0);
+    for (const Triple& t : spo_) ++subject_start_[t.s + 1];
+    for (size_t i = 1; i < subject_start_.size(); ++i) subject_start_[i] += subject_start_[i - 1];
+  }
+  subject_start_.shrink_to_fit();
+  if (!dense) {
+    pos_ = spo_;
+    std::sort(pos_.begin(), pos_.end(),
+              [](const Triple& a, const Triple& b) { return pos_less(a, b); });
+    indexed_ = true;
+    return;
+  }
+  // POS order by two stable counting sorts (LSD): spo_ is already ordered by subject, so
+  // sorting by object and then by predicate yields (p, o, s) in linear time.
+  std::vector<Triple> by_object(spo_.size());
+  {
+    std::vector<uint32_t> start(terms_->size() + 1, 0);
+    for (const Triple& t : spo_) ++start[t.o + 1];
+    for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+    for (const Triple& t : spo_) by_object[start[t.o]++] = t;
+  }
+  pos_.assign(spo_.size(), Triple{0, 0, 0});
+  {
+    std::vector<uint32_t> start(terms_->size() + 1, 0);
+    for (const Triple& t : by_object) ++start[t.p + 1];
+    for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+    for (const Triple& t : by_object) pos_[start[t.p]++] = t;
+  }
   indexed_ = true;
 }
 
@@ -78,6 +107,13 @@ TripleRange Graph::triples() const {
 
 TripleRange Graph::with_subject(TermId s) const {
   index();
+  if (subject_start_.empty()) {
+    auto lo = std::lower_bound(spo_.begin(), spo_.end(), s,
+                               [](const Triple& t, TermId v) { return t.s < v; });
+    auto hi = lo;
+    while (hi != spo_.end() && hi->s == s) ++hi;
+    return {spo_.data() + (lo - spo_.begin()), spo_.data() + (hi - spo_.begin())};
+  }
   if (static_cast<size_t>(s) + 1 >= subject_start_.size()) return {};
   return {spo_.data() + subject_start_[s], spo_.data() + subject_start_[s + 1]};
 }
@@ -115,8 +151,8 @@ TripleRange Graph::with_predicate_object(TermId p, TermId o) const {
 }
 
 bool Graph::contains(TermId s, TermId p, TermId o) const {
-  index();
-  return std::binary_search(spo_.begin(), spo_.end(), Triple{s, p, o},
+  TripleRange r = with_subject_predicate(s, p);
+  return std::binary_search(r.begin(), r.end(), Triple{s, p, o},
                             [](const Triple& a, const Triple& b) { return spo_less(a, b); });
 }
 

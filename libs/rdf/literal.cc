@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace mpli::rdf {
@@ -96,28 +97,60 @@ bool double_lexical(std::string_view s) {
 }
 
 long double parse_number(std::string_view s) {
+  // Fast path for plain integers of up to 18 digits: exact, and no strtold.
+  {
+    std::string_view d = s;
+    bool neg = false;
+    if (!d.empty() && (d[0] == '+' || d[0] == '-')) {
+      neg = d[0] == '-';
+      d.remove_prefix(1);
+    }
+    if (!d.empty() && d.size() <= 18 && all_digits(d)) {
+      int64_t v = 0;
+      for (char c : d) v = v * 10 + (c - '0');
+      return static_cast<long double>(neg ? -v : v);
+    }
+  }
   if (s == "INF" || s == "+INF") return HUGE_VALL;
   if (s == "-INF") return -HUGE_VALL;
   if (s == "NaN") return NAN;
+  // strtold needs a terminated string; short lexical forms stay on the stack.
+  char buf[64];
+  if (s.size() < sizeof buf) {
+    std::memcpy(buf, s.data(), s.size());
+    buf[s.size()] = '\0';
+    return std::strtold(buf, nullptr);
+  }
   std::string copy(s);
   return std::strtold(copy.c_str(), nullptr);
 }
 
 bool in_integer_range(Xsd x, std::string_view s) {
-  // Compare without overflow: parse into long double for the sign, then check exact bounds with
-  // strtoll/strtoull, which report ERANGE.
-  std::string copy(s);
+  // Sign-only subtypes need no parsing; bounded ones use strtoll/strtoull, which report ERANGE.
   bool negative = !s.empty() && s[0] == '-';
   bool zero = s.find_first_not_of("+-0") == std::string_view::npos;
+  switch (x) {
+    case Xsd::kNonNegativeInteger: return !negative || zero;
+    case Xsd::kPositiveInteger: return !negative && !zero;
+    case Xsd::kNonPositiveInteger: return negative || zero;
+    case Xsd::kNegativeInteger: return negative && !zero;
+    case Xsd::kInteger: return true;
+    default: break;
+  }
+  char buf[64];
+  if (s.size() >= sizeof buf) return false;  // far beyond any bounded integer type
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  const char* copy = buf;
   auto signed_in = [&](long long lo, long long hi) {
     errno = 0;
-    long long v = std::strtoll(copy.c_str(), nullptr, 10);
+    long long v = std::strtoll(copy, nullptr, 10);
     return errno != ERANGE && v >= lo && v <= hi;
   };
   auto unsigned_in = [&](unsigned long long hi) {
     if (negative && !zero) return false;
     errno = 0;
-    unsigned long long v = std::strtoull(copy.c_str(), nullptr, 10);
+    unsigned long long v = std::strtoull(copy, nullptr, 10);
     return errno != ERANGE && v <= hi;
   };
   switch (x) {

@@ -1,12 +1,19 @@
 #include "libs/rdf/parser.h"
 
 #include <cctype>
+#include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <istream>
-#include <sstream>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <thread>
 
 #include "libs/rdf/serd_handles.h"
 
@@ -47,6 +54,9 @@ class RecentTerms {
     const Slot& s = slots_[slot(text)];
     return (s.id != kNoTerm && s.text == text) ? s.id : kNoTerm;
   }
+  void clear() {
+    for (Slot& s : slots_) s.id = kNoTerm;
+  }
   void remember(std::string_view text, TermId id) {
     if (text.size() > 256) return;
     Slot& s = slots_[slot(text)];
@@ -70,6 +80,157 @@ class RecentTerms {
   Slot slots_[kSlots];
 };
 
+// Hands statements from the Serd thread to an interning thread in batches of resolved text
+// (IRIs already expanded), so tokenising and interning run on two cores. Only the worker
+// touches the TermTable and the Graph while a parse is running.
+class Pipeline {
+ public:
+  enum NodeKind : uint8_t { kIriNode, kBlankNode, kLiteralNode };
+
+  explicit Pipeline(Graph& graph) : graph_(graph), worker_([this] { run(); }) {}
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+  ~Pipeline() { finish(); }
+
+  std::string& batch() { return current_; }
+  void statement_done() {
+    if (++statements_ >= kBatchStatements) flush();
+  }
+  // Waits for the worker; true when every batch was interned.
+  bool finish() {
+    if (worker_.joinable()) {
+      flush();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_ = true;
+      }
+      ready_.notify_all();
+      worker_.join();
+    }
+    return !failed_;
+  }
+
+  static void put_u32(std::string& out, size_t v) {
+    uint32_t x = static_cast<uint32_t>(v);
+    out.append(reinterpret_cast<const char*>(&x), sizeof x);
+  }
+
+ private:
+  static constexpr size_t kBatchStatements = 4096;
+  static constexpr size_t kMaxQueued = 8;
+
+  void flush() {
+    if (statements_ == 0) return;
+    std::unique_lock<std::mutex> lock(mutex_);
+    space_.wait(lock, [&] { return queue_.size() < kMaxQueued; });
+    queue_.push_back(std::move(current_));
+    current_.clear();
+    if (!spare_.empty()) {
+      current_ = std::move(spare_.back());
+      spare_.pop_back();
+      current_.clear();
+    }
+    statements_ = 0;
+    lock.unlock();
+    ready_.notify_one();
+  }
+
+  void run() {
+    while (true) {
+      std::string bytes;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [&] { return done_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        bytes = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      space_.notify_one();
+      if (!failed_) {
+        try {
+          intern_batch(bytes);
+        } catch (...) {
+          failed_ = true;  // reported by finish(); nothing may escape the thread
+        }
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (spare_.size() < kMaxQueued) spare_.push_back(std::move(bytes));
+    }
+  }
+
+  static uint32_t get_u32(const char*& p) {
+    uint32_t x;
+    std::memcpy(&x, p, sizeof x);
+    p += sizeof x;
+    return x;
+  }
+
+  TermId iri(std::string_view text);
+  TermId node(const char*& p);
+  void intern_batch(const std::string& bytes) {
+    const char* p = bytes.data();
+    const char* end = p + bytes.size();
+    while (p < end) {
+      TermId s = node(p);
+      TermId pr = node(p);
+      TermId o = node(p);
+      graph_.add(s, pr, o);
+    }
+  }
+
+  Graph& graph_;
+  std::string current_;
+  size_t statements_ = 0;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::condition_variable space_;
+  std::deque<std::string> queue_;
+  std::vector<std::string> spare_;
+  bool done_ = false;
+  bool failed_ = false;  // written by the worker only, read after join
+  RecentTerms recent_;
+  RecentTerms recent_blanks_;
+  std::thread worker_;  // last: starts after every other member exists
+};
+
+TermId Pipeline::iri(std::string_view text) {
+  TermId id = recent_.find(text);
+  if (id == kNoTerm) {
+    id = graph_.terms().iri(text);
+    recent_.remember(text, id);
+  }
+  return id;
+}
+
+TermId Pipeline::node(const char*& p) {
+  auto kind = static_cast<NodeKind>(*p++);
+  uint32_t len = get_u32(p);
+  std::string_view text(p, len);
+  p += len;
+  switch (kind) {
+    case kIriNode:
+      return iri(text);
+    case kBlankNode: {
+      TermId id = recent_blanks_.find(text);
+      if (id == kNoTerm) {
+        id = graph_.terms().blank(text);
+        recent_blanks_.remember(text, id);
+      }
+      return id;
+    }
+    case kLiteralNode: {
+      uint32_t dt_len = get_u32(p);
+      std::string_view dt(p, dt_len);
+      p += dt_len;
+      uint32_t lang_len = get_u32(p);
+      std::string_view lang(p, lang_len);
+      p += lang_len;
+      return graph_.terms().literal(text, dt.empty() ? kNoTerm : iri(dt), lang);
+    }
+  }
+  return kNoTerm;
+}
+
 // Everything the Serd callbacks need. The callbacks are C functions: they catch every exception
 // and turn it into a recorded error plus a Serd status, so nothing unwinds through Serd.
 struct ParseContext {
@@ -79,6 +240,9 @@ struct ParseContext {
   Graph* graph = nullptr;
   RecentTerms recent_iris;
   RecentTerms recent_blanks;
+  RecentTerms recent_curies;  // keyed by the CURIE text; cleared when a prefix changes
+  std::string scratch;        // reused buffer for CURIE expansion
+  Pipeline* pipeline = nullptr;  // set when statements are interned on a second thread
   std::vector<std::pair<std::string, std::string>> prefixes;
   std::vector<ParseError> errors;
   // CURIEs with an undefined prefix; their position is found afterwards in the source text.
@@ -106,15 +270,20 @@ TermId to_term(ParseContext& ctx, const SerdNode* node, const SerdNode* datatype
       return ctx.terms->iri(node_text(&expanded.get()));
     }
     case SERD_CURIE: {
+      std::string_view curie = node_text(node);
+      TermId cached = ctx.recent_curies.find(curie);
+      if (cached != kNoTerm) return cached;
       SerdChunk prefix{nullptr, 0};
       SerdChunk suffix{nullptr, 0};
       if (serd_env_expand(ctx.env, node, &prefix, &suffix) != SERD_SUCCESS) {
         ctx.bad_curies.emplace_back(node_text(node));
         return kNoTerm;
       }
-      std::string iri(reinterpret_cast<const char*>(prefix.buf), prefix.len);
-      iri.append(reinterpret_cast<const char*>(suffix.buf), suffix.len);
-      return ctx.terms->iri(iri);
+      ctx.scratch.assign(reinterpret_cast<const char*>(prefix.buf), prefix.len);
+      ctx.scratch.append(reinterpret_cast<const char*>(suffix.buf), suffix.len);
+      TermId id = ctx.terms->iri(ctx.scratch);
+      ctx.recent_curies.remember(curie, id);
+      return id;
     }
     case SERD_BLANK: {
       std::string_view text = node_text(node);
@@ -150,6 +319,7 @@ SerdStatus on_prefix(void* handle, const SerdNode* name, const SerdNode* uri) {
   try {
     SerdStatus st = serd_env_set_prefix(ctx->env, name, uri);
     if (st != SERD_SUCCESS) return st;
+    ctx->recent_curies.clear();
     serd::OwnedNode expanded(serd_env_expand_node(ctx->env, uri));
     std::string_view iri = expanded.empty() ? node_text(uri) : node_text(&expanded.get());
     ctx->prefixes.emplace_back(std::string(node_text(name)), std::string(iri));
@@ -160,12 +330,84 @@ SerdStatus on_prefix(void* handle, const SerdNode* name, const SerdNode* uri) {
   }
 }
 
+// Appends the node's IRI, resolved against the environment, to `out`; false for an undefined
+// prefix (recorded for the error report).
+bool append_iri(ParseContext& ctx, const SerdNode* node, std::string& out) {
+  std::string_view text = node_text(node);
+  if (node->type == SERD_CURIE) {
+    SerdChunk prefix{nullptr, 0};
+    SerdChunk suffix{nullptr, 0};
+    if (serd_env_expand(ctx.env, node, &prefix, &suffix) != SERD_SUCCESS) {
+      ctx.bad_curies.emplace_back(text);
+      return false;
+    }
+    Pipeline::put_u32(out, prefix.len + suffix.len);
+    out.append(reinterpret_cast<const char*>(prefix.buf), prefix.len);
+    out.append(reinterpret_cast<const char*>(suffix.buf), suffix.len);
+    return true;
+  }
+  if (is_absolute_iri(text)) {
+    Pipeline::put_u32(out, text.size());
+    out.append(text);
+    return true;
+  }
+  serd::OwnedNode expanded(serd_env_expand_node(ctx.env, node));
+  std::string_view resolved = expanded.empty() ? text : node_text(&expanded.get());
+  Pipeline::put_u32(out, resolved.size());
+  out.append(resolved);
+  return true;
+}
+
+bool append_node(ParseContext& ctx, const SerdNode* node, const SerdNode* datatype,
+                 const SerdNode* lang, std::string& out) {
+  switch (node->type) {
+    case SERD_URI:
+    case SERD_CURIE:
+      out += static_cast<char>(Pipeline::kIriNode);
+      return append_iri(ctx, node, out);
+    case SERD_BLANK:
+      out += static_cast<char>(Pipeline::kBlankNode);
+      Pipeline::put_u32(out, node->n_bytes);
+      out.append(node_text(node));
+      return true;
+    case SERD_LITERAL: {
+      out += static_cast<char>(Pipeline::kLiteralNode);
+      Pipeline::put_u32(out, node->n_bytes);
+      out.append(node_text(node));
+      if (datatype != nullptr && datatype->buf != nullptr) {
+        if (!append_iri(ctx, datatype, out)) return false;
+      } else {
+        Pipeline::put_u32(out, 0);
+      }
+      std::string_view lg = (lang != nullptr && lang->buf != nullptr) ? node_text(lang) : "";
+      Pipeline::put_u32(out, lg.size());
+      out.append(lg);
+      return true;
+    }
+    default:
+      ctx.errors.push_back({ctx.source, 0, 0, "unexpected node type"});
+      return false;
+  }
+}
+
 SerdStatus on_statement(void* handle, SerdStatementFlags /*flags*/, const SerdNode* /*graph*/,
                         const SerdNode* subject, const SerdNode* predicate,
                         const SerdNode* object, const SerdNode* object_datatype,
                         const SerdNode* object_lang) {
   auto* ctx = static_cast<ParseContext*>(handle);
   try {
+    if (ctx->pipeline != nullptr) {
+      std::string& out = ctx->pipeline->batch();
+      size_t start = out.size();
+      if (!append_node(*ctx, subject, nullptr, nullptr, out) ||
+          !append_node(*ctx, predicate, nullptr, nullptr, out) ||
+          !append_node(*ctx, object, object_datatype, object_lang, out)) {
+        out.resize(start);  // drop the partial statement
+        return SERD_ERR_BAD_CURIE;
+      }
+      ctx->pipeline->statement_done();
+      return SERD_SUCCESS;
+    }
     TermId s = to_term(*ctx, subject, nullptr, nullptr);
     TermId p = to_term(*ctx, predicate, nullptr, nullptr);
     TermId o = to_term(*ctx, object, object_datatype, object_lang);
@@ -229,7 +471,7 @@ std::pair<unsigned, unsigned> locate(std::string_view text, std::string_view nee
   return {line, static_cast<unsigned>(pos - line_start + 1)};
 }
 
-Status run_reader(ParseContext& ctx, const ParseOptions& options, Graph& graph,
+Status run_reader(ParseContext& ctx, const ParseOptions& options, bool pipelined, Graph& graph,
                   std::vector<ParseError>* warnings,
                   SerdStatus (*read)(SerdReader*, const void*), const void* arg,
                   std::string_view text_for_positions, const std::string& path_for_positions) {
@@ -252,7 +494,25 @@ Status run_reader(ParseContext& ctx, const ParseOptions& options, Graph& graph,
   std::string blank_prefix = graph.terms().fresh_blank_prefix();
   serd_reader_add_blank_prefix(reader.get(), reinterpret_cast<const uint8_t*>(blank_prefix.c_str()));
 
-  SerdStatus st = read(reader.get(), arg);
+  SerdStatus st = SERD_SUCCESS;
+  bool interned = true;
+  std::optional<Pipeline> pipeline;
+  if (pipelined) {
+    try {
+      pipeline.emplace(graph);
+    } catch (const std::system_error&) {
+      // No thread available: parse on this one.
+    }
+  }
+  if (pipeline) {
+    ctx.pipeline = &*pipeline;
+    st = read(reader.get(), arg);
+    interned = pipeline->finish();
+    ctx.pipeline = nullptr;
+  } else {
+    st = read(reader.get(), arg);
+  }
+  if (!interned) ctx.errors.push_back({ctx.source, 0, 0, "out of memory while interning terms"});
 
   if (!ctx.bad_curies.empty()) {
     std::string file_text;
@@ -284,6 +544,15 @@ Status run_reader(ParseContext& ctx, const ParseOptions& options, Graph& graph,
   }
   for (auto& [name, iri] : ctx.prefixes) graph.set_prefix(name, iri);
   return Status::ok();
+}
+
+// A second thread only pays off when a core is idle: on a saturated machine the hand-over
+// costs more than the overlap gains, so kAuto looks at the 1-minute load average.
+bool spare_core() {
+  unsigned cores = std::thread::hardware_concurrency();
+  double load[1] = {0};
+  if (cores < 2 || getloadavg(load, 1) != 1) return false;
+  return load[0] + 1.0 <= static_cast<double>(cores);
 }
 
 }  // namespace
@@ -333,7 +602,14 @@ Status parse_file(const std::string& path, Graph& graph, const ParseOptions& opt
     return serd_reader_read_file_handle(r, args->file,
                                         reinterpret_cast<const uint8_t*>(args->name->c_str()));
   };
-  return run_reader(ctx, opts, graph, warnings, read, &arg, {}, path);
+  bool pipelined = options.pipelining == ParseOptions::Pipelining::kOn;
+  if (options.pipelining == ParseOptions::Pipelining::kAuto) {
+    constexpr std::uintmax_t kPipelineBytes = 4u << 20;
+    std::error_code ec;
+    std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+    pipelined = !ec && bytes >= kPipelineBytes && spare_core();
+  }
+  return run_reader(ctx, opts, pipelined, graph, warnings, read, &arg, {}, path);
 }
 
 Status parse_string(std::string_view text, std::string_view source_name, Graph& graph,
@@ -345,7 +621,10 @@ Status parse_string(std::string_view text, std::string_view source_name, Graph& 
     return serd_reader_read_string(r, reinterpret_cast<const uint8_t*>(
                                           static_cast<const std::string*>(a)->c_str()));
   };
-  return run_reader(ctx, options, graph, warnings, read, &copy, copy, {});
+  bool pipelined = options.pipelining == ParseOptions::Pipelining::kOn ||
+                   (options.pipelining == ParseOptions::Pipelining::kAuto &&
+                    copy.size() >= (4u << 20) && spare_core());
+  return run_reader(ctx, options, pipelined, graph, warnings, read, &copy, copy, {});
 }
 
 Status parse_stream(std::istream& in, std::string_view source_name, Graph& graph,

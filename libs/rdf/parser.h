@@ -25,6 +25,11 @@ struct ParseOptions {
   // Strict: any error (syntax, undefined prefix) rejects the document and adds nothing. Lax:
   // bad statements are skipped, the rest is kept and the errors are returned as warnings.
   bool strict = true;
+  // Large inputs are parsed on two threads: Serd tokenises on the caller's thread while a
+  // second thread interns terms and fills the graph. kAuto does so for inputs of 4 MiB or
+  // more when the load average says a core is idle.
+  enum class Pipelining { kAuto, kOff, kOn };
+  Pipelining pipelining = Pipelining::kAuto;
 };
 
 struct ParseError {

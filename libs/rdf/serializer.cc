@@ -80,9 +80,33 @@ class TurtleWriter {
 
   void write_subject(TermId s) {
     printed_.insert(s);
-    out_ << term(s);
+    // A blank node nobody points to needs no label.
+    bool anonymous = terms_.is_blank(s) && object_refs_.find(s) == object_refs_.end();
+    out_ << (anonymous ? std::string("[]") : term(s));
     write_properties(s, 1);
     out_ << " .\n";
+  }
+
+  // A chain of inlinable blank nodes with exactly rdf:first and rdf:rest, ending in rdf:nil.
+  bool collect_list(TermId node, std::vector<TermId>* items) const {
+    const auto& wk = terms_.well_known();
+    items->clear();
+    while (node != wk.rdf_nil) {
+      if (!inlinable(node) || printed_.count(node) || items->size() > 10000) return false;
+      TripleRange r = graph_.with_subject(node);
+      if (r.size() != 2) return false;
+      TermId first = kNoTerm;
+      TermId rest = kNoTerm;
+      for (const Triple& t : r) {
+        if (t.p == wk.rdf_first) first = t.o;
+        if (t.p == wk.rdf_rest) rest = t.o;
+      }
+      if (first == kNoTerm || rest == kNoTerm) return false;
+      items->push_back(first);
+      list_nodes_.push_back(node);
+      node = rest;
+    }
+    return true;
   }
 
   void write_properties(TermId s, int depth) {
@@ -103,6 +127,18 @@ class TurtleWriter {
 
   void write_object(TermId o, int depth) {
     // A blank node without triples here (say, a shape node named by a report) keeps its label.
+    std::vector<TermId> items;
+    list_nodes_.clear();
+    if (depth < 32 && terms_.is_blank(o) && collect_list(o, &items)) {
+      for (TermId n : list_nodes_) printed_.insert(n);
+      out_ << "(";
+      for (TermId item : items) {
+        out_ << " ";
+        write_object(item, depth + 1);
+      }
+      out_ << " )";
+      return;
+    }
     if (inlinable(o) && !printed_.count(o) && depth < 32 && !graph_.with_subject(o).empty()) {
       printed_.insert(o);
       out_ << "[";
@@ -110,7 +146,7 @@ class TurtleWriter {
       out_ << "\n" << std::string(static_cast<size_t>(depth) * 2, ' ') << "]";
       return;
     }
-    out_ << term(o);
+    out_ << (o == terms_.well_known().rdf_nil ? std::string("()") : term(o));
   }
 
   std::string term(TermId id) const {
@@ -151,6 +187,7 @@ class TurtleWriter {
   std::vector<std::pair<std::string, std::string>> prefixes_;
   std::unordered_map<TermId, int> object_refs_;
   std::unordered_set<TermId> printed_;
+  mutable std::vector<TermId> list_nodes_;
 };
 
 }  // namespace

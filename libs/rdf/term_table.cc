@@ -163,6 +163,9 @@ TermId TermTable::blank(std::string_view label) {
 TermId TermTable::literal(std::string_view lexical, TermId datatype, std::string_view lang) {
   if (!lang.empty()) {
     // Language tags are case-insensitive (BCP 47); store them lower-cased so equal tags intern once.
+    bool has_upper = false;
+    for (char c : lang) has_upper |= (c >= 'A' && c <= 'Z');
+    if (!has_upper) return intern(TermKind::kLiteral, lexical, well_known_.rdf_lang_string, lang);
     std::string lower(lang);
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return intern(TermKind::kLiteral, lexical, well_known_.rdf_lang_string, lower);
@@ -178,9 +181,16 @@ TermId TermTable::find_iri(std::string_view value) const {
 
 TermId TermTable::find_literal(std::string_view lexical, TermId datatype,
                                std::string_view lang) const {
-  if (datatype == kNoTerm) datatype = lang.empty() ? well_known_.xsd_string : well_known_.rdf_lang_string;
-  return find(TermKind::kLiteral, lexical, datatype, lang,
-              hash_term(TermKind::kLiteral, lexical, datatype, lang), nullptr);
+  if (!lang.empty()) {
+    std::string lower(lang);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    TermId lang_string = well_known_.rdf_lang_string;
+    return find(TermKind::kLiteral, lexical, lang_string, lower,
+                hash_term(TermKind::kLiteral, lexical, lang_string, lower), nullptr);
+  }
+  if (datatype == kNoTerm) datatype = well_known_.xsd_string;
+  return find(TermKind::kLiteral, lexical, datatype, {},
+              hash_term(TermKind::kLiteral, lexical, datatype, {}), nullptr);
 }
 
 std::string TermTable::to_ntriples(TermId id) const {

@@ -43,7 +43,7 @@ struct WellKnownTerms {
 };
 
 // An append-only dictionary. Strings live in large arena blocks (no per-term allocation) and
-// lookups use an open-addressing table of ids: a term costs about 36 bytes plus its text.
+// lookups use an open-addressing table of ids: a term costs about 40 bytes plus its text.
 class TermTable {
  public:
   TermTable();

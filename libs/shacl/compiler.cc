@@ -13,6 +13,48 @@ using rdf::kNoTerm;
 using rdf::TermTable;
 using rdf::Triple;
 
+// Rewrites an XPath regular expression with sh:flags into ECMAScript for std::regex:
+// q quotes the whole pattern, x drops whitespace outside character classes, s lets '.' match
+// newlines, m makes ^ and $ match at line ends, i ignores case.
+std::string xpath_to_ecmascript(std::string_view pattern, std::string_view flags,
+                                std::regex::flag_type* options) {
+  bool quote = flags.find('q') != std::string_view::npos;
+  bool extended = flags.find('x') != std::string_view::npos;
+  bool dot_all = flags.find('s') != std::string_view::npos;
+  if (flags.find('i') != std::string_view::npos) *options |= std::regex::icase;
+  if (flags.find('m') != std::string_view::npos) *options |= std::regex::multiline;
+  std::string out;
+  if (quote) {
+    for (char c : pattern) {
+      if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) out += '\\';
+      out += c;
+    }
+    return out;
+  }
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      out += c;
+      out += pattern[++i];
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      out += c;
+      continue;
+    }
+    if (c == '[') in_class = true;
+    if (extended && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) continue;
+    if (c == '.' && dot_all) {
+      out += "[\\s\\S]";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 class Compiler {
  public:
   Compiler(const Graph& graph, ShapesProgram& program)
@@ -330,14 +372,11 @@ class Compiler {
 
   Status pattern(TermId node, Shape& s, TermId value, TermId flags) {
     if (!terms_.is_literal(value)) return bad(node, "sh:pattern must be a literal");
-    auto options = std::regex::ECMAScript | std::regex::optimize;
-    if (flags != kNoTerm) {
-      for (char f : terms_.value(flags)) {
-        if (f == 'i') options |= std::regex::icase;
-      }
-    }
+    std::regex::flag_type options = std::regex::ECMAScript | std::regex::optimize;
+    std::string_view flag_text = flags != kNoTerm ? terms_.value(flags) : std::string_view();
+    std::string ecma = xpath_to_ecmascript(terms_.value(value), flag_text, &options);
     try {
-      program_.regexes.emplace_back(std::string(terms_.value(value)), options);
+      program_.regexes.emplace_back(ecma, options);
     } catch (const std::regex_error& e) {
       return bad(node, "sh:pattern is not a valid regular expression: " + std::string(e.what()));
     }

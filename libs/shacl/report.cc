@@ -67,20 +67,75 @@ TermId write_path(const Path& path, const Vocabulary& sh, rdf::Graph& graph) {
   return node;
 }
 
+std::string path_to_string(const Path& path, const rdf::TermTable& terms) {
+  return path_text(path, terms);
+}
+
 std::string describe(const ValidationResult& r, const ShapesProgram& program) {
   const rdf::TermTable& terms = *program.terms;
   const Shape& shape = program.shapes[r.shape];
-  std::string out = std::string(component_name(r.component));
-  std::string_view suffix = "ConstraintComponent";
-  out.resize(out.size() - suffix.size());
-  out = "violates " + out;
-  if (r.path_predicate != kNoTerm) {
-    out += " at path " + terms.to_ntriples(r.path_predicate);
-  } else if (shape.is_property) {
-    out += " at path " + path_text(shape.path, terms);
+  const Constraint* c =
+      r.constraint < shape.constraints.size() ? &shape.constraints[r.constraint] : nullptr;
+  auto nt = [&](TermId id) { return id == kNoTerm ? std::string("?") : terms.to_ntriples(id); };
+  TermId param = c != nullptr ? c->term : kNoTerm;
+  std::string n = c != nullptr ? std::to_string(c->number) : "?";
+  auto operand = [&]() {
+    return c != nullptr && !c->shapes.empty() ? nt(program.shapes[c->shapes.front()].node)
+                                              : std::string("?");
+  };
+  std::string what;
+  switch (r.component) {
+    case Component::kClass: what = "value is not an instance of " + nt(param); break;
+    case Component::kDatatype: what = "value is not a well-formed literal of datatype " + nt(param); break;
+    case Component::kNodeKind: what = "value is not of node kind " + nt(param); break;
+    case Component::kMinCount: what = "fewer than " + n + " values"; break;
+    case Component::kMaxCount: what = "more than " + n + " values"; break;
+    case Component::kMinExclusive: what = "value is not greater than " + nt(param); break;
+    case Component::kMinInclusive: what = "value is less than " + nt(param); break;
+    case Component::kMaxExclusive: what = "value is not less than " + nt(param); break;
+    case Component::kMaxInclusive: what = "value is greater than " + nt(param); break;
+    case Component::kMinLength: what = "value is shorter than " + n + " characters"; break;
+    case Component::kMaxLength: what = "value is longer than " + n + " characters"; break;
+    case Component::kPattern: what = "value does not match the pattern " + nt(param); break;
+    case Component::kLanguageIn: {
+      what = "language tag is not one of";
+      if (c != nullptr) {
+        for (const std::string& range : c->strings) what += " \"" + range + "\"";
+      }
+      break;
+    }
+    case Component::kUniqueLang: what = "more than one value uses the same language tag"; break;
+    case Component::kEquals: what = "value sets of the path and " + nt(param) + " differ"; break;
+    case Component::kDisjoint: what = "value is also a value of " + nt(param); break;
+    case Component::kLessThan: what = "value is not less than every value of " + nt(param); break;
+    case Component::kLessThanOrEquals:
+      what = "value is greater than a value of " + nt(param);
+      break;
+    case Component::kNot: what = "value conforms to " + operand() + ", which sh:not forbids"; break;
+    case Component::kAnd: what = "value does not conform to all shapes of sh:and"; break;
+    case Component::kOr: what = "value conforms to none of the shapes of sh:or"; break;
+    case Component::kXone: what = "value does not conform to exactly one shape of sh:xone"; break;
+    case Component::kNode: what = "value does not conform to " + operand(); break;
+    case Component::kProperty: what = "property shape " + operand() + " is violated"; break;
+    case Component::kQualifiedMinCount:
+      what = "fewer than " + n + " values conform to " + operand();
+      break;
+    case Component::kQualifiedMaxCount:
+      what = "more than " + n + " values conform to " + operand();
+      break;
+    case Component::kClosed: what = "predicate is not allowed by the closed shape"; break;
+    case Component::kHasValue: what = "the required value " + nt(param) + " is missing"; break;
+    case Component::kIn: what = "value is not one of the allowed values"; break;
   }
-  if (r.value != kNoTerm) out += " with value " + terms.to_ntriples(r.value);
-  out += " (focus " + terms.to_ntriples(r.focus) + ", shape " + terms.to_ntriples(shape.node) + ")";
+  std::string out = what + " (" + std::string(component_name(r.component)) + ";";
+  out += " focus " + nt(r.focus);
+  if (r.path_predicate != kNoTerm) {
+    out += ", path " + nt(r.path_predicate);
+  } else if (shape.is_property) {
+    out += ", path " + path_text(shape.path, terms);
+  }
+  if (r.value != kNoTerm) out += ", value " + nt(r.value);
+  out += ", shape " + nt(shape.node) + ")";
   return out;
 }
 
@@ -123,6 +178,32 @@ std::vector<std::pair<std::string, std::string>> report_prefixes() {
           {"xsd", "http://www.w3.org/2001/XMLSchema#"},
           {"rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"},
           {"rdfs", "http://www.w3.org/2000/01/rdf-schema#"}};
+}
+
+nlohmann::json report_json(const ValidationReport& report, const ShapesProgram& program) {
+  const rdf::TermTable& terms = *program.terms;
+  nlohmann::json results = nlohmann::json::array();
+  for (const ValidationResult& r : report.results) {
+    const Shape& shape = program.shapes[r.shape];
+    nlohmann::json j;
+    j["focusNode"] = terms.to_ntriples(r.focus);
+    if (r.path_predicate != rdf::kNoTerm) {
+      j["resultPath"] = terms.to_ntriples(r.path_predicate);
+    } else if (shape.is_property) {
+      j["resultPath"] = path_to_string(shape.path, terms);
+    }
+    if (r.value != rdf::kNoTerm) j["value"] = terms.to_ntriples(r.value);
+    j["sourceShape"] = terms.to_ntriples(shape.node);
+    j["sourceConstraintComponent"] =
+        std::string(kShNamespace) + std::string(component_name(r.component));
+    j["resultSeverity"] = std::string(terms.value(shape.severity));
+    nlohmann::json messages = nlohmann::json::array();
+    for (rdf::TermId m : shape.messages) messages.push_back(std::string(terms.value(m)));
+    if (messages.empty()) messages.push_back(describe(r, program));
+    j["resultMessage"] = messages;
+    results.push_back(std::move(j));
+  }
+  return nlohmann::json{{"conforms", report.conforms}, {"results", results}};
 }
 
 }  // namespace mpli::shacl

@@ -2,6 +2,7 @@
 // sh:result nodes) and into human-readable messages.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "libs/rdf/graph.h"
@@ -17,10 +18,18 @@ TermId write_path(const Path& path, const Vocabulary& sh, rdf::Graph& graph);
 // sh:message values, or one generated message when the shape has none.
 rdf::Graph report_graph(const ValidationReport& report, const ShapesProgram& program);
 
+// SPARQL-like text of a path: <p>, ^<p>, (<p>/<q>), (<p>|<q>), (<p>)*, (<p>)+, (<p>)?
+std::string path_to_string(const Path& path, const rdf::TermTable& terms);
+
 // A one-line English explanation of a result, naming the constraint, path and value.
 std::string describe(const ValidationResult& result, const ShapesProgram& program);
 
 // Prefixes that make reports readable (sh:, xsd:, rdf:, rdfs:).
 std::vector<std::pair<std::string, std::string>> report_prefixes();
+
+// The report as JSON: {"conforms": bool, "results": [{"focusNode", "resultPath", "value",
+// "sourceShape", "sourceConstraintComponent", "resultSeverity", "resultMessage": [...]}]},
+// terms in N-Triples form. Used by `mpli shacl validate --report json` and by discovery.
+nlohmann::json report_json(const ValidationReport& report, const ShapesProgram& program);
 
 }  // namespace mpli::shacl

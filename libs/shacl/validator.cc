@@ -1,6 +1,7 @@
 #include "libs/shacl/validator.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "libs/rdf/literal.h"
 
@@ -18,6 +19,10 @@ void sort_unique(std::vector<TermId>* v) {
   v->erase(std::unique(v->begin(), v->end()), v->end());
 }
 
+uint32_t constraint_index(const Shape& shape, const Constraint& c) {
+  return static_cast<uint32_t>(&c - shape.constraints.data());
+}
+
 bool contains_sorted(const std::vector<TermId>& v, TermId x) {
   return std::binary_search(v.begin(), v.end(), x);
 }
@@ -29,6 +34,8 @@ Validator::Validator(const ShapesProgram& program, const rdf::Graph& data)
   data_.index();
   scratch_.resize(kMaxDepth + 2);
   regex_cache_.resize(program.regexes.size());
+  value_cache_.resize(program.constraint_count);
+  conform_cache_.resize(program.shapes.size());
 }
 
 std::vector<TermId>& Validator::scratch(int depth) { return scratch_[static_cast<size_t>(depth)]; }
@@ -88,15 +95,18 @@ void Validator::path_step(const Path& path, TermId node, std::vector<TermId>* ou
       inverse_step(path.steps.front(), node, out);
       return;
     case Path::Kind::kSequence: {
-      std::vector<TermId> frontier{node};
-      std::vector<TermId> next;
+      BufferLease a(*this);
+      BufferLease b(*this);
+      std::vector<TermId>* frontier = &a.get();
+      std::vector<TermId>* next = &b.get();
+      frontier->push_back(node);
       for (const Path& step : path.steps) {
-        next.clear();
-        for (TermId n : frontier) path_step(step, n, &next);
-        sort_unique(&next);
-        frontier.swap(next);
+        next->clear();
+        for (TermId n : *frontier) path_step(step, n, next);
+        if (step.kind != Path::Kind::kPredicate || frontier->size() > 1) sort_unique(next);
+        std::swap(frontier, next);
       }
-      out->insert(out->end(), frontier.begin(), frontier.end());
+      out->insert(out->end(), frontier->begin(), frontier->end());
       return;
     }
     case Path::Kind::kAlternative:
@@ -104,14 +114,27 @@ void Validator::path_step(const Path& path, TermId node, std::vector<TermId>* ou
       return;
     case Path::Kind::kZeroOrMore:
     case Path::Kind::kOneOrMore: {
-      std::vector<TermId> seen;
-      std::vector<TermId> queue;
+      BufferLease seen_lease(*this);
+      BufferLease queue_lease(*this);
+      BufferLease step_lease(*this);
+      std::vector<TermId>& seen = seen_lease.get();
+      std::vector<TermId>& queue = queue_lease.get();
+      std::vector<TermId>& step_out = step_lease.get();
       if (path.kind == Path::Kind::kZeroOrMore) seen.push_back(node);
-      std::vector<TermId> step_out;
       path_step(path.steps.front(), node, &step_out);
+      // Small closures use a linear scan; large ones switch to a hash set to stay O(n).
+      constexpr size_t kLinearLimit = 64;
+      std::unordered_set<TermId> seen_set;
+      auto is_new = [&](TermId n) {
+        if (seen_set.empty() && seen.size() <= kLinearLimit) {
+          return std::find(seen.begin(), seen.end(), n) == seen.end();
+        }
+        if (seen_set.empty()) seen_set.insert(seen.begin(), seen.end());
+        return seen_set.insert(n).second;
+      };
       for (size_t i = 0;; ++i) {
         for (TermId n : step_out) {
-          if (std::find(seen.begin(), seen.end(), n) == seen.end()) {
+          if (is_new(n)) {
             seen.push_back(n);
             queue.push_back(n);
           }
@@ -140,15 +163,18 @@ void Validator::inverse_step(const Path& path, TermId node, std::vector<TermId>*
       path_step(path.steps.front(), node, out);
       return;
     case Path::Kind::kSequence: {
-      std::vector<TermId> frontier{node};
-      std::vector<TermId> next;
+      BufferLease a(*this);
+      BufferLease b(*this);
+      std::vector<TermId>* frontier = &a.get();
+      std::vector<TermId>* next = &b.get();
+      frontier->push_back(node);
       for (auto it = path.steps.rbegin(); it != path.steps.rend(); ++it) {
-        next.clear();
-        for (TermId n : frontier) inverse_step(*it, n, &next);
-        sort_unique(&next);
-        frontier.swap(next);
+        next->clear();
+        for (TermId n : *frontier) inverse_step(*it, n, next);
+        sort_unique(next);
+        std::swap(frontier, next);
       }
-      out->insert(out->end(), frontier.begin(), frontier.end());
+      out->insert(out->end(), frontier->begin(), frontier->end());
       return;
     }
     case Path::Kind::kAlternative:
@@ -202,6 +228,14 @@ ValidationReport Validator::validate() {
   return report;
 }
 
+Result<ValidationReport> validate(const ShapesProgram& program, const rdf::Graph& data) {
+  if (program.terms.get() != &data.terms()) {
+    return invalid_argument("the data graph and the shapes must share one TermTable");
+  }
+  Validator validator(program, data);
+  return validator.validate();
+}
+
 bool Validator::validate_node(uint32_t shape, TermId focus, std::vector<ValidationResult>* results) {
   return validate_shape(shape, focus, results, 0);
 }
@@ -232,17 +266,41 @@ bool Validator::validate_shape(uint32_t shape_index, TermId focus,
 bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint& c, TermId focus,
                       const std::vector<TermId>& values, std::vector<ValidationResult>* out,
                       int depth) {
-  (void)shape;
   bool ok = true;
   // Records one result; in conformance-only mode (out == nullptr) the caller stops at once.
   auto fail = [&](TermId value, TermId predicate = kNoTerm) {
     ok = false;
-    if (out != nullptr) out->push_back(ValidationResult{focus, value, shape_index, c.component, predicate});
+    if (out != nullptr) {
+      out->push_back(ValidationResult{focus, value, shape_index, c.component, predicate,
+                                      constraint_index(shape, c)});
+    }
     return out == nullptr;  // true: stop scanning
   };
+  // The costly components whose outcome depends only on the value node (a subclass walk, a
+  // lexical parse) are memoised per (constraint, term): shared values are checked once.
+  // Patterns have their own cache; logical operators reuse the per-shape conformance cache.
+  bool memo = c.component == Component::kClass || c.component == Component::kDatatype ||
+              c.component == Component::kMinExclusive || c.component == Component::kMinInclusive ||
+              c.component == Component::kMaxExclusive || c.component == Component::kMaxInclusive;
+  std::vector<uint8_t>* cache = nullptr;
+  if (memo) {
+    cache = &value_cache_[c.id];
+    if (cache->size() < terms_.size()) cache->resize(terms_.size(), 0);
+  }
   auto each_value = [&](auto&& pred) {
     for (TermId v : values) {
-      if (!pred(v) && fail(v)) return;
+      bool good;
+      if (cache != nullptr && v < cache->size()) {
+        uint8_t known = (*cache)[v];
+        if (known == 0) {
+          known = pred(v) ? 1 : 2;  // pred may recurse; index again rather than hold a reference
+          (*cache)[v] = known;
+        }
+        good = known == 1;
+      } else {
+        good = pred(v);
+      }
+      if (!good && fail(v)) return;
     }
   };
   switch (c.component) {
@@ -302,7 +360,8 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
       });
       break;
     case Component::kUniqueLang: {
-      std::vector<std::string_view> langs;
+      std::vector<std::string_view>& langs = lang_scratch_;
+      langs.clear();
       for (TermId v : values) {
         if (terms_.is_literal(v) && !terms_.lang(v).empty()) langs.push_back(terms_.lang(v));
       }
@@ -372,7 +431,9 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
     case Component::kProperty:
       // The property shape reports its own results, with the value node as focus.
       for (TermId v : values) {
-        if (!validate_shape(c.shapes.front(), v, out, depth + 1)) {
+        bool good = out == nullptr ? conforms(c.shapes.front(), v, depth + 1)
+                                   : validate_shape(c.shapes.front(), v, out, depth + 1);
+        if (!good) {
           ok = false;
           if (out == nullptr) return false;
         }
@@ -402,7 +463,8 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
           if (!contains_sorted(c.terms, t.p)) {
             ok = false;
             if (out == nullptr) return false;
-            out->push_back(ValidationResult{focus, t.o, shape_index, c.component, t.p});
+            out->push_back(ValidationResult{focus, t.o, shape_index, c.component, t.p,
+                                            constraint_index(shape, c)});
           }
         }
       }

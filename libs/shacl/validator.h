@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
+#include <deque>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -17,6 +20,7 @@ struct ValidationResult {
   uint32_t shape = 0;                   // index into ShapesProgram::shapes (sh:sourceShape)
   Component component = Component::kClass;
   TermId path_predicate = rdf::kNoTerm; // sh:closed results: the offending predicate
+  uint32_t constraint = 0;              // index into the shape's constraints (for messages)
 };
 
 struct ValidationReport {
@@ -24,9 +28,14 @@ struct ValidationReport {
   std::vector<ValidationResult> results;
 };
 
+// Validates `data` against every targeted shape; fails when the graphs do not share the
+// program's TermTable (ids would not be comparable).
+Result<ValidationReport> validate(const ShapesProgram& program, const rdf::Graph& data);
+
 class Validator {
  public:
-  // `data` must share the program's TermTable (load both graphs with one TermTablePtr).
+  // `data` must share the program's TermTable (load both graphs with one TermTablePtr);
+  // the free function validate() checks that.
   Validator(const ShapesProgram& program, const rdf::Graph& data);
 
   // Validates every focus node of every shape with targets.
@@ -42,8 +51,14 @@ class Validator {
  private:
   bool validate_shape(uint32_t shape_index, TermId focus, std::vector<ValidationResult>* out,
                       int depth);
+  // Memoised per (shape, node): a node's conformance to a shape does not change during a run.
   bool conforms(uint32_t shape_index, TermId node, int depth) {
-    return validate_shape(shape_index, node, nullptr, depth);
+    std::vector<uint8_t>& cache = conform_cache_[shape_index];
+    if (cache.size() <= node) cache.resize(std::max<size_t>(terms_.size(), node + 1), 0);
+    if (cache[node] != 0) return cache[node] == 1;
+    bool ok = validate_shape(shape_index, node, nullptr, depth);
+    conform_cache_[shape_index][node] = ok ? 1 : 2;
+    return ok;
   }
   bool check(const Shape& shape, uint32_t shape_index, const Constraint& c, TermId focus,
              const std::vector<TermId>& values, std::vector<ValidationResult>* out, int depth);
@@ -59,7 +74,31 @@ class Validator {
   const Vocabulary& sh_;
   std::unordered_map<TermId, std::vector<TermId>> superclass_cache_;
   std::vector<std::vector<uint8_t>> regex_cache_;   // per regex, indexed by term id
+  std::vector<std::vector<uint8_t>> value_cache_;   // per constraint id: 0 unknown, 1 ok, 2 fail
+  std::vector<std::vector<uint8_t>> conform_cache_; // per shape index: 0 unknown, 1 ok, 2 fail
   std::vector<std::vector<TermId>> scratch_;        // value-node buffers, one per nesting depth
+
+  // Reusable buffers for path evaluation, handed out as a stack (a deque keeps references
+  // stable while it grows), so complex paths allocate nothing once warmed up.
+  class BufferLease {
+   public:
+    explicit BufferLease(Validator& v) : v_(v) {
+      if (v_.buffers_used_ == v_.buffers_.size()) v_.buffers_.emplace_back();
+      buffer_ = &v_.buffers_[v_.buffers_used_++];
+      buffer_->clear();
+    }
+    ~BufferLease() { --v_.buffers_used_; }
+    BufferLease(const BufferLease&) = delete;
+    BufferLease& operator=(const BufferLease&) = delete;
+    std::vector<TermId>& get() { return *buffer_; }
+
+   private:
+    Validator& v_;
+    std::vector<TermId>* buffer_;
+  };
+  std::deque<std::vector<TermId>> buffers_;
+  std::vector<std::string_view> lang_scratch_;  // sh:uniqueLang (never nested)
+  size_t buffers_used_ = 0;
 };
 
 }  // namespace mpli::shacl

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"
@@ -72,5 +73,9 @@ struct HttpResponse {
   std::string content_type;
 };
 HttpResponse http_get(const std::string& url, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// Any method; `headers` like {"Accept: text/turtle"}.
+HttpResponse http_request(const std::string& method, const std::string& url,
+                          const std::string& body = "", const std::vector<std::string>& headers = {},
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace mpli::testing

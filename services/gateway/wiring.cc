@@ -1,5 +1,6 @@
 #include "services/gateway/wiring.h"
 
+#include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/health_routes.h"
 #include "services/gateway/http_server.h"
 
@@ -13,6 +14,7 @@ service::ServiceDefinition definition() {
       {"http.port", "8080", "port of the REST endpoint", config::int_between(1, 65535)},
       {"http.threads", "2", "HTTP worker threads", config::int_between(1, 64)},
       {"readyz.timeout", "1s", "how long /readyz waits for each service", config::duration()},
+      {"request.timeout", "5s", "how long a request waits for a service's reply", config::duration()},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
     HttpOptions options;
@@ -21,6 +23,7 @@ service::ServiceDefinition definition() {
     options.threads = context.config.get_int("http.threads");
     auto server = std::make_shared<HttpServer>(options);
     add_health_routes(server->router(), context.bus, context.config.get_duration("readyz.timeout"));
+    add_discovery_routes(server->router(), context.bus, context.config.get_duration("request.timeout"));
     MPLI_RETURN_IF_ERROR(server->start());
     context.on_stop.push_back([server] { server->stop(); });
     return Status::ok();

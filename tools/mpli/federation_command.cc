@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -28,7 +31,10 @@ constexpr const char* kUsage =
     "                   or MPLI_STATE_DIR); reused on the next start\n"
     "  --port           gateway HTTP port (default 8080, or MPLI_HTTP_PORT)\n"
     "  --nats-port      NATS client port (default 14222)\n"
-    "  --postgres-port  PostgreSQL port (default 55432)\n";
+    "  --postgres-port  PostgreSQL port (default 55432)\n"
+    "  --demo-dir       provider manifests to serve as demo providers (default: the\n"
+    "                   repository's ontology/examples; 'none' for no demo providers)\n"
+    "  demo providers listen on the gateway port + 1, + 2, ...\n";
 
 // Start order; the stop order is the reverse.
 const std::vector<std::string> kServices = {"discovery", "resolver", "trust",
@@ -39,6 +45,7 @@ struct UpOptions {
   int http_port = 8080;
   int nats_port = 14222;  // not 4222: a system nats-server may own that
   int postgres_port = 55432;
+  std::string demo_dir;  // "" = <repo>/ontology/examples next to the build, "none" = off
 };
 
 std::string env_or(const char* name, const std::string& fallback) {
@@ -65,6 +72,8 @@ std::string parse_options(int argc, char** argv, UpOptions* options) {
     std::string value = argv[++i];
     if (arg == "--state-dir") {
       options->state_dir = value;
+    } else if (arg == "--demo-dir") {
+      options->demo_dir = value;
     } else if (arg == "--port" || arg == "--nats-port" || arg == "--postgres-port") {
       int* target = arg == "--port" ? &options->http_port
                     : arg == "--nats-port" ? &options->nats_port
@@ -130,8 +139,54 @@ pid_t read_pid(const std::string& path) {
   return static_cast<pid_t>(pid);
 }
 
+// The demo provider manifests: provider-*.ttl in the demo directory, sorted.
+std::vector<std::string> demo_manifests(const UpOptions& options, const std::string& bin_dir) {
+  std::string dir = options.demo_dir;
+  if (dir == "none") return {};
+  if (dir.empty()) dir = bin_dir + "/../../ontology/examples";
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("provider-", 0) == 0 && entry.path().extension() == ".ttl") {
+      out.push_back(fs::canonical(entry.path()).string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+size_t collect_body(char* data, size_t size, size_t count, void* target) {
+  static_cast<std::string*>(target)->append(data, size * count);
+  return size * count;
+}
+
+// A small HTTP client for talking to our own gateway: returns the status (0: no answer).
+long http_call(const std::string& method, const std::string& url, const std::string& json_body,
+               std::string* response_body) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return 0;
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, response_body);
+  if (!json_body.empty()) {
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json_body.c_str());
+  }
+  long status = 0;
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  return status;
+}
+
 struct RunningService {
   std::string name;
+  process::Spec spec;
   process::ChildProcess process;
   int restarts = 0;
 };
@@ -200,32 +255,70 @@ int run_up_command(int argc, char** argv) {
     pump.say("PostgreSQL ready on port " + std::to_string(options.postgres_port));
 
     std::string bin_dir = own_bin_dir();
-    auto spawn_service = [&](const std::string& name) -> Result<process::ChildProcess> {
+    auto spawn = [&](const std::string& name, const process::Spec& spec) -> Result<process::ChildProcess> {
+      auto child = process::ChildProcess::spawn(spec);
+      if (child) pump.follow(name, child->output_fd(), options.state_dir + "/logs/" + name + ".log");
+      return child;
+    };
+    std::vector<std::pair<std::string, process::Spec>> plan;  // start order
+    std::vector<std::string> demo_urls;
+    int demo_port = options.http_port;
+    for (const auto& manifest : demo_manifests(options, bin_dir)) {
+      ++demo_port;
+      process::Spec spec;
+      spec.program = bin_dir + "/mpli-demo-provider";
+      spec.args = {"--manifest", manifest, "--port", std::to_string(demo_port)};
+      spec.capture_output = true;
+      plan.emplace_back("provider-" + std::to_string(demo_port), spec);
+      demo_urls.push_back("http://127.0.0.1:" + std::to_string(demo_port) + "/.well-known/mpli.ttl");
+    }
+    for (const auto& name : kServices) {
       process::Spec spec;
       spec.program = bin_dir + "/mpli-" + name;
       spec.capture_output = true;
       spec.environment = {{"MPLI_NATS_URL", nats->url()},
                           {"MPLI_DATABASE_URL", postgres->dsn()},
-                          {"MPLI_HTTP_PORT", std::to_string(options.http_port)}};
-      auto child = process::ChildProcess::spawn(spec);
-      if (child) pump.follow(name, child->output_fd(), options.state_dir + "/logs/" + name + ".log");
-      return child;
-    };
+                          {"MPLI_HTTP_PORT", std::to_string(options.http_port)},
+                          // The demo providers are plain http on loopback; a real hub refuses both.
+                          {"MPLI_FETCH_ALLOW_HTTP", "true"},
+                          {"MPLI_FETCH_ALLOW_LOOPBACK", "true"}};
+      plan.emplace_back(name, spec);
+    }
 
     std::vector<RunningService> services;
-    for (const auto& name : kServices) {
-      auto child = spawn_service(name);
+    for (const auto& [name, spec] : plan) {
+      auto child = spawn(name, spec);
       if (!child) {
         std::cerr << "mpli up: cannot start " << name << ": " << child.status().message() << "\n";
         exit_code = 1;
         break;
       }
-      services.push_back({name, std::move(child).value(), 0});
+      services.push_back({name, spec, std::move(child).value(), 0});
     }
     if (exit_code == 0) {
       pump.say("federation starting: gateway http://127.0.0.1:" + std::to_string(options.http_port) +
                " (readiness: /readyz); Ctrl-C or `mpli down` stops it");
     }
+
+    // Register the demo providers once the hub is ready, without holding up supervision.
+    std::atomic<bool> registering_stop{false};
+    std::thread registration([&] {
+      std::string base = "http://127.0.0.1:" + std::to_string(options.http_port);
+      for (int i = 0; i < 300 && !registering_stop; ++i) {
+        std::string body;
+        if (http_call("GET", base + "/readyz", "", &body) == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+      for (const auto& url : demo_urls) {
+        if (registering_stop) return;
+        std::string body;
+        long status = http_call("POST", base + "/v1/providers",
+                                "{\"manifest_url\": \"" + url + "\"}", &body);
+        pump.say("demo provider " + url + " registered: HTTP " + std::to_string(status) +
+                 (status >= 400 ? " " + body : ""));
+      }
+      if (!demo_urls.empty()) pump.say("catalogue: " + base + "/v1/offerings");
+    });
 
     // Supervise: a service that dies is restarted with a growing pause, a few times.
     timespec tick{0, 200 * 1000 * 1000};
@@ -240,12 +333,14 @@ int run_up_command(int argc, char** argv) {
         ++service.restarts;
         pump.say(service.name + " exited; restarting (" + std::to_string(service.restarts) + "/5)");
         std::this_thread::sleep_for(std::chrono::milliseconds(200 * service.restarts));
-        auto child = spawn_service(service.name);
+        auto child = spawn(service.name, service.spec);
         if (child) service.process = std::move(child).value();
       }
     }
 
     pump.say("stopping");
+    registering_stop = true;
+    registration.join();
     for (auto it = services.rbegin(); it != services.rend(); ++it) {
       it->process.stop(SIGTERM, std::chrono::seconds(8));
     }

@@ -2,7 +2,6 @@
 #include "tools/mpli/shacl_command.h"
 
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -44,35 +43,6 @@ bool load(const std::vector<std::string>& files, bool strict, rdf::Graph& graph)
     for (const rdf::ParseError& e : problems) std::cerr << "warning: " << e.to_string() << "\n";
   }
   return true;
-}
-
-nlohmann::json json_report(const shacl::ValidationReport& report,
-                           const shacl::ShapesProgram& program) {
-  const rdf::TermTable& terms = *program.terms;
-  nlohmann::json results = nlohmann::json::array();
-  for (const shacl::ValidationResult& r : report.results) {
-    const shacl::Shape& shape = program.shapes[r.shape];
-    nlohmann::json j;
-    j["focusNode"] = terms.to_ntriples(r.focus);
-    if (r.path_predicate != rdf::kNoTerm) {
-      j["resultPath"] = terms.to_ntriples(r.path_predicate);
-    } else if (shape.is_property) {
-      rdf::Graph scratch(program.terms);
-      rdf::TermId node = shacl::write_path(shape.path, *program.vocab, scratch);
-      j["resultPath"] = scratch.size() == 0 ? terms.to_ntriples(node) : rdf::to_ntriples(scratch);
-    }
-    if (r.value != rdf::kNoTerm) j["value"] = terms.to_ntriples(r.value);
-    j["sourceShape"] = terms.to_ntriples(shape.node);
-    j["sourceConstraintComponent"] =
-        std::string(shacl::kShNamespace) + std::string(shacl::component_name(r.component));
-    j["resultSeverity"] = std::string(terms.value(shape.severity));
-    nlohmann::json messages = nlohmann::json::array();
-    for (rdf::TermId m : shape.messages) messages.push_back(std::string(terms.value(m)));
-    if (messages.empty()) messages.push_back(shacl::describe(r, program));
-    j["resultMessage"] = messages;
-    results.push_back(std::move(j));
-  }
-  return nlohmann::json{{"conforms", report.conforms}, {"results", results}};
 }
 
 }  // namespace
@@ -131,14 +101,18 @@ int run_shacl_command(int argc, char** argv) {
     std::cerr << "error: " << program.status().message() << "\n";
     return kExitError;
   }
-  shacl::Validator validator(*program, data);
-  shacl::ValidationReport report = validator.validate();
+  Result<shacl::ValidationReport> validated = shacl::validate(*program, data);
+  if (!validated) {
+    std::cerr << "error: " << validated.status().message() << "\n";
+    return kExitError;
+  }
+  const shacl::ValidationReport& report = *validated;
 
   if (format == "summary") {
     std::cout << "conforms=" << (report.conforms ? "true" : "false")
               << " results=" << report.results.size() << "\n";
   } else if (format == "json") {
-    std::cout << json_report(report, *program).dump(2) << "\n";
+    std::cout << shacl::report_json(report, *program).dump(2) << "\n";
   } else {
     rdf::Graph graph = shacl::report_graph(report, *program);
     rdf::PrefixList prefixes = shacl::report_prefixes();

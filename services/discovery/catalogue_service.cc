@@ -1,0 +1,156 @@
+#include "services/discovery/catalogue_service.h"
+
+#include <nlohmann/json.hpp>
+
+#include "libs/core/digest.h"
+#include "libs/core/log.h"
+
+namespace mpli::discovery {
+
+Status problem_status(const ManifestProblem& problem) {
+  std::map<std::string, std::string> details;
+  if (problem.reason == "syntax") {
+    details["problem"] = "syntax";
+    details["line"] = std::to_string(problem.line);
+    details["column"] = std::to_string(problem.column);
+  } else if (problem.reason == "shape") {
+    details["problem"] = "shape_violation";
+    nlohmann::json violations = nlohmann::json::array();
+    for (const auto& v : problem.violations) {
+      violations.push_back({{"focus_node", v.focus_node}, {"path", v.path},
+                            {"constraint", v.constraint}, {"value", v.value},
+                            {"message", v.message}, {"severity", v.severity}});
+    }
+    details["violations"] = violations.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    details["problem"] = problem.reason;
+  }
+  return Status(StatusCode::kInvalidArgument, problem.message, details);
+}
+
+CatalogueService::CatalogueService(CatalogueStore& store,
+                                   std::shared_ptr<const ManifestChecker> checker,
+                                   FetchPolicy policy)
+    : store_(store), checker_(std::move(checker)), policy_(policy), fetcher_(policy) {}
+
+int64_t CatalogueService::next_refresh_ms(int consecutive_failures) {
+  std::lock_guard<std::mutex> lock(random_mutex_);
+  double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+  return next_refresh_delay(policy_, consecutive_failures, unit).count();
+}
+
+Result<IngestResult> CatalogueService::ingest(const std::string& text,
+                                              const std::string& source_url,
+                                              const std::string& known_provider_id,
+                                              const FetchResponse* fetched) {
+  FetchMeta meta;
+  meta.source_url = source_url;
+  meta.content_hash = digest::sha256_hex(text);
+  if (fetched != nullptr) {
+    meta.etag = fetched->etag;
+    meta.last_modified = fetched->last_modified;
+  }
+  meta.next_refresh_in_ms = source_url.empty() ? 0 : next_refresh_ms(0);
+
+  CheckOutcome checked = checker_->check(text, source_url.empty() ? "upload" : source_url);
+  if (auto* problem = std::get_if<ManifestProblem>(&checked)) {
+    FetchMeta failed = meta;
+    if (!known_provider_id.empty()) {
+      auto state = store_.find_provider(known_provider_id);
+      int failures = state.is_ok() && state->has_value() ? (*state)->consecutive_failures + 1 : 1;
+      failed.next_refresh_in_ms = source_url.empty() ? 0 : next_refresh_ms(failures);
+    }
+    Status recorded = store_.reject(known_provider_id, text, failed, *problem);
+    if (!recorded.is_ok()) log::warn("cannot record a rejection", {{"error", recorded.to_string()}});
+    log::info("manifest rejected", {{"provider", known_provider_id}, {"source", source_url},
+                                    {"reason", problem->reason}, {"detail", problem->message}});
+    return problem_status(*problem);
+  }
+  auto& accepted = std::get<AcceptedManifest>(checked);
+  if (!known_provider_id.empty() && accepted.summary.provider_id != known_provider_id) {
+    ManifestProblem renamed{"content",
+                            "the manifest now names provider '" + accepted.summary.provider_id +
+                                "', but it is registered as '" + known_provider_id + "'",
+                            0, 0, {}};
+    Status recorded = store_.reject(known_provider_id, text, meta, renamed);
+    if (!recorded.is_ok()) log::warn("cannot record a rejection", {{"error", recorded.to_string()}});
+    return problem_status(renamed);
+  }
+  auto outcome = store_.accept(accepted, text, meta);
+  if (!outcome) return outcome.status();
+  auto provider = store_.get_provider(accepted.summary.provider_id);
+  if (!provider) return provider.status();
+  if (!provider->has_value()) return internal_error("provider vanished after it was stored");
+  log::info(outcome->unchanged ? "manifest unchanged" : "manifest ingested",
+            {{"provider", accepted.summary.provider_id}, {"added", outcome->added},
+             {"changed", outcome->changed}, {"removed", outcome->removed}});
+  return IngestResult{**provider, outcome->created, outcome->unchanged ? "unchanged" : "updated"};
+}
+
+Result<IngestResult> CatalogueService::register_url(const std::string& url) {
+  MPLI_RETURN_IF_ERROR(check_manifest_url(url, policy_));
+  auto known = store_.find_provider_by_url(url);
+  if (!known) return known.status();
+  if (known->has_value()) return refresh((*known)->id);
+  auto fetched = fetcher_.fetch({url, "", ""});
+  if (!fetched) {
+    Status recorded = store_.fetch_failed("", url, fetched.status(), 0);
+    if (!recorded.is_ok()) log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
+    return fetched.status();
+  }
+  return ingest(fetched->body, url, "", &fetched.value());
+}
+
+Result<IngestResult> CatalogueService::register_upload(const std::string& turtle) {
+  return ingest(turtle, "", "", nullptr);
+}
+
+Result<IngestResult> CatalogueService::refresh(const std::string& provider_id) {
+  auto state = store_.find_provider(provider_id);
+  if (!state) return state.status();
+  if (!state->has_value()) {
+    return Status(StatusCode::kNotFound, "no provider '" + provider_id + "'", {{"field", "id"}});
+  }
+  const ProviderState& provider = **state;
+  if (provider.manifest_url.empty()) {
+    return failed_precondition("provider '" + provider_id +
+                               "' was uploaded, not registered by URL; upload a new version instead");
+  }
+  auto fetched = fetcher_.fetch({provider.manifest_url, provider.etag, provider.last_modified});
+  if (!fetched) {
+    Status recorded = store_.fetch_failed(provider_id, provider.manifest_url, fetched.status(),
+                                          next_refresh_ms(provider.consecutive_failures + 1));
+    if (!recorded.is_ok()) log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
+    return fetched.status();
+  }
+  if (fetched->not_modified) {
+    FetchMeta meta;
+    meta.etag = fetched->etag;
+    meta.last_modified = fetched->last_modified;
+    meta.next_refresh_in_ms = next_refresh_ms(0);
+    MPLI_RETURN_IF_ERROR(store_.not_modified(provider_id, meta));
+    auto record = store_.get_provider(provider_id);
+    if (!record) return record.status();
+    return IngestResult{record->value_or(v1::Provider()), false, "unchanged"};
+  }
+  return ingest(fetched->body, provider.manifest_url, provider_id, &fetched.value());
+}
+
+int CatalogueService::refresh_due(int limit) {
+  // The claim outlives the slowest possible fetch, so no one else takes it meanwhile.
+  auto due = store_.claim_due(limit, policy_.timeout.count() * 3 + 60000);
+  if (!due) {
+    log::warn("cannot list due providers", {{"error", due.status().to_string()}});
+    return 0;
+  }
+  for (const auto& provider : *due) {
+    auto refreshed = refresh(provider.id);
+    if (!refreshed) {
+      log::info("scheduled refresh failed",
+                {{"provider", provider.id}, {"error", refreshed.status().to_string()}});
+    }
+  }
+  return static_cast<int>(due->size());
+}
+
+}  // namespace mpli::discovery

@@ -1,0 +1,56 @@
+// Accepts or rejects one manifest text: strict parsing (line and column on error), the
+// manifest shapes (every violation listed), then the catalogue's own reading of it. The shapes
+// are read once; each check works on its own term table, so checks run in parallel and a
+// hostile manifest cannot grow memory shared with the others.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "libs/core/status.h"
+#include "services/discovery/domain/offering.h"
+
+namespace mpli::discovery {
+
+struct ViolationRecord {
+  std::string focus_node;
+  std::string path;
+  std::string constraint;
+  std::string value;
+  std::string message;
+  std::string severity;
+};
+
+struct ManifestProblem {
+  std::string reason;  // "syntax" | "shape" | "content"
+  std::string message;
+  unsigned line = 0;
+  unsigned column = 0;
+  std::vector<ViolationRecord> violations;
+};
+
+struct AcceptedManifest {
+  ManifestSummary summary;
+  std::string ntriples;  // the whole manifest, normalised, blank nodes prefixed per provider
+};
+
+using CheckOutcome = std::variant<AcceptedManifest, ManifestProblem>;
+
+class ManifestChecker {
+ public:
+  // Reads and compiles the shapes file once; an ill-formed shapes file is an error here.
+  static Result<std::shared_ptr<const ManifestChecker>> load(const std::string& shapes_path);
+  static Result<std::shared_ptr<const ManifestChecker>> from_text(std::string shapes_turtle);
+
+  // `source` names the manifest in messages (its URL, or "upload").
+  CheckOutcome check(std::string_view manifest_text, const std::string& source) const;
+
+ private:
+  explicit ManifestChecker(std::string shapes_turtle) : shapes_turtle_(std::move(shapes_turtle)) {}
+  std::string shapes_turtle_;
+};
+
+}  // namespace mpli::discovery

@@ -1,0 +1,40 @@
+// What the catalogue knows about a provider and its offerings: plain values extracted from a
+// manifest, compared across versions, stored in the index and sent on the bus.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mpli::discovery {
+
+struct OfferingRecord {
+  std::string id;  // the offering's IRI
+  std::string provider_id;
+  std::string name;
+  std::string description;
+  std::string kind;  // local name of mpli:offeringKind
+  std::string country;
+  std::string region;
+  int vcpu = 0;
+  double memory_gib = 0;
+  double storage_gib = 0;
+  double price_amount = 0;
+  bool has_price = false;
+  std::string price_currency;
+  std::string price_unit;
+  std::vector<std::string> certifications;  // local names of mpli:standard, sorted
+  double availability_percent = 0;
+  // sha256 over the offering's own triples (blank-node structure included) and the facts it
+  // inherits (region, provider certifications): equal hash, unchanged offering.
+  std::string content_hash;
+  std::string ntriples;  // the offering's description, blank nodes labelled per offering
+};
+
+struct ManifestSummary {
+  std::string provider_id;  // mpli:providerId
+  std::string provider_name;
+  std::string provider_country;
+  std::vector<OfferingRecord> offerings;  // sorted by id
+};
+
+}  // namespace mpli::discovery

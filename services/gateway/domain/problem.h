@@ -1,0 +1,18 @@
+// How a Status from a service becomes an HTTP answer: the status code and an RFC 9457
+// problem+json body that keeps the service's details (field, line, column, violations).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "libs/core/status.h"
+
+namespace mpli::gateway {
+
+struct Problem {
+  int http_status = 500;
+  nlohmann::json body;
+};
+
+Problem problem_for(const Status& status);
+
+}  // namespace mpli::gateway

@@ -1,0 +1,413 @@
+// Discovery end to end through the gateway: a real provider web server (HttpTestServer), real
+// NATS, PostgreSQL, mpli-discovery and mpli-gateway. Events are read back from MPLI_EVENTS.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <set>
+#include <sstream>
+
+#include "libs/bus/jetstream.h"
+#include "libs/rdf/parser.h"
+#include "libs/testing/environment.h"
+#include "libs/testing/http_test_server.h"
+#include "mpli/common/v1/envelope.pb.h"
+
+using namespace mpli;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+std::string read_example(const std::string& name) {
+  std::ifstream in(std::string(MPLI_SOURCE_DIR) + "/ontology/examples/" + name);
+  REQUIRE(in);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  size_t at = 0;
+  while ((at = text.find(from, at)) != std::string::npos) {
+    text.replace(at, from.size(), to);
+    at += to.size();
+  }
+  return text;
+}
+
+// A provider's web server whose manifest and behaviour the test changes at will.
+struct ProviderSite {
+  std::mutex mutex;
+  std::string manifest;
+  std::chrono::milliseconds delay{0};
+  int not_modified = 0;  // 304 answers given
+  testing::HttpTestServer server{[this](const testing::HttpTestRequest& request) {
+    std::lock_guard<std::mutex> lock(mutex);
+    testing::HttpTestResponse response = testing::static_document(request, manifest);
+    if (response.status == 304) ++not_modified;
+    response.delay = delay;
+    return response;
+  }};
+  void serve(std::string text) {
+    std::lock_guard<std::mutex> lock(mutex);
+    manifest = std::move(text);
+  }
+  std::string url() { return server.url("/.well-known/mpli.ttl"); }
+};
+
+using Env = std::map<std::string, std::string>;
+
+class Hub {
+ public:
+  explicit Hub(const Env& discovery_env = {})
+      : nats_(dir_.path()), pg_(dir_.path()) {
+    auto port = process::free_tcp_port();
+    REQUIRE(port.is_ok());
+    base_ = "http://127.0.0.1:" + std::to_string(*port);
+    env_ = {{"MPLI_NATS_URL", nats_.url()}, {"MPLI_DATABASE_URL", pg_.dsn()},
+            {"MPLI_HTTP_PORT", std::to_string(*port)}, {"MPLI_FETCH_ALLOW_HTTP", "true"},
+            {"MPLI_FETCH_ALLOW_LOOPBACK", "true"}};
+    for (const auto& [k, v] : discovery_env) env_[k] = v;
+    start_discovery();
+    gateway_ = std::make_unique<process::ChildProcess>(
+        testing::start_binary("mpli-gateway", env_, dir_.path()));
+    bus::ConnectOptions options;
+    options.url = nats_.url();
+    auto connection = bus::Connection::connect(options);
+    REQUIRE(connection.is_ok());
+    bus_ = std::move(connection).value();
+    wait_ready();
+  }
+
+  void start_discovery() {
+    discovery_ = std::make_unique<process::ChildProcess>(
+        testing::start_binary("mpli-discovery", env_, dir_.path()));
+  }
+  void stop_discovery() {
+    REQUIRE(discovery_->send_signal(SIGTERM).is_ok());
+    REQUIRE(discovery_->wait_for(20s).has_value());
+  }
+  void wait_ready() {
+    testing::wait_until([&] {
+      auto r = testing::http_get(base_ + "/v1/providers");
+      return r.status == 200;
+    }, 60s, "discovery answers through the gateway");
+  }
+  testing::TestPostgres& postgres() { return pg_; }
+
+  testing::HttpResponse post_json(const std::string& path, const json& body) {
+    return testing::http_request("POST", base_ + path, body.dump(), {"Content-Type: application/json"});
+  }
+  testing::HttpResponse post_turtle(const std::string& path, const std::string& text) {
+    return testing::http_request("POST", base_ + path, text, {"Content-Type: text/turtle"});
+  }
+  std::string url(const std::string& path) const { return base_ + path; }
+  testing::HttpResponse post(const std::string& path) {
+    return testing::http_request("POST", base_ + path);
+  }
+  testing::HttpResponse get(const std::string& path, const std::vector<std::string>& headers = {}) {
+    return testing::http_request("GET", base_ + path, "", headers);
+  }
+
+  long scalar(const std::string& sql) {
+    pqxx::connection c(pg_.dsn());
+    pqxx::nontransaction tx(c);
+    return tx.exec1(sql)[0].as<long>();
+  }
+
+  // Events published since the last call, by type ("offering_added" -> 2), once the outbox
+  // has drained.
+  std::map<std::string, int> new_events() {
+    testing::wait_until([&] {
+      return scalar("SELECT count(*) FROM discovery.outbox WHERE published_at IS NULL") == 0;
+    }, 30s, "outbox drained");
+    if (!reader_) {
+      REQUIRE(bus::ensure_stream(*bus_, bus::events_stream()).is_ok());
+      bus::ConsumerSpec spec{"MPLI_EVENTS", "discovery-test", "mpli.events.discovery.>", 60s, -1};
+      auto consumer = bus::PullConsumer::create(*bus_, spec);
+      REQUIRE(consumer.is_ok());
+      reader_ = std::move(consumer).value();
+    }
+    std::map<std::string, int> counts;
+    while (true) {
+      auto batch = reader_->fetch(500, 500ms);
+      REQUIRE(batch.is_ok());
+      if (batch->empty()) break;
+      for (auto& m : *batch) {
+        std::string subject = m.message().subject;
+        ++counts[subject.substr(subject.rfind('.') + 1)];
+        REQUIRE(m.ack().is_ok());
+      }
+    }
+    return counts;
+  }
+
+ private:
+  testing::TempDir dir_;
+  testing::TestNats nats_;
+  testing::TestPostgres pg_;
+  std::map<std::string, std::string> env_;
+  std::string base_;
+  std::unique_ptr<process::ChildProcess> discovery_;
+  std::unique_ptr<process::ChildProcess> gateway_;
+  std::unique_ptr<bus::Connection> bus_;
+  std::unique_ptr<bus::PullConsumer> reader_;
+};
+
+int offering_count(Hub& hub, const std::string& provider) {
+  auto r = hub.get("/v1/offerings?provider=" + provider + "&limit=500");
+  REQUIRE(r.status == 200);
+  return static_cast<int>(json::parse(r.body)["offerings"].size());
+}
+
+}  // namespace
+
+TEST_CASE("unchanged manifest takes the 304 path, a changed one emits exactly its changes") {
+  ProviderSite site;
+  site.serve(read_example("provider-hexacloud-fr.ttl"));
+  Hub hub;
+
+  auto created = hub.post_json("/v1/providers", {{"manifest_url", site.url()}});
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  auto provider = json::parse(created.body);
+  CHECK(provider["id"] == "hexacloud");
+  CHECK(provider["status"] == "active");
+  int offerings = provider["offering_count"];
+  REQUIRE(offerings >= 3);
+  auto first = hub.new_events();
+  CHECK(first["manifest_ingested"] == 1);
+  CHECK(first["offering_added"] == offerings);
+  CHECK(first.size() == 2);
+
+  auto unchanged = hub.post("/v1/providers/hexacloud/refresh");
+  REQUIRE(unchanged.status == 200);
+  CHECK(json::parse(unchanged.body)["outcome"] == "unchanged");
+  CHECK(site.not_modified == 1);  // the conditional request was answered 304
+  CHECK(hub.scalar("SELECT count(*) FROM discovery.manifest_versions") == 1);
+  CHECK(hub.new_events().empty());
+
+  // One price changes; the Kubernetes offering is renamed (removed + added).
+  std::string next = read_example("provider-hexacloud-fr.ttl");
+  next = replace_all(next, "schema:price 690.00", "schema:price 720.00");
+  next = replace_all(next, "<#k8s>", "<#k8s-2027>");
+  site.serve(next);
+  auto updated = hub.post("/v1/providers/hexacloud/refresh");
+  INFO(updated.body);
+  REQUIRE(updated.status == 200);
+  CHECK(json::parse(updated.body)["outcome"] == "updated");
+  auto second = hub.new_events();
+  CHECK(second["offering_changed"] == 1);
+  CHECK(second["offering_added"] == 1);
+  CHECK(second["offering_removed"] == 1);
+  CHECK(second["manifest_ingested"] == 1);
+  CHECK(second.size() == 4);
+  CHECK(hub.scalar("SELECT count(*) FROM discovery.manifest_versions WHERE outcome = 'accepted'") == 2);
+  auto pg = hub.get("/v1/offerings/" + std::string("https%3A%2F%2Fhexacloud.example%2F.well-known%2Fmpli.ttl%23pg-snc"));
+  REQUIRE(pg.status == 200);
+  CHECK(json::parse(pg.body)["price_amount"] == 720.0);
+}
+
+TEST_CASE("bad manifests are refused with the reason and the good version stays served") {
+  ProviderSite site;
+  std::string good = read_example("provider-hexacloud-fr.ttl");
+  site.serve(good);
+  Hub hub(Env{{"MPLI_FETCH_MAX_BYTES", "65536"}, {"MPLI_FETCH_TIMEOUT", "1s"}});
+  REQUIRE(hub.post_json("/v1/providers", {{"manifest_url", site.url()}}).status == 201);
+  int offerings = offering_count(hub, "hexacloud");
+  REQUIRE(offerings > 0);
+  hub.new_events();
+
+  SECTION("invalid Turtle: 400 with line and column") {
+    site.serve(good + "\n<#broken> mpli:vcpu \"unterminated .\n");
+    auto r = hub.post("/v1/providers/hexacloud/refresh");
+    REQUIRE(r.status == 400);
+    CHECK(r.content_type == "application/problem+json");
+    auto body = json::parse(r.body);
+    CHECK(body["problem"] == "syntax");
+    CHECK(body["line"].get<int>() > 200);
+    CHECK(body["column"].get<int>() > 0);
+    CHECK(hub.new_events()["manifest_rejected"] == 1);
+  }
+  SECTION("shape violation: 422 listing each violation") {
+    site.serve(replace_all(good, "mpli:providerId \"hexacloud\" ;", ""));
+    auto r = hub.post("/v1/providers/hexacloud/refresh");
+    REQUIRE(r.status == 422);
+    auto body = json::parse(r.body);
+    REQUIRE(body["violations"].is_array());
+    REQUIRE_FALSE(body["violations"].empty());
+    auto v = body["violations"][0];
+    for (const char* key : {"focus_node", "path", "constraint", "message"}) CHECK(v.contains(key));
+  }
+  SECTION("oversized manifest: refused") {
+    site.serve(good + "\n# " + std::string(800000, 'x') + "\n");  // 0.8 MB against 64 KiB
+    auto r = hub.post("/v1/providers/hexacloud/refresh");
+    CHECK(r.status == 413);
+    CHECK(json::parse(r.body)["reason"] == "size");
+  }
+  SECTION("too slow: refused") {
+    site.delay = 3s;
+    auto r = hub.post("/v1/providers/hexacloud/refresh");
+    CHECK(r.status == 504);
+    CHECK(json::parse(r.body)["reason"] == "timeout");
+  }
+  // Whatever was refused, the last good version is what the catalogue serves.
+  CHECK(offering_count(hub, "hexacloud") == offerings);
+  auto provider = json::parse(hub.get("/v1/providers/hexacloud").body);
+  CHECK(provider["status"] == "active");
+  CHECK_FALSE(provider["last_error"].get<std::string>().empty());
+  CHECK(hub.scalar("SELECT count(*) FROM discovery.manifest_versions WHERE outcome = 'accepted'") == 1);
+}
+
+TEST_CASE("a loopback target is refused when the hub does not allow it") {
+  ProviderSite site;
+  site.serve(read_example("provider-hexacloud-fr.ttl"));
+  Hub hub(Env{{"MPLI_FETCH_ALLOW_LOOPBACK", "false"}});
+  for (const std::string& url : {site.url(), "http://localhost:" + std::to_string(site.server.port()) +
+                                                 "/.well-known/mpli.ttl"}) {
+    INFO(url);
+    auto r = hub.post_json("/v1/providers", {{"manifest_url", url}});
+    CHECK(r.status == 403);
+    auto body = json::parse(r.body);
+    CHECK(body["range"] == "loopback");
+  }
+  CHECK(site.server.requests() == 0);  // refused at connect time: nothing was ever sent
+  CHECK(hub.scalar("SELECT count(*) FROM discovery.providers") == 0);
+  auto https_only = hub.post_json("/v1/providers", {{"manifest_url", "ftp://example.org/m.ttl"}});
+  CHECK(https_only.status == 400);
+  CHECK(json::parse(https_only.body)["field"] == "manifest_url");
+}
+
+TEST_CASE("the catalogue API filters, pages, negotiates formats and exports everything") {
+  Hub hub;
+  std::vector<std::unique_ptr<ProviderSite>> sites;
+  for (const char* name : {"provider-hexacloud-fr.ttl", "provider-nordwolke-de.ttl", "provider-polderstack-nl.ttl"}) {
+    sites.push_back(std::make_unique<ProviderSite>());
+    sites.back()->serve(read_example(name));
+    auto r = hub.post_json("/v1/providers", {{"manifest_url", sites.back()->url()}});
+    INFO(name << ": " << r.body);
+    REQUIRE(r.status == 201);
+  }
+
+  auto all = json::parse(hub.get("/v1/offerings?limit=500").body)["offerings"];
+  REQUIRE(all.size() >= 9);
+
+  // Each filter returns exactly the offerings that satisfy it.
+  auto fr = json::parse(hub.get("/v1/offerings?country=FR&limit=500").body)["offerings"];
+  int expected_fr = 0;
+  for (const auto& o : all) expected_fr += o["country"] == "FR";
+  CHECK(static_cast<int>(fr.size()) == expected_fr);
+  for (const auto& o : fr) CHECK(o["country"] == "FR");
+  auto pg = json::parse(hub.get("/v1/offerings?kind=ManagedPostgreSQL&max_price=700").body)["offerings"];
+  REQUIRE_FALSE(pg.empty());
+  for (const auto& o : pg) {
+    CHECK(o["kind"] == "ManagedPostgreSQL");
+    CHECK(o["price_amount"].get<double>() <= 700);
+  }
+  auto iso = json::parse(hub.get("/v1/offerings?certification=ISO27001&min_vcpu=4").body)["offerings"];
+  for (const auto& o : iso) {
+    CHECK(o["vcpu"].get<int>() >= 4);
+    auto certs = o["certifications"];
+    CHECK(std::find(certs.begin(), certs.end(), "ISO27001") != certs.end());
+  }
+  auto bad = hub.get("/v1/offerings?min_vcpu=lots");
+  CHECK(bad.status == 400);
+  CHECK(json::parse(bad.body)["field"] == "min_vcpu");
+
+  // Cursor pagination visits every offering exactly once.
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = json::parse(hub.get("/v1/offerings?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor)).body);
+    for (const auto& o : page["offerings"]) CHECK(seen.insert(o["id"].get<std::string>()).second);
+    cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
+    ++pages;
+  } while (!cursor.empty() && pages < 100);
+  CHECK(seen.size() == all.size());
+
+  // One offering as JSON and as Turtle.
+  std::string id = "https%3A%2F%2Fhexacloud.example%2F.well-known%2Fmpli.ttl%23pg-snc";
+  auto as_json = hub.get("/v1/offerings/" + id);
+  REQUIRE(as_json.status == 200);
+  CHECK(json::parse(as_json.body)["provider_id"] == "hexacloud");
+  auto as_turtle = hub.get("/v1/offerings/" + id, {"Accept: text/turtle"});
+  REQUIRE(as_turtle.status == 200);
+  CHECK(as_turtle.content_type == "text/turtle");
+  rdf::Graph offering_graph;
+  REQUIRE(rdf::parse_string(as_turtle.body, "offering", offering_graph).is_ok());
+  CHECK(offering_graph.size() > 10);
+  CHECK(hub.get("/v1/offerings/https%3A%2F%2Fnowhere.example%2Fx").status == 404);
+
+  // The whole catalogue parses and holds every offering.
+  auto catalog = hub.get("/v1/catalog", {"Accept: application/n-triples"});
+  REQUIRE(catalog.status == 200);
+  CHECK(catalog.content_type == "application/n-triples");
+  rdf::Graph graph;
+  REQUIRE(rdf::parse_string(catalog.body, "catalog", graph, {rdf::Syntax::kNTriples, "", true}).is_ok());
+  for (const auto& o : all) {
+    CHECK(graph.terms().find_iri(o["id"].get<std::string>()) != rdf::kNoTerm);
+  }
+  auto well_known = json::parse(hub.get("/.well-known/mpli-providers").body);
+  CHECK(well_known["providers"].size() == 3);
+}
+
+TEST_CASE("an uploaded manifest is registered, and a provider id cannot be taken over") {
+  Hub hub;
+  std::string hexacloud = read_example("provider-hexacloud-fr.ttl");
+  auto first = hub.post_turtle("/v1/providers", hexacloud);
+  INFO(first.body);
+  REQUIRE(first.status == 201);
+  CHECK(json::parse(first.body)["manifest_url"] == "");
+  auto again = hub.post_turtle("/v1/providers", hexacloud);
+  CHECK(again.status == 200);
+  CHECK(hub.new_events()["offering_added"] > 0);
+
+  // Nordwolke registers by URL; an upload claiming Nordwolke's id must not replace it.
+  ProviderSite site;
+  std::string nordwolke = read_example("provider-nordwolke-de.ttl");
+  site.serve(nordwolke);
+  auto registered = hub.post_json("/v1/providers", {{"manifest_url", site.url()}});
+  REQUIRE(registered.status == 201);
+  std::string id = json::parse(registered.body)["id"];
+  int before = offering_count(hub, id);
+  auto hijack = hub.post_turtle("/v1/providers", replace_all(nordwolke, "schema:price ", "schema:price 1"));
+  CHECK(hijack.status == 409);
+  CHECK(offering_count(hub, id) == before);
+
+  auto empty = hub.post_turtle("/v1/providers", "");
+  INFO(empty.body);
+  CHECK(empty.status == 400);
+  auto no_provider = hub.post_turtle("/v1/providers", "<urn:x> <urn:y> <urn:z> .\n");
+  INFO(no_provider.body);
+  CHECK(no_provider.status == 422);  // valid Turtle that describes no provider
+  auto wrong_type = testing::http_request("POST", hub.url("/v1/providers"), "x", {"Content-Type: text/plain"});
+  CHECK(wrong_type.status == 415);
+}
+
+TEST_CASE("the catalogue survives a restart of discovery and of PostgreSQL") {
+  ProviderSite site;
+  site.serve(read_example("provider-polderstack-nl.ttl"));
+  Hub hub;
+  auto created = hub.post_json("/v1/providers", {{"manifest_url", site.url()}});
+  REQUIRE(created.status == 201);
+  std::string id = json::parse(created.body)["id"];
+  int before = offering_count(hub, id);
+  REQUIRE(before > 0);
+
+  hub.stop_discovery();
+  CHECK(hub.get("/v1/offerings").status == 503);  // nobody answers the subject meanwhile
+  hub.start_discovery();
+  hub.wait_ready();
+  CHECK(offering_count(hub, id) == before);
+
+  hub.postgres().stop();
+  hub.postgres().start();
+  testing::wait_until([&] { return hub.get("/v1/offerings?provider=" + id).status == 200; }, 60s,
+                      "catalogue answers after PostgreSQL restarts");
+  CHECK(offering_count(hub, id) == before);
+}
