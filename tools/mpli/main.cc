@@ -21,9 +21,7 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   if (command == "up") return mpli::cli::run_up_command(argc - 1, argv + 1);
   if (command == "down") return mpli::cli::run_down_command(argc - 1, argv + 1);
-#ifdef MPLI_HAVE_SHACL
   if (command == "shacl") return mpli::cli::run_shacl_command(argc - 1, argv + 1);
-#endif
   std::cerr << "mpli: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }
