@@ -117,7 +117,7 @@ long double parse_number(std::string_view s) {
   // strtold needs a terminated string; short lexical forms stay on the stack.
   char buf[64];
   if (s.size() < sizeof buf) {
-    std::memcpy(buf, s.data(), s.size());
+    if (!s.empty()) std::memcpy(buf, s.data(), s.size());
     buf[s.size()] = '\0';
     return std::strtold(buf, nullptr);
   }
@@ -139,7 +139,7 @@ bool in_integer_range(Xsd x, std::string_view s) {
   }
   char buf[64];
   if (s.size() >= sizeof buf) return false;  // far beyond any bounded integer type
-  std::memcpy(buf, s.data(), s.size());
+  if (!s.empty()) std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = '\0';
   const char* copy = buf;
   auto signed_in = [&](long long lo, long long hi) {

@@ -1,6 +1,9 @@
 #include "libs/rdf/term_table.h"
 
+#include <sys/mman.h>
+
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -25,7 +28,7 @@ uint64_t hash_bytes(std::string_view s) {
     n -= 8;
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
+  if (n > 0) std::memcpy(&tail, p, n);
   h = (h ^ tail) * kMul;
   h ^= h >> 32;
   h *= 0xD6E8FEB86659FD93ULL;
@@ -56,10 +59,36 @@ void append_escaped(std::string& out, std::string_view text) {
 
 }  // namespace
 
+TermTable::SlotArray::SlotArray(size_t count) : count_(count) {
+  size_t bytes = count * sizeof(uint64_t);
+  constexpr size_t kHugePage = 2u << 20;
+  if (bytes >= kHugePage) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) {
+      madvise(p, bytes, MADV_HUGEPAGE);  // a hint; failure only costs speed
+      data_ = static_cast<uint64_t*>(p);
+      mapped_ = true;
+      return;
+    }
+  }
+  data_ = static_cast<uint64_t*>(std::calloc(count, sizeof(uint64_t)));
+  if (data_ == nullptr) throw std::bad_alloc();
+}
+
+TermTable::SlotArray::~SlotArray() {
+  if (data_ == nullptr) return;
+  if (mapped_) {
+    munmap(data_, count_ * sizeof(uint64_t));
+  } else {
+    std::free(data_);
+  }
+}
+
 TermTable::TermTable() {
   static const Record kNone{0, kNoTerm, 0, TermKind::kIri};
   records_.push_back(&kNone);  // id 0: "no term"
-  slots_.assign(1024, 0);
+  kinds_.push_back(TermKind::kIri);
+  slots_ = SlotArray(1024);
   std::string rdf(iri::kRdf);
   std::string xsd(iri::kXsd);
   well_known_.rdf_type = iri(rdf + "type");
@@ -118,8 +147,8 @@ TermId TermTable::find(TermKind kind, std::string_view text, TermId datatype,
       const Record* r = records_[id];
       if (r->kind == kind && r->datatype == datatype && r->length == text.size() &&
           r->lang_length == lang.size() &&
-          std::memcmp(r->text(), text.data(), text.size()) == 0 &&
-          std::memcmp(r->text() + r->length, lang.data(), lang.size()) == 0) {
+          (text.empty() || std::memcmp(r->text(), text.data(), text.size()) == 0) &&
+          (lang.empty() || std::memcmp(r->text() + r->length, lang.data(), lang.size()) == 0)) {
         return id;
       }
     }
@@ -128,9 +157,8 @@ TermId TermTable::find(TermKind kind, std::string_view text, TermId datatype,
 }
 
 void TermTable::grow() {
-  std::vector<uint64_t> old;
-  old.swap(slots_);
-  slots_.assign(old.size() * 2, 0);
+  SlotArray old(std::move(slots_));
+  slots_ = SlotArray(old.size() * 2);
   size_t mask = slots_.size() - 1;
   for (uint64_t v : old) {
     if (v == 0) continue;
@@ -149,6 +177,7 @@ TermId TermTable::intern(TermKind kind, std::string_view text, TermId datatype,
   if (found != kNoTerm) return found;
   TermId id = static_cast<TermId>(records_.size());
   records_.push_back(store(kind, text, datatype, lang));
+  kinds_.push_back(kind);
   slots_[slot] = ((h & 0xffffffffULL) << 32) | id;
   if (records_.size() * 2 > slots_.size()) grow();
   return id;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mpli::rdf {
@@ -62,7 +63,7 @@ class TermTable {
   TermId find_iri(std::string_view value) const;
   TermId find_literal(std::string_view lexical, TermId datatype, std::string_view lang = {}) const;
 
-  TermKind kind(TermId id) const { return record(id)->kind; }
+  TermKind kind(TermId id) const { return kinds_[id]; }
   bool is_iri(TermId id) const { return kind(id) == TermKind::kIri; }
   bool is_blank(TermId id) const { return kind(id) == TermKind::kBlank; }
   bool is_literal(TermId id) const { return kind(id) == TermKind::kLiteral; }
@@ -109,10 +110,43 @@ class TermTable {
   void grow();
 
   std::vector<const Record*> records_;  // by id
+  // Kinds again, one byte per id: node-kind tests are the most frequent question the validator
+  // asks, and this small array stays in cache where the records do not.
+  std::vector<TermKind> kinds_;
   // Open addressing. A slot holds (32-bit hash << 32 | id), 0 when empty: the stored hash
   // rejects almost every non-matching probe without touching the record, and growing the
   // table re-places slots without re-reading any text.
-  std::vector<uint64_t> slots_;
+  // Zeroed slot memory. Large tables are mapped with transparent huge pages requested: the
+  // table is probed at random, and with 4 KiB pages most probes would also miss the TLB.
+  class SlotArray {
+   public:
+    SlotArray() = default;
+    explicit SlotArray(size_t count);
+    SlotArray(SlotArray&& other) noexcept { swap(other); }
+    SlotArray& operator=(SlotArray&& other) noexcept {
+      swap(other);
+      return *this;
+    }
+    SlotArray(const SlotArray&) = delete;
+    SlotArray& operator=(const SlotArray&) = delete;
+    ~SlotArray();
+    uint64_t& operator[](size_t i) { return data_[i]; }
+    uint64_t operator[](size_t i) const { return data_[i]; }
+    size_t size() const { return count_; }
+    const uint64_t* begin() const { return data_; }
+    const uint64_t* end() const { return data_ + count_; }
+
+   private:
+    void swap(SlotArray& other) noexcept {
+      std::swap(data_, other.data_);
+      std::swap(count_, other.count_);
+      std::swap(mapped_, other.mapped_);
+    }
+    uint64_t* data_ = nullptr;
+    size_t count_ = 0;
+    bool mapped_ = false;
+  };
+  SlotArray slots_;
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* current_ = nullptr;  // the block small strings are appended to
   size_t block_used_ = 0;

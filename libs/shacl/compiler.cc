@@ -1,6 +1,7 @@
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "libs/rdf/literal.h"
 #include "libs/shacl/shapes.h"
@@ -186,7 +187,7 @@ class Compiler {
       *index = it->second;
       return Status::ok();
     }
-    if (terms_.is_literal(node)) return invalid_argument("a literal cannot be a shape: " + name(node));
+    if (terms_.is_literal(node)) return bad(node, "a literal cannot be a shape");
     uint32_t me = static_cast<uint32_t>(program_.shapes.size());
     index_.emplace(node, me);
     *index = me;
@@ -221,8 +222,8 @@ class Compiler {
     std::vector<TermId> q_min;
     std::vector<TermId> q_max;
 
-    // Copy the subject's triples: compiling nested shapes does not touch this graph, but the
-    // range stays valid anyway because the shapes graph is not modified.
+    // Iterating the shapes graph while compiling nested shapes is safe: compilation only reads
+    // it, so the range stays valid.
     for (const Triple& t : graph_.with_subject(node)) {
       TermId p = t.p;
       TermId o = t.o;

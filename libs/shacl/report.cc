@@ -1,5 +1,7 @@
 #include "libs/shacl/report.h"
 
+#include "libs/rdf/literal.h"
+
 namespace mpli::shacl {
 namespace {
 
@@ -84,16 +86,30 @@ std::string describe(const ValidationResult& r, const ShapesProgram& program) {
                                               : std::string("?");
   };
   std::string what;
+  bool comparable = r.value == kNoTerm || param == kNoTerm ||
+                    rdf::compare_values(terms, r.value, param).has_value();
   switch (r.component) {
     case Component::kClass: what = "value is not an instance of " + nt(param); break;
     case Component::kDatatype: what = "value is not a well-formed literal of datatype " + nt(param); break;
     case Component::kNodeKind: what = "value is not of node kind " + nt(param); break;
     case Component::kMinCount: what = "fewer than " + n + " values"; break;
     case Component::kMaxCount: what = "more than " + n + " values"; break;
-    case Component::kMinExclusive: what = "value is not greater than " + nt(param); break;
-    case Component::kMinInclusive: what = "value is less than " + nt(param); break;
-    case Component::kMaxExclusive: what = "value is not less than " + nt(param); break;
-    case Component::kMaxInclusive: what = "value is greater than " + nt(param); break;
+    case Component::kMinExclusive:
+    case Component::kMinInclusive:
+    case Component::kMaxExclusive:
+    case Component::kMaxInclusive:
+      if (!comparable) {
+        what = "value cannot be compared with the bound " + nt(param);
+      } else if (r.component == Component::kMinExclusive) {
+        what = "value is not greater than " + nt(param);
+      } else if (r.component == Component::kMinInclusive) {
+        what = "value is less than " + nt(param);
+      } else if (r.component == Component::kMaxExclusive) {
+        what = "value is not less than " + nt(param);
+      } else {
+        what = "value is greater than " + nt(param);
+      }
+      break;
     case Component::kMinLength: what = "value is shorter than " + n + " characters"; break;
     case Component::kMaxLength: what = "value is longer than " + n + " characters"; break;
     case Component::kPattern: what = "value does not match the pattern " + nt(param); break;

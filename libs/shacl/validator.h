@@ -1,9 +1,9 @@
 // Validates a data graph against a compiled ShapesProgram and yields SHACL validation results.
-// One Validator per data graph; it caches class closures and regex outcomes across focus nodes.
+// One Validator per data graph: it memoises per-term outcomes so shared values are checked once.
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <string_view>
 #include <unordered_map>

@@ -52,6 +52,18 @@ TEST_CASE("terms intern to stable ids", "[rdf][terms]") {
   CHECK(t.value(t.find_iri("http://example.org/n4999")) == "http://example.org/n4999");
 }
 
+TEST_CASE("large term tables keep every id", "[rdf][terms]") {
+  // Enough terms that the slot table moves to the huge-page mapped allocation.
+  TermTable t;
+  std::vector<TermId> ids;
+  for (int i = 0; i < 300000; ++i) ids.push_back(t.literal("v" + std::to_string(i)));
+  for (int i = 0; i < 300000; i += 997) {
+    CHECK(t.literal("v" + std::to_string(i)) == ids[static_cast<size_t>(i)]);
+    CHECK(t.value(ids[static_cast<size_t>(i)]) == "v" + std::to_string(i));
+  }
+  CHECK(t.size() > 300000);
+}
+
 TEST_CASE("graph lookups by subject, predicate and object", "[rdf][graph]") {
   Graph g = parse_ok(R"(@prefix ex: <http://example.org/> .
     ex:a ex:p ex:b , ex:c ; ex:q "1" .
