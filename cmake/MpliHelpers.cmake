@@ -66,10 +66,13 @@ function(mpli_embed_sql)
   file(GLOB sql_files CONFIGURE_DEPENDS ${ARG_DIR}/*.sql)
   list(SORT sql_files)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${ARG_TARGET}_migrations.cc)
+  # '|' separates the files: a ';' list would be split by the shell.
+  string(REPLACE ";" "|" file_list "${sql_files}")
   add_custom_command(
     OUTPUT ${out}
-    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${ARG_NAMESPACE} "-DFILES=${sql_files}"
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${ARG_NAMESPACE} "-DFILES=${file_list}"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedSql.cmake
+    VERBATIM
     DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/EmbedSql.cmake
     COMMENT "Embedding migrations for ${ARG_TARGET}")
   target_sources(${ARG_TARGET} PRIVATE ${out})

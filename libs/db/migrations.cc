@@ -20,6 +20,14 @@ const std::vector<Migration>& library_migrations() {
           published_at timestamptz
         );
         CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
+        -- Wakes the relay once per inserting statement, when the transaction commits.
+        CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM pg_notify('mpli_outbox_' || TG_TABLE_SCHEMA, '');
+          RETURN NULL;
+        END $$;
+        CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox
+          FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
       )sql"},
   };
   return kMigrations;

@@ -12,6 +12,7 @@
 namespace mpli::db {
 namespace {
 
+// Must match the channel the outbox trigger notifies (library_migrations()).
 std::string channel_for(const std::string& schema) { return "mpli_outbox_" + schema; }
 
 // Wakes the relay as soon as a transaction with events commits (NOTIFY is delivered on commit).
@@ -38,8 +39,7 @@ std::string enqueue_event(pqxx::work& tx, const std::string& schema, const std::
   tx.exec_params("INSERT INTO " + quote_identifier(schema) +
                      ".outbox (id, subject, payload) VALUES ($1, $2, $3)",
                  envelope.id(), event.subject, pqxx::binarystring(bytes.data(), bytes.size()));
-  tx.exec_params("SELECT pg_notify($1, '')", channel_for(schema));
-  return envelope.id();
+  return envelope.id();  // the table's trigger notifies the relay on commit
 }
 
 OutboxRelay::OutboxRelay(std::string dsn, std::string schema, bus::Connection& bus,

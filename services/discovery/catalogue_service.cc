@@ -42,7 +42,7 @@ int64_t CatalogueService::next_refresh_ms(int consecutive_failures) {
 Result<IngestResult> CatalogueService::ingest(const std::string& text,
                                               const std::string& source_url,
                                               const std::string& known_provider_id,
-                                              const FetchResponse* fetched) {
+                                              const FetchResponse* fetched, bool describe) {
   FetchMeta meta;
   meta.source_url = source_url;
   meta.content_hash = digest::sha256_hex(text);
@@ -78,13 +78,19 @@ Result<IngestResult> CatalogueService::ingest(const std::string& text,
   }
   auto outcome = store_.accept(accepted, text, meta);
   if (!outcome) return outcome.status();
-  auto provider = store_.get_provider(accepted.summary.provider_id);
-  if (!provider) return provider.status();
-  if (!provider->has_value()) return internal_error("provider vanished after it was stored");
-  log::info(outcome->unchanged ? "manifest unchanged" : "manifest ingested",
-            {{"provider", accepted.summary.provider_id}, {"added", outcome->added},
-             {"changed", outcome->changed}, {"removed", outcome->removed}});
-  return IngestResult{**provider, outcome->created, outcome->unchanged ? "unchanged" : "updated"};
+  if (!outcome->unchanged) {
+    log::info("manifest ingested",
+              {{"provider", accepted.summary.provider_id}, {"added", outcome->added},
+               {"changed", outcome->changed}, {"removed", outcome->removed}});
+  }
+  IngestResult result{{}, outcome->created, outcome->unchanged ? "unchanged" : "updated"};
+  if (describe) {
+    auto provider = store_.get_provider(accepted.summary.provider_id);
+    if (!provider) return provider.status();
+    if (!provider->has_value()) return internal_error("provider vanished after it was stored");
+    result.provider = **provider;
+  }
+  return result;
 }
 
 Result<IngestResult> CatalogueService::register_url(const std::string& url) {
@@ -98,11 +104,11 @@ Result<IngestResult> CatalogueService::register_url(const std::string& url) {
     if (!recorded.is_ok()) log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
     return fetched.status();
   }
-  return ingest(fetched->body, url, "", &fetched.value());
+  return ingest(fetched->body, url, "", &fetched.value(), true);
 }
 
 Result<IngestResult> CatalogueService::register_upload(const std::string& turtle) {
-  return ingest(turtle, "", "", nullptr);
+  return ingest(turtle, "", "", nullptr, true);
 }
 
 Result<IngestResult> CatalogueService::refresh(const std::string& provider_id) {
@@ -111,14 +117,17 @@ Result<IngestResult> CatalogueService::refresh(const std::string& provider_id) {
   if (!state->has_value()) {
     return Status(StatusCode::kNotFound, "no provider '" + provider_id + "'", {{"field", "id"}});
   }
-  const ProviderState& provider = **state;
+  return refresh_known(**state, true);
+}
+
+Result<IngestResult> CatalogueService::refresh_known(const ProviderState& provider, bool describe) {
   if (provider.manifest_url.empty()) {
-    return failed_precondition("provider '" + provider_id +
+    return failed_precondition("provider '" + provider.id +
                                "' was uploaded, not registered by URL; upload a new version instead");
   }
   auto fetched = fetcher_.fetch({provider.manifest_url, provider.etag, provider.last_modified});
   if (!fetched) {
-    Status recorded = store_.fetch_failed(provider_id, provider.manifest_url, fetched.status(),
+    Status recorded = store_.fetch_failed(provider.id, provider.manifest_url, fetched.status(),
                                           next_refresh_ms(provider.consecutive_failures + 1));
     if (!recorded.is_ok()) log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
     return fetched.status();
@@ -128,12 +137,16 @@ Result<IngestResult> CatalogueService::refresh(const std::string& provider_id) {
     meta.etag = fetched->etag;
     meta.last_modified = fetched->last_modified;
     meta.next_refresh_in_ms = next_refresh_ms(0);
-    MPLI_RETURN_IF_ERROR(store_.not_modified(provider_id, meta));
-    auto record = store_.get_provider(provider_id);
-    if (!record) return record.status();
-    return IngestResult{record->value_or(v1::Provider()), false, "unchanged"};
+    MPLI_RETURN_IF_ERROR(store_.not_modified(provider.id, meta));
+    IngestResult result{{}, false, "unchanged"};
+    if (describe) {
+      auto record = store_.get_provider(provider.id);
+      if (!record) return record.status();
+      result.provider = record->value_or(v1::Provider());
+    }
+    return result;
   }
-  return ingest(fetched->body, provider.manifest_url, provider_id, &fetched.value());
+  return ingest(fetched->body, provider.manifest_url, provider.id, &fetched.value(), describe);
 }
 
 int CatalogueService::refresh_due(int limit) {
@@ -144,7 +157,7 @@ int CatalogueService::refresh_due(int limit) {
     return 0;
   }
   for (const auto& provider : *due) {
-    auto refreshed = refresh(provider.id);
+    auto refreshed = refresh_known(provider, false);
     if (!refreshed) {
       log::info("scheduled refresh failed",
                 {{"provider", provider.id}, {"error", refreshed.status().to_string()}});

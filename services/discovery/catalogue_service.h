@@ -34,8 +34,11 @@ class CatalogueService {
   CatalogueStore& store() { return store_; }
 
  private:
+  // `describe`: fill IngestResult::provider (one more query), for answers to a caller.
   Result<IngestResult> ingest(const std::string& text, const std::string& source_url,
-                              const std::string& known_provider_id, const FetchResponse* fetched);
+                              const std::string& known_provider_id, const FetchResponse* fetched,
+                              bool describe);
+  Result<IngestResult> refresh_known(const ProviderState& provider, bool describe);
   int64_t next_refresh_ms(int consecutive_failures);
 
   CatalogueStore& store_;

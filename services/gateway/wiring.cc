@@ -12,7 +12,7 @@ service::ServiceDefinition definition() {
   definition.settings = {
       {"http.address", "127.0.0.1", "address the REST endpoint listens on", {}},
       {"http.port", "8080", "port of the REST endpoint", config::int_between(1, 65535)},
-      {"http.threads", "2", "HTTP worker threads", config::int_between(1, 64)},
+      {"http.threads", "8", "HTTP worker threads (a request waiting on a service holds one)", config::int_between(1, 64)},
       {"readyz.timeout", "1s", "how long /readyz waits for each service", config::duration()},
       {"request.timeout", "5s", "how long a request waits for a service's reply", config::duration()},
   };

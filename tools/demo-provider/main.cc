@@ -1,12 +1,14 @@
 // mpli-demo-provider: a provider's web server for the local federation. Serves one manifest
-// file at /.well-known/mpli.ttl with ETag and Last-Modified, answering conditional requests
-// with 304, and re-reading the file on every request so an edit shows up at the next refresh.
+// file at /.well-known/mpli.ttl (or, with --dir, every NAME.ttl of a folder at /NAME.ttl, for
+// benchmarks) with ETag and Last-Modified, answering conditional requests with 304, and
+// re-reading the file on every request so an edit shows up at the next refresh.
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/router.h>
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -27,15 +29,39 @@ std::string http_date(time_t when) {
   return buffer;
 }
 
+// File names a folder may serve: no path separators, no "..".
+bool safe_name(const std::string& name) {
+  if (name.empty() || name.size() > 128 || name[0] == '.') return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
 class ManifestHandler {
  public:
   explicit ManifestHandler(std::string path) : path_(std::move(path)) {}
 
   void serve(const Rest::Request& request, Http::ResponseWriter response) {
-    std::ifstream in(path_);
+    serve_file(path_, request, response);
+  }
+
+  void serve_from_dir(const Rest::Request& request, Http::ResponseWriter response) {
+    std::string name = request.param(":name").as<std::string>();
+    if (!safe_name(name)) {
+      response.send(Http::Code::Not_Found, "no such manifest\n");
+      return;
+    }
+    serve_file(path_ + "/" + name, request, response);
+  }
+
+ private:
+  static void serve_file(const std::string& path, const Rest::Request& request,
+                         Http::ResponseWriter& response) {
+    std::ifstream in(path);
     struct stat info {};
-    if (!in || stat(path_.c_str(), &info) != 0) {
-      response.send(Http::Code::Internal_Server_Error, "manifest file unreadable\n");
+    if (!in || stat(path.c_str(), &info) != 0) {
+      response.send(Http::Code::Not_Found, "no such manifest\n");
       return;
     }
     std::stringstream text;
@@ -54,7 +80,6 @@ class ManifestHandler {
     response.send(Http::Code::Ok, body);
   }
 
- private:
   std::string path_;
 };
 
@@ -62,14 +87,19 @@ class ManifestHandler {
 
 int main(int argc, char** argv) {
   std::string manifest;
+  std::string dir;
   std::string port_text;
+  std::string threads_text = "1";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string arg = argv[i];
     if (arg == "--manifest") manifest = argv[i + 1];
+    if (arg == "--dir") dir = argv[i + 1];
     if (arg == "--port") port_text = argv[i + 1];
+    if (arg == "--threads") threads_text = argv[i + 1];
   }
-  if (manifest.empty() || !mpli::config::int_between(1, 65535)(port_text).empty()) {
-    std::cerr << "usage: mpli-demo-provider --manifest FILE.ttl --port PORT\n";
+  if (manifest.empty() == dir.empty() || !mpli::config::int_between(1, 65535)(port_text).empty() ||
+      !mpli::config::int_between(1, 64)(threads_text).empty()) {
+    std::cerr << "usage: mpli-demo-provider (--manifest FILE.ttl | --dir DIR) --port PORT [--threads N]\n";
     return 2;
   }
   sigset_t signals;
@@ -78,12 +108,16 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  ManifestHandler handler(manifest);
+  ManifestHandler handler(dir.empty() ? manifest : dir);
   Rest::Router router;
-  Rest::Routes::Get(router, "/.well-known/mpli.ttl", Rest::Routes::bind(&ManifestHandler::serve, &handler));
+  if (dir.empty()) {
+    Rest::Routes::Get(router, "/.well-known/mpli.ttl", Rest::Routes::bind(&ManifestHandler::serve, &handler));
+  } else {
+    Rest::Routes::Get(router, "/:name", Rest::Routes::bind(&ManifestHandler::serve_from_dir, &handler));
+  }
   auto endpoint = std::make_shared<Http::Endpoint>(
       Address(Ipv4::loopback(), Port(static_cast<uint16_t>(std::stoi(port_text)))));
-  endpoint->init(Http::Endpoint::options().threads(1).flags(Tcp::Options::ReuseAddr));
+  endpoint->init(Http::Endpoint::options().threads(std::stoi(threads_text)).flags(Tcp::Options::ReuseAddr));
   endpoint->setHandler(router.handler());
   try {
     endpoint->serveThreaded();
@@ -91,7 +125,8 @@ int main(int argc, char** argv) {
     std::cerr << "mpli-demo-provider: cannot listen on port " << port_text << ": " << e.what() << "\n";
     return 1;
   }
-  std::cout << "{\"msg\":\"serving\",\"manifest\":\"" << manifest << "\",\"port\":" << port_text << "}"
+  std::cout << "{\"msg\":\"serving\",\"manifest\":\"" << (dir.empty() ? manifest : dir)
+            << "\",\"port\":" << port_text << "}"
             << std::endl;
   int received = 0;
   sigwait(&signals, &received);
