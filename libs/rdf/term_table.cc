@@ -1,5 +1,7 @@
 #include "libs/rdf/term_table.h"
 
+#include <stdexcept>
+
 #include <sys/mman.h>
 
 #include <cctype>
@@ -250,6 +252,22 @@ std::string TermTable::to_ntriples(TermId id) const {
       break;
   }
   return out;
+}
+
+std::shared_ptr<TermTable> TermTable::clone() const {
+  auto copy = std::make_shared<TermTable>();
+  // Ids are handed out in order and a literal's datatype is interned before it, so interning
+  // every term again in id order reproduces the ids; the constructor's well-known terms are
+  // the first ids of both tables.
+  for (TermId id = static_cast<TermId>(copy->size()); id < records_.size(); ++id) {
+    const Record* r = records_[id];
+    TermId same = copy->intern(r->kind, {r->text(), r->length}, r->datatype,
+                               {r->text() + r->length, r->lang_length});
+    if (same != id) throw std::logic_error("TermTable::clone: ids diverged");  // a bug, not input
+  }
+  copy->next_document_ = next_document_;
+  copy->next_blank_ = next_blank_;
+  return copy;
 }
 
 std::string TermTable::fresh_blank_prefix() { return "d" + std::to_string(++next_document_) + "_"; }

@@ -49,6 +49,10 @@ class TermTable {
  public:
   TermTable();
   TermTable(const TermTable&) = delete;
+  // A new table holding the same terms under the same ids. A program compiled against this
+  // table (shapes, say) stays valid for the copy, so each data graph can grow its own copy
+  // instead of growing one shared table forever.
+  std::shared_ptr<TermTable> clone() const;
   TermTable& operator=(const TermTable&) = delete;
 
   TermId iri(std::string_view value);

@@ -288,3 +288,20 @@ TEST_CASE("language ranges and string length", "[rdf][literal]") {
   CHECK_FALSE(lang_matches("", "*"));
   CHECK(utf8_length("h\xC3\xA9llo") == 5);
 }
+
+TEST_CASE("a cloned term table keeps every id and grows on its own") {
+  auto terms = std::make_shared<mpli::rdf::TermTable>();
+  mpli::rdf::TermId iri = terms->iri("https://w3id.org/mpli#Offering");
+  mpli::rdf::TermId lit = terms->typed_literal("42", "http://www.w3.org/2001/XMLSchema#integer");
+  mpli::rdf::TermId lang = terms->literal("Paris", mpli::rdf::kNoTerm, "fr");
+  mpli::rdf::TermId blank = terms->blank("b0");
+  auto copy = terms->clone();
+  REQUIRE(copy->size() == terms->size());
+  CHECK(copy->find_iri("https://w3id.org/mpli#Offering") == iri);
+  CHECK(copy->to_ntriples(lit) == terms->to_ntriples(lit));
+  CHECK(copy->to_ntriples(lang) == "\"Paris\"@fr");
+  CHECK(copy->is_blank(blank));
+  mpli::rdf::TermId added = copy->iri("urn:only-in-the-copy");
+  CHECK(added == terms->size());
+  CHECK(terms->find_iri("urn:only-in-the-copy") == mpli::rdf::kNoTerm);
+}

@@ -60,13 +60,13 @@ Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::load(const std::
 }
 
 Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::from_text(std::string shapes_turtle) {
-  auto probe = compile(shapes_turtle, std::make_shared<rdf::TermTable>());
-  if (!probe) return Status(probe.status().code(), "manifest shapes: " + probe.status().message());
-  return std::shared_ptr<const ManifestChecker>(new ManifestChecker(std::move(shapes_turtle)));
+  auto program = compile(shapes_turtle, std::make_shared<rdf::TermTable>());
+  if (!program) return Status(program.status().code(), "manifest shapes: " + program.status().message());
+  return std::shared_ptr<const ManifestChecker>(new ManifestChecker(std::move(program).value()));
 }
 
 CheckOutcome ManifestChecker::check(std::string_view manifest_text, const std::string& source) const {
-  auto terms = std::make_shared<rdf::TermTable>();
+  rdf::TermTablePtr terms = program_.terms->clone();
   rdf::Graph data(terms);
   std::vector<rdf::ParseError> errors;
   rdf::ParseOptions options;
@@ -86,14 +86,16 @@ CheckOutcome ManifestChecker::check(std::string_view manifest_text, const std::s
     return problem;
   }
 
-  auto program = compile(shapes_turtle_, terms);
-  if (!program) return ManifestProblem{"content", program.status().message(), 0, 0, {}};
-  shacl::Validator validator(*program, data);
+  // The program's ids are valid in the clone, so it validates the clone's graph as it is.
+  shacl::Validator validator(program_, data);
   shacl::ValidationReport report = validator.validate();
   if (!report.conforms) {
     ManifestProblem problem;
     problem.reason = "shape";
-    nlohmann::json results = shacl::report_json(report, *program)["results"];
+    // Reports name data terms, so they read from the manifest's table (rare: copy the program).
+    shacl::ShapesProgram reporting = program_;
+    reporting.terms = terms;
+    nlohmann::json results = shacl::report_json(report, reporting)["results"];
     bool blocking = false;  // sh:Warning and sh:Info results are advice; they do not reject
     for (const auto& r : results) {
       ViolationRecord v{text_of(r, "focusNode"), text_of(r, "resultPath"),

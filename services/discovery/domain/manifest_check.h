@@ -1,7 +1,7 @@
 // Accepts or rejects one manifest text: strict parsing (line and column on error), the
 // manifest shapes (every violation listed), then the catalogue's own reading of it. The shapes
-// are read once; each check works on its own term table, so checks run in parallel and a
-// hostile manifest cannot grow memory shared with the others.
+// are compiled once; each check works on its own copy of their term table, so checks run in
+// parallel and a hostile manifest cannot grow memory shared with the others.
 #pragma once
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "libs/core/status.h"
+#include "libs/shacl/shapes.h"
 #include "services/discovery/domain/offering.h"
 
 namespace mpli::discovery {
@@ -49,8 +50,10 @@ class ManifestChecker {
   CheckOutcome check(std::string_view manifest_text, const std::string& source) const;
 
  private:
-  explicit ManifestChecker(std::string shapes_turtle) : shapes_turtle_(std::move(shapes_turtle)) {}
-  std::string shapes_turtle_;
+  explicit ManifestChecker(shacl::ShapesProgram program) : program_(std::move(program)) {}
+  // Compiled once against its own term table; each check clones that table (same ids) and
+  // adds the manifest's terms to the clone only.
+  shacl::ShapesProgram program_;
 };
 
 }  // namespace mpli::discovery
