@@ -27,19 +27,32 @@ class OutboxNotification : public pqxx::notification_receiver {
 
 std::string enqueue_event(pqxx::work& tx, const std::string& schema, const std::string& producer,
                           const OutgoingEvent& event) {
-  mpli::common::v1::Envelope envelope;
-  envelope.set_id(ids::new_uuid_v7());
-  envelope.set_type(event.subject);
-  envelope.set_occurred_at(clock::now_rfc3339());
-  envelope.set_correlation_id(log::correlation_id());
-  envelope.set_producer(producer);
-  envelope.set_payload_type(event.payload_type);
-  envelope.set_payload(event.payload);
-  std::string bytes = envelope.SerializeAsString();
-  tx.exec_params("INSERT INTO " + quote_identifier(schema) +
-                     ".outbox (id, subject, payload) VALUES ($1, $2, $3)",
-                 envelope.id(), event.subject, pqxx::binarystring(bytes.data(), bytes.size()));
-  return envelope.id();  // the table's trigger notifies the relay on commit
+  return enqueue_events(tx, schema, producer, {event}).front();
+}
+
+std::vector<std::string> enqueue_events(pqxx::work& tx, const std::string& schema,
+                                        const std::string& producer,
+                                        const std::vector<OutgoingEvent>& events) {
+  std::vector<std::string> ids;
+  if (events.empty()) return ids;
+  std::string sql = "INSERT INTO " + quote_identifier(schema) + ".outbox (id, subject, payload) VALUES ";
+  for (size_t i = 0; i < events.size(); ++i) {
+    mpli::common::v1::Envelope envelope;
+    envelope.set_id(ids::new_uuid_v7());
+    envelope.set_type(events[i].subject);
+    envelope.set_occurred_at(clock::now_rfc3339());
+    envelope.set_correlation_id(log::correlation_id());
+    envelope.set_producer(producer);
+    envelope.set_payload_type(events[i].payload_type);
+    envelope.set_payload(events[i].payload);
+    std::string bytes = envelope.SerializeAsString();
+    // Values go through libpq's quoting (bytea escaped), never spliced raw.
+    sql += (i == 0 ? "(" : ", (") + tx.quote(envelope.id()) + ", " + tx.quote(events[i].subject) +
+           ", " + tx.quote_raw(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) + ")";
+    ids.push_back(envelope.id());
+  }
+  tx.exec0(sql);  // the table's trigger notifies the relay on commit
+  return ids;
 }
 
 OutboxRelay::OutboxRelay(std::string dsn, std::string schema, bus::Connection& bus,

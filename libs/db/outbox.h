@@ -7,6 +7,7 @@
 #include <chrono>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "libs/bus/connection.h"
 #include "libs/core/status.h"
@@ -23,6 +24,10 @@ struct OutgoingEvent {
 // `tx` commits; if it rolls back, the event never existed.
 std::string enqueue_event(pqxx::work& tx, const std::string& schema, const std::string& producer,
                           const OutgoingEvent& event);
+// The same for several events, in order, with one statement; returns their ids.
+std::vector<std::string> enqueue_events(pqxx::work& tx, const std::string& schema,
+                                        const std::string& producer,
+                                        const std::vector<OutgoingEvent>& events);
 
 struct RelayOptions {
   int batch_size = 500;

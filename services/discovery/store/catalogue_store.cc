@@ -136,10 +136,47 @@ constexpr const char* kProviderSelect =
     "(SELECT count(*) FROM discovery.offerings o WHERE o.provider_id = p.id) AS offering_count "
     "FROM discovery.providers p";
 
+db::OutgoingEvent event_of(const std::string& event, const google::protobuf::Message& payload) {
+  return {service::event_subject("discovery", event), payload.GetTypeName(),
+          payload.SerializeAsString()};
+}
+
 void emit(pqxx::work& tx, const std::string& event, const google::protobuf::Message& payload) {
-  db::enqueue_event(tx, kSchema, "discovery",
-                    {service::event_subject("discovery", event), payload.GetTypeName(),
-                     payload.SerializeAsString()});
+  db::enqueue_event(tx, kSchema, "discovery", event_of(event, payload));
+}
+
+// One multi-row upsert for every added or changed offering of a manifest.
+void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& offerings) {
+  if (offerings.empty()) return;
+  std::string sql =
+      "INSERT INTO discovery.offerings (id, provider_id, name, description, kind, country, "
+      "region, vcpu, memory_gib, storage_gib, price_amount, price_currency, price_unit, "
+      "certifications, availability_percent, content_hash, ntriples, search_text, updated_at) "
+      "VALUES ";
+  for (size_t i = 0; i < offerings.size(); ++i) {
+    const OfferingRecord& o = *offerings[i];
+    std::string search = o.name + " " + o.description;
+    for (auto& c : search) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    sql += (i == 0 ? "(" : ", (") + tx.quote(o.id) + "," + tx.quote(o.provider_id) + "," +
+           tx.quote(o.name) + "," + tx.quote(o.description) + "," + tx.quote(o.kind) + "," +
+           tx.quote(o.country) + "," + tx.quote(o.region) + "," + tx.quote(o.vcpu) + "," +
+           tx.quote(o.memory_gib) + "," + tx.quote(o.storage_gib) + "," +
+           (o.has_price ? tx.quote(o.price_amount) : std::string("NULL")) + "," +
+           tx.quote(o.price_currency) + "," + tx.quote(o.price_unit) + "," +
+           tx.quote(pg_array(o.certifications)) + "::text[]," + tx.quote(o.availability_percent) +
+           "," + tx.quote(o.content_hash) + "," + tx.quote(o.ntriples) + "," + tx.quote(search) +
+           ", now())";
+  }
+  sql +=
+      " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, "
+      "kind = EXCLUDED.kind, country = EXCLUDED.country, region = EXCLUDED.region, vcpu = "
+      "EXCLUDED.vcpu, memory_gib = EXCLUDED.memory_gib, storage_gib = EXCLUDED.storage_gib, "
+      "price_amount = EXCLUDED.price_amount, price_currency = EXCLUDED.price_currency, "
+      "price_unit = EXCLUDED.price_unit, certifications = EXCLUDED.certifications, "
+      "availability_percent = EXCLUDED.availability_percent, content_hash = "
+      "EXCLUDED.content_hash, ntriples = EXCLUDED.ntriples, search_text = EXCLUDED.search_text, "
+      "updated_at = now()";
+  tx.exec0(sql);
 }
 
 ProviderState provider_state_from_row(const pqxx::row& row) {
@@ -307,46 +344,29 @@ Result<AcceptOutcome> CatalogueStore::accept(const AcceptedManifest& manifest,
         "(SELECT id FROM discovery.manifest_versions WHERE provider_id = $1 ORDER BY id DESC LIMIT 10)",
         summary.provider_id, version[0].as<int64_t>());
 
-    auto upsert = [&](const OfferingRecord& o) {
-      std::optional<double> price;
-      if (o.has_price) price = o.price_amount;
-      tx.exec_params(
-          "INSERT INTO discovery.offerings (id, provider_id, name, description, kind, country, "
-          "region, vcpu, memory_gib, storage_gib, price_amount, price_currency, price_unit, "
-          "certifications, availability_percent, content_hash, ntriples, search_text, updated_at) "
-          "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14::text[],$15,$16,$17,"
-          "lower($3 || ' ' || $4), now()) ON CONFLICT (id) DO UPDATE SET "
-          "name = EXCLUDED.name, description = EXCLUDED.description, kind = EXCLUDED.kind, "
-          "country = EXCLUDED.country, region = EXCLUDED.region, vcpu = EXCLUDED.vcpu, "
-          "memory_gib = EXCLUDED.memory_gib, storage_gib = EXCLUDED.storage_gib, "
-          "price_amount = EXCLUDED.price_amount, price_currency = EXCLUDED.price_currency, "
-          "price_unit = EXCLUDED.price_unit, certifications = EXCLUDED.certifications, "
-          "availability_percent = EXCLUDED.availability_percent, content_hash = "
-          "EXCLUDED.content_hash, ntriples = EXCLUDED.ntriples, search_text = "
-          "EXCLUDED.search_text, updated_at = now()",
-          o.id, o.provider_id, o.name, o.description, o.kind, o.country, o.region, o.vcpu,
-          o.memory_gib, o.storage_gib, price, o.price_currency, o.price_unit,
-          pg_array(o.certifications), o.availability_percent, o.content_hash, o.ntriples);
-    };
+    std::vector<const OfferingRecord*> upserts = diff.added;
+    upserts.insert(upserts.end(), diff.changed.begin(), diff.changed.end());
+    upsert_offerings(tx, upserts);
+    std::vector<db::OutgoingEvent> events;
     for (const OfferingRecord* o : diff.added) {
-      upsert(*o);
       v1::OfferingAdded event;
       *event.mutable_offering() = to_proto(*o);
-      emit(tx, "offering_added", event);
+      events.push_back(event_of("offering_added", event));
     }
     for (const OfferingRecord* o : diff.changed) {
-      upsert(*o);
       v1::OfferingChanged event;
       *event.mutable_offering() = to_proto(*o);
       *event.mutable_previous() = previous_records[o->id];
-      emit(tx, "offering_changed", event);
+      events.push_back(event_of("offering_changed", event));
+    }
+    if (!diff.removed.empty()) {
+      tx.exec_params("DELETE FROM discovery.offerings WHERE id = ANY($1::text[])", pg_array(diff.removed));
     }
     for (const std::string& id : diff.removed) {
-      tx.exec_params("DELETE FROM discovery.offerings WHERE id = $1", id);
       v1::OfferingRemoved event;
       event.set_id(id);
       event.set_provider_id(summary.provider_id);
-      emit(tx, "offering_removed", event);
+      events.push_back(event_of("offering_removed", event));
     }
     outcome.added = static_cast<int>(diff.added.size());
     outcome.changed = static_cast<int>(diff.changed.size());
@@ -358,7 +378,8 @@ Result<AcceptOutcome> CatalogueStore::accept(const AcceptedManifest& manifest,
     ingested.set_added(outcome.added);
     ingested.set_changed(outcome.changed);
     ingested.set_removed(outcome.removed);
-    emit(tx, "manifest_ingested", ingested);
+    events.push_back(event_of("manifest_ingested", ingested));
+    db::enqueue_events(tx, kSchema, "discovery", events);
   });
   // A conflict is found before the transaction writes anything, so its commit is empty.
   if (!problem.is_ok()) return problem;
