@@ -46,9 +46,14 @@ CREATE TABLE offerings (
   certifications       text[] NOT NULL DEFAULT '{}',
   availability_percent double precision NOT NULL DEFAULT 0,
   content_hash         text NOT NULL,
-  ntriples             text NOT NULL,
   search_text          text NOT NULL DEFAULT '',   -- lower(name || ' ' || description)
   updated_at           timestamptz NOT NULL DEFAULT now()
+);
+-- The offering's RDF lives apart, so the index table stays narrow and filter scans touch few
+-- pages.
+CREATE TABLE offering_documents (
+  id        text PRIMARY KEY REFERENCES offerings (id) ON DELETE CASCADE,
+  ntriples  text NOT NULL
 );
 CREATE INDEX offerings_provider ON offerings (provider_id);
 CREATE INDEX offerings_kind ON offerings (kind, id);

@@ -151,8 +151,9 @@ void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& 
   std::string sql =
       "INSERT INTO discovery.offerings (id, provider_id, name, description, kind, country, "
       "region, vcpu, memory_gib, storage_gib, price_amount, price_currency, price_unit, "
-      "certifications, availability_percent, content_hash, ntriples, search_text, updated_at) "
+      "certifications, availability_percent, content_hash, search_text, updated_at) "
       "VALUES ";
+  std::string documents = "INSERT INTO discovery.offering_documents (id, ntriples) VALUES ";
   for (size_t i = 0; i < offerings.size(); ++i) {
     const OfferingRecord& o = *offerings[i];
     std::string search = o.name + " " + o.description;
@@ -164,8 +165,8 @@ void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& 
            (o.has_price ? tx.quote(o.price_amount) : std::string("NULL")) + "," +
            tx.quote(o.price_currency) + "," + tx.quote(o.price_unit) + "," +
            tx.quote(pg_array(o.certifications)) + "::text[]," + tx.quote(o.availability_percent) +
-           "," + tx.quote(o.content_hash) + "," + tx.quote(o.ntriples) + "," + tx.quote(search) +
-           ", now())";
+           "," + tx.quote(o.content_hash) + "," + tx.quote(search) + ", now())";
+    documents += (i == 0 ? "(" : ", (") + tx.quote(o.id) + "," + tx.quote(o.ntriples) + ")";
   }
   sql +=
       " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, "
@@ -174,9 +175,9 @@ void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& 
       "price_amount = EXCLUDED.price_amount, price_currency = EXCLUDED.price_currency, "
       "price_unit = EXCLUDED.price_unit, certifications = EXCLUDED.certifications, "
       "availability_percent = EXCLUDED.availability_percent, content_hash = "
-      "EXCLUDED.content_hash, ntriples = EXCLUDED.ntriples, search_text = EXCLUDED.search_text, "
-      "updated_at = now()";
+      "EXCLUDED.content_hash, search_text = EXCLUDED.search_text, updated_at = now()";
   tx.exec0(sql);
+  tx.exec0(documents + " ON CONFLICT (id) DO UPDATE SET ntriples = EXCLUDED.ntriples");
 }
 
 ProviderState provider_state_from_row(const pqxx::row& row) {
@@ -581,7 +582,8 @@ Result<std::optional<std::pair<v1::Offering, std::string>>> CatalogueStore::get_
     if (!lease) return lease.status();
     pqxx::nontransaction tx(**lease);
     auto rows = tx.exec_params(std::string("SELECT ") + kOfferingColumns +
-                                   ", ntriples FROM discovery.offerings WHERE id = $1",
+                                   ", d.ntriples FROM discovery.offerings JOIN "
+                                   "discovery.offering_documents d USING (id) WHERE id = $1",
                                id);
     if (rows.empty()) return Found();
     return Found(std::make_pair(offering_from_row(rows[0]), text(rows[0]["ntriples"])));
