@@ -21,6 +21,19 @@ int free_port() {
   return *port;
 }
 
+// A port whose next three are free too: `mpli up` puts the demo providers there.
+int free_port_block() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    int port = free_port();
+    if (port > 65000) continue;
+    bool all_free = true;
+    for (int i = 1; i <= 3; ++i) all_free = all_free && !process::tcp_port_open("127.0.0.1", port + i);
+    if (all_free) return port;
+  }
+  FAIL("no block of four free ports");
+  return 0;
+}
+
 std::vector<pid_t> descendants(pid_t pid) {
   std::vector<pid_t> out;
   std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
@@ -76,7 +89,7 @@ TEST_CASE("gateway /readyz is 503 until every service answers, then 200") {
 
 TEST_CASE("mpli up runs the federation and SIGINT stops every process and data survives a restart") {
   testing::TempDir dir;
-  int http_port = free_port();
+  int http_port = free_port_block();
   int nats_port = free_port();
   int pg_port = free_port();
   process::Spec up;
@@ -93,6 +106,14 @@ TEST_CASE("mpli up runs the federation and SIGINT stops every process and data s
         [&] { return testing::http_get("http://127.0.0.1:" + std::to_string(http_port) + "/readyz").status == 200; },
         60s, "federation ready (round " + std::to_string(round) + ")");
     CHECK(nlohmann::json::parse(readyz(http_port))["status"] == "ready");
+    // The three demo providers are served and registered (their manifests are the examples).
+    std::string providers_url = "http://127.0.0.1:" + std::to_string(http_port) + "/.well-known/mpli-providers";
+    testing::wait_until(
+        [&] {
+          auto r = testing::http_get(providers_url);
+          return r.status == 200 && nlohmann::json::parse(r.body)["providers"].size() == 3;
+        },
+        60s, "demo providers registered (round " + std::to_string(round) + ")");
 
     {
       pqxx::connection c(dsn);
@@ -108,7 +129,7 @@ TEST_CASE("mpli up runs the federation and SIGINT stops every process and data s
 
     std::vector<pid_t> started = descendants(federation->pid());
     INFO("processes under mpli up: " << started.size());
-    REQUIRE(started.size() >= 8);  // nats-server, postgres, five services, gateway
+    REQUIRE(started.size() >= 11);  // nats-server, postgres, 3 demo providers, 5 services, gateway
     REQUIRE(federation->send_signal(SIGINT).is_ok());
     auto status = federation->wait_for(15s);
     REQUIRE(status.has_value());
