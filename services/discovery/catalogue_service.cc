@@ -132,7 +132,10 @@ Result<IngestResult> CatalogueService::refresh_known(const ProviderState& provid
     if (!recorded.is_ok()) log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
     return fetched.status();
   }
-  if (fetched->not_modified) {
+  // A server without validators (or one that ignores them) sends the same bytes again: an
+  // equal hash is as good as a 304, and nothing is parsed.
+  if (fetched->not_modified ||
+      (!provider.current_hash.empty() && digest::sha256_hex(fetched->body) == provider.current_hash)) {
     FetchMeta meta;
     meta.etag = fetched->etag;
     meta.last_modified = fetched->last_modified;

@@ -21,6 +21,27 @@ namespace {
 
 using namespace Pistache;
 
+// Pistache 0.0.5 does not write raw response headers; typed ones it does.
+class ValueHeader : public Http::Header::Header {
+ public:
+  explicit ValueHeader(std::string value = "") : value_(std::move(value)) {}
+  void parseRaw(const char* text, size_t length) override { value_.assign(text, length); }
+  void write(std::ostream& out) const override { out << value_; }
+
+ private:
+  std::string value_;
+};
+class ETagHeader : public ValueHeader {
+ public:
+  NAME("ETag")
+  using ValueHeader::ValueHeader;
+};
+class LastModifiedHeader : public ValueHeader {
+ public:
+  NAME("Last-Modified")
+  using ValueHeader::ValueHeader;
+};
+
 std::string http_date(time_t when) {
   std::tm utc{};
   gmtime_r(&when, &utc);
@@ -69,8 +90,8 @@ class ManifestHandler {
     std::string body = text.str();
     std::string etag = "\"" + mpli::digest::sha256_hex(body).substr(0, 32) + "\"";
     std::string modified = http_date(info.st_mtime);
-    response.headers().addRaw(Http::Header::Raw("ETag", etag));
-    response.headers().addRaw(Http::Header::Raw("Last-Modified", modified));
+    response.headers().add<ETagHeader>(etag);
+    response.headers().add<LastModifiedHeader>(modified);
     auto match = request.headers().tryGetRaw("If-None-Match");
     if (match && match->value() == etag) {
       response.send(Http::Code::Not_Modified);

@@ -459,6 +459,9 @@ Status CatalogueStore::fetch_failed(const std::string& provider_id, const std::s
 
 Status CatalogueStore::not_modified(const std::string& provider_id, const FetchMeta& meta) {
   return pool_.transact([&](pqxx::work& tx) {
+    // Bookkeeping only (no version, no event): if a crash loses it, the provider is simply
+    // fetched again. Not waiting for the WAL flush doubles the refresh rate.
+    tx.exec0("SET LOCAL synchronous_commit = off");
     tx.exec_params(
         "UPDATE discovery.providers SET fetched_at = now(), last_error = NULL, "
         "consecutive_failures = 0, etag = COALESCE(NULLIF($2, ''), etag), last_modified = "
@@ -516,6 +519,7 @@ Result<std::vector<ProviderState>> CatalogueStore::claim_due(int limit, int64_t 
   std::vector<ProviderState> out;
   Status done = pool_.transact([&](pqxx::work& tx) {
     out.clear();
+    tx.exec0("SET LOCAL synchronous_commit = off");  // a lost claim only means an earlier retry
     for (const auto& row : tx.exec_params(
              "UPDATE discovery.providers SET next_refresh_at = now() + make_interval(secs => $2 / "
              "1000.0) WHERE id IN (SELECT id FROM discovery.providers WHERE manifest_url IS NOT "
