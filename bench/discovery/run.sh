@@ -26,7 +26,9 @@ du -sh "$OUT/manifests" >&2
 "$BIN/mpli-demo-provider" --dir "$OUT/manifests" --port $SITE --threads 2 > "$OUT/site.log" 2>&1 &
 pids+=($!)
 # The hub with parallel handlers and refresh workers sized for the round.
-MPLI_HANDLERS_CONCURRENCY=8 MPLI_REFRESH_WORKERS=16 MPLI_HTTP_THREADS=16 MPLI_LOG_LEVEL=warn \
+MPLI_HANDLERS_CONCURRENCY=8 MPLI_REFRESH_WORKERS=8 MPLI_REFRESH_BATCH=64 MPLI_HTTP_THREADS=16 \
+  MPLI_DATABASE_POOL_SIZE=32 \
+  MPLI_LOG_LEVEL=warn \
   "$BIN/mpli" up --state-dir "$OUT/state" --port $HTTP --nats-port $NATS --postgres-port $PG \
   --demo-dir none > "$OUT/hub.log" 2>&1 &
 pids+=($!)
@@ -38,6 +40,8 @@ sql() { "${PSQL[@]}" -c "$1"; }
 
 echo "ingest" >&2
 ingest=$(python3 bench/discovery/load.py register "$BASE" "http://127.0.0.1:$SITE/" "$PROVIDERS" 16)
+# Where the CPU went during ingest (seconds of CPU per process kind), for docs/benchmarks.md.
+ps -eo time=,comm= | awk '{split($1,t,":"); s=t[1]*3600+t[2]*60+t[3]; cpu[$2]+=s} END {for (c in cpu) if (cpu[c] > 0) print "cpu " c " " cpu[c] " s"}' >&2
 offerings=$(sql "SELECT count(*) FROM discovery.offerings")
 # Autovacuum would analyse the new table within a minute; the benchmark does not wait for it.
 sql "ANALYZE discovery.offerings"
@@ -62,7 +66,7 @@ sql "UPDATE discovery.providers SET next_refresh_at = now()"
 for _ in $(seq 1 1200); do
   pending=$(sql "SELECT count(*) FROM discovery.providers WHERE fetched_at < to_timestamp($round_start)")
   [[ "$pending" == "0" ]] && break
-  sleep 0.05
+  sleep 0.2  # each probe is a psql process: polling faster would load the machine it measures
 done
 round=$(echo "$(date +%s.%N) - $round_start" | bc)
 versions_new=$(( $(sql "SELECT count(*) FROM discovery.manifest_versions") - versions_before ))

@@ -58,7 +58,7 @@ std::vector<config::Setting> common_settings(bool with_database) {
   if (with_database) {
     settings.push_back({"database.url", "host=127.0.0.1 port=5432 dbname=mpli user=postgres",
                         "libpq connection string", {}, false, true});
-    settings.push_back({"database.pool_size", "8", "PostgreSQL connections", config::int_between(1, 256)});
+    settings.push_back({"database.pool_size", "16", "PostgreSQL connections", config::int_between(1, 256)});
   }
   return settings;
 }

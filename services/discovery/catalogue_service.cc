@@ -120,7 +120,9 @@ Result<IngestResult> CatalogueService::refresh(const std::string& provider_id) {
   return refresh_known(**state, true);
 }
 
-Result<IngestResult> CatalogueService::refresh_known(const ProviderState& provider, bool describe) {
+Result<IngestResult> CatalogueService::refresh_known(
+    const ProviderState& provider, bool describe,
+    std::vector<std::pair<std::string, FetchMeta>>* unchanged_batch) {
   if (provider.manifest_url.empty()) {
     return failed_precondition("provider '" + provider.id +
                                "' was uploaded, not registered by URL; upload a new version instead");
@@ -140,7 +142,11 @@ Result<IngestResult> CatalogueService::refresh_known(const ProviderState& provid
     meta.etag = fetched->etag;
     meta.last_modified = fetched->last_modified;
     meta.next_refresh_in_ms = next_refresh_ms(0);
-    MPLI_RETURN_IF_ERROR(store_.not_modified(provider.id, meta));
+    if (unchanged_batch != nullptr) {
+      unchanged_batch->emplace_back(provider.id, meta);
+    } else {
+      MPLI_RETURN_IF_ERROR(store_.not_modified(provider.id, meta));
+    }
     IngestResult result{{}, false, "unchanged"};
     if (describe) {
       auto record = store_.get_provider(provider.id);
@@ -159,13 +165,17 @@ int CatalogueService::refresh_due(int limit) {
     log::warn("cannot list due providers", {{"error", due.status().to_string()}});
     return 0;
   }
+  std::vector<std::pair<std::string, FetchMeta>> unchanged;
   for (const auto& provider : *due) {
-    auto refreshed = refresh_known(provider, false);
+    auto refreshed = refresh_known(provider, false, &unchanged);
     if (!refreshed) {
       log::info("scheduled refresh failed",
                 {{"provider", provider.id}, {"error", refreshed.status().to_string()}});
     }
   }
+  // Most rounds change nothing: their bookkeeping is one statement, not one per provider.
+  Status stored = store_.not_modified(unchanged);
+  if (!stored.is_ok()) log::warn("cannot record unchanged providers", {{"error", stored.to_string()}});
   return static_cast<int>(due->size());
 }
 

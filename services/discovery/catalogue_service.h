@@ -38,7 +38,10 @@ class CatalogueService {
   Result<IngestResult> ingest(const std::string& text, const std::string& source_url,
                               const std::string& known_provider_id, const FetchResponse* fetched,
                               bool describe);
-  Result<IngestResult> refresh_known(const ProviderState& provider, bool describe);
+  // `unchanged_batch`: when given, an unchanged provider's bookkeeping is added to it for the
+  // caller to store with others, instead of being stored at once.
+  Result<IngestResult> refresh_known(const ProviderState& provider, bool describe,
+                                     std::vector<std::pair<std::string, FetchMeta>>* unchanged_batch = nullptr);
   int64_t next_refresh_ms(int consecutive_failures);
 
   CatalogueStore& store_;

@@ -95,8 +95,11 @@ Result<FetchResponse> ManifestFetcher::fetch(const FetchRequest& request) const 
   Status url_ok = check_manifest_url(request.url, policy_);
   if (!url_ok.is_ok()) return url_ok;
 
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  // One handle per thread, reset for each fetch: libcurl keeps its connection cache in the
+  // handle, so a worker refreshing many manifests from one host reuses the connection.
+  thread_local std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return internal_error("curl_easy_init failed");
+  curl_easy_reset(curl.get());
   Transfer transfer;
   transfer.policy = &policy_;
   const char* protocols = policy_.allow_http ? "http,https" : "https";

@@ -458,16 +458,26 @@ Status CatalogueStore::fetch_failed(const std::string& provider_id, const std::s
 }
 
 Status CatalogueStore::not_modified(const std::string& provider_id, const FetchMeta& meta) {
+  return not_modified({{provider_id, meta}});
+}
+
+Status CatalogueStore::not_modified(const std::vector<std::pair<std::string, FetchMeta>>& batch) {
+  if (batch.empty()) return Status::ok();
   return pool_.transact([&](pqxx::work& tx) {
     // Bookkeeping only (no version, no event): if a crash loses it, the provider is simply
     // fetched again. Not waiting for the WAL flush doubles the refresh rate.
     tx.exec0("SET LOCAL synchronous_commit = off");
-    tx.exec_params(
-        "UPDATE discovery.providers SET fetched_at = now(), last_error = NULL, "
-        "consecutive_failures = 0, etag = COALESCE(NULLIF($2, ''), etag), last_modified = "
-        "COALESCE(NULLIF($3, ''), last_modified), next_refresh_at = now() + "
-        "make_interval(secs => $4 / 1000.0) WHERE id = $1",
-        provider_id, meta.etag, meta.last_modified, meta.next_refresh_in_ms);
+    std::string values;
+    for (const auto& [id, meta] : batch) {
+      values += (values.empty() ? "(" : ", (") + tx.quote(id) + ", " + tx.quote(meta.etag) + ", " +
+                tx.quote(meta.last_modified) + ", " + tx.quote(meta.next_refresh_in_ms) + "::bigint)";
+    }
+    tx.exec0(
+        "UPDATE discovery.providers p SET fetched_at = now(), last_error = NULL, "
+        "consecutive_failures = 0, etag = COALESCE(NULLIF(v.etag, ''), p.etag), last_modified = "
+        "COALESCE(NULLIF(v.last_modified, ''), p.last_modified), next_refresh_at = now() + "
+        "make_interval(secs => v.delay / 1000.0) FROM (VALUES " + values +
+        ") AS v (id, etag, last_modified, delay) WHERE p.id = v.id");
   });
 }
 

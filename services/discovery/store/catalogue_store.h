@@ -59,6 +59,8 @@ class CatalogueStore {
                       int64_t next_refresh_in_ms);
   // 304 or an identical text: only the bookkeeping moves.
   Status not_modified(const std::string& provider_id, const FetchMeta& meta);
+  // The same for a batch of providers, in one transaction.
+  Status not_modified(const std::vector<std::pair<std::string, FetchMeta>>& batch);
 
   Result<std::vector<v1::Provider>> list_providers();
   Result<std::optional<v1::Provider>> get_provider(const std::string& id);
