@@ -12,5 +12,5 @@ cmake --build build-fuzz --target manifest_check_fuzz offering_query_fuzz
 mkdir -p build-fuzz/corpus/manifest build-fuzz/corpus/query
 cp ontology/examples/*.ttl ontology/examples/invalid/*.ttl fuzz/corpus/manifest/* build-fuzz/corpus/manifest/ 2>/dev/null || true
 printf 'kind=VirtualMachine&country=DE&min_vcpu=4&max_price=12.5&limit=20' > build-fuzz/corpus/query/seed
-build-fuzz/fuzz/manifest_check_fuzz -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 build-fuzz/corpus/manifest
-build-fuzz/fuzz/offering_query_fuzz -max_total_time="$SECONDS_EACH" build-fuzz/corpus/query
+build-fuzz/bin/manifest_check_fuzz -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 build-fuzz/corpus/manifest
+build-fuzz/bin/offering_query_fuzz -max_total_time="$SECONDS_EACH" -max_len=4096 build-fuzz/corpus/query

@@ -47,6 +47,15 @@ std::string event_subject(const std::string& service, const std::string& event) 
   return "mpli.events." + service + ".v1." + event;
 }
 
+ServiceDefinition schema_only_service(const std::string& name,
+                                      const std::vector<db::Migration>& migrations) {
+  ServiceDefinition definition;
+  definition.name = name;
+  definition.schema = name;
+  definition.migrations = &migrations;
+  return definition;
+}
+
 std::vector<config::Setting> common_settings(bool with_database) {
   std::vector<config::Setting> settings = {
       {"nats.url", "nats://127.0.0.1:4222", "NATS server URL", config::url_with_scheme({"nats", "tls"})},

@@ -35,6 +35,11 @@ struct ServiceDefinition {
   std::function<Status(ServiceContext&)> start;
 };
 
+// A service that owns its schema (named after it) and no handlers yet: it migrates, relays its
+// outbox and answers health. The services whose issues have not landed start this way.
+ServiceDefinition schema_only_service(const std::string& name,
+                                      const std::vector<db::Migration>& migrations);
+
 // The settings every process has: nats.url, database.url, log.level, shutdown.timeout, ...
 std::vector<config::Setting> common_settings(bool with_database);
 

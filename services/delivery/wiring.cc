@@ -5,13 +5,7 @@ namespace mpli::delivery {
 // Compiled in from services/delivery/migrations by mpli_embed_sql.
 const std::vector<db::Migration>& migrations();
 
-service::ServiceDefinition definition() {
-  service::ServiceDefinition definition;
-  definition.name = "delivery";
-  definition.schema = "delivery";
-  definition.migrations = &migrations();
-  // Handlers join here as the delivery issue lands; until then the service answers health only.
-  return definition;
-}
+// Handlers join here as the delivery issue lands; until then the service answers health only.
+service::ServiceDefinition definition() { return service::schema_only_service("delivery", migrations()); }
 
 }  // namespace mpli::delivery

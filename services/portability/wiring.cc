@@ -5,13 +5,7 @@ namespace mpli::portability {
 // Compiled in from services/portability/migrations by mpli_embed_sql.
 const std::vector<db::Migration>& migrations();
 
-service::ServiceDefinition definition() {
-  service::ServiceDefinition definition;
-  definition.name = "portability";
-  definition.schema = "portability";
-  definition.migrations = &migrations();
-  // Handlers join here as the portability issue lands; until then the service answers health only.
-  return definition;
-}
+// Handlers join here as the portability issue lands; until then the service answers health only.
+service::ServiceDefinition definition() { return service::schema_only_service("portability", migrations()); }
 
 }  // namespace mpli::portability
