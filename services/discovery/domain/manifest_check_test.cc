@@ -42,7 +42,7 @@ TEST_CASE("every example provider manifest is accepted with its offerings read")
     for (const auto& o : accepted.summary.offerings) {
       INFO(o.id);
       CHECK_FALSE(o.kind.empty());
-      CHECK_FALSE(o.country.empty());
+      CHECK_FALSE(o.countries.empty());
       CHECK(o.content_hash.size() == 64);
       CHECK_FALSE(o.ntriples.empty());
     }
@@ -63,8 +63,14 @@ TEST_CASE("the Hexacloud manifest yields the facts the catalogue filters on") {
   CHECK(pg->kind == "ManagedPostgreSQL");
   CHECK(pg->vcpu == 8);
   CHECK(pg->memory_gib == 32);
-  CHECK(pg->region == "fr-par-1");
-  CHECK(pg->country == "FR");
+  CHECK(pg->regions == std::vector<std::string>{"fr-par-1"});
+  CHECK(pg->countries == std::vector<std::string>{"FR"});
+  const OfferingRecord* vm = nullptr;
+  for (const auto& o : summary.offerings) {
+    if (o.id == "https://hexacloud.example/.well-known/mpli.ttl#vm-4") vm = &o;
+  }
+  REQUIRE(vm != nullptr);
+  CHECK(vm->regions == std::vector<std::string>{"fr-par-1", "fr-sxb-1"});  // sold in both
   CHECK(pg->price_amount == 690.0);
   CHECK(pg->price_currency == "EUR");
   CHECK(pg->availability_percent == 99.99);

@@ -170,10 +170,20 @@ Result<ManifestSummary> read_manifest(const rdf::Graph& graph) {
     o.vcpu = static_cast<int>(r.number(r.object(node, r.term("vcpu"))));
     o.memory_gib = r.number(r.object(node, r.term("memoryGiB")));
     o.storage_gib = r.number(r.object(node, r.term("storageGiB")));
-    TermId region = r.object(node, r.term("region"));
-    o.region = r.text(r.object(region, r.term("regionCode")));
-    o.country = r.text(r.object(region, r.term("country")));
-    if (o.country.empty()) o.country = summary.provider_country;
+    // An offering may be sold in several regions (and so countries): a filter on any of them
+    // must find it.
+    std::vector<TermId> regions = r.objects(node, r.term("region"));
+    std::set<std::string> region_codes;
+    std::set<std::string> countries;
+    for (TermId region : regions) {
+      std::string code = r.text(r.object(region, r.term("regionCode")));
+      std::string country = r.text(r.object(region, r.term("country")));
+      if (!code.empty()) region_codes.insert(code);
+      if (!country.empty()) countries.insert(country);
+    }
+    if (countries.empty() && !summary.provider_country.empty()) countries.insert(summary.provider_country);
+    o.regions.assign(region_codes.begin(), region_codes.end());
+    o.countries.assign(countries.begin(), countries.end());
     TermId price = r.object(node, r.term("price"));
     TermId amount = r.object(price, r.iri("https://schema.org/price"));
     o.has_price = amount != kNoTerm;
@@ -190,12 +200,19 @@ Result<ManifestSummary> read_manifest(const rdf::Graph& graph) {
     std::map<TermId, std::string> labels;
     std::string prefix = "o" + digest::sha256_hex(o.id).substr(0, 10) + "b";
     r.describe(node, prefix, &labels, &lines);
-    for (TermId linked : {service_offering, region}) {
-      if (linked != kNoTerm && !graph.terms().is_blank(linked)) r.describe(linked, prefix, &labels, &lines);
+    std::vector<TermId> linked = regions;
+    linked.push_back(service_offering);
+    for (TermId node_linked : linked) {
+      if (node_linked != kNoTerm && !graph.terms().is_blank(node_linked)) {
+        r.describe(node_linked, prefix, &labels, &lines);
+      }
     }
     for (const auto& line : lines) o.ntriples += line + "\n";
-    std::string fingerprint = o.ntriples + "|" + o.country + "|" + o.region;
-    for (const auto& c : o.certifications) fingerprint += "|" + c;
+    std::string fingerprint = o.ntriples;
+    for (const auto& list : {o.countries, o.regions, o.certifications}) {
+      for (const auto& item : list) fingerprint += "|" + item;
+      fingerprint += "#";
+    }
     o.content_hash = digest::sha256_hex(fingerprint);
     summary.offerings.push_back(std::move(o));
   }

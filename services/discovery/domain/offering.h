@@ -13,8 +13,8 @@ struct OfferingRecord {
   std::string name;
   std::string description;
   std::string kind;  // local name of mpli:offeringKind
-  std::string country;
-  std::string region;
+  std::vector<std::string> countries;  // of its regions (the provider's when it names none), sorted
+  std::vector<std::string> regions;    // region codes, sorted
   int vcpu = 0;
   double memory_gib = 0;
   double storage_gib = 0;

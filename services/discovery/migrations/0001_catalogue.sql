@@ -35,8 +35,8 @@ CREATE TABLE offerings (
   name                 text NOT NULL DEFAULT '',
   description          text NOT NULL DEFAULT '',
   kind                 text NOT NULL DEFAULT '',
-  country              text NOT NULL DEFAULT '',
-  region               text NOT NULL DEFAULT '',
+  countries            text[] NOT NULL DEFAULT '{}',  -- of the regions it is sold in
+  regions              text[] NOT NULL DEFAULT '{}',
   vcpu                 integer NOT NULL DEFAULT 0,
   memory_gib           double precision NOT NULL DEFAULT 0,
   storage_gib          double precision NOT NULL DEFAULT 0,
@@ -57,6 +57,7 @@ CREATE TABLE offering_documents (
 );
 CREATE INDEX offerings_provider ON offerings (provider_id);
 CREATE INDEX offerings_kind ON offerings (kind, id);
-CREATE INDEX offerings_country ON offerings (country, id);
+CREATE INDEX offerings_countries ON offerings USING gin (countries);
+CREATE INDEX offerings_regions ON offerings USING gin (regions);
 CREATE INDEX offerings_price ON offerings (price_amount);
 CREATE INDEX offerings_certifications ON offerings USING gin (certifications);

@@ -92,8 +92,8 @@ v1::Offering offering_from_row(const pqxx::row& row) {
   o.set_provider_id(text(row["provider_id"]));
   o.set_name(text(row["name"]));
   o.set_kind(text(row["kind"]));
-  o.set_country(text(row["country"]));
-  o.set_region(text(row["region"]));
+  for (const auto& c : parse_pg_array(text(row["countries"]))) o.add_countries(c);
+  for (const auto& r : parse_pg_array(text(row["regions"]))) o.add_regions(r);
   o.set_vcpu(row["vcpu"].as<int>());
   o.set_memory_gib(row["memory_gib"].as<double>());
   o.set_storage_gib(row["storage_gib"].as<double>());
@@ -107,7 +107,7 @@ v1::Offering offering_from_row(const pqxx::row& row) {
 }
 
 constexpr const char* kOfferingColumns =
-    "id, provider_id, name, kind, country, region, vcpu, memory_gib, storage_gib, price_amount, "
+    "id, provider_id, name, kind, countries, regions, vcpu, memory_gib, storage_gib, price_amount, "
     "price_currency, price_unit, certifications, availability_percent, content_hash";
 
 v1::Provider provider_from_row(const pqxx::row& row) {
@@ -149,8 +149,8 @@ void emit(pqxx::work& tx, const std::string& event, const google::protobuf::Mess
 void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& offerings) {
   if (offerings.empty()) return;
   std::string sql =
-      "INSERT INTO discovery.offerings (id, provider_id, name, description, kind, country, "
-      "region, vcpu, memory_gib, storage_gib, price_amount, price_currency, price_unit, "
+      "INSERT INTO discovery.offerings (id, provider_id, name, description, kind, countries, "
+      "regions, vcpu, memory_gib, storage_gib, price_amount, price_currency, price_unit, "
       "certifications, availability_percent, content_hash, search_text, updated_at) "
       "VALUES ";
   std::string documents = "INSERT INTO discovery.offering_documents (id, ntriples) VALUES ";
@@ -160,7 +160,8 @@ void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& 
     for (auto& c : search) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     sql += (i == 0 ? "(" : ", (") + tx.quote(o.id) + "," + tx.quote(o.provider_id) + "," +
            tx.quote(o.name) + "," + tx.quote(o.description) + "," + tx.quote(o.kind) + "," +
-           tx.quote(o.country) + "," + tx.quote(o.region) + "," + tx.quote(o.vcpu) + "," +
+           tx.quote(pg_array(o.countries)) + "::text[]," + tx.quote(pg_array(o.regions)) +
+           "::text[]," + tx.quote(o.vcpu) + "," +
            tx.quote(o.memory_gib) + "," + tx.quote(o.storage_gib) + "," +
            (o.has_price ? tx.quote(o.price_amount) : std::string("NULL")) + "," +
            tx.quote(o.price_currency) + "," + tx.quote(o.price_unit) + "," +
@@ -170,7 +171,7 @@ void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& 
   }
   sql +=
       " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, "
-      "kind = EXCLUDED.kind, country = EXCLUDED.country, region = EXCLUDED.region, vcpu = "
+      "kind = EXCLUDED.kind, countries = EXCLUDED.countries, regions = EXCLUDED.regions, vcpu = "
       "EXCLUDED.vcpu, memory_gib = EXCLUDED.memory_gib, storage_gib = EXCLUDED.storage_gib, "
       "price_amount = EXCLUDED.price_amount, price_currency = EXCLUDED.price_currency, "
       "price_unit = EXCLUDED.price_unit, certifications = EXCLUDED.certifications, "
@@ -220,8 +221,8 @@ v1::Offering to_proto(const OfferingRecord& r) {
   o.set_provider_id(r.provider_id);
   o.set_name(r.name);
   o.set_kind(r.kind);
-  o.set_country(r.country);
-  o.set_region(r.region);
+  for (const auto& c : r.countries) o.add_countries(c);
+  for (const auto& region : r.regions) o.add_regions(region);
   o.set_vcpu(r.vcpu);
   o.set_memory_gib(r.memory_gib);
   o.set_storage_gib(r.storage_gib);
@@ -553,8 +554,8 @@ Result<v1::ListOfferingsReply> CatalogueStore::list_offerings(const v1::Offering
     std::string where = "TRUE";
     auto add = [&](const std::string& clause) { where += " AND " + clause; };
     if (!f.kind().empty()) add("kind = " + tx.quote(f.kind()));
-    if (!f.country().empty()) add("country = " + tx.quote(f.country()));
-    if (!f.region().empty()) add("region = " + tx.quote(f.region()));
+    if (!f.country().empty()) add(tx.quote(f.country()) + " = ANY(countries)");
+    if (!f.region().empty()) add(tx.quote(f.region()) + " = ANY(regions)");
     if (f.min_vcpu() > 0) add("vcpu >= " + tx.quote(f.min_vcpu()));
     if (f.min_memory_gib() > 0) add("memory_gib >= " + tx.quote(f.min_memory_gib()));
     if (f.has_max_price()) add("price_amount <= " + tx.quote(f.max_price()));
