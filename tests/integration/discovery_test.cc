@@ -44,9 +44,16 @@ struct ProviderSite {
   std::mutex mutex;
   std::string manifest;
   std::chrono::milliseconds delay{0};
+  bool redirect_loop = false;  // every answer is a redirect to itself
   int not_modified = 0;  // 304 answers given
   testing::HttpTestServer server{[this](const testing::HttpTestRequest& request) {
     std::lock_guard<std::mutex> lock(mutex);
+    if (redirect_loop) {
+      testing::HttpTestResponse moved;
+      moved.status = 302;
+      moved.headers["Location"] = request.path + (request.path.find('?') == std::string::npos ? "?r" : "r");
+      return moved;
+    }
     testing::HttpTestResponse response = testing::static_document(request, manifest);
     if (response.status == 304) ++not_modified;
     response.delay = delay;
@@ -248,6 +255,14 @@ TEST_CASE("bad manifests are refused with the reason and the good version stays 
     auto r = hub.post("/v1/providers/hexacloud/refresh");
     CHECK(r.status == 413);
     CHECK(json::parse(r.body)["reason"] == "size");
+  }
+  SECTION("endless redirects: refused after the limit") {
+    site.redirect_loop = true;
+    int before = site.server.requests();
+    auto r = hub.post("/v1/providers/hexacloud/refresh");
+    CHECK(r.status == 502);
+    CHECK(json::parse(r.body)["detail"].get<std::string>().find("more than 3 redirects") != std::string::npos);
+    CHECK(site.server.requests() - before == 4);  // the first request and three redirects
   }
   SECTION("too slow: refused") {
     site.delay = 3s;
