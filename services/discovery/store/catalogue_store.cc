@@ -213,6 +213,17 @@ auto guarded(Fn&& fn) -> decltype(fn()) {
   }
 }
 
+// A read on a pooled connection, outside any transaction, with errors as a Status.
+template <typename T, typename Fn>
+Result<T> read(db::Pool& pool, Fn&& fn) {
+  return guarded([&]() -> Result<T> {
+    auto lease = pool.acquire();
+    if (!lease) return lease.status();
+    pqxx::nontransaction tx(**lease);
+    return fn(tx);
+  });
+}
+
 }  // namespace
 
 v1::Offering to_proto(const OfferingRecord& r) {
@@ -236,19 +247,13 @@ v1::Offering to_proto(const OfferingRecord& r) {
 }
 
 Result<std::optional<ProviderState>> CatalogueStore::find_provider(const std::string& id) {
-  return guarded([&]() -> Result<std::optional<ProviderState>> {
-    auto lease = pool_.acquire();
-    if (!lease) return lease.status();
-    pqxx::nontransaction tx(**lease);
+  return read<std::optional<ProviderState>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::optional<ProviderState>> {
     return provider_state(tx.exec_params("SELECT * FROM discovery.providers WHERE id = $1", id));
   });
 }
 
 Result<std::optional<ProviderState>> CatalogueStore::find_provider_by_url(const std::string& url) {
-  return guarded([&]() -> Result<std::optional<ProviderState>> {
-    auto lease = pool_.acquire();
-    if (!lease) return lease.status();
-    pqxx::nontransaction tx(**lease);
+  return read<std::optional<ProviderState>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::optional<ProviderState>> {
     return provider_state(
         tx.exec_params("SELECT * FROM discovery.providers WHERE manifest_url = $1", url));
   });
@@ -483,10 +488,7 @@ Status CatalogueStore::not_modified(const std::vector<std::pair<std::string, Fet
 }
 
 Result<std::vector<v1::Provider>> CatalogueStore::list_providers() {
-  return guarded([&]() -> Result<std::vector<v1::Provider>> {
-    auto lease = pool_.acquire();
-    if (!lease) return lease.status();
-    pqxx::nontransaction tx(**lease);
+  return read<std::vector<v1::Provider>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::vector<v1::Provider>> {
     std::vector<v1::Provider> out;
     for (const auto& row : tx.exec(std::string(kProviderSelect) + " ORDER BY p.id")) {
       out.push_back(provider_from_row(row));
@@ -496,10 +498,7 @@ Result<std::vector<v1::Provider>> CatalogueStore::list_providers() {
 }
 
 Result<std::optional<v1::Provider>> CatalogueStore::get_provider(const std::string& id) {
-  return guarded([&]() -> Result<std::optional<v1::Provider>> {
-    auto lease = pool_.acquire();
-    if (!lease) return lease.status();
-    pqxx::nontransaction tx(**lease);
+  return read<std::optional<v1::Provider>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::optional<v1::Provider>> {
     auto rows = tx.exec_params(std::string(kProviderSelect) + " WHERE p.id = $1", id);
     if (rows.empty()) return std::optional<v1::Provider>();
     return std::optional<v1::Provider>(provider_from_row(rows[0]));
@@ -546,10 +545,7 @@ Result<std::vector<ProviderState>> CatalogueStore::claim_due(int limit, int64_t 
 }
 
 Result<v1::ListOfferingsReply> CatalogueStore::list_offerings(const v1::OfferingFilter& f) {
-  return guarded([&]() -> Result<v1::ListOfferingsReply> {
-    auto lease = pool_.acquire();
-    if (!lease) return lease.status();
-    pqxx::nontransaction tx(**lease);
+  return read<v1::ListOfferingsReply>(pool_, [&](pqxx::nontransaction& tx) -> Result<v1::ListOfferingsReply> {
     // Values are quoted by libpq (tx.quote), never spliced raw.
     std::string where = "TRUE";
     auto add = [&](const std::string& clause) { where += " AND " + clause; };
@@ -592,10 +588,7 @@ Result<v1::ListOfferingsReply> CatalogueStore::list_offerings(const v1::Offering
 Result<std::optional<std::pair<v1::Offering, std::string>>> CatalogueStore::get_offering(
     const std::string& id) {
   using Found = std::optional<std::pair<v1::Offering, std::string>>;
-  return guarded([&]() -> Result<Found> {
-    auto lease = pool_.acquire();
-    if (!lease) return lease.status();
-    pqxx::nontransaction tx(**lease);
+  return read<Found>(pool_, [&](pqxx::nontransaction& tx) -> Result<Found> {
     auto rows = tx.exec_params(std::string("SELECT ") + kOfferingColumns +
                                    ", d.ntriples FROM discovery.offerings JOIN "
                                    "discovery.offering_documents d USING (id) WHERE id = $1",
@@ -607,10 +600,7 @@ Result<std::optional<std::pair<v1::Offering, std::string>>> CatalogueStore::get_
 
 Result<std::pair<std::string, std::string>> CatalogueStore::export_page(const std::string& cursor,
                                                                         int providers) {
-  return guarded([&]() -> Result<std::pair<std::string, std::string>> {
-    auto lease = pool_.acquire();
-    if (!lease) return lease.status();
-    pqxx::nontransaction tx(**lease);
+  return read<std::pair<std::string, std::string>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::pair<std::string, std::string>> {
     auto rows = tx.exec_params(
         "SELECT p.id, v.ntriples FROM discovery.providers p JOIN discovery.manifest_versions v "
         "ON v.id = p.current_version WHERE p.id > $1 ORDER BY p.id LIMIT $2",
