@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "libs/http/client.h"
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"
 
@@ -67,15 +68,17 @@ process::ChildProcess start_binary(const std::string& binary,
                                    const std::map<std::string, std::string>& environment,
                                    const std::string& log_dir);
 
-struct HttpResponse {
-  long status = 0;  // 0: no connection
-  std::string body;
-  std::string content_type;
-};
-HttpResponse http_get(const std::string& url, std::chrono::milliseconds timeout = std::chrono::seconds(5));
-// Any method; `headers` like {"Accept: text/turtle"}.
-HttpResponse http_request(const std::string& method, const std::string& url,
-                          const std::string& body = "", const std::vector<std::string>& headers = {},
-                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
+// HTTP for tests is the project's small client (libs/http).
+using HttpResponse = http::Response;
+inline HttpResponse http_get(const std::string& url,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  return http::request("GET", url, "", {}, timeout);
+}
+inline HttpResponse http_request(const std::string& method, const std::string& url,
+                                 const std::string& body = "",
+                                 const std::vector<std::string>& headers = {},
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  return http::request(method, url, body, headers, timeout);
+}
 
 }  // namespace mpli::testing

@@ -4,8 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "libs/core/config.h"
+#include "libs/http/client.h"
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"
 
@@ -156,34 +155,6 @@ std::vector<std::string> demo_manifests(const UpOptions& options, const std::str
   return out;
 }
 
-size_t collect_body(char* data, size_t size, size_t count, void* target) {
-  static_cast<std::string*>(target)->append(data, size * count);
-  return size * count;
-}
-
-// A small HTTP client for talking to our own gateway: returns the status (0: no answer).
-long http_call(const std::string& method, const std::string& url, const std::string& json_body,
-               std::string* response_body) {
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return 0;
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, response_body);
-  if (!json_body.empty()) {
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json_body.c_str());
-  }
-  long status = 0;
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  return status;
-}
-
 struct RunningService {
   std::string name;
   process::Spec spec;
@@ -305,17 +276,16 @@ int run_up_command(int argc, char** argv) {
     std::thread registration([&] {
       std::string base = "http://127.0.0.1:" + std::to_string(options.http_port);
       for (int i = 0; i < 300 && !registering_stop; ++i) {
-        std::string body;
-        if (http_call("GET", base + "/readyz", "", &body) == 200) break;
+        if (http::request("GET", base + "/readyz", "", {}, std::chrono::seconds(5)).status == 200) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
       for (const auto& url : demo_urls) {
         if (registering_stop) return;
-        std::string body;
-        long status = http_call("POST", base + "/v1/providers",
-                                "{\"manifest_url\": \"" + url + "\"}", &body);
-        pump.say("demo provider " + url + " registered: HTTP " + std::to_string(status) +
-                 (status >= 400 ? " " + body : ""));
+        auto answer = http::request("POST", base + "/v1/providers",
+                                    "{\"manifest_url\": \"" + url + "\"}",
+                                    {"Content-Type: application/json"});
+        pump.say("demo provider " + url + " registered: HTTP " + std::to_string(answer.status) +
+                 (answer.status >= 400 ? " " + answer.body : ""));
       }
       if (!demo_urls.empty()) pump.say("catalogue: " + base + "/v1/offerings");
     });
