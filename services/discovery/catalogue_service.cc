@@ -15,13 +15,8 @@ Status problem_status(const ManifestProblem& problem) {
     details["column"] = std::to_string(problem.column);
   } else if (problem.reason == "shape") {
     details["problem"] = "shape_violation";
-    nlohmann::json violations = nlohmann::json::array();
-    for (const auto& v : problem.violations) {
-      violations.push_back({{"focus_node", v.focus_node}, {"path", v.path},
-                            {"constraint", v.constraint}, {"value", v.value},
-                            {"message", v.message}, {"severity", v.severity}});
-    }
-    details["violations"] = violations.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    details["violations"] = violations_json(problem).dump(-1, ' ', false,
+                                                          nlohmann::json::error_handler_t::replace);
   } else {
     details["problem"] = problem.reason;
   }

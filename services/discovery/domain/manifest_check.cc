@@ -51,6 +51,16 @@ std::string normalised_ntriples(const rdf::Graph& graph, const std::string& prov
 
 }  // namespace
 
+nlohmann::json violations_json(const ManifestProblem& problem) {
+  nlohmann::json violations = nlohmann::json::array();
+  for (const auto& v : problem.violations) {
+    violations.push_back({{"focus_node", v.focus_node}, {"path", v.path},
+                          {"constraint", v.constraint}, {"value", v.value},
+                          {"message", v.message}, {"severity", v.severity}});
+  }
+  return violations;
+}
+
 Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::load(const std::string& shapes_path) {
   std::ifstream in(shapes_path);
   if (!in) return invalid_argument("cannot read manifest shapes " + shapes_path);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -39,6 +40,10 @@ struct AcceptedManifest {
 };
 
 using CheckOutcome = std::variant<AcceptedManifest, ManifestProblem>;
+
+// The violations as a JSON array of {focus_node, path, constraint, value, message, severity}:
+// the one shape clients see in a 422 and operators see in a stored rejection.
+nlohmann::json violations_json(const ManifestProblem& problem);
 
 class ManifestChecker {
  public:

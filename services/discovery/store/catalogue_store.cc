@@ -406,11 +406,7 @@ Status CatalogueStore::reject(const std::string& provider_id, const std::string&
   event.set_manifest_url(meta.source_url);
   event.set_reason(problem.reason);
   event.set_detail(problem.message);
-  nlohmann::json violations = nlohmann::json::array();
   for (const auto& v : problem.violations) {
-    violations.push_back({{"focus_node", v.focus_node}, {"path", v.path},
-                          {"constraint", v.constraint}, {"value", v.value},
-                          {"message", v.message}, {"severity", v.severity}});
     auto* out = event.add_violations();
     out->set_focus_node(v.focus_node);
     out->set_path(v.path);
@@ -419,7 +415,7 @@ Status CatalogueStore::reject(const std::string& provider_id, const std::string&
     out->set_message(v.message);
     out->set_severity(v.severity);
   }
-  detail["violations"] = violations;
+  detail["violations"] = violations_json(problem);
   return pool_.transact([&](pqxx::work& tx) {
     bool known = !provider_id.empty() &&
                  !tx.exec_params("SELECT 1 FROM discovery.providers WHERE id = $1 FOR UPDATE",

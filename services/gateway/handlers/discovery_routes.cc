@@ -46,6 +46,13 @@ void send_status(ResponseWriter& response, const Status& status) {
                status.message(), problem.body);
 }
 
+// 200 with `render(reply)` as JSON, or the problem the service answered.
+template <typename Reply, typename Render>
+void send_json_or_problem(ResponseWriter& response, const Result<Reply>& reply, Render render) {
+  if (!reply) return send_status(response, reply.status());
+  send_json(response, Code::Ok, render(*reply));
+}
+
 std::string header_value(const Request& request, const std::string& name) {
   auto raw = request.headers().tryGetRaw(name);
   return raw ? raw->value() : std::string();
@@ -103,11 +110,7 @@ void add_discovery_routes(Pistache::Rest::Router& router, bus::Connection& bus,
 
   Get(router, "/v1/providers", [&bus, timeout](const Request&, ResponseWriter response) {
     auto reply = call<v1::ListProvidersReply>(bus, "list_providers", v1::ListProvidersRequest(), timeout);
-    if (!reply) {
-      send_status(response, reply.status());
-    } else {
-      send_json(response, Code::Ok, to_json(*reply));
-    }
+    send_json_or_problem(response, reply, [](const auto& r) { return to_json(r); });
     return Route::Result::Ok;
   });
 
@@ -115,11 +118,7 @@ void add_discovery_routes(Pistache::Rest::Router& router, bus::Connection& bus,
     v1::ProviderRef ref;
     ref.set_id(request.param(":id").as<std::string>());
     auto reply = call<v1::GetProviderReply>(bus, "get_provider", ref, timeout);
-    if (!reply) {
-      send_status(response, reply.status());
-    } else {
-      send_json(response, Code::Ok, to_json(reply->provider()));
-    }
+    send_json_or_problem(response, reply, [](const auto& r) { return to_json(r.provider()); });
     return Route::Result::Ok;
   });
 
@@ -139,13 +138,11 @@ void add_discovery_routes(Pistache::Rest::Router& router, bus::Connection& bus,
     v1::ProviderRef ref;
     ref.set_id(request.param(":id").as<std::string>());
     auto reply = call<v1::RefreshProviderReply>(bus, "refresh_provider", ref, timeout * 4);
-    if (!reply) {
-      send_status(response, reply.status());
-    } else {
-      nlohmann::json body = to_json(reply->provider());
-      body["outcome"] = reply->outcome();
-      send_json(response, Code::Ok, body);
-    }
+    send_json_or_problem(response, reply, [](const auto& r) {
+      nlohmann::json body = to_json(r.provider());
+      body["outcome"] = r.outcome();
+      return body;
+    });
     return Route::Result::Ok;
   });
 
@@ -160,13 +157,11 @@ void add_discovery_routes(Pistache::Rest::Router& router, bus::Connection& bus,
       return Route::Result::Ok;
     }
     auto reply = call<v1::ListOfferingsReply>(bus, "list_offerings", *filter, timeout);
-    if (!reply) {
-      send_status(response, reply.status());
-    } else {
-      nlohmann::json body = to_json(*reply);
+    send_json_or_problem(response, reply, [](const auto& r) {
+      nlohmann::json body = to_json(r);
       if (body["next_cursor"] == "") body["next_cursor"] = nullptr;
-      send_json(response, Code::Ok, body);
-    }
+      return body;
+    });
     return Route::Result::Ok;
   });
 
