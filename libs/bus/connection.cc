@@ -211,6 +211,30 @@ Result<std::unique_ptr<Subscription>> Connection::subscribe(
   return sub;
 }
 
+Result<std::unique_ptr<Subscription>> Connection::subscribe(
+    const std::string& subject, const std::string& queue_group,
+    std::function<void(const Message&)> on_message) {
+  std::unique_ptr<Subscription> sub(new Subscription());
+  sub->context_ = std::make_unique<Subscription::Context>();
+  sub->context_->on_message = std::move(on_message);
+  sub->context_->nc = nc_;
+  natsStatus s = natsConnection_QueueSubscribe(&sub->sub_, nc_, subject.c_str(),
+                                               queue_group.c_str(), on_plain, sub->context_.get());
+  if (s != NATS_OK) return from_nats(s, "subscribe " + subject);
+  return sub;
+}
+
+void Connection::reply(const Message& request, const Result<std::string>& result, Headers headers) {
+  if (result.is_ok()) {
+    reply_with(nc_, request, result.value(), headers);
+  } else {
+    headers[kStatusHeader] = "error";
+    reply_with(nc_, request, encode_error(result.status()), headers);
+  }
+}
+
+int64_t Connection::max_payload() const { return natsConnection_GetMaxPayload(nc_); }
+
 Status Connection::flush(std::chrono::milliseconds timeout) {
   return from_nats(natsConnection_FlushTimeout(nc_, timeout.count()), "flush");
 }

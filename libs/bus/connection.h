@@ -79,6 +79,16 @@ class Connection {
   // Plain subscription without replies (for tests and monitors).
   Result<std::unique_ptr<Subscription>> subscribe(const std::string& subject,
                                                   std::function<void(const Message&)> on_message);
+  // The same as one member of `queue_group`: the caller replies (publish to reply_to) itself,
+  // possibly later and from another thread.
+  Result<std::unique_ptr<Subscription>> subscribe(const std::string& subject,
+                                                  const std::string& queue_group,
+                                                  std::function<void(const Message&)> on_message);
+  // Sends `body` (or the typed error for a non-ok `result`) to the requester of `request`.
+  void reply(const Message& request, const Result<std::string>& result, Headers headers = {});
+
+  // The largest message the server accepts (bytes), known once connected; 0 before.
+  int64_t max_payload() const;
 
   Status flush(std::chrono::milliseconds timeout);
   // Drains every subscription and closes; blocks up to timeout.

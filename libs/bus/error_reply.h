@@ -11,7 +11,7 @@
 namespace mpli::bus {
 
 // Serialized mpli.common.v1.Error for `status` (which must not be ok).
-std::string encode_error(const Status& status);
+std::string encode_error(const Status& status, const std::string& domain = "");
 // Reads an error reply; a body that does not parse is itself reported as an internal error.
 Status decode_error(const std::string& body);
 bool is_error_reply(const Message& reply);

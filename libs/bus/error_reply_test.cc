@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "mpli/common/v1/envelope.pb.h"
+
 using namespace mpli;
 
 TEST_CASE("an error reply carries the status code and message to the requester") {
@@ -23,4 +25,39 @@ TEST_CASE("only replies flagged by the status header are errors") {
   CHECK_FALSE(bus::is_error_reply(reply));
   reply.headers[bus::kStatusHeader] = "error";
   CHECK(bus::is_error_reply(reply));
+}
+
+TEST_CASE("every status code survives the trip across the bus") {
+  for (int c = 1; c <= static_cast<int>(StatusCode::kAborted); ++c) {
+    auto code = static_cast<StatusCode>(c);
+    Status decoded = bus::decode_error(bus::encode_error(Status(code, "m")));
+    CHECK(decoded.code() == code);
+  }
+}
+
+TEST_CASE("reason, position, violations and retry-after travel as typed fields") {
+  Status status(StatusCode::kInvalidArgument, "bad manifest",
+                {{"reason", "MANIFEST_SYNTAX"}, {"line", "3"}, {"column", "25"}, {"problem", "syntax"}});
+  status.with_violations({{"<s>", "<p>", "sh:MinCountConstraintComponent", "", "missing", "Violation"}});
+  std::string body = bus::encode_error(status, "discovery");
+  mpli::common::v1::Error wire;
+  REQUIRE(wire.ParseFromString(body));
+  CHECK(wire.code() == mpli::common::v1::Error::INVALID_ARGUMENT);
+  CHECK(wire.reason() == "MANIFEST_SYNTAX");
+  CHECK(wire.domain() == "discovery");
+  CHECK(wire.line() == 3);
+  CHECK(wire.column() == 25);
+  CHECK(wire.details().at("problem") == "syntax");
+  REQUIRE(wire.violations_size() == 1);
+  CHECK(wire.violations(0).constraint() == "sh:MinCountConstraintComponent");
+
+  Status decoded = bus::decode_error(body);
+  CHECK(decoded.detail("line") == "3");
+  CHECK(decoded.detail("reason") == "MANIFEST_SYNTAX");
+  REQUIRE(decoded.violations().size() == 1);
+  CHECK(decoded.violations()[0] == status.violations()[0]);
+
+  Status busy_decoded = bus::decode_error(bus::encode_error(busy("pool", std::chrono::milliseconds(1500))));
+  CHECK(busy_decoded.code() == StatusCode::kBusy);
+  CHECK(busy_decoded.retry_after() == std::chrono::milliseconds(1500));
 }

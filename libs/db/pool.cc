@@ -17,8 +17,9 @@ Result<Lease> Pool::acquire(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (idle_.empty() && open_ >= size_) {
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      return Status(StatusCode::kResourceExhausted, "no database connection free within " +
-                                                        std::to_string(timeout.count()) + " ms");
+      return busy("all " + std::to_string(size_) + " database connections busy for " +
+                      std::to_string(timeout.count()) + " ms",
+                  std::chrono::seconds(1));
     }
   }
   if (!idle_.empty()) {
@@ -50,7 +51,7 @@ void Pool::give_back(std::unique_ptr<pqxx::connection> connection) {
   available_.notify_one();
 }
 
-Status Pool::transact(const std::function<void(pqxx::work&)>& work, int attempts) {
+Status Pool::run_transaction(const std::function<Status(pqxx::work&)>& work, int attempts) {
   Status last = unavailable("no attempt made");
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     auto lease = acquire();
@@ -59,7 +60,8 @@ Status Pool::transact(const std::function<void(pqxx::work&)>& work, int attempts
     } else {
       try {
         pqxx::work tx(**lease);
-        work(tx);
+        Status outcome = work(tx);
+        if (!outcome.is_ok()) return outcome;  // the transaction rolls back as it goes
         tx.commit();
         return Status::ok();
       } catch (const pqxx::broken_connection& e) {
@@ -71,6 +73,8 @@ Status Pool::transact(const std::function<void(pqxx::work&)>& work, int attempts
         last = Status(StatusCode::kUnavailable, std::string("deadlock: ") + e.what());
       } catch (const pqxx::unique_violation& e) {
         return Status(StatusCode::kAlreadyExists, e.what());
+      } catch (const pqxx::check_violation& e) {
+        return invalid_argument(std::string("database check failed: ") + e.what());
       } catch (const pqxx::sql_error& e) {
         return internal_error(std::string("database error: ") + e.what());
       } catch (const pqxx::in_doubt_error& e) {

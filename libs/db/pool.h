@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <type_traits>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -43,13 +45,35 @@ class Pool {
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
-  // Waits up to `timeout` for a free connection; kUnavailable when PostgreSQL cannot be reached.
+  // Waits up to `timeout` for a free connection: kBusy (with a retry hint) when none is free in
+  // time, kUnavailable when PostgreSQL cannot be reached.
   Result<Lease> acquire(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-  // Runs `work` in a transaction and commits it. A broken connection or a serialization
-  // failure is retried (up to `attempts`) on a fresh transaction; other errors come back as a
-  // Status. `work` must therefore be safe to run again from the start.
-  Status transact(const std::function<void(pqxx::work&)>& work, int attempts = 3);
+  // Runs `work` in a transaction and commits it when `work` returns nothing, an ok Status or
+  // an ok Result<T>; a non-ok Status or Result rolls the transaction back and comes back as it
+  // is (so a use case can abort with kConflict and leave no trace). A broken connection, a
+  // serialization failure or a deadlock is retried (up to `attempts`) on a fresh transaction;
+  // `work` must therefore be safe to run again from the start. No free connection within the
+  // acquire timeout is kBusy (503 with Retry-After at the gateway).
+  template <typename Work>
+  auto transact(Work&& work, int attempts = 3) {
+    using Returned = std::invoke_result_t<Work&, pqxx::work&>;
+    if constexpr (std::is_void_v<Returned>) {
+      return run_transaction([&](pqxx::work& tx) { work(tx); return Status::ok(); }, attempts);
+    } else if constexpr (std::is_same_v<Returned, Status>) {
+      return run_transaction([&](pqxx::work& tx) { return work(tx); }, attempts);
+    } else {
+      std::optional<Returned> kept;
+      Status status = run_transaction(
+          [&](pqxx::work& tx) {
+            kept.emplace(work(tx));
+            return kept->status();
+          },
+          attempts);
+      if (!status.is_ok()) return Returned(status);
+      return std::move(*kept);
+    }
+  }
 
   // True when a connection can be had and answers SELECT 1.
   bool healthy();
@@ -59,6 +83,7 @@ class Pool {
  private:
   friend class Lease;
   void give_back(std::unique_ptr<pqxx::connection> connection);
+  Status run_transaction(const std::function<Status(pqxx::work&)>& work, int attempts);
 
   std::string dsn_;
   int size_;

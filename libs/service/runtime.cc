@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -47,6 +48,84 @@ std::string event_subject(const std::string& service, const std::string& event) 
   return "mpli.events." + service + ".v1." + event;
 }
 
+struct ServiceContext::Worker {
+  std::string name;
+  std::thread thread;
+  std::atomic<bool> done{false};
+};
+
+ServiceContext::ServiceContext(std::string service_name, const config::Config& service_config,
+                               bus::Connection& service_bus, db::Pool* service_pool,
+                               Endpoints& endpoints)
+    : name(std::move(service_name)),
+      config(service_config),
+      bus(service_bus),
+      pool(service_pool),
+      endpoints_(endpoints) {}
+
+ServiceContext::~ServiceContext() { stop(std::chrono::milliseconds(0)); }
+
+EndpointOptions ServiceContext::endpoint_options() const {
+  EndpointOptions options;
+  options.concurrency = config.get_int("handlers.concurrency");
+  options.queue_limit = config.get_int("handlers.queue_limit");
+  return options;
+}
+
+void ServiceContext::run_worker(const std::string& worker_name,
+                                std::function<void(const StopToken&)> work) {
+  auto worker = std::make_unique<Worker>();
+  worker->name = worker_name;
+  Worker* raw = worker.get();
+  StopToken token = stop_.token();
+  worker->thread = std::thread([raw, token, work = std::move(work)] {
+    try {
+      work(token);
+    } catch (const std::exception& e) {
+      log::error("background work failed", {{"worker", raw->name}, {"error", e.what()}});
+    }
+    raw->done = true;
+  });
+  workers_.push_back(std::move(worker));
+}
+
+void ServiceContext::every(const std::string& worker_name, std::chrono::milliseconds interval,
+                           std::function<void(const StopToken&)> work) {
+  run_worker(worker_name, [interval, work = std::move(work)](const StopToken& stop) {
+    while (!stop.wait_for(interval)) work(stop);
+  });
+}
+
+Status ServiceContext::consume(EventConsumerSpec spec, EventHandler handler) {
+  std::string durable = spec.durable;
+  auto consumer = EventConsumer::create(bus, std::move(spec), std::move(handler));
+  if (!consumer) return consumer.status();
+  std::shared_ptr<EventConsumer> owned = own(std::shared_ptr<EventConsumer>(std::move(consumer).value()));
+  run_worker("consumer " + durable, [owned](const StopToken& stop) { owned->run(stop); });
+  return Status::ok();
+}
+
+bool ServiceContext::stop(std::chrono::milliseconds timeout) {
+  stop_.request_stop();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool all_returned = true;
+  for (auto& worker : workers_) {
+    while (!worker->done && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (worker->done) {
+      if (worker->thread.joinable()) worker->thread.join();
+    } else {
+      log::error("background work did not stop in time", {{"worker", worker->name}});
+      all_returned = false;
+    }
+  }
+  if (!all_returned) return false;  // owned objects stay: a running worker may still use them
+  workers_.clear();
+  while (!owned_.empty()) owned_.pop_back();  // reverse order of own()
+  return true;
+}
+
 ServiceDefinition schema_only_service(const std::string& name,
                                       const std::vector<db::Migration>& migrations) {
   ServiceDefinition definition;
@@ -63,6 +142,9 @@ std::vector<config::Setting> common_settings(bool with_database) {
       {"nats.password", "", "NATS password", {}, false, true},
       {"log.level", "info", "minimum log level", config::one_of({"debug", "info", "warn", "error"})},
       {"shutdown.timeout", "10s", "how long draining may take on SIGTERM", config::duration()},
+      {"handlers.concurrency", "4", "requests handled at once per subject", config::int_between(1, 256)},
+      {"handlers.queue_limit", "64", "requests waiting per subject before refusing with busy",
+       config::int_between(0, 100000)},
   };
   if (with_database) {
     settings.push_back({"database.url", "host=127.0.0.1 port=5432 dbname=mpli user=postgres",
@@ -174,21 +256,31 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
 
-  ServiceContext context{definition.name, config, bus, pool.get(), {}, {}};
+  Endpoints endpoints(bus, definition.name, hostname() + ":" + std::to_string(getpid()), kVersion);
+  Status stats_served = endpoints.serve_stats();
+  if (!stats_served.is_ok()) log::warn("cannot serve statistics", {{"error", stats_served.to_string()}});
   std::unique_ptr<db::OutboxRelay> relay;
   std::thread relay_thread;
   if (pool) {
     relay = std::make_unique<db::OutboxRelay>(config.get("database.url"), definition.schema, bus);
     relay_thread = std::thread([&relay] { relay->run(); });
   }
+  auto stop_relay = [&] {
+    if (relay) {
+      relay->stop();
+      relay_thread.join();
+    }
+  };
+  auto timeout = config.get_duration("shutdown.timeout");
+  auto context = std::make_unique<ServiceContext>(definition.name, config, bus, pool.get(), endpoints);
   if (definition.start) {
-    Status started = definition.start(context);
+    Status started = definition.start(*context);
     if (!started.is_ok()) {
       log::error("cannot start", {{"error", started.to_string()}});
-      if (relay) {
-        relay->stop();
-        relay_thread.join();
-      }
+      // Tear down what start made before it failed, in reverse order.
+      endpoints.drain(std::chrono::milliseconds(500));
+      context->stop(timeout);
+      stop_relay();
       return 1;
     }
   }
@@ -198,16 +290,28 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
   while (!termination_requested(signals, std::chrono::milliseconds(1000))) {
   }
 
-  auto timeout = config.get_duration("shutdown.timeout");
   log::info("draining", {{"timeout_ms", timeout.count()}});
-  for (auto& subscription : context.subscriptions) subscription->drain(timeout);
-  for (auto it = context.on_stop.rbegin(); it != context.on_stop.rend(); ++it) (*it)();
-  if (relay) {
-    relay->stop();
-    relay_thread.join();
+  // A last resort, so a stuck handler or worker can never keep the process past its timeout.
+  std::thread([timeout] {
+    std::this_thread::sleep_for(timeout + std::chrono::seconds(1));
+    log::error("shutdown did not finish in time; exiting", {{"timeout_ms", timeout.count()}});
+    std::_Exit(1);
+  }).detach();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto remaining = [&] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
+  };
+  endpoints.drain(remaining());
+  if (!context->stop(remaining())) {
+    log::error("exiting with background work still running");
+    std::_Exit(1);
   }
+  context.reset();
+  stop_relay();
   (*health)->drain(std::chrono::milliseconds(500));
-  Status drained = bus.drain(timeout);
+  Status drained = bus.drain(std::max(remaining(), std::chrono::milliseconds(100)));
   if (!drained.is_ok()) log::warn("bus drain incomplete", {{"error", drained.to_string()}});
   log::info("stopped");
   return 0;

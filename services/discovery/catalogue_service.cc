@@ -15,12 +15,11 @@ Status problem_status(const ManifestProblem& problem) {
     details["column"] = std::to_string(problem.column);
   } else if (problem.reason == "shape") {
     details["problem"] = "shape_violation";
-    details["violations"] = violations_json(problem).dump(-1, ' ', false,
-                                                          nlohmann::json::error_handler_t::replace);
   } else {
     details["problem"] = problem.reason;
   }
-  return Status(StatusCode::kInvalidArgument, problem.message, details);
+  return Status(StatusCode::kInvalidArgument, problem.message, details)
+      .with_violations(problem.violations);
 }
 
 CatalogueService::CatalogueService(CatalogueStore& store,

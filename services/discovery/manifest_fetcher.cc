@@ -134,7 +134,7 @@ Result<FetchResponse> ManifestFetcher::fetch(const FetchRequest& request) const 
   CURLcode code = curl_easy_perform(c);
   if (!transfer.refused.is_ok()) return transfer.refused;
   if (transfer.too_large || code == CURLE_FILESIZE_EXCEEDED) {
-    return fail(StatusCode::kResourceExhausted,
+    return fail(StatusCode::kTooLarge,
                 "manifest at " + request.url + " is larger than " +
                     std::to_string(policy_.max_bytes) + " bytes",
                 "size");

@@ -29,7 +29,7 @@ class ManifestFetcher {
  public:
   explicit ManifestFetcher(FetchPolicy policy);
   // Errors: kInvalidArgument (bad URL), kPermissionDenied (address refused),
-  // kResourceExhausted (too large), kDeadlineExceeded (too slow), kUnavailable (network or
+  // kTooLarge (too large), kDeadlineExceeded (too slow), kUnavailable (network or
   // HTTP error), each with details {"reason": "url"|"address"|"size"|"timeout"|"fetch"}.
   Result<FetchResponse> fetch(const FetchRequest& request) const;
 

@@ -1,9 +1,5 @@
 #include "services/discovery/wiring.h"
 
-#include <atomic>
-#include <condition_variable>
-#include <thread>
-
 #include "libs/core/log.h"
 #include "services/discovery/catalogue_service.h"
 #include "services/discovery/handlers/bus_handlers.h"
@@ -15,44 +11,6 @@ const std::vector<db::Migration>& migrations();
 const std::string& manifest_shapes();
 
 namespace {
-
-// Workers that refresh due providers until stopped; each looks again at once while there is
-// work, else after a second.
-class RefreshScheduler {
- public:
-  RefreshScheduler(CatalogueService& catalogue, int batch, int workers)
-      : catalogue_(catalogue), batch_(batch) {
-    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
-  }
-  ~RefreshScheduler() { stop(); }
-  void stop() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-
- private:
-  void run() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      int attempted = catalogue_.refresh_due(batch_);
-      lock.lock();
-      if (attempted < batch_) wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
-    }
-  }
-  CatalogueService& catalogue_;
-  int batch_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;  // last: started after everything they use exists
-};
 
 FetchPolicy policy_from(const config::Config& config) {
   FetchPolicy policy;
@@ -85,19 +43,24 @@ service::ServiceDefinition definition() {
       {"refresh.max_backoff", "24h", "longest wait after repeated failures", config::duration()},
       {"refresh.batch", "8", "providers one refresh worker claims at a time", config::int_between(1, 1000)},
       {"refresh.workers", "4", "parallel refresh workers", config::int_between(1, 64)},
-      {"handlers.concurrency", "4", "requests handled in parallel per subject", config::int_between(1, 64)},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
-    auto checker = ManifestChecker::from_text(manifest_shapes());
-    if (!checker) return checker.status();
-    auto store = std::make_shared<CatalogueStore>(*context.pool);
-    auto catalogue = std::make_shared<CatalogueService>(*store, *checker, policy_from(context.config));
-    MPLI_RETURN_IF_ERROR(serve_discovery_subjects(context, *catalogue,
-                                                  context.config.get_int("handlers.concurrency")));
-    auto scheduler = std::make_shared<RefreshScheduler>(
-        *catalogue, context.config.get_int("refresh.batch"), context.config.get_int("refresh.workers"));
-    // Stop hooks run after the subscriptions drained; they keep these alive until then.
-    context.on_stop.push_back([store, catalogue, scheduler] { scheduler->stop(); });
+    MPLI_ASSIGN_OR_RETURN(auto checker, ManifestChecker::from_text(manifest_shapes()));
+    auto store = context.own(std::make_shared<CatalogueStore>(*context.pool));
+    auto catalogue = context.own(
+        std::make_shared<CatalogueService>(*store, checker, policy_from(context.config)));
+    MPLI_RETURN_IF_ERROR(serve_discovery_subjects(context, *catalogue));
+    // Refresh workers: each claims due providers and looks again at once while there is work,
+    // else after a second.
+    int batch = context.config.get_int("refresh.batch");
+    for (int i = 0; i < context.config.get_int("refresh.workers"); ++i) {
+      context.run_worker("refresh", [catalogue, batch](const service::StopToken& stop) {
+        while (!stop.stop_requested()) {
+          int attempted = catalogue->refresh_due(batch);
+          if (attempted < batch && stop.wait_for(std::chrono::seconds(1))) break;
+        }
+      });
+    }
     return Status::ok();
   };
   return definition;

@@ -34,6 +34,7 @@ Status HttpServer::start() {
 
 void HttpServer::stop() {
   if (endpoint_) endpoint_->shutdown();
+  endpoint_.reset();
 }
 
 void send_json(Pistache::Http::ResponseWriter& response, Pistache::Http::Code code,

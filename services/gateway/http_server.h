@@ -24,6 +24,7 @@ struct HttpOptions {
 class HttpServer {
  public:
   explicit HttpServer(HttpOptions options);
+  ~HttpServer() { stop(); }
   Pistache::Rest::Router& router() { return router_; }
   // Binds and serves on background threads; an error when the port cannot be bound.
   Status start();

@@ -21,11 +21,10 @@ service::ServiceDefinition definition() {
     options.address = context.config.get("http.address");
     options.port = context.config.get_int("http.port");
     options.threads = context.config.get_int("http.threads");
-    auto server = std::make_shared<HttpServer>(options);
+    auto server = context.own(std::make_shared<HttpServer>(options));
     add_health_routes(server->router(), context.bus, context.config.get_duration("readyz.timeout"));
     add_discovery_routes(server->router(), context.bus, context.config.get_duration("request.timeout"));
     MPLI_RETURN_IF_ERROR(server->start());
-    context.on_stop.push_back([server] { server->stop(); });
     return Status::ok();
   };
   return definition;

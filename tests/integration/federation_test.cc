@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 #include <sstream>
 
+#include "libs/core/services.h"
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
 
@@ -75,15 +76,15 @@ TEST_CASE("gateway /readyz is 503 until every service answers, then 200") {
   CHECK(unknown.content_type == "application/problem+json");
 
   std::vector<process::ChildProcess> services;
-  for (const char* name : {"discovery", "resolver", "trust", "delivery", "portability"}) {
-    services.push_back(testing::start_binary(std::string("mpli-") + name, env, dir.path()));
+  for (std::string_view name : kServiceNames) {
+    services.push_back(testing::start_binary("mpli-" + std::string(name), env, dir.path()));
   }
   testing::wait_until([&] { return testing::http_get(base + "/readyz").status == 200; }, 60s,
                       "all five services ready");
   auto ready = nlohmann::json::parse(testing::http_get(base + "/readyz").body);
   CHECK(ready["status"] == "ready");
-  for (const char* name : {"discovery", "resolver", "trust", "delivery", "portability"}) {
-    CHECK(ready["services"][name]["status"] == "ok");
+  for (std::string_view name : kServiceNames) {
+    CHECK(ready["services"][std::string(name)]["status"] == "ok");
   }
 }
 

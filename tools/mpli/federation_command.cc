@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "libs/core/services.h"
 #include "libs/core/config.h"
 #include "libs/http/client.h"
 #include "libs/process/child_process.h"
@@ -36,8 +37,11 @@ constexpr const char* kUsage =
     "  demo providers listen on the gateway port + 1, + 2, ...\n";
 
 // Start order; the stop order is the reverse.
-const std::vector<std::string> kServices = {"discovery", "resolver", "trust",
-                                            "delivery",  "portability", "gateway"};
+const std::vector<std::string> kServices = [] {
+  std::vector<std::string> all(kServiceNames.begin(), kServiceNames.end());
+  all.emplace_back("gateway");
+  return all;
+}();
 
 struct UpOptions {
   std::string state_dir;

@@ -17,14 +17,7 @@
 
 namespace mpli::discovery {
 
-struct ViolationRecord {
-  std::string focus_node;
-  std::string path;
-  std::string constraint;
-  std::string value;
-  std::string message;
-  std::string severity;
-};
+using ViolationRecord = Violation;
 
 struct ManifestProblem {
   std::string reason;  // "syntax" | "shape" | "content"

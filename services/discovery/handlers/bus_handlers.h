@@ -6,7 +6,6 @@
 
 namespace mpli::discovery {
 
-Status serve_discovery_subjects(service::ServiceContext& context, CatalogueService& catalogue,
-                                int concurrency);
+Status serve_discovery_subjects(service::ServiceContext& context, CatalogueService& catalogue);
 
 }  // namespace mpli::discovery

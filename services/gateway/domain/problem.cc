@@ -19,7 +19,11 @@ Mapping mapping_for(StatusCode code) {
     case StatusCode::kFailedPrecondition: return {409, "Conflict"};
     case StatusCode::kPermissionDenied: return {403, "Forbidden"};
     case StatusCode::kUnauthenticated: return {401, "Unauthorized"};
-    case StatusCode::kResourceExhausted: return {413, "Content Too Large"};
+    case StatusCode::kResourceExhausted: return {429, "Too Many Requests"};
+    case StatusCode::kTooLarge: return {413, "Content Too Large"};
+    case StatusCode::kBusy: return {503, "Service Unavailable"};
+    case StatusCode::kConflict: return {409, "Conflict"};
+    case StatusCode::kAborted: return {409, "Conflict"};
     case StatusCode::kDeadlineExceeded: return {504, "Gateway Timeout"};
     case StatusCode::kUnavailable: return {503, "Service Unavailable"};
     case StatusCode::kInternal: return {500, "Internal Server Error"};
@@ -61,13 +65,24 @@ Problem problem_for(const Status& status) {
                   {"detail", status.message()},
                   {"code", std::string(status_code_name(status.code()))}};
   for (const auto& [key, value] : details) {
-    if (key == "violations") {
-      problem.body["violations"] = nlohmann::json::parse(value, nullptr, false);
-    } else if ((key == "line" || key == "column") && all_digits(value)) {
+    if ((key == "line" || key == "column") && all_digits(value)) {
       problem.body[key] = std::atoi(value.c_str());
     } else {
       problem.body[key] = value;
     }
+  }
+  if (!status.violations().empty()) {
+    nlohmann::json violations = nlohmann::json::array();
+    for (const auto& v : status.violations()) {
+      violations.push_back({{"focus_node", v.focus_node}, {"path", v.path},
+                            {"constraint", v.constraint}, {"value", v.value},
+                            {"message", v.message}, {"severity", v.severity}});
+    }
+    problem.body["violations"] = violations;
+  }
+  if (status.retry_after().count() > 0) {
+    // Whole seconds, rounded up: Retry-After has no finer unit.
+    problem.retry_after_seconds = static_cast<int>((status.retry_after().count() + 999) / 1000);
   }
   return problem;
 }

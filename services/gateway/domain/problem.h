@@ -11,6 +11,7 @@ namespace mpli::gateway {
 struct Problem {
   int http_status = 500;
   nlohmann::json body;
+  int retry_after_seconds = 0;  // > 0: send a Retry-After header
 };
 
 Problem problem_for(const Status& status);

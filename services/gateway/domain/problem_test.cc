@@ -19,9 +19,9 @@ TEST_CASE("a syntax error becomes 400 with line and column as numbers") {
 }
 
 TEST_CASE("a shape violation becomes 422 with the violations as a list") {
-  Problem p = problem_for(Status(StatusCode::kInvalidArgument, "1 violation(s)",
-                                 {{"problem", "shape_violation"},
-                                  {"violations", R"([{"path":"<p>","message":"m"}])"}}));
+  Problem p = problem_for(
+      Status(StatusCode::kInvalidArgument, "1 violation(s)", {{"problem", "shape_violation"}})
+          .with_violations({{"<s>", "<p>", "sh:MinCountConstraintComponent", "", "m", "Violation"}}));
   CHECK(p.http_status == 422);
   REQUIRE(p.body["violations"].is_array());
   CHECK(p.body["violations"][0]["message"] == "m");
@@ -31,7 +31,13 @@ TEST_CASE("status codes map to the HTTP statuses clients expect") {
   CHECK(problem_for(not_found("x")).http_status == 404);
   CHECK(problem_for(Status(StatusCode::kAlreadyExists, "x")).http_status == 409);
   CHECK(problem_for(Status(StatusCode::kPermissionDenied, "x")).http_status == 403);
-  CHECK(problem_for(Status(StatusCode::kResourceExhausted, "x")).http_status == 413);
+  CHECK(problem_for(Status(StatusCode::kResourceExhausted, "x")).http_status == 429);
+  CHECK(problem_for(too_large("x")).http_status == 413);
+  CHECK(problem_for(conflict("x")).http_status == 409);
+  CHECK(problem_for(aborted("x")).http_status == 409);
+  Problem busy_problem = problem_for(busy("pool", std::chrono::milliseconds(1200)));
+  CHECK(busy_problem.http_status == 503);
+  CHECK(busy_problem.retry_after_seconds == 2);
   CHECK(problem_for(unavailable("x")).http_status == 503);
   CHECK(problem_for(Status(StatusCode::kUnavailable, "x", {{"reason", "fetch"}})).http_status == 502);
   CHECK(problem_for(internal_error("x")).http_status == 500);

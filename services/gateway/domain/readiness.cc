@@ -1,10 +1,11 @@
 #include "services/gateway/domain/readiness.h"
 
+#include "libs/core/services.h"
+
 namespace mpli::gateway {
 
 const std::vector<std::string>& hub_services() {
-  static const std::vector<std::string> kServices = {"discovery", "resolver", "trust", "delivery",
-                                                     "portability"};
+  static const std::vector<std::string> kServices(kServiceNames.begin(), kServiceNames.end());
   return kServices;
 }
 

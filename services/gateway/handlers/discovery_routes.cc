@@ -42,6 +42,10 @@ nlohmann::json to_json(const google::protobuf::Message& message) {
 
 void send_status(ResponseWriter& response, const Status& status) {
   Problem problem = problem_for(status);
+  if (problem.retry_after_seconds > 0) {
+    response.headers().addRaw(
+        Pistache::Http::Header::Raw("Retry-After", std::to_string(problem.retry_after_seconds)));
+  }
   send_problem(response, static_cast<Code>(problem.http_status), problem.body["title"],
                status.message(), problem.body);
 }
