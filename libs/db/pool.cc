@@ -10,7 +10,10 @@ Lease::~Lease() {
   if (pool_ != nullptr && connection_) pool_->give_back(std::move(connection_));
 }
 
-Pool::Pool(std::string dsn, int size) : dsn_(std::move(dsn)), size_(size) {}
+Pool::Pool(std::string dsn, int size, std::chrono::milliseconds acquire_timeout)
+    : dsn_(std::move(dsn)), size_(size), acquire_timeout_(acquire_timeout) {}
+
+Result<Lease> Pool::acquire() { return acquire(acquire_timeout_); }
 
 Result<Lease> Pool::acquire(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);

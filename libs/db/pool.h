@@ -41,13 +41,17 @@ class Lease {
 
 class Pool {
  public:
-  Pool(std::string dsn, int size);
+  // `acquire_timeout`: how long acquire() waits by default before answering kBusy; keep it
+  // below the callers' request deadline so they hear "busy", not a timeout.
+  Pool(std::string dsn, int size,
+       std::chrono::milliseconds acquire_timeout = std::chrono::seconds(2));
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
   // Waits up to `timeout` for a free connection: kBusy (with a retry hint) when none is free in
   // time, kUnavailable when PostgreSQL cannot be reached.
-  Result<Lease> acquire(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  Result<Lease> acquire();
+  Result<Lease> acquire(std::chrono::milliseconds timeout);
 
   // Runs `work` in a transaction and commits it when `work` returns nothing, an ok Status or
   // an ok Result<T>; a non-ok Status or Result rolls the transaction back and comes back as it
@@ -87,6 +91,7 @@ class Pool {
 
   std::string dsn_;
   int size_;
+  std::chrono::milliseconds acquire_timeout_;
   int open_ = 0;  // connections that exist (idle or leased)
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   std::mutex mutex_;

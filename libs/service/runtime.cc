@@ -150,6 +150,9 @@ std::vector<config::Setting> common_settings(bool with_database) {
     settings.push_back({"database.url", "host=127.0.0.1 port=5432 dbname=mpli user=postgres",
                         "libpq connection string", {}, false, true});
     settings.push_back({"database.pool_size", "16", "PostgreSQL connections", config::int_between(1, 256)});
+    settings.push_back({"database.acquire_timeout", "2s",
+                        "wait for a free connection before answering busy (503 + Retry-After)",
+                        config::duration()});
   }
   return settings;
 }
@@ -193,7 +196,8 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
 
   std::unique_ptr<db::Pool> pool;
   if (with_database) {
-    pool = std::make_unique<db::Pool>(config.get("database.url"), config.get_int("database.pool_size"));
+    pool = std::make_unique<db::Pool>(config.get("database.url"), config.get_int("database.pool_size"),
+                                      config.get_duration("database.acquire_timeout"));
   }
   std::atomic<bool> ready{false};
 
