@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures (once) and builds incrementally into build/. MPLI_WERROR=ON makes warnings errors
-# (CI sets it). Extra arguments go to the build tool.
+# (CI sets it). `scripts/build.sh mpli federation_tests` builds only those targets (the machine
+# is shared; build what you need); arguments that start with '-' go to `cmake --build` as given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${MPLI_BUILD_DIR:-build}
@@ -10,4 +11,8 @@ if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
 else
   cmake -S . -B "$BUILD_DIR" -DMPLI_WERROR="$WERROR" >/dev/null
 fi
-cmake --build "$BUILD_DIR" -j "$(nproc)" "$@"
+if [[ $# -gt 0 && "$1" != -* ]]; then
+  cmake --build "$BUILD_DIR" -j "$(nproc)" --target "$@"
+else
+  cmake --build "$BUILD_DIR" -j "$(nproc)" "$@"
+fi

@@ -13,10 +13,10 @@ namespace mpli::process {
 struct NatsServerOptions {
   std::string state_dir;  // config, JetStream store and log live here
   int port = 4222;
-  int monitor_port = 0;   // 0: no HTTP monitoring endpoint
+  int monitor_port = 0;  // 0: no HTTP monitoring endpoint
   std::string max_memory_store = "256MB";
   std::string max_file_store = "2GB";
-  std::string log_file;   // "" = <state_dir>/nats.log
+  std::string log_file;  // "" = <state_dir>/nats.log
   std::string run_as_user;
 };
 
@@ -39,32 +39,41 @@ class NatsServer {
 };
 
 struct PostgresOptions {
-  std::string data_dir;    // initialised with initdb when empty or missing
-  std::string socket_dir;  // unix socket directory ("" = data_dir)
-  int port = 5432;         // also listened on at 127.0.0.1
+  std::string data_dir;           // initialised with initdb when empty or missing
+  std::string socket_dir;         // unix socket directory ("" = data_dir)
+  int port = 5432;                // also listened on at 127.0.0.1
   std::string database = "mpli";  // created when missing
-  std::string log_file;    // "" = <data_dir>/../postgres.log
-  std::string bin_dir;     // "" = MPLI_PG_BIN or /usr/lib/postgresql/15/bin
-  bool durable = true;     // false (tests): fsync off, for speed
+  std::string log_file;           // "" = <data_dir>/../postgres.log
+  // The superuser's password, generated at the first start, mode 0600; "" = <data_dir>/../password.
+  std::string password_file;
+  std::string bin_dir;  // "" = MPLI_PG_BIN or /usr/lib/postgresql/15/bin
+  bool durable = true;  // false (tests): fsync off, for speed
 };
 
 class PostgresServer {
  public:
   // initdb (as the `postgres` user when we are root: PostgreSQL refuses root), start, wait
-  // until it accepts connections, create the database.
+  // until it accepts connections, create the database. Every connection, local or over
+  // loopback, must give the password (SCRAM-SHA-256): without it any local user would be
+  // superuser. A data directory from before passwords (trust) is converted on its first start.
   static Result<PostgresServer> start(const PostgresOptions& options,
                                       std::chrono::milliseconds ready_within);
-  // libpq connection string for the database.
+  // libpq connection string for the database, password included: pass it to services through
+  // their environment or a secret setting, never in arguments or logs.
   std::string dsn() const;
+  const std::string& password_file() const { return options_.password_file; }
   int port() const { return options_.port; }
   ChildProcess& process() { return process_; }
   // Fast shutdown (SIGINT): active sessions are rolled back, data is flushed.
   int stop(std::chrono::milliseconds grace);
 
  private:
-  PostgresServer(PostgresOptions options, ChildProcess process)
-      : options_(std::move(options)), process_(std::move(process)) {}
+  PostgresServer(PostgresOptions options, std::string password, ChildProcess process)
+      : options_(std::move(options)),
+        password_(std::move(password)),
+        process_(std::move(process)) {}
   PostgresOptions options_;
+  std::string password_;
   ChildProcess process_;
 };
 

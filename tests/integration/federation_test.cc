@@ -1,16 +1,23 @@
-// The local federation end to end: `mpli up` starts everything, /readyz turns ready, SIGINT
-// stops every process it started, and a second start finds the data of the first.
+// The local federation end to end: `mpli up` starts everything, /readyz turns ready, the logs
+// fill while it runs, PostgreSQL wants its password, SIGINT stops every process it started, and
+// a second start finds the data of the first. A service killed again and again is restarted
+// as long as each run was healthy; one that keeps crashing stops the federation.
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <sstream>
 
+#include "libs/bus/connection.h"
 #include "libs/core/services.h"
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
+#include "mpli/common/v1/envelope.pb.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -28,7 +35,8 @@ int free_port_block() {
     int port = free_port();
     if (port > 65000) continue;
     bool all_free = true;
-    for (int i = 1; i <= 3; ++i) all_free = all_free && !process::tcp_port_open("127.0.0.1", port + i);
+    for (int i = 1; i <= 3; ++i)
+      all_free = all_free && !process::tcp_port_open("127.0.0.1", port + i);
     if (all_free) return port;
   }
   FAIL("no block of four free ports");
@@ -48,6 +56,108 @@ std::vector<pid_t> descendants(pid_t pid) {
 
 std::string readyz(int port) {
   return testing::http_get("http://127.0.0.1:" + std::to_string(port) + "/readyz").body;
+}
+
+bool federation_ready(int http_port) {
+  return testing::http_get("http://127.0.0.1:" + std::to_string(http_port) + "/readyz").status ==
+         200;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+size_t count_of(const std::string& text, const std::string& part) {
+  size_t count = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
+pid_t parent_of(pid_t pid) {
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close_paren + 2));
+  std::string state;
+  pid_t parent = -1;
+  fields >> state >> parent;
+  return parent;
+}
+
+// The federation as the tests start it: every port free, state in `dir`.
+struct Federation {
+  int http_port = 0;
+  int nats_port = 0;
+  int pg_port = 0;
+  std::string state_dir;
+  std::string up_log;
+  process::Spec spec;
+};
+
+Federation federation_in(const std::string& dir, std::vector<std::string> extra_args = {}) {
+  Federation f;
+  f.http_port = free_port_block();
+  f.nats_port = free_port();
+  f.pg_port = free_port();
+  f.state_dir = dir + "/state";
+  f.up_log = dir + "/up.log";
+  f.spec.program = testing::bin_dir() + "/mpli";
+  f.spec.args = {"up",
+                 "--state-dir",
+                 f.state_dir,
+                 "--port",
+                 std::to_string(f.http_port),
+                 "--nats-port",
+                 std::to_string(f.nats_port),
+                 "--postgres-port",
+                 std::to_string(f.pg_port)};
+  f.spec.args.insert(f.spec.args.end(), extra_args.begin(), extra_args.end());
+  f.spec.output_file = f.up_log;
+  return f;
+}
+
+// The health a service reports over the bus (its pid is in `instance`), if it answers.
+std::optional<mpli::common::v1::HealthReply> health_of(bus::Connection& bus,
+                                                       const std::string& service) {
+  auto reply = bus.request("mpli." + service + ".v1.health", "", 500ms);
+  mpli::common::v1::HealthReply health;
+  if (!reply || !health.ParseFromString(reply->data)) return std::nullopt;
+  return health;
+}
+
+pid_t pid_of_instance(const std::string& instance) {
+  auto colon = instance.rfind(':');
+  return colon == std::string::npos ? -1
+                                    : static_cast<pid_t>(std::stol(instance.substr(colon + 1)));
+}
+
+// Waits until `service` has been healthy for at least `uptime_seconds`, and returns its pid.
+pid_t wait_for_service_up(bus::Connection& bus, const std::string& service, long uptime_seconds,
+                          const std::string& what) {
+  pid_t pid = -1;
+  testing::wait_until(
+      [&] {
+        auto health = health_of(bus, service);
+        if (!health || health->status() != "ok" || health->uptime_seconds() < uptime_seconds) {
+          return false;
+        }
+        pid = pid_of_instance(health->instance());
+        return pid > 0;
+      },
+      60s, what);
+  return pid;
+}
+
+// Kills a service of the federation with SIGKILL, as a crash would; only a child of the
+// `mpli up` this test started.
+void crash(pid_t service_pid, pid_t federation_pid) {
+  REQUIRE(parent_of(service_pid) == federation_pid);
+  REQUIRE(kill(service_pid, SIGKILL) == 0);
+  testing::wait_until([&] { return !process::process_alive(service_pid); }, 10s,
+                      "killed service gone");
 }
 }  // namespace
 
@@ -88,27 +198,22 @@ TEST_CASE("gateway /readyz is 503 until every service answers, then 200") {
   }
 }
 
-TEST_CASE("mpli up runs the federation and SIGINT stops every process and data survives a restart") {
+TEST_CASE(
+    "mpli up runs the federation and SIGINT stops every process and data survives a restart") {
+  unsetenv("PGPASSWORD");
   testing::TempDir dir;
-  int http_port = free_port_block();
-  int nats_port = free_port();
-  int pg_port = free_port();
-  process::Spec up;
-  up.program = testing::bin_dir() + "/mpli";
-  up.args = {"up", "--state-dir", dir.path() + "/state", "--port", std::to_string(http_port),
-             "--nats-port", std::to_string(nats_port), "--postgres-port", std::to_string(pg_port)};
-  up.output_file = dir.path() + "/up.log";
-  std::string dsn = "host=127.0.0.1 port=" + std::to_string(pg_port) + " dbname=mpli user=postgres";
+  Federation f = federation_in(dir.path());
+  std::string password_file = f.state_dir + "/postgres/password";
 
   for (int round = 1; round <= 2; ++round) {
-    auto federation = process::ChildProcess::spawn(up);
+    auto federation = process::ChildProcess::spawn(f.spec);
     REQUIRE(federation.is_ok());
-    testing::wait_until(
-        [&] { return testing::http_get("http://127.0.0.1:" + std::to_string(http_port) + "/readyz").status == 200; },
-        60s, "federation ready (round " + std::to_string(round) + ")");
-    CHECK(nlohmann::json::parse(readyz(http_port))["status"] == "ready");
+    testing::wait_until([&] { return federation_ready(f.http_port); }, 60s,
+                        "federation ready (round " + std::to_string(round) + ")");
+    CHECK(nlohmann::json::parse(readyz(f.http_port))["status"] == "ready");
     // The three demo providers are served and registered (their manifests are the examples).
-    std::string providers_url = "http://127.0.0.1:" + std::to_string(http_port) + "/.well-known/mpli-providers";
+    std::string providers_url =
+        "http://127.0.0.1:" + std::to_string(f.http_port) + "/.well-known/mpli-providers";
     testing::wait_until(
         [&] {
           auto r = testing::http_get(providers_url);
@@ -116,8 +221,26 @@ TEST_CASE("mpli up runs the federation and SIGINT stops every process and data s
         },
         60s, "demo providers registered (round " + std::to_string(round) + ")");
 
+    // Service logs reach their files line by line, not only when the federation stops.
+    testing::wait_until(
+        [&] {
+          return read_file(f.state_dir + "/logs/discovery.log").find("\"msg\":\"ready\"") !=
+                 std::string::npos;
+        },
+        30s, "discovery's ready line in its log file while it runs");
+
+    // PostgreSQL wants the password kept, readable by its owner only, in the state directory.
+    struct stat info {};
+    REQUIRE(stat(password_file.c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    std::string password;
+    std::getline(std::ifstream(password_file), password);
+    REQUIRE_FALSE(password.empty());
+    std::string dsn = "host=127.0.0.1 port=" + std::to_string(f.pg_port) +
+                      " dbname=mpli user=postgres passfile=/dev/null connect_timeout=5";
+    CHECK_THROWS_WITH(pqxx::connection(dsn), Catch::Contains("password"));
     {
-      pqxx::connection c(dsn);
+      pqxx::connection c(dsn + " password=" + password);
       pqxx::work tx(c);
       if (round == 1) {
         tx.exec0("CREATE TABLE survival (note text)");
@@ -140,5 +263,90 @@ TEST_CASE("mpli up runs the federation and SIGINT stops every process and data s
       INFO("pid " << pid << " still alive after mpli up exited");
       CHECK_FALSE(process::process_alive(pid));
     }
+
+    // The services got the password through their environment; no log shows it.
+    std::vector<std::string> logs = {f.up_log};
+    for (const auto& entry : std::filesystem::directory_iterator(f.state_dir + "/logs")) {
+      logs.push_back(entry.path().string());
+    }
+    for (const auto& log : logs) {
+      INFO("log " << log);
+      CHECK(read_file(log).find(password) == std::string::npos);
+    }
   }
+}
+
+TEST_CASE("a service killed more often than the old restart budget is restarted every time") {
+  testing::TempDir dir;
+  Federation f = federation_in(dir.path(), {"--demo-dir", "none"});
+  // Through the environment, which older versions ignore: the only difference they see is
+  // being killed more often than their budget of five restarts allowed.
+  f.spec.environment["MPLI_RESTART_HEALTHY_AFTER"] = "1s";
+  auto federation = process::ChildProcess::spawn(f.spec);
+  REQUIRE(federation.is_ok());
+  testing::wait_until([&] { return federation_ready(f.http_port); }, 60s, "federation ready");
+
+  bus::ConnectOptions options;
+  options.url = "nats://127.0.0.1:" + std::to_string(f.nats_port);
+  auto client = bus::Connection::connect(options);
+  REQUIRE(client.is_ok());
+
+  const int kCrashes = 7;  // the old supervisor stopped everything at the sixth exit
+  for (int i = 1; i <= kCrashes; ++i) {
+    // Healthy for the (shortened) healthy period first, so the crash is an isolated one.
+    pid_t trust = wait_for_service_up(**client, "trust", 1,
+                                      "trust up for 1s before crash " + std::to_string(i));
+    crash(trust, federation->pid());
+  }
+  testing::wait_until([&] { return federation_ready(f.http_port); }, 60s,
+                      "federation ready after the crashes");
+  CHECK(federation->running());
+  std::string up_log = read_file(f.up_log);
+  INFO(up_log);
+  CHECK(count_of(up_log, "trust was killed by signal 9") == kCrashes);
+  CHECK(count_of(up_log, "restart 1 of 5") == kCrashes);
+  CHECK(count_of(up_log, "keeps exiting") == 0);
+
+  REQUIRE(federation->send_signal(SIGINT).is_ok());
+  auto status = federation->wait_for(30s);
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+}
+
+TEST_CASE("a service that keeps crashing stops the federation once its restart budget is spent") {
+  testing::TempDir dir;
+  Federation f = federation_in(dir.path(), {"--demo-dir", "none", "--restart-budget", "1"});
+  auto federation = process::ChildProcess::spawn(f.spec);
+  REQUIRE(federation.is_ok());
+  testing::wait_until([&] { return federation_ready(f.http_port); }, 60s, "federation ready");
+
+  bus::ConnectOptions options;
+  options.url = "nats://127.0.0.1:" + std::to_string(f.nats_port);
+  auto client = bus::Connection::connect(options);
+  REQUIRE(client.is_ok());
+
+  pid_t first = wait_for_service_up(**client, "trust", 0, "trust up");
+  crash(first, federation->pid());
+  // The one restart the budget allows; its run is far shorter than the default 60s.
+  pid_t second = wait_for_service_up(**client, "trust", 0, "trust restarted");
+  REQUIRE(second != first);
+  std::vector<pid_t> started = descendants(federation->pid());
+  crash(second, federation->pid());
+
+  auto status = federation->wait_for(60s);
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 1);
+  for (pid_t pid : started) {
+    INFO("pid " << pid << " still alive after mpli up gave up");
+    CHECK_FALSE(process::process_alive(pid));
+  }
+  std::string up_log = read_file(f.up_log);
+  INFO(up_log);
+  auto gave_up = up_log.find("keeps exiting");
+  REQUIRE(gave_up != std::string::npos);
+  auto line_start = up_log.rfind('\n', gave_up) + 1;
+  CHECK(up_log.compare(line_start, 36, "mpli | trust was killed by signal 9 ") == 0);
+  CHECK(count_of(up_log, "trust started (pid") == 2);
 }

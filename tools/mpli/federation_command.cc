@@ -1,16 +1,22 @@
 #include "tools/mpli/federation_command.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
+#include <list>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -19,22 +25,14 @@
 #include "libs/http/client.h"
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"
+#include "tools/mpli/federation_options.h"
+#include "tools/mpli/restart_policy.h"
 
 namespace mpli::cli {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kUsage =
-    "usage: mpli up [--state-dir DIR] [--port PORT] [--nats-port PORT] [--postgres-port PORT]\n"
-    "       mpli down [--state-dir DIR]\n"
-    "  --state-dir      where NATS, PostgreSQL and logs keep their data (default .mpli,\n"
-    "                   or MPLI_STATE_DIR); reused on the next start\n"
-    "  --port           gateway HTTP port (default 8080, or MPLI_HTTP_PORT)\n"
-    "  --nats-port      NATS client port (default 14222)\n"
-    "  --postgres-port  PostgreSQL port (default 55432)\n"
-    "  --demo-dir       provider manifests to serve as demo providers (default: the\n"
-    "                   repository's ontology/examples; 'none' for no demo providers)\n"
-    "  demo providers listen on the gateway port + 1, + 2, ...\n";
+using Clock = std::chrono::steady_clock;
 
 // Start order; the stop order is the reverse.
 const std::vector<std::string> kServices = [] {
@@ -43,50 +41,8 @@ const std::vector<std::string> kServices = [] {
   return all;
 }();
 
-struct UpOptions {
-  std::string state_dir;
-  int http_port = 8080;
-  int nats_port = 14222;  // not 4222: a system nats-server may own that
-  int postgres_port = 55432;
-  std::string demo_dir;  // "" = <repo>/ontology/examples next to the build, "none" = off
-};
-
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
-}
-
-bool parse_port(const std::string& text, int* port) {
-  auto check = config::int_between(1, 65535)(text);
-  if (!check.empty()) return false;
-  *port = std::stoi(text);
-  return true;
-}
-
-// Returns "" on success, else the error message.
-std::string parse_options(int argc, char** argv, UpOptions* options) {
-  options->state_dir = env_or("MPLI_STATE_DIR", ".mpli");
-  if (!parse_port(env_or("MPLI_HTTP_PORT", "8080"), &options->http_port)) {
-    return "MPLI_HTTP_PORT: must be a port number";
-  }
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (i + 1 >= argc) return "missing value after " + arg;
-    std::string value = argv[++i];
-    if (arg == "--state-dir") {
-      options->state_dir = value;
-    } else if (arg == "--demo-dir") {
-      options->demo_dir = value;
-    } else if (arg == "--port" || arg == "--nats-port" || arg == "--postgres-port") {
-      int* target = arg == "--port" ? &options->http_port
-                    : arg == "--nats-port" ? &options->nats_port
-                                           : &options->postgres_port;
-      if (!parse_port(value, target)) return arg + ": must be a port number, got '" + value + "'";
-    } else {
-      return "unknown option " + arg;
-    }
-  }
-  return "";
+std::vector<std::string> arguments_after_command(int argc, char** argv) {
+  return std::vector<std::string>(argv + 1, argv + argc);
 }
 
 std::string own_bin_dir() {
@@ -95,42 +51,91 @@ std::string own_bin_dir() {
   return ec ? "." : exe.parent_path().string();
 }
 
-// Prefixes every line a child writes ("discovery | {...}") and copies it to its log file.
+void write_all(int fd, const std::string& text) {
+  size_t written = 0;
+  while (written < text.size()) {
+    ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a full disk must not stop the federation; stdout still has the line
+    written += static_cast<size_t>(n);
+  }
+}
+
+// Prefixes every line a child writes ("discovery | {...}") on stdout and appends it to the
+// child's log file. Each line reaches the file with its own write(), so the logs can be
+// followed (tail -f, or a test) while the federation runs rather than only after it stops.
 class LogPump {
  public:
+  LogPump() = default;
+  LogPump(const LogPump&) = delete;
+  LogPump& operator=(const LogPump&) = delete;
+  ~LogPump() { join(); }
+
+  // Reads `fd` until end of file on a thread of its own; takes ownership of `fd`.
   void follow(const std::string& prefix, int fd, const std::string& log_path) {
-    threads_.emplace_back([this, prefix, fd, log_path] {
-      std::ofstream file(log_path, std::ios::app);
+    reap_finished();
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    std::thread thread([this, prefix, fd, log_path, done] {
+      int file = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       std::string pending;
       char buffer[4096];
       ssize_t n = 0;
-      while ((n = read(fd, buffer, sizeof(buffer))) > 0) {
+      auto emit = [&](const std::string& line) {
+        if (file >= 0) write_all(file, line + "\n");
+        std::lock_guard<std::mutex> lock(stdout_mutex_);
+        std::cout << prefix << " | " << line << '\n' << std::flush;
+      };
+      while ((n = read(fd, buffer, sizeof(buffer))) > 0 || (n < 0 && errno == EINTR)) {
+        if (n < 0) continue;
         pending.append(buffer, static_cast<size_t>(n));
         size_t newline = 0;
         while ((newline = pending.find('\n')) != std::string::npos) {
-          std::string line = pending.substr(0, newline);
+          emit(pending.substr(0, newline));
           pending.erase(0, newline + 1);
-          file << line << '\n';
-          std::lock_guard<std::mutex> lock(mutex_);
-          std::cout << prefix << " | " << line << '\n' << std::flush;
         }
       }
-      file.flush();
+      // The last words of a crashing child often lack their newline; they matter most.
+      if (!pending.empty()) emit(pending);
+      if (file >= 0) close(file);
+      close(fd);
+      *done = true;
     });
+    followers_.push_back({std::move(thread), done});
   }
+
   void join() {
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
+    for (auto& follower : followers_) {
+      if (follower.thread.joinable()) follower.thread.join();
     }
+    followers_.clear();
   }
+
   void say(const std::string& text) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(stdout_mutex_);
     std::cout << "mpli | " << text << '\n' << std::flush;
   }
 
  private:
-  std::mutex mutex_;
-  std::vector<std::thread> threads_;
+  struct Follower {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+
+  // Services may now be restarted without end; joining the threads of children that have
+  // gone keeps their count bounded.
+  void reap_finished() {
+    for (auto it = followers_.begin(); it != followers_.end();) {
+      if (*it->done) {
+        it->thread.join();
+        it = followers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  std::mutex stdout_mutex_;
+  std::list<Follower> followers_;
 };
 
 std::string pid_file(const std::string& state_dir) { return state_dir + "/federation.pid"; }
@@ -159,22 +164,130 @@ std::vector<std::string> demo_manifests(const UpOptions& options, const std::str
   return out;
 }
 
-struct RunningService {
+std::string describe_exit(const std::optional<int>& wait_status) {
+  if (!wait_status) return "exited";
+  if (WIFEXITED(*wait_status))
+    return "exited with status " + std::to_string(WEXITSTATUS(*wait_status));
+  if (WIFSIGNALED(*wait_status)) {
+    int signal_number = WTERMSIG(*wait_status);
+    return "was killed by signal " + std::to_string(signal_number) + " (" +
+           strsignal(signal_number) + ")";
+  }
+  return "exited";
+}
+
+struct SupervisedService {
   std::string name;
   process::Spec spec;
-  process::ChildProcess process;
-  int restarts = 0;
+  RestartPolicy policy;
+  std::optional<process::ChildProcess> process;  // empty when the last spawn failed
+  std::optional<Clock::time_point> restart_at;   // set while a restart waits out its delay
+};
+
+// Keeps the services of a federation running: restarts the ones that exit as the restart
+// policy says, and reports each start and exit.
+class Supervisor {
+ public:
+  Supervisor(LogPump& pump, std::string log_dir) : pump_(pump), log_dir_(std::move(log_dir)) {}
+
+  void add(const std::string& name, const process::Spec& spec, const RestartSettings& settings) {
+    services_.push_back({name, spec, RestartPolicy(settings), std::nullopt, std::nullopt});
+  }
+
+  // Starts every service in order; false when one cannot be started at all.
+  bool start_all() {
+    for (auto& service : services_) {
+      if (!start(service, Clock::now())) return false;
+    }
+    return true;
+  }
+
+  // Handles the exits noticed since the last call; false when a service is given up on.
+  bool check(Clock::time_point now) {
+    for (auto& service : services_) {
+      if (service.restart_at) {
+        if (now >= *service.restart_at) {
+          service.restart_at.reset();
+          start(service, now);
+        }
+        continue;
+      }
+      if (service.process && service.process->running()) continue;
+
+      std::string how = service.process
+                            ? describe_exit(service.process->wait_for(std::chrono::milliseconds(0)))
+                            : "could not be started";
+      service.process.reset();
+      RestartDecision decision = service.policy.exited(now);
+      const RestartSettings& settings = service.policy.settings();
+      std::string budget = "restart " + std::to_string(decision.attempt) + " of " +
+                           std::to_string(settings.budget) + " before a run of " +
+                           format_duration(settings.healthy_after) + " resets the count";
+      switch (decision.action) {
+        case RestartDecision::Action::kGiveUp:
+          pump_.say(service.name + " " + how + " and keeps exiting (" +
+                    std::to_string(decision.attempt) + " restarts in a row, none ran " +
+                    format_duration(settings.healthy_after) + "); stopping the federation; see " +
+                    log_dir_ + "/" + service.name + ".log");
+          return false;
+        case RestartDecision::Action::kRestartNow:
+          pump_.say(service.name + " " + how + "; restarting (" + budget + ")");
+          start(service, now);
+          break;
+        case RestartDecision::Action::kRestartAfterDelay:
+          pump_.say(service.name + " " + how + "; restarting in " +
+                    format_duration(decision.delay) + " (" + budget + ")");
+          service.restart_at = now + decision.delay;
+          break;
+      }
+    }
+    return true;
+  }
+
+  void stop_all() {
+    for (auto it = services_.rbegin(); it != services_.rend(); ++it) {
+      if (it->process) it->process->stop(SIGTERM, std::chrono::seconds(8));
+    }
+  }
+
+ private:
+  bool start(SupervisedService& service, Clock::time_point now) {
+    service.policy.started(now);
+    auto child = process::ChildProcess::spawn(service.spec);
+    if (!child) {
+      pump_.say("cannot start " + service.name + ": " + child.status().message());
+      service.process.reset();
+      return false;
+    }
+    // The pump gets its own descriptor: the child's is closed when the process object goes,
+    // possibly before the pump has read the last lines.
+    int fd = fcntl(child->output_fd(), F_DUPFD_CLOEXEC, 0);
+    if (fd >= 0) pump_.follow(service.name, fd, log_dir_ + "/" + service.name + ".log");
+    pump_.say(service.name + " started (pid " + std::to_string(child->pid()) + ")");
+    service.process = std::move(child).value();
+    return true;
+  }
+
+  LogPump& pump_;
+  std::string log_dir_;
+  std::vector<SupervisedService> services_;
 };
 
 }  // namespace
 
 int run_up_command(int argc, char** argv) {
-  UpOptions options;
-  std::string problem = parse_options(argc, argv, &options);
-  if (!problem.empty()) {
-    std::cerr << "mpli up: " << problem << "\n" << kUsage;
+  auto parsed =
+      parse_up_command_line(arguments_after_command(argc, argv), config::process_environment());
+  if (parsed.outcome == CommandLineOutcome::kHelp) {
+    std::cout << up_usage();
+    return 0;
+  }
+  if (parsed.outcome == CommandLineOutcome::kError) {
+    std::cerr << "mpli up: " << parsed.error << "\nRun `mpli up --help` for the options.\n";
     return 2;
   }
+  UpOptions options = parsed.options;
+
   std::error_code ec;
   fs::create_directories(options.state_dir + "/logs", ec);
   if (ec) {
@@ -184,11 +297,12 @@ int run_up_command(int argc, char** argv) {
   options.state_dir = fs::canonical(options.state_dir).string();
   // PostgreSQL runs as another user when we are root; it must be able to reach its directory.
   chmod(options.state_dir.c_str(), 0755);
+  const std::string log_dir = options.state_dir + "/logs";
 
   pid_t running = read_pid(pid_file(options.state_dir));
   if (running > 0 && running != getpid() && process::process_alive(running)) {
-    std::cerr << "mpli up: a federation is already running from " << options.state_dir
-              << " (pid " << running << "); stop it with `mpli down`\n";
+    std::cerr << "mpli up: a federation is already running from " << options.state_dir << " (pid "
+              << running << "); stop it with `mpli down`\n";
     return 1;
   }
   { std::ofstream(pid_file(options.state_dir)) << getpid() << "\n"; }
@@ -218,7 +332,8 @@ int run_up_command(int argc, char** argv) {
     process::PostgresOptions pg_options;
     pg_options.data_dir = options.state_dir + "/postgres/data";
     pg_options.socket_dir = options.state_dir + "/postgres";
-    pg_options.log_file = options.state_dir + "/logs/postgres.log";
+    pg_options.password_file = options.state_dir + "/postgres/password";
+    pg_options.log_file = log_dir + "/postgres.log";
     pg_options.port = options.postgres_port;
     auto postgres = process::PostgresServer::start(pg_options, std::chrono::seconds(60));
     if (!postgres) {
@@ -227,15 +342,11 @@ int run_up_command(int argc, char** argv) {
       fs::remove(pid_file(options.state_dir), ec);
       return 1;
     }
-    pump.say("PostgreSQL ready on port " + std::to_string(options.postgres_port));
+    pump.say("PostgreSQL ready on port " + std::to_string(options.postgres_port) +
+             " (user postgres, password in " + pg_options.password_file + ")");
 
     std::string bin_dir = own_bin_dir();
-    auto spawn = [&](const std::string& name, const process::Spec& spec) -> Result<process::ChildProcess> {
-      auto child = process::ChildProcess::spawn(spec);
-      if (child) pump.follow(name, child->output_fd(), options.state_dir + "/logs/" + name + ".log");
-      return child;
-    };
-    std::vector<std::pair<std::string, process::Spec>> plan;  // start order
+    Supervisor supervisor(pump, log_dir);
     std::vector<std::string> demo_urls;
     int demo_port = options.http_port;
     for (const auto& manifest : demo_manifests(options, bin_dir)) {
@@ -244,35 +355,31 @@ int run_up_command(int argc, char** argv) {
       spec.program = bin_dir + "/mpli-demo-provider";
       spec.args = {"--manifest", manifest, "--port", std::to_string(demo_port)};
       spec.capture_output = true;
-      plan.emplace_back("provider-" + std::to_string(demo_port), spec);
-      demo_urls.push_back("http://127.0.0.1:" + std::to_string(demo_port) + "/.well-known/mpli.ttl");
+      supervisor.add("provider-" + std::to_string(demo_port), spec, options.restart);
+      demo_urls.push_back("http://127.0.0.1:" + std::to_string(demo_port) +
+                          "/.well-known/mpli.ttl");
     }
     for (const auto& name : kServices) {
       process::Spec spec;
       spec.program = bin_dir + "/mpli-" + name;
       spec.capture_output = true;
+      // The DSN carries the PostgreSQL password: the environment keeps it out of the process
+      // list, and the services redact database.url when they log their configuration.
       spec.environment = {{"MPLI_NATS_URL", nats->url()},
                           {"MPLI_DATABASE_URL", postgres->dsn()},
                           {"MPLI_HTTP_PORT", std::to_string(options.http_port)},
                           // The demo providers are plain http on loopback; a real hub refuses both.
                           {"MPLI_FETCH_ALLOW_HTTP", "true"},
                           {"MPLI_FETCH_ALLOW_LOOPBACK", "true"}};
-      plan.emplace_back(name, spec);
+      supervisor.add(name, spec, options.restart);
     }
 
-    std::vector<RunningService> services;
-    for (const auto& [name, spec] : plan) {
-      auto child = spawn(name, spec);
-      if (!child) {
-        std::cerr << "mpli up: cannot start " << name << ": " << child.status().message() << "\n";
-        exit_code = 1;
-        break;
-      }
-      services.push_back({name, spec, std::move(child).value(), 0});
-    }
-    if (exit_code == 0) {
-      pump.say("federation starting: gateway http://127.0.0.1:" + std::to_string(options.http_port) +
-               " (readiness: /readyz); Ctrl-C or `mpli down` stops it");
+    if (!supervisor.start_all()) {
+      exit_code = 1;
+    } else {
+      pump.say(
+          "federation starting: gateway http://127.0.0.1:" + std::to_string(options.http_port) +
+          " (readiness: /readyz); Ctrl-C or `mpli down` stops it");
     }
 
     // Register the demo providers once the hub is ready, without holding up supervision.
@@ -280,44 +387,30 @@ int run_up_command(int argc, char** argv) {
     std::thread registration([&] {
       std::string base = "http://127.0.0.1:" + std::to_string(options.http_port);
       for (int i = 0; i < 300 && !registering_stop; ++i) {
-        if (http::request("GET", base + "/readyz", "", {}, std::chrono::seconds(5)).status == 200) break;
+        if (http::request("GET", base + "/readyz", "", {}, std::chrono::seconds(5)).status == 200)
+          break;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
       for (const auto& url : demo_urls) {
         if (registering_stop) return;
-        auto answer = http::request("POST", base + "/v1/providers",
-                                    "{\"manifest_url\": \"" + url + "\"}",
-                                    {"Content-Type: application/json"});
+        auto answer =
+            http::request("POST", base + "/v1/providers", "{\"manifest_url\": \"" + url + "\"}",
+                          {"Content-Type: application/json"});
         pump.say("demo provider " + url + " registered: HTTP " + std::to_string(answer.status) +
                  (answer.status >= 400 ? " " + answer.body : ""));
       }
       if (!demo_urls.empty()) pump.say("catalogue: " + base + "/v1/offerings");
     });
 
-    // Supervise: a service that dies is restarted with a growing pause, a few times.
     timespec tick{0, 200 * 1000 * 1000};
     while (exit_code == 0 && sigtimedwait(&signals, nullptr, &tick) < 0) {
-      for (auto& service : services) {
-        if (service.process.running()) continue;
-        if (service.restarts >= 5) {
-          pump.say(service.name + " keeps exiting; stopping the federation");
-          exit_code = 1;
-          break;
-        }
-        ++service.restarts;
-        pump.say(service.name + " exited; restarting (" + std::to_string(service.restarts) + "/5)");
-        std::this_thread::sleep_for(std::chrono::milliseconds(200 * service.restarts));
-        auto child = spawn(service.name, service.spec);
-        if (child) service.process = std::move(child).value();
-      }
+      if (!supervisor.check(Clock::now())) exit_code = 1;
     }
 
     pump.say("stopping");
     registering_stop = true;
     registration.join();
-    for (auto it = services.rbegin(); it != services.rend(); ++it) {
-      it->process.stop(SIGTERM, std::chrono::seconds(8));
-    }
+    supervisor.stop_all();
     postgres->stop(std::chrono::seconds(10));
     pump.say("PostgreSQL stopped");
     nats->stop(std::chrono::seconds(5));
@@ -330,19 +423,20 @@ int run_up_command(int argc, char** argv) {
 }
 
 int run_down_command(int argc, char** argv) {
-  UpOptions options;
-  options.state_dir = env_or("MPLI_STATE_DIR", ".mpli");
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::string(argv[i]) == "--state-dir") {
-      options.state_dir = argv[i + 1];
-    } else {
-      std::cerr << "mpli down: unknown option " << argv[i] << "\n" << kUsage;
-      return 2;
-    }
+  auto parsed =
+      parse_down_command_line(arguments_after_command(argc, argv), config::process_environment());
+  if (parsed.outcome == CommandLineOutcome::kHelp) {
+    std::cout << down_usage();
+    return 0;
   }
-  pid_t pid = read_pid(pid_file(options.state_dir));
+  if (parsed.outcome == CommandLineOutcome::kError) {
+    std::cerr << "mpli down: " << parsed.error << "\nRun `mpli down --help` for the options.\n";
+    return 2;
+  }
+  const std::string& state_dir = parsed.options.state_dir;
+  pid_t pid = read_pid(pid_file(state_dir));
   if (pid <= 0 || !process::process_alive(pid)) {
-    std::cerr << "mpli down: no federation is running from " << options.state_dir << "\n";
+    std::cerr << "mpli down: no federation is running from " << state_dir << "\n";
     return 1;
   }
   kill(pid, SIGTERM);

@@ -1,27 +1,53 @@
 // mpli: the command-line client. Dispatches to one command per file.
 #include <iostream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "tools/mpli/federation_command.h"
 #include "tools/mpli/shacl_command.h"
 
 namespace {
 constexpr const char* kUsage =
-    "usage: mpli <command> ...\n"
+    "usage: mpli <command> [OPTION...]\n"
     "  up       run a local federation in the foreground (Ctrl-C stops it)\n"
     "  down     stop the local federation started by `mpli up`\n"
-    "  shacl    validate RDF data against SHACL shapes\n";
+    "  shacl    validate RDF data against SHACL shapes\n"
+    "`mpli <command> --help` (or `mpli help <command>`) describes a command and its options.\n";
+
+bool is_help(const std::string& arg) { return arg == "-h" || arg == "--help" || arg == "help"; }
+
+// The command's exit code; nullopt when there is no such command.
+std::optional<int> run_command(const std::string& command, int argc, char** argv) {
+  if (command == "up") return mpli::cli::run_up_command(argc, argv);
+  if (command == "down") return mpli::cli::run_down_command(argc, argv);
+  if (command == "shacl") return mpli::cli::run_shacl_command(argc, argv);
+  return std::nullopt;
 }
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
+  if (argc < 2) {
     std::cerr << kUsage;
-    return argc < 2 ? 2 : 0;
+    return 2;
   }
   std::string command = argv[1];
-  if (command == "up") return mpli::cli::run_up_command(argc - 1, argv + 1);
-  if (command == "down") return mpli::cli::run_down_command(argc - 1, argv + 1);
-  if (command == "shacl") return mpli::cli::run_shacl_command(argc - 1, argv + 1);
-  std::cerr << "mpli: unknown command '" << command << "'\n" << kUsage;
+  if (is_help(command)) {
+    if (argc == 2) {
+      std::cout << kUsage;
+      return 0;
+    }
+    // `mpli help up` is `mpli up --help`.
+    std::string topic = argv[2];
+    std::string help_flag = "--help";
+    std::vector<char*> help_argv = {argv[2], help_flag.data(), nullptr};
+    if (auto code = run_command(topic, 2, help_argv.data())) return *code;
+    std::cerr << "mpli: no command '" << topic << "'\n" << kUsage;
+    return 2;
+  }
+  if (auto code = run_command(command, argc - 1, argv + 1)) return *code;
+  std::cerr << "mpli: " << (command.rfind('-', 0) == 0 ? "unknown option '" : "unknown command '")
+            << command << "'\n"
+            << kUsage;
   return 2;
 }
