@@ -1,5 +1,7 @@
 #include "services/discovery/catalogue_service.h"
 
+#include <optional>
+
 #include "libs/core/digest.h"
 #include "libs/core/log.h"
 #include "services/discovery/domain/errors.h"
@@ -11,9 +13,9 @@ namespace {
 
 constexpr int kDefaultPageLimit = 50;
 constexpr int kMaxPageLimit = 500;
-// Providers whose documents one export read looks at; a page usually ends sooner, at its
-// byte budget.
-constexpr int kExportProvidersPerRead = 64;
+// Providers whose documents one export read looks at (each up to the page's remaining
+// budget); a page that is not full after them reads the next ones.
+constexpr int kExportProvidersPerRead = 8;
 // An export chunk is re-read longer while a single line does not fit; past this, the stored
 // document is not line-terminated and something else is wrong.
 constexpr int64_t kLongestExportRead = int64_t{256} * 1024 * 1024;
@@ -321,29 +323,36 @@ Result<v1::ExportCatalogReply> CatalogueService::export_page(
     from = *decoded;
   }
   size_t budget = page_budget();
-  // Characters, not bytes: a read of `budget` characters holds at least `budget` bytes.
+  std::string document;
+  std::optional<ExportPosition> next;
+  // Characters, not bytes: a read of n characters holds at least n bytes.
   int64_t read_characters = static_cast<int64_t>(budget);
   while (true) {
     MPLI_ASSIGN_OR_RETURN(auto chunks,
                           store_.document_chunks(from, read_characters, kExportProvidersPerRead));
-    ExportPage page = assemble_export_page(
-        chunks, budget, static_cast<int>(chunks.size()) == kExportProvidersPerRead);
-    if (page.needs_longer_chunk) {
+    bool more_after = static_cast<int>(chunks.size()) == kExportProvidersPerRead;
+    ExportPage part = assemble_export_page(chunks, budget, more_after, document.size());
+    if (part.needs_longer_chunk) {
       if (read_characters >= kLongestExportRead) {
-        return internal_error("the export document of provider '" + page.next->provider_id +
+        return internal_error("the export document of provider '" + part.next->provider_id +
                               "' has a line longer than " + std::to_string(kLongestExportRead) +
                               " characters");
       }
       read_characters *= 2;
       continue;
     }
-    v1::ExportCatalogReply reply;
-    reply.set_document(std::move(page.document));  // N-Triples is also valid Turtle
-    if (page.next) {
-      reply.set_next_cursor(cursors_.seal(CursorKind::kExport, encode_export_position(*page.next)));
-    }
-    return reply;
+    document += part.document;
+    next = part.next;
+    // Every document read was taken whole and room is left: go on with the next providers.
+    if (!next || !next->finished || document.size() >= budget) break;
+    from = *next;
+    read_characters = static_cast<int64_t>(budget - document.size());
   }
+  v1::ExportCatalogReply reply;
+  reply.set_document(std::move(document));  // N-Triples is also valid Turtle
+  if (next)
+    reply.set_next_cursor(cursors_.seal(CursorKind::kExport, encode_export_position(*next)));
+  return reply;
 }
 
 }  // namespace mpli::discovery

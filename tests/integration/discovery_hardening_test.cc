@@ -184,6 +184,37 @@ TEST_CASE("offering lists and catalogue pages are cut at the page byte budget") 
   CHECK(rdf::parse_string(exported, "catalog", graph, {rdf::Syntax::kNTriples, "", true}).is_ok());
 }
 
+TEST_CASE("an export reads on past the providers one read holds until its page is full") {
+  Discovery discovery;
+  std::string hexacloud = read_example("provider-hexacloud-fr.ttl");
+  for (int i = 0; i < 11; ++i) {  // more than one read of eight documents
+    std::string copy = hexacloud;
+    for (size_t at = copy.find("hexacloud"); at != std::string::npos;
+         at = copy.find("hexacloud", at + 1)) {
+      copy.replace(at, 9, "hexacloud" + std::to_string(i));
+    }
+    auto uploaded = discovery.upload(copy);
+    INFO(uploaded.status().to_string());
+    REQUIRE(uploaded.is_ok());
+  }
+  std::string expected = discovery.text(
+      "SELECT string_agg(v.ntriples, '' ORDER BY p.id) FROM discovery.providers p "
+      "JOIN discovery.manifest_versions v ON v.id = p.current_version");
+  std::string exported;
+  v1::ExportCatalogRequest request;
+  int pages = 0;
+  do {
+    auto page = discovery.call<v1::ExportCatalogReply>("export_catalog", request);
+    REQUIRE(page.is_ok());
+    CHECK(page->document().size() <= 256 * 1024);
+    exported += page->document();
+    request.set_cursor(page->next_cursor());
+    ++pages;
+  } while (!request.cursor().empty() && pages < 100);
+  CHECK(exported == expected);
+  CHECK(pages <= static_cast<int>(expected.size() / (256 * 1024)) + 2);  // pages are filled
+}
+
 TEST_CASE("absurd names, literals and triple counts are refused at the door") {
   Discovery discovery(Env{{"MPLI_MANIFEST_MAX_TRIPLES", "1000"}});
   std::string nordwolke = read_example("provider-nordwolke-de.ttl");

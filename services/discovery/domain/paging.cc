@@ -71,16 +71,17 @@ std::optional<ExportPosition> decode_export_position(std::string_view text) {
 }
 
 ExportPage assemble_export_page(const std::vector<DocumentChunk>& chunks, size_t budget,
-                                bool more_after) {
+                                bool more_after, size_t already_used) {
   ExportPage page;
   for (const auto& chunk : chunks) {
-    size_t room = page.document.empty() ? budget : budget - std::min(budget, page.document.size());
-    size_t taken = lines_within(chunk.text, room);
-    if (!page.document.empty() && taken > room) taken = 0;  // only a page's first line may overrun
+    size_t used = already_used + page.document.size();
+    size_t room = budget - std::min(budget, used);
+    size_t taken = lines_within(chunk.text, used == 0 ? budget : room);
+    if (used > 0 && taken > room) taken = 0;  // only a page's first line may overrun
     int64_t reached =
         chunk.offset +
         static_cast<int64_t>(utf8_characters(std::string_view(chunk.text).substr(0, taken)));
-    if (taken == 0 && page.document.empty() && reached < chunk.total_characters) {
+    if (taken == 0 && used == 0 && reached < chunk.total_characters) {
       page.needs_longer_chunk = true;
       page.next = ExportPosition{chunk.provider_id, chunk.offset, false};
       return page;

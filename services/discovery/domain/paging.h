@@ -59,7 +59,10 @@ struct ExportPage {
 
 // Fills a page of at most `budget` bytes (or one line, when a line alone is longer) from
 // `chunks` in order. `more_after`: providers beyond the last chunk may exist.
+// `already_used`: bytes of the page filled from earlier chunks (then no line may overrun).
+// A returned `next` that is `finished` means every chunk was taken whole: the page may go on
+// with the providers after it.
 ExportPage assemble_export_page(const std::vector<DocumentChunk>& chunks, size_t budget,
-                                bool more_after);
+                                bool more_after, size_t already_used = 0);
 
 }  // namespace mpli::discovery

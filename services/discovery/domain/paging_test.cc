@@ -87,3 +87,14 @@ TEST_CASE("only the first line of a page may be longer than the budget") {
   CHECK(next.document == "bbbbbbbbbb\n");
   CHECK_FALSE(next.next.has_value());
 }
+
+TEST_CASE("a page continued from an earlier read lets no line overrun the budget") {
+  std::vector<DocumentChunk> chunks = {{"b", 0, "bbbbbbbbbb\n", 11}};
+  ExportPage page = assemble_export_page(chunks, 12, false, 5);
+  CHECK(page.document.empty());
+  CHECK_FALSE(page.needs_longer_chunk);
+  REQUIRE(page.next.has_value());
+  CHECK(*page.next == ExportPosition{"b", 0, false});
+  // With room for it, the line is taken.
+  CHECK(assemble_export_page(chunks, 20, false, 5).document == "bbbbbbbbbb\n");
+}
