@@ -1,36 +1,73 @@
 #include "services/discovery/catalogue_service.h"
 
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "libs/core/digest.h"
 #include "libs/core/log.h"
+#include "services/discovery/domain/errors.h"
+#include "services/discovery/domain/ingest_plan.h"
+#include "services/discovery/domain/paging.h"
 
 namespace mpli::discovery {
+namespace {
 
-Status problem_status(const ManifestProblem& problem) {
-  std::map<std::string, std::string> details;
-  if (problem.reason == "syntax") {
-    details["problem"] = "syntax";
-    details["line"] = std::to_string(problem.line);
-    details["column"] = std::to_string(problem.column);
-  } else if (problem.reason == "shape") {
-    details["problem"] = "shape_violation";
-  } else {
-    details["problem"] = problem.reason;
+constexpr int kDefaultPageLimit = 50;
+constexpr int kMaxPageLimit = 500;
+// Providers whose documents one export read looks at (each up to the page's remaining
+// budget); a page that is not full after them reads the next ones.
+constexpr int kExportProvidersPerRead = 8;
+// An export chunk is re-read longer while a single line does not fit; past this, the stored
+// document is not line-terminated and something else is wrong.
+constexpr int64_t kLongestExportRead = int64_t{256} * 1024 * 1024;
+
+Result<int> page_limit(int32_t requested) {
+  if (requested < 0 || requested > kMaxPageLimit) {
+    return discovery_error(StatusCode::kInvalidArgument, v1::BAD_FILTER,
+                           "limit: must be from 1 to " + std::to_string(kMaxPageLimit),
+                           {{"field", "limit"}});
   }
-  return Status(StatusCode::kInvalidArgument, problem.message, details)
-      .with_violations(problem.violations);
+  return requested == 0 ? kDefaultPageLimit : requested;
 }
+
+bool abandoned_for_shutdown(const Status& status) { return reason_of(status) == v1::SHUTTING_DOWN; }
+
+// Keeps the leading items of `items` that fit in `budget` together with the reply's cursor:
+// `fill(n)` builds the reply from the first n items and returns its encoded size.
+template <typename Fill>
+size_t fit_page(size_t available, size_t budget, const std::vector<size_t>& item_bytes, Fill fill) {
+  size_t count = std::min(available, items_within(item_bytes, budget));
+  while (fill(count) > budget && count > 1) --count;
+  return count;
+}
+
+}  // namespace
 
 CatalogueService::CatalogueService(CatalogueStore& store,
                                    std::shared_ptr<const ManifestChecker> checker,
-                                   FetchPolicy policy)
-    : store_(store), checker_(std::move(checker)), policy_(policy), fetcher_(policy) {}
+                                   CatalogueOptions options, service::StopToken stop)
+    : store_(store),
+      checker_(std::move(checker)),
+      options_(std::move(options)),
+      stop_(std::move(stop)),
+      fetcher_(options_.policy, stop_),
+      cursors_(options_.cursor_secret) {}
 
 int64_t CatalogueService::next_refresh_ms(int consecutive_failures) {
   std::lock_guard<std::mutex> lock(random_mutex_);
   double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
-  return next_refresh_delay(policy_, consecutive_failures, unit).count();
+  return next_refresh_delay(options_.policy, consecutive_failures, unit).count();
+}
+
+size_t CatalogueService::page_budget() const {
+  return discovery::page_budget(options_.page_bytes, options_.max_payload());
+}
+
+Status CatalogueService::record_rejection(const std::string& provider_id, const std::string& text,
+                                          const FetchMeta& meta, const ManifestProblem& problem) {
+  Arrival arrival{meta.source_url, meta.content_hash};
+  return store_.reject(provider_id, text, meta, problem, [&](const CurrentState& state) {
+    return plan_rejection(state, provider_id, arrival, problem);
+  });
 }
 
 Result<IngestResult> CatalogueService::ingest(const std::string& text,
@@ -54,48 +91,56 @@ Result<IngestResult> CatalogueService::ingest(const std::string& text,
       int failures = state.is_ok() && state->has_value() ? (*state)->consecutive_failures + 1 : 1;
       failed.next_refresh_in_ms = source_url.empty() ? 0 : next_refresh_ms(failures);
     }
-    Status recorded = store_.reject(known_provider_id, text, failed, *problem);
-    if (!recorded.is_ok()) log::warn("cannot record a rejection", {{"error", recorded.to_string()}});
-    log::info("manifest rejected", {{"provider", known_provider_id}, {"source", source_url},
-                                    {"reason", problem->reason}, {"detail", problem->message}});
+    Status recorded = record_rejection(known_provider_id, text, failed, *problem);
+    if (!recorded.is_ok())
+      log::warn("cannot record a rejection", {{"error", recorded.to_string()}});
+    log::info("manifest rejected", {{"provider", known_provider_id},
+                                    {"source", source_url},
+                                    {"reason", v1::ErrorReason_Name(problem->reason)},
+                                    {"detail", problem->message}});
     return problem_status(*problem);
   }
   auto& accepted = std::get<AcceptedManifest>(checked);
   if (!known_provider_id.empty() && accepted.summary.provider_id != known_provider_id) {
-    ManifestProblem renamed{"content",
+    ManifestProblem renamed{v1::MANIFEST_CONTENT,
                             "the manifest now names provider '" + accepted.summary.provider_id +
                                 "', but it is registered as '" + known_provider_id + "'",
-                            0, 0, {}};
-    Status recorded = store_.reject(known_provider_id, text, meta, renamed);
-    if (!recorded.is_ok()) log::warn("cannot record a rejection", {{"error", recorded.to_string()}});
+                            0,
+                            0,
+                            {}};
+    Status recorded = record_rejection(known_provider_id, text, meta, renamed);
+    if (!recorded.is_ok())
+      log::warn("cannot record a rejection", {{"error", recorded.to_string()}});
     return problem_status(renamed);
   }
-  auto outcome = store_.accept(accepted, text, meta);
-  if (!outcome) return outcome.status();
-  if (!outcome->unchanged) {
-    log::info("manifest ingested",
-              {{"provider", accepted.summary.provider_id}, {"added", outcome->added},
-               {"changed", outcome->changed}, {"removed", outcome->removed}});
+  Arrival arrival{meta.source_url, meta.content_hash};
+  MPLI_ASSIGN_OR_RETURN(IngestPlan plan,
+                        store_.accept(accepted, text, meta, [&](const CurrentState& state) {
+                          return plan_ingest(state, accepted, arrival);
+                        }));
+  if (!plan.unchanged) {
+    log::info("manifest ingested", {{"provider", accepted.summary.provider_id},
+                                    {"added", plan.added},
+                                    {"changed", plan.changed},
+                                    {"removed", plan.removed}});
   }
-  IngestResult result{{}, outcome->created, outcome->unchanged ? "unchanged" : "updated"};
+  IngestResult result{{}, plan.create_provider, plan.unchanged ? "unchanged" : "updated"};
   if (describe) {
-    auto provider = store_.get_provider(accepted.summary.provider_id);
-    if (!provider) return provider.status();
-    if (!provider->has_value()) return internal_error("provider vanished after it was stored");
-    result.provider = **provider;
+    MPLI_ASSIGN_OR_RETURN(result.provider, get_provider(accepted.summary.provider_id));
   }
   return result;
 }
 
 Result<IngestResult> CatalogueService::register_url(const std::string& url) {
-  MPLI_RETURN_IF_ERROR(check_manifest_url(url, policy_));
-  auto known = store_.find_provider_by_url(url);
-  if (!known) return known.status();
-  if (known->has_value()) return refresh((*known)->id);
+  MPLI_RETURN_IF_ERROR(check_manifest_url(url, options_.policy));
+  MPLI_ASSIGN_OR_RETURN(auto known, store_.find_provider_by_url(url));
+  if (known.has_value()) return refresh(known->id);
   auto fetched = fetcher_.fetch({url, "", ""});
   if (!fetched) {
+    if (abandoned_for_shutdown(fetched.status())) return fetched.status();
     Status recorded = store_.fetch_failed("", url, fetched.status(), 0);
-    if (!recorded.is_ok()) log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
+    if (!recorded.is_ok())
+      log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
     return fetched.status();
   }
   return ingest(fetched->body, url, "", &fetched.value(), true);
@@ -106,32 +151,38 @@ Result<IngestResult> CatalogueService::register_upload(const std::string& turtle
 }
 
 Result<IngestResult> CatalogueService::refresh(const std::string& provider_id) {
-  auto state = store_.find_provider(provider_id);
-  if (!state) return state.status();
-  if (!state->has_value()) {
-    return Status(StatusCode::kNotFound, "no provider '" + provider_id + "'", {{"field", "id"}});
+  MPLI_ASSIGN_OR_RETURN(auto state, store_.find_provider(provider_id));
+  if (!state.has_value()) {
+    return discovery_error(StatusCode::kNotFound, v1::PROVIDER_NOT_FOUND,
+                           "no provider '" + provider_id + "'", {{"field", "id"}});
   }
-  return refresh_known(**state, true);
+  return refresh_known(*state, true);
 }
 
 Result<IngestResult> CatalogueService::refresh_known(
     const ProviderState& provider, bool describe,
     std::vector<std::pair<std::string, FetchMeta>>* unchanged_batch) {
   if (provider.manifest_url.empty()) {
-    return failed_precondition("provider '" + provider.id +
-                               "' was uploaded, not registered by URL; upload a new version instead");
+    return discovery_error(StatusCode::kFailedPrecondition, v1::NOT_REFRESHABLE,
+                           "provider '" + provider.id +
+                               "' was uploaded, not registered by URL; upload a new version "
+                               "instead",
+                           {{"field", "id"}});
   }
   auto fetched = fetcher_.fetch({provider.manifest_url, provider.etag, provider.last_modified});
   if (!fetched) {
+    // An abandoned fetch says nothing about the provider: nothing is recorded against it.
+    if (abandoned_for_shutdown(fetched.status())) return fetched.status();
     Status recorded = store_.fetch_failed(provider.id, provider.manifest_url, fetched.status(),
                                           next_refresh_ms(provider.consecutive_failures + 1));
-    if (!recorded.is_ok()) log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
+    if (!recorded.is_ok())
+      log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
     return fetched.status();
   }
   // A server without validators (or one that ignores them) sends the same bytes again: an
   // equal hash is as good as a 304, and nothing is parsed.
-  if (fetched->not_modified ||
-      (!provider.current_hash.empty() && digest::sha256_hex(fetched->body) == provider.current_hash)) {
+  if (fetched->not_modified || (!provider.current_hash.empty() &&
+                                digest::sha256_hex(fetched->body) == provider.current_hash)) {
     FetchMeta meta;
     meta.etag = fetched->etag;
     meta.last_modified = fetched->last_modified;
@@ -139,13 +190,11 @@ Result<IngestResult> CatalogueService::refresh_known(
     if (unchanged_batch != nullptr) {
       unchanged_batch->emplace_back(provider.id, meta);
     } else {
-      MPLI_RETURN_IF_ERROR(store_.not_modified(provider.id, meta));
+      MPLI_RETURN_IF_ERROR(store_.not_modified({{provider.id, meta}}));
     }
     IngestResult result{{}, false, "unchanged"};
     if (describe) {
-      auto record = store_.get_provider(provider.id);
-      if (!record) return record.status();
-      result.provider = record->value_or(v1::Provider());
+      MPLI_ASSIGN_OR_RETURN(result.provider, get_provider(provider.id));
     }
     return result;
   }
@@ -154,23 +203,156 @@ Result<IngestResult> CatalogueService::refresh_known(
 
 int CatalogueService::refresh_due(int limit) {
   // The claim outlives the slowest possible fetch, so no one else takes it meanwhile.
-  auto due = store_.claim_due(limit, policy_.timeout.count() * 3 + 60000);
+  auto due = store_.claim_due(limit, options_.policy.timeout.count() * 3 + 60000);
   if (!due) {
     log::warn("cannot list due providers", {{"error", due.status().to_string()}});
     return 0;
   }
   std::vector<std::pair<std::string, FetchMeta>> unchanged;
+  std::vector<std::string> unfinished;
   for (const auto& provider : *due) {
+    if (!unfinished.empty() || stop_.stop_requested()) {
+      unfinished.push_back(provider.id);
+      continue;
+    }
     auto refreshed = refresh_known(provider, false, &unchanged);
-    if (!refreshed) {
+    if (!refreshed && abandoned_for_shutdown(refreshed.status())) {
+      unfinished.push_back(provider.id);
+    } else if (!refreshed) {
       log::info("scheduled refresh failed",
                 {{"provider", provider.id}, {"error", refreshed.status().to_string()}});
     }
   }
   // Most rounds change nothing: their bookkeeping is one statement, not one per provider.
   Status stored = store_.not_modified(unchanged);
-  if (!stored.is_ok()) log::warn("cannot record unchanged providers", {{"error", stored.to_string()}});
+  if (!stored.is_ok())
+    log::warn("cannot record unchanged providers", {{"error", stored.to_string()}});
+  // Claims this instance will not finish are due again at once, for whichever instance runs.
+  Status released = store_.release_claims(unfinished);
+  if (!released.is_ok()) {
+    log::warn("cannot give back unfinished claims; they expire by themselves",
+              {{"error", released.to_string()}, {"providers", unfinished.size()}});
+  } else if (!unfinished.empty()) {
+    log::info("gave back unfinished refresh claims", {{"providers", unfinished.size()}});
+  }
   return static_cast<int>(due->size());
+}
+
+Result<v1::Provider> CatalogueService::get_provider(const std::string& id) {
+  MPLI_ASSIGN_OR_RETURN(auto provider, store_.get_provider(id));
+  if (!provider.has_value()) {
+    return discovery_error(StatusCode::kNotFound, v1::PROVIDER_NOT_FOUND,
+                           "no provider '" + id + "'", {{"field", "id"}});
+  }
+  return std::move(*provider);
+}
+
+Status CatalogueService::delete_provider(const std::string& id) {
+  MPLI_ASSIGN_OR_RETURN(bool deleted, store_.delete_provider(id));
+  if (!deleted) {
+    return discovery_error(StatusCode::kNotFound, v1::PROVIDER_NOT_FOUND,
+                           "no provider '" + id + "'", {{"field", "id"}});
+  }
+  return Status::ok();
+}
+
+Result<v1::ListProvidersReply> CatalogueService::list_providers(
+    const v1::ListProvidersRequest& request, bool only_served) {
+  MPLI_ASSIGN_OR_RETURN(int limit, page_limit(request.limit()));
+  std::string after;
+  if (!request.cursor().empty()) {
+    MPLI_ASSIGN_OR_RETURN(after, cursors_.open(CursorKind::kProviders, request.cursor()));
+  }
+  MPLI_ASSIGN_OR_RETURN(auto providers, store_.list_providers(after, limit + 1, only_served));
+  std::vector<size_t> sizes;
+  for (const auto& p : providers) sizes.push_back(p.ByteSizeLong() + 8);
+  v1::ListProvidersReply reply;
+  auto fill = [&](size_t count) {
+    reply.Clear();
+    for (size_t i = 0; i < count; ++i) *reply.add_providers() = providers[i];
+    if (count < providers.size() && count > 0) {
+      reply.set_next_cursor(cursors_.seal(CursorKind::kProviders, providers[count - 1].id()));
+    }
+    return reply.ByteSizeLong();
+  };
+  size_t available = std::min(providers.size(), static_cast<size_t>(limit));
+  fill(fit_page(available, page_budget(), sizes, fill));
+  return reply;
+}
+
+Result<v1::ListOfferingsReply> CatalogueService::list_offerings(const v1::OfferingFilter& filter) {
+  MPLI_ASSIGN_OR_RETURN(int limit, page_limit(filter.limit()));
+  std::string after;
+  if (!filter.cursor().empty()) {
+    MPLI_ASSIGN_OR_RETURN(after, cursors_.open(CursorKind::kOfferings, filter.cursor()));
+  }
+  MPLI_ASSIGN_OR_RETURN(auto offerings, store_.list_offerings(filter, after, limit + 1));
+  std::vector<size_t> sizes;
+  for (const auto& o : offerings) sizes.push_back(o.ByteSizeLong() + 8);
+  v1::ListOfferingsReply reply;
+  auto fill = [&](size_t count) {
+    reply.Clear();
+    for (size_t i = 0; i < count; ++i) *reply.add_offerings() = offerings[i];
+    if (count < offerings.size() && count > 0) {
+      reply.set_next_cursor(cursors_.seal(CursorKind::kOfferings, offerings[count - 1].id()));
+    }
+    return reply.ByteSizeLong();
+  };
+  size_t available = std::min(offerings.size(), static_cast<size_t>(limit));
+  fill(fit_page(available, page_budget(), sizes, fill));
+  return reply;
+}
+
+Result<std::pair<v1::Offering, std::string>> CatalogueService::get_offering(const std::string& id) {
+  MPLI_ASSIGN_OR_RETURN(auto found, store_.get_offering(id));
+  if (!found.has_value()) {
+    return discovery_error(StatusCode::kNotFound, v1::OFFERING_NOT_FOUND,
+                           "no offering '" + id + "'", {{"field", "id"}});
+  }
+  return std::move(*found);
+}
+
+Result<v1::ExportCatalogReply> CatalogueService::export_page(
+    const v1::ExportCatalogRequest& request) {
+  ExportPosition from{"", 0, true};  // after no provider: the beginning
+  if (!request.cursor().empty()) {
+    MPLI_ASSIGN_OR_RETURN(std::string position,
+                          cursors_.open(CursorKind::kExport, request.cursor()));
+    auto decoded = decode_export_position(position);
+    if (!decoded) return internal_error("a sealed export cursor holds no position");
+    from = *decoded;
+  }
+  size_t budget = page_budget();
+  std::string document;
+  std::optional<ExportPosition> next;
+  // Characters, not bytes: a read of n characters holds at least n bytes.
+  int64_t read_characters = static_cast<int64_t>(budget);
+  while (true) {
+    MPLI_ASSIGN_OR_RETURN(auto chunks,
+                          store_.document_chunks(from, read_characters, kExportProvidersPerRead));
+    bool more_after = static_cast<int>(chunks.size()) == kExportProvidersPerRead;
+    ExportPage part = assemble_export_page(chunks, budget, more_after, document.size());
+    if (part.needs_longer_chunk) {
+      if (read_characters >= kLongestExportRead) {
+        return internal_error("the export document of provider '" + part.next->provider_id +
+                              "' has a line longer than " + std::to_string(kLongestExportRead) +
+                              " characters");
+      }
+      read_characters *= 2;
+      continue;
+    }
+    document += part.document;
+    next = part.next;
+    // Every document read was taken whole and room is left: go on with the next providers.
+    if (!next || !next->finished || document.size() >= budget) break;
+    from = *next;
+    read_characters = static_cast<int64_t>(budget - document.size());
+  }
+  v1::ExportCatalogReply reply;
+  reply.set_document(std::move(document));  // N-Triples is also valid Turtle
+  if (next)
+    reply.set_next_cursor(cursors_.seal(CursorKind::kExport, encode_export_position(*next)));
+  return reply;
 }
 
 }  // namespace mpli::discovery

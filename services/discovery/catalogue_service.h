@@ -1,12 +1,16 @@
 // The discovery use cases: register (URL or upload), refresh (one provider, or every one that
-// is due), delete, and catalogue reads. Ties the fetcher, the manifest checker and the store.
+// is due), delete, and the catalogue reads (paged by count and bytes, behind authenticated
+// cursors). Ties the fetcher, the manifest checker, the domain's plans and the store.
 #pragma once
 
-#include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 
+#include "libs/service/stop_token.h"
+#include "services/discovery/domain/cursor.h"
 #include "services/discovery/domain/fetch_policy.h"
 #include "services/discovery/domain/manifest_check.h"
 #include "services/discovery/manifest_fetcher.h"
@@ -20,18 +24,35 @@ struct IngestResult {
   std::string outcome;  // "updated", "unchanged"
 };
 
+struct CatalogueOptions {
+  FetchPolicy policy;
+  size_t page_bytes = 256 * 1024;  // catalogue.page_bytes; never more than half the bus allows
+  std::function<int64_t()> max_payload = [] { return int64_t{0}; };  // the bus's; 0: unknown
+  std::string cursor_secret;                                         // cursor.secret
+};
+
 class CatalogueService {
  public:
+  // `stop`: when it fires, fetches in progress are abandoned and unfinished claims given back.
   CatalogueService(CatalogueStore& store, std::shared_ptr<const ManifestChecker> checker,
-                   FetchPolicy policy);
+                   CatalogueOptions options, service::StopToken stop);
 
   Result<IngestResult> register_url(const std::string& url);
   Result<IngestResult> register_upload(const std::string& turtle);
   Result<IngestResult> refresh(const std::string& provider_id);
-  // Claims and refreshes up to `limit` providers whose time has come; returns how many.
+  // Claims and refreshes up to `limit` providers whose time has come; returns how many it
+  // claimed.
   int refresh_due(int limit);
 
-  CatalogueStore& store() { return store_; }
+  Result<v1::Provider> get_provider(const std::string& id);
+  Status delete_provider(const std::string& id);
+  // `only_served`: the providers with a served version (/.well-known/mpli-providers).
+  Result<v1::ListProvidersReply> list_providers(const v1::ListProvidersRequest& request,
+                                                bool only_served);
+  Result<v1::ListOfferingsReply> list_offerings(const v1::OfferingFilter& filter);
+  // The offering's record and its N-Triples.
+  Result<std::pair<v1::Offering, std::string>> get_offering(const std::string& id);
+  Result<v1::ExportCatalogReply> export_page(const v1::ExportCatalogRequest& request);
 
  private:
   // `describe`: fill IngestResult::provider (one more query), for answers to a caller.
@@ -40,20 +61,22 @@ class CatalogueService {
                               bool describe);
   // `unchanged_batch`: when given, an unchanged provider's bookkeeping is added to it for the
   // caller to store with others, instead of being stored at once.
-  Result<IngestResult> refresh_known(const ProviderState& provider, bool describe,
-                                     std::vector<std::pair<std::string, FetchMeta>>* unchanged_batch = nullptr);
+  Result<IngestResult> refresh_known(
+      const ProviderState& provider, bool describe,
+      std::vector<std::pair<std::string, FetchMeta>>* unchanged_batch = nullptr);
+  Status record_rejection(const std::string& provider_id, const std::string& text,
+                          const FetchMeta& meta, const ManifestProblem& problem);
   int64_t next_refresh_ms(int consecutive_failures);
+  size_t page_budget() const;
 
   CatalogueStore& store_;
   std::shared_ptr<const ManifestChecker> checker_;
-  FetchPolicy policy_;
+  CatalogueOptions options_;
+  service::StopToken stop_;
   ManifestFetcher fetcher_;
+  CursorCodec cursors_;
   std::mutex random_mutex_;
   std::mt19937_64 random_{std::random_device{}()};
 };
-
-// The Status a rejected manifest becomes: kInvalidArgument with details a client can show
-// (problem = syntax | shape_violation | content; line, column; violations as JSON).
-Status problem_status(const ManifestProblem& problem);
 
 }  // namespace mpli::discovery

@@ -235,7 +235,7 @@ TEST_CASE("bad manifests are refused with the reason and the good version stays 
     REQUIRE(r.status == 400);
     CHECK(r.content_type == "application/problem+json");
     auto body = json::parse(r.body);
-    CHECK(body["problem"] == "syntax");
+    CHECK(body["reason"] == "manifest_syntax");
     CHECK(body["line"].get<int>() > 200);
     CHECK(body["column"].get<int>() > 0);
     CHECK(hub.new_events()["manifest_rejected"] == 1);
@@ -254,7 +254,7 @@ TEST_CASE("bad manifests are refused with the reason and the good version stays 
     site.serve(good + "\n# " + std::string(800000, 'x') + "\n");  // 0.8 MB against 64 KiB
     auto r = hub.post("/v1/providers/hexacloud/refresh");
     CHECK(r.status == 413);
-    CHECK(json::parse(r.body)["reason"] == "size");
+    CHECK(json::parse(r.body)["reason"] == "manifest_too_large");
   }
   SECTION("endless redirects: refused after the limit") {
     site.redirect_loop = true;
@@ -268,7 +268,7 @@ TEST_CASE("bad manifests are refused with the reason and the good version stays 
     site.delay = 3s;
     auto r = hub.post("/v1/providers/hexacloud/refresh");
     CHECK(r.status == 504);
-    CHECK(json::parse(r.body)["reason"] == "timeout");
+    CHECK(json::parse(r.body)["reason"] == "fetch_timeout");
   }
   // Whatever was refused, the last good version is what the catalogue serves.
   CHECK(offering_count(hub, "hexacloud") == offerings);

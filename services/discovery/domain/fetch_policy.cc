@@ -6,42 +6,58 @@
 #include <cmath>
 #include <cstring>
 
+#include "services/discovery/domain/errors.h"
+
 namespace mpli::discovery {
 
 Status check_manifest_url(const std::string& url, const FetchPolicy& policy) {
-  auto fail = [&](const std::string& why) {
-    return Status(StatusCode::kInvalidArgument, "manifest_url: " + why,
-                  {{"field", "manifest_url"}});
+  auto fail = [&](v1::ErrorReason reason, const std::string& why) {
+    return discovery_error(StatusCode::kInvalidArgument, reason, "manifest_url: " + why,
+                           {{"field", "manifest_url"}});
   };
-  if (url.size() > 2048) return fail("longer than 2048 characters");
+  auto malformed = [&](const std::string& why) { return fail(v1::BAD_MANIFEST_URL, why); };
+  if (url.size() > 2048) return malformed("longer than 2048 characters");
   std::string scheme;
   if (url.rfind("https://", 0) == 0) {
     scheme = "https";
   } else if (url.rfind("http://", 0) == 0) {
-    if (!policy.allow_http) return fail("must use https (plain http is not allowed by this hub)");
+    if (!policy.allow_http) {
+      return fail(v1::SCHEME_REFUSED,
+                  "must use https://; this hub fetches plain http:// manifests only when the "
+                  "setting fetch.allow_http is true (MPLI_FETCH_ALLOW_HTTP)");
+    }
     scheme = "http";
   } else {
-    return fail("must be an https:// URL");
+    return fail(v1::SCHEME_REFUSED, "must be an https:// URL");
   }
   std::string rest = url.substr(scheme.size() + 3);
   std::string authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.empty()) return fail("has no host");
-  if (authority.find('@') != std::string::npos) return fail("must not contain credentials");
+  if (authority.empty()) return malformed("has no host");
+  if (authority.find('@') != std::string::npos) return malformed("must not contain credentials");
   for (char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return fail("contains spaces or control characters");
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return malformed("contains spaces or control characters");
+    }
   }
   return Status::ok();
 }
 
 const char* address_class_name(AddressClass c) {
   switch (c) {
-    case AddressClass::kPublic: return "public";
-    case AddressClass::kLoopback: return "loopback";
-    case AddressClass::kPrivate: return "private";
-    case AddressClass::kLinkLocal: return "link-local";
-    case AddressClass::kUnspecified: return "unspecified";
-    case AddressClass::kMulticast: return "multicast";
-    case AddressClass::kReserved: return "reserved";
+    case AddressClass::kPublic:
+      return "public";
+    case AddressClass::kLoopback:
+      return "loopback";
+    case AddressClass::kPrivate:
+      return "private";
+    case AddressClass::kLinkLocal:
+      return "link-local";
+    case AddressClass::kUnspecified:
+      return "unspecified";
+    case AddressClass::kMulticast:
+      return "multicast";
+    case AddressClass::kReserved:
+      return "reserved";
   }
   return "reserved";
 }
@@ -76,9 +92,10 @@ AddressClass classify_address(const std::string& address) {
   // IPv4-mapped (::ffff:a.b.c.d): judge the IPv4 address, or ::ffff:127.0.0.1 slips through.
   static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   if (std::memcmp(b, kMapped, 12) == 0) {
-    return classify_v4((uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15]);
+    return classify_v4((uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) |
+                       b[15]);
   }
-  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;                  // fc00::/7
+  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;                    // fc00::/7
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::kLinkLocal;  // fe80::/10
   if (b[0] == 0xff) return AddressClass::kMulticast;
   return AddressClass::kPublic;
@@ -86,14 +103,15 @@ AddressClass classify_address(const std::string& address) {
 
 Status check_address(const std::string& address, const FetchPolicy& policy) {
   AddressClass c = classify_address(address);
-  bool allowed = c == AddressClass::kPublic ||
-                 (c == AddressClass::kLoopback && policy.allow_loopback) ||
-                 ((c == AddressClass::kPrivate || c == AddressClass::kLinkLocal) && policy.allow_private);
+  bool allowed =
+      c == AddressClass::kPublic || (c == AddressClass::kLoopback && policy.allow_loopback) ||
+      ((c == AddressClass::kPrivate || c == AddressClass::kLinkLocal) && policy.allow_private);
   if (allowed) return Status::ok();
-  return Status(StatusCode::kPermissionDenied,
-                "manifest host resolves to " + address + ", a " + address_class_name(c) +
-                    " address; this hub does not fetch from such addresses",
-                {{"field", "manifest_url"}, {"address", address}, {"range", address_class_name(c)}});
+  return discovery_error(
+      StatusCode::kPermissionDenied, v1::ADDRESS_REFUSED,
+      "manifest host resolves to " + address + ", a " + address_class_name(c) +
+          " address; this hub does not fetch from such addresses",
+      {{"field", "manifest_url"}, {"address", address}, {"range", address_class_name(c)}});
 }
 
 std::chrono::milliseconds next_refresh_delay(const FetchPolicy& policy, int consecutive_failures,

@@ -11,21 +11,29 @@
 namespace mpli::discovery {
 
 struct FetchPolicy {
-  bool allow_http = false;        // plain http:// manifests (local federation, tests)
-  bool allow_loopback = false;    // 127.0.0.0/8, ::1
-  bool allow_private = false;     // 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7
-  size_t max_bytes = 16 * 1024 * 1024;
+  bool allow_http = false;             // plain http:// manifests (local federation, tests)
+  bool allow_loopback = false;         // 127.0.0.0/8, ::1
+  bool allow_private = false;          // 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7
+  size_t max_bytes = 8 * 1024 * 1024;  // manifest.max_bytes: the same limit as for uploads
   std::chrono::milliseconds timeout{10000};
   int max_redirects = 3;
   std::chrono::milliseconds refresh_interval{std::chrono::hours(1)};
   std::chrono::milliseconds max_backoff{std::chrono::hours(24)};
-  double jitter = 0.1;            // +/- this fraction of the interval
+  double jitter = 0.1;  // +/- this fraction of the interval
 };
 
 // Checks scheme, host and shape of a manifest URL before any network activity.
 Status check_manifest_url(const std::string& url, const FetchPolicy& policy);
 
-enum class AddressClass { kPublic, kLoopback, kPrivate, kLinkLocal, kUnspecified, kMulticast, kReserved };
+enum class AddressClass {
+  kPublic,
+  kLoopback,
+  kPrivate,
+  kLinkLocal,
+  kUnspecified,
+  kMulticast,
+  kReserved
+};
 const char* address_class_name(AddressClass c);
 
 // `address` is the textual IPv4 or IPv6 address a connection would be made to.

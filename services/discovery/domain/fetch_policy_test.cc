@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "services/discovery/domain/errors.h"
+
 using namespace mpli;
 using namespace mpli::discovery;
 
@@ -11,6 +13,10 @@ TEST_CASE("manifest URLs must be https unless the hub allows http") {
   Status http = check_manifest_url("http://hexacloud.example/.well-known/mpli.ttl", strict);
   CHECK(http.code() == StatusCode::kInvalidArgument);
   CHECK(http.details().at("field") == "manifest_url");
+  CHECK(reason_of(http) == v1::SCHEME_REFUSED);
+  CHECK(http.message().find("fetch.allow_http") != std::string::npos);  // what would allow it
+  CHECK(reason_of(check_manifest_url("ftp://x.example/m.ttl", strict)) == v1::SCHEME_REFUSED);
+  CHECK(reason_of(check_manifest_url("https://", strict)) == v1::BAD_MANIFEST_URL);
   CHECK_FALSE(check_manifest_url("ftp://x.example/m.ttl", strict).is_ok());
   CHECK_FALSE(check_manifest_url("https://", strict).is_ok());
   CHECK_FALSE(check_manifest_url("https://user:pw@x.example/m.ttl", strict).is_ok());
@@ -18,6 +24,13 @@ TEST_CASE("manifest URLs must be https unless the hub allows http") {
   FetchPolicy local;
   local.allow_http = true;
   CHECK(check_manifest_url("http://127.0.0.1:8081/.well-known/mpli.ttl", local).is_ok());
+}
+
+TEST_CASE("a refused address says which range it is in") {
+  Status refused = check_address("127.0.0.1", FetchPolicy{});
+  CHECK(refused.code() == StatusCode::kPermissionDenied);
+  CHECK(reason_of(refused) == v1::ADDRESS_REFUSED);
+  CHECK(refused.detail("range") == "loopback");
 }
 
 TEST_CASE("addresses are classified into the ranges the crawler guards") {

@@ -2,15 +2,16 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 
 #include "libs/core/digest.h"
 #include "libs/rdf/parser.h"
 #include "libs/rdf/serializer.h"
 #include "libs/shacl/report.h"
 #include "libs/shacl/validator.h"
+#include "services/discovery/domain/errors.h"
 #include "services/discovery/domain/manifest_reader.h"
 
 namespace mpli::discovery {
@@ -49,33 +50,87 @@ std::string normalised_ntriples(const rdf::Graph& graph, const std::string& prov
   return out;
 }
 
+ManifestProblem too_large(std::string message) {
+  ManifestProblem problem;
+  problem.reason = v1::MANIFEST_TOO_LARGE;
+  problem.message = std::move(message);
+  return problem;
+}
+
+// The first IRI or literal longer than `limit` bytes, if any.
+std::optional<ManifestProblem> overlong_term(const rdf::Graph& graph, size_t limit) {
+  const rdf::TermTable& terms = graph.terms();
+  for (const auto& t : graph.triples()) {
+    for (rdf::TermId id : {t.s, t.p, t.o}) {
+      size_t bytes = terms.value(id).size();
+      if (bytes > limit) {
+        // Cut on a character boundary: the message travels in protobuf strings (UTF-8 only).
+        std::string_view value = terms.value(id);
+        size_t cut = 60;
+        while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+        std::string start(value.substr(0, cut));
+        return too_large(
+            "the manifest holds " + std::string(terms.is_literal(id) ? "a literal" : "an IRI") +
+            " of " + std::to_string(bytes) + " bytes (\"" + start +
+            "...\"); the limit for one IRI or literal is " + std::to_string(limit) + " bytes");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+Status problem_status(const ManifestProblem& problem) {
+  std::map<std::string, std::string> details;
+  if (problem.line > 0) {
+    details["line"] = std::to_string(problem.line);
+    details["column"] = std::to_string(problem.column);
+  }
+  StatusCode code = problem.reason == v1::MANIFEST_TOO_LARGE ? StatusCode::kTooLarge
+                                                             : StatusCode::kInvalidArgument;
+  return discovery_error(code, problem.reason, problem.message, std::move(details))
+      .with_violations(problem.violations);
+}
 
 nlohmann::json violations_json(const ManifestProblem& problem) {
   nlohmann::json violations = nlohmann::json::array();
   for (const auto& v : problem.violations) {
-    violations.push_back({{"focus_node", v.focus_node}, {"path", v.path},
-                          {"constraint", v.constraint}, {"value", v.value},
-                          {"message", v.message}, {"severity", v.severity}});
+    violations.push_back({{"focus_node", v.focus_node},
+                          {"path", v.path},
+                          {"constraint", v.constraint},
+                          {"value", v.value},
+                          {"message", v.message},
+                          {"severity", v.severity}});
   }
   return violations;
 }
 
-Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::load(const std::string& shapes_path) {
+Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::load(const std::string& shapes_path,
+                                                                     ManifestLimits limits) {
   std::ifstream in(shapes_path);
   if (!in) return invalid_argument("cannot read manifest shapes " + shapes_path);
   std::stringstream text;
   text << in.rdbuf();
-  return from_text(text.str());
+  return from_text(text.str(), limits);
 }
 
-Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::from_text(std::string shapes_turtle) {
+Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::from_text(std::string shapes_turtle,
+                                                                          ManifestLimits limits) {
   auto program = compile(shapes_turtle, std::make_shared<rdf::TermTable>());
-  if (!program) return Status(program.status().code(), "manifest shapes: " + program.status().message());
-  return std::shared_ptr<const ManifestChecker>(new ManifestChecker(std::move(program).value()));
+  if (!program)
+    return Status(program.status().code(), "manifest shapes: " + program.status().message());
+  return std::shared_ptr<const ManifestChecker>(
+      new ManifestChecker(std::move(program).value(), limits));
 }
 
-CheckOutcome ManifestChecker::check(std::string_view manifest_text, const std::string& source) const {
+CheckOutcome ManifestChecker::check(std::string_view manifest_text,
+                                    const std::string& source) const {
+  if (manifest_text.size() > limits_.max_bytes) {
+    return too_large("the manifest from " + source + " has " +
+                     std::to_string(manifest_text.size()) + " bytes; the limit is " +
+                     std::to_string(limits_.max_bytes) + " bytes (manifest.max_bytes)");
+  }
   rdf::TermTablePtr terms = program_.terms->clone();
   rdf::Graph data(terms);
   std::vector<rdf::ParseError> errors;
@@ -85,7 +140,7 @@ CheckOutcome ManifestChecker::check(std::string_view manifest_text, const std::s
   Status parsed = rdf::parse_string(manifest_text, source, data, options, &errors);
   if (!parsed.is_ok()) {
     ManifestProblem problem;
-    problem.reason = "syntax";
+    problem.reason = v1::MANIFEST_SYNTAX;
     if (!errors.empty()) {
       problem.line = errors.front().line;
       problem.column = errors.front().column;
@@ -96,33 +151,44 @@ CheckOutcome ManifestChecker::check(std::string_view manifest_text, const std::s
     return problem;
   }
 
+  // Before the shapes, which cost time in proportion to the triples.
+  if (data.size() > limits_.max_triples) {
+    return too_large("the manifest from " + source + " has " + std::to_string(data.size()) +
+                     " triples; the limit is " + std::to_string(limits_.max_triples) +
+                     " (manifest.max_triples)");
+  }
+  if (auto overlong = overlong_term(data, limits_.max_term_bytes)) return *overlong;
+
   // The program's ids are valid in the clone, so it validates the clone's graph as it is.
   shacl::Validator validator(program_, data);
   shacl::ValidationReport report = validator.validate();
   if (!report.conforms) {
     ManifestProblem problem;
-    problem.reason = "shape";
+    problem.reason = v1::MANIFEST_SHAPE;
     // Reports name data terms, so they read from the manifest's table (rare: copy the program).
     shacl::ShapesProgram reporting = program_;
     reporting.terms = terms;
     nlohmann::json results = shacl::report_json(report, reporting)["results"];
     bool blocking = false;  // sh:Warning and sh:Info results are advice; they do not reject
     for (const auto& r : results) {
-      ViolationRecord v{text_of(r, "focusNode"), text_of(r, "resultPath"),
-                        text_of(r, "sourceConstraintComponent"), text_of(r, "value"),
-                        text_of(r, "resultMessage"), text_of(r, "resultSeverity")};
+      ViolationRecord v{text_of(r, "focusNode"),
+                        text_of(r, "resultPath"),
+                        text_of(r, "sourceConstraintComponent"),
+                        text_of(r, "value"),
+                        text_of(r, "resultMessage"),
+                        text_of(r, "resultSeverity")};
       blocking = blocking || v.severity.find("Violation") != std::string::npos;
       problem.violations.push_back(std::move(v));
     }
     if (blocking) {
-      problem.message = std::to_string(problem.violations.size()) +
-                        " violation(s) of the manifest shapes";
+      problem.message =
+          std::to_string(problem.violations.size()) + " violation(s) of the manifest shapes";
       return problem;
     }
   }
 
   auto summary = read_manifest(data);
-  if (!summary) return ManifestProblem{"content", summary.status().message(), 0, 0, {}};
+  if (!summary) return ManifestProblem{v1::MANIFEST_CONTENT, summary.status().message(), 0, 0, {}};
   AcceptedManifest accepted;
   accepted.ntriples = normalised_ntriples(data, summary->provider_id);
   accepted.summary = std::move(summary).value();

@@ -1,5 +1,6 @@
-// Accepts or rejects one manifest text: strict parsing (line and column on error), the
-// manifest shapes (every violation listed), then the catalogue's own reading of it. The shapes
+// Accepts or rejects one manifest text: its size, strict parsing (line and column on error),
+// its triple count and term lengths, the manifest shapes (every violation listed), then the
+// catalogue's own reading of it. The shapes
 // are compiled once; each check works on its own copy of their term table, so checks run in
 // parallel and a hostile manifest cannot grow memory shared with the others.
 #pragma once
@@ -13,6 +14,7 @@
 
 #include "libs/core/status.h"
 #include "libs/shacl/shapes.h"
+#include "mpli/discovery/v1/discovery.pb.h"
 #include "services/discovery/domain/offering.h"
 
 namespace mpli::discovery {
@@ -20,7 +22,8 @@ namespace mpli::discovery {
 using ViolationRecord = Violation;
 
 struct ManifestProblem {
-  std::string reason;  // "syntax" | "shape" | "content"
+  // MANIFEST_SYNTAX, MANIFEST_SHAPE, MANIFEST_CONTENT or MANIFEST_TOO_LARGE
+  v1::ErrorReason reason = v1::ERROR_REASON_UNSPECIFIED;
   std::string message;
   unsigned line = 0;
   unsigned column = 0;
@@ -34,6 +37,19 @@ struct AcceptedManifest {
 
 using CheckOutcome = std::variant<AcceptedManifest, ManifestProblem>;
 
+// The documented limits of one manifest (docs/manifests.md), the same for uploads and URLs.
+struct ManifestLimits {
+  size_t max_bytes = 8 * 1024 * 1024;  // manifest.max_bytes
+  size_t max_triples = 100000;         // manifest.max_triples
+  // One IRI or literal: long enough for any honest description, short enough that a line of
+  // the catalogue export always fits in a bus message.
+  size_t max_term_bytes = 64 * 1024;
+};
+
+// The Status a rejected manifest becomes: kTooLarge for MANIFEST_TOO_LARGE, else
+// kInvalidArgument; the reason, line and column as details; the violations attached.
+Status problem_status(const ManifestProblem& problem);
+
 // The violations as a JSON array of {focus_node, path, constraint, value, message, severity}:
 // the one shape clients see in a 422 and operators see in a stored rejection.
 nlohmann::json violations_json(const ManifestProblem& problem);
@@ -41,17 +57,21 @@ nlohmann::json violations_json(const ManifestProblem& problem);
 class ManifestChecker {
  public:
   // Reads and compiles the shapes file once; an ill-formed shapes file is an error here.
-  static Result<std::shared_ptr<const ManifestChecker>> load(const std::string& shapes_path);
-  static Result<std::shared_ptr<const ManifestChecker>> from_text(std::string shapes_turtle);
+  static Result<std::shared_ptr<const ManifestChecker>> load(const std::string& shapes_path,
+                                                             ManifestLimits limits = {});
+  static Result<std::shared_ptr<const ManifestChecker>> from_text(std::string shapes_turtle,
+                                                                  ManifestLimits limits = {});
 
   // `source` names the manifest in messages (its URL, or "upload").
   CheckOutcome check(std::string_view manifest_text, const std::string& source) const;
 
  private:
-  explicit ManifestChecker(shacl::ShapesProgram program) : program_(std::move(program)) {}
+  ManifestChecker(shacl::ShapesProgram program, ManifestLimits limits)
+      : program_(std::move(program)), limits_(limits) {}
   // Compiled once against its own term table; each check clones that table (same ids) and
   // adds the manifest's terms to the clone only.
   shacl::ShapesProgram program_;
+  ManifestLimits limits_;
 };
 
 }  // namespace mpli::discovery

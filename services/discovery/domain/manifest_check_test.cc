@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "services/discovery/domain/errors.h"
+
 using namespace mpli;
 using namespace mpli::discovery;
 
@@ -16,10 +18,22 @@ std::string read(const std::string& relative) {
   return s.str();
 }
 
-std::shared_ptr<const ManifestChecker> checker() {
-  auto loaded = ManifestChecker::load(std::string(MPLI_SOURCE_DIR) + "/ontology/shapes/manifest.ttl");
+std::shared_ptr<const ManifestChecker> checker(ManifestLimits limits = {}) {
+  auto loaded =
+      ManifestChecker::load(std::string(MPLI_SOURCE_DIR) + "/ontology/shapes/manifest.ttl", limits);
   REQUIRE(loaded.is_ok());
   return *loaded;
+}
+
+std::string replace_first(std::string text, const std::string& from, const std::string& to) {
+  auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+ManifestProblem problem_of(const CheckOutcome& outcome) {
+  REQUIRE(std::holds_alternative<ManifestProblem>(outcome));
+  return std::get<ManifestProblem>(outcome);
 }
 
 const char* kExamples[] = {"ontology/examples/provider-hexacloud-fr.ttl",
@@ -33,7 +47,9 @@ TEST_CASE("every example provider manifest is accepted with its offerings read")
     INFO(path);
     CheckOutcome outcome = check->check(read(path), "https://example.test/.well-known/mpli.ttl");
     if (auto* problem = std::get_if<ManifestProblem>(&outcome)) {
-      FAIL(problem->message << (problem->violations.empty() ? "" : ": " + problem->violations[0].message));
+      FAIL(problem->message << (problem->violations.empty()
+                                    ? ""
+                                    : ": " + problem->violations[0].message));
     }
     const auto& accepted = std::get<AcceptedManifest>(outcome);
     CHECK_FALSE(accepted.summary.provider_id.empty());
@@ -50,7 +66,8 @@ TEST_CASE("every example provider manifest is accepted with its offerings read")
 }
 
 TEST_CASE("the Hexacloud manifest yields the facts the catalogue filters on") {
-  CheckOutcome outcome = checker()->check(read(kExamples[0]), "https://hexacloud.example/.well-known/mpli.ttl");
+  CheckOutcome outcome =
+      checker()->check(read(kExamples[0]), "https://hexacloud.example/.well-known/mpli.ttl");
   REQUIRE(std::holds_alternative<AcceptedManifest>(outcome));
   const auto& summary = std::get<AcceptedManifest>(outcome).summary;
   CHECK(summary.provider_id == "hexacloud");
@@ -100,11 +117,13 @@ TEST_CASE("the same manifest parsed twice gives the same hashes and a changed pr
 }
 
 TEST_CASE("a syntax error is rejected with its line and column") {
-  std::string text = "@prefix mpli: <https://w3id.org/mpli#> .\n<#p> a mpli:Provider ;\n  mpli:providerId \"x\" \"y\" .\n";
+  std::string text =
+      "@prefix mpli: <https://w3id.org/mpli#> .\n<#p> a mpli:Provider ;\n  mpli:providerId \"x\" "
+      "\"y\" .\n";
   CheckOutcome outcome = checker()->check(text, "upload");
   REQUIRE(std::holds_alternative<ManifestProblem>(outcome));
   const auto& problem = std::get<ManifestProblem>(outcome);
-  CHECK(problem.reason == "syntax");
+  CHECK(problem.reason == v1::MANIFEST_SYNTAX);
   CHECK(problem.line == 3);
   CHECK(problem.column > 0);
   CHECK(problem.message.find("upload:3:") == 0);
@@ -119,7 +138,7 @@ TEST_CASE("a manifest that breaks the shapes is rejected with every violation") 
   CheckOutcome outcome = checker()->check(text, "https://hexacloud.example/m.ttl");
   REQUIRE(std::holds_alternative<ManifestProblem>(outcome));
   const auto& problem = std::get<ManifestProblem>(outcome);
-  CHECK(problem.reason == "shape");
+  CHECK(problem.reason == v1::MANIFEST_SHAPE);
   REQUIRE_FALSE(problem.violations.empty());
   bool names_provider_id = false;
   for (const auto& v : problem.violations) {
@@ -129,4 +148,78 @@ TEST_CASE("a manifest that breaks the shapes is rejected with every violation") 
     CHECK_FALSE(v.message.empty());
   }
   CHECK(names_provider_id);
+}
+
+TEST_CASE("a manifest over the byte limit is refused before it is parsed") {
+  std::string text = read(kExamples[1]);
+  ManifestLimits limits;
+  limits.max_bytes = text.size() - 1;
+  const auto& problem = problem_of(checker(limits)->check(text, "upload"));
+  CHECK(problem.reason == v1::MANIFEST_TOO_LARGE);
+  CHECK(problem.message.find("manifest.max_bytes") != std::string::npos);
+  Status status = problem_status(problem);
+  CHECK(status.code() == StatusCode::kTooLarge);
+  CHECK(reason_of(status) == v1::MANIFEST_TOO_LARGE);
+  limits.max_bytes = text.size();
+  CHECK(std::holds_alternative<AcceptedManifest>(checker(limits)->check(text, "upload")));
+}
+
+TEST_CASE("a manifest over the triple limit is refused as too large") {
+  std::string text = read(kExamples[1]);
+  ManifestLimits limits;
+  limits.max_triples = 100;
+  const auto& problem = problem_of(checker(limits)->check(text, "upload"));
+  CHECK(problem.reason == v1::MANIFEST_TOO_LARGE);
+  CHECK(problem.message.find("manifest.max_triples") != std::string::npos);
+}
+
+TEST_CASE("an absurdly long literal anywhere in a manifest is refused as too large") {
+  // An extra triple no shape looks at: only the term limit stands in its way.
+  std::string text = read(kExamples[1]) + "\n<#note> <https://example.org/says> \"" +
+                     std::string(70 * 1024, 'x') + "\" .\n";
+  const auto& problem = problem_of(checker()->check(text, "upload"));
+  CHECK(problem.reason == v1::MANIFEST_TOO_LARGE);
+  CHECK(problem.message.find("a literal of 71680 bytes") != std::string::npos);
+}
+
+TEST_CASE("names and descriptions longer than the shapes allow are shape violations") {
+  std::string base = read(kExamples[1]);
+  std::string long_name = replace_first(base, "schema:name \"Nordwolke Managed PostgreSQL M\"",
+                                        "schema:name \"" + std::string(201, 'n') + "\"");
+  const auto& name_problem = problem_of(checker()->check(long_name, "upload"));
+  CHECK(name_problem.reason == v1::MANIFEST_SHAPE);
+  REQUIRE(name_problem.violations.size() == 1);
+  CHECK(name_problem.violations[0].constraint.find("MaxLength") != std::string::npos);
+  CHECK(name_problem.violations[0].message.find("200 characters") != std::string::npos);
+
+  std::string exactly = replace_first(base, "schema:name \"Nordwolke Managed PostgreSQL M\"",
+                                      "schema:name \"" + std::string(200, 'n') + "\"");
+  CHECK(std::holds_alternative<AcceptedManifest>(checker()->check(exactly, "upload")));
+
+  std::string long_description = replace_first(base, "schema:description \"",
+                                               "schema:description \"" + std::string(4001, 'd'));
+  const auto& description_problem = problem_of(checker()->check(long_description, "upload"));
+  CHECK(description_problem.reason == v1::MANIFEST_SHAPE);
+  CHECK(description_problem.violations[0].message.find("4000 characters") != std::string::npos);
+}
+
+TEST_CASE("hourly prices are read with their monthly equivalent") {
+  auto accepted = std::get<AcceptedManifest>(checker()->check(read(kExamples[1]), "upload"));
+  const OfferingRecord* vm = nullptr;
+  for (const auto& o : accepted.summary.offerings) {
+    if (o.price_unit == "HUR") vm = &o;
+  }
+  REQUIRE(vm != nullptr);
+  CHECK(vm->price_amount == Approx(0.129));
+  REQUIRE(vm->monthly_price.has_value());
+  CHECK(*vm->monthly_price == Approx(0.129 * 730));
+}
+
+TEST_CASE("a rejected manifest becomes a typed error with its position") {
+  Status status = problem_status(ManifestProblem{v1::MANIFEST_SYNTAX, "upload:3:7: bad", 3, 7, {}});
+  CHECK(status.code() == StatusCode::kInvalidArgument);
+  CHECK(reason_of(status) == v1::MANIFEST_SYNTAX);
+  CHECK(status.detail("line") == "3");
+  CHECK(status.detail("column") == "7");
+  CHECK(status.detail("problem").empty());  // no free strings for callers to pattern-match
 }

@@ -7,24 +7,19 @@
 #include <set>
 
 #include "libs/core/digest.h"
+#include "services/discovery/domain/price.h"
+#include "services/discovery/domain/provider_id.h"
 
 namespace mpli::discovery {
 namespace {
 
 using rdf::Graph;
-using rdf::TermId;
 using rdf::kNoTerm;
+using rdf::TermId;
 
-// Provider ids end up in NATS subjects (mpli.work.v1.<provider_id>.*), so they must be one
-// token: no dots, wildcards or spaces.
-bool valid_provider_id(std::string_view id) {
-  if (id.empty() || id.size() > 63) return false;
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-    if (!ok) return false;
-  }
-  return id.front() != '-';
-}
+// Offering IRIs are catalogue ids: they travel in URLs (GET /v1/offerings/{IRI}) and in
+// pagination cursors, which must stay short enough for a request line.
+constexpr size_t kMaxOfferingIriLength = 2048;
 
 std::string local_name(std::string_view iri) {
   auto cut = iri.find_last_of("#/");
@@ -118,18 +113,18 @@ Result<ManifestSummary> read_manifest(const rdf::Graph& graph) {
   ManifestSummary summary;
   auto providers = r.instances(r.term("Provider"));
   if (providers.size() != 1) {
-    return Status(StatusCode::kInvalidArgument,
-                  "a manifest describes exactly one mpli:Provider; found " +
-                      std::to_string(providers.size()),
-                  {{"constraint", "exactly one mpli:Provider"}});
+    return Status(
+        StatusCode::kInvalidArgument,
+        "a manifest describes exactly one mpli:Provider; found " + std::to_string(providers.size()),
+        {{"constraint", "exactly one mpli:Provider"}});
   }
   TermId provider = providers.front();
   summary.provider_id = r.text(r.object(provider, r.term("providerId")));
   if (!valid_provider_id(summary.provider_id)) {
     return Status(StatusCode::kInvalidArgument,
                   "mpli:providerId '" + summary.provider_id +
-                      "' must be 1-63 characters of a-z, 0-9 and '-' (it becomes part of bus "
-                      "subjects)",
+                      "' must be 1 to 63 characters of a-z, 0-9 and '-', starting and ending "
+                      "with a letter or digit (it becomes part of bus subjects)",
                   {{"field", "mpli:providerId"}, {"value", summary.provider_id}});
   }
   TermId legal_person = r.object(provider, r.term("legalPerson"));
@@ -155,12 +150,20 @@ Result<ManifestSummary> read_manifest(const rdf::Graph& graph) {
   TermId schema_description = r.iri("https://schema.org/description");
   for (TermId node : r.instances(r.term("Offering"))) {
     if (!graph.terms().is_iri(node)) {
-      return Status(StatusCode::kInvalidArgument,
-                    "every mpli:Offering needs an IRI (it is the offering's id); found a blank node",
-                    {{"constraint", "mpli:Offering is an IRI"}});
+      return Status(
+          StatusCode::kInvalidArgument,
+          "every mpli:Offering needs an IRI (it is the offering's id); found a blank node",
+          {{"constraint", "mpli:Offering is an IRI"}});
     }
     OfferingRecord o;
     o.id = r.text(node);
+    if (o.id.size() > kMaxOfferingIriLength) {
+      return Status(StatusCode::kInvalidArgument,
+                    "an mpli:Offering IRI has " + std::to_string(o.id.size()) +
+                        " bytes; offering IRIs are at most " +
+                        std::to_string(kMaxOfferingIriLength) + " bytes",
+                    {{"constraint", "mpli:Offering IRI length"}});
+    }
     o.provider_id = summary.provider_id;
     TermId service_offering = r.object(node, r.term("serviceOffering"));
     o.name = r.text(r.object(service_offering, schema_name));
@@ -181,7 +184,8 @@ Result<ManifestSummary> read_manifest(const rdf::Graph& graph) {
       if (!code.empty()) region_codes.insert(code);
       if (!country.empty()) countries.insert(country);
     }
-    if (countries.empty() && !summary.provider_country.empty()) countries.insert(summary.provider_country);
+    if (countries.empty() && !summary.provider_country.empty())
+      countries.insert(summary.provider_country);
     o.regions.assign(region_codes.begin(), region_codes.end());
     o.countries.assign(countries.begin(), countries.end());
     TermId price = r.object(node, r.term("price"));
@@ -190,6 +194,7 @@ Result<ManifestSummary> read_manifest(const rdf::Graph& graph) {
     o.price_amount = r.number(amount);
     o.price_currency = r.text(r.object(price, r.iri("https://schema.org/priceCurrency")));
     o.price_unit = r.text(r.object(price, r.iri("https://schema.org/unitCode")));
+    if (o.has_price) o.monthly_price = monthly_price(o.price_amount, o.price_unit);
     TermId sla = r.object(node, r.term("serviceLevel"));
     o.availability_percent = r.number(r.object(sla, r.term("availabilityPercent")));
     std::set<std::string> certifications = provider_wide;

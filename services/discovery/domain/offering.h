@@ -2,6 +2,7 @@
 // manifest, compared across versions, stored in the index and sent on the bus.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,7 @@ struct OfferingRecord {
   std::string provider_id;
   std::string name;
   std::string description;
-  std::string kind;  // local name of mpli:offeringKind
+  std::string kind;                    // local name of mpli:offeringKind
   std::vector<std::string> countries;  // of its regions (the provider's when it names none), sorted
   std::vector<std::string> regions;    // region codes, sorted
   int vcpu = 0;
@@ -22,6 +23,7 @@ struct OfferingRecord {
   bool has_price = false;
   std::string price_currency;
   std::string price_unit;
+  std::optional<double> monthly_price;      // what max_price compares (domain/price.h)
   std::vector<std::string> certifications;  // local names of mpli:standard, sorted
   double availability_percent = 0;
   // sha256 over the offering's own triples (blank-node structure included) and the facts it

@@ -2,6 +2,7 @@
 
 #include "libs/rdf/parser.h"
 #include "libs/rdf/serializer.h"
+#include "services/discovery/domain/errors.h"
 
 namespace mpli::discovery {
 namespace {
@@ -18,14 +19,13 @@ Result<v1::RegisterProviderReply> ingest_reply(Result<IngestResult> result) {
 
 Result<v1::GetOfferingReply> offering_reply(CatalogueService& catalogue,
                                             const v1::GetOfferingRequest& request) {
-  MPLI_ASSIGN_OR_RETURN(auto found, catalogue.store().get_offering(request.id()));
-  if (!found.has_value()) return not_found("no offering '" + request.id() + "'");
+  MPLI_ASSIGN_OR_RETURN(auto found, catalogue.get_offering(request.id()));
   v1::GetOfferingReply reply;
-  *reply.mutable_offering() = found->first;
+  *reply.mutable_offering() = found.first;
   if (request.format() == "turtle") {
     rdf::Graph graph;
-    MPLI_RETURN_IF_ERROR(rdf::parse_string(found->second, "offering", graph,
-                                           {rdf::Syntax::kNTriples, "", true}));
+    MPLI_RETURN_IF_ERROR(
+        rdf::parse_string(found.second, "offering", graph, {rdf::Syntax::kNTriples, "", true}));
     graph.set_prefix("mpli", "https://w3id.org/mpli#");
     graph.set_prefix("schema", "https://schema.org/");
     graph.set_prefix("gx", "https://w3id.org/gaia-x/development#");
@@ -48,7 +48,9 @@ Status serve_discovery_subjects(service::ServiceContext& context, CatalogueServi
           case v1::RegisterProviderRequest::kManifestTurtle:
             return ingest_reply(catalogue.register_upload(request.manifest_turtle()));
           default:
-            return invalid_field("manifest_url", "give manifest_url or a Turtle manifest");
+            return discovery_error(StatusCode::kInvalidArgument, v1::MANIFEST_MISSING,
+                                   "manifest_url: give manifest_url or a Turtle manifest",
+                                   {{"field", "manifest_url"}});
         }
       })));
 
@@ -67,10 +69,9 @@ Status serve_discovery_subjects(service::ServiceContext& context, CatalogueServi
       "get_provider",
       [&catalogue](const v1::ProviderRef& request,
                    const CallContext&) -> Result<v1::GetProviderReply> {
-        MPLI_ASSIGN_OR_RETURN(auto provider, catalogue.store().get_provider(request.id()));
-        if (!provider.has_value()) return not_found("no provider '" + request.id() + "'");
+        MPLI_ASSIGN_OR_RETURN(v1::Provider provider, catalogue.get_provider(request.id()));
         v1::GetProviderReply reply;
-        *reply.mutable_provider() = std::move(*provider);
+        *reply.mutable_provider() = std::move(provider);
         return reply;
       })));
 
@@ -78,29 +79,20 @@ Status serve_discovery_subjects(service::ServiceContext& context, CatalogueServi
       "delete_provider",
       [&catalogue](const v1::ProviderRef& request,
                    const CallContext&) -> Result<v1::DeleteProviderReply> {
-        MPLI_ASSIGN_OR_RETURN(bool deleted, catalogue.store().delete_provider(request.id()));
-        if (!deleted) return not_found("no provider '" + request.id() + "'");
+        // Not MPLI_RETURN_IF_ERROR: nested in the one around serve(), its variable shadows.
+        Status deleted = catalogue.delete_provider(request.id());
+        if (!deleted.is_ok()) return deleted;
         return v1::DeleteProviderReply();
       })));
 
   MPLI_RETURN_IF_ERROR((context.serve<v1::ListProvidersRequest, v1::ListProvidersReply>(
-      "list_providers",
-      [&catalogue](const v1::ListProvidersRequest&,
-                   const CallContext&) -> Result<v1::ListProvidersReply> {
-        MPLI_ASSIGN_OR_RETURN(auto providers, catalogue.store().list_providers());
-        v1::ListProvidersReply reply;
-        for (auto& p : providers) *reply.add_providers() = std::move(p);
-        return reply;
+      "list_providers", [&catalogue](const v1::ListProvidersRequest& request, const CallContext&) {
+        return catalogue.list_providers(request, false);
       })));
 
   MPLI_RETURN_IF_ERROR((context.serve<v1::OfferingFilter, v1::ListOfferingsReply>(
-      "list_offerings",
-      [&catalogue](const v1::OfferingFilter& filter,
-                   const CallContext&) -> Result<v1::ListOfferingsReply> {
-        if (filter.limit() < 0 || filter.limit() > 500) {
-          return invalid_field("limit", "must be from 1 to 500");
-        }
-        return catalogue.store().list_offerings(filter);
+      "list_offerings", [&catalogue](const v1::OfferingFilter& filter, const CallContext&) {
+        return catalogue.list_offerings(filter);
       })));
 
   MPLI_RETURN_IF_ERROR((context.serve<v1::GetOfferingRequest, v1::GetOfferingReply>(
@@ -109,26 +101,14 @@ Status serve_discovery_subjects(service::ServiceContext& context, CatalogueServi
       })));
 
   MPLI_RETURN_IF_ERROR((context.serve<v1::ExportCatalogRequest, v1::ExportCatalogReply>(
-      "export_catalog",
-      [&catalogue](const v1::ExportCatalogRequest& request,
-                   const CallContext&) -> Result<v1::ExportCatalogReply> {
-        MPLI_ASSIGN_OR_RETURN(auto page, catalogue.store().export_page(request.cursor(), 200));
-        v1::ExportCatalogReply reply;
-        reply.set_document(std::move(page.first));  // N-Triples is also valid Turtle
-        reply.set_next_cursor(std::move(page.second));
-        return reply;
+      "export_catalog", [&catalogue](const v1::ExportCatalogRequest& request, const CallContext&) {
+        return catalogue.export_page(request);
       })));
 
   return context.serve<v1::ListProvidersRequest, v1::ListProvidersReply>(
       "well_known_providers",
-      [&catalogue](const v1::ListProvidersRequest&,
-                   const CallContext&) -> Result<v1::ListProvidersReply> {
-        MPLI_ASSIGN_OR_RETURN(auto providers, catalogue.store().list_providers());
-        v1::ListProvidersReply reply;
-        for (auto& p : providers) {
-          if (p.status() == "active") *reply.add_providers() = std::move(p);
-        }
-        return reply;
+      [&catalogue](const v1::ListProvidersRequest& request, const CallContext&) {
+        return catalogue.list_providers(request, true);
       });
 }
 

@@ -4,12 +4,96 @@
 
 #include "libs/db/outbox.h"
 #include "libs/service/runtime.h"
-#include "services/discovery/domain/manifest_diff.h"
+#include "services/discovery/domain/errors.h"
 
 namespace mpli::discovery {
 namespace {
 
 constexpr const char* kSchema = "discovery";
+
+// ---- Named SQL ------------------------------------------------------------------------------
+
+namespace sql {
+
+constexpr const char* kProviderById = "SELECT * FROM discovery.providers WHERE id = $1";
+constexpr const char* kProviderByUrl = "SELECT * FROM discovery.providers WHERE manifest_url = $1";
+constexpr const char* kLockProvider =
+    "SELECT id, manifest_url, current_version, current_hash FROM discovery.providers "
+    "WHERE id = $1 FOR UPDATE";
+constexpr const char* kOtherProviderWithUrl =
+    "SELECT id FROM discovery.providers WHERE manifest_url = $1 AND id <> $2";
+constexpr const char* kVersionsNewestFirst =
+    "SELECT id, hash, outcome FROM discovery.manifest_versions WHERE provider_id = $1 "
+    "ORDER BY id DESC";
+constexpr const char* kOfferingsOwnedByOthers =
+    "SELECT id, provider_id FROM discovery.offerings WHERE id = ANY($1::text[]) AND "
+    "provider_id <> $2 ORDER BY id";
+constexpr const char* kInsertProvider =
+    "INSERT INTO discovery.providers (id, manifest_url) VALUES ($1, $2)";
+constexpr const char* kInsertAcceptedVersion =
+    "INSERT INTO discovery.manifest_versions (provider_id, source_url, content, hash, ntriples, "
+    "outcome) VALUES ($1, $2, $3, $4, $5, 'accepted') RETURNING id";
+constexpr const char* kInsertRejectedVersion =
+    "INSERT INTO discovery.manifest_versions (provider_id, source_url, content, hash, outcome, "
+    "problem) VALUES ($1, $2, $3, $4, 'rejected', $5::jsonb)";
+constexpr const char* kDeleteVersions =
+    "DELETE FROM discovery.manifest_versions WHERE id = ANY($1::bigint[])";
+constexpr const char* kServeVersion =
+    "UPDATE discovery.providers SET name = $2, country = $3, current_version = $4, "
+    "current_hash = $5, etag = $6, last_modified = $7, fetched_at = now(), last_error = NULL, "
+    "consecutive_failures = 0, next_refresh_at = CASE WHEN $8 > 0 THEN now() + "
+    "make_interval(secs => $8 / 1000.0) END WHERE id = $1";
+constexpr const char* kFetchedUnchanged =
+    "UPDATE discovery.providers SET etag = $2, last_modified = $3, fetched_at = now(), "
+    "last_error = NULL, consecutive_failures = 0, next_refresh_at = CASE WHEN $4 > 0 "
+    "THEN now() + make_interval(secs => $4 / 1000.0) END WHERE id = $1";
+// The validators (ETag, Last-Modified) stay those of the served version: were they the
+// rejected body's, the next refresh would get a 304 and take the broken version for the
+// served one ("unchanged", failures reset).
+constexpr const char* kRecordRejection =
+    "UPDATE discovery.providers SET last_error = $2, consecutive_failures = "
+    "consecutive_failures + 1, next_refresh_at = CASE WHEN $3 > 0 THEN now() + "
+    "make_interval(secs => $3 / 1000.0) END WHERE id = $1";
+constexpr const char* kRecordFetchFailure =
+    "UPDATE discovery.providers SET last_error = $2, consecutive_failures = "
+    "consecutive_failures + 1, next_refresh_at = now() + make_interval(secs => $3 / 1000.0) "
+    "WHERE id = $1";
+constexpr const char* kDeleteOfferings =
+    "DELETE FROM discovery.offerings WHERE id = ANY($1::text[])";
+constexpr const char* kClaimDue =
+    "UPDATE discovery.providers SET next_refresh_at = now() + make_interval(secs => $2 / "
+    "1000.0) WHERE id IN (SELECT id FROM discovery.providers WHERE manifest_url IS NOT NULL "
+    "AND next_refresh_at <= now() ORDER BY next_refresh_at LIMIT $1 FOR UPDATE SKIP LOCKED) "
+    "RETURNING id, manifest_url, etag, last_modified, current_hash, consecutive_failures";
+constexpr const char* kReleaseClaims =
+    "UPDATE discovery.providers SET next_refresh_at = now() WHERE id = ANY($1::text[])";
+constexpr const char* kOfferingIdsOfProvider =
+    "SELECT id FROM discovery.offerings WHERE provider_id = $1 ORDER BY id";
+constexpr const char* kDeleteProvider = "DELETE FROM discovery.providers WHERE id = $1";
+constexpr const char* kOfferingColumns =
+    "id, provider_id, name, kind, countries, regions, vcpu, memory_gib, storage_gib, "
+    "price_amount, price_currency, price_unit, monthly_price, certifications, "
+    "availability_percent, content_hash";
+constexpr const char* kProviderSelect =
+    "SELECT p.id, p.name, p.country, p.manifest_url, p.current_version, p.current_hash, "
+    "to_char(p.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS fetched_at, "
+    "p.last_error, p.consecutive_failures, "
+    "to_char(p.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS "
+    "registered_at, "
+    "to_char(p.next_refresh_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS "
+    "next_refresh_at, "
+    "(SELECT count(*) FROM discovery.offerings o WHERE o.provider_id = p.id) AS offering_count "
+    "FROM discovery.providers p";
+constexpr const char* kDocumentChunks =
+    "SELECT p.id, CASE WHEN p.id = $1 THEN $3::int ELSE 0 END AS start_at, "
+    "substr(v.ntriples, CASE WHEN p.id = $1 THEN $3::int ELSE 0 END + 1, $4::int) AS chunk, "
+    "length(v.ntriples) AS total FROM discovery.providers p JOIN discovery.manifest_versions v "
+    "ON v.id = p.current_version WHERE p.id > $1 OR (p.id = $1 AND NOT $2::boolean) "
+    "ORDER BY p.id LIMIT $5";
+
+}  // namespace sql
+
+// ---- Row mapping ----------------------------------------------------------------------------
 
 std::string pg_array(const std::vector<std::string>& values) {
   std::string out = "{";
@@ -57,58 +141,34 @@ std::vector<std::string> parse_pg_array(const std::string& text) {
   return out;
 }
 
-std::string hex(const std::string& s) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xf];
-  }
-  return out;
-}
-
-std::optional<std::string> unhex(const std::string& s) {
-  if (s.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 2) {
-    auto digit = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    int hi = digit(s[i]);
-    int lo = digit(s[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
 std::string text(const pqxx::field& f) { return f.is_null() ? "" : f.as<std::string>(); }
 
-v1::Offering offering_from_row(const pqxx::row& row) {
-  v1::Offering o;
-  o.set_id(text(row["id"]));
-  o.set_provider_id(text(row["provider_id"]));
-  o.set_name(text(row["name"]));
-  o.set_kind(text(row["kind"]));
-  for (const auto& c : parse_pg_array(text(row["countries"]))) o.add_countries(c);
-  for (const auto& r : parse_pg_array(text(row["regions"]))) o.add_regions(r);
-  o.set_vcpu(row["vcpu"].as<int>());
-  o.set_memory_gib(row["memory_gib"].as<double>());
-  o.set_storage_gib(row["storage_gib"].as<double>());
-  if (!row["price_amount"].is_null()) o.set_price_amount(row["price_amount"].as<double>());
-  o.set_price_currency(text(row["price_currency"]));
-  o.set_price_unit(text(row["price_unit"]));
-  for (const auto& c : parse_pg_array(text(row["certifications"]))) o.add_certifications(c);
-  o.set_availability_percent(row["availability_percent"].as<double>());
-  o.set_content_hash(text(row["content_hash"]));
-  return o;
+std::optional<std::string> optional_text(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  return value;
 }
 
-constexpr const char* kOfferingColumns =
-    "id, provider_id, name, kind, countries, regions, vcpu, memory_gib, storage_gib, price_amount, "
-    "price_currency, price_unit, certifications, availability_percent, content_hash";
+OfferingRecord offering_record_from_row(const pqxx::row& row) {
+  OfferingRecord o;
+  o.id = text(row["id"]);
+  o.provider_id = text(row["provider_id"]);
+  o.name = text(row["name"]);
+  o.kind = text(row["kind"]);
+  o.countries = parse_pg_array(text(row["countries"]));
+  o.regions = parse_pg_array(text(row["regions"]));
+  o.vcpu = row["vcpu"].as<int>();
+  o.memory_gib = row["memory_gib"].as<double>();
+  o.storage_gib = row["storage_gib"].as<double>();
+  o.has_price = !row["price_amount"].is_null();
+  if (o.has_price) o.price_amount = row["price_amount"].as<double>();
+  o.price_currency = text(row["price_currency"]);
+  o.price_unit = text(row["price_unit"]);
+  if (!row["monthly_price"].is_null()) o.monthly_price = row["monthly_price"].as<double>();
+  o.certifications = parse_pg_array(text(row["certifications"]));
+  o.availability_percent = row["availability_percent"].as<double>();
+  o.content_hash = text(row["content_hash"]);
+  return o;
+}
 
 v1::Provider provider_from_row(const pqxx::row& row) {
   v1::Provider p;
@@ -127,60 +187,6 @@ v1::Provider provider_from_row(const pqxx::row& row) {
   return p;
 }
 
-constexpr const char* kProviderSelect =
-    "SELECT p.id, p.name, p.country, p.manifest_url, p.current_version, p.current_hash, "
-    "to_char(p.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS fetched_at, "
-    "p.last_error, p.consecutive_failures, "
-    "to_char(p.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS registered_at, "
-    "to_char(p.next_refresh_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS next_refresh_at, "
-    "(SELECT count(*) FROM discovery.offerings o WHERE o.provider_id = p.id) AS offering_count "
-    "FROM discovery.providers p";
-
-db::OutgoingEvent event_of(const std::string& event, const google::protobuf::Message& payload) {
-  return {service::event_subject("discovery", event), payload.GetTypeName(),
-          payload.SerializeAsString()};
-}
-
-void emit(pqxx::work& tx, const std::string& event, const google::protobuf::Message& payload) {
-  db::enqueue_event(tx, kSchema, "discovery", event_of(event, payload));
-}
-
-// One multi-row upsert for every added or changed offering of a manifest.
-void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& offerings) {
-  if (offerings.empty()) return;
-  std::string sql =
-      "INSERT INTO discovery.offerings (id, provider_id, name, description, kind, countries, "
-      "regions, vcpu, memory_gib, storage_gib, price_amount, price_currency, price_unit, "
-      "certifications, availability_percent, content_hash, search_text, updated_at) "
-      "VALUES ";
-  std::string documents = "INSERT INTO discovery.offering_documents (id, ntriples) VALUES ";
-  for (size_t i = 0; i < offerings.size(); ++i) {
-    const OfferingRecord& o = *offerings[i];
-    std::string search = o.name + " " + o.description;
-    for (auto& c : search) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    sql += (i == 0 ? "(" : ", (") + tx.quote(o.id) + "," + tx.quote(o.provider_id) + "," +
-           tx.quote(o.name) + "," + tx.quote(o.description) + "," + tx.quote(o.kind) + "," +
-           tx.quote(pg_array(o.countries)) + "::text[]," + tx.quote(pg_array(o.regions)) +
-           "::text[]," + tx.quote(o.vcpu) + "," +
-           tx.quote(o.memory_gib) + "," + tx.quote(o.storage_gib) + "," +
-           (o.has_price ? tx.quote(o.price_amount) : std::string("NULL")) + "," +
-           tx.quote(o.price_currency) + "," + tx.quote(o.price_unit) + "," +
-           tx.quote(pg_array(o.certifications)) + "::text[]," + tx.quote(o.availability_percent) +
-           "," + tx.quote(o.content_hash) + "," + tx.quote(search) + ", now())";
-    documents += (i == 0 ? "(" : ", (") + tx.quote(o.id) + "," + tx.quote(o.ntriples) + ")";
-  }
-  sql +=
-      " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, "
-      "kind = EXCLUDED.kind, countries = EXCLUDED.countries, regions = EXCLUDED.regions, vcpu = "
-      "EXCLUDED.vcpu, memory_gib = EXCLUDED.memory_gib, storage_gib = EXCLUDED.storage_gib, "
-      "price_amount = EXCLUDED.price_amount, price_currency = EXCLUDED.price_currency, "
-      "price_unit = EXCLUDED.price_unit, certifications = EXCLUDED.certifications, "
-      "availability_percent = EXCLUDED.availability_percent, content_hash = "
-      "EXCLUDED.content_hash, search_text = EXCLUDED.search_text, updated_at = now()";
-  tx.exec0(sql);
-  tx.exec0(documents + " ON CONFLICT (id) DO UPDATE SET ntriples = EXCLUDED.ntriples");
-}
-
 ProviderState provider_state_from_row(const pqxx::row& row) {
   ProviderState s;
   s.id = text(row["id"]);
@@ -197,11 +203,162 @@ std::optional<ProviderState> provider_state(const pqxx::result& rows) {
   return provider_state_from_row(rows[0]);
 }
 
-Status conflict(const std::string& message, const std::string& field) {
-  return Status(StatusCode::kAlreadyExists, message, {{"field", field}});
+std::string ids_array(const std::vector<int64_t>& ids) {
+  std::vector<std::string> texts;
+  for (int64_t id : ids) texts.push_back(std::to_string(id));
+  return pg_array(texts);
 }
 
-// pqxx reports errors as exceptions; handlers want a Status.
+void fill_violations(const std::vector<Violation>& violations,
+                     google::protobuf::RepeatedPtrField<v1::Violation>* out) {
+  for (const auto& v : violations) {
+    auto* violation = out->Add();
+    violation->set_focus_node(v.focus_node);
+    violation->set_path(v.path);
+    violation->set_constraint(v.constraint);
+    violation->set_value(v.value);
+    violation->set_message(v.message);
+    violation->set_severity(v.severity);
+  }
+}
+
+// The provider row (locked), its stored versions and, for an accepted manifest, its indexed
+// offerings and who else owns what the manifest claims: everything a plan may look at.
+CurrentState read_current_state(pqxx::work& tx, const std::string& provider_id,
+                                const std::string& source_url, const ManifestSummary* arriving) {
+  CurrentState state;
+  auto provider = tx.exec_params(sql::kLockProvider, provider_id);
+  state.provider_known = !provider.empty();
+  if (state.provider_known) {
+    state.registered_url = text(provider[0]["manifest_url"]);
+    if (!provider[0]["current_version"].is_null()) {
+      state.served_version = provider[0]["current_version"].as<int64_t>();
+    }
+    state.served_hash = text(provider[0]["current_hash"]);
+    for (const auto& row : tx.exec_params(sql::kVersionsNewestFirst, provider_id)) {
+      state.versions.push_back(
+          {row["id"].as<int64_t>(), text(row["hash"]), text(row["outcome"]) == "accepted"});
+    }
+  }
+  if (arriving == nullptr) return state;
+  if (!source_url.empty()) {
+    auto other = tx.exec_params(sql::kOtherProviderWithUrl, source_url, provider_id);
+    if (!other.empty()) state.url_owner = text(other[0]["id"]);
+  }
+  std::vector<std::string> ids;
+  for (const auto& o : arriving->offerings) ids.push_back(o.id);
+  for (const auto& row : tx.exec_params(sql::kOfferingsOwnedByOthers, pg_array(ids), provider_id)) {
+    state.offering_owners[text(row["id"])] = text(row["provider_id"]);
+  }
+  if (state.provider_known) {
+    for (const auto& row : tx.exec_params(std::string("SELECT ") + sql::kOfferingColumns +
+                                              " FROM discovery.offerings WHERE provider_id = $1",
+                                          provider_id)) {
+      OfferingRecord record = offering_record_from_row(row);
+      state.offerings[record.id] = std::move(record);
+    }
+  }
+  return state;
+}
+
+// ---- Events ---------------------------------------------------------------------------------
+
+db::OutgoingEvent event_of(const std::string& event, const google::protobuf::Message& payload) {
+  return {service::event_subject("discovery", event), payload.GetTypeName(),
+          payload.SerializeAsString()};
+}
+
+db::OutgoingEvent outgoing(const CatalogueEvent& planned) {
+  struct Encode {
+    db::OutgoingEvent operator()(const ManifestIngestedEvent& e) const {
+      v1::ManifestIngested payload;
+      payload.set_provider_id(e.provider_id);
+      payload.set_version(e.version);
+      payload.set_offerings(e.offerings);
+      payload.set_added(e.added);
+      payload.set_changed(e.changed);
+      payload.set_removed(e.removed);
+      return event_of("manifest_ingested", payload);
+    }
+    db::OutgoingEvent operator()(const ManifestRejectedEvent& e) const {
+      v1::ManifestRejected payload;
+      payload.set_provider_id(e.provider_id);
+      payload.set_manifest_url(e.manifest_url);
+      payload.set_error_reason(e.problem.reason);
+      payload.set_reason(lower_case_name(e.problem.reason));
+      payload.set_detail(e.problem.message);
+      fill_violations(e.problem.violations, payload.mutable_violations());
+      return event_of("manifest_rejected", payload);
+    }
+    db::OutgoingEvent operator()(const OfferingAddedEvent& e) const {
+      v1::OfferingAdded payload;
+      *payload.mutable_offering() = to_proto(*e.offering);
+      return event_of("offering_added", payload);
+    }
+    db::OutgoingEvent operator()(const OfferingChangedEvent& e) const {
+      v1::OfferingChanged payload;
+      *payload.mutable_offering() = to_proto(*e.offering);
+      *payload.mutable_previous() = to_proto(e.previous);
+      return event_of("offering_changed", payload);
+    }
+    db::OutgoingEvent operator()(const OfferingRemovedEvent& e) const {
+      v1::OfferingRemoved payload;
+      payload.set_id(e.id);
+      payload.set_provider_id(e.provider_id);
+      return event_of("offering_removed", payload);
+    }
+  };
+  return std::visit(Encode{}, planned);
+}
+
+void enqueue(pqxx::work& tx, const std::vector<CatalogueEvent>& planned) {
+  if (planned.empty()) return;
+  std::vector<db::OutgoingEvent> events;
+  for (const auto& event : planned) events.push_back(outgoing(event));
+  db::enqueue_events(tx, kSchema, "discovery", events);
+}
+
+// One multi-row upsert for every added or changed offering of a manifest.
+void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& offerings) {
+  if (offerings.empty()) return;
+  std::string sql =
+      "INSERT INTO discovery.offerings (id, provider_id, name, description, kind, countries, "
+      "regions, vcpu, memory_gib, storage_gib, price_amount, price_currency, price_unit, "
+      "monthly_price, certifications, availability_percent, content_hash, search_text, "
+      "updated_at) VALUES ";
+  std::string documents = "INSERT INTO discovery.offering_documents (id, ntriples) VALUES ";
+  auto number_or_null = [&tx](bool present, double value) {
+    return present ? tx.quote(value) : std::string("NULL");
+  };
+  for (size_t i = 0; i < offerings.size(); ++i) {
+    const OfferingRecord& o = *offerings[i];
+    std::string search = o.name + " " + o.description;
+    for (auto& c : search) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    sql += (i == 0 ? "(" : ", (") + tx.quote(o.id) + "," + tx.quote(o.provider_id) + "," +
+           tx.quote(o.name) + "," + tx.quote(o.description) + "," + tx.quote(o.kind) + "," +
+           tx.quote(pg_array(o.countries)) + "::text[]," + tx.quote(pg_array(o.regions)) +
+           "::text[]," + tx.quote(o.vcpu) + "," + tx.quote(o.memory_gib) + "," +
+           tx.quote(o.storage_gib) + "," + number_or_null(o.has_price, o.price_amount) + "," +
+           tx.quote(o.price_currency) + "," + tx.quote(o.price_unit) + "," +
+           number_or_null(o.monthly_price.has_value(), o.monthly_price.value_or(0)) + "," +
+           tx.quote(pg_array(o.certifications)) + "::text[]," + tx.quote(o.availability_percent) +
+           "," + tx.quote(o.content_hash) + "," + tx.quote(search) + ", now())";
+    documents += (i == 0 ? "(" : ", (") + tx.quote(o.id) + "," + tx.quote(o.ntriples) + ")";
+  }
+  sql +=
+      " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, "
+      "kind = EXCLUDED.kind, countries = EXCLUDED.countries, regions = EXCLUDED.regions, vcpu = "
+      "EXCLUDED.vcpu, memory_gib = EXCLUDED.memory_gib, storage_gib = EXCLUDED.storage_gib, "
+      "price_amount = EXCLUDED.price_amount, price_currency = EXCLUDED.price_currency, "
+      "price_unit = EXCLUDED.price_unit, monthly_price = EXCLUDED.monthly_price, "
+      "certifications = EXCLUDED.certifications, availability_percent = "
+      "EXCLUDED.availability_percent, content_hash = EXCLUDED.content_hash, search_text = "
+      "EXCLUDED.search_text, updated_at = now()";
+  tx.exec0(sql);
+  tx.exec0(documents + " ON CONFLICT (id) DO UPDATE SET ntriples = EXCLUDED.ntriples");
+}
+
+// pqxx reports errors as exceptions; callers want a Status.
 template <typename Fn>
 auto guarded(Fn&& fn) -> decltype(fn()) {
   try {
@@ -240,6 +397,7 @@ v1::Offering to_proto(const OfferingRecord& r) {
   o.set_price_amount(r.price_amount);
   o.set_price_currency(r.price_currency);
   o.set_price_unit(r.price_unit);
+  if (r.monthly_price) o.set_monthly_price(*r.monthly_price);
   for (const auto& c : r.certifications) o.add_certifications(c);
   o.set_availability_percent(r.availability_percent);
   o.set_content_hash(r.content_hash);
@@ -247,195 +405,82 @@ v1::Offering to_proto(const OfferingRecord& r) {
 }
 
 Result<std::optional<ProviderState>> CatalogueStore::find_provider(const std::string& id) {
-  return read<std::optional<ProviderState>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::optional<ProviderState>> {
-    return provider_state(tx.exec_params("SELECT * FROM discovery.providers WHERE id = $1", id));
+  using Found = std::optional<ProviderState>;
+  return read<Found>(pool_, [&](pqxx::nontransaction& tx) -> Result<Found> {
+    return provider_state(tx.exec_params(sql::kProviderById, id));
   });
 }
 
 Result<std::optional<ProviderState>> CatalogueStore::find_provider_by_url(const std::string& url) {
-  return read<std::optional<ProviderState>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::optional<ProviderState>> {
-    return provider_state(
-        tx.exec_params("SELECT * FROM discovery.providers WHERE manifest_url = $1", url));
+  using Found = std::optional<ProviderState>;
+  return read<Found>(pool_, [&](pqxx::nontransaction& tx) -> Result<Found> {
+    return provider_state(tx.exec_params(sql::kProviderByUrl, url));
   });
 }
 
-Result<AcceptOutcome> CatalogueStore::accept(const AcceptedManifest& manifest,
-                                             const std::string& manifest_text,
-                                             const FetchMeta& meta) {
+Result<IngestPlan> CatalogueStore::accept(const AcceptedManifest& manifest,
+                                          const std::string& manifest_text, const FetchMeta& meta,
+                                          const IngestPlanner& planner) {
   const ManifestSummary& summary = manifest.summary;
-  AcceptOutcome outcome;
-  Status problem;
-  Status done = pool_.transact([&](pqxx::work& tx) {
-    outcome = AcceptOutcome{};
-    problem = Status::ok();
-    auto existing = tx.exec_params(
-        "SELECT id, manifest_url, current_hash FROM discovery.providers WHERE id = $1 FOR UPDATE",
-        summary.provider_id);
-    std::optional<std::string> source_url;
-    if (!meta.source_url.empty()) source_url = meta.source_url;
-    if (!existing.empty()) {
-      std::string registered_url = text(existing[0]["manifest_url"]);
-      if (!registered_url.empty() && registered_url != meta.source_url) {
-        problem = conflict("provider '" + summary.provider_id + "' is registered from " +
-                               registered_url + "; it cannot be replaced from " +
-                               (meta.source_url.empty() ? "an upload" : meta.source_url),
-                           "mpli:providerId");
-        return;
+  return guarded([&]() -> Result<IngestPlan> {
+    return pool_.transact([&](pqxx::work& tx) -> Result<IngestPlan> {
+      CurrentState state = read_current_state(tx, summary.provider_id, meta.source_url, &summary);
+      MPLI_ASSIGN_OR_RETURN(IngestPlan plan, planner(state));
+      if (plan.unchanged) {
+        tx.exec_params(sql::kFetchedUnchanged, summary.provider_id, meta.etag, meta.last_modified,
+                       meta.next_refresh_in_ms);
+        return plan;
       }
-      if (text(existing[0]["current_hash"]) == meta.content_hash) {
-        outcome.unchanged = true;
-        tx.exec_params(
-            "UPDATE discovery.providers SET etag = $2, last_modified = $3, fetched_at = now(), "
-            "last_error = NULL, consecutive_failures = 0, next_refresh_at = CASE WHEN $4 > 0 "
-            "THEN now() + make_interval(secs => $4 / 1000.0) END WHERE id = $1",
-            summary.provider_id, meta.etag, meta.last_modified, meta.next_refresh_in_ms);
-        return;
+      std::optional<std::string> source_url = optional_text(meta.source_url);
+      if (plan.create_provider)
+        tx.exec_params(sql::kInsertProvider, summary.provider_id, source_url);
+      if (!plan.versions_to_delete.empty()) {
+        tx.exec_params(sql::kDeleteVersions, ids_array(plan.versions_to_delete));
       }
-    } else {
-      if (source_url) {
-        auto other = tx.exec_params("SELECT id FROM discovery.providers WHERE manifest_url = $1",
-                                    *source_url);
-        if (!other.empty()) {
-          problem = conflict(meta.source_url + " is registered for provider '" +
-                                 text(other[0]["id"]) + "', but now names '" +
-                                 summary.provider_id + "'",
-                             "mpli:providerId");
-          return;
-        }
-      }
-    }
-
-    std::vector<std::string> ids;
-    for (const auto& o : summary.offerings) ids.push_back(o.id);
-    auto foreign = tx.exec_params(
-        "SELECT id, provider_id FROM discovery.offerings WHERE id = ANY($1::text[]) AND "
-        "provider_id <> $2 LIMIT 1",
-        pg_array(ids), summary.provider_id);
-    if (!foreign.empty()) {
-      problem = conflict("offering " + text(foreign[0]["id"]) + " is already published by provider '" +
-                             text(foreign[0]["provider_id"]) + "'",
-                         "mpli:Offering");
-      return;
-    }
-    // Only now, with every conflict ruled out: nothing before this point wrote anything.
-    if (existing.empty()) {
-      tx.exec_params("INSERT INTO discovery.providers (id, manifest_url) VALUES ($1, $2)",
-                     summary.provider_id, source_url);
-      outcome.created = true;
-    }
-
-    std::map<std::string, std::string> previous;
-    std::map<std::string, v1::Offering> previous_records;
-    for (const auto& row : tx.exec_params(std::string("SELECT ") + kOfferingColumns +
-                                              " FROM discovery.offerings WHERE provider_id = $1",
-                                          summary.provider_id)) {
-      previous[text(row["id"])] = text(row["content_hash"]);
-      previous_records[text(row["id"])] = offering_from_row(row);
-    }
-    OfferingDiff diff = diff_offerings(previous, summary.offerings);
-    auto version = tx.exec_params1(
-        "INSERT INTO discovery.manifest_versions (provider_id, source_url, content, hash, "
-        "ntriples, outcome) VALUES ($1, $2, $3, $4, $5, 'accepted') RETURNING id",
-        summary.provider_id, source_url, manifest_text, meta.content_hash, manifest.ntriples);
-    tx.exec_params(
-        "UPDATE discovery.providers SET name = $2, country = $3, current_version = $4, "
-        "current_hash = $5, etag = $6, last_modified = $7, fetched_at = now(), last_error = NULL, "
-        "consecutive_failures = 0, next_refresh_at = CASE WHEN $8 > 0 THEN now() + "
-        "make_interval(secs => $8 / 1000.0) END WHERE id = $1",
-        summary.provider_id, summary.provider_name, summary.provider_country,
-        version[0].as<int64_t>(), meta.content_hash, meta.etag, meta.last_modified,
-        meta.next_refresh_in_ms);
-    // Keep the last ten versions of a provider; the served one always stays.
-    tx.exec_params(
-        "DELETE FROM discovery.manifest_versions WHERE provider_id = $1 AND id < $2 AND id NOT IN "
-        "(SELECT id FROM discovery.manifest_versions WHERE provider_id = $1 ORDER BY id DESC LIMIT 10)",
-        summary.provider_id, version[0].as<int64_t>());
-
-    std::vector<const OfferingRecord*> upserts = diff.added;
-    upserts.insert(upserts.end(), diff.changed.begin(), diff.changed.end());
-    upsert_offerings(tx, upserts);
-    std::vector<db::OutgoingEvent> events;
-    for (const OfferingRecord* o : diff.added) {
-      v1::OfferingAdded event;
-      *event.mutable_offering() = to_proto(*o);
-      events.push_back(event_of("offering_added", event));
-    }
-    for (const OfferingRecord* o : diff.changed) {
-      v1::OfferingChanged event;
-      *event.mutable_offering() = to_proto(*o);
-      *event.mutable_previous() = previous_records[o->id];
-      events.push_back(event_of("offering_changed", event));
-    }
-    if (!diff.removed.empty()) {
-      tx.exec_params("DELETE FROM discovery.offerings WHERE id = ANY($1::text[])", pg_array(diff.removed));
-    }
-    for (const std::string& id : diff.removed) {
-      v1::OfferingRemoved event;
-      event.set_id(id);
-      event.set_provider_id(summary.provider_id);
-      events.push_back(event_of("offering_removed", event));
-    }
-    outcome.added = static_cast<int>(diff.added.size());
-    outcome.changed = static_cast<int>(diff.changed.size());
-    outcome.removed = static_cast<int>(diff.removed.size());
-    v1::ManifestIngested ingested;
-    ingested.set_provider_id(summary.provider_id);
-    ingested.set_version(meta.content_hash);
-    ingested.set_offerings(static_cast<int>(summary.offerings.size()));
-    ingested.set_added(outcome.added);
-    ingested.set_changed(outcome.changed);
-    ingested.set_removed(outcome.removed);
-    events.push_back(event_of("manifest_ingested", ingested));
-    db::enqueue_events(tx, kSchema, "discovery", events);
+      auto version = tx.exec_params1(sql::kInsertAcceptedVersion, summary.provider_id, source_url,
+                                     manifest_text, meta.content_hash, manifest.ntriples);
+      tx.exec_params(sql::kServeVersion, summary.provider_id, summary.provider_name,
+                     summary.provider_country, version[0].as<int64_t>(), meta.content_hash,
+                     meta.etag, meta.last_modified, meta.next_refresh_in_ms);
+      upsert_offerings(tx, plan.upserts);
+      if (!plan.removals.empty()) tx.exec_params(sql::kDeleteOfferings, pg_array(plan.removals));
+      enqueue(tx, plan.events);
+      return plan;
+    });
   });
-  // A conflict is found before the transaction writes anything, so its commit is empty.
-  if (!problem.is_ok()) return problem;
-  if (!done.is_ok()) return done;
-  return outcome;
 }
 
 Status CatalogueStore::reject(const std::string& provider_id, const std::string& manifest_text,
-                              const FetchMeta& meta, const ManifestProblem& problem) {
-  nlohmann::json detail = {{"reason", problem.reason}, {"message", problem.message}};
+                              const FetchMeta& meta, const ManifestProblem& problem,
+                              const RejectionPlanner& planner) {
+  nlohmann::json detail = {{"reason", v1::ErrorReason_Name(problem.reason)},
+                           {"message", problem.message}};
   if (problem.line > 0) {
     detail["line"] = problem.line;
     detail["column"] = problem.column;
   }
-  v1::ManifestRejected event;
-  event.set_provider_id(provider_id);
-  event.set_manifest_url(meta.source_url);
-  event.set_reason(problem.reason);
-  event.set_detail(problem.message);
-  for (const auto& v : problem.violations) {
-    auto* out = event.add_violations();
-    out->set_focus_node(v.focus_node);
-    out->set_path(v.path);
-    out->set_constraint(v.constraint);
-    out->set_value(v.value);
-    out->set_message(v.message);
-    out->set_severity(v.severity);
-  }
   detail["violations"] = violations_json(problem);
-  return pool_.transact([&](pqxx::work& tx) {
-    bool known = !provider_id.empty() &&
-                 !tx.exec_params("SELECT 1 FROM discovery.providers WHERE id = $1 FOR UPDATE",
-                                 provider_id).empty();
-    if (known) {
-      std::optional<std::string> source_url;
-      if (!meta.source_url.empty()) source_url = meta.source_url;
-      tx.exec_params(
-          "INSERT INTO discovery.manifest_versions (provider_id, source_url, content, hash, "
-          "outcome, problem) VALUES ($1, $2, $3, $4, 'rejected', $5::jsonb)",
-          provider_id, source_url, manifest_text, meta.content_hash,
-          detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      tx.exec_params(
-          "UPDATE discovery.providers SET last_error = $2, consecutive_failures = "
-          "consecutive_failures + 1, etag = $3, last_modified = $4, next_refresh_at = CASE WHEN "
-          "$5 > 0 THEN now() + make_interval(secs => $5 / 1000.0) END WHERE id = $1",
-          provider_id, problem.reason + ": " + problem.message, meta.etag, meta.last_modified,
-          meta.next_refresh_in_ms);
-    }
-    emit(tx, "manifest_rejected", event);
+  std::string detail_text = detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return guarded([&]() -> Status {
+    return pool_.transact([&](pqxx::work& tx) -> Status {
+      CurrentState state;
+      if (!provider_id.empty()) state = read_current_state(tx, provider_id, "", nullptr);
+      RejectionPlan plan = planner(state);
+      if (state.provider_known) {
+        tx.exec_params(sql::kRecordRejection, provider_id,
+                       lower_case_name(problem.reason) + ": " + problem.message,
+                       meta.next_refresh_in_ms);
+      }
+      if (!plan.versions_to_delete.empty()) {
+        tx.exec_params(sql::kDeleteVersions, ids_array(plan.versions_to_delete));
+      }
+      if (plan.store_version) {
+        tx.exec_params(sql::kInsertRejectedVersion, provider_id, optional_text(meta.source_url),
+                       manifest_text, meta.content_hash, detail_text);
+      }
+      enqueue(tx, plan.events);
+      return Status::ok();
+    });
   });
 }
 
@@ -444,49 +489,74 @@ Status CatalogueStore::fetch_failed(const std::string& provider_id, const std::s
   v1::ManifestRejected event;
   event.set_provider_id(provider_id);
   event.set_manifest_url(url);
-  auto reason = why.details().find("reason");
-  event.set_reason(reason != why.details().end() ? reason->second : "fetch");
+  event.set_error_reason(reason_of(why));
+  event.set_reason(lower_case_name(reason_of(why)));
   event.set_detail(why.message());
-  return pool_.transact([&](pqxx::work& tx) {
-    if (!provider_id.empty()) {
-      tx.exec_params(
-          "UPDATE discovery.providers SET last_error = $2, consecutive_failures = "
-          "consecutive_failures + 1, next_refresh_at = now() + make_interval(secs => $3 / 1000.0) "
-          "WHERE id = $1",
-          provider_id, why.message(), next_refresh_in_ms);
-    }
-    emit(tx, "manifest_rejected", event);
+  return guarded([&]() -> Status {
+    return pool_.transact([&](pqxx::work& tx) {
+      if (!provider_id.empty()) {
+        tx.exec_params(sql::kRecordFetchFailure, provider_id, why.message(), next_refresh_in_ms);
+      }
+      db::enqueue_event(tx, kSchema, "discovery", event_of("manifest_rejected", event));
+    });
   });
-}
-
-Status CatalogueStore::not_modified(const std::string& provider_id, const FetchMeta& meta) {
-  return not_modified({{provider_id, meta}});
 }
 
 Status CatalogueStore::not_modified(const std::vector<std::pair<std::string, FetchMeta>>& batch) {
   if (batch.empty()) return Status::ok();
-  return pool_.transact([&](pqxx::work& tx) {
-    // Bookkeeping only (no version, no event): if a crash loses it, the provider is simply
-    // fetched again. Not waiting for the WAL flush doubles the refresh rate.
-    tx.exec0("SET LOCAL synchronous_commit = off");
-    std::string values;
-    for (const auto& [id, meta] : batch) {
-      values += (values.empty() ? "(" : ", (") + tx.quote(id) + ", " + tx.quote(meta.etag) + ", " +
-                tx.quote(meta.last_modified) + ", " + tx.quote(meta.next_refresh_in_ms) + "::bigint)";
-    }
-    tx.exec0(
-        "UPDATE discovery.providers p SET fetched_at = now(), last_error = NULL, "
-        "consecutive_failures = 0, etag = COALESCE(NULLIF(v.etag, ''), p.etag), last_modified = "
-        "COALESCE(NULLIF(v.last_modified, ''), p.last_modified), next_refresh_at = now() + "
-        "make_interval(secs => v.delay / 1000.0) FROM (VALUES " + values +
-        ") AS v (id, etag, last_modified, delay) WHERE p.id = v.id");
+  return guarded([&]() -> Status {
+    return pool_.transact([&](pqxx::work& tx) {
+      // Bookkeeping only (no version, no event): if a crash loses it, the provider is simply
+      // fetched again. Not waiting for the WAL flush doubles the refresh rate.
+      tx.exec0("SET LOCAL synchronous_commit = off");
+      std::string values;
+      for (const auto& [id, meta] : batch) {
+        values += (values.empty() ? "(" : ", (") + tx.quote(id) + ", " + tx.quote(meta.etag) +
+                  ", " + tx.quote(meta.last_modified) + ", " + tx.quote(meta.next_refresh_in_ms) +
+                  "::bigint)";
+      }
+      tx.exec0(
+          "UPDATE discovery.providers p SET fetched_at = now(), last_error = NULL, "
+          "consecutive_failures = 0, etag = COALESCE(NULLIF(v.etag, ''), p.etag), last_modified "
+          "= COALESCE(NULLIF(v.last_modified, ''), p.last_modified), next_refresh_at = now() + "
+          "make_interval(secs => v.delay / 1000.0) FROM (VALUES " +
+          values + ") AS v (id, etag, last_modified, delay) WHERE p.id = v.id");
+    });
   });
 }
 
-Result<std::vector<v1::Provider>> CatalogueStore::list_providers() {
-  return read<std::vector<v1::Provider>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::vector<v1::Provider>> {
-    std::vector<v1::Provider> out;
-    for (const auto& row : tx.exec(std::string(kProviderSelect) + " ORDER BY p.id")) {
+Result<std::vector<ProviderState>> CatalogueStore::claim_due(int limit, int64_t lease_ms) {
+  using Claimed = std::vector<ProviderState>;
+  return guarded([&]() -> Result<Claimed> {
+    return pool_.transact([&](pqxx::work& tx) -> Result<Claimed> {
+      tx.exec0("SET LOCAL synchronous_commit = off");  // a lost claim only means an earlier retry
+      Claimed claimed;
+      for (const auto& row : tx.exec_params(sql::kClaimDue, limit, lease_ms)) {
+        claimed.push_back(provider_state_from_row(row));
+      }
+      return claimed;
+    });
+  });
+}
+
+Status CatalogueStore::release_claims(const std::vector<std::string>& provider_ids) {
+  if (provider_ids.empty()) return Status::ok();
+  return guarded([&]() -> Status {
+    return pool_.transact(
+        [&](pqxx::work& tx) { tx.exec_params(sql::kReleaseClaims, pg_array(provider_ids)); });
+  });
+}
+
+Result<std::vector<v1::Provider>> CatalogueStore::list_providers(const std::string& after_id,
+                                                                 int limit, bool only_served) {
+  using Providers = std::vector<v1::Provider>;
+  return read<Providers>(pool_, [&](pqxx::nontransaction& tx) -> Result<Providers> {
+    std::string where = " WHERE p.id > $1";
+    if (only_served) where += " AND p.current_version IS NOT NULL";
+    Providers out;
+    for (const auto& row :
+         tx.exec_params(std::string(sql::kProviderSelect) + where + " ORDER BY p.id LIMIT $2",
+                        after_id, limit)) {
       out.push_back(provider_from_row(row));
     }
     return out;
@@ -494,54 +564,34 @@ Result<std::vector<v1::Provider>> CatalogueStore::list_providers() {
 }
 
 Result<std::optional<v1::Provider>> CatalogueStore::get_provider(const std::string& id) {
-  return read<std::optional<v1::Provider>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::optional<v1::Provider>> {
-    auto rows = tx.exec_params(std::string(kProviderSelect) + " WHERE p.id = $1", id);
-    if (rows.empty()) return std::optional<v1::Provider>();
-    return std::optional<v1::Provider>(provider_from_row(rows[0]));
+  using Found = std::optional<v1::Provider>;
+  return read<Found>(pool_, [&](pqxx::nontransaction& tx) -> Result<Found> {
+    auto rows = tx.exec_params(std::string(sql::kProviderSelect) + " WHERE p.id = $1", id);
+    if (rows.empty()) return Found();
+    return Found(provider_from_row(rows[0]));
   });
 }
 
 Result<bool> CatalogueStore::delete_provider(const std::string& id) {
-  bool found = false;
-  Status done = pool_.transact([&](pqxx::work& tx) {
-    found = false;
-    auto rows = tx.exec_params("SELECT id FROM discovery.providers WHERE id = $1 FOR UPDATE", id);
-    if (rows.empty()) return;
-    found = true;
-    for (const auto& row : tx.exec_params(
-             "SELECT id FROM discovery.offerings WHERE provider_id = $1 ORDER BY id", id)) {
-      v1::OfferingRemoved event;
-      event.set_id(text(row["id"]));
-      event.set_provider_id(id);
-      emit(tx, "offering_removed", event);
-    }
-    tx.exec_params("DELETE FROM discovery.providers WHERE id = $1", id);
+  return guarded([&]() -> Result<bool> {
+    return pool_.transact([&](pqxx::work& tx) -> Result<bool> {
+      if (tx.exec_params(sql::kLockProvider, id).empty()) return false;
+      std::vector<CatalogueEvent> events;
+      for (const auto& row : tx.exec_params(sql::kOfferingIdsOfProvider, id)) {
+        events.push_back(OfferingRemovedEvent{text(row["id"]), id});
+      }
+      tx.exec_params(sql::kDeleteProvider, id);
+      enqueue(tx, events);
+      return true;
+    });
   });
-  if (!done.is_ok()) return done;
-  return found;
 }
 
-Result<std::vector<ProviderState>> CatalogueStore::claim_due(int limit, int64_t lease_ms) {
-  std::vector<ProviderState> out;
-  Status done = pool_.transact([&](pqxx::work& tx) {
-    out.clear();
-    tx.exec0("SET LOCAL synchronous_commit = off");  // a lost claim only means an earlier retry
-    for (const auto& row : tx.exec_params(
-             "UPDATE discovery.providers SET next_refresh_at = now() + make_interval(secs => $2 / "
-             "1000.0) WHERE id IN (SELECT id FROM discovery.providers WHERE manifest_url IS NOT "
-             "NULL AND next_refresh_at <= now() ORDER BY next_refresh_at LIMIT $1 FOR UPDATE "
-             "SKIP LOCKED) RETURNING id, manifest_url, etag, last_modified, current_hash, "
-             "consecutive_failures",
-             limit, lease_ms)) {
-      out.push_back(provider_state_from_row(row));
-    }
-  });
-  if (!done.is_ok()) return done;
-  return out;
-}
-
-Result<v1::ListOfferingsReply> CatalogueStore::list_offerings(const v1::OfferingFilter& f) {
-  return read<v1::ListOfferingsReply>(pool_, [&](pqxx::nontransaction& tx) -> Result<v1::ListOfferingsReply> {
+Result<std::vector<v1::Offering>> CatalogueStore::list_offerings(const v1::OfferingFilter& f,
+                                                                 const std::string& after_id,
+                                                                 int limit) {
+  using Offerings = std::vector<v1::Offering>;
+  return read<Offerings>(pool_, [&](pqxx::nontransaction& tx) -> Result<Offerings> {
     // Values are quoted by libpq (tx.quote), never spliced raw.
     std::string where = "TRUE";
     auto add = [&](const std::string& clause) { where += " AND " + clause; };
@@ -550,7 +600,7 @@ Result<v1::ListOfferingsReply> CatalogueStore::list_offerings(const v1::Offering
     if (!f.region().empty()) add(tx.quote(f.region()) + " = ANY(regions)");
     if (f.min_vcpu() > 0) add("vcpu >= " + tx.quote(f.min_vcpu()));
     if (f.min_memory_gib() > 0) add("memory_gib >= " + tx.quote(f.min_memory_gib()));
-    if (f.has_max_price()) add("price_amount <= " + tx.quote(f.max_price()));
+    if (f.has_max_price()) add("monthly_price <= " + tx.quote(f.max_price()));
     if (!f.certification().empty()) add(tx.quote(f.certification()) + " = ANY(certifications)");
     if (!f.provider_id().empty()) add("provider_id = " + tx.quote(f.provider_id()));
     if (!f.text().empty()) {
@@ -561,23 +611,14 @@ Result<v1::ListOfferingsReply> CatalogueStore::list_offerings(const v1::Offering
       }
       add("search_text LIKE " + tx.quote("%" + pattern + "%"));
     }
-    if (!f.cursor().empty()) {
-      auto after = unhex(f.cursor());
-      if (!after) return Status(StatusCode::kInvalidArgument, "cursor: not a cursor from this catalogue", {{"field", "cursor"}});
-      add("id > " + tx.quote(*after));
+    if (!after_id.empty()) add("id > " + tx.quote(after_id));
+    Offerings out;
+    for (const auto& row : tx.exec(std::string("SELECT ") + sql::kOfferingColumns +
+                                   " FROM discovery.offerings WHERE " + where +
+                                   " ORDER BY id LIMIT " + std::to_string(limit))) {
+      out.push_back(to_proto(offering_record_from_row(row)));
     }
-    int limit = f.limit() <= 0 ? 50 : f.limit();
-    auto rows = tx.exec(std::string("SELECT ") + kOfferingColumns +
-                        " FROM discovery.offerings WHERE " + where + " ORDER BY id LIMIT " +
-                        std::to_string(limit + 1));
-    v1::ListOfferingsReply reply;
-    for (int i = 0; i < static_cast<int>(rows.size()) && i < limit; ++i) {
-      *reply.add_offerings() = offering_from_row(rows[static_cast<pqxx::result::size_type>(i)]);
-    }
-    if (static_cast<int>(rows.size()) > limit) {
-      reply.set_next_cursor(hex(reply.offerings(limit - 1).id()));
-    }
-    return reply;
+    return out;
   });
 }
 
@@ -585,30 +626,28 @@ Result<std::optional<std::pair<v1::Offering, std::string>>> CatalogueStore::get_
     const std::string& id) {
   using Found = std::optional<std::pair<v1::Offering, std::string>>;
   return read<Found>(pool_, [&](pqxx::nontransaction& tx) -> Result<Found> {
-    auto rows = tx.exec_params(std::string("SELECT ") + kOfferingColumns +
+    auto rows = tx.exec_params(std::string("SELECT ") + sql::kOfferingColumns +
                                    ", d.ntriples FROM discovery.offerings JOIN "
                                    "discovery.offering_documents d USING (id) WHERE id = $1",
                                id);
     if (rows.empty()) return Found();
-    return Found(std::make_pair(offering_from_row(rows[0]), text(rows[0]["ntriples"])));
+    return Found(
+        std::make_pair(to_proto(offering_record_from_row(rows[0])), text(rows[0]["ntriples"])));
   });
 }
 
-Result<std::pair<std::string, std::string>> CatalogueStore::export_page(const std::string& cursor,
-                                                                        int providers) {
-  return read<std::pair<std::string, std::string>>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::pair<std::string, std::string>> {
-    auto rows = tx.exec_params(
-        "SELECT p.id, v.ntriples FROM discovery.providers p JOIN discovery.manifest_versions v "
-        "ON v.id = p.current_version WHERE p.id > $1 ORDER BY p.id LIMIT $2",
-        cursor, providers + 1);
-    std::string document;
-    std::string next;
-    for (int i = 0; i < static_cast<int>(rows.size()) && i < providers; ++i) {
-      const auto& row = rows[static_cast<pqxx::result::size_type>(i)];
-      document += text(row["ntriples"]);
-      if (static_cast<int>(rows.size()) > providers && i == providers - 1) next = text(row["id"]);
+Result<std::vector<DocumentChunk>> CatalogueStore::document_chunks(const ExportPosition& from,
+                                                                   int64_t max_characters,
+                                                                   int providers) {
+  using Chunks = std::vector<DocumentChunk>;
+  return read<Chunks>(pool_, [&](pqxx::nontransaction& tx) -> Result<Chunks> {
+    Chunks out;
+    for (const auto& row : tx.exec_params(sql::kDocumentChunks, from.provider_id, from.finished,
+                                          from.offset, max_characters, providers)) {
+      out.push_back({text(row["id"]), row["start_at"].as<int64_t>(), text(row["chunk"]),
+                     row["total"].as<int64_t>()});
     }
-    return std::make_pair(document, next);
+    return out;
   });
 }
 

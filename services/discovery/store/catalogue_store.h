@@ -1,7 +1,10 @@
-// CatalogueStore: the discovery schema in PostgreSQL. Every change of state and the events
-// that report it are written in one transaction (transactional outbox).
+// CatalogueStore: the discovery schema in PostgreSQL, as named SQL and row mapping. It decides
+// nothing: a new manifest version is planned by domain/ingest_plan.h from the state this store
+// reads under the provider's lock, and the store executes that plan (rows and outbox events)
+// in the same transaction, so a state change and the events that report it commit together.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,7 +12,9 @@
 #include "libs/core/status.h"
 #include "libs/db/pool.h"
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "services/discovery/domain/ingest_plan.h"
 #include "services/discovery/domain/manifest_check.h"
+#include "services/discovery/domain/paging.h"
 
 namespace mpli::discovery {
 
@@ -26,17 +31,12 @@ struct FetchMeta {
   std::string source_url;  // "" for uploads
   std::string etag;
   std::string last_modified;
-  std::string content_hash;  // sha256 of the text
+  std::string content_hash;        // sha256 of the text
   int64_t next_refresh_in_ms = 0;  // 0: not scheduled (uploads)
 };
 
-struct AcceptOutcome {
-  bool created = false;    // a new provider
-  bool unchanged = false;  // same text as the version being served: nothing stored, no events
-  int added = 0;
-  int changed = 0;
-  int removed = 0;
-};
+using IngestPlanner = std::function<Result<IngestPlan>(const CurrentState&)>;
+using RejectionPlanner = std::function<RejectionPlan(const CurrentState&)>;
 
 class CatalogueStore {
  public:
@@ -45,37 +45,45 @@ class CatalogueStore {
   Result<std::optional<ProviderState>> find_provider(const std::string& id);
   Result<std::optional<ProviderState>> find_provider_by_url(const std::string& url);
 
-  // Stores an accepted version: provider upserted, offerings added/changed/removed, events
-  // manifest_ingested and offering_* enqueued. Conflicts (provider id registered from another
-  // URL, an offering IRI owned by another provider) are kAlreadyExists and change nothing.
-  Result<AcceptOutcome> accept(const AcceptedManifest& manifest, const std::string& text,
-                               const FetchMeta& meta);
-  // A rejected version of a known provider: recorded with its problem, the served version
-  // stays; event manifest_rejected. For an unknown provider only the event is written.
+  // Reads the CurrentState of the provider `manifest` names (locking its row), asks `planner`
+  // what to do and executes the plan. A plan that is a Status (a conflict) rolls back and comes
+  // back as it is; so does any database error.
+  Result<IngestPlan> accept(const AcceptedManifest& manifest, const std::string& text,
+                            const FetchMeta& meta, const IngestPlanner& planner);
+  // A rejected version: for a known provider the bookkeeping (last error, failures, next
+  // refresh) always moves; the version and the event as `planner` says.
   Status reject(const std::string& provider_id, const std::string& text, const FetchMeta& meta,
-                const ManifestProblem& problem);
-  // A fetch that failed before any text arrived (network, size, time, address).
+                const ManifestProblem& problem, const RejectionPlanner& planner);
+  // A fetch that failed before any text arrived (network, size, time, address): bookkeeping
+  // of a known provider and event manifest_rejected.
   Status fetch_failed(const std::string& provider_id, const std::string& url, const Status& why,
                       int64_t next_refresh_in_ms);
-  // 304 or an identical text: only the bookkeeping moves.
-  Status not_modified(const std::string& provider_id, const FetchMeta& meta);
-  // The same for a batch of providers, in one transaction.
+  // 304 or an identical text: only the bookkeeping moves, for a batch in one transaction.
   Status not_modified(const std::vector<std::pair<std::string, FetchMeta>>& batch);
-
-  Result<std::vector<v1::Provider>> list_providers();
-  Result<std::optional<v1::Provider>> get_provider(const std::string& id);
-  // Removes the provider and its offerings; offering_removed for each.
-  Result<bool> delete_provider(const std::string& id);
   // Claims up to `limit` providers whose refresh is due, oldest first, by pushing their next
   // refresh `lease_ms` ahead: instances (and workers) never refresh the same provider at once,
   // and a crashed worker's claim simply expires.
   Result<std::vector<ProviderState>> claim_due(int limit, int64_t lease_ms);
+  // Gives claims back unfinished (the process is stopping): due again at once, for any
+  // instance, with nothing recorded against the providers.
+  Status release_claims(const std::vector<std::string>& provider_ids);
 
-  Result<v1::ListOfferingsReply> list_offerings(const v1::OfferingFilter& filter);
+  // Up to `limit` providers after `after_id` (all, or only those with a served version).
+  Result<std::vector<v1::Provider>> list_providers(const std::string& after_id, int limit,
+                                                   bool only_served);
+  Result<std::optional<v1::Provider>> get_provider(const std::string& id);
+  // Removes the provider and its offerings; offering_removed for each.
+  Result<bool> delete_provider(const std::string& id);
+
+  // Up to `limit` offerings matching `filter` (its cursor and limit ignored) after `after_id`.
+  Result<std::vector<v1::Offering>> list_offerings(const v1::OfferingFilter& filter,
+                                                   const std::string& after_id, int limit);
   Result<std::optional<std::pair<v1::Offering, std::string>>> get_offering(const std::string& id);
-  // One page of the catalogue: the accepted manifests of up to `providers` providers after
-  // `cursor` (a provider id), as N-Triples.
-  Result<std::pair<std::string, std::string>> export_page(const std::string& cursor, int providers);
+  // Export reading: from `from`, up to `providers` served documents in provider id order, each
+  // read from its offset (the first one's, when `from` is inside it; else 0) for at most
+  // `max_characters`.
+  Result<std::vector<DocumentChunk>> document_chunks(const ExportPosition& from,
+                                                     int64_t max_characters, int providers);
 
  private:
   db::Pool& pool_;
