@@ -10,7 +10,8 @@
 
 namespace mpli::bus {
 
-// Serialized mpli.common.v1.Error for `status` (which must not be ok).
+// Serialized mpli.common.v1.Error for `status` (which must not be ok). `domain`: the service
+// whose ErrorReason the status's "reason" detail names (a "domain" detail takes precedence).
 std::string encode_error(const Status& status, const std::string& domain = "");
 // Reads an error reply; a body that does not parse is itself reported as an internal error.
 Status decode_error(const std::string& body);

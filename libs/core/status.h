@@ -143,15 +143,18 @@ Status status_of(const Result<T>& r) {
 
 }  // namespace mpli
 
-// Returns early from the enclosing function when `expr` (a Status or a Result) is not ok.
-#define MPLI_RETURN_IF_ERROR(expr)                                        \
-  do {                                                                    \
-    auto&& mpli_checked_ = (expr);                                        \
-    if (!mpli_checked_.is_ok()) return ::mpli::detail::status_of(mpli_checked_); \
-  } while (false)
-
 #define MPLI_CONCAT_INNER_(a, b) a##b
 #define MPLI_CONCAT_(a, b) MPLI_CONCAT_INNER_(a, b)
+
+// Returns early from the enclosing function when `expr` (a Status or a Result) is not ok.
+// The checked value's name carries the line, so nested uses do not shadow each other.
+#define MPLI_RETURN_IF_ERROR(expr) MPLI_RETURN_IF_ERROR_IMPL_(MPLI_CONCAT_(mpli_checked_, __LINE__), expr)
+#define MPLI_RETURN_IF_ERROR_IMPL_(checked, expr)                        \
+  do {                                                                   \
+    auto&& checked = (expr);                                             \
+    if (!checked.is_ok()) return ::mpli::detail::status_of(checked);     \
+  } while (false)
+
 // `MPLI_ASSIGN_OR_RETURN(auto x, make_x());`: declares x from a Result's value, or returns its
 // Status from the enclosing function.
 #define MPLI_ASSIGN_OR_RETURN(lhs, expr)                                        \

@@ -282,6 +282,7 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
     if (!started.is_ok()) {
       log::error("cannot start", {{"error", started.to_string()}});
       // Tear down what start made before it failed, in reverse order.
+      context->request_stop();
       endpoints.drain(std::chrono::milliseconds(500));
       context->stop(timeout);
       stop_relay();
@@ -307,6 +308,9 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
                     std::chrono::duration_cast<std::chrono::milliseconds>(
                         deadline - std::chrono::steady_clock::now()));
   };
+  // The stop token fires before endpoints drain: a handler waiting on a stalled server watches
+  // it and gives up, so draining does not wait for it.
+  context->request_stop();
   endpoints.drain(remaining());
   if (!context->stop(remaining())) {
     log::error("exiting with background work still running");

@@ -73,7 +73,10 @@ class ServiceContext {
   }
   StopToken stop_token() const { return stop_.token(); }
 
-  // The runtime's side: stop everything, within `timeout`. False when some worker did not
+  // The runtime's side: fire the stop token (first, so a handler stuck in I/O that watches it
+  // gives up before endpoints wait for it), then stop everything within `timeout`.
+  void request_stop() { stop_.request_stop(); }
+  // Stop everything, within `timeout`. False when some worker did not
   // return in time (the runtime then exits without waiting for it).
   bool stop(std::chrono::milliseconds timeout);
 
