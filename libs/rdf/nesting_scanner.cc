@@ -31,6 +31,31 @@ unsigned utf8_sequence_length(uint8_t b) {
   return 0;
 }
 
+// Bytes that leave a lane's state as it is, per state: most of any document. A line end is never
+// plain (lines are counted, and lax mode restarts there); neither is a byte with the high bit
+// set inside a string or an IRI (UTF-8 is checked there).
+struct PlainBytes {
+  bool code[256] = {};
+  bool comment[256] = {};
+  bool iri[256] = {};
+  bool string[256] = {};  // short and long strings alike; both quote characters stop a scan
+
+  PlainBytes() {
+    for (int b = 0; b < 256; ++b) {
+      bool high = b >= 0x80;
+      code[b] = std::strchr("#<\"'\\()[]\n", b) == nullptr || b == 0;
+      comment[b] = b != '\n' && b != '\r' && b != 0;
+      iri[b] = !high && b > 0x20 && std::strchr(">\"<^`{|}\\", b) == nullptr;
+      string[b] = !high && std::strchr("\"'\\\n\r", b) == nullptr;
+    }
+  }
+};
+
+const PlainBytes& plain_bytes() {
+  static const PlainBytes table;
+  return table;
+}
+
 }  // namespace
 
 NestingScanner::NestingScanner(unsigned max_depth, bool lax) : max_depth_(max_depth), lax_(lax) {
@@ -38,7 +63,33 @@ NestingScanner::NestingScanner(unsigned max_depth, bool lax) : max_depth_(max_de
 }
 
 void NestingScanner::fail(std::string message) {
-  problem_ = NestingProblem{line_, column_, std::move(message)};
+  problem_ =
+      NestingProblem{line_, static_cast<unsigned>(offset_ - line_start_ + 1), std::move(message)};
+}
+
+const uint8_t* NestingScanner::skip_plain(const Lane& lane, const uint8_t* p,
+                                          const uint8_t* end) const {
+  if (lane.utf8_left > 0 || lane.skip_high) return p;
+  const bool* plain = nullptr;
+  switch (lane.mode) {
+    case Mode::kCode:
+      plain = plain_bytes().code;
+      break;
+    case Mode::kComment:
+      plain = plain_bytes().comment;
+      break;
+    case Mode::kIri:
+      plain = plain_bytes().iri;
+      break;
+    case Mode::kShort:
+    case Mode::kLong:
+      plain = plain_bytes().string;
+      break;
+    default:
+      return p;
+  }
+  while (p < end && plain[*p]) ++p;
+  return p;
 }
 
 bool NestingScanner::utf8(Lane& lane, uint8_t byte) const {
@@ -268,8 +319,16 @@ void NestingScanner::merge_lanes() {
 
 bool NestingScanner::feed(std::string_view chunk) {
   if (problem_) return false;
-  for (char c : chunk) {
-    auto b = static_cast<uint8_t>(c);
+  const auto* p = reinterpret_cast<const uint8_t*>(chunk.data());
+  const auto* end = p + chunk.size();
+  while (p < end) {
+    if (lanes_.size() == 1) {
+      const uint8_t* next = skip_plain(lanes_.front(), p, end);
+      offset_ += static_cast<uint64_t>(next - p);
+      p = next;
+      if (p == end) break;
+    }
+    uint8_t b = *p++;
     for (Lane& lane : lanes_) {
       if (!step(lane, b)) {
         fail("collections '(' and blank nodes '[' nest more than " + std::to_string(max_depth_) +
@@ -279,12 +338,11 @@ bool NestingScanner::feed(std::string_view chunk) {
     }
     if (b == '\n') {
       ++line_;
-      column_ = 1;
+      line_start_ = offset_ + 1;
       // After a bad statement lax Serd skips to the line end and starts afresh, at depth 0.
       if (lax_) lanes_.emplace_back();
-    } else {
-      ++column_;
     }
+    ++offset_;
     if (lanes_.size() > 1) merge_lanes();
   }
   return true;

@@ -75,6 +75,8 @@ class NestingScanner {
   bool step(Lane& lane, uint8_t byte) const;
   // Handles a byte inside a string or an IRI that is part of a UTF-8 sequence; true if consumed.
   bool utf8(Lane& lane, uint8_t byte) const;
+  // The first byte from `p` on that can change the lane's state (or `end`).
+  const uint8_t* skip_plain(const Lane& lane, const uint8_t* p, const uint8_t* end) const;
   // Keeps one lane per lexical state, the deepest.
   void merge_lanes();
   void fail(std::string message);
@@ -83,7 +85,8 @@ class NestingScanner {
   bool lax_;
   std::vector<Lane> lanes_;
   unsigned line_ = 1;
-  unsigned column_ = 1;
+  uint64_t offset_ = 0;      // of the byte being scanned, from the start of the document
+  uint64_t line_start_ = 0;  // offset of the current line's first byte
   std::optional<NestingProblem> problem_;
 };
 
