@@ -1,5 +1,6 @@
 #include "libs/rdf/parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <condition_variable>
@@ -589,9 +590,72 @@ bool spare_core() {
   return load[0] + 1.0 <= static_cast<double>(cores);
 }
 
+bool is_turtle_or_trig(Syntax syntax) {
+  return syntax == Syntax::kTurtle || syntax == Syntax::kTriG;
+}
+
 // Serd reads Turtle and TriG collections and blank nodes by recursion; the other two syntaxes
-// cannot nest (Serd refuses '(' and '[' as their objects).
-bool scans_nesting(Syntax syntax) { return syntax == Syntax::kTurtle || syntax == Syntax::kTriG; }
+// cannot nest (Serd refuses '(' and '[' as their objects). In lax mode every syntax is scanned
+// for an IRI left open at the end, which lax Serd would read forever.
+bool needs_scan(const ParseOptions& options) {
+  return is_turtle_or_trig(options.syntax) || !options.strict;
+}
+
+// Serd 0.30 reads a stream in pages. After a bad Turtle or TriG statement, lax Serd skips ahead
+// with a loop that stops only at a line end or a NUL byte: on a plain string, whose end it keeps
+// reporting, that loop never ends, and on a stream it runs past the end into the rest of its
+// page buffer, which still holds bytes of the page before. So lax Turtle and TriG are fed as a
+// stream whose text is followed by NUL bytes up to a full page and then one more page of them:
+// the loop stops at the first NUL, and no stale bytes are left to read. (Serd passes over a NUL
+// between statements without a message.)
+class NulPaddedStream {
+ public:
+  static constexpr size_t kPageSize = 4096;
+  explicit NulPaddedStream(std::string_view text) : text_(text) {}
+  explicit NulPaddedStream(FILE* file) : file_(file) {}
+
+  static size_t read(void* buf, size_t size, size_t count, void* stream) {
+    return static_cast<NulPaddedStream*>(stream)->next(static_cast<char*>(buf), size * count);
+  }
+  static int error(void* stream) {
+    FILE* file = static_cast<NulPaddedStream*>(stream)->file_;
+    return file != nullptr && std::ferror(file) ? 1 : 0;
+  }
+
+ private:
+  size_t next(char* out, size_t want) {
+    size_t n = 0;
+    if (!text_done_) {
+      if (file_ != nullptr) {
+        n = std::fread(out, 1, want, file_);
+      } else {
+        n = std::min(want, text_.size() - position_);
+        std::memcpy(out, text_.data() + position_, n);
+        position_ += n;
+      }
+      if (n == want) return n;
+      text_done_ = true;
+    } else if (padded_) {
+      return 0;
+    } else {
+      padded_ = true;
+    }
+    std::memset(out + n, 0, want - n);
+    return want;
+  }
+
+  std::string_view text_;
+  FILE* file_ = nullptr;
+  size_t position_ = 0;
+  bool text_done_ = false;
+  bool padded_ = false;  // the page of NULs after the text has gone out
+};
+
+SerdStatus read_padded(SerdReader* reader, NulPaddedStream& stream, const std::string& name) {
+  return serd_reader_read_source(reader, &NulPaddedStream::read, &NulPaddedStream::error, &stream,
+                                 reinterpret_cast<const uint8_t*>(name.c_str()),
+                                 NulPaddedStream::kPageSize);
+}
 
 // Refuses the document before Serd sees it, in the form of Serd's own errors.
 Status reject(ParseError where, const NestingProblem& problem, std::vector<ParseError>* warnings) {
@@ -660,7 +724,7 @@ Status parse_file(const std::string& path, Graph& graph, const ParseOptions& opt
     if (std::ferror(file.get())) return read_failure(path, errno, warnings);
     return parse_string(text, path, graph, opts, warnings);
   }
-  if (scans_nesting(opts.syntax)) {
+  if (needs_scan(opts)) {
     // One pass through the scanner before Serd reads the file from the start again.
     NestingScanner scanner(opts.max_nesting_depth, !opts.strict);
     char buf[1 << 16];
@@ -675,17 +739,23 @@ Status parse_file(const std::string& path, Graph& graph, const ParseOptions& opt
 
   ParseContext ctx;
   ctx.source = path;
+  NulPaddedStream padded(file.get());
   struct Arg {
     FILE* file;
     const std::string* name;
     std::string* read_error;
-  } arg{file.get(), &path, &ctx.read_error};
+    NulPaddedStream* padded;  // lax Turtle and TriG only
+  } arg{file.get(), &path, &ctx.read_error,
+        !opts.strict && is_turtle_or_trig(opts.syntax) ? &padded : nullptr};
   auto read = [](SerdReader* r, const void* a) {
     const auto* args = static_cast<const Arg*>(a);
-    SerdStatus st = serd_reader_read_file_handle(
-        r, args->file, reinterpret_cast<const uint8_t*>(args->name->c_str()));
-    if (std::ferror(args->file))
+    SerdStatus st = args->padded != nullptr
+                        ? read_padded(r, *args->padded, *args->name)
+                        : serd_reader_read_file_handle(
+                              r, args->file, reinterpret_cast<const uint8_t*>(args->name->c_str()));
+    if (std::ferror(args->file)) {
       *args->read_error = std::string("read error: ") + std::strerror(errno);
+    }
     return st;
   };
   bool pipelined = options.pipelining == ParseOptions::Pipelining::kOn;
@@ -707,7 +777,7 @@ Status parse_string(std::string_view text, std::string_view source_name, Graph& 
     auto [line, column] = line_and_column(text, nul);
     return reject(where, NestingProblem{line, column, "NUL byte in the input"}, warnings);
   }
-  if (scans_nesting(options.syntax)) {
+  if (needs_scan(options)) {
     NestingScanner scanner(options.max_nesting_depth, !options.strict);
     if (!scanner.feed(text) || !scanner.finish())
       return reject(where, *scanner.problem(), warnings);
@@ -715,14 +785,20 @@ Status parse_string(std::string_view text, std::string_view source_name, Graph& 
   ParseContext ctx;
   ctx.source = std::string(source_name);
   std::string copy(text);  // Serd wants a NUL-terminated buffer
+  NulPaddedStream padded(copy);
+  struct Arg {
+    const std::string* text;
+    NulPaddedStream* padded;  // lax Turtle and TriG only
+  } arg{&copy, !options.strict && is_turtle_or_trig(options.syntax) ? &padded : nullptr};
   auto read = [](SerdReader* r, const void* a) {
-    return serd_reader_read_string(
-        r, reinterpret_cast<const uint8_t*>(static_cast<const std::string*>(a)->c_str()));
+    const auto* args = static_cast<const Arg*>(a);
+    if (args->padded != nullptr) return read_padded(r, *args->padded, "string");
+    return serd_reader_read_string(r, reinterpret_cast<const uint8_t*>(args->text->c_str()));
   };
   bool pipelined = options.pipelining == ParseOptions::Pipelining::kOn ||
                    (options.pipelining == ParseOptions::Pipelining::kAuto &&
                     copy.size() >= (4u << 20) && spare_core());
-  return run_reader(ctx, options, pipelined, graph, warnings, read, &copy, copy, {});
+  return run_reader(ctx, options, pipelined, graph, warnings, read, &arg, copy, {});
 }
 
 Status parse_stream(std::istream& in, std::string_view source_name, Graph& graph,

@@ -11,6 +11,7 @@
 
 #include "libs/rdf/nesting_scanner.h"
 #include "libs/rdf/parser.h"
+#include "libs/rdf/serializer.h"
 
 using namespace mpli::rdf;
 
@@ -186,11 +187,33 @@ TEST_CASE("input Serd cannot read at all is refused, never a hang", "[rdf][nesti
   CHECK(open_iri.status.message() == "doc.ttl:1:38: IRI still open at the end of the input");
   CHECK_FALSE(parse("<http://e/a> <http://e/b> <http://e/c", true).status.is_ok());
 
+  // Lax Serd skips a bad statement to the next line end, and looked for one forever when the
+  // text had none after the error.
+  for (const char* text : {"<http://e/a> oops", "@", "<http://e/a> <http://e/b> \"x\" . ["}) {
+    INFO(text);
+    Parsed last_line = parse(text, false);
+    CHECK(last_line.status.is_ok());
+    CHECK_FALSE(last_line.errors.empty());
+  }
+
   // Serd stops reading a string at a NUL byte and would drop what follows.
   std::string with_nul = "<http://e/a> <http://e/b> <http://e/c> .\n<http://e/a> <http://e/b> ";
   with_nul += std::string(1, '\0') + "\"x\" .\n";
   CHECK(parse(with_nul).status.message() == "doc.ttl:2:27: NUL byte in the input");
   CHECK(parse(with_nul, false).status.message() == "doc.ttl:2:27: NUL byte in the input");
+}
+
+TEST_CASE("control characters are written as escapes and read back", "[rdf][nesting]") {
+  // A raw NUL in written N-Triples or Turtle ends the text for Serd.
+  Graph graph;
+  REQUIRE(parse_string("<http://e/a> <http://e/b> \"x\\u0000y\\u0007\\u001Fz\" .", "doc.ttl", graph)
+              .is_ok());
+  std::string written = to_ntriples(graph);
+  CHECK(written == "<http://e/a> <http://e/b> \"x\\u0000y\\u0007\\u001Fz\" .\n");
+  Graph back;
+  REQUIRE(parse_string(written, "written.nt", back, {Syntax::kNTriples, "", true}).is_ok());
+  REQUIRE(back.size() == 1);
+  CHECK(back.terms().value(back.triples().begin()->o) == std::string_view("x\0y\x07\x1Fz", 6));
 }
 
 TEST_CASE("N-Triples cannot nest: deep brackets are a plain syntax error", "[rdf][nesting]") {
