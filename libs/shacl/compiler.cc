@@ -59,7 +59,7 @@ std::string xpath_to_ecmascript(std::string_view pattern, std::string_view flags
 
 // What makes an ECMAScript expression too big for std::regex to compile and run within a
 // thread's stack (see kMaxPattern* in shapes.h), or "" when it is fine. Counted repetitions are
-// expanded by std::regex into copies, so `((a?){100}){100}` is 10,000 elements.
+// expanded by std::regex into copies: `((a?){100}){100}` holds 10,000 copies of `a?`.
 std::string pattern_size_problem(std::string_view pattern) {
   if (pattern.size() > kMaxPatternLength) {
     return "is longer than " + std::to_string(kMaxPatternLength) + " characters";
