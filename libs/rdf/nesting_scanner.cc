@@ -106,7 +106,7 @@ bool NestingScanner::utf8(Lane& lane, uint8_t byte) const {
     // A sequence cut short. Lax Serd goes on with this byte in the string or IRI; strict Serd
     // unwinds with its cursor on this byte, which the caller then reads as plain syntax.
     lane.utf8_left = 0;
-    if (!lax_) lane.mode = Mode::kCode;
+    if (!lax_) to_code(lane);
     return false;
   }
   if ((byte & 0x80) == 0) return false;
@@ -120,7 +120,7 @@ bool NestingScanner::utf8(Lane& lane, uint8_t byte) const {
   if (lax_) {
     lane.skip_high = true;
   } else {
-    lane.mode = Mode::kCode;
+    to_code(lane);
   }
   return true;
 }
@@ -159,12 +159,12 @@ bool NestingScanner::step(Lane& lane, uint8_t b) const {
         return true;
 
       case Mode::kCodeEscape:
-        lane.mode = Mode::kCode;
+        to_code(lane);
         if (is_local_escape(b)) return true;
         continue;  // an invalid escape: Serd stops in front of this byte
 
       case Mode::kComment:
-        if (b == '\n' || b == '\r' || b == 0) lane.mode = Mode::kCode;
+        if (b == '\n' || b == '\r' || b == 0) to_code(lane);
         return true;
 
       case Mode::kIri:
@@ -179,7 +179,7 @@ bool NestingScanner::step(Lane& lane, uint8_t b) const {
           case '{':
           case '|':
           case '}':
-            lane.mode = Mode::kCode;
+            to_code(lane);
             break;
           case '\\':
             lane.mode = Mode::kIriEscape;
@@ -189,7 +189,7 @@ bool NestingScanner::step(Lane& lane, uint8_t b) const {
           default:
             // White space and control characters: strict Serd unwinds after consuming one,
             // lax Serd keeps it in the IRI.
-            if (b <= 0x20 && !lax_) lane.mode = Mode::kCode;
+            if (b <= 0x20 && !lax_) to_code(lane);
             break;
         }
         return true;
@@ -200,20 +200,23 @@ bool NestingScanner::step(Lane& lane, uint8_t b) const {
             lane.hex_left = b == 'u' ? 4 : 8;
             return true;
           }
-          lane.mode = Mode::kCode;
+          to_code(lane);
           continue;
         }
         if (!is_hex(b)) {
-          lane.hex_left = 0;
-          lane.mode = Mode::kCode;
+          to_code(lane);
           continue;
         }
         lane.code = lane.code * 16 + hex_value(b);
         if (--lane.hex_left == 0) {
           // Serd refuses these escaped characters after reading the whole escape.
           bool refused = lane.code == 0 || lane.code == ' ' || lane.code == '<' || lane.code == '>';
-          lane.mode = refused ? Mode::kCode : Mode::kIri;
           lane.code = 0;
+          if (refused) {
+            to_code(lane);
+          } else {
+            lane.mode = Mode::kIri;
+          }
         }
         return true;
 
@@ -230,22 +233,19 @@ bool NestingScanner::step(Lane& lane, uint8_t b) const {
           lane.mode = Mode::kLong;
           return true;
         }
-        lane.mode = Mode::kCode;  // "" or '': an empty string
-        lane.quote = 0;
+        to_code(lane);  // "" or '': an empty string
         continue;
 
       case Mode::kShort:
         if (utf8(lane, b)) return true;
         if (lane.mode != Mode::kShort) continue;
         if (b == lane.quote) {
-          lane.mode = Mode::kCode;
-          lane.quote = 0;
+          to_code(lane);
         } else if (b == '\\') {
           lane.mode = Mode::kShortEscape;
           lane.hex_left = 0;
         } else if (b == '\n' || b == '\r') {
-          lane.mode = Mode::kCode;  // an error in both modes; Serd stops in front of the byte
-          lane.quote = 0;
+          to_code(lane);  // an error in both modes; Serd stops in front of the byte
         }
         return true;
 
@@ -266,9 +266,7 @@ bool NestingScanner::step(Lane& lane, uint8_t b) const {
           return true;
         }
         // An invalid escape unwinds Serd in both modes, its cursor on this byte.
-        lane.hex_left = 0;
-        lane.mode = Mode::kCode;
-        lane.quote = 0;
+        to_code(lane);
         continue;
       }
 
@@ -295,8 +293,7 @@ bool NestingScanner::step(Lane& lane, uint8_t b) const {
 
       case Mode::kLongQuote2:
         if (b == lane.quote) {
-          lane.mode = Mode::kCode;
-          lane.quote = 0;
+          to_code(lane);
           return true;
         }
         lane.mode = Mode::kLong;

@@ -71,6 +71,12 @@ class NestingScanner {
     }
   };
 
+  // Back to plain syntax, with nothing of the string or IRI left (so equal states compare equal).
+  static void to_code(Lane& lane) {
+    unsigned depth = lane.depth;
+    lane = Lane{};
+    lane.depth = depth;
+  }
   // Advances one lane by one byte; false when the lane went deeper than the limit.
   bool step(Lane& lane, uint8_t byte) const;
   // Handles a byte inside a string or an IRI that is part of a UTF-8 sequence; true if consumed.

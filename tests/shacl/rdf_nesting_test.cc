@@ -77,7 +77,8 @@ class TempFile {
 
 }  // namespace
 
-TEST_CASE("20,000 nested collections are a parse error at the 257th opening bracket", "[rdf][nesting]") {
+TEST_CASE("20,000 nested collections are a parse error at the 257th opening bracket",
+          "[rdf][nesting]") {
   for (bool strict : {true, false}) {
     INFO("strict " << strict);
     Parsed p = parse(nested_collections(20000), strict);
@@ -91,7 +92,8 @@ TEST_CASE("20,000 nested collections are a parse error at the 257th opening brac
   }
 }
 
-TEST_CASE("20,000 nested blank nodes are a parse error at the 257th opening bracket", "[rdf][nesting]") {
+TEST_CASE("20,000 nested blank nodes are a parse error at the 257th opening bracket",
+          "[rdf][nesting]") {
   for (bool strict : {true, false}) {
     INFO("strict " << strict);
     Parsed p = parse(nested_blank_nodes(20000), strict);
