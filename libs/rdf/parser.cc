@@ -1,6 +1,8 @@
 #include "libs/rdf/parser.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
@@ -15,10 +17,16 @@
 #include <system_error>
 #include <thread>
 
+#include "libs/rdf/nesting_scanner.h"
 #include "libs/rdf/serd_handles.h"
 
 namespace mpli::rdf {
 namespace {
+
+// Errors kept per parse: lax mode on a large broken file would otherwise keep one string per bad
+// statement. The ones beyond are counted.
+constexpr size_t kMaxRecordedErrors = 1000;
+constexpr size_t kMaxLocatedCuries = 100;
 
 std::string_view node_text(const SerdNode* node) {
   return {reinterpret_cast<const char*>(node->buf), node->n_bytes};
@@ -245,8 +253,27 @@ struct ParseContext {
   Pipeline* pipeline = nullptr;  // set when statements are interned on a second thread
   std::vector<std::pair<std::string, std::string>> prefixes;
   std::vector<ParseError> errors;
+  size_t unrecorded_errors = 0;  // beyond kMaxRecordedErrors
   // CURIEs with an undefined prefix; their position is found afterwards in the source text.
   std::vector<std::string> bad_curies;
+  // Set when the input could not be read to its end (Serd takes a read error for the end).
+  std::string read_error;
+
+  void add_error(ParseError error) {
+    if (errors.size() < kMaxRecordedErrors) {
+      errors.push_back(std::move(error));
+    } else {
+      ++unrecorded_errors;
+    }
+  }
+  void add_bad_curie(std::string_view curie) {
+    // Each one is located by a search of the whole text afterwards, so keep few.
+    if (bad_curies.size() < kMaxLocatedCuries) {
+      bad_curies.emplace_back(curie);
+    } else {
+      ++unrecorded_errors;
+    }
+  }
 };
 
 // Returns kNoTerm (and records an error) when the node cannot be resolved.
@@ -276,7 +303,7 @@ TermId to_term(ParseContext& ctx, const SerdNode* node, const SerdNode* datatype
       SerdChunk prefix{nullptr, 0};
       SerdChunk suffix{nullptr, 0};
       if (serd_env_expand(ctx.env, node, &prefix, &suffix) != SERD_SUCCESS) {
-        ctx.bad_curies.emplace_back(node_text(node));
+        ctx.add_bad_curie(node_text(node));
         return kNoTerm;
       }
       ctx.scratch.assign(reinterpret_cast<const char*>(prefix.buf), prefix.len);
@@ -304,7 +331,7 @@ TermId to_term(ParseContext& ctx, const SerdNode* node, const SerdNode* datatype
       return ctx.terms->literal(node_text(node), dt, lg);
     }
     default:
-      ctx.errors.push_back({ctx.source, 0, 0, "unexpected node type"});
+      ctx.add_error({ctx.source, 0, 0, "unexpected node type"});
       return kNoTerm;
   }
 }
@@ -325,7 +352,7 @@ SerdStatus on_prefix(void* handle, const SerdNode* name, const SerdNode* uri) {
     ctx->prefixes.emplace_back(std::string(node_text(name)), std::string(iri));
     return SERD_SUCCESS;
   } catch (...) {
-    ctx->errors.push_back({ctx->source, 0, 0, "out of memory"});
+    ctx->add_error({ctx->source, 0, 0, "out of memory"});
     return SERD_ERR_INTERNAL;
   }
 }
@@ -338,7 +365,7 @@ bool append_iri(ParseContext& ctx, const SerdNode* node, std::string& out) {
     SerdChunk prefix{nullptr, 0};
     SerdChunk suffix{nullptr, 0};
     if (serd_env_expand(ctx.env, node, &prefix, &suffix) != SERD_SUCCESS) {
-      ctx.bad_curies.emplace_back(text);
+      ctx.add_bad_curie(text);
       return false;
     }
     Pipeline::put_u32(out, prefix.len + suffix.len);
@@ -385,7 +412,7 @@ bool append_node(ParseContext& ctx, const SerdNode* node, const SerdNode* dataty
       return true;
     }
     default:
-      ctx.errors.push_back({ctx.source, 0, 0, "unexpected node type"});
+      ctx.add_error({ctx.source, 0, 0, "unexpected node type"});
       return false;
   }
 }
@@ -415,7 +442,7 @@ SerdStatus on_statement(void* handle, SerdStatementFlags /*flags*/, const SerdNo
     ctx->graph->add(s, p, o);
     return SERD_SUCCESS;
   } catch (...) {
-    ctx->errors.push_back({ctx->source, 0, 0, "out of memory"});
+    ctx->add_error({ctx->source, 0, 0, "out of memory"});
     return SERD_ERR_INTERNAL;
   }
 }
@@ -432,7 +459,7 @@ SerdStatus on_error(void* handle, const SerdError* error) {
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
       message.pop_back();
     }
-    ctx->errors.push_back({ctx->source, error->line, error->col, std::move(message)});
+    ctx->add_error({ctx->source, error->line, error->col, std::move(message)});
   } catch (...) {
     // Nothing sensible to do without memory; the returned status still fails the parse.
   }
@@ -448,6 +475,19 @@ std::string read_all(std::istream& in) {
   return text;
 }
 
+// 1-based line and byte column of `offset` in `text`.
+std::pair<unsigned, unsigned> line_and_column(std::string_view text, size_t offset) {
+  unsigned line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {line, static_cast<unsigned>(offset - line_start + 1)};
+}
+
 // Line and column (1-based) of the first occurrence of `needle` in `text` that sits on a token
 // boundary, or {0, 0}.
 std::pair<unsigned, unsigned> locate(std::string_view text, std::string_view needle) {
@@ -460,15 +500,7 @@ std::pair<unsigned, unsigned> locate(std::string_view text, std::string_view nee
     pos += 1;
   }
   if (pos == std::string_view::npos) return {0, 0};
-  unsigned line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < pos; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return {line, static_cast<unsigned>(pos - line_start + 1)};
+  return line_and_column(text, pos);
 }
 
 Status run_reader(ParseContext& ctx, const ParseOptions& options, bool pipelined, Graph& graph,
@@ -533,12 +565,15 @@ Status run_reader(ParseContext& ctx, const ParseOptions& options, bool pipelined
                           std::string("read failed: ") +
                               reinterpret_cast<const char*>(serd_strerror(st))});
   }
+  // A document read only in part is no document, in lax mode too.
+  if (!ctx.read_error.empty()) {
+    ctx.errors.insert(ctx.errors.begin(), ParseError{ctx.source, 0, 0, ctx.read_error});
+  }
   if (warnings) warnings->insert(warnings->end(), ctx.errors.begin(), ctx.errors.end());
-  if (options.strict && !ctx.errors.empty()) {
+  if ((options.strict || !ctx.read_error.empty()) && !ctx.errors.empty()) {
     std::string message = ctx.errors.front().to_string();
-    if (ctx.errors.size() > 1) {
-      message += " (and " + std::to_string(ctx.errors.size() - 1) + " more)";
-    }
+    size_t more = ctx.errors.size() - 1 + ctx.unrecorded_errors;
+    if (more > 0) message += " (and " + std::to_string(more) + " more)";
     graph.rollback(mark);
     return invalid_argument(message);
   }
@@ -553,6 +588,88 @@ bool spare_core() {
   double load[1] = {0};
   if (cores < 2 || getloadavg(load, 1) != 1) return false;
   return load[0] + 1.0 <= static_cast<double>(cores);
+}
+
+bool is_turtle_or_trig(Syntax syntax) {
+  return syntax == Syntax::kTurtle || syntax == Syntax::kTriG;
+}
+
+// Serd reads Turtle and TriG collections and blank nodes by recursion; the other two syntaxes
+// cannot nest (Serd refuses '(' and '[' as their objects). In lax mode every syntax is scanned
+// for an IRI left open at the end, which lax Serd would read forever.
+bool needs_scan(const ParseOptions& options) {
+  return is_turtle_or_trig(options.syntax) || !options.strict;
+}
+
+// Serd 0.30 reads a stream in pages. After a bad Turtle or TriG statement, lax Serd skips ahead
+// with a loop that stops only at a line end or a NUL byte: on a plain string, whose end it keeps
+// reporting, that loop never ends, and on a stream it runs past the end into the rest of its
+// page buffer, which still holds bytes of the page before. So lax Turtle and TriG are fed as a
+// stream whose text is followed by NUL bytes up to a full page and then one more page of them:
+// the loop stops at the first NUL, and no stale bytes are left to read. (Serd passes over a NUL
+// between statements without a message.)
+class NulPaddedStream {
+ public:
+  static constexpr size_t kPageSize = 4096;
+  explicit NulPaddedStream(std::string_view text) : text_(text) {}
+  explicit NulPaddedStream(FILE* file) : file_(file) {}
+
+  static size_t read(void* buf, size_t size, size_t count, void* stream) {
+    return static_cast<NulPaddedStream*>(stream)->next(static_cast<char*>(buf), size * count);
+  }
+  static int error(void* stream) {
+    FILE* file = static_cast<NulPaddedStream*>(stream)->file_;
+    return file != nullptr && std::ferror(file) ? 1 : 0;
+  }
+
+ private:
+  size_t next(char* out, size_t want) {
+    size_t n = 0;
+    if (!text_done_) {
+      if (file_ != nullptr) {
+        n = std::fread(out, 1, want, file_);
+      } else {
+        n = std::min(want, text_.size() - position_);
+        std::memcpy(out, text_.data() + position_, n);
+        position_ += n;
+      }
+      if (n == want) return n;
+      text_done_ = true;
+    } else if (padded_) {
+      return 0;
+    } else {
+      padded_ = true;
+    }
+    std::memset(out + n, 0, want - n);
+    return want;
+  }
+
+  std::string_view text_;
+  FILE* file_ = nullptr;
+  size_t position_ = 0;
+  bool text_done_ = false;
+  bool padded_ = false;  // the page of NULs after the text has gone out
+};
+
+SerdStatus read_padded(SerdReader* reader, NulPaddedStream& stream, const std::string& name) {
+  return serd_reader_read_source(reader, &NulPaddedStream::read, &NulPaddedStream::error, &stream,
+                                 reinterpret_cast<const uint8_t*>(name.c_str()),
+                                 NulPaddedStream::kPageSize);
+}
+
+// Refuses the document before Serd sees it, in the form of Serd's own errors.
+Status reject(ParseError where, const NestingProblem& problem, std::vector<ParseError>* warnings) {
+  where.line = problem.line;
+  where.column = problem.column;
+  where.message = problem.message;
+  if (warnings) warnings->push_back(where);
+  return invalid_argument(where.to_string());
+}
+
+Status read_failure(const std::string& path, int error_number, std::vector<ParseError>* warnings) {
+  ParseError error{path, 0, 0, std::string("read error: ") + std::strerror(error_number)};
+  if (warnings) warnings->push_back(error);
+  return invalid_argument(error.to_string());
 }
 
 }  // namespace
@@ -587,20 +704,59 @@ Status parse_file(const std::string& path, Graph& graph, const ParseOptions& opt
   struct FileCloser {
     void operator()(FILE* f) const { std::fclose(f); }
   };
+  // fopen() accepts a directory and Serd then takes the failing read for an empty document.
+  std::error_code status_error;
+  std::filesystem::file_status status = std::filesystem::status(path, status_error);
+  if (!status_error && std::filesystem::is_directory(status)) {
+    return invalid_argument(path + ": is a directory, not an RDF file");
+  }
   std::unique_ptr<FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return not_found(path + ": cannot open file");
-  ParseContext ctx;
-  ctx.source = path;
+  if (!file) return not_found(path + ": cannot open file: " + std::strerror(errno));
   ParseOptions opts = options;
   if (opts.base_iri.empty()) opts.base_iri = file_iri(path);
+
+  if (!std::filesystem::is_regular_file(status)) {
+    // A pipe or a device can be read only once: read it whole, then parse the text.
+    std::string text;
+    char buf[1 << 16];
+    size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) text.append(buf, n);
+    if (std::ferror(file.get())) return read_failure(path, errno, warnings);
+    return parse_string(text, path, graph, opts, warnings);
+  }
+  if (needs_scan(opts)) {
+    // One pass through the scanner before Serd reads the file from the start again.
+    NestingScanner scanner(opts.max_nesting_depth, !opts.strict);
+    char buf[1 << 16];
+    size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) {
+      if (!scanner.feed(std::string_view(buf, n))) break;
+    }
+    if (std::ferror(file.get())) return read_failure(path, errno, warnings);
+    if (!scanner.finish()) return reject(ParseError{path, 0, 0, ""}, *scanner.problem(), warnings);
+    if (std::fseek(file.get(), 0, SEEK_SET) != 0) return read_failure(path, errno, warnings);
+  }
+
+  ParseContext ctx;
+  ctx.source = path;
+  NulPaddedStream padded(file.get());
   struct Arg {
     FILE* file;
     const std::string* name;
-  } arg{file.get(), &path};
+    std::string* read_error;
+    NulPaddedStream* padded;  // lax Turtle and TriG only
+  } arg{file.get(), &path, &ctx.read_error,
+        !opts.strict && is_turtle_or_trig(opts.syntax) ? &padded : nullptr};
   auto read = [](SerdReader* r, const void* a) {
     const auto* args = static_cast<const Arg*>(a);
-    return serd_reader_read_file_handle(r, args->file,
-                                        reinterpret_cast<const uint8_t*>(args->name->c_str()));
+    SerdStatus st = args->padded != nullptr
+                        ? read_padded(r, *args->padded, *args->name)
+                        : serd_reader_read_file_handle(
+                              r, args->file, reinterpret_cast<const uint8_t*>(args->name->c_str()));
+    if (std::ferror(args->file)) {
+      *args->read_error = std::string("read error: ") + std::strerror(errno);
+    }
+    return st;
   };
   bool pipelined = options.pipelining == ParseOptions::Pipelining::kOn;
   if (options.pipelining == ParseOptions::Pipelining::kAuto) {
@@ -614,17 +770,35 @@ Status parse_file(const std::string& path, Graph& graph, const ParseOptions& opt
 
 Status parse_string(std::string_view text, std::string_view source_name, Graph& graph,
                     const ParseOptions& options, std::vector<ParseError>* warnings) {
+  ParseError where{std::string(source_name), 0, 0, ""};
+  // Serd reads a string up to its first NUL and would silently drop the rest.
+  size_t nul = text.find('\0');
+  if (nul != std::string_view::npos) {
+    auto [line, column] = line_and_column(text, nul);
+    return reject(where, NestingProblem{line, column, "NUL byte in the input"}, warnings);
+  }
+  if (needs_scan(options)) {
+    NestingScanner scanner(options.max_nesting_depth, !options.strict);
+    if (!scanner.feed(text) || !scanner.finish())
+      return reject(where, *scanner.problem(), warnings);
+  }
   ParseContext ctx;
   ctx.source = std::string(source_name);
   std::string copy(text);  // Serd wants a NUL-terminated buffer
+  NulPaddedStream padded(copy);
+  struct Arg {
+    const std::string* text;
+    NulPaddedStream* padded;  // lax Turtle and TriG only
+  } arg{&copy, !options.strict && is_turtle_or_trig(options.syntax) ? &padded : nullptr};
   auto read = [](SerdReader* r, const void* a) {
-    return serd_reader_read_string(r, reinterpret_cast<const uint8_t*>(
-                                          static_cast<const std::string*>(a)->c_str()));
+    const auto* args = static_cast<const Arg*>(a);
+    if (args->padded != nullptr) return read_padded(r, *args->padded, "string");
+    return serd_reader_read_string(r, reinterpret_cast<const uint8_t*>(args->text->c_str()));
   };
   bool pipelined = options.pipelining == ParseOptions::Pipelining::kOn ||
                    (options.pipelining == ParseOptions::Pipelining::kAuto &&
                     copy.size() >= (4u << 20) && spare_core());
-  return run_reader(ctx, options, pipelined, graph, warnings, read, &copy, copy, {});
+  return run_reader(ctx, options, pipelined, graph, warnings, read, &arg, copy, {});
 }
 
 Status parse_stream(std::istream& in, std::string_view source_name, Graph& graph,

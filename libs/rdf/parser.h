@@ -15,6 +15,12 @@ namespace mpli::rdf {
 
 enum class Syntax { kTurtle, kTriG, kNTriples, kNQuads };
 
+// Serd 0.30 reads nested collections '( ... )' and blank nodes '[ ... ]' by recursion, a chain
+// of C stack frames per level: a 60 KB document nesting 20,000 levels deep overflows any
+// thread's stack. 256 levels is far beyond real data (manifests and shapes nest fewer than 10)
+// and costs Serd about 100 KiB of stack.
+inline constexpr unsigned kDefaultMaxNestingDepth = 256;
+
 // Guesses the syntax from a file name's extension (.ttl, .trig, .nt, .nq); nullopt if unknown.
 std::optional<Syntax> syntax_from_path(std::string_view path);
 
@@ -30,6 +36,10 @@ struct ParseOptions {
   // more when the load average says a core is idle.
   enum class Pipelining { kAuto, kOff, kOn };
   Pipelining pipelining = Pipelining::kAuto;
+  // Turtle and TriG text is scanned before Serd reads it, and a document whose collections and
+  // blank nodes nest deeper than this is rejected, in lax mode too, with an ordinary parse
+  // error at the bracket that went too deep. N-Triples and N-Quads cannot nest.
+  unsigned max_nesting_depth = kDefaultMaxNestingDepth;
 };
 
 struct ParseError {
@@ -42,7 +52,9 @@ struct ParseError {
 };
 
 // Named graphs of TriG/N-Quads are merged into `graph` (the graph name is dropped).
-// `warnings` (optional) receives every error seen, including those skipped in lax mode.
+// `warnings` (optional) receives the errors seen, including those skipped in lax mode (the first
+// 1000; the status message counts the rest). Input that cannot be read at all (a directory, a
+// read error, a NUL byte, nesting beyond max_nesting_depth) is an error in lax mode too.
 Status parse_file(const std::string& path, Graph& graph, const ParseOptions& options = {},
                   std::vector<ParseError>* warnings = nullptr);
 Status parse_string(std::string_view text, std::string_view source_name, Graph& graph,

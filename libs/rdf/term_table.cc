@@ -54,7 +54,17 @@ void append_escaped(std::string& out, std::string_view text) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default: out += c;
+      default:
+        // Other control characters as \u escapes: a raw NUL ends the text for C parsers (Serd
+        // among them), which would silently drop the rest of a document.
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static const char kHex[] = "0123456789ABCDEF";
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xF];
+          out += kHex[c & 0xF];
+        } else {
+          out += c;
+        }
     }
   }
 }

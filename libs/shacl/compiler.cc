@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <string>
 #include <unordered_map>
@@ -56,6 +57,84 @@ std::string xpath_to_ecmascript(std::string_view pattern, std::string_view flags
   return out;
 }
 
+// What makes an ECMAScript expression too big for std::regex to compile and run within a
+// thread's stack (see kMaxPattern* in shapes.h), or "" when it is fine. Counted repetitions are
+// expanded by std::regex into copies: `((a?){100}){100}` holds 10,000 copies of `a?`.
+std::string pattern_size_problem(std::string_view pattern) {
+  if (pattern.size() > kMaxPatternLength) {
+    return "is longer than " + std::to_string(kMaxPatternLength) + " characters";
+  }
+  struct Group {
+    uint64_t elements = 0;  // so far, repetitions expanded
+    uint64_t last = 0;      // of the last item, which a following {n,m} repeats
+  };
+  std::vector<Group> groups(1);
+  auto add = [&](uint64_t elements) {
+    groups.back().elements = std::min(groups.back().elements + elements, kMaxPatternElements + 1);
+    groups.back().last = elements;
+  };
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\') {
+      ++i;
+      add(1);
+    } else if (c == '[') {  // a class is one element; ']' first in it is a member
+      size_t j = i + 1;
+      if (j < pattern.size() && pattern[j] == '^') ++j;
+      if (j < pattern.size() && pattern[j] == ']') ++j;
+      while (j < pattern.size() && pattern[j] != ']') j += pattern[j] == '\\' ? 2 : 1;
+      i = j;
+      add(1);
+    } else if (c == '(') {
+      if (static_cast<int>(groups.size()) > kMaxPatternGroups) {
+        return "nests groups more than " + std::to_string(kMaxPatternGroups) + " deep";
+      }
+      groups.emplace_back();
+    } else if (c == ')' && groups.size() > 1) {
+      uint64_t inner = groups.back().elements + 1;
+      groups.pop_back();
+      add(inner);
+    } else if (c == '{') {
+      // {n}, {n,} or {n,m}: the last item is there max(n, m) times.
+      size_t j = i + 1;
+      uint64_t count = 0;
+      uint64_t number = 0;
+      bool digits = false;
+      while (j < pattern.size() &&
+             (std::isdigit(static_cast<unsigned char>(pattern[j])) || pattern[j] == ',')) {
+        if (pattern[j] == ',') {
+          number = 0;
+        } else {
+          number = std::min<uint64_t>(number * 10 + static_cast<uint64_t>(pattern[j] - '0'),
+                                      kMaxPatternElements + 1);
+          count = std::max(count, number);
+          digits = true;
+        }
+        ++j;
+      }
+      if (!digits || j >= pattern.size() || pattern[j] != '}') {
+        add(1);  // not a repetition: a literal '{'
+        continue;
+      }
+      i = j;
+      Group& g = groups.back();
+      uint64_t extra = g.last * (count > 0 ? count - 1 : 0);
+      g.elements = std::min(g.elements + extra, kMaxPatternElements + 1);
+      g.last = std::min(g.last * std::max<uint64_t>(count, 1), kMaxPatternElements + 1);
+    } else if (c != '*' && c != '+' && c != '?' && c != '|' && c != '^' && c != '$') {
+      add(1);
+    }
+    if (groups.back().elements > kMaxPatternElements) break;
+  }
+  uint64_t total = 0;
+  for (const Group& g : groups) total += g.elements;
+  if (total > kMaxPatternElements) {
+    return "repeats to more than " + std::to_string(kMaxPatternElements) +
+           " elements (counted repetitions {n,m} are expanded)";
+  }
+  return "";
+}
+
 class Compiler {
  public:
   Compiler(const Graph& graph, ShapesProgram& program)
@@ -75,6 +154,17 @@ class Compiler {
       uint32_t index = 0;
       MPLI_RETURN_IF_ERROR(shape(root, &index));
     }
+    // Compiling a shape registers the shapes it refers to, which grows the list being walked.
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      TermId node = pending_[i];
+      Shape s;
+      s.node = node;
+      s.severity = sh_.violation;
+      path_steps_ = 0;
+      MPLI_RETURN_IF_ERROR(fill(node, s));
+      program_.shapes[index_.at(node)] = std::move(s);
+    }
+    MPLI_RETURN_IF_ERROR(check_nesting());
     link_qualified_siblings();
     return Status::ok();
   }
@@ -106,7 +196,13 @@ class Compiler {
   }
 
   Status path(TermId shape_node, TermId node, Path* out, int depth) {
-    if (depth > 64) return bad(shape_node, "sh:path nests too deeply (cycle?)");
+    if (depth > kMaxPathDepth) {
+      return bad(shape_node, "sh:path nests more than " + std::to_string(kMaxPathDepth) +
+                                 " levels deep (a cycle?)");
+    }
+    if (++path_steps_ > kMaxPathSteps) {
+      return bad(shape_node, "sh:path has more than " + std::to_string(kMaxPathSteps) + " steps");
+    }
     const auto& wk = terms_.well_known();
     if (terms_.is_iri(node)) {
       if (node == wk.rdf_nil) return bad(shape_node, "sh:path must not be rdf:nil");
@@ -181,6 +277,8 @@ class Compiler {
     return Status::ok();
   }
 
+  // The index of the shape at `node`; a shape seen for the first time gets one and is queued
+  // for run() to compile, so a chain of shapes referring to shapes costs no stack here.
   Status shape(TermId node, uint32_t* index) {
     auto it = index_.find(node);
     if (it != index_.end()) {
@@ -192,12 +290,62 @@ class Compiler {
     index_.emplace(node, me);
     *index = me;
     program_.shapes.emplace_back();
-    // Build into a local Shape: recursive compilation may grow program_.shapes.
-    Shape s;
-    s.node = node;
-    s.severity = sh_.violation;
-    MPLI_RETURN_IF_ERROR(fill(node, s));
-    program_.shapes[me] = std::move(s);
+    pending_.push_back(node);
+    return Status::ok();
+  }
+
+  // The validator recurses from a shape into the shapes its constraints name. A chain longer
+  // than kMaxShapeNesting that never comes back to a shape on it would be cut short there and
+  // silently taken to conform, so it is refused here. Chains through a loop (recursive shapes)
+  // are the validator's to stop. Longest chains by an iterative depth-first walk that ignores
+  // the edges going back into the walk.
+  Status check_nesting() const {
+    const size_t n = program_.shapes.size();
+    constexpr int kUnseen = -1;
+    constexpr int kOnWalk = -2;
+    std::vector<int> height(n, kUnseen);  // edges on the longest chain starting at the shape
+    auto operands = [&](uint32_t shape, std::vector<uint32_t>* out) {
+      out->clear();
+      for (const Constraint& c : program_.shapes[shape].constraints) {
+        out->insert(out->end(), c.shapes.begin(), c.shapes.end());
+        out->insert(out->end(), c.siblings.begin(), c.siblings.end());
+      }
+    };
+    struct Frame {
+      uint32_t shape;
+      std::vector<uint32_t> operands;
+      size_t next = 0;
+    };
+    std::vector<Frame> walk;
+    for (uint32_t root = 0; root < n; ++root) {
+      if (height[root] != kUnseen) continue;
+      height[root] = kOnWalk;
+      walk.push_back({root, {}, 0});
+      operands(root, &walk.back().operands);
+      while (!walk.empty()) {
+        Frame& top = walk.back();
+        if (top.next < top.operands.size()) {
+          uint32_t next = top.operands[top.next++];
+          if (height[next] != kUnseen) continue;
+          height[next] = kOnWalk;
+          walk.push_back({next, {}, 0});
+          operands(next, &walk.back().operands);
+          continue;
+        }
+        int longest = 0;
+        for (uint32_t operand : top.operands) {
+          if (height[operand] >= 0) longest = std::max(longest, height[operand] + 1);
+        }
+        height[top.shape] = longest;
+        if (longest > kMaxShapeNesting) {
+          return bad(program_.shapes[top.shape].node,
+                     "shapes nest more than " + std::to_string(kMaxShapeNesting) +
+                         " levels deep through sh:node, sh:property, sh:and, sh:or, sh:xone, "
+                         "sh:not or sh:qualifiedValueShape");
+        }
+        walk.pop_back();
+      }
+    }
     return Status::ok();
   }
 
@@ -373,12 +521,19 @@ class Compiler {
 
   Status pattern(TermId node, Shape& s, TermId value, TermId flags) {
     if (!terms_.is_literal(value)) return bad(node, "sh:pattern must be a literal");
-    std::regex::flag_type options = std::regex::ECMAScript | std::regex::optimize;
+    std::regex::flag_type options =
+        std::regex::ECMAScript | std::regex::optimize | std::regex_constants::__polynomial;
     std::string_view flag_text = flags != kNoTerm ? terms_.value(flags) : std::string_view();
     std::string ecma = xpath_to_ecmascript(terms_.value(value), flag_text, &options);
+    if (std::string problem = pattern_size_problem(ecma); !problem.empty()) {
+      return bad(node, "sh:pattern " + problem);
+    }
     try {
       program_.regexes.emplace_back(ecma, options);
     } catch (const std::regex_error& e) {
+      if (e.code() == std::regex_constants::error_complexity) {
+        return bad(node, "sh:pattern back-references are not supported");
+      }
       return bad(node, "sh:pattern is not a valid regular expression: " + std::string(e.what()));
     }
     Constraint& c = add(s, Component::kPattern);
@@ -424,6 +579,8 @@ class Compiler {
   const Vocabulary& sh_;
   ShapesProgram& program_;
   std::unordered_map<TermId, uint32_t> index_;
+  std::vector<TermId> pending_;  // shapes registered, in index order, compiled by run()
+  size_t path_steps_ = 0;        // steps of the current shape's path
   std::vector<std::pair<TermId, uint32_t>> property_parents_;  // (parent node, property shape)
   std::vector<TermId> qualified_disjoint_;
 };

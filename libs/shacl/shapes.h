@@ -17,6 +17,23 @@ namespace mpli::shacl {
 
 using rdf::TermId;
 
+// Bounds on every walk over a shapes graph, so hostile shapes cost an error, not the stack:
+// * a path nests at most kMaxPathDepth levels and has at most kMaxPathSteps steps in all (a
+//   shared blank node used twice in each of 64 nested sh:alternativePath lists would otherwise
+//   expand to 2^64 steps);
+// * a chain of shapes referring to shapes (sh:node, sh:property, sh:and, sh:or, sh:xone, sh:not,
+//   sh:qualifiedValueShape) that does not loop back is at most kMaxShapeNesting long; the
+//   validator recurses along such chains and stops recursive shapes at that depth;
+// * sh:pattern is at most kMaxPatternLength characters, nests groups at most kMaxPatternGroups
+//   deep, and expands counted repetitions ({n,m}) to at most kMaxPatternElements elements:
+//   std::regex compiles and runs an expression by recursion over its parts.
+inline constexpr int kMaxPathDepth = 64;
+inline constexpr size_t kMaxPathSteps = 10000;
+inline constexpr int kMaxShapeNesting = 64;
+inline constexpr size_t kMaxPatternLength = 4096;
+inline constexpr int kMaxPatternGroups = 32;
+inline constexpr uint64_t kMaxPatternElements = 10000;
+
 struct Path {
   enum class Kind : uint8_t {
     kPredicate, kInverse, kSequence, kAlternative, kZeroOrMore, kOneOrMore, kZeroOrOne
@@ -75,14 +92,18 @@ struct ShapesProgram {
   rdf::TermTablePtr terms;
   std::shared_ptr<const Vocabulary> vocab;
   std::vector<Shape> shapes;
+  // Compiled for libstdc++'s breadth-first matcher (std::regex_constants::__polynomial): its
+  // recursion is bounded by the expression, not by the length of the value, and it cannot take
+  // exponential time. Back-references, which need the backtracking matcher, are refused.
   std::vector<std::regex> regexes;
   uint32_t constraint_count = 0;
 };
 
 // Compiles every shape of `shapes_graph` (instances of sh:NodeShape/sh:PropertyShape, subjects
 // of target predicates, and everything they reference). Ill-formed shapes (a bad path, a
-// non-integer count, a broken list, an invalid regex) give an InvalidArgument status naming
-// the shape and the parameter.
+// non-integer count, a broken list, an invalid regex, anything beyond the limits above) give an
+// InvalidArgument status naming the shape and the parameter. Shapes are compiled from a work
+// list, not by recursion, so any number of shapes referring to each other costs no stack.
 Result<ShapesProgram> compile_shapes(const rdf::Graph& shapes_graph);
 
 }  // namespace mpli::shacl

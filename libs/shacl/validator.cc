@@ -12,7 +12,8 @@ using rdf::kNoTerm;
 using rdf::Triple;
 
 // Recursive shapes are undefined in SHACL 1.0; beyond this depth a shape is taken to conform.
-constexpr int kMaxDepth = 64;
+// compile_shapes() refuses chains this long that do not loop, so only recursion gets here.
+constexpr int kMaxDepth = kMaxShapeNesting;
 
 void sort_unique(std::vector<TermId>* v) {
   std::sort(v->begin(), v->end());

@@ -21,10 +21,19 @@ constexpr int kExitError = 2;
 void usage(std::ostream& out) {
   out << "usage: mpli shacl validate --data FILE [--data FILE ...] --shapes FILE "
          "[--shapes FILE ...]\n"
-         "                           [--report turtle|json|summary] [--strict]\n"
-         "  --strict  reject a file with any syntax error or undefined prefix (default: skip\n"
-         "            bad statements and warn)\n"
-         "exit status: 0 conforms, 1 does not conform, 2 error\n";
+         "                           [--report turtle|json|summary] [--lax]\n"
+         "  Validates the data files against the shapes files (SHACL Core). The syntax comes\n"
+         "  from the extension: .ttl Turtle, .trig TriG, .nt N-Triples, .nq N-Quads; Turtle\n"
+         "  otherwise. A file is read as strictly as the hub reads a manifest: any syntax error\n"
+         "  or undefined prefix rejects it (file:line:column: message on stderr, exit 2).\n"
+         "  --report  turtle (default): the SHACL validation report; json; summary: one line\n"
+         "            conforms=<true|false> results=<N>\n"
+         "  --lax     skip bad statements with a warning and validate the rest. A file that\n"
+         "            cannot be read at all (a directory, nesting deeper than 256) is still\n"
+         "            an error\n"
+         "  --strict  the default; accepted for older scripts\n"
+         "exit status: 0 conforms, 1 does not conform, 2 error (unreadable, unparsable or\n"
+         "             ill-formed input, bad usage)\n";
 }
 
 // Loads every file into `graph`; prints parse problems as `file:line:col: message`.
@@ -48,14 +57,20 @@ bool load(const std::vector<std::string>& files, bool strict, rdf::Graph& graph)
 }  // namespace
 
 int run_shacl_command(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) != "validate") {
+  std::string command = argc >= 2 ? argv[1] : "";
+  if (command == "--help" || command == "-h" || command == "help") {
+    usage(std::cout);
+    return kExitConforms;
+  }
+  if (command != "validate") {
+    if (!command.empty()) std::cerr << "error: unknown command 'shacl " << command << "'\n";
     usage(std::cerr);
     return kExitError;
   }
   std::vector<std::string> data_files;
   std::vector<std::string> shape_files;
   std::string format = "turtle";
-  bool strict = false;
+  bool strict = true;  // as the hub reads manifests: what it would refuse is no success here
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](std::string* out) {
@@ -72,6 +87,8 @@ int run_shacl_command(int argc, char** argv) {
       format = v;
     } else if (arg == "--strict") {
       strict = true;
+    } else if (arg == "--lax") {
+      strict = false;
     } else if (arg == "--help" || arg == "-h") {
       usage(std::cout);
       return kExitConforms;
@@ -118,6 +135,11 @@ int run_shacl_command(int argc, char** argv) {
     rdf::PrefixList prefixes = shacl::report_prefixes();
     for (const auto& p : shapes.prefixes()) prefixes.push_back(p);
     rdf::write_turtle(graph, std::cout, prefixes);
+  }
+  // A report that did not reach its reader (a full disk, a closed pipe) is no answer.
+  if (!std::cout.flush()) {
+    std::cerr << "error: cannot write the report to standard output\n";
+    return kExitError;
   }
   return report.conforms ? kExitConforms : kExitViolations;
 }
