@@ -119,7 +119,7 @@ TEST_CASE("framing that could be read two ways is refused") {
   CHECK(old.problem().http_status == 400);
 }
 
-TEST_CASE("malformed request lines and headers are 400; an unknown version 505") {
+TEST_CASE("malformed request lines and headers are 400, an unknown version 505") {
   for (const char* line :
        {"GET\r\n\r\n", "GET /x\r\n\r\n", "GET  /x HTTP/1.1\r\n\r\n", "G(T /x HTTP/1.1\r\n\r\n",
         "GET x HTTP/1.1\r\n\r\n", "GET /x HTTP/1.1 extra\r\n\r\n", "GET /x FTP/1.1\r\n\r\n",
@@ -145,7 +145,7 @@ TEST_CASE("a head that never ends is 431 once it passes the limit") {
   CHECK(reader.problem().http_status == 431);
 }
 
-TEST_CASE("targets: absolute-form, asterisk-form, fragments; empty lines before a request") {
+TEST_CASE("targets: absolute-form, asterisk-form, fragments, and empty lines before a request") {
   RequestReader reader(small_limits());
   reader.read("\r\n\r\nGET http://gw.example:8080/v1/offerings?q=a#frag HTTP/1.1\r\n\r\n");
   REQUIRE(reader.state() == State::kComplete);

@@ -4,7 +4,7 @@
 
 using namespace mpli::gateway;
 
-TEST_CASE("a response carries its length; HEAD keeps the length and drops the body") {
+TEST_CASE("a response carries its length, and HEAD keeps the length but drops the body") {
   HttpResponse response{200, {{"Content-Type", "application/json"}}, "{\"a\":1}"};
   CHECK(serialize_response(response, false) ==
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}");

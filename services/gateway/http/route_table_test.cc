@@ -36,7 +36,7 @@ TEST_CASE("an encoded slash stays inside its segment") {
   CHECK(api().match("GET", "/v1/offerings/https://h.example").outcome == Outcome::kNotFound);
 }
 
-TEST_CASE("literal segments match decoded; repeated and trailing slashes are ignored") {
+TEST_CASE("literal segments match decoded, repeated and trailing slashes are ignored") {
   RouteTable table = api();
   CHECK(table.match("GET", "/v1/%70roviders").route == 0);
   CHECK(table.match("GET", "//v1/providers/").route == 0);
