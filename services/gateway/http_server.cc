@@ -206,7 +206,7 @@ class HttpServer::Dispatcher {
 
   static void run(const RouteHandler& handler, const RouteRequest& request, Responder responder) {
     try {
-      handler(request, responder);
+      handler(request, std::move(responder));
     } catch (const std::exception& e) {
       // The responder answers 500 when its last copy goes unanswered.
       log::error("route handler failed", {{"path", request.http.path}, {"error", e.what()}});

@@ -18,32 +18,28 @@ int http_status_for(StatusCode code) {
       return 200;
     case StatusCode::kInvalidArgument:
       return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
     case StatusCode::kNotFound:
       return 404;
     case StatusCode::kAlreadyExists:
-      return 409;
     case StatusCode::kFailedPrecondition:
-      return 409;
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kUnauthenticated:
-      return 401;
-    case StatusCode::kResourceExhausted:
-      return 429;
-    case StatusCode::kTooLarge:
-      return 413;
-    case StatusCode::kBusy:
-      return 503;
     case StatusCode::kConflict:
-      return 409;
     case StatusCode::kAborted:
       return 409;
-    case StatusCode::kDeadlineExceeded:
-      return 504;
-    case StatusCode::kUnavailable:
-      return 503;
+    case StatusCode::kTooLarge:
+      return 413;
+    case StatusCode::kResourceExhausted:
+      return 429;
     case StatusCode::kInternal:
       return 500;
+    case StatusCode::kBusy:
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
   }
   return 500;
 }

@@ -241,7 +241,7 @@ void add_discovery_routes(HttpServer& server, bus::Connection& bus,
   server.route("POST", "/v1/providers", {kJson}, slow, with(register_provider));
   server.route("GET", "/v1/providers", {kJson}, quick, with(list_providers));
   server.route("GET", "/v1/providers/:id", {kJson}, quick, with(get_provider));
-  server.route("DELETE", "/v1/providers/:id", {kJson}, quick, with(delete_provider));
+  server.route("DELETE", "/v1/providers/:id", {}, quick, with(delete_provider));  // 204: no body
   server.route("POST", "/v1/providers/:id/refresh", {kJson}, slow, with(refresh_provider));
   server.route("GET", "/v1/offerings", {kJson}, quick, with(list_offerings));
   server.route("GET", "/v1/offerings/:id", {kJson, kTurtle}, quick, with(get_offering));

@@ -30,8 +30,8 @@ struct HttpRequest {
 };
 
 struct RequestLimits {
-  size_t max_head_bytes = 64 * 1024;        // request line and headers (and chunk trailers)
-  size_t max_body_bytes = 8 * 1024 * 1024;  // the body, after any chunked decoding
+  size_t max_head_bytes = size_t{64} * 1024;        // request line and headers (and chunk trailers)
+  size_t max_body_bytes = size_t{8} * 1024 * 1024;  // the body, after any chunked decoding
 };
 
 class RequestReader {

@@ -14,15 +14,20 @@ struct Responder::State {
   std::atomic<bool> streaming{false};  // a chunked body was started and not yet ended
 
   ~State() {
-    if (streaming) {
-      sink->write(std::string(), true, true);
-    } else if (!answered) {
-      log::error("a request went unanswered; answering 500");
-      Problem problem = http_problem(500, "the gateway produced no answer to this request");
-      HttpResponse response{500,
-                            {{"Content-Type", "application/problem+json"}, {"Connection", "close"}},
-                            problem.body.dump()};
-      sink->write(serialize_response(response, head_only), true, true);
+    try {
+      if (streaming) {
+        sink->write(std::string(), true, true);
+      } else if (!answered) {
+        log::error("a request went unanswered; answering 500");
+        Problem problem = http_problem(500, "the gateway produced no answer to this request");
+        HttpResponse response{
+            500,
+            {{"Content-Type", "application/problem+json"}, {"Connection", "close"}},
+            problem.body.dump()};
+        sink->write(serialize_response(response, head_only), true, true);
+      }
+    } catch (const std::exception&) {
+      // Out of memory while answering: the client's connection times out instead.
     }
   }
 
