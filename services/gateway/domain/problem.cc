@@ -82,6 +82,10 @@ std::optional<dv1::ErrorReason> legacy_discovery_reason(const Status& status) {
 }
 
 std::optional<dv1::ErrorReason> discovery_reason(const Status& status) {
+  // Reason names are per service: read them as discovery's only when discovery said them (it
+  // sends the detail "domain"; one that does not is discovery before its typed errors).
+  const std::string domain = status.detail("domain");
+  if (!domain.empty() && domain != "discovery") return std::nullopt;
   dv1::ErrorReason reason = dv1::ERROR_REASON_UNSPECIFIED;
   if (dv1::ErrorReason_Parse(status.detail("reason"), &reason)) return reason;
   return legacy_discovery_reason(status);

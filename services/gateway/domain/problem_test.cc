@@ -74,6 +74,17 @@ TEST_CASE("other reasons keep the status of their code and still travel in the b
   CHECK(refused.body["range"] == "loopback");
 }
 
+TEST_CASE("a reason is read as discovery's only when discovery (or no domain) says it") {
+  Status from_discovery = discovery_error(StatusCode::kUnavailable, dv1::FETCH_FAILED);
+  from_discovery.with_detail("domain", "discovery");
+  Problem p = problem_for(from_discovery);
+  CHECK(p.http_status == 502);
+  CHECK(p.body["domain"] == "discovery");
+  Status elsewhere = discovery_error(StatusCode::kUnavailable, dv1::FETCH_FAILED);
+  elsewhere.with_detail("domain", "resolver");
+  CHECK(problem_for(elsewhere).http_status == 503);  // by code: not discovery's FETCH_FAILED
+}
+
 TEST_CASE("discovery's older free-text reasons map the same way while it changes over") {
   CHECK(problem_for(Status(StatusCode::kInvalidArgument, "x", {{"problem", "shape_violation"}}))
             .http_status == 422);
