@@ -1,46 +1,72 @@
-// The gateway's HTTP edge on Pistache: one endpoint, a router, problem+json for errors
-// (RFC 9457), and a clean stop. Routes are added by the handlers/ files.
+// The gateway's HTTP edge. Pistache supplies sockets and I/O threads only: requests are read
+// by RequestReader (limits, problem+json for every malformed request), routed by RouteTable,
+// and answered through Responder, so no Pistache type reaches a route. A route's handler runs
+// on the bounded executor the route names, never on an I/O thread, so a slow call to a service
+// holds a thread of its own executor and nothing else; a full executor answers 503 at once.
 #pragma once
 
-#include <pistache/endpoint.h>
-#include <pistache/http.h>
-#include <pistache/router.h>
-
+#include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "libs/core/status.h"
+#include "services/gateway/bounded_executor.h"
+#include "services/gateway/http/request_reader.h"
+#include "services/gateway/http/responder.h"
+
+namespace Pistache::Tcp {
+class Listener;
+}
 
 namespace mpli::gateway {
 
-struct HttpOptions {
+struct HttpServerOptions {
   std::string address = "127.0.0.1";
   int port = 8080;
-  int threads = 2;
-  size_t max_request_bytes = 16 * 1024 * 1024;  // manifests are uploaded as request bodies
+  int io_threads = 2;  // read, route and write only: handlers run on executors
+  RequestLimits limits;
+  // A client gets this long to send a whole request once it started one (then 408).
+  std::chrono::milliseconds read_timeout{30000};
+  // A connection with no request for this long is closed.
+  std::chrono::milliseconds idle_timeout{60000};
+  // At stop, how long requests in flight get to finish.
+  std::chrono::milliseconds drain_timeout{5000};
 };
+
+using RouteHandler = std::function<void(const RouteRequest&, Responder)>;
 
 class HttpServer {
  public:
-  explicit HttpServer(HttpOptions options);
-  ~HttpServer() { stop(); }
-  Pistache::Rest::Router& router() { return router_; }
-  // Binds and serves on background threads; an error when the port cannot be bound.
+  explicit HttpServer(HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // An executor owned by the server, stopped with it (after its requests in flight).
+  BoundedExecutor& add_executor(const std::string& name, int threads, int queue_limit);
+
+  // `handler` answers `method` on `pattern` ("/v1/providers/:id"); HEAD comes with GET. It runs
+  // on `executor`, or on the I/O thread when that is null (only for answers that never wait).
+  // `produces`: the media types it answers with, preferred first; an Accept header that allows
+  // none of them is answered 406. Empty: the route does not negotiate.
+  void route(const std::string& method, const std::string& pattern,
+             std::vector<std::string> produces, BoundedExecutor* executor, RouteHandler handler);
+
+  // Binds and serves on background threads; an error when the address cannot be bound.
   Status start();
+  // Answers new requests 503, lets requests in flight finish (drain_timeout), then closes.
   void stop();
 
- private:
-  HttpOptions options_;
-  Pistache::Rest::Router router_;
-  std::shared_ptr<Pistache::Http::Endpoint> endpoint_;
-};
+  class Dispatcher;  // defined in http_server.cc
 
-void send_json(Pistache::Http::ResponseWriter& response, Pistache::Http::Code code,
-               const nlohmann::json& body);
-// RFC 9457 problem details; `extra` members (field, line, column, violations) are merged in.
-void send_problem(Pistache::Http::ResponseWriter& response, Pistache::Http::Code code,
-                  const std::string& title, const std::string& detail,
-                  const nlohmann::json& extra = nullptr);
+ private:
+  HttpServerOptions options_;
+  std::shared_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<Pistache::Tcp::Listener> listener_;
+  bool stopped_ = false;
+};
 
 }  // namespace mpli::gateway

@@ -1,5 +1,6 @@
 #include "services/gateway/wiring.h"
 
+#include "services/gateway/domain/readiness.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/health_routes.h"
 #include "services/gateway/http_server.h"
@@ -12,20 +13,65 @@ service::ServiceDefinition definition() {
   definition.settings = {
       {"http.address", "127.0.0.1", "address the REST endpoint listens on", {}},
       {"http.port", "8080", "port of the REST endpoint", config::int_between(1, 65535)},
-      {"http.threads", "8", "HTTP worker threads (a request waiting on a service holds one)", config::int_between(1, 64)},
-      {"readyz.timeout", "1s", "how long /readyz waits for each service", config::duration()},
-      {"request.timeout", "5s", "how long a request waits for a service's reply", config::duration()},
+      {"http.threads", "2",
+       "I/O threads: they read, route and write; services are called on the executors",
+       config::int_between(1, 64)},
+      {"http.max_body_bytes", "8388608",
+       "largest request body (a manifest upload); larger ones are refused 413 from their "
+       "Content-Length, before the body is read. Keep it equal to discovery's manifest limit",
+       config::int_between(1024, 1 << 30)},
+      {"http.read_timeout", "30s", "how long a client may take to send one request (then 408)",
+       config::duration()},
+      {"http.idle_timeout", "60s", "how long an idle keep-alive connection stays open",
+       config::duration()},
+      {"executor.quick.threads", "8",
+       "threads calling services for quick requests (lookups, lists, deletion, catalogue)",
+       config::int_between(1, 256)},
+      {"executor.quick.queue_limit", "256",
+       "quick requests that may wait for a thread; more are answered 503 with Retry-After",
+       config::int_between(0, 100000)},
+      {"executor.slow.threads", "4",
+       "threads for registration and refresh, which wait for providers' servers",
+       config::int_between(1, 256)},
+      {"executor.slow.queue_limit", "32",
+       "registrations and refreshes that may wait for a thread; more are answered 503 with "
+       "Retry-After",
+       config::int_between(0, 100000)},
+      {"readyz.timeout", "1s", "how long /readyz waits for each service (all are asked at once)",
+       config::duration()},
+      {"request.timeout", "5s", "how long a quick request waits for a service's reply",
+       config::duration()},
+      {"request.long_timeout", "20s",
+       "how long registration, refresh and each catalogue page wait for discovery (which may "
+       "first fetch a manifest)",
+       config::duration()},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
-    HttpOptions options;
-    options.address = context.config.get("http.address");
-    options.port = context.config.get_int("http.port");
-    options.threads = context.config.get_int("http.threads");
+    const config::Config& config = context.config;
+    HttpServerOptions options;
+    options.address = config.get("http.address");
+    options.port = config.get_int("http.port");
+    options.io_threads = config.get_int("http.threads");
+    options.limits.max_body_bytes = static_cast<size_t>(config.get_int("http.max_body_bytes"));
+    options.read_timeout = config.get_duration("http.read_timeout");
+    options.idle_timeout = config.get_duration("http.idle_timeout");
+    options.drain_timeout = config.get_duration("shutdown.timeout") / 2;
     auto server = context.own(std::make_shared<HttpServer>(options));
-    add_health_routes(server->router(), context.bus, context.config.get_duration("readyz.timeout"));
-    add_discovery_routes(server->router(), context.bus, context.config.get_duration("request.timeout"));
-    MPLI_RETURN_IF_ERROR(server->start());
-    return Status::ok();
+
+    // One thread per service, so /readyz asks them all at once.
+    int services = static_cast<int>(hub_services().size());
+    BoundedExecutor& probes = server->add_executor("probes", services, services * 8);
+    add_health_routes(*server, context.bus, probes, config.get_duration("readyz.timeout"));
+
+    DiscoveryRoutesOptions discovery;
+    discovery.quick = &server->add_executor("quick", config.get_int("executor.quick.threads"),
+                                            config.get_int("executor.quick.queue_limit"));
+    discovery.slow = &server->add_executor("slow", config.get_int("executor.slow.threads"),
+                                           config.get_int("executor.slow.queue_limit"));
+    discovery.timeout = config.get_duration("request.timeout");
+    discovery.long_timeout = config.get_duration("request.long_timeout");
+    add_discovery_routes(*server, context.bus, discovery);
+    return server->start();
   };
   return definition;
 }

@@ -1,72 +1,133 @@
 #include "services/gateway/domain/problem.h"
 
-#include <cstdlib>
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "mpli/discovery/v1/discovery.pb.h"
+#include "services/gateway/http/response.h"
 
 namespace mpli::gateway {
 namespace {
 
-struct Mapping {
-  int http_status;
-  const char* title;
-};
+namespace dv1 = discovery::v1;
 
-Mapping mapping_for(StatusCode code) {
+int http_status_for(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return {200, "OK"};
-    case StatusCode::kInvalidArgument: return {400, "Bad Request"};
-    case StatusCode::kNotFound: return {404, "Not Found"};
-    case StatusCode::kAlreadyExists: return {409, "Conflict"};
-    case StatusCode::kFailedPrecondition: return {409, "Conflict"};
-    case StatusCode::kPermissionDenied: return {403, "Forbidden"};
-    case StatusCode::kUnauthenticated: return {401, "Unauthorized"};
-    case StatusCode::kResourceExhausted: return {429, "Too Many Requests"};
-    case StatusCode::kTooLarge: return {413, "Content Too Large"};
-    case StatusCode::kBusy: return {503, "Service Unavailable"};
-    case StatusCode::kConflict: return {409, "Conflict"};
-    case StatusCode::kAborted: return {409, "Conflict"};
-    case StatusCode::kDeadlineExceeded: return {504, "Gateway Timeout"};
-    case StatusCode::kUnavailable: return {503, "Service Unavailable"};
-    case StatusCode::kInternal: return {500, "Internal Server Error"};
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kConflict:
+    case StatusCode::kAborted:
+      return 409;
+    case StatusCode::kTooLarge:
+      return 413;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kInternal:
+      return 500;
+    case StatusCode::kBusy:
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
   }
-  return {500, "Internal Server Error"};
+  return 500;
 }
 
-bool all_digits(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
+// The reasons whose HTTP status differs from what their StatusCode alone would give.
+std::optional<int> http_status_for(dv1::ErrorReason reason) {
+  switch (reason) {
+    // Understood and refused: the manifest parses but breaks the shapes or names nobody.
+    case dv1::MANIFEST_SHAPE:
+    case dv1::MANIFEST_CONTENT:
+      return 422;
+    case dv1::MANIFEST_SYNTAX:
+      return 400;
+    case dv1::MANIFEST_TOO_LARGE:
+      return 413;
+    // The provider's server failed, not the hub: a gateway error, not a 503 of ours.
+    case dv1::FETCH_FAILED:
+      return 502;
+    case dv1::FETCH_TIMEOUT:
+      return 504;
+    default:
+      return std::nullopt;
   }
-  return true;
+}
+
+// Transitional: until discovery sends ErrorReason names (its change is in flight), it says why
+// in free strings, details "problem" ("syntax", "shape_violation", "content") and "reason"
+// ("size", "fetch", "timeout"). Read them as the reasons they become, so clients see the same
+// statuses across the change. Remove once every discovery sends the enum.
+std::optional<dv1::ErrorReason> legacy_discovery_reason(const Status& status) {
+  const std::string problem = status.detail("problem");
+  if (problem == "syntax") return dv1::MANIFEST_SYNTAX;
+  if (problem == "shape_violation") return dv1::MANIFEST_SHAPE;
+  if (problem == "content") return dv1::MANIFEST_CONTENT;
+  const std::string reason = status.detail("reason");
+  if (reason == "size") return dv1::MANIFEST_TOO_LARGE;
+  if (reason == "fetch") return dv1::FETCH_FAILED;
+  if (reason == "timeout") return dv1::FETCH_TIMEOUT;
+  return std::nullopt;
+}
+
+std::optional<dv1::ErrorReason> discovery_reason(const Status& status) {
+  // Reason names are per service: read them as discovery's only when discovery said them (it
+  // sends the detail "domain"; one that does not is discovery before its typed errors).
+  const std::string domain = status.detail("domain");
+  if (!domain.empty() && domain != "discovery") return std::nullopt;
+  dv1::ErrorReason reason = dv1::ERROR_REASON_UNSPECIFIED;
+  if (dv1::ErrorReason_Parse(status.detail("reason"), &reason)) return reason;
+  return legacy_discovery_reason(status);
+}
+
+std::optional<int> as_position(const std::string& text) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoi(text);
+}
+
+std::string lower_case(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+nlohmann::json problem_body(int http_status, const std::string& detail) {
+  return {{"type", "about:blank"},
+          {"title", std::string(reason_phrase(http_status))},
+          {"status", http_status},
+          {"detail", detail}};
 }
 
 }  // namespace
 
 Problem problem_for(const Status& status) {
-  Mapping m = mapping_for(status.code());
-  const auto& details = status.details();
-  auto detail_of = [&](const char* key) {
-    auto it = details.find(key);
-    return it == details.end() ? std::string() : it->second;
-  };
-  // A fetch that failed upstream is the provider's fault, not the hub's: 502.
-  std::string reason = detail_of("reason");
-  if (status.code() == StatusCode::kUnavailable && reason == "fetch") m = {502, "Bad Gateway"};
-  if (status.code() == StatusCode::kDeadlineExceeded && reason == "timeout") m = {504, "Gateway Timeout"};
-  // A manifest that parses but breaks the shapes (or names no provider) is understood and
-  // refused: 422.
-  std::string kind = detail_of("problem");
-  if (kind == "shape_violation" || kind == "content") m = {422, "Unprocessable Content"};
-
   Problem problem;
-  problem.http_status = m.http_status;
-  problem.body = {{"type", "about:blank"},
-                  {"title", m.title},
-                  {"status", m.http_status},
-                  {"detail", status.message()},
-                  {"code", std::string(status_code_name(status.code()))}};
-  for (const auto& [key, value] : details) {
-    if ((key == "line" || key == "column") && all_digits(value)) {
-      problem.body[key] = std::atoi(value.c_str());
+  problem.http_status = http_status_for(status.code());
+  if (auto reason = discovery_reason(status)) {
+    if (auto by_reason = http_status_for(*reason)) problem.http_status = *by_reason;
+  }
+  problem.body = problem_body(problem.http_status, status.message());
+  problem.body["code"] = std::string(status_code_name(status.code()));
+  for (const auto& [key, value] : status.details()) {
+    if (problem.body.contains(key)) continue;  // never overwrite the RFC 9457 members
+    if (key == "reason") {
+      problem.body[key] = lower_case(value);
+    } else if (key == "line" || key == "column") {
+      auto position = as_position(value);
+      if (position) problem.body[key] = *position;
     } else {
       problem.body[key] = value;
     }
@@ -74,16 +135,30 @@ Problem problem_for(const Status& status) {
   if (!status.violations().empty()) {
     nlohmann::json violations = nlohmann::json::array();
     for (const auto& v : status.violations()) {
-      violations.push_back({{"focus_node", v.focus_node}, {"path", v.path},
-                            {"constraint", v.constraint}, {"value", v.value},
-                            {"message", v.message}, {"severity", v.severity}});
+      violations.push_back({{"focus_node", v.focus_node},
+                            {"path", v.path},
+                            {"constraint", v.constraint},
+                            {"value", v.value},
+                            {"message", v.message},
+                            {"severity", v.severity}});
     }
     problem.body["violations"] = violations;
   }
-  if (status.retry_after().count() > 0) {
-    // Whole seconds, rounded up: Retry-After has no finer unit.
-    problem.retry_after_seconds = static_cast<int>((status.retry_after().count() + 999) / 1000);
+  auto retry_after = status.retry_after();
+  if (status.code() == StatusCode::kBusy && retry_after.count() <= 0) {
+    retry_after = std::chrono::seconds(1);  // busy always says when to come back
   }
+  if (retry_after.count() > 0) {
+    // Whole seconds, rounded up: Retry-After has no finer unit.
+    problem.retry_after_seconds = static_cast<int>((retry_after.count() + 999) / 1000);
+  }
+  return problem;
+}
+
+Problem http_problem(int http_status, const std::string& detail) {
+  Problem problem;
+  problem.http_status = http_status;
+  problem.body = problem_body(http_status, detail);
   return problem;
 }
 

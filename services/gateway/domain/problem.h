@@ -1,8 +1,10 @@
-// How a Status from a service becomes an HTTP answer: the status code and an RFC 9457
-// problem+json body that keeps the service's details (field, line, column, violations).
+// How an error becomes an HTTP answer: the status code and an RFC 9457 problem+json body.
+// Service errors switch on their typed reason (discovery's ErrorReason) and keep the details
+// a client acts on: reason, code, field, line, column, violations; kBusy carries Retry-After.
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "libs/core/status.h"
 
@@ -14,6 +16,10 @@ struct Problem {
   int retry_after_seconds = 0;  // > 0: send a Retry-After header
 };
 
+// A Status from a service (or from the gateway's own checks) as the answer to the client.
 Problem problem_for(const Status& status);
+
+// An error of the HTTP exchange itself that no StatusCode names (405, 406, 408, 415, 431, ...).
+Problem http_problem(int http_status, const std::string& detail);
 
 }  // namespace mpli::gateway

@@ -2,29 +2,110 @@
 
 #include <catch2/catch.hpp>
 
+#include "mpli/discovery/v1/discovery.pb.h"
 #include "services/gateway/domain/offering_query.h"
+#include "services/gateway/domain/provider_query.h"
 #include "services/gateway/domain/url.h"
 
 using namespace mpli;
 using namespace mpli::gateway;
+namespace dv1 = mpli::discovery::v1;
 
-TEST_CASE("a syntax error becomes 400 with line and column as numbers") {
-  Problem p = problem_for(Status(StatusCode::kInvalidArgument, "upload:3:25: bad syntax",
-                                 {{"problem", "syntax"}, {"line", "3"}, {"column", "25"}}));
+namespace {
+// A discovery error as it arrives over the bus: the reason is the enum value's name.
+Status discovery_error(StatusCode code, dv1::ErrorReason reason,
+                       std::map<std::string, std::string> details = {}) {
+  details["reason"] = dv1::ErrorReason_Name(reason);
+  return Status(code, "discovery says no", std::move(details));
+}
+}  // namespace
+
+TEST_CASE("a manifest syntax error becomes 400 with line and column as numbers") {
+  Problem p = problem_for(discovery_error(StatusCode::kInvalidArgument, dv1::MANIFEST_SYNTAX,
+                                          {{"line", "3"}, {"column", "25"}}));
   CHECK(p.http_status == 400);
   CHECK(p.body["line"] == 3);
   CHECK(p.body["column"] == 25);
-  CHECK(p.body["detail"] == "upload:3:25: bad syntax");
+  CHECK(p.body["reason"] == "manifest_syntax");
+  CHECK(p.body["code"] == "invalid_argument");
+  CHECK(p.body["detail"] == "discovery says no");
   CHECK(p.body["status"] == 400);
+  CHECK(p.body["title"] == "Bad Request");
 }
 
 TEST_CASE("a shape violation becomes 422 with the violations as a list") {
-  Problem p = problem_for(
-      Status(StatusCode::kInvalidArgument, "1 violation(s)", {{"problem", "shape_violation"}})
-          .with_violations({{"<s>", "<p>", "sh:MinCountConstraintComponent", "", "m", "Violation"}}));
+  Problem p = problem_for(discovery_error(StatusCode::kInvalidArgument, dv1::MANIFEST_SHAPE)
+                              .with_violations({{"<s>", "<p>", "sh:MinCountConstraintComponent", "",
+                                                 "m", "Violation"}}));
   CHECK(p.http_status == 422);
+  CHECK(p.body["title"] == "Unprocessable Content");
+  CHECK(p.body["reason"] == "manifest_shape");
   REQUIRE(p.body["violations"].is_array());
   CHECK(p.body["violations"][0]["message"] == "m");
+  CHECK(p.body["violations"][0]["constraint"] == "sh:MinCountConstraintComponent");
+}
+
+TEST_CASE("each discovery reason decides its HTTP status over the status code") {
+  // The status codes are deliberately ones that alone would map elsewhere.
+  CHECK(problem_for(discovery_error(StatusCode::kInvalidArgument, dv1::MANIFEST_CONTENT))
+            .http_status == 422);
+  CHECK(problem_for(discovery_error(StatusCode::kInvalidArgument, dv1::MANIFEST_TOO_LARGE))
+            .http_status == 413);
+  CHECK(problem_for(discovery_error(StatusCode::kUnavailable, dv1::FETCH_FAILED)).http_status ==
+        502);
+  CHECK(problem_for(discovery_error(StatusCode::kUnavailable, dv1::FETCH_TIMEOUT)).http_status ==
+        504);
+  CHECK(problem_for(discovery_error(StatusCode::kInternal, dv1::MANIFEST_SYNTAX)).http_status ==
+        400);
+  Problem timeout = problem_for(discovery_error(StatusCode::kDeadlineExceeded, dv1::FETCH_TIMEOUT));
+  CHECK(timeout.body["reason"] == "fetch_timeout");
+  CHECK(timeout.body["code"] == "deadline_exceeded");
+}
+
+TEST_CASE("other reasons keep the status of their code and still travel in the body") {
+  Problem taken = problem_for(discovery_error(StatusCode::kConflict, dv1::PROVIDER_TAKEN));
+  CHECK(taken.http_status == 409);
+  CHECK(taken.body["reason"] == "provider_taken");
+  Problem refused =
+      problem_for(discovery_error(StatusCode::kPermissionDenied, dv1::ADDRESS_REFUSED,
+                                  {{"field", "manifest_url"}, {"range", "loopback"}}));
+  CHECK(refused.http_status == 403);
+  CHECK(refused.body["field"] == "manifest_url");
+  CHECK(refused.body["range"] == "loopback");
+}
+
+TEST_CASE("a reason is read as discovery's only when discovery (or no domain) says it") {
+  Status from_discovery = discovery_error(StatusCode::kUnavailable, dv1::FETCH_FAILED);
+  from_discovery.with_detail("domain", "discovery");
+  Problem p = problem_for(from_discovery);
+  CHECK(p.http_status == 502);
+  CHECK(p.body["domain"] == "discovery");
+  Status elsewhere = discovery_error(StatusCode::kUnavailable, dv1::FETCH_FAILED);
+  elsewhere.with_detail("domain", "resolver");
+  CHECK(problem_for(elsewhere).http_status == 503);  // by code: not discovery's FETCH_FAILED
+}
+
+TEST_CASE("discovery's older free-text reasons map the same way while it changes over") {
+  CHECK(problem_for(Status(StatusCode::kInvalidArgument, "x", {{"problem", "shape_violation"}}))
+            .http_status == 422);
+  CHECK(problem_for(Status(StatusCode::kInvalidArgument, "x", {{"problem", "content"}}))
+            .http_status == 422);
+  Problem fetch = problem_for(Status(StatusCode::kUnavailable, "x", {{"reason", "fetch"}}));
+  CHECK(fetch.http_status == 502);
+  CHECK(fetch.body["reason"] == "fetch");
+}
+
+TEST_CASE("details never overwrite the problem members") {
+  Problem p =
+      problem_for(Status(StatusCode::kNotFound, "gone", {{"status", "200"}, {"title", "x"}}));
+  CHECK(p.body["status"] == 404);
+  CHECK(p.body["title"] == "Not Found");
+}
+
+TEST_CASE("a position that is not a number is left out rather than sent as text") {
+  Problem p = problem_for(
+      discovery_error(StatusCode::kInvalidArgument, dv1::MANIFEST_SYNTAX, {{"line", "three"}}));
+  CHECK_FALSE(p.body.contains("line"));
 }
 
 TEST_CASE("status codes map to the HTTP statuses clients expect") {
@@ -35,17 +116,37 @@ TEST_CASE("status codes map to the HTTP statuses clients expect") {
   CHECK(problem_for(too_large("x")).http_status == 413);
   CHECK(problem_for(conflict("x")).http_status == 409);
   CHECK(problem_for(aborted("x")).http_status == 409);
-  Problem busy_problem = problem_for(busy("pool", std::chrono::milliseconds(1200)));
-  CHECK(busy_problem.http_status == 503);
-  CHECK(busy_problem.retry_after_seconds == 2);
   CHECK(problem_for(unavailable("x")).http_status == 503);
-  CHECK(problem_for(Status(StatusCode::kUnavailable, "x", {{"reason", "fetch"}})).http_status == 502);
+  CHECK(problem_for(deadline_exceeded("x")).http_status == 504);
   CHECK(problem_for(internal_error("x")).http_status == 500);
 }
 
+TEST_CASE("busy is 503 with a Retry-After in whole seconds, rounded up, and never without one") {
+  Problem busy_problem = problem_for(busy("pool", std::chrono::milliseconds(1200)));
+  CHECK(busy_problem.http_status == 503);
+  CHECK(busy_problem.retry_after_seconds == 2);
+  CHECK(busy_problem.body["code"] == "busy");
+  CHECK(problem_for(Status(StatusCode::kBusy, "full")).retry_after_seconds == 1);
+  CHECK(problem_for(unavailable("x")).retry_after_seconds == 0);
+  CHECK(
+      problem_for(unavailable("x").with_retry_after(std::chrono::seconds(3))).retry_after_seconds ==
+      3);
+}
+
+TEST_CASE("an HTTP-level problem has the standard members and no service code") {
+  Problem p = http_problem(405, "POST is not allowed");
+  CHECK(p.http_status == 405);
+  CHECK(p.body["title"] == "Method Not Allowed");
+  CHECK(p.body["type"] == "about:blank");
+  CHECK_FALSE(p.body.contains("code"));
+}
+
 TEST_CASE("offering query parameters are parsed, and a bad one is named") {
-  auto ok = parse_offering_query({{"kind", "ManagedPostgreSQL"}, {"country", "FR"},
-                                  {"min_vcpu", "4"}, {"max_price", "700.5"}, {"limit", "10"}});
+  auto ok = parse_offering_query({{"kind", "ManagedPostgreSQL"},
+                                  {"country", "FR"},
+                                  {"min_vcpu", "4"},
+                                  {"max_price", "700.5"},
+                                  {"limit", "10"}});
   REQUIRE(ok.is_ok());
   CHECK(ok->kind() == "ManagedPostgreSQL");
   CHECK(ok->min_vcpu() == 4);
@@ -65,9 +166,45 @@ TEST_CASE("offering query parameters are parsed, and a bad one is named") {
   CHECK(typo.status().details().at("field") == "knid");
 }
 
+TEST_CASE("provider list parameters: a page size and a cursor, nothing else") {
+  auto page = parse_provider_query({{"limit", "2"}, {"cursor", "abc"}});
+  REQUIRE(page.is_ok());
+  CHECK(page->limit == 2);
+  CHECK(page->cursor == "abc");
+  CHECK(parse_provider_query({})->limit == 0);
+  CHECK_FALSE(parse_provider_query({{"limit", "0"}}).is_ok());
+  CHECK_FALSE(parse_provider_query({{"limit", "501"}}).is_ok());
+  CHECK_FALSE(parse_provider_query({{"limit", "2x"}}).is_ok());
+  auto typo = parse_provider_query({{"limt", "2"}});
+  REQUIRE_FALSE(typo.is_ok());
+  CHECK(typo.status().detail("field") == "limt");
+}
+
 TEST_CASE("percent-decoding of path segments") {
   CHECK(percent_decode("https%3A%2F%2Fh.example%2Fm.ttl%23pg") == "https://h.example/m.ttl#pg");
   CHECK(percent_decode("plain") == "plain");
+  CHECK(percent_decode("a+b") == "a+b");  // '+' is a space in forms only
+  CHECK(percent_decode("%41") == "A");
   CHECK_FALSE(percent_decode("bad%2").has_value());
+  CHECK_FALSE(percent_decode("bad%").has_value());
   CHECK_FALSE(percent_decode("bad%zz").has_value());
+}
+
+TEST_CASE("query strings are split, then '+' and %-escapes decoded") {
+  auto pairs = parse_query_string("q=PostgreSQL%20S&kind=a+b&empty=&flag&&x=1%2B1%3D2");
+  REQUIRE(pairs.is_ok());
+  REQUIRE(pairs->size() == 5);
+  CHECK((*pairs)[0] == std::make_pair(std::string("q"), std::string("PostgreSQL S")));
+  CHECK((*pairs)[1].second == "a b");
+  CHECK((*pairs)[2].second == "");
+  CHECK((*pairs)[3] == std::make_pair(std::string("flag"), std::string("")));
+  CHECK((*pairs)[4].second == "1+1=2");  // decoded after splitting: escapes never split
+  CHECK(parse_query_string("")->empty());
+  auto bad = parse_query_string("q=%zz");
+  REQUIRE_FALSE(bad.is_ok());
+  CHECK(bad.status().detail("field") == "q");
+  auto twice = query_parameters("kind=a&kind=b");
+  REQUIRE_FALSE(twice.is_ok());
+  CHECK(twice.status().detail("field") == "kind");
+  CHECK(query_parameters("q=x%20y")->at("q") == "x y");
 }

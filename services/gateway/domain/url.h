@@ -1,12 +1,27 @@
-// URL helpers for the REST edge: path segments carry IRIs percent-encoded.
+// URL decoding for the REST edge: path segments carry IRIs percent-encoded, and query strings
+// are form-encoded ('+' is a space) as browsers and curl --data-urlencode send them.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "libs/core/status.h"
 
 namespace mpli::gateway {
 
 // "%2F" -> "/"; nullopt on a malformed escape. '+' stays '+' (paths are not forms).
-std::optional<std::string> percent_decode(const std::string& text);
+std::optional<std::string> percent_decode(std::string_view text);
+
+// "q=PostgreSQL%20S&kind=x" -> {{"q", "PostgreSQL S"}, {"kind", "x"}}, in order: pairs split on
+// '&' and the first '=', '+' read as a space, then percent-decoded; empty pairs are skipped. A
+// malformed escape is kInvalidArgument naming the parameter.
+Result<std::vector<std::pair<std::string, std::string>>> parse_query_string(std::string_view raw);
+
+// The same as a map; a parameter given twice is refused rather than one copy silently winning.
+Result<std::map<std::string, std::string>> query_parameters(std::string_view raw);
 
 }  // namespace mpli::gateway

@@ -1,16 +1,27 @@
 // /v1/providers, /v1/offerings, /v1/catalog and /.well-known/mpli-providers: REST in front of
-// the discovery service's bus subjects.
+// the discovery service's bus subjects, one handler per route.
 #pragma once
-
-#include <pistache/router.h>
 
 #include <chrono>
 
 #include "libs/bus/connection.h"
+#include "services/gateway/bounded_executor.h"
+#include "services/gateway/http_server.h"
 
 namespace mpli::gateway {
 
-void add_discovery_routes(Pistache::Rest::Router& router, bus::Connection& bus,
-                          std::chrono::milliseconds timeout);
+struct DiscoveryRoutesOptions {
+  // Quick calls (lookups, lists, deletion, catalogue pages) run here, each waiting for
+  // discovery up to `timeout` (catalogue pages up to `long_timeout`).
+  BoundedExecutor* quick = nullptr;
+  std::chrono::milliseconds timeout{5000};
+  // Registration and refresh fetch the provider's manifest first, however slow its server: they
+  // run apart, so a stalled provider never delays anything else, and wait up to `long_timeout`.
+  BoundedExecutor* slow = nullptr;
+  std::chrono::milliseconds long_timeout{20000};
+};
+
+void add_discovery_routes(HttpServer& server, bus::Connection& bus,
+                          const DiscoveryRoutesOptions& options);
 
 }  // namespace mpli::gateway
