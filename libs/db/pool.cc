@@ -59,6 +59,9 @@ Status Pool::run_transaction(const std::function<Status(pqxx::work&)>& work, int
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     auto lease = acquire();
     if (!lease) {
+      // Busy already waited its acquire timeout: waiting again would only turn the caller's
+      // "busy, retry later" into its own timeout.
+      if (lease.status().code() == StatusCode::kBusy) return lease.status();
       last = lease.status();
     } else {
       try {

@@ -2,7 +2,11 @@
 // fill while it runs, PostgreSQL wants its password, SIGINT stops every process it started, and
 // a second start finds the data of the first. A service killed again and again is restarted
 // as long as each run was healthy; one that keeps crashing stops the federation.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -11,6 +15,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <random>
 #include <sstream>
 
 #include "libs/bus/connection.h"
@@ -29,14 +34,31 @@ int free_port() {
   return *port;
 }
 
-// A port whose next three are free too: `mpli up` puts the demo providers there.
+// True when a listener could bind 127.0.0.1:`port` now.
+bool bindable(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+// A port whose next three are free too: `mpli up` puts the demo providers there. Taken below
+// the kernel's ephemeral range (32768 and up), so the outgoing connections of tests running
+// alongside cannot take one of the four between this check and `mpli up` binding them.
 int free_port_block() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int port = free_port();
-    if (port > 65000) continue;
+  std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> base(20000, 32000);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    int port = base(random);
     bool all_free = true;
-    for (int i = 1; i <= 3; ++i)
-      all_free = all_free && !process::tcp_port_open("127.0.0.1", port + i);
+    for (int i = 0; i <= 3; ++i) all_free = all_free && bindable(port + i);
     if (all_free) return port;
   }
   FAIL("no block of four free ports");
@@ -100,8 +122,13 @@ struct Federation {
 Federation federation_in(const std::string& dir, std::vector<std::string> extra_args = {}) {
   Federation f;
   f.http_port = free_port_block();
-  f.nats_port = free_port();
-  f.pg_port = free_port();
+  // Also below the ephemeral range, and clear of the gateway's block.
+  do {
+    f.nats_port = free_port_block();
+  } while (std::abs(f.nats_port - f.http_port) < 8);
+  do {
+    f.pg_port = free_port_block();
+  } while (std::abs(f.pg_port - f.http_port) < 8 || std::abs(f.pg_port - f.nats_port) < 8);
   f.state_dir = dir + "/state";
   f.up_log = dir + "/up.log";
   f.spec.program = testing::bin_dir() + "/mpli";

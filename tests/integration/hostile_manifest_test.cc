@@ -112,7 +112,7 @@ void check_too_deep(const testing::HttpResponse& r, const std::string& source, i
   REQUIRE(r.status == 400);
   CHECK(r.content_type == "application/problem+json");
   json body = json::parse(r.body);
-  CHECK(body["problem"] == "syntax");
+  CHECK(body["reason"] == "manifest_syntax");
   CHECK(body["line"] == 2);
   CHECK(body["column"] == column);
   CHECK(body["detail"] == source + ":2:" + std::to_string(column) +

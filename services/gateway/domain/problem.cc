@@ -65,30 +65,13 @@ std::optional<int> http_status_for(dv1::ErrorReason reason) {
   }
 }
 
-// Transitional: until discovery sends ErrorReason names (its change is in flight), it says why
-// in free strings, details "problem" ("syntax", "shape_violation", "content") and "reason"
-// ("size", "fetch", "timeout"). Read them as the reasons they become, so clients see the same
-// statuses across the change. Remove once every discovery sends the enum.
-std::optional<dv1::ErrorReason> legacy_discovery_reason(const Status& status) {
-  const std::string problem = status.detail("problem");
-  if (problem == "syntax") return dv1::MANIFEST_SYNTAX;
-  if (problem == "shape_violation") return dv1::MANIFEST_SHAPE;
-  if (problem == "content") return dv1::MANIFEST_CONTENT;
-  const std::string reason = status.detail("reason");
-  if (reason == "size") return dv1::MANIFEST_TOO_LARGE;
-  if (reason == "fetch") return dv1::FETCH_FAILED;
-  if (reason == "timeout") return dv1::FETCH_TIMEOUT;
-  return std::nullopt;
-}
-
 std::optional<dv1::ErrorReason> discovery_reason(const Status& status) {
-  // Reason names are per service: read them as discovery's only when discovery said them (it
-  // sends the detail "domain"; one that does not is discovery before its typed errors).
+  // Reason names are per service: read them as discovery's only when discovery said them.
   const std::string domain = status.detail("domain");
-  if (!domain.empty() && domain != "discovery") return std::nullopt;
+  if (domain != "discovery") return std::nullopt;
   dv1::ErrorReason reason = dv1::ERROR_REASON_UNSPECIFIED;
   if (dv1::ErrorReason_Parse(status.detail("reason"), &reason)) return reason;
-  return legacy_discovery_reason(status);
+  return std::nullopt;
 }
 
 std::optional<int> as_position(const std::string& text) {

@@ -16,6 +16,7 @@ namespace {
 Status discovery_error(StatusCode code, dv1::ErrorReason reason,
                        std::map<std::string, std::string> details = {}) {
   details["reason"] = dv1::ErrorReason_Name(reason);
+  details["domain"] = "discovery";
   return Status(code, "discovery says no", std::move(details));
 }
 }  // namespace
@@ -74,7 +75,7 @@ TEST_CASE("other reasons keep the status of their code and still travel in the b
   CHECK(refused.body["range"] == "loopback");
 }
 
-TEST_CASE("a reason is read as discovery's only when discovery (or no domain) says it") {
+TEST_CASE("a reason is read as discovery's only when discovery says it") {
   Status from_discovery = discovery_error(StatusCode::kUnavailable, dv1::FETCH_FAILED);
   from_discovery.with_detail("domain", "discovery");
   Problem p = problem_for(from_discovery);
@@ -85,14 +86,9 @@ TEST_CASE("a reason is read as discovery's only when discovery (or no domain) sa
   CHECK(problem_for(elsewhere).http_status == 503);  // by code: not discovery's FETCH_FAILED
 }
 
-TEST_CASE("discovery's older free-text reasons map the same way while it changes over") {
-  CHECK(problem_for(Status(StatusCode::kInvalidArgument, "x", {{"problem", "shape_violation"}}))
-            .http_status == 422);
-  CHECK(problem_for(Status(StatusCode::kInvalidArgument, "x", {{"problem", "content"}}))
-            .http_status == 422);
-  Problem fetch = problem_for(Status(StatusCode::kUnavailable, "x", {{"reason", "fetch"}}));
-  CHECK(fetch.http_status == 502);
-  CHECK(fetch.body["reason"] == "fetch");
+TEST_CASE("a reason without its domain is not read as discovery's") {
+  Problem p = problem_for(Status(StatusCode::kUnavailable, "x", {{"reason", "FETCH_FAILED"}}));
+  CHECK(p.http_status == 503);  // by code alone
 }
 
 TEST_CASE("details never overwrite the problem members") {

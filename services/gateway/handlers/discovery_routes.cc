@@ -90,23 +90,9 @@ void register_provider(const Discovery& discovery, const RouteRequest& request,
   responder.send_json(reply->created() ? 201 : 200, to_json(reply->provider()));
 }
 
-// ListProvidersRequest gains `limit` and `cursor` (its reply `next_cursor`) with discovery's
-// pagination change, made in parallel. Until the contract has them the page is asked for by
-// field name, and a discovery without them answers one page holding everything. Replace with
-// the typed setters once proto/mpli/discovery/v1/discovery.proto has the fields.
 void ask_for_page(v1::ListProvidersRequest& request, const ProviderPage& page) {
-  using google::protobuf::FieldDescriptor;
-  const auto* descriptor = request.GetDescriptor();
-  const auto* reflection = request.GetReflection();
-  const FieldDescriptor* limit = descriptor->FindFieldByName("limit");
-  if (page.limit > 0 && limit != nullptr && limit->cpp_type() == FieldDescriptor::CPPTYPE_INT32) {
-    reflection->SetInt32(&request, limit, page.limit);
-  }
-  const FieldDescriptor* cursor = descriptor->FindFieldByName("cursor");
-  if (!page.cursor.empty() && cursor != nullptr &&
-      cursor->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-    reflection->SetString(&request, cursor, page.cursor);
-  }
+  if (page.limit > 0) request.set_limit(page.limit);
+  if (!page.cursor.empty()) request.set_cursor(page.cursor);
 }
 
 void list_providers(const Discovery& discovery, const RouteRequest& request, Responder responder) {
