@@ -224,12 +224,13 @@ Result<std::unique_ptr<Subscription>> Connection::subscribe(
   return sub;
 }
 
-void Connection::reply(const Message& request, const Result<std::string>& result, Headers headers) {
+void Connection::reply(const Message& request, const Result<std::string>& result, Headers headers,
+                       const std::string& error_domain) {
   if (result.is_ok()) {
     reply_with(nc_, request, result.value(), headers);
   } else {
     headers[kStatusHeader] = "error";
-    reply_with(nc_, request, encode_error(result.status()), headers);
+    reply_with(nc_, request, encode_error(result.status(), error_domain), headers);
   }
 }
 

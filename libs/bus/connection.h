@@ -85,7 +85,9 @@ class Connection {
                                                   const std::string& queue_group,
                                                   std::function<void(const Message&)> on_message);
   // Sends `body` (or the typed error for a non-ok `result`) to the requester of `request`.
-  void reply(const Message& request, const Result<std::string>& result, Headers headers = {});
+  // `error_domain`: the service whose ErrorReason an error's reason belongs to.
+  void reply(const Message& request, const Result<std::string>& result, Headers headers = {},
+             const std::string& error_domain = "");
 
   // The largest message the server accepts (bytes), known once connected; 0 before.
   int64_t max_payload() const;

@@ -32,7 +32,9 @@ std::string encode_error(const Status& status, const std::string& domain) {
   error.set_message(status.message());
   error.set_domain(domain);
   for (const auto& [key, value] : status.details()) {
-    if (key == "reason") {
+    if (key == "domain") {
+      if (domain.empty()) error.set_domain(value);
+    } else if (key == "reason") {
       error.set_reason(value);
     } else if (key == "field") {
       error.set_field(value);
@@ -60,6 +62,7 @@ Status decode_error(const std::string& body) {
   if (!error.ParseFromString(body)) return internal_error("malformed error reply");
   std::map<std::string, std::string> details(error.details().begin(), error.details().end());
   if (!error.reason().empty()) details["reason"] = error.reason();
+  if (!error.domain().empty()) details["domain"] = error.domain();
   if (!error.field().empty()) details["field"] = error.field();
   if (error.line() > 0) details["line"] = std::to_string(error.line());
   if (error.column() > 0) details["column"] = std::to_string(error.column());

@@ -40,9 +40,9 @@ size_t bucket_for(double ms) {
 
 class Endpoints::Endpoint {
  public:
-  Endpoint(bus::Connection& bus, std::string name, std::string subject, RawHandler handler,
-           EndpointOptions options)
-      : bus_(bus), handler_(std::move(handler)), options_(options) {
+  Endpoint(bus::Connection& bus, std::string service, std::string name, std::string subject,
+           RawHandler handler, EndpointOptions options)
+      : bus_(bus), service_(std::move(service)), handler_(std::move(handler)), options_(options) {
     stats_.name = std::move(name);
     stats_.subject = std::move(subject);
     stats_.latency_buckets.assign(latency_bounds_ms().size() + 1, 0);
@@ -112,7 +112,8 @@ class Endpoints::Endpoint {
                               " waiting",
                           options_.busy_retry_after);
     record(refused, 0);
-    bus_.reply(message, refused, {{bus::kCorrelationHeader, message.header(bus::kCorrelationHeader)}});
+    bus_.reply(message, refused,
+               {{bus::kCorrelationHeader, message.header(bus::kCorrelationHeader)}}, service_);
   }
 
   void work() {
@@ -165,7 +166,7 @@ class Endpoints::Endpoint {
     }
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     record(result.status(), ms);
-    bus_.reply(request, result, {{bus::kCorrelationHeader, correlation}});
+    bus_.reply(request, result, {{bus::kCorrelationHeader, correlation}}, service_);
   }
 
   void record(const Status& status, double ms) {
@@ -181,6 +182,7 @@ class Endpoints::Endpoint {
   }
 
   bus::Connection& bus_;
+  std::string service_;  // the domain of its typed errors
   RawHandler handler_;
   EndpointOptions options_;
   mutable std::mutex mutex_;
@@ -206,8 +208,8 @@ Endpoints::~Endpoints() { drain(std::chrono::milliseconds(0)); }
 
 Status Endpoints::serve_raw(const std::string& operation, RawHandler handler,
                             EndpointOptions options) {
-  auto endpoint = std::make_unique<Endpoint>(bus_, operation, request_subject(service_, operation),
-                                             std::move(handler), options);
+  auto endpoint = std::make_unique<Endpoint>(
+      bus_, service_, operation, request_subject(service_, operation), std::move(handler), options);
   MPLI_RETURN_IF_ERROR(endpoint->start(service_));
   std::lock_guard<std::mutex> lock(mutex_);
   endpoints_.push_back(std::move(endpoint));

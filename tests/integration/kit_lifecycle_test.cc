@@ -96,6 +96,12 @@ TEST_CASE("SIGTERM finishes the request in flight, stops workers and exits 0 wit
   testing::wait_until([&] { return healthy(*f.bus); }, 30s, "the probe is ready");
   testing::wait_until([&] { return f.heartbeats >= 3; }, 10s, "the worker beats");
 
+  // A typed error names the field and the service it comes from.
+  auto refused = echo(*f.bus, "");
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK(refused.status().detail("field") == "value");
+  CHECK(refused.status().detail("domain") == "probe");
+
   auto slow = std::async(std::launch::async, [&] { return echo(*f.bus, "sleep:1500", 20s); });
   testing::wait_until([&] { return f.echo_started >= 1; }, 10s, "the slow request is running");
   REQUIRE(probe.send_signal(SIGTERM).is_ok());
