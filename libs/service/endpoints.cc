@@ -97,20 +97,24 @@ class Endpoints::Endpoint {
     Clock::time_point deadline;
   };
 
-  // On the subscription's delivery thread: queue, or refuse at once when the queue is full.
+  // On the subscription's delivery thread: queue, or refuse at once when every handler is
+  // busy and queue_limit requests already wait. A request handed to an idle handler passes
+  // through the queue too, so the bound counts running and queued requests together (with
+  // queue_limit 0, a queue-only bound would refuse everything).
   void enqueue(const bus::Message& message) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (!stopping_ && static_cast<int>(queue_.size()) < options_.queue_limit) {
+      int capacity = std::max(1, options_.concurrency) + options_.queue_limit;
+      if (!stopping_ && running_ + static_cast<int>(queue_.size()) < capacity) {
         queue_.push_back({message, deadline_of(message)});
         ready_.notify_one();
         return;
       }
     }
-    Status refused = busy(stats_.subject + ": " + std::to_string(options_.concurrency) +
-                              " requests running and " + std::to_string(options_.queue_limit) +
-                              " waiting",
-                          options_.busy_retry_after);
+    Status refused =
+        busy(stats_.subject + ": all " + std::to_string(options_.concurrency) +
+                 " handlers busy and " + std::to_string(options_.queue_limit) + " requests waiting",
+             options_.busy_retry_after);
     record(refused, 0);
     bus_.reply(message, refused,
                {{bus::kCorrelationHeader, message.header(bus::kCorrelationHeader)}}, service_);
