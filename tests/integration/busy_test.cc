@@ -165,3 +165,31 @@ TEST_CASE("a full endpoint queue refuses the overflow at once with busy on the b
   }
   CHECK(found);
 }
+
+TEST_CASE("a write that finds no free connection answers 503, not 504, with default timeouts") {
+  // Defaults: database.acquire_timeout 2 s, the gateway's request.timeout 5 s.
+  Hub hub({{"MPLI_DATABASE_POOL_SIZE", "1"}}, true);
+  TableLock lock(hub.pg.dsn());
+  // A read on the bus takes the only connection and waits on the lock.
+  auto holder = std::async(std::launch::async, [&] {
+    return bus::call<v1::ListProvidersReply>(*hub.bus, "mpli.discovery.v1.list_providers",
+                                             v1::ListProvidersRequest(), 30s);
+  });
+  testing::wait_until(
+      [&] {
+        pqxx::connection c(hub.pg.dsn());
+        pqxx::nontransaction tx(c);
+        return tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")[0]
+                   .as<long>() >= 1;
+      },
+      20s, "a discovery query waits on the lock with the only connection");
+
+  // delete_provider writes in a transaction: it must hear "busy" after one acquire timeout.
+  auto answer = testing::http_exchange("DELETE", hub.base + "/v1/providers/nobody", "", {}, 30s);
+  lock.release();
+  INFO("status " << answer.status << ": " << answer.body);
+  CHECK(answer.status == 503);
+  auto problem = json::parse(answer.body, nullptr, false);
+  CHECK((problem.is_object() && problem.value("code", "") == "busy"));
+  CHECK(holder.get().is_ok());
+}
