@@ -225,12 +225,12 @@ Result<std::unique_ptr<Subscription>> Connection::subscribe(
 }
 
 void Connection::reply(const Message& request, const Result<std::string>& result, Headers headers,
-                       const std::string& domain) {
+                       const std::string& error_domain) {
   if (result.is_ok()) {
     reply_with(nc_, request, result.value(), headers);
   } else {
     headers[kStatusHeader] = "error";
-    reply_with(nc_, request, encode_error(result.status(), domain), headers);
+    reply_with(nc_, request, encode_error(result.status(), error_domain), headers);
   }
 }
 

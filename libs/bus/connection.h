@@ -84,10 +84,10 @@ class Connection {
   Result<std::unique_ptr<Subscription>> subscribe(const std::string& subject,
                                                   const std::string& queue_group,
                                                   std::function<void(const Message&)> on_message);
-  // Sends `body` (or the typed error for a non-ok `result`, in `domain`: the answering service)
-  // to the requester of `request`.
+  // Sends `body` (or the typed error for a non-ok `result`) to the requester of `request`.
+  // `error_domain`: the service whose ErrorReason an error's reason belongs to.
   void reply(const Message& request, const Result<std::string>& result, Headers headers = {},
-             const std::string& domain = "");
+             const std::string& error_domain = "");
 
   // The largest message the server accepts (bytes), known once connected; 0 before.
   int64_t max_payload() const;

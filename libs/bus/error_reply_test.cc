@@ -61,3 +61,19 @@ TEST_CASE("reason, position, violations and retry-after travel as typed fields")
   CHECK(busy_decoded.code() == StatusCode::kBusy);
   CHECK(busy_decoded.retry_after() == std::chrono::milliseconds(1500));
 }
+
+TEST_CASE("the domain of an error survives decoding and passing the error on") {
+  Status status(StatusCode::kInvalidArgument, "bad manifest", {{"reason", "MANIFEST_SYNTAX"}});
+  Status decoded = bus::decode_error(bus::encode_error(status, "discovery"));
+  CHECK(decoded.detail("domain") == "discovery");
+  CHECK(decoded.detail("reason") == "MANIFEST_SYNTAX");
+
+  // A process relaying the error (the gateway, another service) keeps its origin...
+  mpli::common::v1::Error relayed;
+  REQUIRE(relayed.ParseFromString(bus::encode_error(decoded)));
+  CHECK(relayed.domain() == "discovery");
+  CHECK(relayed.details().count("domain") == 0);
+  // ...unless it names itself.
+  REQUIRE(relayed.ParseFromString(bus::encode_error(decoded, "resolver")));
+  CHECK(relayed.domain() == "resolver");
+}

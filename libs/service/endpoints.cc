@@ -40,9 +40,9 @@ size_t bucket_for(double ms) {
 
 class Endpoints::Endpoint {
  public:
-  Endpoint(bus::Connection& bus, std::string domain, std::string name, std::string subject,
+  Endpoint(bus::Connection& bus, std::string service, std::string name, std::string subject,
            RawHandler handler, EndpointOptions options)
-      : bus_(bus), domain_(std::move(domain)), handler_(std::move(handler)), options_(options) {
+      : bus_(bus), service_(std::move(service)), handler_(std::move(handler)), options_(options) {
     stats_.name = std::move(name);
     stats_.subject = std::move(subject);
     stats_.latency_buckets.assign(latency_bounds_ms().size() + 1, 0);
@@ -97,23 +97,27 @@ class Endpoints::Endpoint {
     Clock::time_point deadline;
   };
 
-  // On the subscription's delivery thread: queue, or refuse at once when the queue is full.
+  // On the subscription's delivery thread: queue, or refuse at once when every handler is
+  // busy and queue_limit requests already wait. A request handed to an idle handler passes
+  // through the queue too, so the bound counts running and queued requests together (with
+  // queue_limit 0, a queue-only bound would refuse everything).
   void enqueue(const bus::Message& message) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (!stopping_ && static_cast<int>(queue_.size()) < options_.queue_limit) {
+      int capacity = std::max(1, options_.concurrency) + options_.queue_limit;
+      if (!stopping_ && running_ + static_cast<int>(queue_.size()) < capacity) {
         queue_.push_back({message, deadline_of(message)});
         ready_.notify_one();
         return;
       }
     }
-    Status refused = busy(stats_.subject + ": " + std::to_string(options_.concurrency) +
-                              " requests running and " + std::to_string(options_.queue_limit) +
-                              " waiting",
-                          options_.busy_retry_after);
+    Status refused =
+        busy(stats_.subject + ": all " + std::to_string(options_.concurrency) +
+                 " handlers busy and " + std::to_string(options_.queue_limit) + " requests waiting",
+             options_.busy_retry_after);
     record(refused, 0);
-    bus_.reply(message, refused, {{bus::kCorrelationHeader, message.header(bus::kCorrelationHeader)}},
-               domain_);
+    bus_.reply(message, refused,
+               {{bus::kCorrelationHeader, message.header(bus::kCorrelationHeader)}}, service_);
   }
 
   void work() {
@@ -166,7 +170,7 @@ class Endpoints::Endpoint {
     }
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     record(result.status(), ms);
-    bus_.reply(request, result, {{bus::kCorrelationHeader, correlation}}, domain_);
+    bus_.reply(request, result, {{bus::kCorrelationHeader, correlation}}, service_);
   }
 
   void record(const Status& status, double ms) {
@@ -182,7 +186,7 @@ class Endpoints::Endpoint {
   }
 
   bus::Connection& bus_;
-  std::string domain_;  // the service: the domain of its error reasons
+  std::string service_;  // the domain of its typed errors
   RawHandler handler_;
   EndpointOptions options_;
   mutable std::mutex mutex_;
@@ -208,8 +212,8 @@ Endpoints::~Endpoints() { drain(std::chrono::milliseconds(0)); }
 
 Status Endpoints::serve_raw(const std::string& operation, RawHandler handler,
                             EndpointOptions options) {
-  auto endpoint = std::make_unique<Endpoint>(bus_, service_, operation, request_subject(service_, operation),
-                                             std::move(handler), options);
+  auto endpoint = std::make_unique<Endpoint>(
+      bus_, service_, operation, request_subject(service_, operation), std::move(handler), options);
   MPLI_RETURN_IF_ERROR(endpoint->start(service_));
   std::lock_guard<std::mutex> lock(mutex_);
   endpoints_.push_back(std::move(endpoint));

@@ -33,7 +33,7 @@ struct CallContext {
 
 struct EndpointOptions {
   int concurrency = 4;   // handlers running at once for this subject in this process
-  int queue_limit = 64;  // requests that may wait for a free handler; more are refused kBusy
+  int queue_limit = 64;  // requests that may wait when every handler is busy; more: kBusy
   std::chrono::milliseconds busy_retry_after{1000};
 };
 

@@ -30,6 +30,16 @@ bool termination_requested(const sigset_t& signals, std::chrono::milliseconds ti
   return sigtimedwait(&signals, nullptr, &wait) > 0;
 }
 
+// A last resort, so a stuck handler or worker can never keep the process past its timeout:
+// exits 1 once `timeout` (and a second's grace) has passed.
+void exit_after(std::chrono::milliseconds timeout) {
+  std::thread([timeout] {
+    std::this_thread::sleep_for(timeout + std::chrono::seconds(1));
+    log::error("shutdown did not finish in time; exiting", {{"timeout_ms", timeout.count()}});
+    std::_Exit(1);
+  }).detach();
+}
+
 std::string config_file_from_args(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--config") return argv[i + 1];
@@ -63,7 +73,17 @@ ServiceContext::ServiceContext(std::string service_name, const config::Config& s
       pool(service_pool),
       endpoints_(endpoints) {}
 
-ServiceContext::~ServiceContext() { stop(std::chrono::milliseconds(0)); }
+ServiceContext::~ServiceContext() {
+  if (stop(std::chrono::milliseconds(0))) return;
+  // A worker is still running. Destroying its joinable std::thread would std::terminate, and
+  // destroying its Worker record or the owned objects would pull them from under it: leave
+  // them all to the process's exit (the runtime exits right after).
+  for (auto& worker : workers_) {
+    worker->thread.detach();
+    (void)worker.release();
+  }
+  (void)new std::vector<std::shared_ptr<void>>(std::move(owned_));
+}
 
 EndpointOptions ServiceContext::endpoint_options() const {
   EndpointOptions options;
@@ -277,15 +297,36 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
   };
   auto timeout = config.get_duration("shutdown.timeout");
   auto context = std::make_unique<ServiceContext>(definition.name, config, bus, pool.get(), endpoints);
+  // The stop order, within `timeout`, after SIGTERM and after a start hook that failed halfway:
+  // endpoints finish what they hold, then workers, timers and consumers, then owned objects
+  // (reverse order), the relay, health and the bus. Past the timeout the process exits 1.
+  auto shut_down = [&] {
+    exit_after(timeout);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto remaining = [&] {
+      return std::max(std::chrono::milliseconds(0),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now()));
+    };
+    // The stop token fires before endpoints drain: a handler waiting on a stalled server
+    // watches it and gives up, so draining does not wait for it.
+    context->request_stop();
+    endpoints.drain(remaining());
+    if (!context->stop(remaining())) {
+      log::error("exiting with background work still running");
+      std::_Exit(1);
+    }
+    context.reset();
+    stop_relay();
+    (*health)->drain(std::chrono::milliseconds(500));
+    Status drained = bus.drain(std::max(remaining(), std::chrono::milliseconds(100)));
+    if (!drained.is_ok()) log::warn("bus drain incomplete", {{"error", drained.to_string()}});
+  };
   if (definition.start) {
     Status started = definition.start(*context);
     if (!started.is_ok()) {
       log::error("cannot start", {{"error", started.to_string()}});
-      // Tear down what start made before it failed, in reverse order.
-      context->request_stop();
-      endpoints.drain(std::chrono::milliseconds(500));
-      context->stop(timeout);
-      stop_relay();
+      shut_down();  // tears down what start made before it failed
       return 1;
     }
   }
@@ -296,31 +337,7 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
   }
 
   log::info("draining", {{"timeout_ms", timeout.count()}});
-  // A last resort, so a stuck handler or worker can never keep the process past its timeout.
-  std::thread([timeout] {
-    std::this_thread::sleep_for(timeout + std::chrono::seconds(1));
-    log::error("shutdown did not finish in time; exiting", {{"timeout_ms", timeout.count()}});
-    std::_Exit(1);
-  }).detach();
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto remaining = [&] {
-    return std::max(std::chrono::milliseconds(0),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now()));
-  };
-  // The stop token fires before endpoints drain: a handler waiting on a stalled server watches
-  // it and gives up, so draining does not wait for it.
-  context->request_stop();
-  endpoints.drain(remaining());
-  if (!context->stop(remaining())) {
-    log::error("exiting with background work still running");
-    std::_Exit(1);
-  }
-  context.reset();
-  stop_relay();
-  (*health)->drain(std::chrono::milliseconds(500));
-  Status drained = bus.drain(std::max(remaining(), std::chrono::milliseconds(100)));
-  if (!drained.is_ok()) log::warn("bus drain incomplete", {{"error", drained.to_string()}});
+  shut_down();
   log::info("stopped");
   return 0;
 }
