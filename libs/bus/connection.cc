@@ -31,7 +31,7 @@ void on_connected(natsConnection*, void*) { log::info("bus connected"); }
 }  // namespace
 
 struct Subscription::Context {
-  Handler handler;                                // for serve()
+  Handler handler;                                 // for serve()
   std::function<void(const Message&)> on_message;  // for subscribe()
   natsConnection* nc = nullptr;
 };
@@ -100,7 +100,8 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& op
   OptionsOwner owner;
   natsStatus s = natsOptions_Create(&owner.opts);
   if (s == NATS_OK) s = natsOptions_SetURL(owner.opts, options.url.c_str());
-  if (s == NATS_OK && !options.name.empty()) s = natsOptions_SetName(owner.opts, options.name.c_str());
+  if (s == NATS_OK && !options.name.empty())
+    s = natsOptions_SetName(owner.opts, options.name.c_str());
   if (s == NATS_OK && !options.user.empty()) {
     s = natsOptions_SetUserInfo(owner.opts, options.user.c_str(), options.password.c_str());
   }
@@ -120,7 +121,8 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& op
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
     return from_nats(s, "connect to " + options.url);
   }
-  if (s == NATS_NOT_YET_CONNECTED) log::warn("bus not reachable yet; retrying", {{"url", options.url}});
+  if (s == NATS_NOT_YET_CONNECTED)
+    log::warn("bus not reachable yet; retrying", {{"url", options.url}});
   return connection;
 }
 
@@ -182,8 +184,8 @@ Result<std::unique_ptr<Subscription>> Connection::serve(const std::string& subje
   sub->context_ = std::make_unique<Subscription::Context>();
   sub->context_->handler = std::move(handler);
   sub->context_->nc = nc_;
-  natsStatus s = natsConnection_QueueSubscribe(&sub->sub_, nc_, subject.c_str(),
-                                               queue_group.c_str(), on_request, sub->context_.get());
+  natsStatus s = natsConnection_QueueSubscribe(
+      &sub->sub_, nc_, subject.c_str(), queue_group.c_str(), on_request, sub->context_.get());
   if (s != NATS_OK) return from_nats(s, "serve " + subject);
   return sub;
 }
@@ -205,8 +207,8 @@ Result<std::unique_ptr<Subscription>> Connection::subscribe(
   sub->context_ = std::make_unique<Subscription::Context>();
   sub->context_->on_message = std::move(on_message);
   sub->context_->nc = nc_;
-  natsStatus s = natsConnection_Subscribe(&sub->sub_, nc_, subject.c_str(), on_plain,
-                                          sub->context_.get());
+  natsStatus s =
+      natsConnection_Subscribe(&sub->sub_, nc_, subject.c_str(), on_plain, sub->context_.get());
   if (s != NATS_OK) return from_nats(s, "subscribe " + subject);
   return sub;
 }

@@ -21,8 +21,8 @@ namespace mpli::bus {
 
 struct ConnectOptions {
   std::string url = "nats://127.0.0.1:4222";
-  std::string name;                   // shown by the server's monitoring, e.g. "mpli-discovery"
-  std::string user;                   // optional credentials
+  std::string name;  // shown by the server's monitoring, e.g. "mpli-discovery"
+  std::string user;  // optional credentials
   std::string password;
   std::chrono::milliseconds reconnect_wait{250};
   // True: a missing server is not an error; the connection is made when the server appears.
@@ -74,8 +74,7 @@ class Connection {
   // (nats.c delivers one subscription's messages one at a time), for handlers that wait on
   // the network or the database.
   Result<std::vector<std::unique_ptr<Subscription>>> serve_concurrently(
-      const std::string& subject, const std::string& queue_group, Handler handler,
-      int concurrency);
+      const std::string& subject, const std::string& queue_group, Handler handler, int concurrency);
   // Plain subscription without replies (for tests and monitors).
   Result<std::unique_ptr<Subscription>> subscribe(const std::string& subject,
                                                   std::function<void(const Message&)> on_message);

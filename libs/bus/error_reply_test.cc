@@ -36,9 +36,11 @@ TEST_CASE("every status code survives the trip across the bus") {
 }
 
 TEST_CASE("reason, position, violations and retry-after travel as typed fields") {
-  Status status(StatusCode::kInvalidArgument, "bad manifest",
-                {{"reason", "MANIFEST_SYNTAX"}, {"line", "3"}, {"column", "25"}, {"problem", "syntax"}});
-  status.with_violations({{"<s>", "<p>", "sh:MinCountConstraintComponent", "", "missing", "Violation"}});
+  Status status(
+      StatusCode::kInvalidArgument, "bad manifest",
+      {{"reason", "MANIFEST_SYNTAX"}, {"line", "3"}, {"column", "25"}, {"problem", "syntax"}});
+  status.with_violations(
+      {{"<s>", "<p>", "sh:MinCountConstraintComponent", "", "missing", "Violation"}});
   std::string body = bus::encode_error(status, "discovery");
   mpli::common::v1::Error wire;
   REQUIRE(wire.ParseFromString(body));
@@ -57,7 +59,8 @@ TEST_CASE("reason, position, violations and retry-after travel as typed fields")
   REQUIRE(decoded.violations().size() == 1);
   CHECK(decoded.violations()[0] == status.violations()[0]);
 
-  Status busy_decoded = bus::decode_error(bus::encode_error(busy("pool", std::chrono::milliseconds(1500))));
+  Status busy_decoded =
+      bus::decode_error(bus::encode_error(busy("pool", std::chrono::milliseconds(1500))));
   CHECK(busy_decoded.code() == StatusCode::kBusy);
   CHECK(busy_decoded.retry_after() == std::chrono::milliseconds(1500));
 }

@@ -130,7 +130,8 @@ Status DeliveredMessage::ack() {
 }
 
 Status DeliveredMessage::nak(std::chrono::milliseconds delay) {
-  if (delay.count() > 0) return from_nats(natsMsg_NakWithDelay(raw_, delay.count(), nullptr), "nak");
+  if (delay.count() > 0)
+    return from_nats(natsMsg_NakWithDelay(raw_, delay.count(), nullptr), "nak");
   return from_nats(natsMsg_Nak(raw_, nullptr), "nak");
 }
 

@@ -64,10 +64,10 @@ class DeliveredMessage {
   uint64_t stream_sequence() const { return stream_sequence_; }
   uint64_t delivery_count() const { return delivery_count_; }
 
-  Status ack();                                   // waits for the server's confirmation
+  Status ack();  // waits for the server's confirmation
   Status nak(std::chrono::milliseconds delay = std::chrono::milliseconds(0));
-  Status in_progress();                           // resets the ack wait: still working
-  Status term();                                  // never redeliver
+  Status in_progress();  // resets the ack wait: still working
+  Status term();         // never redeliver
 
  private:
   friend class PullConsumer;
@@ -83,7 +83,7 @@ struct ConsumerSpec {
   std::string durable;         // survives restarts; shared by instances of one service
   std::string filter_subject;  // "" = every subject of the stream
   std::chrono::milliseconds ack_wait{std::chrono::seconds(30)};
-  int64_t max_deliver = -1;    // -1 = unlimited
+  int64_t max_deliver = -1;  // -1 = unlimited
 };
 
 class PullConsumer {

@@ -6,18 +6,23 @@ Status from_nats(natsStatus status, const std::string& context) {
   if (status == NATS_OK) return Status::ok();
   std::string text = context + ": " + natsStatus_GetText(status);
   switch (status) {
-    case NATS_TIMEOUT: return deadline_exceeded(text);
+    case NATS_TIMEOUT:
+      return deadline_exceeded(text);
     case NATS_NO_RESPONDERS:
     case NATS_NO_SERVER:
     case NATS_CONNECTION_CLOSED:
     case NATS_CONNECTION_DISCONNECTED:
     case NATS_NOT_YET_CONNECTED:
-    case NATS_STALE_CONNECTION: return unavailable(text);
+    case NATS_STALE_CONNECTION:
+      return unavailable(text);
     case NATS_INVALID_ARG:
     case NATS_INVALID_SUBJECT:
-    case NATS_MAX_PAYLOAD: return invalid_argument(text);
-    case NATS_NOT_FOUND: return not_found(text);
-    default: return internal_error(text);
+    case NATS_MAX_PAYLOAD:
+      return invalid_argument(text);
+    case NATS_NOT_FOUND:
+      return not_found(text);
+    default:
+      return internal_error(text);
   }
 }
 

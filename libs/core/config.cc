@@ -39,7 +39,8 @@ Environment process_environment() {
 std::string environment_name(std::string_view key) {
   std::string name = "MPLI_";
   for (char c : key) {
-    name += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    name += (c == '.' || c == '-') ? '_'
+                                   : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return name;
 }
@@ -75,7 +76,8 @@ Result<Config> Config::load(const std::vector<Setting>& settings, const std::str
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);
       }
-      if (by_key.count(key) == 0) return invalid_argument(where + ": unknown setting '" + key + "'");
+      if (by_key.count(key) == 0)
+        return invalid_argument(where + ": unknown setting '" + key + "'");
       config.values_[key] = value;
       origin[key] = where + " (" + key + ")";
     }
@@ -173,11 +175,16 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (!number || *number < 0) return std::nullopt;
   std::string_view unit = text.substr(digits);
   long factor = 0;
-  if (unit == "ms") factor = 1;
-  else if (unit == "s") factor = 1000;
-  else if (unit == "m") factor = 60 * 1000;
-  else if (unit == "h") factor = 60 * 60 * 1000;
-  else return std::nullopt;
+  if (unit == "ms")
+    factor = 1;
+  else if (unit == "s")
+    factor = 1000;
+  else if (unit == "m")
+    factor = 60 * 1000;
+  else if (unit == "h")
+    factor = 60 * 60 * 1000;
+  else
+    return std::nullopt;
   return std::chrono::milliseconds(*number * factor);
 }
 

@@ -21,9 +21,9 @@ struct Setting {
   std::string key;            // dotted, lower case: "nats.url" (environment: MPLI_NATS_URL)
   std::string default_value;  // "" with required=true means the operator must set it
   std::string description;
-  Check check;                // may be empty
+  Check check;  // may be empty
   bool required = false;
-  bool secret = false;        // never printed: describe() shows "<redacted>"
+  bool secret = false;  // never printed: describe() shows "<redacted>"
 };
 
 // Looks a variable up in the process environment; tests pass their own.

@@ -1,8 +1,8 @@
 #include "libs/core/config.h"
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -79,8 +79,8 @@ TEST_CASE("a required setting must be set, and secrets are never shown") {
   REQUIRE_FALSE(missing.is_ok());
   CHECK(missing.status().message().find("MPLI_DATABASE_URL (database.url): required") == 0);
 
-  auto config = config::Config::load(settings(), "",
-                                     env_of({{"MPLI_DATABASE_URL", "password=hunter2"}}));
+  auto config =
+      config::Config::load(settings(), "", env_of({{"MPLI_DATABASE_URL", "password=hunter2"}}));
   REQUIRE(config.is_ok());
   CHECK(config->describe().at("database.url") == "<redacted>");
   CHECK(config->get("database.url") == "password=hunter2");

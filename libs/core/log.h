@@ -16,10 +16,18 @@ void init(std::string service, Level min_level, std::ostream* out);
 Level parse_level(std::string_view text);  // "debug" | "info" | "warn" | "error"
 
 void write(Level level, std::string_view message, const nlohmann::json& fields = nullptr);
-inline void debug(std::string_view m, const nlohmann::json& f = nullptr) { write(Level::kDebug, m, f); }
-inline void info(std::string_view m, const nlohmann::json& f = nullptr) { write(Level::kInfo, m, f); }
-inline void warn(std::string_view m, const nlohmann::json& f = nullptr) { write(Level::kWarn, m, f); }
-inline void error(std::string_view m, const nlohmann::json& f = nullptr) { write(Level::kError, m, f); }
+inline void debug(std::string_view m, const nlohmann::json& f = nullptr) {
+  write(Level::kDebug, m, f);
+}
+inline void info(std::string_view m, const nlohmann::json& f = nullptr) {
+  write(Level::kInfo, m, f);
+}
+inline void warn(std::string_view m, const nlohmann::json& f = nullptr) {
+  write(Level::kWarn, m, f);
+}
+inline void error(std::string_view m, const nlohmann::json& f = nullptr) {
+  write(Level::kError, m, f);
+}
 
 // Sets the correlation id of every line logged on this thread while the scope lives; a request
 // handler opens one with the id carried by the incoming message.

@@ -8,7 +8,7 @@
 namespace mpli {
 
 // In start order; the gateway is not a service of the bus and is not listed.
-inline constexpr std::array<std::string_view, 5> kServiceNames = {
-    "discovery", "resolver", "trust", "delivery", "portability"};
+inline constexpr std::array<std::string_view, 5> kServiceNames = {"discovery", "resolver", "trust",
+                                                                  "delivery", "portability"};
 
 }  // namespace mpli

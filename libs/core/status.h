@@ -28,9 +28,9 @@ enum class StatusCode {
   kResourceExhausted,   // a quota of the caller's is used up (429)
   kInternal,            // a bug (500)
   kTooLarge,            // the caller's input exceeds a documented limit (413)
-  kBusy,                // the server is at capacity (pool exhausted, queue full): retry (503 + Retry-After)
-  kConflict,            // a concurrent change or an ownership clash (409)
-  kAborted,             // the operation was abandoned part-way and changed nothing (409)
+  kBusy,      // the server is at capacity (pool exhausted, queue full): retry (503 + Retry-After)
+  kConflict,  // a concurrent change or an ownership clash (409)
+  kAborted,   // the operation was abandoned part-way and changed nothing (409)
 };
 
 std::string_view status_code_name(StatusCode code);
@@ -87,7 +87,9 @@ class [[nodiscard]] Status {
   std::chrono::milliseconds retry_after_{0};
 };
 
-inline Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status invalid_argument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status not_found(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status internal_error(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
@@ -111,7 +113,7 @@ inline Status invalid_field(const std::string& field, const std::string& message
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : value_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool is_ok() const { return std::holds_alternative<T>(value_); }
@@ -148,16 +150,17 @@ Status status_of(const Result<T>& r) {
 
 // Returns early from the enclosing function when `expr` (a Status or a Result) is not ok.
 // The checked value's name carries the line, so nested uses do not shadow each other.
-#define MPLI_RETURN_IF_ERROR(expr) MPLI_RETURN_IF_ERROR_IMPL_(MPLI_CONCAT_(mpli_checked_, __LINE__), expr)
-#define MPLI_RETURN_IF_ERROR_IMPL_(checked, expr)                        \
-  do {                                                                   \
-    auto&& checked = (expr);                                             \
-    if (!checked.is_ok()) return ::mpli::detail::status_of(checked);     \
+#define MPLI_RETURN_IF_ERROR(expr) \
+  MPLI_RETURN_IF_ERROR_IMPL_(MPLI_CONCAT_(mpli_checked_, __LINE__), expr)
+#define MPLI_RETURN_IF_ERROR_IMPL_(checked, expr)                    \
+  do {                                                               \
+    auto&& checked = (expr);                                         \
+    if (!checked.is_ok()) return ::mpli::detail::status_of(checked); \
   } while (false)
 
 // `MPLI_ASSIGN_OR_RETURN(auto x, make_x());`: declares x from a Result's value, or returns its
 // Status from the enclosing function.
-#define MPLI_ASSIGN_OR_RETURN(lhs, expr)                                        \
+#define MPLI_ASSIGN_OR_RETURN(lhs, expr) \
   MPLI_ASSIGN_OR_RETURN_IMPL_(MPLI_CONCAT_(mpli_result_, __LINE__), lhs, expr)
 #define MPLI_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
   auto result = (expr);                                \

@@ -62,7 +62,8 @@ Result<MigrationOutcome> migrate(pqxx::connection& connection, const std::string
              ".schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
              "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
     std::map<int, std::pair<std::string, std::string>> applied;
-    for (const auto& row : tx.exec("SELECT version, name, checksum FROM " + q + ".schema_migrations")) {
+    for (const auto& row :
+         tx.exec("SELECT version, name, checksum FROM " + q + ".schema_migrations")) {
       applied[row[0].as<int>()] = {row[1].as<std::string>(), row[2].as<std::string>()};
     }
     tx.exec0("SET LOCAL search_path TO " + q + ", public");
@@ -79,8 +80,10 @@ Result<MigrationOutcome> migrate(pqxx::connection& connection, const std::string
         continue;
       }
       tx.exec(m->sql);
-      tx.exec_params("INSERT INTO " + q + ".schema_migrations (version, name, checksum) "
-                     "VALUES ($1, $2, $3)", m->version, m->name, checksum);
+      tx.exec_params("INSERT INTO " + q +
+                         ".schema_migrations (version, name, checksum) "
+                         "VALUES ($1, $2, $3)",
+                     m->version, m->name, checksum);
       ++outcome.applied;
     }
     tx.commit();
@@ -90,8 +93,8 @@ Result<MigrationOutcome> migrate(pqxx::connection& connection, const std::string
     return internal_error("schema " + schema + ": migration failed: " + e.what());
   }
   if (outcome.applied > 0) {
-    log::info("schema migrated", {{"schema", schema}, {"applied", outcome.applied},
-                                  {"already", outcome.already}});
+    log::info("schema migrated",
+              {{"schema", schema}, {"applied", outcome.applied}, {"already", outcome.already}});
   }
   return outcome;
 }

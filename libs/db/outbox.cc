@@ -35,7 +35,8 @@ std::vector<std::string> enqueue_events(pqxx::work& tx, const std::string& schem
                                         const std::vector<OutgoingEvent>& events) {
   std::vector<std::string> ids;
   if (events.empty()) return ids;
-  std::string sql = "INSERT INTO " + quote_identifier(schema) + ".outbox (id, subject, payload) VALUES ";
+  std::string sql =
+      "INSERT INTO " + quote_identifier(schema) + ".outbox (id, subject, payload) VALUES ";
   for (size_t i = 0; i < events.size(); ++i) {
     mpli::common::v1::Envelope envelope;
     envelope.set_id(ids::new_uuid_v7());
@@ -48,7 +49,8 @@ std::vector<std::string> enqueue_events(pqxx::work& tx, const std::string& schem
     std::string bytes = envelope.SerializeAsString();
     // Values go through libpq's quoting (bytea escaped), never spliced raw.
     sql += (i == 0 ? "(" : ", (") + tx.quote(envelope.id()) + ", " + tx.quote(events[i].subject) +
-           ", " + tx.quote_raw(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) + ")";
+           ", " + tx.quote_raw(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) +
+           ")";
     ids.push_back(envelope.id());
   }
   tx.exec0(sql);  // the table's trigger notifies the relay on commit
@@ -94,10 +96,11 @@ Result<int> OutboxRelay::publish_pending(pqxx::connection& connection) {
 
 void OutboxRelay::purge_published(pqxx::connection& connection) {
   pqxx::work tx(connection);
-  tx.exec_params("DELETE FROM " + quote_identifier(schema_) +
-                     ".outbox WHERE published_at < now() - make_interval(secs => $1)",
-                 static_cast<double>(
-                     std::chrono::duration_cast<std::chrono::seconds>(options_.keep_published).count()));
+  tx.exec_params(
+      "DELETE FROM " + quote_identifier(schema_) +
+          ".outbox WHERE published_at < now() - make_interval(secs => $1)",
+      static_cast<double>(
+          std::chrono::duration_cast<std::chrono::seconds>(options_.keep_published).count()));
   tx.commit();
 }
 

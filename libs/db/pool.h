@@ -8,9 +8,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <type_traits>
 #include <pqxx/pqxx>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "libs/core/status.h"
@@ -63,7 +63,12 @@ class Pool {
   auto transact(Work&& work, int attempts = 3) {
     using Returned = std::invoke_result_t<Work&, pqxx::work&>;
     if constexpr (std::is_void_v<Returned>) {
-      return run_transaction([&](pqxx::work& tx) { work(tx); return Status::ok(); }, attempts);
+      return run_transaction(
+          [&](pqxx::work& tx) {
+            work(tx);
+            return Status::ok();
+          },
+          attempts);
     } else if constexpr (std::is_same_v<Returned, Status>) {
       return run_transaction([&](pqxx::work& tx) { return work(tx); }, attempts);
     } else {

@@ -105,7 +105,8 @@ Result<ChildProcess> ChildProcess::spawn(const Spec& spec) {
     if (output_fd < 0) return internal_error(errno_text("cannot open " + spec.output_file));
     if (switch_user && fchown(output_fd, uid, gid) != 0) {
       close(output_fd);
-      return internal_error(errno_text("cannot hand " + spec.output_file + " to " + spec.run_as_user));
+      return internal_error(
+          errno_text("cannot hand " + spec.output_file + " to " + spec.run_as_user));
     }
   }
   int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -241,9 +242,9 @@ Result<Completed> run(const Spec& spec, std::chrono::milliseconds timeout) {
     if (n <= 0) break;  // EOF: the child closed its output (normally: it exited)
     done.output.append(buffer, static_cast<size_t>(n));
   }
-  auto status = child->wait_for(std::max(std::chrono::milliseconds(0),
-                                         std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             deadline - std::chrono::steady_clock::now())));
+  auto status = child->wait_for(
+      std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 deadline - std::chrono::steady_clock::now())));
   if (!status) {
     child->stop(SIGKILL, std::chrono::milliseconds(1000));
     return deadline_exceeded(spec.program + " did not finish within " +

@@ -18,9 +18,9 @@ struct Spec {
   std::string program;  // absolute path, or a name looked up on PATH
   std::vector<std::string> args;
   std::map<std::string, std::string> environment;  // added to (or replacing in) the inherited one
-  std::string working_directory;                  // "" keeps the current one
-  std::string run_as_user;   // "" keeps the current user; used to run PostgreSQL when root
-  std::string output_file;   // stdout+stderr appended here, unless capture_output
+  std::string working_directory;                   // "" keeps the current one
+  std::string run_as_user;      // "" keeps the current user; used to run PostgreSQL when root
+  std::string output_file;      // stdout+stderr appended here, unless capture_output
   bool capture_output = false;  // stdout+stderr readable through output_fd()
   // Signal the child gets if the spawning thread dies first, so a crashed supervisor or test
   // never leaves servers behind. 0 disables.

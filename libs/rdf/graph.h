@@ -1,5 +1,6 @@
 // An in-memory RDF graph over interned terms, indexed for subject-, predicate- and object-driven
-// lookups. Front ends (Serd today, JSON-LD later) only call add(); the indexes are theirs to ignore.
+// lookups. Front ends (Serd today, JSON-LD later) only call add(); the indexes are theirs to
+// ignore.
 #pragma once
 
 #include <cstddef>

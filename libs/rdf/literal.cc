@@ -16,14 +16,39 @@ struct Value {
   Space space = Space::kNone;
   long double number = 0;  // numbers; seconds for dates and times
   bool has_tz = false;
-  std::string_view text;   // strings
+  std::string_view text;  // strings
 };
 
 enum class Xsd {
-  kUnknown, kString, kBoolean, kDecimal, kInteger, kFloat, kDouble, kDateTime, kDate, kTime,
-  kLong, kInt, kShort, kByte, kNonNegativeInteger, kPositiveInteger, kNonPositiveInteger,
-  kNegativeInteger, kUnsignedLong, kUnsignedInt, kUnsignedShort, kUnsignedByte, kLangString,
-  kDateTimeStamp, kGYear, kAnyUri, kNormalizedString, kToken, kLanguage
+  kUnknown,
+  kString,
+  kBoolean,
+  kDecimal,
+  kInteger,
+  kFloat,
+  kDouble,
+  kDateTime,
+  kDate,
+  kTime,
+  kLong,
+  kInt,
+  kShort,
+  kByte,
+  kNonNegativeInteger,
+  kPositiveInteger,
+  kNonPositiveInteger,
+  kNegativeInteger,
+  kUnsignedLong,
+  kUnsignedInt,
+  kUnsignedShort,
+  kUnsignedByte,
+  kLangString,
+  kDateTimeStamp,
+  kGYear,
+  kAnyUri,
+  kNormalizedString,
+  kToken,
+  kLanguage
 };
 
 Xsd classify(std::string_view dt) {
@@ -34,20 +59,33 @@ Xsd classify(std::string_view dt) {
     std::string_view name;
     Xsd xsd;
   };
-  static const Entry kTable[] = {
-      {"string", Xsd::kString}, {"boolean", Xsd::kBoolean}, {"decimal", Xsd::kDecimal},
-      {"integer", Xsd::kInteger}, {"float", Xsd::kFloat}, {"double", Xsd::kDouble},
-      {"dateTime", Xsd::kDateTime}, {"date", Xsd::kDate}, {"time", Xsd::kTime},
-      {"long", Xsd::kLong}, {"int", Xsd::kInt}, {"short", Xsd::kShort}, {"byte", Xsd::kByte},
-      {"nonNegativeInteger", Xsd::kNonNegativeInteger},
-      {"positiveInteger", Xsd::kPositiveInteger},
-      {"nonPositiveInteger", Xsd::kNonPositiveInteger},
-      {"negativeInteger", Xsd::kNegativeInteger}, {"unsignedLong", Xsd::kUnsignedLong},
-      {"unsignedInt", Xsd::kUnsignedInt}, {"unsignedShort", Xsd::kUnsignedShort},
-      {"unsignedByte", Xsd::kUnsignedByte}, {"dateTimeStamp", Xsd::kDateTimeStamp},
-      {"gYear", Xsd::kGYear}, {"anyURI", Xsd::kAnyUri},
-      {"normalizedString", Xsd::kNormalizedString}, {"token", Xsd::kToken},
-      {"language", Xsd::kLanguage}};
+  static const Entry kTable[] = {{"string", Xsd::kString},
+                                 {"boolean", Xsd::kBoolean},
+                                 {"decimal", Xsd::kDecimal},
+                                 {"integer", Xsd::kInteger},
+                                 {"float", Xsd::kFloat},
+                                 {"double", Xsd::kDouble},
+                                 {"dateTime", Xsd::kDateTime},
+                                 {"date", Xsd::kDate},
+                                 {"time", Xsd::kTime},
+                                 {"long", Xsd::kLong},
+                                 {"int", Xsd::kInt},
+                                 {"short", Xsd::kShort},
+                                 {"byte", Xsd::kByte},
+                                 {"nonNegativeInteger", Xsd::kNonNegativeInteger},
+                                 {"positiveInteger", Xsd::kPositiveInteger},
+                                 {"nonPositiveInteger", Xsd::kNonPositiveInteger},
+                                 {"negativeInteger", Xsd::kNegativeInteger},
+                                 {"unsignedLong", Xsd::kUnsignedLong},
+                                 {"unsignedInt", Xsd::kUnsignedInt},
+                                 {"unsignedShort", Xsd::kUnsignedShort},
+                                 {"unsignedByte", Xsd::kUnsignedByte},
+                                 {"dateTimeStamp", Xsd::kDateTimeStamp},
+                                 {"gYear", Xsd::kGYear},
+                                 {"anyURI", Xsd::kAnyUri},
+                                 {"normalizedString", Xsd::kNormalizedString},
+                                 {"token", Xsd::kToken},
+                                 {"language", Xsd::kLanguage}};
   for (const Entry& e : kTable) {
     if (e.name == n) return e.xsd;
   }
@@ -56,10 +94,19 @@ Xsd classify(std::string_view dt) {
 
 bool is_integer_type(Xsd x) {
   switch (x) {
-    case Xsd::kInteger: case Xsd::kLong: case Xsd::kInt: case Xsd::kShort: case Xsd::kByte:
-    case Xsd::kNonNegativeInteger: case Xsd::kPositiveInteger: case Xsd::kNonPositiveInteger:
-    case Xsd::kNegativeInteger: case Xsd::kUnsignedLong: case Xsd::kUnsignedInt:
-    case Xsd::kUnsignedShort: case Xsd::kUnsignedByte:
+    case Xsd::kInteger:
+    case Xsd::kLong:
+    case Xsd::kInt:
+    case Xsd::kShort:
+    case Xsd::kByte:
+    case Xsd::kNonNegativeInteger:
+    case Xsd::kPositiveInteger:
+    case Xsd::kNonPositiveInteger:
+    case Xsd::kNegativeInteger:
+    case Xsd::kUnsignedLong:
+    case Xsd::kUnsignedInt:
+    case Xsd::kUnsignedShort:
+    case Xsd::kUnsignedByte:
       return true;
     default:
       return false;
@@ -130,12 +177,18 @@ bool in_integer_range(Xsd x, std::string_view s) {
   bool negative = !s.empty() && s[0] == '-';
   bool zero = s.find_first_not_of("+-0") == std::string_view::npos;
   switch (x) {
-    case Xsd::kNonNegativeInteger: return !negative || zero;
-    case Xsd::kPositiveInteger: return !negative && !zero;
-    case Xsd::kNonPositiveInteger: return negative || zero;
-    case Xsd::kNegativeInteger: return negative && !zero;
-    case Xsd::kInteger: return true;
-    default: break;
+    case Xsd::kNonNegativeInteger:
+      return !negative || zero;
+    case Xsd::kPositiveInteger:
+      return !negative && !zero;
+    case Xsd::kNonPositiveInteger:
+      return negative || zero;
+    case Xsd::kNegativeInteger:
+      return negative && !zero;
+    case Xsd::kInteger:
+      return true;
+    default:
+      break;
   }
   char buf[64];
   if (s.size() >= sizeof buf) return false;  // far beyond any bounded integer type
@@ -154,19 +207,32 @@ bool in_integer_range(Xsd x, std::string_view s) {
     return errno != ERANGE && v <= hi;
   };
   switch (x) {
-    case Xsd::kLong: return signed_in(INT64_MIN, INT64_MAX);
-    case Xsd::kInt: return signed_in(INT32_MIN, INT32_MAX);
-    case Xsd::kShort: return signed_in(INT16_MIN, INT16_MAX);
-    case Xsd::kByte: return signed_in(INT8_MIN, INT8_MAX);
-    case Xsd::kUnsignedLong: return unsigned_in(UINT64_MAX);
-    case Xsd::kUnsignedInt: return unsigned_in(UINT32_MAX);
-    case Xsd::kUnsignedShort: return unsigned_in(UINT16_MAX);
-    case Xsd::kUnsignedByte: return unsigned_in(UINT8_MAX);
-    case Xsd::kNonNegativeInteger: return !negative || zero;
-    case Xsd::kPositiveInteger: return !negative && !zero;
-    case Xsd::kNonPositiveInteger: return negative || zero;
-    case Xsd::kNegativeInteger: return negative && !zero;
-    default: return true;
+    case Xsd::kLong:
+      return signed_in(INT64_MIN, INT64_MAX);
+    case Xsd::kInt:
+      return signed_in(INT32_MIN, INT32_MAX);
+    case Xsd::kShort:
+      return signed_in(INT16_MIN, INT16_MAX);
+    case Xsd::kByte:
+      return signed_in(INT8_MIN, INT8_MAX);
+    case Xsd::kUnsignedLong:
+      return unsigned_in(UINT64_MAX);
+    case Xsd::kUnsignedInt:
+      return unsigned_in(UINT32_MAX);
+    case Xsd::kUnsignedShort:
+      return unsigned_in(UINT16_MAX);
+    case Xsd::kUnsignedByte:
+      return unsigned_in(UINT8_MAX);
+    case Xsd::kNonNegativeInteger:
+      return !negative || zero;
+    case Xsd::kPositiveInteger:
+      return !negative && !zero;
+    case Xsd::kNonPositiveInteger:
+      return negative || zero;
+    case Xsd::kNegativeInteger:
+      return negative && !zero;
+    default:
+      return true;
   }
 }
 
@@ -266,9 +332,12 @@ std::optional<Value> parse_value(const TermTable& terms, TermId id) {
       v.text = lex;
       return v;
     case Xsd::kBoolean:
-      if (lex == "true" || lex == "1") v.number = 1;
-      else if (lex == "false" || lex == "0") v.number = 0;
-      else return std::nullopt;
+      if (lex == "true" || lex == "1")
+        v.number = 1;
+      else if (lex == "false" || lex == "0")
+        v.number = 0;
+      else
+        return std::nullopt;
       v.space = Space::kBoolean;
       return v;
     case Xsd::kDecimal:
@@ -294,7 +363,8 @@ std::optional<Value> parse_value(const TermTable& terms, TermId id) {
       int m = 0;
       int d = 0;
       long double secs = 0;
-      if (!parse_date_part(s.substr(0, t), &y, &m, &d) || !parse_time_part(s.substr(t + 1), &secs)) {
+      if (!parse_date_part(s.substr(0, t), &y, &m, &d) ||
+          !parse_time_part(s.substr(t + 1), &secs)) {
         return std::nullopt;
       }
       v.space = Space::kDateTime;
@@ -349,8 +419,8 @@ std::optional<int> compare_values(const TermTable& terms, TermId a, TermId b) {
     int c = va->text.compare(vb->text);
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
-  if ((va->space == Space::kDateTime || va->space == Space::kDate ||
-       va->space == Space::kTime) && va->has_tz != vb->has_tz) {
+  if ((va->space == Space::kDateTime || va->space == Space::kDate || va->space == Space::kTime) &&
+      va->has_tz != vb->has_tz) {
     return std::nullopt;  // indeterminate without an implicit time zone
   }
   if (std::isnan(va->number) || std::isnan(vb->number)) return std::nullopt;

@@ -34,10 +34,14 @@ std::string_view node_text(const SerdNode* node) {
 
 SerdSyntax to_serd(Syntax s) {
   switch (s) {
-    case Syntax::kTurtle: return SERD_TURTLE;
-    case Syntax::kTriG: return SERD_TRIG;
-    case Syntax::kNTriples: return SERD_NTRIPLES;
-    case Syntax::kNQuads: return SERD_NQUADS;
+    case Syntax::kTurtle:
+      return SERD_TURTLE;
+    case Syntax::kTriG:
+      return SERD_TRIG;
+    case Syntax::kNTriples:
+      return SERD_NTRIPLES;
+    case Syntax::kNQuads:
+      return SERD_NQUADS;
   }
   return SERD_TURTLE;
 }
@@ -248,8 +252,8 @@ struct ParseContext {
   Graph* graph = nullptr;
   RecentTerms recent_iris;
   RecentTerms recent_blanks;
-  RecentTerms recent_curies;  // keyed by the CURIE text; cleared when a prefix changes
-  std::string scratch;        // reused buffer for CURIE expansion
+  RecentTerms recent_curies;     // keyed by the CURIE text; cleared when a prefix changes
+  std::string scratch;           // reused buffer for CURIE expansion
   Pipeline* pipeline = nullptr;  // set when statements are interned on a second thread
   std::vector<std::pair<std::string, std::string>> prefixes;
   std::vector<ParseError> errors;
@@ -418,9 +422,8 @@ bool append_node(ParseContext& ctx, const SerdNode* node, const SerdNode* dataty
 }
 
 SerdStatus on_statement(void* handle, SerdStatementFlags /*flags*/, const SerdNode* /*graph*/,
-                        const SerdNode* subject, const SerdNode* predicate,
-                        const SerdNode* object, const SerdNode* object_datatype,
-                        const SerdNode* object_lang) {
+                        const SerdNode* subject, const SerdNode* predicate, const SerdNode* object,
+                        const SerdNode* object_datatype, const SerdNode* object_lang) {
   auto* ctx = static_cast<ParseContext*>(handle);
   try {
     if (ctx->pipeline != nullptr) {
@@ -504,12 +507,12 @@ std::pair<unsigned, unsigned> locate(std::string_view text, std::string_view nee
 }
 
 Status run_reader(ParseContext& ctx, const ParseOptions& options, bool pipelined, Graph& graph,
-                  std::vector<ParseError>* warnings,
-                  SerdStatus (*read)(SerdReader*, const void*), const void* arg,
-                  std::string_view text_for_positions, const std::string& path_for_positions) {
+                  std::vector<ParseError>* warnings, SerdStatus (*read)(SerdReader*, const void*),
+                  const void* arg, std::string_view text_for_positions,
+                  const std::string& path_for_positions) {
   std::string base = options.base_iri;
-  SerdNode base_node = serd_node_from_string(
-      SERD_URI, reinterpret_cast<const uint8_t*>(base.c_str()));
+  SerdNode base_node =
+      serd_node_from_string(SERD_URI, reinterpret_cast<const uint8_t*>(base.c_str()));
   serd::EnvPtr env(serd_env_new(base.empty() ? nullptr : &base_node));
   if (!env) return internal_error("serd_env_new failed");
   ctx.env = env.get();
@@ -518,13 +521,14 @@ Status run_reader(ParseContext& ctx, const ParseOptions& options, bool pipelined
   // Triples go straight into the graph's append buffer; a rejected document is rolled back.
   size_t mark = graph.append_mark();
 
-  serd::ReaderPtr reader(serd_reader_new(to_serd(options.syntax), &ctx, nullptr, on_base,
-                                         on_prefix, on_statement, nullptr));
+  serd::ReaderPtr reader(serd_reader_new(to_serd(options.syntax), &ctx, nullptr, on_base, on_prefix,
+                                         on_statement, nullptr));
   if (!reader) return internal_error("serd_reader_new failed");
   serd_reader_set_error_sink(reader.get(), on_error, &ctx);
   serd_reader_set_strict(reader.get(), options.strict);
   std::string blank_prefix = graph.terms().fresh_blank_prefix();
-  serd_reader_add_blank_prefix(reader.get(), reinterpret_cast<const uint8_t*>(blank_prefix.c_str()));
+  serd_reader_add_blank_prefix(reader.get(),
+                               reinterpret_cast<const uint8_t*>(blank_prefix.c_str()));
 
   SerdStatus st = SERD_SUCCESS;
   bool interned = true;
@@ -561,9 +565,9 @@ Status run_reader(ParseContext& ctx, const ParseOptions& options, bool pipelined
     }
   }
   if (ctx.errors.empty() && st > SERD_FAILURE) {
-    ctx.errors.push_back({ctx.source, 0, 0,
-                          std::string("read failed: ") +
-                              reinterpret_cast<const char*>(serd_strerror(st))});
+    ctx.errors.push_back(
+        {ctx.source, 0, 0,
+         std::string("read failed: ") + reinterpret_cast<const char*>(serd_strerror(st))});
   }
   // A document read only in part is no document, in lax mode too.
   if (!ctx.read_error.empty()) {
@@ -693,8 +697,8 @@ std::string file_iri(const std::string& path) {
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(path, ec);
   std::string p = ec ? path : abs.lexically_normal().string();
-  SerdNode node = serd_node_new_file_uri(reinterpret_cast<const uint8_t*>(p.c_str()), nullptr,
-                                         nullptr, true);
+  SerdNode node =
+      serd_node_new_file_uri(reinterpret_cast<const uint8_t*>(p.c_str()), nullptr, nullptr, true);
   serd::OwnedNode owned(node);
   return std::string(node_text(&owned.get()));
 }

@@ -1,5 +1,6 @@
 // Reads Turtle, TriG, N-Triples and N-Quads into a Graph with Serd. Every problem is reported as
-// `source:line:column: message`; strict mode rejects the whole document and leaves the graph as it was.
+// `source:line:column: message`; strict mode rejects the whole document and leaves the graph as it
+// was.
 #pragma once
 
 #include <iosfwd>
@@ -58,11 +59,9 @@ struct ParseError {
 Status parse_file(const std::string& path, Graph& graph, const ParseOptions& options = {},
                   std::vector<ParseError>* warnings = nullptr);
 Status parse_string(std::string_view text, std::string_view source_name, Graph& graph,
-                    const ParseOptions& options = {},
-                    std::vector<ParseError>* warnings = nullptr);
+                    const ParseOptions& options = {}, std::vector<ParseError>* warnings = nullptr);
 Status parse_stream(std::istream& in, std::string_view source_name, Graph& graph,
-                    const ParseOptions& options = {},
-                    std::vector<ParseError>* warnings = nullptr);
+                    const ParseOptions& options = {}, std::vector<ParseError>* warnings = nullptr);
 
 // The file:// IRI of a local path (made absolute), as Serd would write it.
 std::string file_iri(const std::string& path);

@@ -151,8 +151,10 @@ class TurtleWriter {
 
   std::string term(TermId id) const {
     switch (terms_.kind(id)) {
-      case TermKind::kIri: return iri(terms_.value(id));
-      case TermKind::kBlank: return "_:" + std::string(terms_.value(id));
+      case TermKind::kIri:
+        return iri(terms_.value(id));
+      case TermKind::kBlank:
+        return "_:" + std::string(terms_.value(id));
       case TermKind::kLiteral: {
         TermId dt = terms_.datatype(id);
         std::string_view lex = terms_.value(id);
@@ -199,8 +201,8 @@ void write_turtle(const Graph& graph, std::ostream& out, const PrefixList& extra
 void write_ntriples(const Graph& graph, std::ostream& out) {
   const TermTable& terms = graph.terms();
   for (const Triple& t : graph.triples()) {
-    out << terms.to_ntriples(t.s) << ' ' << terms.to_ntriples(t.p) << ' '
-        << terms.to_ntriples(t.o) << " .\n";
+    out << terms.to_ntriples(t.s) << ' ' << terms.to_ntriples(t.p) << ' ' << terms.to_ntriples(t.o)
+        << " .\n";
   }
 }
 

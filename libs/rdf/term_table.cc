@@ -1,13 +1,12 @@
 #include "libs/rdf/term_table.h"
 
-#include <stdexcept>
-
 #include <sys/mman.h>
 
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 namespace mpli::rdf {
 namespace {
@@ -49,11 +48,21 @@ size_t hash_term(TermKind kind, std::string_view text, TermId datatype, std::str
 void append_escaped(std::string& out, std::string_view text) {
   for (char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         // Other control characters as \u escapes: a raw NUL ends the text for C parsers (Serd
         // among them), which would silently drop the rest of a document.
@@ -143,8 +152,8 @@ const TermTable::Record* TermTable::store(TermKind kind, std::string_view text, 
   return r;
 }
 
-TermId TermTable::find(TermKind kind, std::string_view text, TermId datatype,
-                       std::string_view lang, size_t hash, size_t* slot) const {
+TermId TermTable::find(TermKind kind, std::string_view text, TermId datatype, std::string_view lang,
+                       size_t hash, size_t* slot) const {
   size_t mask = slots_.size() - 1;
   uint64_t tag = hash & 0xffffffffULL;
   size_t i = tag & mask;
@@ -203,7 +212,8 @@ TermId TermTable::blank(std::string_view label) {
 
 TermId TermTable::literal(std::string_view lexical, TermId datatype, std::string_view lang) {
   if (!lang.empty()) {
-    // Language tags are case-insensitive (BCP 47); store them lower-cased so equal tags intern once.
+    // Language tags are case-insensitive (BCP 47); store them lower-cased so equal tags intern
+    // once.
     bool has_upper = false;
     for (char c : lang) has_upper |= (c >= 'A' && c <= 'Z');
     if (!has_upper) return intern(TermKind::kLiteral, lexical, well_known_.rdf_lang_string, lang);

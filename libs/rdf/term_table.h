@@ -109,8 +109,7 @@ class TermTable {
   TermId intern(TermKind kind, std::string_view text, TermId datatype, std::string_view lang);
   TermId find(TermKind kind, std::string_view text, TermId datatype, std::string_view lang,
               size_t hash, size_t* slot) const;
-  const Record* store(TermKind kind, std::string_view text, TermId datatype,
-                      std::string_view lang);
+  const Record* store(TermKind kind, std::string_view text, TermId datatype, std::string_view lang);
   void grow();
 
   std::vector<const Record*> records_;  // by id

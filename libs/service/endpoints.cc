@@ -53,8 +53,8 @@ class Endpoints::Endpoint {
     for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
       threads_.emplace_back([this] { work(); });
     }
-    auto sub = bus_.subscribe(stats_.subject, queue_group,
-                              [this](const bus::Message& m) { enqueue(m); });
+    auto sub =
+        bus_.subscribe(stats_.subject, queue_group, [this](const bus::Message& m) { enqueue(m); });
     if (!sub) return sub.status();
     subscription_ = std::move(sub).value();
     return Status::ok();
@@ -222,7 +222,8 @@ Status Endpoints::serve_raw(const std::string& operation, RawHandler handler,
 
 Status Endpoints::serve_stats() {
   auto answer = [this](const bus::Message& m) {
-    bus_.reply(m, stats_json().dump(), {{bus::kCorrelationHeader, m.header(bus::kCorrelationHeader)}});
+    bus_.reply(m, stats_json().dump(),
+               {{bus::kCorrelationHeader, m.header(bus::kCorrelationHeader)}});
   };
   // mpli.<service>.v1.stats: one instance of the queue group answers. $SRV.STATS[.<name>]: every
   // instance answers, as NATS tooling (`nats micro stats`) expects.
@@ -230,7 +231,8 @@ Status Endpoints::serve_stats() {
            {request_subject(service_, "stats"), service_},
            {"$SRV.STATS", ""},
            {"$SRV.STATS." + service_, ""}}) {
-    auto sub = group.empty() ? bus_.subscribe(subject, answer) : bus_.subscribe(subject, group, answer);
+    auto sub =
+        group.empty() ? bus_.subscribe(subject, answer) : bus_.subscribe(subject, group, answer);
     if (!sub) return sub.status();
     stats_subscriptions_.push_back(std::move(sub).value());
   }

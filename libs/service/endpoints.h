@@ -53,7 +53,8 @@ struct EndpointStats {
 
 // Upper bounds (ms) of the latency histogram buckets; a last bucket counts everything slower.
 inline const std::vector<double>& latency_bounds_ms() {
-  static const std::vector<double> kBounds = {1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+  static const std::vector<double> kBounds = {1,   2.5, 5,    10,   25,   50,   100,
+                                              250, 500, 1000, 2500, 5000, 10000};
   return kBounds;
 }
 

@@ -87,17 +87,21 @@ struct EventConsumer::State {
     headers["Mpli-Dead-Sequence"] = std::to_string(delivery.stream_sequence);
     headers["Mpli-Dead-Event-Id"] = delivery.event_id;
     std::string dedup = spec.durable + ":" + std::to_string(delivery.stream_sequence);
-    auto published = bus::publish_durable(*bus, dead_letter_subject(spec.durable), m.data, dedup, headers);
+    auto published =
+        bus::publish_durable(*bus, dead_letter_subject(spec.durable), m.data, dedup, headers);
     if (!published) {
       log::error("cannot dead-letter an event; handing it back",
-                 {{"consumer", spec.durable}, {"event_id", delivery.event_id},
+                 {{"consumer", spec.durable},
+                  {"event_id", delivery.event_id},
                   {"error", published.status().to_string()}});
       (void)delivered.nak(backoff(delivery.attempt));
       return;
     }
-    log::error("event dead-lettered",
-               {{"consumer", spec.durable}, {"subject", m.subject}, {"event_id", delivery.event_id},
-                {"attempts", delivery.attempt}, {"error", why.to_string()}});
+    log::error("event dead-lettered", {{"consumer", spec.durable},
+                                       {"subject", m.subject},
+                                       {"event_id", delivery.event_id},
+                                       {"attempts", delivery.attempt},
+                                       {"error", why.to_string()}});
     ++dead;
     (void)delivered.term();
   }
@@ -130,9 +134,10 @@ struct EventConsumer::State {
       ++acked;
     } else if (is_transient(outcome.code()) &&
                delivery.attempt < static_cast<uint64_t>(spec.max_attempts)) {
-      log::warn("event failed; retrying later",
-                {{"consumer", spec.durable}, {"event_id", delivery.event_id},
-                 {"attempt", delivery.attempt}, {"error", outcome.to_string()}});
+      log::warn("event failed; retrying later", {{"consumer", spec.durable},
+                                                 {"event_id", delivery.event_id},
+                                                 {"attempt", delivery.attempt},
+                                                 {"error", outcome.to_string()}});
       ++retried;
       (void)delivered.nak(backoff(delivery.attempt));
     } else {
@@ -170,8 +175,8 @@ void EventConsumer::run(const StopToken& stop) {
     // A short fetch wait keeps the loop responsive to stop.
     auto batch = state_->consumer->fetch(state_->spec.batch, std::chrono::milliseconds(500));
     if (!batch) {
-      log::warn("event fetch failed", {{"consumer", state_->spec.durable},
-                                       {"error", batch.status().to_string()}});
+      log::warn("event fetch failed",
+                {{"consumer", state_->spec.durable}, {"error", batch.status().to_string()}});
       if (stop.wait_for(pause)) break;
       pause = std::min(pause * 2, std::chrono::milliseconds(5000));
       continue;

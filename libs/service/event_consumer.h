@@ -35,14 +35,14 @@ struct EventConsumerSpec {
   std::chrono::milliseconds backoff_base{200};  // first redelivery delay; doubles each attempt
   std::chrono::milliseconds backoff_max{30000};
   std::chrono::milliseconds ack_wait{30000};
-  int batch = 32;                      // messages fetched at once
+  int batch = 32;  // messages fetched at once
 };
 
 // What a handler knows about the delivery besides the message.
 struct Delivery {
-  std::string event_id;        // Nats-Msg-Id (the producer's outbox id), else stream:sequence
+  std::string event_id;  // Nats-Msg-Id (the producer's outbox id), else stream:sequence
   uint64_t stream_sequence = 0;
-  uint64_t attempt = 1;        // 1 on first delivery
+  uint64_t attempt = 1;  // 1 on first delivery
 };
 
 using EventHandler = std::function<Status(const bus::Message&, const Delivery&)>;
@@ -65,8 +65,7 @@ struct ConsumerCounters {
 class EventConsumer {
  public:
   // Creates (or binds to) the durable consumer and the dead-letter stream.
-  static Result<std::unique_ptr<EventConsumer>> create(bus::Connection& bus,
-                                                       EventConsumerSpec spec,
+  static Result<std::unique_ptr<EventConsumer>> create(bus::Connection& bus, EventConsumerSpec spec,
                                                        EventHandler handler);
   ~EventConsumer();
   EventConsumer(const EventConsumer&) = delete;

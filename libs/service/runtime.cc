@@ -120,7 +120,8 @@ Status ServiceContext::consume(EventConsumerSpec spec, EventHandler handler) {
   std::string durable = spec.durable;
   auto consumer = EventConsumer::create(bus, std::move(spec), std::move(handler));
   if (!consumer) return consumer.status();
-  std::shared_ptr<EventConsumer> owned = own(std::shared_ptr<EventConsumer>(std::move(consumer).value()));
+  std::shared_ptr<EventConsumer> owned =
+      own(std::shared_ptr<EventConsumer>(std::move(consumer).value()));
   run_worker("consumer " + durable, [owned](const StopToken& stop) { owned->run(stop); });
   return Status::ok();
 }
@@ -157,19 +158,27 @@ ServiceDefinition schema_only_service(const std::string& name,
 
 std::vector<config::Setting> common_settings(bool with_database) {
   std::vector<config::Setting> settings = {
-      {"nats.url", "nats://127.0.0.1:4222", "NATS server URL", config::url_with_scheme({"nats", "tls"})},
+      {"nats.url", "nats://127.0.0.1:4222", "NATS server URL",
+       config::url_with_scheme({"nats", "tls"})},
       {"nats.user", "", "NATS user (least privilege: one per service)", {}},
       {"nats.password", "", "NATS password", {}, false, true},
-      {"log.level", "info", "minimum log level", config::one_of({"debug", "info", "warn", "error"})},
+      {"log.level", "info", "minimum log level",
+       config::one_of({"debug", "info", "warn", "error"})},
       {"shutdown.timeout", "10s", "how long draining may take on SIGTERM", config::duration()},
-      {"handlers.concurrency", "4", "requests handled at once per subject", config::int_between(1, 256)},
+      {"handlers.concurrency", "4", "requests handled at once per subject",
+       config::int_between(1, 256)},
       {"handlers.queue_limit", "64", "requests waiting per subject before refusing with busy",
        config::int_between(0, 100000)},
   };
   if (with_database) {
-    settings.push_back({"database.url", "host=127.0.0.1 port=5432 dbname=mpli user=postgres",
-                        "libpq connection string", {}, false, true});
-    settings.push_back({"database.pool_size", "16", "PostgreSQL connections", config::int_between(1, 256)});
+    settings.push_back({"database.url",
+                        "host=127.0.0.1 port=5432 dbname=mpli user=postgres",
+                        "libpq connection string",
+                        {},
+                        false,
+                        true});
+    settings.push_back(
+        {"database.pool_size", "16", "PostgreSQL connections", config::int_between(1, 256)});
     settings.push_back({"database.acquire_timeout", "2s",
                         "wait for a free connection before answering busy (503 + Retry-After)",
                         config::duration()});
@@ -216,34 +225,35 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
 
   std::unique_ptr<db::Pool> pool;
   if (with_database) {
-    pool = std::make_unique<db::Pool>(config.get("database.url"), config.get_int("database.pool_size"),
-                                      config.get_duration("database.acquire_timeout"));
+    pool =
+        std::make_unique<db::Pool>(config.get("database.url"), config.get_int("database.pool_size"),
+                                   config.get_duration("database.acquire_timeout"));
   }
   std::atomic<bool> ready{false};
 
   // Health answers from the first moment (degraded until set-up completes), so the gateway
   // can say which service is waiting for what.
-  auto health = bus.serve(request_subject(definition.name, "health"), definition.name,
-                          [&](const bus::Message&) -> Result<std::string> {
-                            mpli::common::v1::HealthReply reply;
-                            reply.set_service(definition.name);
-                            reply.set_version(kVersion);
-                            reply.set_instance(hostname() + ":" + std::to_string(getpid()));
-                            reply.set_uptime_seconds(
-                                std::chrono::duration_cast<std::chrono::seconds>(
-                                    std::chrono::steady_clock::now() - start_time)
-                                    .count());
-                            bool ok = ready.load();
-                            (*reply.mutable_checks())["bus"] = "ok";
-                            if (pool) {
-                              bool db_ok = pool->healthy();
-                              (*reply.mutable_checks())["database"] = db_ok ? "ok" : "unreachable";
-                              ok = ok && db_ok;
-                            }
-                            if (!ready.load()) (*reply.mutable_checks())["startup"] = "in progress";
-                            reply.set_status(ok ? "ok" : "degraded");
-                            return reply.SerializeAsString();
-                          });
+  auto health =
+      bus.serve(request_subject(definition.name, "health"), definition.name,
+                [&](const bus::Message&) -> Result<std::string> {
+                  mpli::common::v1::HealthReply reply;
+                  reply.set_service(definition.name);
+                  reply.set_version(kVersion);
+                  reply.set_instance(hostname() + ":" + std::to_string(getpid()));
+                  reply.set_uptime_seconds(std::chrono::duration_cast<std::chrono::seconds>(
+                                               std::chrono::steady_clock::now() - start_time)
+                                               .count());
+                  bool ok = ready.load();
+                  (*reply.mutable_checks())["bus"] = "ok";
+                  if (pool) {
+                    bool db_ok = pool->healthy();
+                    (*reply.mutable_checks())["database"] = db_ok ? "ok" : "unreachable";
+                    ok = ok && db_ok;
+                  }
+                  if (!ready.load()) (*reply.mutable_checks())["startup"] = "in progress";
+                  reply.set_status(ok ? "ok" : "degraded");
+                  return reply.SerializeAsString();
+                });
   if (!health) {
     log::error("cannot serve health", {{"error", health.status().to_string()}});
     return 1;
@@ -261,9 +271,9 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
       if (!lease) {
         setup = lease.status();
       } else {
-        auto migrated = db::migrate(**lease, definition.schema,
-                                    definition.migrations ? *definition.migrations
-                                                          : std::vector<db::Migration>{});
+        auto migrated = db::migrate(
+            **lease, definition.schema,
+            definition.migrations ? *definition.migrations : std::vector<db::Migration>{});
         setup = migrated.status();
         if (setup.code() == StatusCode::kFailedPrecondition) {
           log::error("cannot migrate", {{"error", setup.to_string()}});
@@ -282,7 +292,8 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
 
   Endpoints endpoints(bus, definition.name, hostname() + ":" + std::to_string(getpid()), kVersion);
   Status stats_served = endpoints.serve_stats();
-  if (!stats_served.is_ok()) log::warn("cannot serve statistics", {{"error", stats_served.to_string()}});
+  if (!stats_served.is_ok())
+    log::warn("cannot serve statistics", {{"error", stats_served.to_string()}});
   std::unique_ptr<db::OutboxRelay> relay;
   std::thread relay_thread;
   if (pool) {
@@ -296,7 +307,8 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
     }
   };
   auto timeout = config.get_duration("shutdown.timeout");
-  auto context = std::make_unique<ServiceContext>(definition.name, config, bus, pool.get(), endpoints);
+  auto context =
+      std::make_unique<ServiceContext>(definition.name, config, bus, pool.get(), endpoints);
   // The stop order, within `timeout`, after SIGTERM and after a start hook that failed halfway:
   // endpoints finish what they hold, then workers, timers and consumers, then owned objects
   // (reverse order), the relay, health and the bus. Past the timeout the process exits 1.

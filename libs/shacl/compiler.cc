@@ -146,8 +146,8 @@ class Compiler {
     for (TermId type : {sh_.node_shape, sh_.property_shape}) {
       for (const Triple& t : graph_.with_predicate_object(wk.rdf_type, type)) roots.push_back(t.s);
     }
-    for (TermId p : {sh_.target_node, sh_.target_class, sh_.target_subjects_of,
-                     sh_.target_objects_of}) {
+    for (TermId p :
+         {sh_.target_node, sh_.target_class, sh_.target_subjects_of, sh_.target_objects_of}) {
       for (const Triple& t : graph_.with_predicate(p)) roots.push_back(t.s);
     }
     for (TermId root : roots) {
@@ -188,7 +188,8 @@ class Compiler {
       return bad(shape_node, std::string(param) + " must be a non-negative integer literal");
     }
     std::string_view lex = terms_.value(value);
-    if (lex.empty() || lex[0] == '-' || lex.find_first_not_of("+0123456789") != std::string_view::npos) {
+    if (lex.empty() || lex[0] == '-' ||
+        lex.find_first_not_of("+0123456789") != std::string_view::npos) {
       return bad(shape_node, std::string(param) + " must be a non-negative integer literal");
     }
     *out = std::strtoull(std::string(lex).c_str(), nullptr, 10);
@@ -396,13 +397,20 @@ class Compiler {
         add(s, Component::kDatatype).term = o;
       } else if (p == sh_.node_kind) {
         uint64_t bits = 0;
-        if (o == sh_.iri) bits = kKindIri;
-        else if (o == sh_.blank_node) bits = kKindBlank;
-        else if (o == sh_.literal) bits = kKindLiteral;
-        else if (o == sh_.blank_node_or_iri) bits = kKindBlank | kKindIri;
-        else if (o == sh_.blank_node_or_literal) bits = kKindBlank | kKindLiteral;
-        else if (o == sh_.iri_or_literal) bits = kKindIri | kKindLiteral;
-        else return bad(node, "sh:nodeKind must be one of the six SHACL node kinds");
+        if (o == sh_.iri)
+          bits = kKindIri;
+        else if (o == sh_.blank_node)
+          bits = kKindBlank;
+        else if (o == sh_.literal)
+          bits = kKindLiteral;
+        else if (o == sh_.blank_node_or_iri)
+          bits = kKindBlank | kKindIri;
+        else if (o == sh_.blank_node_or_literal)
+          bits = kKindBlank | kKindLiteral;
+        else if (o == sh_.iri_or_literal)
+          bits = kKindIri | kKindLiteral;
+        else
+          return bad(node, "sh:nodeKind must be one of the six SHACL node kinds");
         Constraint& c = add(s, Component::kNodeKind);
         c.term = o;
         c.number = bits;
@@ -410,8 +418,8 @@ class Compiler {
         if (!s.is_property) continue;
         Constraint& c = add(s, p == sh_.min_count ? Component::kMinCount : Component::kMaxCount);
         c.term = o;
-        MPLI_RETURN_IF_ERROR(count(node, o, p == sh_.min_count ? "sh:minCount" : "sh:maxCount",
-                                   &c.number));
+        MPLI_RETURN_IF_ERROR(
+            count(node, o, p == sh_.min_count ? "sh:minCount" : "sh:maxCount", &c.number));
       } else if (p == sh_.min_exclusive || p == sh_.min_inclusive || p == sh_.max_exclusive ||
                  p == sh_.max_inclusive) {
         if (!terms_.is_literal(o)) return bad(node, "range bounds must be literals");
@@ -588,20 +596,35 @@ class Compiler {
 }  // namespace
 
 std::string_view component_name(Component c) {
-  static const std::string_view kNames[] = {
-      "ClassConstraintComponent", "DatatypeConstraintComponent", "NodeKindConstraintComponent",
-      "MinCountConstraintComponent", "MaxCountConstraintComponent",
-      "MinExclusiveConstraintComponent", "MinInclusiveConstraintComponent",
-      "MaxExclusiveConstraintComponent", "MaxInclusiveConstraintComponent",
-      "MinLengthConstraintComponent", "MaxLengthConstraintComponent",
-      "PatternConstraintComponent", "LanguageInConstraintComponent",
-      "UniqueLangConstraintComponent", "EqualsConstraintComponent",
-      "DisjointConstraintComponent", "LessThanConstraintComponent",
-      "LessThanOrEqualsConstraintComponent", "NotConstraintComponent", "AndConstraintComponent",
-      "OrConstraintComponent", "XoneConstraintComponent", "NodeConstraintComponent",
-      "PropertyConstraintComponent", "QualifiedMinCountConstraintComponent",
-      "QualifiedMaxCountConstraintComponent", "ClosedConstraintComponent",
-      "HasValueConstraintComponent", "InConstraintComponent"};
+  static const std::string_view kNames[] = {"ClassConstraintComponent",
+                                            "DatatypeConstraintComponent",
+                                            "NodeKindConstraintComponent",
+                                            "MinCountConstraintComponent",
+                                            "MaxCountConstraintComponent",
+                                            "MinExclusiveConstraintComponent",
+                                            "MinInclusiveConstraintComponent",
+                                            "MaxExclusiveConstraintComponent",
+                                            "MaxInclusiveConstraintComponent",
+                                            "MinLengthConstraintComponent",
+                                            "MaxLengthConstraintComponent",
+                                            "PatternConstraintComponent",
+                                            "LanguageInConstraintComponent",
+                                            "UniqueLangConstraintComponent",
+                                            "EqualsConstraintComponent",
+                                            "DisjointConstraintComponent",
+                                            "LessThanConstraintComponent",
+                                            "LessThanOrEqualsConstraintComponent",
+                                            "NotConstraintComponent",
+                                            "AndConstraintComponent",
+                                            "OrConstraintComponent",
+                                            "XoneConstraintComponent",
+                                            "NodeConstraintComponent",
+                                            "PropertyConstraintComponent",
+                                            "QualifiedMinCountConstraintComponent",
+                                            "QualifiedMaxCountConstraintComponent",
+                                            "ClosedConstraintComponent",
+                                            "HasValueConstraintComponent",
+                                            "InConstraintComponent"};
   return kNames[static_cast<size_t>(c)];
 }
 

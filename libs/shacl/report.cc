@@ -22,11 +22,16 @@ TermId write_list(const std::vector<Path>& items, const Vocabulary& sh, rdf::Gra
 
 std::string path_text(const Path& path, const rdf::TermTable& terms) {
   switch (path.kind) {
-    case Path::Kind::kPredicate: return terms.to_ntriples(path.predicate);
-    case Path::Kind::kInverse: return "^" + path_text(path.steps.front(), terms);
-    case Path::Kind::kZeroOrMore: return "(" + path_text(path.steps.front(), terms) + ")*";
-    case Path::Kind::kOneOrMore: return "(" + path_text(path.steps.front(), terms) + ")+";
-    case Path::Kind::kZeroOrOne: return "(" + path_text(path.steps.front(), terms) + ")?";
+    case Path::Kind::kPredicate:
+      return terms.to_ntriples(path.predicate);
+    case Path::Kind::kInverse:
+      return "^" + path_text(path.steps.front(), terms);
+    case Path::Kind::kZeroOrMore:
+      return "(" + path_text(path.steps.front(), terms) + ")*";
+    case Path::Kind::kOneOrMore:
+      return "(" + path_text(path.steps.front(), terms) + ")+";
+    case Path::Kind::kZeroOrOne:
+      return "(" + path_text(path.steps.front(), terms) + ")?";
     case Path::Kind::kSequence:
     case Path::Kind::kAlternative: {
       std::string out = "(";
@@ -89,11 +94,21 @@ std::string describe(const ValidationResult& r, const ShapesProgram& program) {
   bool comparable = r.value == kNoTerm || param == kNoTerm ||
                     rdf::compare_values(terms, r.value, param).has_value();
   switch (r.component) {
-    case Component::kClass: what = "value is not an instance of " + nt(param); break;
-    case Component::kDatatype: what = "value is not a well-formed literal of datatype " + nt(param); break;
-    case Component::kNodeKind: what = "value is not of node kind " + nt(param); break;
-    case Component::kMinCount: what = "fewer than " + n + " values"; break;
-    case Component::kMaxCount: what = "more than " + n + " values"; break;
+    case Component::kClass:
+      what = "value is not an instance of " + nt(param);
+      break;
+    case Component::kDatatype:
+      what = "value is not a well-formed literal of datatype " + nt(param);
+      break;
+    case Component::kNodeKind:
+      what = "value is not of node kind " + nt(param);
+      break;
+    case Component::kMinCount:
+      what = "fewer than " + n + " values";
+      break;
+    case Component::kMaxCount:
+      what = "more than " + n + " values";
+      break;
     case Component::kMinExclusive:
     case Component::kMinInclusive:
     case Component::kMaxExclusive:
@@ -110,9 +125,15 @@ std::string describe(const ValidationResult& r, const ShapesProgram& program) {
         what = "value is greater than " + nt(param);
       }
       break;
-    case Component::kMinLength: what = "value is shorter than " + n + " characters"; break;
-    case Component::kMaxLength: what = "value is longer than " + n + " characters"; break;
-    case Component::kPattern: what = "value does not match the pattern " + nt(param); break;
+    case Component::kMinLength:
+      what = "value is shorter than " + n + " characters";
+      break;
+    case Component::kMaxLength:
+      what = "value is longer than " + n + " characters";
+      break;
+    case Component::kPattern:
+      what = "value does not match the pattern " + nt(param);
+      break;
     case Component::kLanguageIn: {
       what = "language tag is not one of";
       if (c != nullptr) {
@@ -120,28 +141,54 @@ std::string describe(const ValidationResult& r, const ShapesProgram& program) {
       }
       break;
     }
-    case Component::kUniqueLang: what = "more than one value uses the same language tag"; break;
-    case Component::kEquals: what = "value sets of the path and " + nt(param) + " differ"; break;
-    case Component::kDisjoint: what = "value is also a value of " + nt(param); break;
-    case Component::kLessThan: what = "value is not less than every value of " + nt(param); break;
+    case Component::kUniqueLang:
+      what = "more than one value uses the same language tag";
+      break;
+    case Component::kEquals:
+      what = "value sets of the path and " + nt(param) + " differ";
+      break;
+    case Component::kDisjoint:
+      what = "value is also a value of " + nt(param);
+      break;
+    case Component::kLessThan:
+      what = "value is not less than every value of " + nt(param);
+      break;
     case Component::kLessThanOrEquals:
       what = "value is greater than a value of " + nt(param);
       break;
-    case Component::kNot: what = "value conforms to " + operand() + ", which sh:not forbids"; break;
-    case Component::kAnd: what = "value does not conform to all shapes of sh:and"; break;
-    case Component::kOr: what = "value conforms to none of the shapes of sh:or"; break;
-    case Component::kXone: what = "value does not conform to exactly one shape of sh:xone"; break;
-    case Component::kNode: what = "value does not conform to " + operand(); break;
-    case Component::kProperty: what = "property shape " + operand() + " is violated"; break;
+    case Component::kNot:
+      what = "value conforms to " + operand() + ", which sh:not forbids";
+      break;
+    case Component::kAnd:
+      what = "value does not conform to all shapes of sh:and";
+      break;
+    case Component::kOr:
+      what = "value conforms to none of the shapes of sh:or";
+      break;
+    case Component::kXone:
+      what = "value does not conform to exactly one shape of sh:xone";
+      break;
+    case Component::kNode:
+      what = "value does not conform to " + operand();
+      break;
+    case Component::kProperty:
+      what = "property shape " + operand() + " is violated";
+      break;
     case Component::kQualifiedMinCount:
       what = "fewer than " + n + " values conform to " + operand();
       break;
     case Component::kQualifiedMaxCount:
       what = "more than " + n + " values conform to " + operand();
       break;
-    case Component::kClosed: what = "predicate is not allowed by the closed shape"; break;
-    case Component::kHasValue: what = "the required value " + nt(param) + " is missing"; break;
-    case Component::kIn: what = "value is not one of the allowed values"; break;
+    case Component::kClosed:
+      what = "predicate is not allowed by the closed shape";
+      break;
+    case Component::kHasValue:
+      what = "the required value " + nt(param) + " is missing";
+      break;
+    case Component::kIn:
+      what = "value is not one of the allowed values";
+      break;
   }
   std::string out = what + " (" + std::string(component_name(r.component)) + ";";
   out += " focus " + nt(r.focus);

@@ -36,7 +36,13 @@ inline constexpr uint64_t kMaxPatternElements = 10000;
 
 struct Path {
   enum class Kind : uint8_t {
-    kPredicate, kInverse, kSequence, kAlternative, kZeroOrMore, kOneOrMore, kZeroOrOne
+    kPredicate,
+    kInverse,
+    kSequence,
+    kAlternative,
+    kZeroOrMore,
+    kOneOrMore,
+    kZeroOrOne
   };
   Kind kind = Kind::kPredicate;
   TermId predicate = rdf::kNoTerm;  // kPredicate only
@@ -45,10 +51,35 @@ struct Path {
 
 // One per SHACL Core constraint component; qualifiedValueShape yields a min and a max entry.
 enum class Component : uint8_t {
-  kClass, kDatatype, kNodeKind, kMinCount, kMaxCount, kMinExclusive, kMinInclusive,
-  kMaxExclusive, kMaxInclusive, kMinLength, kMaxLength, kPattern, kLanguageIn, kUniqueLang,
-  kEquals, kDisjoint, kLessThan, kLessThanOrEquals, kNot, kAnd, kOr, kXone, kNode, kProperty,
-  kQualifiedMinCount, kQualifiedMaxCount, kClosed, kHasValue, kIn
+  kClass,
+  kDatatype,
+  kNodeKind,
+  kMinCount,
+  kMaxCount,
+  kMinExclusive,
+  kMinInclusive,
+  kMaxExclusive,
+  kMaxInclusive,
+  kMinLength,
+  kMaxLength,
+  kPattern,
+  kLanguageIn,
+  kUniqueLang,
+  kEquals,
+  kDisjoint,
+  kLessThan,
+  kLessThanOrEquals,
+  kNot,
+  kAnd,
+  kOr,
+  kXone,
+  kNode,
+  kProperty,
+  kQualifiedMinCount,
+  kQualifiedMaxCount,
+  kClosed,
+  kHasValue,
+  kIn
 };
 
 // Local name of the component's IRI, e.g. "ClassConstraintComponent".
@@ -59,21 +90,21 @@ enum NodeKindBits : uint8_t { kKindIri = 1, kKindBlank = 2, kKindLiteral = 4 };
 
 struct Constraint {
   Component component = Component::kClass;
-  TermId term = rdf::kNoTerm;       // class, datatype, bound, property, hasValue
-  uint64_t number = 0;              // counts, lengths, node-kind bits
-  std::vector<uint32_t> shapes;     // shape operands (not/and/or/xone/node/property/qualified)
-  std::vector<uint32_t> siblings;   // qualifiedValueShapesDisjoint: the sibling shapes
-  std::vector<TermId> terms;        // sorted: sh:in members, closed's allowed predicates
-  std::vector<std::string> strings; // language ranges
-  uint32_t regex = 0;               // index into ShapesProgram::regexes
-  uint32_t id = 0;                  // unique per program, keys validator caches
+  TermId term = rdf::kNoTerm;        // class, datatype, bound, property, hasValue
+  uint64_t number = 0;               // counts, lengths, node-kind bits
+  std::vector<uint32_t> shapes;      // shape operands (not/and/or/xone/node/property/qualified)
+  std::vector<uint32_t> siblings;    // qualifiedValueShapesDisjoint: the sibling shapes
+  std::vector<TermId> terms;         // sorted: sh:in members, closed's allowed predicates
+  std::vector<std::string> strings;  // language ranges
+  uint32_t regex = 0;                // index into ShapesProgram::regexes
+  uint32_t id = 0;                   // unique per program, keys validator caches
 };
 
 struct Shape {
   TermId node = rdf::kNoTerm;
   bool is_property = false;
   bool deactivated = false;
-  Path path;                        // property shapes only
+  Path path;  // property shapes only
   TermId severity = rdf::kNoTerm;
   std::vector<TermId> messages;
   std::vector<TermId> target_nodes;

@@ -90,7 +90,8 @@ void Validator::focus_nodes(const Shape& shape, std::vector<TermId>* out) {
 void Validator::path_step(const Path& path, TermId node, std::vector<TermId>* out) {
   switch (path.kind) {
     case Path::Kind::kPredicate:
-      for (const Triple& t : data_.with_subject_predicate(node, path.predicate)) out->push_back(t.o);
+      for (const Triple& t : data_.with_subject_predicate(node, path.predicate))
+        out->push_back(t.o);
       return;
     case Path::Kind::kInverse:
       inverse_step(path.steps.front(), node, out);
@@ -237,7 +238,8 @@ Result<ValidationReport> validate(const ShapesProgram& program, const rdf::Graph
   return validator.validate();
 }
 
-bool Validator::validate_node(uint32_t shape, TermId focus, std::vector<ValidationResult>* results) {
+bool Validator::validate_node(uint32_t shape, TermId focus,
+                              std::vector<ValidationResult>* results) {
   return validate_shape(shape, focus, results, 0);
 }
 
@@ -310,7 +312,8 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
       break;
     case Component::kDatatype:
       each_value([&](TermId v) {
-        return terms_.is_literal(v) && terms_.datatype(v) == c.term && rdf::is_well_formed(terms_, v);
+        return terms_.is_literal(v) && terms_.datatype(v) == c.term &&
+               rdf::is_well_formed(terms_, v);
       });
       break;
     case Component::kNodeKind:
@@ -333,10 +336,14 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
         std::optional<int> cmp = rdf::compare_values(terms_, v, c.term);
         if (!cmp) return false;
         switch (c.component) {
-          case Component::kMinExclusive: return *cmp > 0;
-          case Component::kMinInclusive: return *cmp >= 0;
-          case Component::kMaxExclusive: return *cmp < 0;
-          default: return *cmp <= 0;
+          case Component::kMinExclusive:
+            return *cmp > 0;
+          case Component::kMinInclusive:
+            return *cmp >= 0;
+          case Component::kMaxExclusive:
+            return *cmp < 0;
+          default:
+            return *cmp <= 0;
         }
       });
       break;
@@ -377,7 +384,8 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
     case Component::kEquals: {
       rdf::TripleRange other = data_.with_subject_predicate(focus, c.term);
       for (TermId v : values) {
-        bool found = std::any_of(other.begin(), other.end(), [&](const Triple& t) { return t.o == v; });
+        bool found =
+            std::any_of(other.begin(), other.end(), [&](const Triple& t) { return t.o == v; });
         if (!found && fail(v)) return false;
       }
       for (const Triple& t : other) {

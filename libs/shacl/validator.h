@@ -16,11 +16,11 @@ namespace mpli::shacl {
 
 struct ValidationResult {
   TermId focus = rdf::kNoTerm;
-  TermId value = rdf::kNoTerm;          // kNoTerm when the result has no sh:value
-  uint32_t shape = 0;                   // index into ShapesProgram::shapes (sh:sourceShape)
+  TermId value = rdf::kNoTerm;  // kNoTerm when the result has no sh:value
+  uint32_t shape = 0;           // index into ShapesProgram::shapes (sh:sourceShape)
   Component component = Component::kClass;
-  TermId path_predicate = rdf::kNoTerm; // sh:closed results: the offending predicate
-  uint32_t constraint = 0;              // index into the shape's constraints (for messages)
+  TermId path_predicate = rdf::kNoTerm;  // sh:closed results: the offending predicate
+  uint32_t constraint = 0;               // index into the shape's constraints (for messages)
 };
 
 struct ValidationReport {
@@ -73,10 +73,10 @@ class Validator {
   const rdf::TermTable& terms_;
   const Vocabulary& sh_;
   std::unordered_map<TermId, std::vector<TermId>> superclass_cache_;
-  std::vector<std::vector<uint8_t>> regex_cache_;   // per regex, indexed by term id
-  std::vector<std::vector<uint8_t>> value_cache_;   // per constraint id: 0 unknown, 1 ok, 2 fail
-  std::vector<std::vector<uint8_t>> conform_cache_; // per shape index: 0 unknown, 1 ok, 2 fail
-  std::vector<std::vector<TermId>> scratch_;        // value-node buffers, one per nesting depth
+  std::vector<std::vector<uint8_t>> regex_cache_;    // per regex, indexed by term id
+  std::vector<std::vector<uint8_t>> value_cache_;    // per constraint id: 0 unknown, 1 ok, 2 fail
+  std::vector<std::vector<uint8_t>> conform_cache_;  // per shape index: 0 unknown, 1 ok, 2 fail
+  std::vector<std::vector<TermId>> scratch_;         // value-node buffers, one per nesting depth
 
   // Reusable buffers for path evaluation, handed out as a stack (a deque keeps references
   // stable while it grows), so complex paths allocate nothing once warmed up.

@@ -11,6 +11,8 @@ namespace mpli::shacl {
 inline constexpr std::string_view kShNamespace = "http://www.w3.org/ns/shacl#";
 
 // X(member, local name): one line per sh: term the engine reads or writes.
+// The formatter reflows this table differently on every pass, so it is left as written.
+// clang-format off
 #define MPLI_SHACL_TERMS(X)                                                                    \
   X(node_shape, "NodeShape") X(property_shape, "PropertyShape") X(shape, "Shape")              \
   X(target_node, "targetNode") X(target_class, "targetClass")                                  \
@@ -38,6 +40,7 @@ inline constexpr std::string_view kShNamespace = "http://www.w3.org/ns/shacl#";
   X(focus_node, "focusNode") X(result_path, "resultPath") X(value, "value")                    \
   X(source_shape, "sourceShape") X(source_constraint_component, "sourceConstraintComponent")   \
   X(result_severity, "resultSeverity") X(result_message, "resultMessage")
+// clang-format on
 
 struct Vocabulary {
   explicit Vocabulary(rdf::TermTable& terms);

@@ -96,7 +96,8 @@ void HttpTestServer::handle(int client) {
   }
   std::string head = "HTTP/1.1 " + std::to_string(response.status) + " X\r\nConnection: close\r\n";
   for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
-  head += "Content-Length: " + std::to_string(response.body.size() * response.repeat_body) + "\r\n\r\n";
+  head +=
+      "Content-Length: " + std::to_string(response.body.size() * response.repeat_body) + "\r\n\r\n";
   auto send_all = [client](const std::string& data) {
     size_t sent = 0;
     while (sent < data.size()) {

@@ -6,6 +6,8 @@ namespace mpli::delivery {
 const std::vector<db::Migration>& migrations();
 
 // Handlers join here as the delivery issue lands; until then the service answers health only.
-service::ServiceDefinition definition() { return service::schema_only_service("delivery", migrations()); }
+service::ServiceDefinition definition() {
+  return service::schema_only_service("delivery", migrations());
+}
 
 }  // namespace mpli::delivery

@@ -6,6 +6,8 @@ namespace mpli::portability {
 const std::vector<db::Migration>& migrations();
 
 // Handlers join here as the portability issue lands; until then the service answers health only.
-service::ServiceDefinition definition() { return service::schema_only_service("portability", migrations()); }
+service::ServiceDefinition definition() {
+  return service::schema_only_service("portability", migrations());
+}
 
 }  // namespace mpli::portability

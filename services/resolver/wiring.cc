@@ -6,6 +6,8 @@ namespace mpli::resolver {
 const std::vector<db::Migration>& migrations();
 
 // Handlers join here as the resolver issue lands; until then the service answers health only.
-service::ServiceDefinition definition() { return service::schema_only_service("resolver", migrations()); }
+service::ServiceDefinition definition() {
+  return service::schema_only_service("resolver", migrations());
+}
 
 }  // namespace mpli::resolver

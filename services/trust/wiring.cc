@@ -6,6 +6,8 @@ namespace mpli::trust {
 const std::vector<db::Migration>& migrations();
 
 // Handlers join here as the trust issue lands; until then the service answers health only.
-service::ServiceDefinition definition() { return service::schema_only_service("trust", migrations()); }
+service::ServiceDefinition definition() {
+  return service::schema_only_service("trust", migrations());
+}
 
 }  // namespace mpli::trust

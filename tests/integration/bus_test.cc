@@ -26,13 +26,14 @@ TEST_CASE("request/reply returns the handler's reply and its correlation id") {
   testing::TestNats nats(dir.path());
   auto server = connect_to(nats);
   auto client = connect_to(nats);
-  auto sub = server->serve("mpli.test.v1.echo", "test", [](const bus::Message& m) -> Result<std::string> {
-    return "echo:" + m.data;
-  });
+  auto sub =
+      server->serve("mpli.test.v1.echo", "test",
+                    [](const bus::Message& m) -> Result<std::string> { return "echo:" + m.data; });
   REQUIRE(sub.is_ok());
   REQUIRE(server->flush(2s).is_ok());
 
-  auto reply = client->request("mpli.test.v1.echo", "hello", 2s, {{bus::kCorrelationHeader, "c-42"}});
+  auto reply =
+      client->request("mpli.test.v1.echo", "hello", 2s, {{bus::kCorrelationHeader, "c-42"}});
   REQUIRE(reply.is_ok());
   CHECK(reply->data == "echo:hello");
   CHECK(reply->header(bus::kCorrelationHeader) == "c-42");
@@ -43,12 +44,14 @@ TEST_CASE("a typed error reply becomes the same status at the requester") {
   testing::TestNats nats(dir.path());
   auto server = connect_to(nats);
   auto client = connect_to(nats);
-  auto sub = server->serve("mpli.test.v1.find", "test", [](const bus::Message& m) -> Result<std::string> {
-    return not_found("no offering " + m.data);
-  });
-  auto throwing = server->serve("mpli.test.v1.throw", "test", [](const bus::Message&) -> Result<std::string> {
-    throw std::runtime_error("secret internals");
-  });
+  auto sub =
+      server->serve("mpli.test.v1.find", "test", [](const bus::Message& m) -> Result<std::string> {
+        return not_found("no offering " + m.data);
+      });
+  auto throwing =
+      server->serve("mpli.test.v1.throw", "test", [](const bus::Message&) -> Result<std::string> {
+        throw std::runtime_error("secret internals");
+      });
   REQUIRE(server->flush(2s).is_ok());
 
   auto reply = client->request("mpli.test.v1.find", "o-7", 2s);
@@ -86,8 +89,12 @@ TEST_CASE("queue group members share the requests") {
   auto a = connect_to(nats);
   auto b = connect_to(nats);
   auto client = connect_to(nats);
-  auto sub_a = a->serve("mpli.test.v1.who", "who", [](const bus::Message&) -> Result<std::string> { return std::string("a"); });
-  auto sub_b = b->serve("mpli.test.v1.who", "who", [](const bus::Message&) -> Result<std::string> { return std::string("b"); });
+  auto sub_a = a->serve("mpli.test.v1.who", "who", [](const bus::Message&) -> Result<std::string> {
+    return std::string("a");
+  });
+  auto sub_b = b->serve("mpli.test.v1.who", "who", [](const bus::Message&) -> Result<std::string> {
+    return std::string("b");
+  });
   REQUIRE(a->flush(2s).is_ok());
   REQUIRE(b->flush(2s).is_ok());
   std::map<std::string, int> answers;

@@ -36,8 +36,9 @@ TEST_CASE("migrations run twice are a no-op the second time") {
   CHECK(second->applied == 0);
   CHECK(second->already == 3);
   CHECK(count(c, "SELECT count(*) FROM svc.schema_migrations") == 3);
-  CHECK(count(c, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'svc' "
-                 "AND table_name = 'providers'") == 3);
+  CHECK(count(c,
+              "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'svc' "
+              "AND table_name = 'providers'") == 3);
 }
 
 TEST_CASE("two instances migrating at once apply each migration once") {
@@ -78,7 +79,8 @@ TEST_CASE("a failing migration changes nothing") {
   broken.push_back({3, "0003_broken", "ALTER TABLE no_such_table ADD COLUMN x int;"});
   auto outcome = db::migrate(c, "svc", broken);
   REQUIRE_FALSE(outcome.is_ok());
-  CHECK(count(c, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'svc'") == 0);
+  CHECK(count(c, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'svc'") ==
+        0);
 }
 
 TEST_CASE("a transaction that throws leaves nothing and the pool heals after PostgreSQL restarts") {
@@ -96,14 +98,16 @@ TEST_CASE("a transaction that throws leaves nothing and the pool heals after Pos
   });
   CHECK(failed.code() == StatusCode::kAlreadyExists);
   REQUIRE(pool.transact([](pqxx::work& tx) {
-    CHECK(tx.exec1("SELECT count(*) FROM svc.providers")[0].as<long>() == 0);
-  }).is_ok());
+                CHECK(tx.exec1("SELECT count(*) FROM svc.providers")[0].as<long>() == 0);
+              })
+              .is_ok());
 
   pg.stop();
   CHECK_FALSE(pool.healthy());
   pg.start();
   testing::wait_until([&] { return pool.healthy(); }, 20s, "pool reconnects after restart");
   REQUIRE(pool.transact([](pqxx::work& tx) {
-    tx.exec0("INSERT INTO svc.providers (id, name) VALUES ('p2', 'two')");
-  }).is_ok());
+                tx.exec0("INSERT INTO svc.providers (id, name) VALUES ('p2', 'two')");
+              })
+              .is_ok());
 }

@@ -45,13 +45,14 @@ struct ProviderSite {
   std::string manifest;
   std::chrono::milliseconds delay{0};
   bool redirect_loop = false;  // every answer is a redirect to itself
-  int not_modified = 0;  // 304 answers given
+  int not_modified = 0;        // 304 answers given
   testing::HttpTestServer server{[this](const testing::HttpTestRequest& request) {
     std::lock_guard<std::mutex> lock(mutex);
     if (redirect_loop) {
       testing::HttpTestResponse moved;
       moved.status = 302;
-      moved.headers["Location"] = request.path + (request.path.find('?') == std::string::npos ? "?r" : "r");
+      moved.headers["Location"] =
+          request.path + (request.path.find('?') == std::string::npos ? "?r" : "r");
       return moved;
     }
     testing::HttpTestResponse response = testing::static_document(request, manifest);
@@ -70,13 +71,14 @@ using Env = std::map<std::string, std::string>;
 
 class Hub {
  public:
-  explicit Hub(const Env& discovery_env = {})
-      : nats_(dir_.path()), pg_(dir_.path()) {
+  explicit Hub(const Env& discovery_env = {}) : nats_(dir_.path()), pg_(dir_.path()) {
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
     base_ = "http://127.0.0.1:" + std::to_string(*port);
-    env_ = {{"MPLI_NATS_URL", nats_.url()}, {"MPLI_DATABASE_URL", pg_.dsn()},
-            {"MPLI_HTTP_PORT", std::to_string(*port)}, {"MPLI_FETCH_ALLOW_HTTP", "true"},
+    env_ = {{"MPLI_NATS_URL", nats_.url()},
+            {"MPLI_DATABASE_URL", pg_.dsn()},
+            {"MPLI_HTTP_PORT", std::to_string(*port)},
+            {"MPLI_FETCH_ALLOW_HTTP", "true"},
             {"MPLI_FETCH_ALLOW_LOOPBACK", "true"}};
     for (const auto& [k, v] : discovery_env) env_[k] = v;
     start_discovery();
@@ -99,15 +101,18 @@ class Hub {
     REQUIRE(discovery_->wait_for(20s).has_value());
   }
   void wait_ready() {
-    testing::wait_until([&] {
-      auto r = testing::http_get(base_ + "/v1/providers");
-      return r.status == 200;
-    }, 60s, "discovery answers through the gateway");
+    testing::wait_until(
+        [&] {
+          auto r = testing::http_get(base_ + "/v1/providers");
+          return r.status == 200;
+        },
+        60s, "discovery answers through the gateway");
   }
   testing::TestPostgres& postgres() { return pg_; }
 
   testing::HttpResponse post_json(const std::string& path, const json& body) {
-    return testing::http_request("POST", base_ + path, body.dump(), {"Content-Type: application/json"});
+    return testing::http_request("POST", base_ + path, body.dump(),
+                                 {"Content-Type: application/json"});
   }
   testing::HttpResponse post_turtle(const std::string& path, const std::string& text) {
     return testing::http_request("POST", base_ + path, text, {"Content-Type: text/turtle"});
@@ -129,9 +134,11 @@ class Hub {
   // Events published since the last call, by type ("offering_added" -> 2), once the outbox
   // has drained.
   std::map<std::string, int> new_events() {
-    testing::wait_until([&] {
-      return scalar("SELECT count(*) FROM discovery.outbox WHERE published_at IS NULL") == 0;
-    }, 30s, "outbox drained");
+    testing::wait_until(
+        [&] {
+          return scalar("SELECT count(*) FROM discovery.outbox WHERE published_at IS NULL") == 0;
+        },
+        30s, "outbox drained");
     if (!reader_) {
       REQUIRE(bus::ensure_stream(*bus_, bus::events_stream()).is_ok());
       bus::ConsumerSpec spec{"MPLI_EVENTS", "discovery-test", "mpli.events.discovery.>", 60s, -1};
@@ -213,8 +220,11 @@ TEST_CASE("unchanged manifest takes the 304 path, a changed one emits exactly it
   CHECK(second["offering_removed"] == 1);
   CHECK(second["manifest_ingested"] == 1);
   CHECK(second.size() == 4);
-  CHECK(hub.scalar("SELECT count(*) FROM discovery.manifest_versions WHERE outcome = 'accepted'") == 2);
-  auto pg = hub.get("/v1/offerings/" + std::string("https%3A%2F%2Fhexacloud.example%2F.well-known%2Fmpli.ttl%23pg-snc"));
+  CHECK(hub.scalar("SELECT count(*) FROM discovery.manifest_versions WHERE outcome = 'accepted'") ==
+        2);
+  auto pg =
+      hub.get("/v1/offerings/" +
+              std::string("https%3A%2F%2Fhexacloud.example%2F.well-known%2Fmpli.ttl%23pg-snc"));
   REQUIRE(pg.status == 200);
   CHECK(json::parse(pg.body)["price_amount"] == 720.0);
 }
@@ -261,7 +271,8 @@ TEST_CASE("bad manifests are refused with the reason and the good version stays 
     int before = site.server.requests();
     auto r = hub.post("/v1/providers/hexacloud/refresh");
     CHECK(r.status == 502);
-    CHECK(json::parse(r.body)["detail"].get<std::string>().find("more than 3 redirects") != std::string::npos);
+    CHECK(json::parse(r.body)["detail"].get<std::string>().find("more than 3 redirects") !=
+          std::string::npos);
     CHECK(site.server.requests() - before == 4);  // the first request and three redirects
   }
   SECTION("too slow: refused") {
@@ -275,15 +286,17 @@ TEST_CASE("bad manifests are refused with the reason and the good version stays 
   auto provider = json::parse(hub.get("/v1/providers/hexacloud").body);
   CHECK(provider["status"] == "active");
   CHECK_FALSE(provider["last_error"].get<std::string>().empty());
-  CHECK(hub.scalar("SELECT count(*) FROM discovery.manifest_versions WHERE outcome = 'accepted'") == 1);
+  CHECK(hub.scalar("SELECT count(*) FROM discovery.manifest_versions WHERE outcome = 'accepted'") ==
+        1);
 }
 
 TEST_CASE("a loopback target is refused when the hub does not allow it") {
   ProviderSite site;
   site.serve(read_example("provider-hexacloud-fr.ttl"));
   Hub hub(Env{{"MPLI_FETCH_ALLOW_LOOPBACK", "false"}});
-  for (const std::string& url : {site.url(), "http://localhost:" + std::to_string(site.server.port()) +
-                                                 "/.well-known/mpli.ttl"}) {
+  for (const std::string& url :
+       {site.url(),
+        "http://localhost:" + std::to_string(site.server.port()) + "/.well-known/mpli.ttl"}) {
     INFO(url);
     auto r = hub.post_json("/v1/providers", {{"manifest_url", url}});
     CHECK(r.status == 403);
@@ -300,7 +313,8 @@ TEST_CASE("a loopback target is refused when the hub does not allow it") {
 TEST_CASE("the catalogue API filters, pages, negotiates formats and exports everything") {
   Hub hub;
   std::vector<std::unique_ptr<ProviderSite>> sites;
-  for (const char* name : {"provider-hexacloud-fr.ttl", "provider-nordwolke-de.ttl", "provider-polderstack-nl.ttl"}) {
+  for (const char* name :
+       {"provider-hexacloud-fr.ttl", "provider-nordwolke-de.ttl", "provider-polderstack-nl.ttl"}) {
     sites.push_back(std::make_unique<ProviderSite>());
     sites.back()->serve(read_example(name));
     auto r = hub.post_json("/v1/providers", {{"manifest_url", sites.back()->url()}});
@@ -324,15 +338,18 @@ TEST_CASE("the catalogue API filters, pages, negotiates formats and exports ever
   // An offering sold in two regions is found by either.
   auto sxb = json::parse(hub.get("/v1/offerings?region=fr-sxb-1").body)["offerings"];
   bool vm_found = false;
-  for (const auto& o : sxb) vm_found = vm_found || o["id"] == "https://hexacloud.example/.well-known/mpli.ttl#vm-4";
+  for (const auto& o : sxb)
+    vm_found = vm_found || o["id"] == "https://hexacloud.example/.well-known/mpli.ttl#vm-4";
   CHECK(vm_found);
-  auto pg = json::parse(hub.get("/v1/offerings?kind=ManagedPostgreSQL&max_price=700").body)["offerings"];
+  auto pg =
+      json::parse(hub.get("/v1/offerings?kind=ManagedPostgreSQL&max_price=700").body)["offerings"];
   REQUIRE_FALSE(pg.empty());
   for (const auto& o : pg) {
     CHECK(o["kind"] == "ManagedPostgreSQL");
     CHECK(o["price_amount"].get<double>() <= 700);
   }
-  auto iso = json::parse(hub.get("/v1/offerings?certification=ISO27001&min_vcpu=4").body)["offerings"];
+  auto iso =
+      json::parse(hub.get("/v1/offerings?certification=ISO27001&min_vcpu=4").body)["offerings"];
   for (const auto& o : iso) {
     CHECK(o["vcpu"].get<int>() >= 4);
     auto certs = o["certifications"];
@@ -347,7 +364,8 @@ TEST_CASE("the catalogue API filters, pages, negotiates formats and exports ever
   std::string cursor;
   int pages = 0;
   do {
-    auto page = json::parse(hub.get("/v1/offerings?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor)).body);
+    auto page = json::parse(
+        hub.get("/v1/offerings?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor)).body);
     for (const auto& o : page["offerings"]) CHECK(seen.insert(o["id"].get<std::string>()).second);
     cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
     ++pages;
@@ -372,7 +390,8 @@ TEST_CASE("the catalogue API filters, pages, negotiates formats and exports ever
   REQUIRE(catalog.status == 200);
   CHECK(catalog.content_type == "application/n-triples");
   rdf::Graph graph;
-  REQUIRE(rdf::parse_string(catalog.body, "catalog", graph, {rdf::Syntax::kNTriples, "", true}).is_ok());
+  REQUIRE(rdf::parse_string(catalog.body, "catalog", graph, {rdf::Syntax::kNTriples, "", true})
+              .is_ok());
   for (const auto& o : all) {
     CHECK(graph.terms().find_iri(o["id"].get<std::string>()) != rdf::kNoTerm);
   }
@@ -399,7 +418,8 @@ TEST_CASE("an uploaded manifest is registered, and a provider id cannot be taken
   REQUIRE(registered.status == 201);
   std::string id = json::parse(registered.body)["id"];
   int before = offering_count(hub, id);
-  auto hijack = hub.post_turtle("/v1/providers", replace_all(nordwolke, "schema:price ", "schema:price 1"));
+  auto hijack =
+      hub.post_turtle("/v1/providers", replace_all(nordwolke, "schema:price ", "schema:price 1"));
   CHECK(hijack.status == 409);
   CHECK(offering_count(hub, id) == before);
 
@@ -409,7 +429,8 @@ TEST_CASE("an uploaded manifest is registered, and a provider id cannot be taken
   auto no_provider = hub.post_turtle("/v1/providers", "<urn:x> <urn:y> <urn:z> .\n");
   INFO(no_provider.body);
   CHECK(no_provider.status == 422);  // valid Turtle that describes no provider
-  auto wrong_type = testing::http_request("POST", hub.url("/v1/providers"), "x", {"Content-Type: text/plain"});
+  auto wrong_type =
+      testing::http_request("POST", hub.url("/v1/providers"), "x", {"Content-Type: text/plain"});
   CHECK(wrong_type.status == 415);
 }
 

@@ -43,8 +43,8 @@ TEST_CASE("outbox relay killed mid-way publishes every event exactly once after 
     for (int batch = 0; batch < kEvents / 100; ++batch) {
       pqxx::work tx(c);
       for (int i = 0; i < 100; ++i) {
-        db::OutgoingEvent event{"mpli.events.discovery.v1.offering_added",
-                                "mpli.test.v1.Counter", std::to_string(batch * 100 + i)};
+        db::OutgoingEvent event{"mpli.events.discovery.v1.offering_added", "mpli.test.v1.Counter",
+                                std::to_string(batch * 100 + i)};
         enqueued.insert(db::enqueue_event(tx, "discovery", "discovery", event));
       }
       tx.commit();
@@ -61,8 +61,7 @@ TEST_CASE("outbox relay killed mid-way publishes every event exactly once after 
   std::map<std::string, std::string> env = {{"MPLI_NATS_URL", nats.url()},
                                             {"MPLI_DATABASE_URL", pg.dsn()}};
   auto service = testing::start_binary("mpli-discovery", env, dir.path());
-  testing::wait_until([&] { return stream_messages(bus) >= 1500; }, 60s,
-                      "relay starts publishing");
+  testing::wait_until([&] { return stream_messages(bus) >= 1500; }, 60s, "relay starts publishing");
   REQUIRE(service.send_signal(SIGKILL).is_ok());
   service.wait_for(10s);
   uint64_t at_kill = stream_messages(bus);

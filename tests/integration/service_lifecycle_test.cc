@@ -55,7 +55,8 @@ TEST_CASE("a service reports degraded while PostgreSQL is down and recovers afte
   testing::TestNats nats(dir.path());
   testing::TestPostgres pg(dir.path());
   auto service = testing::start_binary(
-      "mpli-delivery", {{"MPLI_NATS_URL", nats.url()}, {"MPLI_DATABASE_URL", pg.dsn()}}, dir.path());
+      "mpli-delivery", {{"MPLI_NATS_URL", nats.url()}, {"MPLI_DATABASE_URL", pg.dsn()}},
+      dir.path());
   bus::ConnectOptions options;
   options.url = nats.url();
   auto client = bus::Connection::connect(options);

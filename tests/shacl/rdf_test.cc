@@ -106,8 +106,9 @@ TEST_CASE("relative IRIs resolve against the base", "[rdf][parser]") {
 TEST_CASE("syntax errors carry source:line:column", "[rdf][parser]") {
   Graph g;
   std::vector<ParseError> errors;
-  mpli::Status st = parse_string("@prefix ex: <http://e/> .\nex:a ex:b ex:c .\nex:a ex:b \"open .\n",
-                                 "doc.ttl", g, {}, &errors);
+  mpli::Status st =
+      parse_string("@prefix ex: <http://e/> .\nex:a ex:b ex:c .\nex:a ex:b \"open .\n", "doc.ttl",
+                   g, {}, &errors);
   REQUIRE_FALSE(st.is_ok());
   REQUIRE_FALSE(errors.empty());
   CHECK(errors.front().line == 3);
@@ -121,9 +122,10 @@ TEST_CASE("lax mode keeps good statements and reports the bad ones", "[rdf][pars
   ParseOptions options;
   options.strict = false;
   std::vector<ParseError> warnings;
-  mpli::Status st = parse_string("<http://e/a> <http://e/b> <http://e/c> .\n<http://e/a> oops .\n"
-                                 "<http://e/d> <http://e/b> <http://e/c> .\n",
-                                 "lax.ttl", g, options, &warnings);
+  mpli::Status st = parse_string(
+      "<http://e/a> <http://e/b> <http://e/c> .\n<http://e/a> oops .\n"
+      "<http://e/d> <http://e/b> <http://e/c> .\n",
+      "lax.ttl", g, options, &warnings);
   CHECK(st.is_ok());
   CHECK_FALSE(warnings.empty());
   CHECK(warnings.front().line == 2);
@@ -151,8 +153,11 @@ TEST_CASE("missing files are NotFound", "[rdf][parser]") {
 
 TEST_CASE("N-Triples, N-Quads and TriG", "[rdf][parser]") {
   CHECK(parse_ok("<http://e/a> <http://e/b> \"x\"@en .\n", Syntax::kNTriples).size() == 1);
-  CHECK(parse_ok("<http://e/a> <http://e/b> <http://e/c> <http://e/g> .\n", Syntax::kNQuads).size() == 1);
-  CHECK(parse_ok("@prefix e: <http://e/> . e:g { e:a e:b e:c . } e:a e:b e:d .", Syntax::kTriG).size() == 2);
+  CHECK(
+      parse_ok("<http://e/a> <http://e/b> <http://e/c> <http://e/g> .\n", Syntax::kNQuads).size() ==
+      1);
+  CHECK(parse_ok("@prefix e: <http://e/> . e:g { e:a e:b e:c . } e:a e:b e:d .", Syntax::kTriG)
+            .size() == 2);
   CHECK(syntax_from_path("x.nt") == Syntax::kNTriples);
   CHECK(syntax_from_path("x.trig") == Syntax::kTriG);
   CHECK_FALSE(syntax_from_path("x.json").has_value());
@@ -224,7 +229,8 @@ TEST_CASE("Turtle and N-Triples round trip", "[rdf][serializer]") {
   Graph back = parse_ok(ttl);
   INFO(ttl);
   CHECK(back.size() == g.size());
-  CHECK(back.with_predicate(g.terms().iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#first")).size() == 3);
+  CHECK(back.with_predicate(g.terms().iri("http://www.w3.org/1999/02/22-rdf-syntax-ns#first"))
+            .size() == 3);
   Graph nt = parse_ok(to_ntriples(g), Syntax::kNTriples);
   CHECK(nt.size() == g.size());
 }
@@ -249,9 +255,11 @@ TEST_CASE("date and dateTime comparison", "[rdf][literal]") {
   CHECK(compare_values(t, lit(t, "2020-01-01T10:00:00.5", "dateTime"),
                        lit(t, "2020-01-01T10:00:00", "dateTime")) == 1);
   CHECK_FALSE(compare_values(t, lit(t, "2020-01-01T10:00:00Z", "dateTime"),
-                             lit(t, "2020-01-01T10:00:00", "dateTime")).has_value());
-  CHECK_FALSE(compare_values(t, lit(t, "2020-01-01", "date"),
-                             lit(t, "2020-01-01T00:00:00", "dateTime")).has_value());
+                             lit(t, "2020-01-01T10:00:00", "dateTime"))
+                  .has_value());
+  CHECK_FALSE(
+      compare_values(t, lit(t, "2020-01-01", "date"), lit(t, "2020-01-01T00:00:00", "dateTime"))
+          .has_value());
 }
 
 TEST_CASE("ill-formed literals", "[rdf][literal]") {

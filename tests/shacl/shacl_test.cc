@@ -81,13 +81,15 @@ TEST_CASE("property paths", "[shacl][path]") {
   CHECK(path_values(data, "[ sh:inversePath ex:p ]") == V{"z"});
   CHECK(path_values(data, "( ex:p ex:p )") == V{"c"});
   CHECK(path_values(data, "( ex:p ex:p ex:q )") == V{"d"});
-  CHECK(path_values(data, "[ sh:alternativePath ( ex:p [ sh:inversePath ex:p ] ) ]") == V{"b", "z"});
+  CHECK(path_values(data, "[ sh:alternativePath ( ex:p [ sh:inversePath ex:p ] ) ]") ==
+        V{"b", "z"});
   CHECK(path_values(data, "[ sh:zeroOrMorePath ex:p ]") == V{"a", "b", "c"});
   CHECK(path_values(data, "[ sh:oneOrMorePath ex:p ]") == V{"b", "c"});
   CHECK(path_values(data, "[ sh:zeroOrOnePath ex:p ]") == V{"a", "b"});
   CHECK(path_values(data, "( [ sh:oneOrMorePath ex:p ] ex:q )") == V{"d"});
   CHECK(path_values(data, "[ sh:inversePath ( ex:p ex:p ) ]").empty());
-  CHECK(path_values("ex:x ex:p ex:y . ex:y ex:p ex:a .", "[ sh:inversePath ( ex:p ex:p ) ]") == V{"x"});
+  CHECK(path_values("ex:x ex:p ex:y . ex:y ex:p ex:a .", "[ sh:inversePath ( ex:p ex:p ) ]") ==
+        V{"x"});
   CHECK(path_values(data, "[ sh:inversePath [ sh:oneOrMorePath ex:p ] ]") == V{"z"});
 }
 
@@ -104,7 +106,9 @@ TEST_CASE("long transitive paths", "[shacl][path]") {
 
 TEST_CASE("ill-formed shapes are rejected with a status", "[shacl][compile]") {
   Run run;
-  CHECK_FALSE(run.compile("", "ex:S a sh:NodeShape ; sh:property [ sh:path ex:p ; sh:minCount \"x\" ] .").is_ok());
+  CHECK_FALSE(
+      run.compile("", "ex:S a sh:NodeShape ; sh:property [ sh:path ex:p ; sh:minCount \"x\" ] .")
+          .is_ok());
   Run r2;
   Status st = r2.compile("", "ex:S a sh:PropertyShape ; sh:path [ ex:foo ex:bar ] .");
   CHECK_FALSE(st.is_ok());
@@ -182,8 +186,9 @@ TEST_CASE("string constraints", "[shacl][components]") {
   CHECK(c[Component::kLanguageIn] == 4);  // all but hallo@de-AT
   CHECK(c[Component::kUniqueLang] == 0);
   Run run2;
-  auto c2 = run2.validate(R"(ex:a ex:p "a"@en , "b"@EN , "c"@fr .)",
-                          "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:uniqueLang true ] .");
+  auto c2 = run2.validate(
+      R"(ex:a ex:p "a"@en , "b"@EN , "c"@fr .)",
+      "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:uniqueLang true ] .");
   CHECK(c2[Component::kUniqueLang] == 1);
 }
 
@@ -208,9 +213,9 @@ TEST_CASE("property pair constraints", "[shacl][components]") {
       sh:property [ sh:path ex:p ; sh:disjoint ex:r ] ;
       sh:property [ sh:path ex:p ; sh:lessThan ex:s ] ;
       sh:property [ sh:path ex:p ; sh:lessThanOrEquals ex:s ] .)");
-  CHECK(c[Component::kEquals] == 2);            // 1 (not in q), 3 (not in p)
-  CHECK(c[Component::kDisjoint] == 1);          // 2
-  CHECK(c[Component::kLessThan] == 1);          // 2 < 2 fails
+  CHECK(c[Component::kEquals] == 2);    // 1 (not in q), 3 (not in p)
+  CHECK(c[Component::kDisjoint] == 1);  // 2
+  CHECK(c[Component::kLessThan] == 1);  // 2 < 2 fails
   CHECK(c[Component::kLessThanOrEquals] == 0);
 }
 
@@ -222,19 +227,20 @@ TEST_CASE("logical constraints and shape references", "[shacl][components]") {
       ex:S sh:targetNode ex:a , ex:b , ex:c ;
         sh:and ( ex:One ex:Max1 ) ; sh:or ( ex:One ex:Max1 ) ; sh:xone ( ex:One ex:Max1 ) ;
         sh:not ex:Max1 ; sh:node ex:One .)");
-  CHECK(c[Component::kAnd] == 2);   // b (two values), c (none)
+  CHECK(c[Component::kAnd] == 2);  // b (two values), c (none)
   CHECK(c[Component::kOr] == 0);
-  CHECK(c[Component::kXone] == 1);  // a satisfies both
-  CHECK(c[Component::kNot] == 2);   // a and c have at most one ex:v
-  CHECK(c[Component::kNode] == 1);  // c
+  CHECK(c[Component::kXone] == 1);            // a satisfies both
+  CHECK(c[Component::kNot] == 2);             // a and c have at most one ex:v
+  CHECK(c[Component::kNode] == 1);            // c
   CHECK(c.count(Component::kMinCount) == 0);  // nested results are not reported
 }
 
 TEST_CASE("qualified value shapes", "[shacl][components]") {
   Run run;
-  auto c = run.validate(R"(ex:h ex:part ex:t1 , ex:f1 , ex:f2 . ex:t1 a ex:Thumb . ex:f1 a ex:Finger .
+  auto c =
+      run.validate(R"(ex:h ex:part ex:t1 , ex:f1 , ex:f2 . ex:t1 a ex:Thumb . ex:f1 a ex:Finger .
       ex:f2 a ex:Finger , ex:Thumb .)",
-                        R"(ex:Hand sh:targetNode ex:h ;
+                   R"(ex:Hand sh:targetNode ex:h ;
       sh:property ex:ThumbP , ex:FingerP .
       ex:ThumbP sh:path ex:part ; sh:qualifiedValueShape [ sh:class ex:Thumb ] ;
         sh:qualifiedMinCount 1 ; sh:qualifiedMaxCount 1 ; sh:qualifiedValueShapesDisjoint true .
@@ -277,7 +283,8 @@ TEST_CASE("deactivation, severity, messages and the RDF report", "[shacl][report
   auto& t = *run.terms;
   auto sh = [&](const char* n) { return t.iri(std::string(shacl::kShNamespace) + n); };
   CHECK(g.with_predicate_object(sh("resultSeverity"), sh("Warning")).size() == 1);
-  CHECK(g.with_predicate_object(sh("resultMessage"), t.literal("too many", rdf::kNoTerm, "en")).size() == 1);
+  CHECK(g.with_predicate_object(sh("resultMessage"), t.literal("too many", rdf::kNoTerm, "en"))
+            .size() == 1);
   CHECK(g.with_predicate_object(t.well_known().rdf_type, sh("ValidationResult")).size() == 2);
   CHECK(g.with_predicate_object(sh("conforms"), t.well_known().xsd_false).size() == 1);
   // The sequence path is rendered as an RDF list whose second member is [ sh:inversePath ex:p ].
@@ -322,7 +329,8 @@ TEST_CASE("JSON report", "[shacl][report]") {
     } else {
       CHECK(r["value"] == "\"x\"");
       CHECK(r["resultMessage"][0] == "not an integer");
-      CHECK(r["sourceConstraintComponent"] == "http://www.w3.org/ns/shacl#DatatypeConstraintComponent");
+      CHECK(r["sourceConstraintComponent"] ==
+            "http://www.w3.org/ns/shacl#DatatypeConstraintComponent");
     }
   }
   CHECK(warnings == 2);
@@ -341,14 +349,16 @@ TEST_CASE("graphs with different term tables are refused", "[shacl][api]") {
 
 TEST_CASE("recursive shapes terminate", "[shacl][components]") {
   Run run;
-  auto c = run.validate("ex:a ex:knows ex:b . ex:b ex:knows ex:a .",
-                        R"(ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:knows ; sh:node ex:S ] .)");
+  auto c = run.validate(
+      "ex:a ex:knows ex:b . ex:b ex:knows ex:a .",
+      R"(ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:knows ; sh:node ex:S ] .)");
   CHECK(c.count(Component::kNode) <= 1);
 }
 
 TEST_CASE("conforming data gives an empty report", "[shacl][report]") {
   Run run;
-  auto c = run.validate("ex:a ex:p 1 .", "ex:S sh:targetNode ex:a ; sh:path ex:p ; sh:minCount 1 .");
+  auto c =
+      run.validate("ex:a ex:p 1 .", "ex:S sh:targetNode ex:a ; sh:path ex:p ; sh:minCount 1 .");
   CHECK(c.empty());
   CHECK(run.report.conforms);
 }

@@ -196,7 +196,8 @@ void run_test_file(const std::string& file, std::vector<Outcome>* outcomes) {
 }
 
 // Follows mf:include from a manifest; collects the test files (files with sht:Validate entries).
-void collect(const std::string& file, std::set<std::string>* seen, std::vector<std::string>* tests) {
+void collect(const std::string& file, std::set<std::string>* seen,
+             std::vector<std::string>* tests) {
   if (!seen->insert(file).second) return;
   auto terms = std::make_shared<mpli::rdf::TermTable>();
   Graph g(terms);

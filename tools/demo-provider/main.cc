@@ -54,7 +54,8 @@ std::string http_date(time_t when) {
 bool safe_name(const std::string& name) {
   if (name.empty() || name.size() > 128 || name[0] == '.') return false;
   for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return false;
   }
   return true;
 }
@@ -120,7 +121,8 @@ int main(int argc, char** argv) {
   }
   if (manifest.empty() == dir.empty() || !mpli::config::int_between(1, 65535)(port_text).empty() ||
       !mpli::config::int_between(1, 64)(threads_text).empty()) {
-    std::cerr << "usage: mpli-demo-provider (--manifest FILE.ttl | --dir DIR) --port PORT [--threads N]\n";
+    std::cerr << "usage: mpli-demo-provider (--manifest FILE.ttl | --dir DIR) --port PORT "
+                 "[--threads N]\n";
     return 2;
   }
   sigset_t signals;
@@ -132,23 +134,26 @@ int main(int argc, char** argv) {
   ManifestHandler handler(dir.empty() ? manifest : dir);
   Rest::Router router;
   if (dir.empty()) {
-    Rest::Routes::Get(router, "/.well-known/mpli.ttl", Rest::Routes::bind(&ManifestHandler::serve, &handler));
+    Rest::Routes::Get(router, "/.well-known/mpli.ttl",
+                      Rest::Routes::bind(&ManifestHandler::serve, &handler));
   } else {
-    Rest::Routes::Get(router, "/:name", Rest::Routes::bind(&ManifestHandler::serve_from_dir, &handler));
+    Rest::Routes::Get(router, "/:name",
+                      Rest::Routes::bind(&ManifestHandler::serve_from_dir, &handler));
   }
   auto endpoint = std::make_shared<Http::Endpoint>(
       Address(Ipv4::loopback(), Port(static_cast<uint16_t>(std::stoi(port_text)))));
-  endpoint->init(Http::Endpoint::options().threads(std::stoi(threads_text)).flags(Tcp::Options::ReuseAddr));
+  endpoint->init(
+      Http::Endpoint::options().threads(std::stoi(threads_text)).flags(Tcp::Options::ReuseAddr));
   endpoint->setHandler(router.handler());
   try {
     endpoint->serveThreaded();
   } catch (const std::exception& e) {
-    std::cerr << "mpli-demo-provider: cannot listen on port " << port_text << ": " << e.what() << "\n";
+    std::cerr << "mpli-demo-provider: cannot listen on port " << port_text << ": " << e.what()
+              << "\n";
     return 1;
   }
   std::cout << "{\"msg\":\"serving\",\"manifest\":\"" << (dir.empty() ? manifest : dir)
-            << "\",\"port\":" << port_text << "}"
-            << std::endl;
+            << "\",\"port\":" << port_text << "}" << std::endl;
   int received = 0;
   sigwait(&signals, &received);
   endpoint->shutdown();

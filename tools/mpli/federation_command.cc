@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "libs/core/services.h"
 #include "libs/core/config.h"
+#include "libs/core/services.h"
 #include "libs/http/client.h"
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"

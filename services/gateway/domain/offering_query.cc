@@ -70,8 +70,9 @@ Result<discovery::v1::OfferingFilter> parse_offering_query(
     } else if (key == "cursor") {
       filter.set_cursor(value);
     } else {
-      return bad(key, "unknown parameter (known: kind, country, region, min_vcpu, min_memory_gib, "
-                      "max_price, certification, provider, q, limit, cursor)");
+      return bad(key,
+                 "unknown parameter (known: kind, country, region, min_vcpu, min_memory_gib, "
+                 "max_price, certification, provider, q, limit, cursor)");
     }
   }
   return filter;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the repository's clang-tidy profile (.clang-tidy) over the production sources (libs/,
+# services/, tools/; not tests) with warnings as errors. Needs a configured build directory
+# (compile_commands.json): scripts/check-tidy.sh [BUILD_DIR]. One file per core at a time.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${1:-${MPLI_BUILD_DIR:-build}}
+[[ -f "$build_dir/compile_commands.json" ]] || { echo "check-tidy: no $build_dir/compile_commands.json" >&2; exit 2; }
+mapfile -t files < <(git ls-files 'libs/*.cc' 'services/*.cc' 'tools/*.cc' | grep -v '_test\.cc$')
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
+printf '%s\n' "${files[@]}" |
+  xargs -P "$(nproc)" -n 4 clang-tidy -p "$build_dir" --quiet --warnings-as-errors='*' >"$report" 2>/dev/null
+status=$?
+if [[ $status -ne 0 ]] || grep -q 'warning:\|error:' "$report"; then
+  grep -E 'warning:|error:' -A3 "$report" >&2
+  echo "check-tidy: findings above (exit $status)" >&2
+  exit 1
+fi
+echo "check-tidy: ${#files[@]} files clean"
