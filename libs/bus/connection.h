@@ -70,11 +70,6 @@ class Connection {
   // and replied as kInternal: none crosses into nats.c.
   Result<std::unique_ptr<Subscription>> serve(const std::string& subject,
                                               const std::string& queue_group, Handler handler);
-  // The same with `concurrency` members in the queue group, each on its own delivery thread
-  // (nats.c delivers one subscription's messages one at a time), for handlers that wait on
-  // the network or the database.
-  Result<std::vector<std::unique_ptr<Subscription>>> serve_concurrently(
-      const std::string& subject, const std::string& queue_group, Handler handler, int concurrency);
   // Plain subscription without replies (for tests and monitors).
   Result<std::unique_ptr<Subscription>> subscribe(const std::string& subject,
                                                   std::function<void(const Message&)> on_message);

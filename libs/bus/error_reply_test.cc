@@ -71,12 +71,16 @@ TEST_CASE("the domain of an error survives decoding and passing the error on") {
   CHECK(decoded.detail("domain") == "discovery");
   CHECK(decoded.detail("reason") == "MANIFEST_SYNTAX");
 
-  // A process relaying the error (the gateway, another service) keeps its origin...
+  // A process relaying the error keeps its origin, also when its own endpoint answers with it:
+  // the reason is discovery's, so the domain must stay discovery's.
   mpli::common::v1::Error relayed;
   REQUIRE(relayed.ParseFromString(bus::encode_error(decoded)));
   CHECK(relayed.domain() == "discovery");
   CHECK(relayed.details().count("domain") == 0);
-  // ...unless it names itself.
   REQUIRE(relayed.ParseFromString(bus::encode_error(decoded, "resolver")));
+  CHECK(relayed.domain() == "discovery");
+  // An error of its own (no domain detail yet) is in the answering service's domain.
+  REQUIRE(
+      relayed.ParseFromString(bus::encode_error(Status(StatusCode::kNotFound, "x"), "resolver")));
   CHECK(relayed.domain() == "resolver");
 }

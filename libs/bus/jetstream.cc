@@ -8,7 +8,7 @@ namespace mpli::bus {
 using detail::from_nats;
 
 namespace {
-constexpr int64_t kNanosPerMilli = 1000 * 1000;
+constexpr int64_t kNanosPerMilli = int64_t{1000} * 1000;
 
 Status from_js(natsStatus s, jsErrCode code, const std::string& context) {
   if (s == NATS_OK) return Status::ok();

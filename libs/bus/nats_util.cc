@@ -42,7 +42,7 @@ Message to_message(natsMsg* msg) {
         out.headers[keys[i]] = value;
       }
     }
-    free(static_cast<void*>(keys));
+    free(static_cast<void*>(keys));  // NOLINT(cppcoreguidelines-owning-memory): nats.c malloc()s it
   }
   return out;
 }

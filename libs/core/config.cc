@@ -136,7 +136,7 @@ std::map<std::string, std::string> Config::describe() const {
 }
 
 Check one_of(std::vector<std::string> allowed) {
-  return [allowed](std::string_view value) -> std::string {
+  return [allowed = std::move(allowed)](std::string_view value) -> std::string {
     std::string list;
     for (const auto& option : allowed) {
       if (value == option) return "";
@@ -157,7 +157,7 @@ Check int_between(long min, long max) {
 }
 
 Check url_with_scheme(std::vector<std::string> schemes) {
-  return [schemes](std::string_view value) -> std::string {
+  return [schemes = std::move(schemes)](std::string_view value) -> std::string {
     std::string list;
     for (const auto& scheme : schemes) {
       std::string prefix = scheme + "://";
@@ -180,9 +180,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   else if (unit == "s")
     factor = 1000;
   else if (unit == "m")
-    factor = 60 * 1000;
+    factor = 60L * 1000;
   else if (unit == "h")
-    factor = 60 * 60 * 1000;
+    factor = 60L * 60 * 1000;
   else
     return std::nullopt;
   return std::chrono::milliseconds(*number * factor);

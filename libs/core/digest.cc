@@ -10,7 +10,7 @@ std::string sha256_hex(std::string_view data) {
   EVP_Digest(data.data(), data.size(), hash, &length, EVP_sha256(), nullptr);
   static const char* kHex = "0123456789abcdef";
   std::string out;
-  out.reserve(length * 2);
+  out.reserve(static_cast<size_t>(length) * 2);
   for (unsigned int i = 0; i < length; ++i) {
     out += kHex[hash[i] >> 4];
     out += kHex[hash[i] & 0x0f];
