@@ -9,7 +9,7 @@ PACKAGES=(
   # the design card's stack
   libnats-dev nats-server
   libprotobuf-dev protobuf-compiler
-  libpistache-dev libserd-dev libpqxx-dev libpq-dev libssl-dev
+  libpistache-dev libserd-dev libpqxx-dev libpq-dev libssl-dev zlib1g-dev
   catch2 nlohmann-json3-dev libcurl4-openssl-dev
   # the local federation and the tests run a real PostgreSQL
   postgresql-15 postgresql-client-15
