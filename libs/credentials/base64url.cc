@@ -24,8 +24,8 @@ std::array<int8_t, 256> reverse_of(std::string_view alphabet) {
 Result<std::string> decode_with(std::string_view text, const std::array<int8_t, 256>& table,
                                 const char* what) {
   if (text.size() % 4 == 1) {
-    return refusal(Refusal::kMalformed, std::string(what) + ": impossible length " +
-                                            std::to_string(text.size()));
+    return refusal(Refusal::kMalformed,
+                   std::string(what) + ": impossible length " + std::to_string(text.size()));
   }
   std::string out;
   out.reserve(text.size() * 3 / 4);
@@ -34,8 +34,8 @@ Result<std::string> decode_with(std::string_view text, const std::array<int8_t, 
   for (size_t i = 0; i < text.size(); ++i) {
     int8_t value = table[static_cast<unsigned char>(text[i])];
     if (value < 0) {
-      return refusal(Refusal::kMalformed, std::string(what) + ": character not allowed at " +
-                                              std::to_string(i + 1))
+      return refusal(Refusal::kMalformed,
+                     std::string(what) + ": character not allowed at " + std::to_string(i + 1))
           .with_detail("column", std::to_string(i + 1));
     }
     buffer = (buffer << 6) | static_cast<uint32_t>(value);

@@ -10,10 +10,14 @@ namespace mpli::credentials {
 
 std::string_view jose_algorithm(KeyType type) {
   switch (type) {
-    case KeyType::kEd25519: return "EdDSA";
-    case KeyType::kP256: return "ES256";
-    case KeyType::kP384: return "ES384";
-    case KeyType::kP521: return "ES512";
+    case KeyType::kEd25519:
+      return "EdDSA";
+    case KeyType::kP256:
+      return "ES256";
+    case KeyType::kP384:
+      return "ES384";
+    case KeyType::kP521:
+      return "ES512";
   }
   return "";
 }
