@@ -84,9 +84,10 @@ Result<IngestPlan> plan_ingest(const CurrentState& state, const AcceptedManifest
   for (const std::string& id : diff.removed) {
     plan.events.push_back(OfferingRemovedEvent{id, summary.provider_id});
   }
-  plan.events.push_back(ManifestIngestedEvent{summary.provider_id, arrival.hash,
-                                              static_cast<int>(summary.offerings.size()),
-                                              plan.added, plan.changed, plan.removed});
+  plan.events.push_back(ManifestIngestedEvent{
+      summary.provider_id, arrival.hash, static_cast<int>(summary.offerings.size()), plan.added,
+      plan.changed, plan.removed, summary.provider_iri, summary.provider_domain,
+      summary.credentials});
   return plan;
 }
 

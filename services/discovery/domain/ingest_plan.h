@@ -50,6 +50,9 @@ struct ManifestIngestedEvent {
   int added = 0;
   int changed = 0;
   int removed = 0;
+  std::string provider_iri;
+  std::string provider_domain;
+  std::vector<CredentialPointer> credentials;
 };
 struct ManifestRejectedEvent {
   std::string provider_id;  // "" when the manifest did not get as far as naming one

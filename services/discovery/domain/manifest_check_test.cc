@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "services/discovery/domain/errors.h"
@@ -93,6 +94,44 @@ TEST_CASE("the Hexacloud manifest yields the facts the catalogue filters on") {
   CHECK(pg->availability_percent == 99.99);
   // Covered by the SecNumCloud and EUCS claims, plus the provider-wide ISO 27001 claim.
   CHECK(pg->certifications == std::vector<std::string>{"EUCSHigh", "ISO27001", "SecNumCloud"});
+}
+
+TEST_CASE("the manifest's credential pointers are read with the claims they prove") {
+  CheckOutcome outcome =
+      checker()->check(read(kExamples[0]), "https://hexacloud.example/.well-known/mpli.ttl");
+  REQUIRE(std::holds_alternative<AcceptedManifest>(outcome));
+  const auto& summary = std::get<AcceptedManifest>(outcome).summary;
+  std::string base = "https://hexacloud.example/.well-known/";
+  CHECK(summary.provider_iri == base + "mpli.ttl#provider");
+  CHECK(summary.provider_domain == "hexacloud.example");
+  std::map<std::string, const CredentialPointer*> by_url;
+  for (const auto& pointer : summary.credentials) by_url[pointer.url] = &pointer;
+  REQUIRE(by_url.size() == 5);
+  const auto* legal = by_url.at(base + "vc/legal-person.jwt");
+  CHECK(legal->claim == "party");
+  CHECK(legal->subject == summary.provider_iri);
+  const auto* snc = by_url.at(base + "vc/secnumcloud.jwt");
+  CHECK(snc->claim == "certification");
+  CHECK(snc->subject == summary.provider_iri);
+  CHECK(snc->standard == "https://w3id.org/mpli#SecNumCloud");
+  CHECK(snc->covers == std::vector<std::string>{base + "mpli.ttl#pg-snc"});
+  CHECK(by_url.at(base + "vc/iso27001.jwt")->covers.empty());  // the whole provider
+  const auto* sla = by_url.at(base + "vc/sla-pg-snc.jwt");
+  CHECK(sla->claim == "service_level");
+  CHECK(sla->subject == base + "mpli.ttl#pg-snc");
+  REQUIRE(sla->availability_percent.has_value());
+  CHECK(*sla->availability_percent == 99.99);
+}
+
+TEST_CASE("a certification claim may name any scheme's IRI, not only the known ones") {
+  std::string text = replace_first(read(kExamples[0]), "mpli:standard mpli:ISO27001 ;",
+                                   "mpli:standard <https://example.org/schemes/TISAX> ;");
+  CheckOutcome outcome = checker()->check(text, "https://hexacloud.example/.well-known/mpli.ttl");
+  if (auto* problem = std::get_if<ManifestProblem>(&outcome)) FAIL(problem->message);
+  std::string literal = replace_first(read(kExamples[0]), "mpli:standard mpli:ISO27001 ;",
+                                      "mpli:standard \"ISO 27001\" ;");
+  auto refused = problem_of(checker()->check(literal, "https://hexacloud.example/m.ttl"));
+  CHECK(refused.reason == v1::MANIFEST_SHAPE);
 }
 
 TEST_CASE("the same manifest parsed twice gives the same hashes and a changed price changes one") {

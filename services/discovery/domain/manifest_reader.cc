@@ -134,16 +134,31 @@ Result<ManifestSummary> read_manifest(const rdf::Graph& graph) {
   summary.provider_country =
       r.text(r.object(address, r.iri("https://w3id.org/gaia-x/development#countryCode")));
 
+  if (graph.terms().is_iri(provider)) summary.provider_iri = r.text(provider);
+  summary.provider_domain = r.text(r.object(provider, r.term("domain")));
+  TermId credential = r.term("credential");
+  for (TermId url : r.objects(provider, credential)) {
+    summary.credentials.push_back({r.text(url), summary.provider_iri, "party", "", {}, {}});
+  }
+
   // Certification claims: a claim with mpli:covers applies to the offerings it names; one
   // without applies to every offering of the provider.
   std::map<TermId, std::set<std::string>> certifications_of;
   std::set<std::string> provider_wide;
   for (TermId claim : r.objects(provider, r.term("certification"))) {
-    std::string standard = local_name(r.text(r.object(claim, r.term("standard"))));
+    std::string standard_iri = r.text(r.object(claim, r.term("standard")));
+    std::string standard = local_name(standard_iri);
     if (standard.empty()) continue;
     auto covered = r.objects(claim, r.term("covers"));
     if (covered.empty()) provider_wide.insert(standard);
     for (TermId offering : covered) certifications_of[offering].insert(standard);
+    std::vector<std::string> covers;
+    for (TermId offering : covered) covers.push_back(r.text(offering));
+    std::sort(covers.begin(), covers.end());
+    for (TermId url : r.objects(claim, credential)) {
+      summary.credentials.push_back(
+          {r.text(url), summary.provider_iri, "certification", standard_iri, covers, {}});
+    }
   }
 
   TermId schema_name = r.iri("https://schema.org/name");
@@ -197,6 +212,10 @@ Result<ManifestSummary> read_manifest(const rdf::Graph& graph) {
     if (o.has_price) o.monthly_price = monthly_price(o.price_amount, o.price_unit);
     TermId sla = r.object(node, r.term("serviceLevel"));
     o.availability_percent = r.number(r.object(sla, r.term("availabilityPercent")));
+    for (TermId url : r.objects(sla, credential)) {
+      summary.credentials.push_back(
+          {r.text(url), o.id, "service_level", "", {}, o.availability_percent});
+    }
     std::set<std::string> certifications = provider_wide;
     certifications.insert(certifications_of[node].begin(), certifications_of[node].end());
     o.certifications.assign(certifications.begin(), certifications.end());

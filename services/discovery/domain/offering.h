@@ -32,11 +32,26 @@ struct OfferingRecord {
   std::string ntriples;  // the offering's description, blank nodes labelled per offering
 };
 
+// Where the manifest says a credential proves something (mpli:credential): on the provider (its
+// legal identity, compliance labels), on a certification claim, or on an offering's service
+// level. The trust service fetches and verifies each one and checks it is about `subject`.
+struct CredentialPointer {
+  std::string url;
+  std::string subject;                         // IRI of the provider or the offering
+  std::string claim;                           // "party", "certification" or "service_level"
+  std::string standard;                        // certification: the mpli:standard IRI
+  std::vector<std::string> covers;             // certification: offering IRIs, sorted
+  std::optional<double> availability_percent;  // service level: the figure claimed
+};
+
 struct ManifestSummary {
   std::string provider_id;  // mpli:providerId
   std::string provider_name;
   std::string provider_country;
-  std::vector<OfferingRecord> offerings;  // sorted by id
+  std::string provider_iri;                    // the mpli:Provider node ("" for a blank node)
+  std::string provider_domain;                 // mpli:domain ("" when not given)
+  std::vector<CredentialPointer> credentials;  // provider first, then claims, then offerings
+  std::vector<OfferingRecord> offerings;       // sorted by id
 };
 
 }  // namespace mpli::discovery

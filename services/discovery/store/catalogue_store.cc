@@ -278,6 +278,19 @@ db::OutgoingEvent outgoing(const CatalogueEvent& planned) {
       payload.set_added(e.added);
       payload.set_changed(e.changed);
       payload.set_removed(e.removed);
+      payload.set_provider_iri(e.provider_iri);
+      payload.set_provider_domain(e.provider_domain);
+      for (const CredentialPointer& pointer : e.credentials) {
+        v1::CredentialPointer* out = payload.add_credentials();
+        out->set_url(pointer.url);
+        out->set_subject(pointer.subject);
+        out->set_claim(pointer.claim);
+        out->set_standard(pointer.standard);
+        for (const auto& offering : pointer.covers) out->add_covers(offering);
+        if (pointer.availability_percent) {
+          out->set_availability_percent(*pointer.availability_percent);
+        }
+      }
       return event_of("manifest_ingested", payload);
     }
     db::OutgoingEvent operator()(const ManifestRejectedEvent& e) const {
