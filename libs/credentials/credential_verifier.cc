@@ -391,12 +391,7 @@ Result<VerifiedCredential> CredentialVerifier::verify_enveloped(const nlohmann::
     return refusal(Refusal::kUnsupportedFormat,
                    "enveloped credentials of type " + type + " are not verified here");
   }
-  if (base64) {
-    auto decoded = base64_decode(content);
-    if (!decoded.is_ok()) return decoded.status();
-    return format->second(*decoded);
-  }
-  return format->second(content);
+  return format->second(content, base64);
 }
 
 Result<std::vector<VerifiedCredential>> CredentialVerifier::verify_presentation(

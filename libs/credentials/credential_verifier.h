@@ -31,9 +31,10 @@ struct VerifyOptions {
 };
 
 // Verifies the content of an enveloped credential of another format (e.g. the COSE verifier
-// for "application/vc+cose"); `content` is the data: URL's payload, base64 already decoded
-// when the URL said ";base64".
-using EnvelopeVerifier = std::function<Result<VerifiedCredential>(std::string_view content)>;
+// for "application/vc+cose"): `content` is the data: URL's text after the comma, as it is
+// (`base64_encoded` when the URL said ";base64"; decoding is the format's business).
+using EnvelopeVerifier =
+    std::function<Result<VerifiedCredential>(std::string_view content, bool base64_encoded)>;
 
 // RFC 3339 or XML Schema dateTime (no zone = UTC) to Unix seconds; nullopt when not one.
 std::optional<int64_t> parse_date_time(std::string_view text);
