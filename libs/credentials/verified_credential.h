@@ -5,11 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace mpli::credentials {
 
@@ -22,21 +21,21 @@ struct StatusReference {
 };
 
 struct VerifiedCredential {
-  std::string format;               // "vc+jwt", "vc+ld+json+jwt", "jwt_vc_json", "dc+sd-jwt",
-                                    // "vc+cose"
-  std::string id;                   // the credential's id; "" when it has none
-  std::string issuer;               // issuer id: a DID or a URL
-  std::vector<std::string> types;   // VC `type` values, or the SD-JWT VC `vct`
-  nlohmann::json credential;        // the credential (SD-JWT: with the disclosed claims merged)
-  nlohmann::json subject;           // credentialSubject (the first, when it is an array)
-  std::string subject_id;           // credentialSubject.id, or `sub`; "" when absent
+  std::string format;                  // "vc+jwt", "vc+ld+json+jwt", "jwt_vc_json", "dc+sd-jwt",
+                                       // "vc+cose"
+  std::string id;                      // the credential's id; "" when it has none
+  std::string issuer;                  // issuer id: a DID or a URL
+  std::vector<std::string> types;      // VC `type` values, or the SD-JWT VC `vct`
+  nlohmann::json credential;           // the credential (SD-JWT: with the disclosed claims merged)
+  nlohmann::json subject;              // credentialSubject (the first, when it is an array)
+  std::string subject_id;              // credentialSubject.id, or `sub`; "" when absent
   std::optional<int64_t> valid_from;   // Unix seconds (validFrom / nbf / iat)
   std::optional<int64_t> valid_until;  // Unix seconds (validUntil / exp)
   std::optional<StatusReference> status;
-  std::string algorithm;            // "ES256", "EdDSA", ...
-  std::string key_id;               // the verification method that verified it (DID URL or kid)
-  std::string trust_root;           // x5c: SHA-256 hex fingerprint of the configured root the
-                                    // chain ended at; "" for DID-based keys
+  std::string algorithm;   // "ES256", "EdDSA", ...
+  std::string key_id;      // the verification method that verified it (DID URL or kid)
+  std::string trust_root;  // x5c: SHA-256 hex fingerprint of the configured root the
+                           // chain ended at; "" for DID-based keys
 };
 
 }  // namespace mpli::credentials
