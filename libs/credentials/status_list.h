@@ -33,7 +33,7 @@ class StatusList {
 
 // The spec asks issuers for at least 16 KB (131,072 entries) uncompressed, for herd privacy.
 // That is the issuer's duty; a shorter list is still read, not refused.
-inline constexpr size_t kStatusListMinimumBytes = 16 * 1024;
+inline constexpr size_t kStatusListMinimumBytes = size_t{16} * 1024;
 
 // encodedList: 'u' (multibase base64url, no padding) + GZIP. Inflation stops at
 // max_decoded_bytes (kTooLarge): a few kilobytes of GZIP can claim gigabytes. Every other

@@ -18,7 +18,7 @@ namespace mpli::credentials {
 // A chain longer than this (leaf and intermediates, as sent) is refused before any parsing.
 inline constexpr size_t kMaxChainCertificates = 5;
 // Total DER bytes of a chain; real chains are a few kilobytes.
-inline constexpr size_t kMaxChainBytes = 64 * 1024;
+inline constexpr size_t kMaxChainBytes = size_t{64} * 1024;
 
 // The configured trust anchors. Every configured certificate is an anchor, self-signed or not
 // (an operator may pin an issuing CA below a public root), and must be a CA.
