@@ -142,13 +142,14 @@ Result<EVP_PKEY*> ec_key_from_parts(KeyType type, std::string_view point,
 
 Result<PublicKey> public_key_from_jwk(const nlohmann::json& jwk) {
   if (!jwk.is_object()) return refusal(Refusal::kMalformed, "JWK is not a JSON object");
+  // The key type first: a symmetric key is refused as such, whatever else it carries.
+  MPLI_ASSIGN_OR_RETURN(KeyType type, internal::curve_of(jwk));
   for (const char* private_member : {"d", "p", "q", "dp", "dq", "qi", "k"}) {
     if (jwk.contains(private_member)) {
       return malformed_field(private_member,
                              "a private key member in a JWK where a public key is expected");
     }
   }
-  MPLI_ASSIGN_OR_RETURN(KeyType type, internal::curve_of(jwk));
   size_t size = key_coordinate_bytes(type);
   MPLI_ASSIGN_OR_RETURN(auto x, internal::fixed_length_member(jwk, "x", size));
   if (type == KeyType::kEd25519) {

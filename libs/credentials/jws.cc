@@ -273,12 +273,15 @@ Result<std::string> SigningKey::sign_bytes(std::string_view message) const {
 }
 
 Result<std::string> SigningKey::sign(const nlohmann::json& header, std::string_view payload) const {
-  if (!header.is_object()) return refusal(Refusal::kMalformed, "JWS header is not an object");
+  // `{}` in a braced call is a JSON null: taken as the empty header it was meant to be.
+  if (!header.is_object() && !header.is_null()) {
+    return refusal(Refusal::kMalformed, "JWS header is not an object");
+  }
   std::string alg(jose_algorithm(type()));
   if (auto given = header.find("alg"); given != header.end() && *given != alg) {
     return refusal(Refusal::kUnsupportedAlgorithm, "header alg does not fit the signing key");
   }
-  nlohmann::json protected_header = header;
+  nlohmann::json protected_header = header.is_null() ? nlohmann::json::object() : header;
   protected_header["alg"] = alg;
   std::string signing_input = base64url_encode(protected_header.dump(
                                   -1, ' ', false, nlohmann::json::error_handler_t::replace)) +

@@ -199,7 +199,11 @@ Status verify_key_binding(const SdJwt& sd_jwt, const nlohmann::json& issuer_clai
   if (!holder_key.is_ok()) return bad_key_binding("cnf.jwk: " + holder_key.status().message());
   auto kb = verify(sd_jwt.key_binding_jwt, *holder_key, max_token_bytes);
   if (!kb.is_ok()) return bad_key_binding("KB-JWT: " + kb.status().message());
-  if (kb->header.value("typ", "") != "kb+jwt") return bad_key_binding("KB-JWT typ is not kb+jwt");
+  // value() would throw on a typ of another JSON type: compare the member itself.
+  auto typ = kb->header.find("typ");
+  if (typ == kb->header.end() || *typ != "kb+jwt") {
+    return bad_key_binding("KB-JWT typ is not kb+jwt");
+  }
   auto claims = parse_json_object(kb->payload, "KB-JWT claims");
   if (!claims.is_ok()) return bad_key_binding("KB-JWT: " + claims.status().message());
   auto nonce = optional_string_member(*claims, "nonce");
