@@ -1,5 +1,5 @@
 // A small blocking HTTP client (libcurl) for talking to our own endpoints: the CLI asking its
-// gateway, tests asking theirs. Not for fetching from the outside world (see ManifestFetcher).
+// gateway, tests asking theirs. Not for fetching from the outside world (see libs/fetch).
 #pragma once
 
 #include <chrono>

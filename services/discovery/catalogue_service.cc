@@ -203,7 +203,7 @@ Result<IngestResult> CatalogueService::refresh_known(
 
 int CatalogueService::refresh_due(int limit) {
   // The claim outlives the slowest possible fetch, so no one else takes it meanwhile.
-  auto due = store_.claim_due(limit, options_.policy.timeout.count() * 3 + 60000);
+  auto due = store_.claim_due(limit, options_.policy.guards.timeout.count() * 3 + 60000);
   if (!due) {
     log::warn("cannot list due providers", {{"error", due.status().to_string()}});
     return 0;

@@ -23,12 +23,12 @@ size_t manifest_max_bytes(const config::Config& config) {
 
 FetchPolicy policy_from(const config::Config& config) {
   FetchPolicy policy;
-  policy.allow_http = config.get_bool("fetch.allow_http");
-  policy.allow_loopback = config.get_bool("fetch.allow_loopback");
-  policy.allow_private = config.get_bool("fetch.allow_private");
-  policy.max_bytes = manifest_max_bytes(config);
-  policy.timeout = config.get_duration("fetch.timeout");
-  policy.max_redirects = config.get_int("fetch.max_redirects");
+  policy.guards.allow_http = config.get_bool("fetch.allow_http");
+  policy.guards.allow_loopback = config.get_bool("fetch.allow_loopback");
+  policy.guards.allow_private = config.get_bool("fetch.allow_private");
+  policy.guards.max_bytes = manifest_max_bytes(config);
+  policy.guards.timeout = config.get_duration("fetch.timeout");
+  policy.guards.max_redirects = config.get_int("fetch.max_redirects");
   policy.refresh_interval = config.get_duration("refresh.interval");
   policy.max_backoff = config.get_duration("refresh.max_backoff");
   return policy;

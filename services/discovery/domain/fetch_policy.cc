@@ -1,117 +1,71 @@
 #include "services/discovery/domain/fetch_policy.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstring>
+#include <cstdint>
 
+#include "libs/fetch/fetch_error.h"
 #include "services/discovery/domain/errors.h"
 
 namespace mpli::discovery {
 
 Status check_manifest_url(const std::string& url, const FetchPolicy& policy) {
-  auto fail = [&](v1::ErrorReason reason, const std::string& why) {
-    return discovery_error(StatusCode::kInvalidArgument, reason, "manifest_url: " + why,
-                           {{"field", "manifest_url"}});
-  };
-  auto malformed = [&](const std::string& why) { return fail(v1::BAD_MANIFEST_URL, why); };
-  if (url.size() > 2048) return malformed("longer than 2048 characters");
-  std::string scheme;
-  if (url.rfind("https://", 0) == 0) {
-    scheme = "https";
-  } else if (url.rfind("http://", 0) == 0) {
-    if (!policy.allow_http) {
-      return fail(v1::SCHEME_REFUSED,
-                  "must use https://; this hub fetches plain http:// manifests only when the "
-                  "setting fetch.allow_http is true (MPLI_FETCH_ALLOW_HTTP)");
+  Status checked = fetch::check_url(url, policy.guards);
+  if (checked.is_ok()) return checked;
+  return manifest_fetch_error(checked, url);
+}
+
+Status manifest_fetch_error(const Status& failed, const std::string& url) {
+  auto error = fetch::fetch_error_of(failed);
+  if (!error) return failed;
+  const std::map<std::string, std::string> field = {{"field", "manifest_url"}};
+  switch (*error) {
+    case fetch::FetchError::kBadUrl:
+      return discovery_error(failed.code(), v1::BAD_MANIFEST_URL,
+                             "manifest_url: " + failed.detail("problem"), field);
+    case fetch::FetchError::kSchemeRefused:
+      if (failed.detail("problem").empty()) {  // a redirect, not the URL given
+        return discovery_error(failed.code(), v1::SCHEME_REFUSED,
+                               "redirect from " + url + " to a protocol this hub does not fetch",
+                               field);
+      }
+      if (url.rfind("http://", 0) == 0) {  // name the setting that would allow it
+        return discovery_error(failed.code(), v1::SCHEME_REFUSED,
+                               "manifest_url: must use https://; this hub fetches plain http:// "
+                               "manifests only when the setting fetch.allow_http is true "
+                               "(MPLI_FETCH_ALLOW_HTTP)",
+                               field);
+      }
+      return discovery_error(failed.code(), v1::SCHEME_REFUSED,
+                             "manifest_url: " + failed.detail("problem"), field);
+    case fetch::FetchError::kAddressRefused: {
+      const std::string address = failed.detail("address");
+      if (address.empty()) {
+        return discovery_error(failed.code(), v1::ADDRESS_REFUSED, failed.message(), field);
+      }
+      const std::string range = failed.detail("range");
+      return discovery_error(failed.code(), v1::ADDRESS_REFUSED,
+                             "manifest host resolves to " + address + ", a " + range +
+                                 " address; this hub does not fetch from such addresses",
+                             {{"field", "manifest_url"}, {"address", address}, {"range", range}});
     }
-    scheme = "http";
-  } else {
-    return fail(v1::SCHEME_REFUSED, "must be an https:// URL");
+    case fetch::FetchError::kTooLarge:
+      return discovery_error(failed.code(), v1::MANIFEST_TOO_LARGE,
+                             "manifest at " + url + " is larger than " +
+                                 failed.detail("max_bytes") + " bytes (manifest.max_bytes)",
+                             field);
+    case fetch::FetchError::kTimeout:
+      return discovery_error(
+          failed.code(), v1::FETCH_TIMEOUT,
+          "manifest at " + url + " was not fetched within " + failed.detail("timeout_ms") + " ms",
+          field);
+    case fetch::FetchError::kFailed:
+      return discovery_error(failed.code(), v1::FETCH_FAILED, failed.message(), field);
+    case fetch::FetchError::kShuttingDown:
+      return discovery_error(failed.code(), v1::SHUTTING_DOWN, failed.message())
+          .with_retry_after(failed.retry_after());
   }
-  std::string rest = url.substr(scheme.size() + 3);
-  std::string authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.empty()) return malformed("has no host");
-  if (authority.find('@') != std::string::npos) return malformed("must not contain credentials");
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-      return malformed("contains spaces or control characters");
-    }
-  }
-  return Status::ok();
-}
-
-const char* address_class_name(AddressClass c) {
-  switch (c) {
-    case AddressClass::kPublic:
-      return "public";
-    case AddressClass::kLoopback:
-      return "loopback";
-    case AddressClass::kPrivate:
-      return "private";
-    case AddressClass::kLinkLocal:
-      return "link-local";
-    case AddressClass::kUnspecified:
-      return "unspecified";
-    case AddressClass::kMulticast:
-      return "multicast";
-    case AddressClass::kReserved:
-      return "reserved";
-  }
-  return "reserved";
-}
-
-namespace {
-AddressClass classify_v4(uint32_t a) {
-  auto in = [a](uint32_t net, int bits) {
-    uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
-    return (a & mask) == net;
-  };
-  if (in(0x7f000000, 8)) return AddressClass::kLoopback;
-  if (in(0x0a000000, 8) || in(0xac100000, 12) || in(0xc0a80000, 16) || in(0x64400000, 10)) {
-    return AddressClass::kPrivate;
-  }
-  if (in(0xa9fe0000, 16)) return AddressClass::kLinkLocal;  // includes cloud metadata endpoints
-  if (in(0x00000000, 8)) return AddressClass::kUnspecified;
-  if (in(0xe0000000, 4)) return AddressClass::kMulticast;
-  if (in(0xf0000000, 4) || in(0xc0000000, 24) || in(0xc6120000, 15)) return AddressClass::kReserved;
-  return AddressClass::kPublic;
-}
-}  // namespace
-
-AddressClass classify_address(const std::string& address) {
-  in_addr v4{};
-  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) return classify_v4(ntohl(v4.s_addr));
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, address.c_str(), &v6) != 1) return AddressClass::kReserved;
-  const uint8_t* b = v6.s6_addr;
-  static const uint8_t kZero[16] = {0};
-  if (std::memcmp(b, kZero, 15) == 0 && b[15] == 1) return AddressClass::kLoopback;
-  if (std::memcmp(b, kZero, 16) == 0) return AddressClass::kUnspecified;
-  // IPv4-mapped (::ffff:a.b.c.d): judge the IPv4 address, or ::ffff:127.0.0.1 slips through.
-  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(b, kMapped, 12) == 0) {
-    return classify_v4((uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) |
-                       b[15]);
-  }
-  if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;                    // fc00::/7
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::kLinkLocal;  // fe80::/10
-  if (b[0] == 0xff) return AddressClass::kMulticast;
-  return AddressClass::kPublic;
-}
-
-Status check_address(const std::string& address, const FetchPolicy& policy) {
-  AddressClass c = classify_address(address);
-  bool allowed =
-      c == AddressClass::kPublic || (c == AddressClass::kLoopback && policy.allow_loopback) ||
-      ((c == AddressClass::kPrivate || c == AddressClass::kLinkLocal) && policy.allow_private);
-  if (allowed) return Status::ok();
-  return discovery_error(
-      StatusCode::kPermissionDenied, v1::ADDRESS_REFUSED,
-      "manifest host resolves to " + address + ", a " + address_class_name(c) +
-          " address; this hub does not fetch from such addresses",
-      {{"field", "manifest_url"}, {"address", address}, {"range", address_class_name(c)}});
+  return failed;
 }
 
 std::chrono::milliseconds next_refresh_delay(const FetchPolicy& policy, int consecutive_failures,

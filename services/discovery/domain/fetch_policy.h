@@ -1,45 +1,32 @@
-// The crawler's guard rails, as pure decisions: which manifest URLs and which resolved
-// addresses may be fetched, and when a provider is due again (schedule, jitter, backoff).
+// Discovery's side of fetching manifests: the guards it fetches within (libs/fetch), when a
+// provider is due again (schedule, jitter, backoff), and how a FetchError becomes one of
+// discovery's ErrorReasons.
 #pragma once
 
 #include <chrono>
-#include <cstdint>
 #include <string>
 
 #include "libs/core/status.h"
+#include "libs/fetch/fetch_policy.h"
 
 namespace mpli::discovery {
 
 struct FetchPolicy {
-  bool allow_http = false;             // plain http:// manifests (local federation, tests)
-  bool allow_loopback = false;         // 127.0.0.0/8, ::1
-  bool allow_private = false;          // 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7
-  size_t max_bytes = 8 * 1024 * 1024;  // manifest.max_bytes: the same limit as for uploads
-  std::chrono::milliseconds timeout{10000};
-  int max_redirects = 3;
+  fetch::FetchPolicy guards;  // guards.max_bytes is manifest.max_bytes: the limit for uploads too
   std::chrono::milliseconds refresh_interval{std::chrono::hours(1)};
   std::chrono::milliseconds max_backoff{std::chrono::hours(24)};
   double jitter = 0.1;  // +/- this fraction of the interval
 };
 
-// Checks scheme, host and shape of a manifest URL before any network activity.
+// Checks scheme, host and shape of a manifest URL before any network activity; a refusal
+// carries BAD_MANIFEST_URL or SCHEME_REFUSED and the field "manifest_url".
 Status check_manifest_url(const std::string& url, const FetchPolicy& policy);
 
-enum class AddressClass {
-  kPublic,
-  kLoopback,
-  kPrivate,
-  kLinkLocal,
-  kUnspecified,
-  kMulticast,
-  kReserved
-};
-const char* address_class_name(AddressClass c);
-
-// `address` is the textual IPv4 or IPv6 address a connection would be made to.
-AddressClass classify_address(const std::string& address);
-// Status ok when the policy lets the crawler connect to it; a message naming the range if not.
-Status check_address(const std::string& address, const FetchPolicy& policy);
+// A failed fetch of the manifest at `url` (a FetchError from libs/fetch) as discovery says it:
+// BAD_MANIFEST_URL, SCHEME_REFUSED, ADDRESS_REFUSED, MANIFEST_TOO_LARGE, FETCH_TIMEOUT,
+// FETCH_FAILED or SHUTTING_DOWN, with the same StatusCode. A Status that is no FetchError is
+// returned as it is.
+Status manifest_fetch_error(const Status& failed, const std::string& url);
 
 // When to fetch again: `interval` after a success, doubled per consecutive failure up to
 // max_backoff; `unit_random` in [0,1) spreads providers so they are not all due at once.
