@@ -21,10 +21,10 @@ Result<std::string> issue_vc_jwt(const SigningKey& key, const std::string& issue
   }
   auto named = credential.find("issuer");
   if (named != credential.end()) {
-    std::string id = named->is_string()                                   ? named->get<std::string>()
-                     : named->is_object() && named->contains("id") &&
-                             (*named)["id"].is_string()                   ? (*named)["id"].get<std::string>()
-                                                                          : "";
+    std::string id = named->is_string() ? named->get<std::string>()
+                     : named->is_object() && named->contains("id") && (*named)["id"].is_string()
+                         ? (*named)["id"].get<std::string>()
+                         : "";
     if (id != issuer) {
       return Status(StatusCode::kInvalidArgument,
                     "credential.issuer: names '" + id + "', but the signer is '" + issuer + "'",

@@ -102,9 +102,14 @@ TEST_CASE("a JWS verifies only under the key's own algorithm", "[jws]") {
 
   SECTION("alg none") {
     auto none = verify(unsigned_token({{"alg", "none"}}, "{}", ""), p256.public_key());
-    CHECK(reason(none.status()) == "MALFORMED");  // empty signature part
+    // An unsecured JWS (empty signature part) is refused for its algorithm, by name.
+    CHECK(reason(none.status()) == "UNSUPPORTED_ALGORITHM");
     auto none_signed = verify(unsigned_token({{"alg", "none"}}, "{}"), p256.public_key());
     CHECK(reason(none_signed.status()) == "UNSUPPORTED_ALGORITHM");
+  }
+  SECTION("an empty signature under a real algorithm is a bad signature") {
+    auto empty = verify(unsigned_token({{"alg", "ES256"}}, "{}", ""), p256.public_key());
+    CHECK(reason(empty.status()) == "BAD_SIGNATURE");
   }
   SECTION("HS256 keyed with the public key's bytes (algorithm confusion)") {
     std::string spki = p256.public_key().spki_der();

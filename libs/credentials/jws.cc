@@ -125,8 +125,10 @@ Result<CompactJws> parse_compact_jws(std::string_view token, size_t max_token_by
   std::array<size_t, 3> offsets = {0, first + 1, second + 1};
   std::array<std::string, 3> decoded;
   for (size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i].empty() && i != 1) {
-      return refusal(Refusal::kMalformed, "empty JWS header or signature")
+    // An empty signature is what an unsecured JWS (alg "none") has: let the algorithm check
+    // refuse it by name rather than as malformed; any other alg then fails as a bad signature.
+    if (parts[i].empty() && i == 0) {
+      return refusal(Refusal::kMalformed, "empty JWS header")
           .with_detail("column", std::to_string(offsets[i] + 1));
     }
     auto bytes = base64url_decode(parts[i]);

@@ -1,7 +1,8 @@
 // mpli-demo-provider: a provider's web server for the local federation. Serves one manifest
 // file at /.well-known/mpli.ttl (or, with --dir, every NAME.ttl of a folder at /NAME.ttl, for
 // benchmarks) with ETag and Last-Modified, answering conditional requests with 304, and
-// re-reading the file on every request so an edit shows up at the next refresh.
+// re-reading the file on every request so an edit shows up at the next refresh. With --files,
+// any other path is served from that folder: the credentials a manifest points to.
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/router.h>
@@ -105,6 +106,41 @@ class ManifestHandler {
   std::string path_;
 };
 
+// GET /<segment>/.../<file> from a folder: each segment a safe name (".well-known" allowed).
+class FileHandler {
+ public:
+  explicit FileHandler(std::string dir) : dir_(std::move(dir)) {}
+
+  void serve(const Rest::Request& request, Http::ResponseWriter response) {
+    std::string path;
+    std::stringstream segments(request.resource());
+    std::string segment;
+    while (std::getline(segments, segment, '/')) {
+      if (segment.empty()) continue;
+      if (segment != ".well-known" && !safe_name(segment)) {
+        response.send(Http::Code::Not_Found, "not found\n");
+        return;
+      }
+      path += "/" + segment;
+    }
+    std::ifstream in(dir_ + path);
+    struct stat info {};
+    if (path.empty() || !in || stat((dir_ + path).c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+      response.send(Http::Code::Not_Found, "not found\n");
+      return;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    bool jwt = path.size() > 4 && path.compare(path.size() - 4, 4, ".jwt") == 0;
+    response.headers().add<Http::Header::ContentType>(
+        Http::Mime::MediaType(jwt ? "application/vc+jwt" : "application/json"));
+    response.send(Http::Code::Ok, text.str());
+  }
+
+ private:
+  std::string dir_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,17 +148,19 @@ int main(int argc, char** argv) {
   std::string dir;
   std::string port_text;
   std::string threads_text = "1";
+  std::string files;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string arg = argv[i];
     if (arg == "--manifest") manifest = argv[i + 1];
     if (arg == "--dir") dir = argv[i + 1];
     if (arg == "--port") port_text = argv[i + 1];
     if (arg == "--threads") threads_text = argv[i + 1];
+    if (arg == "--files") files = argv[i + 1];
   }
   if (manifest.empty() == dir.empty() || !mpli::config::int_between(1, 65535)(port_text).empty() ||
       !mpli::config::int_between(1, 64)(threads_text).empty()) {
     std::cerr << "usage: mpli-demo-provider (--manifest FILE.ttl | --dir DIR) --port PORT "
-                 "[--threads N]\n";
+                 "[--threads N] [--files DIR]\n";
     return 2;
   }
   sigset_t signals;
@@ -139,6 +177,10 @@ int main(int argc, char** argv) {
   } else {
     Rest::Routes::Get(router, "/:name",
                       Rest::Routes::bind(&ManifestHandler::serve_from_dir, &handler));
+  }
+  FileHandler file_handler(files);
+  if (!files.empty()) {
+    router.addNotFoundHandler(Rest::Routes::bind(&FileHandler::serve, &file_handler));
   }
   auto endpoint = std::make_shared<Http::Endpoint>(
       Address(Ipv4::loopback(), Port(static_cast<uint16_t>(std::stoi(port_text)))));

@@ -25,6 +25,7 @@
 #include "libs/http/client.h"
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"
+#include "tools/mpli/demo_credentials.h"
 #include "tools/mpli/federation_options.h"
 #include "tools/mpli/restart_policy.h"
 
@@ -349,11 +350,38 @@ int run_up_command(int argc, char** argv) {
     Supervisor supervisor(pump, log_dir);
     std::vector<std::string> demo_urls;
     int demo_port = options.http_port;
+    // The demo issuer signs a credential for every claim of the demo manifests; the demo
+    // provider serves them, and the trust service fetches https://<domain>/... from it.
+    std::string credential_rewrites;
+    auto demo_issuer = prepare_demo_issuer(options.state_dir);
+    if (!demo_issuer.is_ok()) {
+      pump.say("demo credentials unavailable: " + demo_issuer.status().message());
+    } else {
+      pump.say("demo issuer " + demo_issuer->did + " (trust anchor; key in " +
+               demo_issuer->key_file + ")");
+    }
     for (const auto& manifest : demo_manifests(options, bin_dir)) {
       ++demo_port;
       process::Spec spec;
       spec.program = bin_dir + "/mpli-demo-provider";
       spec.args = {"--manifest", manifest, "--port", std::to_string(demo_port)};
+      if (demo_issuer.is_ok()) {
+        std::string files =
+            options.state_dir + "/demo-credentials/provider-" + std::to_string(demo_port);
+        auto issued = issue_demo_credentials(*demo_issuer, manifest, files);
+        if (issued.is_ok() && !issued->domain.empty()) {
+          spec.args.insert(spec.args.end(), {"--files", files});
+          credential_rewrites += "https://" + issued->domain +
+                                 "/=http://127.0.0.1:" + std::to_string(demo_port) + "/ ";
+          pump.say(fs::path(manifest).filename().string() + ": " + std::to_string(issued->issued) +
+                   " credentials issued" +
+                   (issued->untrusted.empty()
+                        ? std::string()
+                        : "; left unverified on purpose: " + issued->untrusted.front()));
+        } else if (!issued.is_ok()) {
+          pump.say("demo credentials for " + manifest + ": " + issued.status().message());
+        }
+      }
       spec.capture_output = true;
       supervisor.add("provider-" + std::to_string(demo_port), spec, options.restart);
       demo_urls.push_back("http://127.0.0.1:" + std::to_string(demo_port) +
@@ -371,6 +399,11 @@ int run_up_command(int argc, char** argv) {
                           // The demo providers are plain http on loopback; a real hub refuses both.
                           {"MPLI_FETCH_ALLOW_HTTP", "true"},
                           {"MPLI_FETCH_ALLOW_LOOPBACK", "true"}};
+      if (name == "trust" && demo_issuer.is_ok()) {
+        spec.environment["MPLI_ANCHORS_FILE"] = demo_issuer->anchors_file;
+        spec.environment["MPLI_ISSUER_KEY_FILE"] = demo_issuer->key_file;
+        spec.environment["MPLI_FETCH_REWRITE"] = credential_rewrites;
+      }
       supervisor.add(name, spec, options.restart);
     }
 

@@ -1,0 +1,513 @@
+// The trust service end to end on real components: nats-server, PostgreSQL, mpli-discovery and
+// mpli-trust, and a provider web site (HttpTestServer) that serves a manifest, the credentials
+// it points to, an auditor's did:web document and a status list. Credentials are signed here
+// with libs/credentials; everything else goes over the bus exactly as the gateway would.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <sstream>
+
+#include "libs/bus/call.h"
+#include "libs/bus/jetstream.h"
+#include "libs/credentials/base64url.h"
+#include "libs/credentials/credential_issuer.h"
+#include "libs/credentials/did.h"
+#include "libs/credentials/jwk.h"
+#include "libs/credentials/jws.h"
+#include "libs/credentials/status_list.h"
+#include "libs/testing/environment.h"
+#include "libs/testing/http_test_server.h"
+#include "mpli/common/v1/envelope.pb.h"
+#include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/trust/v1/trust.pb.h"
+
+using namespace mpli;
+using namespace std::chrono_literals;
+using credentials::KeyType;
+using credentials::SigningKey;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kMpli = "https://w3id.org/mpli#";
+constexpr const char* kProvider = "https://hexacloud.example/.well-known/mpli.ttl#provider";
+constexpr const char* kPgOffering = "https://hexacloud.example/.well-known/mpli.ttl#pg-snc";
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string read_example(const std::string& name) {
+  std::ifstream in(std::string(MPLI_SOURCE_DIR) + "/ontology/examples/" + name);
+  REQUIRE(in);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  size_t at = 0;
+  while ((at = text.find(from, at)) != std::string::npos) {
+    text.replace(at, from.size(), to);
+    at += to.size();
+  }
+  return text;
+}
+
+// A web site serving whatever documents the test puts at which paths.
+struct Site {
+  std::mutex mutex;
+  std::map<std::string, std::pair<std::string, std::string>> documents;  // path -> body, type
+  testing::HttpTestServer server{[this](const testing::HttpTestRequest& request) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = documents.find(request.path);
+    if (it == documents.end()) {
+      testing::HttpTestResponse missing;
+      missing.status = 404;
+      missing.body = "not found";
+      return missing;
+    }
+    return testing::static_document(request, it->second.first, it->second.second);
+  }};
+  void put(const std::string& path, std::string body,
+           const std::string& type = "application/vc+jwt") {
+    std::lock_guard<std::mutex> lock(mutex);
+    documents[path] = {std::move(body), type};
+  }
+  std::string base() { return server.url(""); }
+};
+
+// An issuer with a key: did:key, or did:web when `web_host` is given.
+struct TestIssuer {
+  SigningKey key;
+  std::string did;
+  std::string kid;
+
+  static TestIssuer did_key(KeyType type) {
+    auto key = SigningKey::generate(type);
+    REQUIRE(key.is_ok());
+    auto did = credentials::did_key_from_public_key(key->public_key());
+    REQUIRE(did.is_ok());
+    std::string kid = *did + "#" + did->substr(8);
+    return TestIssuer{std::move(*key), *did, kid};
+  }
+  static TestIssuer did_web(KeyType type, const std::string& host) {
+    auto key = SigningKey::generate(type);
+    REQUIRE(key.is_ok());
+    std::string did = "did:web:" + host;
+    return TestIssuer{std::move(*key), did, did + "#key-1"};
+  }
+  json did_document() const {
+    return {{"@context", {"https://www.w3.org/ns/did/v1"}},
+            {"id", did},
+            {"verificationMethod",
+             {{{"id", kid},
+               {"type", "JsonWebKey"},
+               {"controller", did},
+               {"publicKeyJwk", credentials::public_jwk(key.public_key())}}}},
+            {"assertionMethod", {kid}}};
+  }
+  std::string issue(json credential, int64_t valid_until_offset = 365 * 24 * 3600) const {
+    int64_t now = unix_now();
+    credential["validFrom"] = credentials::xml_datetime(now - 3600);
+    credential["validUntil"] = credentials::xml_datetime(now + valid_until_offset);
+    auto token = credentials::issue_vc_jwt(key, did, kid, credential, now);
+    REQUIRE(token.is_ok());
+    return *token;
+  }
+};
+
+json certification(const std::string& subject, const std::string& standard,
+                   std::vector<std::string> covers = {}) {
+  return {{"type", {"VerifiableCredential", "CertificationCredential"}},
+          {"credentialSubject", {{"id", subject}, {"standard", standard}, {"covers", covers}}}};
+}
+
+json legal_person(const std::string& subject, const std::string& country) {
+  return {{"type", {"VerifiableCredential", "gx:LegalPerson"}},
+          {"credentialSubject",
+           {{"id", subject}, {"gx:legalAddress", {{"gx:countryCode", country}}}}}};
+}
+
+class TrustHub {
+ public:
+  TrustHub(const std::string& anchors, const std::map<std::string, std::string>& extra)
+      : nats_(dir_.path()), pg_(dir_.path()) {
+    std::string anchors_file = dir_.path() + "/anchors.json";
+    std::ofstream(anchors_file) << anchors;
+    env_ = {{"MPLI_NATS_URL", nats_.url()},
+            {"MPLI_DATABASE_URL", pg_.dsn()},
+            {"MPLI_FETCH_ALLOW_HTTP", "true"},
+            {"MPLI_FETCH_ALLOW_LOOPBACK", "true"},
+            {"MPLI_ANCHORS_FILE", anchors_file},
+            {"MPLI_RECHECK_INTERVAL", "1s"},
+            {"MPLI_STATUS_CACHE_TTL", "1s"}};
+    for (const auto& [k, v] : extra) env_[k] = v;
+    discovery_ = std::make_unique<process::ChildProcess>(
+        testing::start_binary("mpli-discovery", env_, dir_.path()));
+    trust_ = std::make_unique<process::ChildProcess>(
+        testing::start_binary("mpli-trust", env_, dir_.path()));
+    bus::ConnectOptions options;
+    options.url = nats_.url();
+    auto connection = bus::Connection::connect(options);
+    REQUIRE(connection.is_ok());
+    bus_ = std::move(connection).value();
+    try {
+      testing::wait_until(
+          [&] {
+            auto anchors_reply = bus::call<trust::v1::TrustAnchors>(
+                *bus_, "mpli.trust.v1.get_anchors", trust::v1::GetAnchorsRequest(), 2s);
+            return anchors_reply.is_ok() && anchors_reply->version() > 0;
+          },
+          60s, "trust answers with its anchors");
+    } catch (...) {
+      UNSCOPED_INFO(log("mpli-trust"));
+      throw;
+    }
+  }
+
+  // A service's log, for the failure message of a test that waited for it in vain.
+  std::string log(const std::string& binary) const {
+    std::ifstream in(dir_.path() + "/" + binary + ".log");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  bus::Connection& bus() { return *bus_; }
+  const std::string& dir() const { return dir_.path(); }
+
+  std::vector<trust::v1::Fact> facts(const std::string& subject) {
+    trust::v1::GetFactsRequest request;
+    request.set_subject(subject);
+    auto reply = bus::call<trust::v1::GetFactsReply>(*bus_, "mpli.trust.v1.get_facts", request, 5s);
+    REQUIRE(reply.is_ok());
+    return {reply->facts().begin(), reply->facts().end()};
+  }
+  bool holds(const std::string& subject, const std::string& predicate, const std::string& object) {
+    for (const auto& fact : facts(subject)) {
+      if (fact.predicate() == predicate && fact.object() == object) return true;
+    }
+    return false;
+  }
+  std::vector<trust::v1::Credential> credentials_of(const std::string& subject) {
+    trust::v1::ListCredentialsRequest request;
+    request.set_subject(subject);
+    auto reply = bus::call<trust::v1::ListCredentialsReply>(
+        *bus_, "mpli.trust.v1.list_credentials", request, 5s);
+    REQUIRE(reply.is_ok());
+    return {reply->credentials().begin(), reply->credentials().end()};
+  }
+  Result<trust::v1::SubmitCredentialReply> submit(const std::string& token,
+                                                 const std::string& operation = "submit_credential",
+                                                 const std::string& expected_subject = "") {
+    trust::v1::SubmitCredentialRequest request;
+    request.set_token(token);
+    request.set_expected_subject(expected_subject);
+    return bus::call<trust::v1::SubmitCredentialReply>(*bus_, "mpli.trust.v1." + operation,
+                                                       request, 10s);
+  }
+
+  // The causes of the facts_changed events published so far (read once each).
+  std::vector<std::string> fact_event_causes() {
+    if (!reader_) {
+      REQUIRE(bus::ensure_stream(*bus_, bus::events_stream()).is_ok());
+      bus::ConsumerSpec spec{"MPLI_EVENTS", "trust-test", "mpli.events.trust.v1.facts_changed",
+                             60s, -1};
+      auto consumer = bus::PullConsumer::create(*bus_, spec);
+      REQUIRE(consumer.is_ok());
+      reader_ = std::move(consumer).value();
+    }
+    std::vector<std::string> causes;
+    while (true) {
+      auto batch = reader_->fetch(100, 300ms);
+      REQUIRE(batch.is_ok());
+      if (batch->empty()) break;
+      for (auto& m : *batch) {
+        common::v1::Envelope envelope;
+        trust::v1::FactsChanged event;
+        REQUIRE(envelope.ParseFromString(m.message().data));
+        REQUIRE(event.ParseFromString(envelope.payload()));
+        causes.push_back(event.cause());
+        REQUIRE(m.ack().is_ok());
+      }
+    }
+    return causes;
+  }
+
+ private:
+  testing::TempDir dir_;
+  testing::TestNats nats_;
+  testing::TestPostgres pg_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<process::ChildProcess> discovery_;
+  std::unique_ptr<process::ChildProcess> trust_;
+  std::unique_ptr<bus::Connection> bus_;
+  std::unique_ptr<bus::PullConsumer> reader_;
+};
+
+// The Hexacloud example manifest, plus a claim of a standard outside the MPLI vocabulary.
+// Its credentials are named https://hexacloud.example/.well-known/vc/<name>.jwt.
+std::string manifest() {
+  std::string text = read_example("provider-hexacloud-fr.ttl");
+  text = replace_all(text, "mpli:certification <#cert-secnumcloud> , <#cert-iso27001> , <#cert-eucs-high> ;",
+                     "mpli:certification <#cert-secnumcloud> , <#cert-iso27001> , <#cert-eucs-high> , <#cert-tisax> ;");
+  REQUIRE(text.find("<#cert-tisax>") != std::string::npos);
+  return text + R"(
+<#cert-tisax> a mpli:CertificationClaim ;
+    mpli:standard <https://example.org/schemes/TISAX> ;
+    mpli:credential <https://hexacloud.example/.well-known/vc/tisax.jwt> .
+)";
+}
+
+std::string anchors_json(const std::string& hub_did, const std::string& auditor_did) {
+  return json({{"anchors",
+                {{{"credential_type", "mpli:CertificationCredential"},
+                  {"issuers", {auditor_did}},
+                  {"label", "auditors"}},
+                 {{"credential_type", "*"}, {"issuers", {hub_did}}, {"label", "hub"}}}}})
+      .dump();
+}
+
+// The credential fetched from https://hexacloud.example/.well-known/vc/<name>.jwt.
+const trust::v1::Credential* find_credential(const std::vector<trust::v1::Credential>& list,
+                                             const std::string& name) {
+  for (const auto& c : list) {
+    if (c.source_url() == "https://hexacloud.example/.well-known/vc/" + name + ".jwt") return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("manifest claims become verified facts; revocation and anchors withdraw them",
+          "[trust]") {
+  Site site;
+  std::string port = std::to_string(site.server.port());
+  TestIssuer hub = TestIssuer::did_key(KeyType::kEd25519);
+  // The auditor signs with P-256 and publishes its key as did:web (fetched through a rewrite).
+  TestIssuer auditor = TestIssuer::did_web(KeyType::kP256, "auditor.example");
+  TestIssuer provider_self = TestIssuer::did_key(KeyType::kEd25519);
+
+  site.put("/.well-known/mpli.ttl", manifest(), "text/turtle");
+  site.put("/auditor/.well-known/did.json", auditor.did_document().dump(), "application/json");
+  std::string bits(16384, '\0');
+  auto encoded = credentials::encode_status_list(bits);
+  REQUIRE(encoded.is_ok());
+  auto status_list = [&](const std::string& encoded_list) {
+    return auditor.issue({{"type", {"VerifiableCredential", "BitstringStatusListCredential"}},
+                          {"credentialSubject",
+                           {{"id", "https://auditor.example/status/1#list"},
+                            {"type", "BitstringStatusList"},
+                            {"statusPurpose", "revocation"},
+                            {"encodedList", encoded_list}}}});
+  };
+  site.put("/auditor/status/1", status_list(*encoded));
+
+  site.put("/.well-known/vc/legal-person.jwt", hub.issue(legal_person("did:web:hexacloud.example", "FR")));
+  json iso = certification("did:web:hexacloud.example", "mpli:ISO27001", {kPgOffering});
+  iso["credentialStatus"] = {{"type", "BitstringStatusListEntry"},
+                             {"statusPurpose", "revocation"},
+                             {"statusListIndex", "42"},
+                             {"statusListCredential", "https://auditor.example/status/1"}};
+  site.put("/.well-known/vc/iso27001.jwt", auditor.issue(iso));
+  // Self-declared: verifies, but nobody the hub trusts signed it.
+  site.put("/.well-known/vc/secnumcloud.jwt",
+           provider_self.issue(certification("did:web:hexacloud.example", "mpli:SecNumCloud")));
+  // Signed by a trusted auditor, but about another provider: proves nothing here.
+  site.put("/.well-known/vc/eucs-high.jwt", auditor.issue(certification("did:web:other.example", "mpli:EUCSHigh")));
+  // Any scheme's IRI is a standard.
+  site.put("/.well-known/vc/tisax.jwt", auditor.issue(certification("did:web:hexacloud.example",
+                                                        "https://example.org/schemes/TISAX")));
+  site.put("/.well-known/vc/sla-pg-snc.jwt",
+           hub.issue({{"type", {"VerifiableCredential", "ServiceLevelCredential"}},
+                      {"credentialSubject", {{"id", kPgOffering}, {"availabilityPercent", 99.99}}}}));
+
+  std::string base = site.base();
+  TrustHub trust(anchors_json(hub.did, auditor.did),
+                 {{"MPLI_FETCH_REWRITE", "https://hexacloud.example/=" + base +
+                                             "/ https://auditor.example/=" + base + "/auditor/"}});
+
+  discovery::v1::RegisterProviderRequest register_request;
+  register_request.set_manifest_url(base + "/.well-known/mpli.ttl");
+  auto registered = bus::call<discovery::v1::RegisterProviderReply>(
+      trust.bus(), "mpli.discovery.v1.register_provider", register_request, 30s);
+  INFO(registered.status().message());
+  REQUIRE(registered.is_ok());
+
+  std::string certified = std::string(kMpli) + "verifiedCertification";
+  testing::wait_until([&] { return trust.holds(kProvider, certified, std::string(kMpli) + "ISO27001"); },
+                      60s, "ISO 27001 becomes a verified certification of the provider");
+  testing::wait_until(
+      [&] {
+        return trust.holds(kPgOffering, std::string(kMpli) + "verifiedAvailabilityPercent",
+                           "99.99");
+      },
+      30s, "the SLA credential verifies the offering's availability");
+  CHECK(trust.holds(kProvider, std::string(kMpli) + "verifiedCountry", "FR"));
+  CHECK(trust.holds(kProvider, std::string(kMpli) + "verifiedCredentialType",
+                    std::string(kMpli) + "LegalIdentityCredential"));
+  CHECK(trust.holds(kPgOffering, certified, std::string(kMpli) + "ISO27001"));
+  CHECK(trust.holds(kProvider, certified, "https://example.org/schemes/TISAX"));
+  CHECK_FALSE(trust.holds(kProvider, certified, std::string(kMpli) + "SecNumCloud"));
+  CHECK_FALSE(trust.holds(kProvider, certified, std::string(kMpli) + "EUCSHigh"));
+
+  // Every pointer is accounted for, and the ones that prove nothing say why.
+  testing::wait_until([&] { return trust.credentials_of(kProvider).size() >= 5; }, 30s,
+                      "every credential the manifest points to is listed");
+  auto listed = trust.credentials_of(kProvider);
+  const auto* snc = find_credential(listed, "secnumcloud");
+  REQUIRE(snc);
+  CHECK(snc->state() == "untrusted");
+  CHECK(snc->refusal() == "untrusted_issuer");
+  const auto* eucs = find_credential(listed, "eucs-high");
+  REQUIRE(eucs);
+  CHECK(eucs->state() == "refused");
+  CHECK(eucs->refusal() == "subject_mismatch");
+  const auto* accepted = find_credential(listed, "iso27001");
+  REQUIRE(accepted);
+  CHECK(accepted->state() == "accepted");
+  CHECK(accepted->issuer() == auditor.did);
+  CHECK(accepted->status_list() == "https://auditor.example/status/1");
+
+  // The auditor revokes the ISO certificate (bit 42, most significant bit first).
+  bits[42 / 8] = static_cast<char>(0x80 >> (42 % 8));
+  auto revoked_list = credentials::encode_status_list(bits);
+  REQUIRE(revoked_list.is_ok());
+  site.put("/auditor/status/1", status_list(*revoked_list));
+  testing::wait_until(
+      [&] { return !trust.holds(kProvider, certified, std::string(kMpli) + "ISO27001"); }, 30s,
+      "a revoked certificate's facts are withdrawn");
+  CHECK_FALSE(trust.holds(kPgOffering, certified, std::string(kMpli) + "ISO27001"));
+  CHECK(trust.holds(kProvider, certified, "https://example.org/schemes/TISAX"));
+  auto causes = trust.fact_event_causes();
+  CHECK(std::count(causes.begin(), causes.end(), "credential_accepted") >= 4);
+  CHECK(std::count(causes.begin(), causes.end(), "credential_revoked") == 2);  // provider, offering
+
+  // The hub stops trusting its own did:key: the legal identity goes; trusting the provider's
+  // key for certifications makes SecNumCloud a verified fact.
+  trust::v1::PutAnchorsRequest put;
+  auto* anchor = put.mutable_anchors()->add_anchors();
+  anchor->set_credential_type("mpli:CertificationCredential");
+  anchor->add_issuers(auditor.did);
+  anchor->add_issuers(provider_self.did);
+  put.set_expected_version(1);
+  auto changed =
+      bus::call<trust::v1::PutAnchorsReply>(trust.bus(), "mpli.trust.v1.put_anchors", put, 10s);
+  INFO(changed.status().message());
+  REQUIRE(changed.is_ok());
+  CHECK(changed->anchors().version() == 2);
+  CHECK(changed->facts_lost() >= 2);
+  CHECK(changed->facts_gained() >= 1);
+  CHECK_FALSE(trust.holds(kProvider, std::string(kMpli) + "verifiedCountry", "FR"));
+  CHECK(trust.holds(kProvider, certified, std::string(kMpli) + "SecNumCloud"));
+  auto after = trust.fact_event_causes();
+  CHECK(std::count(after.begin(), after.end(), "anchors_changed") >= 2);
+
+  // A stale version is refused and changes nothing.
+  auto stale =
+      bus::call<trust::v1::PutAnchorsReply>(trust.bus(), "mpli.trust.v1.put_anchors", put, 10s);
+  REQUIRE_FALSE(stale.is_ok());
+  CHECK(stale.status().detail("reason") == "ANCHORS_CHANGED");
+}
+
+TEST_CASE("consumer credentials: accepted ones give facts, each refusal says why", "[trust]") {
+  TestIssuer hub = TestIssuer::did_key(KeyType::kEd25519);
+  TestIssuer registry = TestIssuer::did_key(KeyType::kP256);
+  TestIssuer stranger = TestIssuer::did_key(KeyType::kEd25519);
+  std::string anchors =
+      json({{"anchors",
+             {{{"credential_type", "mpli:LegalIdentityCredential"}, {"issuers", {registry.did}}},
+              {{"credential_type", "*"}, {"issuers", {hub.did}}}}}})
+          .dump();
+  testing::TempDir keys;
+  std::string key_file = keys.path() + "/hub.pem";
+  {
+    std::ofstream out(key_file);
+    out << hub.key.to_pem();
+  }
+  std::string consumer = "did:web:acme.example";
+  SECTION("the hub refuses to start with a key file others can read") {
+    ::chmod(key_file.c_str(), 0644);
+    testing::TempDir dir;
+    testing::TestNats nats(dir.path());
+    testing::TestPostgres pg(dir.path());
+    auto child = testing::start_binary(
+        "mpli-trust",
+        {{"MPLI_NATS_URL", nats.url()},
+         {"MPLI_DATABASE_URL", pg.dsn()},
+         {"MPLI_ISSUER_KEY_FILE", key_file}},
+        dir.path());
+    auto exit = child.wait_for(60s);
+    REQUIRE(exit.has_value());
+    CHECK(*exit != 0);
+    std::ifstream log(dir.path() + "/mpli-trust.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    CHECK(text.str().find("chmod 600") != std::string::npos);
+    CHECK(text.str().find("PRIVATE KEY") == std::string::npos);
+  }
+  SECTION("verify, submit, refuse, issue") {
+    ::chmod(key_file.c_str(), 0600);
+    TrustHub trust(anchors, {{"MPLI_ISSUER_KEY_FILE", key_file},
+                             {"MPLI_CREDENTIALS_MAX_TOKEN_BYTES", "8192"}});
+
+    std::string good = registry.issue(legal_person(consumer, "NL"));
+    auto verified = trust.submit(good, "verify_credential");
+    REQUIRE(verified.is_ok());
+    CHECK(verified->credential().state() == "accepted");
+    CHECK(trust.credentials_of(consumer).empty());  // verify keeps nothing
+
+    auto kept = trust.submit(good);
+    REQUIRE(kept.is_ok());
+    CHECK(kept->credential().subject() == consumer);
+    CHECK(trust.holds(consumer, std::string(kMpli) + "verifiedCountry", "NL"));
+
+    auto reason_of = [&](const std::string& token, const std::string& expected_subject = "") {
+      auto answer = trust.submit(token, "submit_credential", expected_subject);
+      REQUIRE_FALSE(answer.is_ok());
+      CHECK(answer.status().detail("domain") == "trust");
+      return answer.status().detail("reason");
+    };
+    std::string tampered = good;
+    tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+    CHECK(reason_of(tampered) == "BAD_SIGNATURE");
+    CHECK(reason_of(stranger.issue(legal_person(consumer, "NL"))) == "UNTRUSTED_ISSUER");
+    CHECK(reason_of(registry.issue(legal_person(consumer, "NL"), -7200)) == "EXPIRED");
+    CHECK(reason_of("not.a-token") == "MALFORMED");
+    CHECK(reason_of(std::string(9000, 'a')) == "TOO_LARGE");
+    CHECK(reason_of(good, "did:web:someone-else.example") == "SUBJECT_MISMATCH");
+    // alg none: a header that asks for no signature at all.
+    std::string none = credentials::base64url_encode(R"({"alg":"none","typ":"vc+jwt"})") + "." +
+                       good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1) + ".";
+    CHECK(reason_of(none) == "UNSUPPORTED_ALGORITHM");
+    // A did:web on a private address: the hub refuses to fetch it.
+    TestIssuer inside = TestIssuer::did_web(KeyType::kEd25519, "10.0.0.1");
+    CHECK(reason_of(inside.issue(legal_person(consumer, "NL"))) == "KEY_NOT_FOUND");
+    // Nothing refused was kept.
+    CHECK(trust.credentials_of(consumer).size() == 1);
+
+    // The hub issues with its own key, which is an anchor: its credential verifies.
+    trust::v1::IssueCredentialRequest issue;
+    issue.set_credential_json(
+        json({{"type", {"VerifiableCredential", "CertificationCredential"}},
+              {"credentialSubject", {{"id", consumer}, {"standard", "mpli:ISO27001"}}}})
+            .dump());
+    auto issued = bus::call<trust::v1::IssueCredentialReply>(
+        trust.bus(), "mpli.trust.v1.issue_credential", issue, 10s);
+    INFO(issued.status().message());
+    REQUIRE(issued.is_ok());
+    CHECK(issued->issuer() == hub.did);
+    auto label = trust.submit(issued->token());
+    REQUIRE(label.is_ok());
+    CHECK(trust.holds(consumer, std::string(kMpli) + "verifiedCertification",
+                      std::string(kMpli) + "ISO27001"));
+  }
+}
