@@ -81,7 +81,8 @@ std::optional<Problem> AdminAuthorization::refusal(std::string_view authorizatio
   }
   std::string_view value = trim(authorization);
   constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size() || !equal_ignoring_case(value.substr(0, kScheme.size()), kScheme)) {
+  if (value.size() <= kScheme.size() ||
+      !equal_ignoring_case(value.substr(0, kScheme.size()), kScheme)) {
     Problem problem =
         http_problem(401, "this route needs the admin token: Authorization: Bearer <token>");
     problem.body["reason"] = "unauthenticated";

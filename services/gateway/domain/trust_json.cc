@@ -157,7 +157,8 @@ Result<v1::TrustAnchor> anchor_from_json(const json& item, const std::string& fi
   if (!roots) return roots.status();
   for (auto& root : *roots) anchor.add_root_certificates(std::move(root));
   if (anchor.issuers_size() == 0 && anchor.root_certificates_size() == 0) {
-    return invalid_field(field, "names neither issuers nor root_certificates: it would trust nobody");
+    return invalid_field(field,
+                         "names neither issuers nor root_certificates: it would trust nobody");
   }
   auto label = optional_string(item, "label", field + ".label");
   if (!label) return label.status();
@@ -210,10 +211,11 @@ Result<v1::SubmitCredentialRequest> submit_request_from_json(std::string_view bo
     const char* key;
     void (v1::SubmitCredentialRequest::*set)(const std::string&);
   };
-  for (Member member : {Member{"media_type", &v1::SubmitCredentialRequest::set_media_type},
-                        Member{"expected_subject", &v1::SubmitCredentialRequest::set_expected_subject},
-                        Member{"nonce", &v1::SubmitCredentialRequest::set_nonce},
-                        Member{"audience", &v1::SubmitCredentialRequest::set_audience}}) {
+  for (Member member :
+       {Member{"media_type", &v1::SubmitCredentialRequest::set_media_type},
+        Member{"expected_subject", &v1::SubmitCredentialRequest::set_expected_subject},
+        Member{"nonce", &v1::SubmitCredentialRequest::set_nonce},
+        Member{"audience", &v1::SubmitCredentialRequest::set_audience}}) {
     auto value = optional_string(*object, member.key, member.key);
     if (!value) return value.status();
     (request.*member.set)(*value);
@@ -285,7 +287,8 @@ Result<v1::PutAnchorsRequest> put_anchors_request(std::string_view body,
   if (object->contains("expected_version") && !(*object)["expected_version"].is_null()) {
     const json& version = (*object)["expected_version"];
     if (!version.is_number_integer() || version.get<int64_t>() < 0) {
-      return invalid_field("expected_version", "must be an integer >= 0 (0: replace whatever is there)");
+      return invalid_field("expected_version",
+                           "must be an integer >= 0 (0: replace whatever is there)");
     }
     body_version = version.get<int64_t>();
   }
@@ -311,7 +314,8 @@ Result<v1::IssueCredentialRequest> issue_request(std::string_view body,
   request.set_credential_json(std::string(trim(body)));
   if (auto it = params.find("valid_until"); it != params.end()) {
     if (!looks_like_rfc3339(it->second)) {
-      return invalid_field("valid_until", "must be an RFC 3339 date-time, e.g. 2027-01-31T00:00:00Z");
+      return invalid_field("valid_until",
+                           "must be an RFC 3339 date-time, e.g. 2027-01-31T00:00:00Z");
     }
     request.set_valid_until(it->second);
   }
@@ -319,10 +323,10 @@ Result<v1::IssueCredentialRequest> issue_request(std::string_view body,
 }
 
 json fact_to_json(const v1::Fact& fact) {
-  return {{"subject", fact.subject()},         {"predicate", fact.predicate()},
-          {"object", fact.object()},           {"literal", fact.object_is_literal()},
-          {"datatype", fact.datatype()},       {"credential", fact.credential()},
-          {"issuer", fact.issuer()},           {"valid_until", fact.valid_until()}};
+  return {{"subject", fact.subject()},   {"predicate", fact.predicate()},
+          {"object", fact.object()},     {"literal", fact.object_is_literal()},
+          {"datatype", fact.datatype()}, {"credential", fact.credential()},
+          {"issuer", fact.issuer()},     {"valid_until", fact.valid_until()}};
 }
 
 json credential_to_json(const v1::Credential& credential) {

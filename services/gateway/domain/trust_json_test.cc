@@ -192,6 +192,6 @@ TEST_CASE("anchors answer with their version, issuing with the token under `cred
   issued.set_issuer("did:web:hub.example");
   issued.set_media_type("application/vc+jwt");
   CHECK(issue_reply_to_json(issued) == json{{"credential", "eyJ.x.y"},
-                                             {"issuer", "did:web:hub.example"},
-                                             {"media_type", "application/vc+jwt"}});
+                                            {"issuer", "did:web:hub.example"},
+                                            {"media_type", "application/vc+jwt"}});
 }

@@ -22,8 +22,7 @@ struct Trust {
   template <typename Reply>
   Result<Reply> call(const std::string& operation, const google::protobuf::Message& request,
                      std::chrono::milliseconds deadline) const {
-    return bus::call<Reply>(bus, service::request_subject("trust", operation), request,
-                            deadline);
+    return bus::call<Reply>(bus, service::request_subject("trust", operation), request, deadline);
   }
 };
 
@@ -40,9 +39,10 @@ void post_credential(const Trust& trust, const RouteRequest& request, Responder 
   auto hint = credential_media_type_hint(type);
   if (type != kJson && !hint) {
     return responder.send_problem(http_problem(
-        415, "send application/json {\"credential\": \"<token>\", ...} or the token itself as "
-             "application/vc+jwt, application/vp+jwt, application/vc+ld+json+jwt, "
-             "application/dc+sd-jwt, application/vc+sd-jwt or application/jwt"));
+        415,
+        "send application/json {\"credential\": \"<token>\", ...} or the token itself as "
+        "application/vc+jwt, application/vp+jwt, application/vc+ld+json+jwt, "
+        "application/dc+sd-jwt, application/vc+sd-jwt or application/jwt"));
   }
   auto submit = type == kJson ? submit_request_from_json(request.http.body)
                               : submit_request_from_token(request.http.body, *hint);
@@ -85,8 +85,8 @@ void get_facts(const Trust& trust, const RouteRequest& request, Responder respon
 }
 
 void get_anchors(const Trust& trust, const RouteRequest&, Responder responder) {
-  auto reply = trust.call<v1::TrustAnchors>("get_anchors", v1::GetAnchorsRequest(),
-                                            trust.options.timeout);
+  auto reply =
+      trust.call<v1::TrustAnchors>("get_anchors", v1::GetAnchorsRequest(), trust.options.timeout);
   if (!reply) return responder.send_status(reply.status());
   responder.send_json(200, anchors_to_json(*reply), version_tag(reply->version()));
 }
