@@ -143,14 +143,13 @@ TEST_CASE("a gateway's refusal is printed with its status, reason and detail, ex
   REQUIRE(port.is_ok());
   std::string admin = write_file(dir.path() + "/admin-token", kAdminToken);
   std::string wrong = write_file(dir.path() + "/wrong-token", "00000000000000000000000000000000");
-  process::ChildProcess gateway = testing::start_binary(
-      "mpli-gateway",
-      {{"MPLI_NATS_URL", nats.url()},
-       {"MPLI_HTTP_PORT", std::to_string(*port)},
-       {"MPLI_REQUEST_TIMEOUT", "2s"},
-       {"MPLI_REQUEST_LONG_TIMEOUT", "3s"},
-       {"MPLI_ADMIN_TOKEN_FILE", admin}},
-      dir.path());
+  process::ChildProcess gateway = testing::start_binary("mpli-gateway",
+                                                        {{"MPLI_NATS_URL", nats.url()},
+                                                         {"MPLI_HTTP_PORT", std::to_string(*port)},
+                                                         {"MPLI_REQUEST_TIMEOUT", "2s"},
+                                                         {"MPLI_REQUEST_LONG_TIMEOUT", "3s"},
+                                                         {"MPLI_ADMIN_TOKEN_FILE", admin}},
+                                                        dir.path());
   std::string url = "http://127.0.0.1:" + std::to_string(*port);
   testing::wait_until([&] { return testing::http_get(url + "/healthz", 2s).status == 200; }, 60s,
                       "the gateway answers /healthz");

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -255,9 +255,8 @@ int issue(const Arguments& arguments) {
   auto response = http::request("POST", url, *credential,
                                 {"Content-Type: application/json", "Accept: application/json",
                                  "Authorization: Bearer " + *token});
-  return report(response, base, command, [](const json& body) {
-    std::cout << body.value("credential", "") << "\n";
-  });
+  return report(response, base, command,
+                [](const json& body) { std::cout << body.value("credential", "") << "\n"; });
 }
 
 int verify_or_submit(const Arguments& arguments, bool keep) {
@@ -282,11 +281,11 @@ int verify_or_submit(const Arguments& arguments, bool keep) {
     }
     request["credential"] = text;
   }
-  for (const auto& [option, member] : std::vector<std::pair<std::string, std::string>>{
-           {"--media-type", "media_type"},
-           {"--expected-subject", "expected_subject"},
-           {"--nonce", "nonce"},
-           {"--audience", "audience"}}) {
+  for (const auto& [option, member] :
+       std::vector<std::pair<std::string, std::string>>{{"--media-type", "media_type"},
+                                                        {"--expected-subject", "expected_subject"},
+                                                        {"--nonce", "nonce"},
+                                                        {"--audience", "audience"}}) {
     if (arguments.options.count(option)) request[member] = arguments.options.at(option);
   }
   std::string base = gateway_url(arguments);
@@ -323,8 +322,7 @@ int put_anchors(const Arguments& arguments) {
   }
   auto token = admin_token(arguments, command);
   if (!token) return kExitUsage;
-  std::vector<std::string> headers = {"Content-Type: application/json",
-                                      "Accept: application/json",
+  std::vector<std::string> headers = {"Content-Type: application/json", "Accept: application/json",
                                       "Authorization: Bearer " + *token};
   if (arguments.options.count("--expected-version")) {
     const std::string& version = arguments.options.at("--expected-version");
@@ -335,8 +333,8 @@ int put_anchors(const Arguments& arguments) {
     headers.push_back("If-Match: \"" + version + "\"");
   }
   std::string base = gateway_url(arguments);
-  auto response = http::request("PUT", base + "/v1/trust/anchors", *anchors, headers,
-                                std::chrono::seconds(60));
+  auto response =
+      http::request("PUT", base + "/v1/trust/anchors", *anchors, headers, std::chrono::seconds(60));
   return report(response, base, command, print_json);
 }
 
@@ -357,9 +355,9 @@ int run_credential_command(int argc, char** argv) {
   }
   const std::string& sub = arguments->subcommand;
   bool issuing = sub == "issue";
-  if (issuing && (arguments->options.count("--media-type") ||
-                  arguments->options.count("--expected-subject") ||
-                  arguments->options.count("--nonce") || arguments->options.count("--audience"))) {
+  if (issuing &&
+      (arguments->options.count("--media-type") || arguments->options.count("--expected-subject") ||
+       arguments->options.count("--nonce") || arguments->options.count("--audience"))) {
     std::cerr << "mpli credential issue: --media-type, --expected-subject, --nonce and "
                  "--audience are for verify and submit\n";
     return kExitUsage;
