@@ -1,8 +1,10 @@
 #include "services/gateway/wiring.h"
 
+#include "services/gateway/admin_auth.h"
 #include "services/gateway/domain/readiness.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/health_routes.h"
+#include "services/gateway/handlers/trust_routes.h"
 #include "services/gateway/http_server.h"
 
 namespace mpli::gateway {
@@ -31,23 +33,33 @@ service::ServiceDefinition definition() {
        "quick requests that may wait for a thread; more are answered 503 with Retry-After",
        config::int_between(0, 100000)},
       {"executor.slow.threads", "4",
-       "threads for registration and refresh, which wait for providers' servers",
+       "threads for registration, refresh, credential submission and verification, which wait "
+       "for providers' and issuers' servers",
        config::int_between(1, 256)},
       {"executor.slow.queue_limit", "32",
-       "registrations and refreshes that may wait for a thread; more are answered 503 with "
-       "Retry-After",
+       "registrations, refreshes and credential submissions that may wait for a thread; more are "
+       "answered 503 with Retry-After",
        config::int_between(0, 100000)},
       {"readyz.timeout", "1s", "how long /readyz waits for each service (all are asked at once)",
        config::duration()},
       {"request.timeout", "5s", "how long a quick request waits for a service's reply",
        config::duration()},
       {"request.long_timeout", "20s",
-       "how long registration, refresh and each catalogue page wait for discovery (which may "
-       "first fetch a manifest)",
+       "how long registration, refresh, each catalogue page, credential submission and "
+       "verification wait for their service (which may first fetch a manifest, a did:web "
+       "document or a status list)",
        config::duration()},
+      {"admin.token_file",
+       "",
+       "file holding the bearer token of the admin routes (trust anchors, issuing); it must not "
+       "be readable by group or others. Unset: the admin routes answer 403",
+       {}},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
     const config::Config& config = context.config;
+    // Read before anything listens: a token file others may read stops the gateway here.
+    auto admin_token = load_admin_token(config.get("admin.token_file"));
+    if (!admin_token) return admin_token.status();
     HttpServerOptions options;
     options.address = config.get("http.address");
     options.port = config.get_int("http.port");
@@ -63,14 +75,27 @@ service::ServiceDefinition definition() {
     BoundedExecutor& probes = server->add_executor("probes", services, services * 8);
     add_health_routes(*server, context.bus, probes, config.get_duration("readyz.timeout"));
 
+    BoundedExecutor& quick = server->add_executor("quick", config.get_int("executor.quick.threads"),
+                                                  config.get_int("executor.quick.queue_limit"));
+    BoundedExecutor& slow = server->add_executor("slow", config.get_int("executor.slow.threads"),
+                                                 config.get_int("executor.slow.queue_limit"));
+    auto timeout = config.get_duration("request.timeout");
+    auto long_timeout = config.get_duration("request.long_timeout");
+
     DiscoveryRoutesOptions discovery;
-    discovery.quick = &server->add_executor("quick", config.get_int("executor.quick.threads"),
-                                            config.get_int("executor.quick.queue_limit"));
-    discovery.slow = &server->add_executor("slow", config.get_int("executor.slow.threads"),
-                                           config.get_int("executor.slow.queue_limit"));
-    discovery.timeout = config.get_duration("request.timeout");
-    discovery.long_timeout = config.get_duration("request.long_timeout");
+    discovery.quick = &quick;
+    discovery.slow = &slow;
+    discovery.timeout = timeout;
+    discovery.long_timeout = long_timeout;
     add_discovery_routes(*server, context.bus, discovery);
+
+    TrustRoutesOptions trust;
+    trust.quick = &quick;
+    trust.slow = &slow;
+    trust.timeout = timeout;
+    trust.long_timeout = long_timeout;
+    trust.admin = std::make_shared<const AdminAuthorization>(std::move(admin_token).value());
+    add_trust_routes(*server, context.bus, trust);
     return server->start();
   };
   return definition;

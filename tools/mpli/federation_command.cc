@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -138,6 +139,41 @@ class LogPump {
   std::mutex stdout_mutex_;
   std::list<Follower> followers_;
 };
+
+// The gateway's admin token: 32 random bytes as hex in `path`, created with mode 0600 when
+// absent, so admin routes work out of the box yet only this user can read the token. An
+// existing file is kept (scripts may hold its token), unless others could read it: then the
+// token must be assumed known, and the operator decides what to do with it.
+Status ensure_admin_token(const std::string& path) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) == 0) {
+    if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+      return invalid_argument(path + " may be read by group or others; delete it (a new token " +
+                              "is made at the next start) or chmod 600 it");
+    }
+    return Status::ok();
+  }
+  unsigned char bytes[32];
+  size_t got = 0;
+  while (got < sizeof(bytes)) {
+    ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return internal_error(std::string("getrandom: ") + std::strerror(errno));
+    got += static_cast<size_t>(n);
+  }
+  std::string hex;
+  for (unsigned char byte : bytes) {
+    constexpr const char* kDigits = "0123456789abcdef";
+    hex += kDigits[byte >> 4];
+    hex += kDigits[byte & 0xf];
+  }
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return internal_error("cannot create " + path + ": " + std::strerror(errno));
+  write_all(fd, hex + "\n");
+  bool closed = close(fd) == 0;
+  if (!closed) return internal_error("cannot write " + path + ": " + std::strerror(errno));
+  return Status::ok();
+}
 
 std::string pid_file(const std::string& state_dir) { return state_dir + "/federation.pid"; }
 
@@ -315,8 +351,16 @@ int run_up_command(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  const std::string admin_token_file = options.state_dir + "/admin-token";
+  if (Status token = ensure_admin_token(admin_token_file); !token.is_ok()) {
+    std::cerr << "mpli up: admin token: " << token.message() << "\n";
+    fs::remove(pid_file(options.state_dir), ec);
+    return 1;
+  }
+
   LogPump pump;
   pump.say("state directory " + options.state_dir);
+  pump.say("admin token: " + admin_token_file);
   int exit_code = 0;
   {
     process::NatsServerOptions nats_options;
@@ -404,6 +448,8 @@ int run_up_command(int argc, char** argv) {
         spec.environment["MPLI_ISSUER_KEY_FILE"] = demo_issuer->key_file;
         spec.environment["MPLI_FETCH_REWRITE"] = credential_rewrites;
       }
+      // Only the gateway reads the admin token, and only through its file: never in argv.
+      if (name == "gateway") spec.environment["MPLI_ADMIN_TOKEN_FILE"] = admin_token_file;
       supervisor.add(name, spec, options.restart);
     }
 

@@ -4,15 +4,18 @@
 #include <string>
 #include <vector>
 
+#include "tools/mpli/credential_command.h"
 #include "tools/mpli/federation_command.h"
 #include "tools/mpli/shacl_command.h"
 
 namespace {
 constexpr const char* kUsage =
     "usage: mpli <command> [OPTION...]\n"
-    "  up       run a local federation in the foreground (Ctrl-C stops it)\n"
-    "  down     stop the local federation started by `mpli up`\n"
-    "  shacl    validate RDF data against SHACL shapes\n"
+    "  up          run a local federation in the foreground (Ctrl-C stops it)\n"
+    "  down        stop the local federation started by `mpli up`\n"
+    "  shacl       validate RDF data against SHACL shapes\n"
+    "  credential  issue, verify or submit a verifiable credential through a hub's gateway\n"
+    "  anchors     get or replace a hub's trust anchors (admin)\n"
     "`mpli <command> --help` (or `mpli help <command>`) describes a command and its options.\n";
 
 bool is_help(const std::string& arg) { return arg == "-h" || arg == "--help" || arg == "help"; }
@@ -22,6 +25,8 @@ std::optional<int> run_command(const std::string& command, int argc, char** argv
   if (command == "up") return mpli::cli::run_up_command(argc, argv);
   if (command == "down") return mpli::cli::run_down_command(argc, argv);
   if (command == "shacl") return mpli::cli::run_shacl_command(argc, argv);
+  if (command == "credential") return mpli::cli::run_credential_command(argc, argv);
+  if (command == "anchors") return mpli::cli::run_anchors_command(argc, argv);
   return std::nullopt;
 }
 }  // namespace

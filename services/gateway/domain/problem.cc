@@ -5,12 +5,14 @@
 #include <optional>
 
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/trust/v1/trust.pb.h"
 #include "services/gateway/http/response.h"
 
 namespace mpli::gateway {
 namespace {
 
 namespace dv1 = discovery::v1;
+namespace tv1 = trust::v1;
 
 int http_status_for(StatusCode code) {
   switch (code) {
@@ -65,12 +67,51 @@ std::optional<int> http_status_for(dv1::ErrorReason reason) {
   }
 }
 
-std::optional<dv1::ErrorReason> discovery_reason(const Status& status) {
-  // Reason names are per service: read them as discovery's only when discovery said them.
+std::optional<int> http_status_for(tv1::ErrorReason reason) {
+  switch (reason) {
+    // The credential was read and judged, and the judgement is no: not a malformed request.
+    case tv1::UNSUPPORTED_ALGORITHM:
+    case tv1::BAD_MEDIA_TYPE:
+    case tv1::BAD_SIGNATURE:
+    case tv1::KEY_NOT_FOUND:
+    case tv1::BAD_CERTIFICATE_CHAIN:
+    case tv1::UNTRUSTED_ISSUER:
+    case tv1::EXPIRED:
+    case tv1::NOT_YET_VALID:
+    case tv1::REVOKED:
+    case tv1::SUBJECT_MISMATCH:
+    case tv1::BAD_DISCLOSURE:
+    case tv1::BAD_KEY_BINDING:
+    case tv1::UNSUPPORTED_FORMAT:
+    case tv1::BAD_ANCHORS:
+      return 422;
+    case tv1::TOO_LARGE:
+      return 413;
+    // The issuer's server (did:web, status list, credential URL) failed, not the hub.
+    case tv1::KEY_UNAVAILABLE:
+    case tv1::STATUS_UNAVAILABLE:
+    case tv1::FETCH_FAILED:
+      return 502;
+    // expected_version (or If-Match) is not the current version.
+    case tv1::ANCHORS_CHANGED:
+      return 412;
+    default:
+      return std::nullopt;
+  }
+}
+
+// The HTTP status a service's typed reason asks for, when it differs from its code's. Reason
+// names are per service: each is read as the enum of the service that said it.
+std::optional<int> http_status_for_reason(const Status& status) {
   const std::string domain = status.detail("domain");
-  if (domain != "discovery") return std::nullopt;
-  dv1::ErrorReason reason = dv1::ERROR_REASON_UNSPECIFIED;
-  if (dv1::ErrorReason_Parse(status.detail("reason"), &reason)) return reason;
+  const std::string name = status.detail("reason");
+  if (domain == "discovery") {
+    dv1::ErrorReason reason = dv1::ERROR_REASON_UNSPECIFIED;
+    if (dv1::ErrorReason_Parse(name, &reason)) return http_status_for(reason);
+  } else if (domain == "trust") {
+    tv1::ErrorReason reason = tv1::ERROR_REASON_UNSPECIFIED;
+    if (tv1::ErrorReason_Parse(name, &reason)) return http_status_for(reason);
+  }
   return std::nullopt;
 }
 
@@ -99,9 +140,7 @@ nlohmann::json problem_body(int http_status, const std::string& detail) {
 Problem problem_for(const Status& status) {
   Problem problem;
   problem.http_status = http_status_for(status.code());
-  if (auto reason = discovery_reason(status)) {
-    if (auto by_reason = http_status_for(*reason)) problem.http_status = *by_reason;
-  }
+  if (auto by_reason = http_status_for_reason(status)) problem.http_status = *by_reason;
   problem.body = problem_body(problem.http_status, status.message());
   problem.body["code"] = std::string(status_code_name(status.code()));
   for (const auto& [key, value] : status.details()) {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/trust/v1/trust.pb.h"
 #include "services/gateway/domain/offering_query.h"
 #include "services/gateway/domain/provider_query.h"
 #include "services/gateway/domain/url.h"
@@ -203,4 +204,42 @@ TEST_CASE("query strings are split, then '+' and %-escapes decoded") {
   REQUIRE_FALSE(twice.is_ok());
   CHECK(twice.status().detail("field") == "kind");
   CHECK(query_parameters("q=x%20y")->at("q") == "x y");
+}
+
+namespace {
+namespace tv1 = mpli::trust::v1;
+// A trust error as it arrives over the bus.
+Status trust_error(StatusCode code, tv1::ErrorReason reason) {
+  return Status(code, "trust says no",
+                {{"reason", tv1::ErrorReason_Name(reason)}, {"domain", "trust"}});
+}
+}  // namespace
+
+TEST_CASE("trust's reasons arrive lower-case, with the HTTP status the reason means") {
+  Problem revoked = problem_for(trust_error(StatusCode::kInvalidArgument, tv1::REVOKED));
+  CHECK(revoked.http_status == 422);
+  CHECK(revoked.body["reason"] == "revoked");
+  CHECK(revoked.body["code"] == "invalid_argument");
+  CHECK(revoked.body["domain"] == "trust");
+
+  CHECK(problem_for(trust_error(StatusCode::kInvalidArgument, tv1::UNTRUSTED_ISSUER)).http_status ==
+        422);
+  CHECK(problem_for(trust_error(StatusCode::kTooLarge, tv1::TOO_LARGE)).http_status == 413);
+  CHECK(problem_for(trust_error(StatusCode::kUnavailable, tv1::KEY_UNAVAILABLE)).http_status ==
+        502);
+  Problem changed = problem_for(trust_error(StatusCode::kConflict, tv1::ANCHORS_CHANGED));
+  CHECK(changed.http_status == 412);
+  CHECK(changed.body["title"] == "Precondition Failed");
+  CHECK(changed.body["reason"] == "anchors_changed");
+  // A reason without a status of its own keeps its code's.
+  Problem malformed = problem_for(trust_error(StatusCode::kInvalidArgument, tv1::MALFORMED));
+  CHECK(malformed.http_status == 400);
+  CHECK(malformed.body["reason"] == "malformed");
+}
+
+TEST_CASE("a trust reason name said by discovery is not read as trust's") {
+  // REVOKED is no discovery reason: without domain "trust" it must not become 422.
+  Status status(StatusCode::kInvalidArgument, "x",
+                {{"reason", "REVOKED"}, {"domain", "discovery"}});
+  CHECK(problem_for(status).http_status == 400);
 }

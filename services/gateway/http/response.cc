@@ -50,6 +50,8 @@ std::string_view reason_phrase(int status) {
       return "Conflict";
     case 411:
       return "Length Required";
+    case 412:
+      return "Precondition Failed";
     case 413:
       return "Content Too Large";
     case 415:
