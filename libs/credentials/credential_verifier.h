@@ -53,8 +53,12 @@ class CredentialVerifier {
   // it envelops; the first credential that fails fails the whole presentation.
   Result<std::vector<VerifiedCredential>> verify_presentation(std::string_view token) const;
 
-  // Enveloped credentials of `media_type` ("application/vc+cose") are handed to `verifier`;
-  // without one they are kUnsupportedFormat.
+  // A COSE_Sign1-secured credential (application/vc+cose), as bytes. verify_credential takes
+  // one too, base64-encoded, and presentations verify their vc+cose envelopes with it.
+  Result<VerifiedCredential> verify_cose_credential(std::string_view cose) const;
+
+  // Enveloped credentials of `media_type` are handed to `verifier` (which replaces the built-in
+  // one for application/vc+cose); other unknown media types are kUnsupportedFormat.
   void add_envelope_format(std::string media_type, EnvelopeVerifier verifier);
 
  private:

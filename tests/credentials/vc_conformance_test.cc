@@ -98,12 +98,21 @@ const std::vector<Vector>& vectors() {
       {"credential-jose-unknown-extensions.txt", Kind::kCredential, std::nullopt, kDecember2024, "",
        "signed content has no extension (see comment)"},
       {"credential-sdjwt-selective.txt", Kind::kCredential, std::nullopt, kDecember2024, "", ""},
+      // COSE credentials through the same entry point (base64 of the COSE_Sign1 bytes); the
+      // COSE presentations are in credentials_cose_conformance.
+      {"credential-cose-minimal.txt", Kind::kCredential, std::nullopt, kDecember2024, "", ""},
+      {"credential-cose-bad-signature.txt", Kind::kCredential, Refusal::kBadSignature,
+       kDecember2024, "", ""},
+      {"credential-cose-bad-media-type.txt", Kind::kCredential, Refusal::kBadMediaType,
+       kDecember2024, "", "typ really/bad, cty very/bad"},
+      {"credential-cose-minimal-not-base64.txt", Kind::kCredential, Refusal::kMalformed,
+       kDecember2024, "", "hex, not base64: not a COSE_Sign1 once decoded"},
       {"credential-sdjwt-nested.txt", Kind::kCredential, std::nullopt, kDecember2024, "", ""},
       {"credential-sdjwt-bad-signature.txt", Kind::kCredential, Refusal::kBadSignature,
        kDecember2024, "", ""},
       {"credential-sdjwt-bad-media-type.txt", Kind::kCredential, Refusal::kBadMediaType,
        kDecember2024, "", "typ bad+typ"},
-      {"presentation-jose-multiple.txt", Kind::kPresentation, std::nullopt, kDecember2024, "cose",
+      {"presentation-jose-multiple.txt", Kind::kPresentation, std::nullopt, kDecember2024, "",
        "envelops vc+jwt, vc+sd-jwt and vc+cose"},
       {"presentation-jose-bad-credential.txt", Kind::kPresentation, Refusal::kMalformed,
        1734223620 + 3600, "", "envelope id is not a data: URL"},
@@ -200,7 +209,7 @@ TEST_CASE("vc-jose-cose vectors verify or fail for the named reason", "[conforma
     std::cout << ", " << pending << " pending:";
     for (const auto& name : pending_names) std::cout << " " << name;
   }
-  std::cout << " (COSE vectors: see cose)\n";
+  std::cout << " (COSE presentations: see credentials_cose_conformance)\n";
   CHECK(as_expected == static_cast<int>(vectors().size()) - pending);
 }
 

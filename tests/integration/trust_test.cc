@@ -154,6 +154,16 @@ class TrustHub {
         testing::start_binary("mpli-discovery", env_, dir_.path()));
     trust_ = std::make_unique<process::ChildProcess>(
         testing::start_binary("mpli-trust", env_, dir_.path()));
+    if (env_.count("MPLI_ADMIN_TOKEN_FILE")) {
+      auto port = process::free_tcp_port();
+      REQUIRE(port.is_ok());
+      env_["MPLI_HTTP_PORT"] = std::to_string(*port);
+      base_ = "http://127.0.0.1:" + std::to_string(*port);
+      gateway_ = std::make_unique<process::ChildProcess>(
+          testing::start_binary("mpli-gateway", env_, dir_.path()));
+      testing::wait_until([&] { return testing::http_get(base_ + "/readyz").status == 200; }, 60s,
+                          "the gateway is ready");
+    }
     bus::ConnectOptions options;
     options.url = nats_.url();
     auto connection = bus::Connection::connect(options);
@@ -182,6 +192,7 @@ class TrustHub {
   }
 
   bus::Connection& bus() { return *bus_; }
+  std::string url(const std::string& path) const { return base_ + path; }
   const std::string& dir() const { return dir_.path(); }
 
   std::vector<trust::v1::Fact> facts(const std::string& subject) {
@@ -249,6 +260,8 @@ class TrustHub {
   std::map<std::string, std::string> env_;
   std::unique_ptr<process::ChildProcess> discovery_;
   std::unique_ptr<process::ChildProcess> trust_;
+  std::unique_ptr<process::ChildProcess> gateway_;
+  std::string base_;
   std::unique_ptr<bus::Connection> bus_;
   std::unique_ptr<bus::PullConsumer> reader_;
 };
@@ -456,8 +469,13 @@ TEST_CASE("consumer credentials: accepted ones give facts, each refusal says why
   }
   SECTION("verify, submit, refuse, issue") {
     ::chmod(key_file.c_str(), 0600);
+    std::string admin_token = "0123456789abcdef0123456789abcdef";
+    std::string token_file = keys.path() + "/admin-token";
+    std::ofstream(token_file) << admin_token;
+    ::chmod(token_file.c_str(), 0600);
     TrustHub trust(anchors, {{"MPLI_ISSUER_KEY_FILE", key_file},
-                             {"MPLI_CREDENTIALS_MAX_TOKEN_BYTES", "8192"}});
+                             {"MPLI_CREDENTIALS_MAX_TOKEN_BYTES", "8192"},
+                             {"MPLI_ADMIN_TOKEN_FILE", token_file}});
 
     std::string good = registry.issue(legal_person(consumer, "NL"));
     auto verified = trust.submit(good, "verify_credential");
@@ -509,5 +527,38 @@ TEST_CASE("consumer credentials: accepted ones give facts, each refusal says why
     REQUIRE(label.is_ok());
     CHECK(trust.holds(consumer, std::string(kMpli) + "verifiedCertification",
                       std::string(kMpli) + "ISO27001"));
+
+    // The same through the gateway's REST API.
+    std::string other = "did:web:globex.example";
+    auto posted = testing::http_request("POST", trust.url("/v1/credentials"),
+                                        registry.issue(legal_person(other, "DE")),
+                                        {"Content-Type: application/vc+jwt"});
+    INFO(posted.body);
+    CHECK(posted.status == 201);
+    CHECK(json::parse(posted.body)["state"] == "accepted");
+    auto facts = testing::http_get(trust.url("/v1/facts?subject=" + other));
+    REQUIRE(facts.status == 200);
+    CHECK(facts.body.find("\"DE\"") != std::string::npos);
+    auto refused = testing::http_request(
+        "POST", trust.url("/v1/credentials/verify"),
+        json({{"credential", stranger.issue(legal_person(other, "DE"))}}).dump(),
+        {"Content-Type: application/json"});
+    CHECK(refused.status == 422);
+    CHECK(refused.content_type.find("application/problem+json") != std::string::npos);
+    CHECK(json::parse(refused.body)["reason"] == "untrusted_issuer");
+    auto anchors_read = testing::http_request("GET", trust.url("/v1/trust/anchors"), "",
+                                              {"Authorization: Bearer " + admin_token});
+    CHECK(anchors_read.status == 200);
+    CHECK(json::parse(anchors_read.body)["version"] == 1);
+    auto issued_http = testing::http_request(
+        "POST", trust.url("/v1/credentials/issue"),
+        json({{"type", {"VerifiableCredential"}}, {"credentialSubject", {{"id", other}}}}).dump(),
+        {"Content-Type: application/json", "Authorization: Bearer " + admin_token});
+    INFO(issued_http.body);
+    CHECK(issued_http.status == 201);
+    CHECK(testing::http_request("POST", trust.url("/v1/credentials/issue"), "{}",
+                                {"Content-Type: application/json"})
+              .status == 401);
+    CHECK(trust.log("mpli-gateway").find(admin_token) == std::string::npos);
   }
 }
