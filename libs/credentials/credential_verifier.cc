@@ -214,7 +214,8 @@ Result<CredentialVerifier::Secured> CredentialVerifier::parse(std::string_view t
     MPLI_ASSIGN_OR_RETURN(secured.claims,
                           reconstruct_claims(secured.signed_claims, secured.parts.disclosures));
   } else {
-    secured.claims = secured.signed_claims;
+    // Only SD-JWT key binding reads the signed claims apart from the claims: no copy here.
+    secured.claims = std::move(secured.signed_claims);
   }
   return secured;
 }
@@ -316,7 +317,6 @@ Result<VerifiedCredential> CredentialVerifier::verify_credential_at(std::string_
   verified.key_id = secured.key->key_id;
   verified.trust_root = secured.key->trust_root;
   const nlohmann::json& credential = format == "jwt_vc_json" ? claims["vc"] : claims;
-  verified.credential = credential;
   verified.id = string_or_empty(credential, "id");
   if (verified.id.empty()) verified.id = string_or_empty(claims, "jti");
   verified.types = types_of(credential);
@@ -352,6 +352,9 @@ Result<VerifiedCredential> CredentialVerifier::verify_credential_at(std::string_
   verified.valid_until = valid_until;
   MPLI_RETURN_IF_ERROR(check_validity(verified, options_));
   MPLI_ASSIGN_OR_RETURN(verified.status, status_reference(credential));
+  // Moved, not copied, once nothing reads `credential` or `claims` any more.
+  verified.credential =
+      format == "jwt_vc_json" ? std::move(secured.claims.at("vc")) : std::move(secured.claims);
   return verified;
 }
 
