@@ -138,12 +138,12 @@ std::vector<std::string> types_of(const nlohmann::json& credential) {
   return types;
 }
 
-// Everything but the issuer and key: id, types, subject, validity (checked), status. `claims`
-// is the JWT claims set around the credential (the credential itself for vc+jwt and COSE).
+// Everything but the issuer, the key and the credential itself (which the caller moves in
+// once it is read): id, types, subject, validity (checked), status. `claims` is the JWT claims
+// set around the credential (the credential itself for vc+jwt and COSE).
 Status read_credential(const nlohmann::json& credential, const nlohmann::json& claims,
                        const VerifyOptions& options, VerifiedCredential* verified) {
   const std::string& format = verified->format;
-  verified->credential = credential;
   verified->id = string_or_empty(credential, "id");
   if (verified->id.empty()) verified->id = string_or_empty(claims, "jti");
   verified->types = types_of(credential);
@@ -266,7 +266,8 @@ Result<CredentialVerifier::Secured> CredentialVerifier::parse(std::string_view t
     MPLI_ASSIGN_OR_RETURN(secured.claims,
                           reconstruct_claims(secured.signed_claims, secured.parts.disclosures));
   } else {
-    secured.claims = secured.signed_claims;
+    // Only SD-JWT key binding reads the signed claims apart from the claims: no copy here.
+    secured.claims = std::move(secured.signed_claims);
   }
   return secured;
 }
@@ -354,6 +355,7 @@ Result<VerifiedCredential> CredentialVerifier::verify_cose_credential(
   verified.key_id = key.key_id;
   verified.trust_root = key.trust_root;
   MPLI_RETURN_IF_ERROR(read_credential(credential, credential, options_, &verified));
+  verified.credential = std::move(credential);
   return verified;
 }
 
@@ -405,6 +407,9 @@ Result<VerifiedCredential> CredentialVerifier::verify_credential_at(std::string_
   verified.trust_root = secured.key->trust_root;
   const nlohmann::json& credential = format == "jwt_vc_json" ? claims["vc"] : claims;
   MPLI_RETURN_IF_ERROR(read_credential(credential, claims, options_, &verified));
+  // Moved, not copied, once nothing reads `credential` or `claims` any more.
+  verified.credential =
+      format == "jwt_vc_json" ? std::move(secured.claims.at("vc")) : std::move(secured.claims);
   return verified;
 }
 
