@@ -182,8 +182,12 @@ Status read_credential(const nlohmann::json& credential, const nlohmann::json& c
   return Status::ok();
 }
 
-// Base64 as the COSE vectors and data: URLs carry it: standard alphabet, padding optional.
+// Base64 as the COSE vectors and data: URLs carry it: standard alphabet, padding optional, and
+// a line end at the end is tolerated (the W3C vc+cose envelope has one).
 Result<std::string> base64_unpadded(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
   std::string padded(text);
   while (padded.size() % 4 != 0) padded.push_back('=');
   return base64_decode(padded);
@@ -328,8 +332,7 @@ Result<VerifiedCredential> CredentialVerifier::verify_credential(std::string_vie
   return verify_credential_at(token, true);
 }
 
-Result<VerifiedCredential> CredentialVerifier::verify_cose_credential(
-    std::string_view cose) const {
+Result<VerifiedCredential> CredentialVerifier::verify_cose_credential(std::string_view cose) const {
   if (cose.size() > options_.max_token_bytes) {
     return refusal(Refusal::kTooLarge, "COSE credential of " + std::to_string(cose.size()) +
                                            " bytes is over the limit of " +

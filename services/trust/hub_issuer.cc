@@ -30,8 +30,8 @@ Result<std::unique_ptr<HubIssuer>> HubIssuer::load(const std::string& key_file,
   if (!key.is_ok()) {
     // The message of a PEM parse error never quotes the key.
     return Status(StatusCode::kFailedPrecondition,
-                  "issuer.key_file " + key_file + " is not a PKCS#8 PEM Ed25519 or P-256 key: " +
-                      key.status().message());
+                  "issuer.key_file " + key_file +
+                      " is not a PKCS#8 PEM Ed25519 or P-256 key: " + key.status().message());
   }
   std::string id = issuer_id;
   std::string kid;

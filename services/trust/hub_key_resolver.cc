@@ -47,14 +47,14 @@ Result<nlohmann::json> HubKeyResolver::did_web_document(const std::string& did) 
   if (!response.is_ok()) {
     const Status& why = response.status();
     // A refused address or URL will not get better by retrying; a server that is down may.
-    bool retry = why.code() == StatusCode::kUnavailable ||
-                 why.code() == StatusCode::kDeadlineExceeded;
+    bool retry =
+        why.code() == StatusCode::kUnavailable || why.code() == StatusCode::kDeadlineExceeded;
     return refusal(retry ? Refusal::kKeyUnavailable : Refusal::kKeyNotFound,
                    "did:web document " + url + ": " + why.message());
   }
   if (response->http_status != 200) {
-    return refusal(Refusal::kKeyNotFound, "did:web document " + url + ": HTTP " +
-                                              std::to_string(response->http_status));
+    return refusal(Refusal::kKeyNotFound,
+                   "did:web document " + url + ": HTTP " + std::to_string(response->http_status));
   }
   MPLI_ASSIGN_OR_RETURN(nlohmann::json document,
                         credentials::parse_json_object(response->body, "did:web document"));

@@ -7,9 +7,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "libs/credentials/did.h"
 #include "libs/credentials/key_resolver.h"

@@ -40,8 +40,7 @@ std::vector<FactTriple> held(const std::optional<CredentialRecord>& record) {
 
 // facts_changed per subject whose facts differ between the two versions of one credential.
 std::vector<db::OutgoingEvent> fact_events(const std::optional<CredentialRecord>& previous,
-                                           const CredentialRecord& next,
-                                           const std::string& cause) {
+                                           const CredentialRecord& next, const std::string& cause) {
   std::vector<db::OutgoingEvent> events;
   for (const FactChange& change : fact_changes(held(previous), held(CredentialRecord(next)))) {
     v1::FactsChanged payload;
@@ -60,11 +59,16 @@ std::vector<db::OutgoingEvent> fact_events(const std::optional<CredentialRecord>
 
 std::string cause_of(const CredentialRecord& record) {
   switch (record.state) {
-    case CredentialState::kAccepted: return "credential_accepted";
-    case CredentialState::kRevoked: return "credential_revoked";
-    case CredentialState::kExpired: return "credential_expired";
-    case CredentialState::kUntrusted: return "anchors_changed";
-    case CredentialState::kRefused: return "credential_withdrawn";
+    case CredentialState::kAccepted:
+      return "credential_accepted";
+    case CredentialState::kRevoked:
+      return "credential_revoked";
+    case CredentialState::kExpired:
+      return "credential_expired";
+    case CredentialState::kUntrusted:
+      return "anchors_changed";
+    case CredentialState::kRefused:
+      return "credential_withdrawn";
   }
   return "credential_withdrawn";
 }
@@ -105,8 +109,7 @@ void AnchorHolder::replace(AnchorSet anchors) {
   anchors_ = std::move(next);
 }
 
-Result<CredentialRecord> TrustService::evaluate(const std::string& token,
-                                                const ClaimContext* claim,
+Result<CredentialRecord> TrustService::evaluate(const std::string& token, const ClaimContext* claim,
                                                 const v1::SubmitCredentialRequest* request,
                                                 int64_t now) {
   if (token.size() > options_.max_token_bytes) {
@@ -148,17 +151,17 @@ Result<CredentialRecord> TrustService::evaluate(const std::string& token,
 }
 
 Status TrustService::save(const CredentialRecord& record, const std::string& cause) {
-  return store_.save(record, [&cause](const std::optional<CredentialRecord>& previous,
-                                      const CredentialRecord& next)
-                                 -> Result<std::vector<db::OutgoingEvent>> {
-    return fact_events(previous, next, cause.empty() ? cause_of(next) : cause);
-  });
+  return store_.save(
+      record,
+      [&cause](const std::optional<CredentialRecord>& previous,
+               const CredentialRecord& next) -> Result<std::vector<db::OutgoingEvent>> {
+        return fact_events(previous, next, cause.empty() ? cause_of(next) : cause);
+      });
 }
 
 Result<CredentialRecord> TrustService::verify(const v1::SubmitCredentialRequest& request,
                                               int64_t now) {
-  MPLI_ASSIGN_OR_RETURN(CredentialRecord record,
-                        evaluate(request.token(), nullptr, &request, now));
+  MPLI_ASSIGN_OR_RETURN(CredentialRecord record, evaluate(request.token(), nullptr, &request, now));
   if (record.state != CredentialState::kAccepted) return judged_refusal(record);
   return record;
 }
@@ -209,9 +212,9 @@ Result<AnchorsOutcome> TrustService::put_anchors(const AnchorSet& prepared,
     if (record.state == CredentialState::kAccepted) outcome.facts_gained += count;
   }
   log::info("trust anchors replaced", {{"version", std::to_string(stored.version)},
-                                        {"reevaluated", std::to_string(outcome.reevaluated)},
-                                        {"facts_gained", std::to_string(outcome.facts_gained)},
-                                        {"facts_lost", std::to_string(outcome.facts_lost)}});
+                                       {"reevaluated", std::to_string(outcome.reevaluated)},
+                                       {"facts_gained", std::to_string(outcome.facts_gained)},
+                                       {"facts_lost", std::to_string(outcome.facts_lost)}});
   return outcome;
 }
 
@@ -284,11 +287,10 @@ Status TrustService::apply_manifest(const discovery::v1::ManifestIngested& event
     kept_ids.insert(record.id);
     MPLI_RETURN_IF_ERROR(save(record, ""));
     if (record.state != CredentialState::kAccepted) {
-      log::info("manifest credential not accepted",
-                {{"provider", event.provider_id()},
-                 {"url", pointer.url()},
-                 {"reason", record.refusal},
-                 {"detail", record.refusal_detail}});
+      log::info("manifest credential not accepted", {{"provider", event.provider_id()},
+                                                     {"url", pointer.url()},
+                                                     {"reason", record.refusal},
+                                                     {"detail", record.refusal_detail}});
     }
   }
   // What the manifest no longer points to (or now points to in another version) proves nothing

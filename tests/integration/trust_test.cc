@@ -131,9 +131,9 @@ json certification(const std::string& subject, const std::string& standard,
 }
 
 json legal_person(const std::string& subject, const std::string& country) {
-  return {{"type", {"VerifiableCredential", "gx:LegalPerson"}},
-          {"credentialSubject",
-           {{"id", subject}, {"gx:legalAddress", {{"gx:countryCode", country}}}}}};
+  return {
+      {"type", {"VerifiableCredential", "gx:LegalPerson"}},
+      {"credentialSubject", {{"id", subject}, {"gx:legalAddress", {{"gx:countryCode", country}}}}}};
 }
 
 class TrustHub {
@@ -142,12 +142,9 @@ class TrustHub {
       : nats_(dir_.path()), pg_(dir_.path()) {
     std::string anchors_file = dir_.path() + "/anchors.json";
     std::ofstream(anchors_file) << anchors;
-    env_ = {{"MPLI_NATS_URL", nats_.url()},
-            {"MPLI_DATABASE_URL", pg_.dsn()},
-            {"MPLI_FETCH_ALLOW_HTTP", "true"},
-            {"MPLI_FETCH_ALLOW_LOOPBACK", "true"},
-            {"MPLI_ANCHORS_FILE", anchors_file},
-            {"MPLI_RECHECK_INTERVAL", "1s"},
+    env_ = {{"MPLI_NATS_URL", nats_.url()},      {"MPLI_DATABASE_URL", pg_.dsn()},
+            {"MPLI_FETCH_ALLOW_HTTP", "true"},   {"MPLI_FETCH_ALLOW_LOOPBACK", "true"},
+            {"MPLI_ANCHORS_FILE", anchors_file}, {"MPLI_RECHECK_INTERVAL", "1s"},
             {"MPLI_STATUS_CACHE_TTL", "1s"}};
     for (const auto& [k, v] : extra) env_[k] = v;
     discovery_ = std::make_unique<process::ChildProcess>(
@@ -161,8 +158,10 @@ class TrustHub {
       base_ = "http://127.0.0.1:" + std::to_string(*port);
       gateway_ = std::make_unique<process::ChildProcess>(
           testing::start_binary("mpli-gateway", env_, dir_.path()));
-      testing::wait_until([&] { return testing::http_get(base_ + "/readyz").status == 200; }, 60s,
-                          "the gateway is ready");
+      // Not /readyz: it waits for every service, and only discovery and trust run here.
+      testing::wait_until(
+          [&] { return testing::http_get(base_ + "/v1/facts?subject=urn:x").status == 200; }, 60s,
+          "the gateway reaches trust");
     }
     bus::ConnectOptions options;
     options.url = nats_.url();
@@ -211,27 +210,27 @@ class TrustHub {
   std::vector<trust::v1::Credential> credentials_of(const std::string& subject) {
     trust::v1::ListCredentialsRequest request;
     request.set_subject(subject);
-    auto reply = bus::call<trust::v1::ListCredentialsReply>(
-        *bus_, "mpli.trust.v1.list_credentials", request, 5s);
+    auto reply = bus::call<trust::v1::ListCredentialsReply>(*bus_, "mpli.trust.v1.list_credentials",
+                                                            request, 5s);
     REQUIRE(reply.is_ok());
     return {reply->credentials().begin(), reply->credentials().end()};
   }
-  Result<trust::v1::SubmitCredentialReply> submit(const std::string& token,
-                                                 const std::string& operation = "submit_credential",
-                                                 const std::string& expected_subject = "") {
+  Result<trust::v1::SubmitCredentialReply> submit(
+      const std::string& token, const std::string& operation = "submit_credential",
+      const std::string& expected_subject = "") {
     trust::v1::SubmitCredentialRequest request;
     request.set_token(token);
     request.set_expected_subject(expected_subject);
-    return bus::call<trust::v1::SubmitCredentialReply>(*bus_, "mpli.trust.v1." + operation,
-                                                       request, 10s);
+    return bus::call<trust::v1::SubmitCredentialReply>(*bus_, "mpli.trust.v1." + operation, request,
+                                                       10s);
   }
 
   // The causes of the facts_changed events published so far (read once each).
   std::vector<std::string> fact_event_causes() {
     if (!reader_) {
       REQUIRE(bus::ensure_stream(*bus_, bus::events_stream()).is_ok());
-      bus::ConsumerSpec spec{"MPLI_EVENTS", "trust-test", "mpli.events.trust.v1.facts_changed",
-                             60s, -1};
+      bus::ConsumerSpec spec{"MPLI_EVENTS", "trust-test", "mpli.events.trust.v1.facts_changed", 60s,
+                             -1};
       auto consumer = bus::PullConsumer::create(*bus_, spec);
       REQUIRE(consumer.is_ok());
       reader_ = std::move(consumer).value();
@@ -270,8 +269,10 @@ class TrustHub {
 // Its credentials are named https://hexacloud.example/.well-known/vc/<name>.jwt.
 std::string manifest() {
   std::string text = read_example("provider-hexacloud-fr.ttl");
-  text = replace_all(text, "mpli:certification <#cert-secnumcloud> , <#cert-iso27001> , <#cert-eucs-high> ;",
-                     "mpli:certification <#cert-secnumcloud> , <#cert-iso27001> , <#cert-eucs-high> , <#cert-tisax> ;");
+  text = replace_all(
+      text, "mpli:certification <#cert-secnumcloud> , <#cert-iso27001> , <#cert-eucs-high> ;",
+      "mpli:certification <#cert-secnumcloud> , <#cert-iso27001> , <#cert-eucs-high> , "
+      "<#cert-tisax> ;");
   REQUIRE(text.find("<#cert-tisax>") != std::string::npos);
   return text + R"(
 <#cert-tisax> a mpli:CertificationClaim ;
@@ -300,7 +301,7 @@ const trust::v1::Credential* find_credential(const std::vector<trust::v1::Creden
 
 }  // namespace
 
-TEST_CASE("manifest claims become verified facts; revocation and anchors withdraw them",
+TEST_CASE("manifest claims become verified facts, revocation and anchors withdraw them",
           "[trust]") {
   Site site;
   std::string port = std::to_string(site.server.port());
@@ -324,7 +325,8 @@ TEST_CASE("manifest claims become verified facts; revocation and anchors withdra
   };
   site.put("/auditor/status/1", status_list(*encoded));
 
-  site.put("/.well-known/vc/legal-person.jwt", hub.issue(legal_person("did:web:hexacloud.example", "FR")));
+  site.put("/.well-known/vc/legal-person.jwt",
+           hub.issue(legal_person("did:web:hexacloud.example", "FR")));
   json iso = certification("did:web:hexacloud.example", "mpli:ISO27001", {kPgOffering});
   iso["credentialStatus"] = {{"type", "BitstringStatusListEntry"},
                              {"statusPurpose", "revocation"},
@@ -335,13 +337,16 @@ TEST_CASE("manifest claims become verified facts; revocation and anchors withdra
   site.put("/.well-known/vc/secnumcloud.jwt",
            provider_self.issue(certification("did:web:hexacloud.example", "mpli:SecNumCloud")));
   // Signed by a trusted auditor, but about another provider: proves nothing here.
-  site.put("/.well-known/vc/eucs-high.jwt", auditor.issue(certification("did:web:other.example", "mpli:EUCSHigh")));
+  site.put("/.well-known/vc/eucs-high.jwt",
+           auditor.issue(certification("did:web:other.example", "mpli:EUCSHigh")));
   // Any scheme's IRI is a standard.
-  site.put("/.well-known/vc/tisax.jwt", auditor.issue(certification("did:web:hexacloud.example",
-                                                        "https://example.org/schemes/TISAX")));
-  site.put("/.well-known/vc/sla-pg-snc.jwt",
-           hub.issue({{"type", {"VerifiableCredential", "ServiceLevelCredential"}},
-                      {"credentialSubject", {{"id", kPgOffering}, {"availabilityPercent", 99.99}}}}));
+  site.put("/.well-known/vc/tisax.jwt",
+           auditor.issue(
+               certification("did:web:hexacloud.example", "https://example.org/schemes/TISAX")));
+  site.put(
+      "/.well-known/vc/sla-pg-snc.jwt",
+      hub.issue({{"type", {"VerifiableCredential", "ServiceLevelCredential"}},
+                 {"credentialSubject", {{"id", kPgOffering}, {"availabilityPercent", 99.99}}}}));
 
   std::string base = site.base();
   TrustHub trust(anchors_json(hub.did, auditor.did),
@@ -356,8 +361,9 @@ TEST_CASE("manifest claims become verified facts; revocation and anchors withdra
   REQUIRE(registered.is_ok());
 
   std::string certified = std::string(kMpli) + "verifiedCertification";
-  testing::wait_until([&] { return trust.holds(kProvider, certified, std::string(kMpli) + "ISO27001"); },
-                      60s, "ISO 27001 becomes a verified certification of the provider");
+  testing::wait_until(
+      [&] { return trust.holds(kProvider, certified, std::string(kMpli) + "ISO27001"); }, 60s,
+      "ISO 27001 becomes a verified certification of the provider");
   testing::wait_until(
       [&] {
         return trust.holds(kPgOffering, std::string(kMpli) + "verifiedAvailabilityPercent",
@@ -452,12 +458,11 @@ TEST_CASE("consumer credentials: accepted ones give facts, each refusal says why
     testing::TempDir dir;
     testing::TestNats nats(dir.path());
     testing::TestPostgres pg(dir.path());
-    auto child = testing::start_binary(
-        "mpli-trust",
-        {{"MPLI_NATS_URL", nats.url()},
-         {"MPLI_DATABASE_URL", pg.dsn()},
-         {"MPLI_ISSUER_KEY_FILE", key_file}},
-        dir.path());
+    auto child = testing::start_binary("mpli-trust",
+                                       {{"MPLI_NATS_URL", nats.url()},
+                                        {"MPLI_DATABASE_URL", pg.dsn()},
+                                        {"MPLI_ISSUER_KEY_FILE", key_file}},
+                                       dir.path());
     auto exit = child.wait_for(60s);
     REQUIRE(exit.has_value());
     CHECK(*exit != 0);

@@ -5,9 +5,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "libs/credentials/credential_issuer.h"
 #include "libs/credentials/did.h"
@@ -57,20 +56,17 @@ std::string url_path(const std::string& url) {
 nlohmann::json credential_for(const discovery::CredentialPointer& pointer,
                               const discovery::ManifestSummary& summary, int64_t now) {
   std::string provider = "did:web:" + summary.provider_domain;
-  nlohmann::json credential = {
-      {"@context", {"https://www.w3.org/ns/credentials/v2"}},
-      {"validFrom", credentials::xml_datetime(now - kDay)},
-      {"validUntil", credentials::xml_datetime(now + 365 * kDay)}};
+  nlohmann::json credential = {{"@context", {"https://www.w3.org/ns/credentials/v2"}},
+                               {"validFrom", credentials::xml_datetime(now - kDay)},
+                               {"validUntil", credentials::xml_datetime(now + 365 * kDay)}};
   if (pointer.claim == "certification") {
     credential["type"] = {"VerifiableCredential", "CertificationCredential"};
-    credential["credentialSubject"] = {{"id", provider},
-                                       {"standard", pointer.standard},
-                                       {"covers", pointer.covers}};
+    credential["credentialSubject"] = {
+        {"id", provider}, {"standard", pointer.standard}, {"covers", pointer.covers}};
   } else if (pointer.claim == "service_level") {
     credential["type"] = {"VerifiableCredential", "ServiceLevelCredential"};
     credential["credentialSubject"] = {
-        {"id", pointer.subject},
-        {"availabilityPercent", pointer.availability_percent.value_or(0)}};
+        {"id", pointer.subject}, {"availabilityPercent", pointer.availability_percent.value_or(0)}};
   } else if (pointer.url.find("compliance") != std::string::npos) {
     credential["type"] = {"VerifiableCredential", "gx:ComplianceCredential"};
     credential["credentialSubject"] = {{"id", provider}, {"type", "gx:ComplianceCredential"}};
@@ -80,7 +76,8 @@ nlohmann::json credential_for(const discovery::CredentialPointer& pointer,
         {"id", provider},
         {"type", "gx:LegalPerson"},
         {"schema:name", summary.provider_name},
-        {"gx:legalAddress", {{"type", "gx:Address"}, {"gx:countryCode", summary.provider_country}}}};
+        {"gx:legalAddress",
+         {{"type", "gx:Address"}, {"gx:countryCode", summary.provider_country}}}};
   }
   return credential;
 }
@@ -101,11 +98,10 @@ Result<DemoIssuer> prepare_demo_issuer(const std::string& state_dir) {
   MPLI_ASSIGN_OR_RETURN(std::string pem, read_file(issuer.key_file));
   MPLI_ASSIGN_OR_RETURN(auto key, SigningKey::from_pem(pem));
   MPLI_ASSIGN_OR_RETURN(issuer.did, credentials::did_key_from_public_key(key.public_key()));
-  nlohmann::json anchors = {
-      {"anchors",
-       {{{"credential_type", "*"},
-         {"issuers", {issuer.did}},
-         {"label", "the local federation's demo issuer (mpli up)"}}}}};
+  nlohmann::json anchors = {{"anchors",
+                             {{{"credential_type", "*"},
+                               {"issuers", {issuer.did}},
+                               {"label", "the local federation's demo issuer (mpli up)"}}}}};
   MPLI_RETURN_IF_ERROR(write_private(issuer.anchors_file, anchors.dump(2) + "\n"));
   return issuer;
 }

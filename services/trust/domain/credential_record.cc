@@ -7,11 +7,16 @@ namespace mpli::trust {
 
 std::string_view state_name(CredentialState state) {
   switch (state) {
-    case CredentialState::kAccepted: return "accepted";
-    case CredentialState::kUntrusted: return "untrusted";
-    case CredentialState::kRevoked: return "revoked";
-    case CredentialState::kExpired: return "expired";
-    case CredentialState::kRefused: return "refused";
+    case CredentialState::kAccepted:
+      return "accepted";
+    case CredentialState::kUntrusted:
+      return "untrusted";
+    case CredentialState::kRevoked:
+      return "revoked";
+    case CredentialState::kExpired:
+      return "expired";
+    case CredentialState::kRefused:
+      return "refused";
   }
   return "refused";
 }

@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-using mpli::trust::AnchorSet;
 using mpli::trust::anchors_from_json;
+using mpli::trust::AnchorSet;
 using mpli::trust::CredentialRecord;
 using mpli::trust::CredentialState;
 using mpli::trust::fact_changes;

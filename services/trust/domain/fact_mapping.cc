@@ -139,9 +139,7 @@ std::string dome_organisation(const json& subject) {
   return organisation.empty() ? "" : "did:elsi:" + organisation;
 }
 
-Status mismatch(const std::string& message) {
-  return refusal(Refusal::kSubjectMismatch, message);
-}
+Status mismatch(const std::string& message) { return refusal(Refusal::kSubjectMismatch, message); }
 
 }  // namespace
 
@@ -183,11 +181,10 @@ Result<CredentialReading> read_facts(const credentials::VerifiedCredential& cred
     reading.kind = vocab::kLegalIdentityCredential;
     std::string organisation = dome_organisation(subject);
     if (!organisation.empty()) reading.subject = organisation;
-  } else if (has_type(credential, {"LegalIdentityCredential", "LegalPerson",
-                                   "LegalParticipant"})) {
+  } else if (has_type(credential, {"LegalIdentityCredential", "LegalPerson", "LegalParticipant"})) {
     reading.kind = vocab::kLegalIdentityCredential;
-  } else if (has_type(credential, {"ComplianceCredential", "GaiaXComplianceCredential",
-                                   "compliance"})) {
+  } else if (has_type(credential,
+                      {"ComplianceCredential", "GaiaXComplianceCredential", "compliance"})) {
     reading.kind = vocab::kGaiaXComplianceCredential;
   } else if (has_type(credential, {"CertificationCredential"})) {
     reading.kind = vocab::kCertificationCredential;

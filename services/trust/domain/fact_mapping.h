@@ -27,11 +27,11 @@ struct FactTriple {
 // submission): the credential must be about `subject` (or one of the provider's identifiers),
 // and a certification credential about the claimed standard.
 struct ClaimContext {
-  std::string subject;                     // provider or offering IRI as the manifest names it
-  std::string provider_domain;             // mpli:domain: did:web:<domain> and https://<domain>/...
-                                           // identify the provider too
-  std::string claim;                       // "party", "certification", "service_level"
-  std::string standard;                    // certification: the claimed mpli:standard IRI
+  std::string subject;          // provider or offering IRI as the manifest names it
+  std::string provider_domain;  // mpli:domain: did:web:<domain> and https://<domain>/...
+                                // identify the provider too
+  std::string claim;            // "party", "certification", "service_level"
+  std::string standard;         // certification: the claimed mpli:standard IRI
   std::optional<double> availability_percent;  // service level: the claimed figure
 };
 

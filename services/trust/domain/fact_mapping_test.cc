@@ -34,9 +34,9 @@ bool has_fact(const std::vector<FactTriple>& facts, const std::string& s, const 
 }  // namespace
 
 TEST_CASE("a Gaia-X legal person gives a legal identity and its country", "[facts]") {
-  auto c = credential({"VerifiableCredential", "gx:LegalPerson"},
-                      {{"id", "did:web:nordwolke.example"},
-                       {"gx:legalAddress", {{"gx:countryCode", "DE"}}}});
+  auto c = credential(
+      {"VerifiableCredential", "gx:LegalPerson"},
+      {{"id", "did:web:nordwolke.example"}, {"gx:legalAddress", {{"gx:countryCode", "DE"}}}});
   auto reading = read_facts(c, nullptr);
   REQUIRE(reading.is_ok());
   CHECK(reading->kind == vocab::kLegalIdentityCredential);
@@ -46,9 +46,9 @@ TEST_CASE("a Gaia-X legal person gives a legal identity and its country", "[fact
 }
 
 TEST_CASE("a subdivision code gives its country", "[facts]") {
-  auto c = credential({"gx:LegalPerson"}, {{"id", "urn:x"},
-                                           {"gx:legalAddress",
-                                            {{"gx:countrySubdivisionCode", "FR-75"}}}});
+  auto c =
+      credential({"gx:LegalPerson"},
+                 {{"id", "urn:x"}, {"gx:legalAddress", {{"gx:countrySubdivisionCode", "FR-75"}}}});
   auto reading = read_facts(c, nullptr);
   REQUIRE(reading.is_ok());
   CHECK(has_fact(reading->facts, "urn:x", vocab::kVerifiedCountry, "FR"));
@@ -63,12 +63,12 @@ TEST_CASE("a legal identity without a country is malformed, naming the field", "
 }
 
 TEST_CASE("a DOME LEAR credential is about the organisation that mandates", "[facts]") {
-  auto c = credential({"VerifiableCredential", "LEARCredentialEmployee"},
-                      {{"id", "did:key:z6MkEmployee"},
-                       {"mandate",
-                        {{"mandatee", {{"id", "did:key:z6MkEmployee"}}},
-                         {"mandator",
-                          {{"organizationIdentifier", "VATES-B12345678"}, {"country", "ES"}}}}}});
+  auto c = credential(
+      {"VerifiableCredential", "LEARCredentialEmployee"},
+      {{"id", "did:key:z6MkEmployee"},
+       {"mandate",
+        {{"mandatee", {{"id", "did:key:z6MkEmployee"}}},
+         {"mandator", {{"organizationIdentifier", "VATES-B12345678"}, {"country", "ES"}}}}}});
   auto reading = read_facts(c, nullptr);
   REQUIRE(reading.is_ok());
   CHECK(reading->subject == "did:elsi:VATES-B12345678");

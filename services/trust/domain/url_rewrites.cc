@@ -14,10 +14,11 @@ Result<UrlRewrites> parse_url_rewrites(std::string_view setting) {
     // The replacement's own scheme has "://", so split at the '=' before the second scheme.
     size_t equals = pair.find("=http");
     if (equals == std::string_view::npos || equals == 0) {
-      return Status(StatusCode::kInvalidArgument,
-                    "fetch.rewrite: '" + std::string(pair) +
-                        "' is not PREFIX=REPLACEMENT (e.g. https://a.example/=http://127.0.0.1:8081/)",
-                    {{"field", "fetch.rewrite"}});
+      return Status(
+          StatusCode::kInvalidArgument,
+          "fetch.rewrite: '" + std::string(pair) +
+              "' is not PREFIX=REPLACEMENT (e.g. https://a.example/=http://127.0.0.1:8081/)",
+          {{"field", "fetch.rewrite"}});
     }
     rewrites.emplace_back(std::string(pair.substr(0, equals)),
                           std::string(pair.substr(equals + 1)));

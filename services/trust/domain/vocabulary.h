@@ -5,7 +5,8 @@
 namespace mpli::trust::vocab {
 
 inline constexpr const char* kMpli = "https://w3id.org/mpli#";
-inline constexpr const char* kVerifiedCredentialType = "https://w3id.org/mpli#verifiedCredentialType";
+inline constexpr const char* kVerifiedCredentialType =
+    "https://w3id.org/mpli#verifiedCredentialType";
 inline constexpr const char* kVerifiedCountry = "https://w3id.org/mpli#verifiedCountry";
 inline constexpr const char* kVerifiedCertification = "https://w3id.org/mpli#verifiedCertification";
 inline constexpr const char* kVerifiedAvailabilityPercent =

@@ -121,8 +121,7 @@ Status serve_trust_subjects(service::ServiceContext& context, TrustService& trus
       [&trust](const v1::IssueCredentialRequest& request,
                const CallContext&) -> Result<v1::IssueCredentialReply> {
         MPLI_ASSIGN_OR_RETURN(
-            auto issued,
-            trust.issue(request.credential_json(), request.valid_until(), unix_now()));
+            auto issued, trust.issue(request.credential_json(), request.valid_until(), unix_now()));
         v1::IssueCredentialReply reply;
         reply.set_token(issued.token);
         reply.set_issuer(issued.issuer);

@@ -166,16 +166,17 @@ Result<std::vector<CredentialRecord>> TrustStore::by_subject(const std::string& 
 
 Result<std::vector<CredentialRecord>> TrustStore::by_source(const std::string& source) {
   return pool_.transact([&](pqxx::work& tx) -> Result<std::vector<CredentialRecord>> {
-    return records(tx.exec_params(
-        std::string("SELECT ") + sql::kColumns + " FROM trust.credentials WHERE source = $1 ORDER BY id",
-        source));
+    return records(tx.exec_params(std::string("SELECT ") + sql::kColumns +
+                                      " FROM trust.credentials WHERE source = $1 ORDER BY id",
+                                  source));
   });
 }
 
 Result<std::vector<CredentialRecord>> TrustStore::judged_by_anchors() {
   return pool_.transact([&](pqxx::work& tx) -> Result<std::vector<CredentialRecord>> {
-    return records(tx.exec(std::string("SELECT ") + sql::kColumns +
-                           " FROM trust.credentials WHERE state IN ('accepted', 'untrusted') ORDER BY id"));
+    return records(
+        tx.exec(std::string("SELECT ") + sql::kColumns +
+                " FROM trust.credentials WHERE state IN ('accepted', 'untrusted') ORDER BY id"));
   });
 }
 
@@ -236,8 +237,8 @@ Result<std::vector<HeldFact>> TrustStore::facts_page(const std::string& after, i
     if (out.size() > static_cast<size_t>(limit)) {
       out.resize(static_cast<size_t>(limit));
       const HeldFact& last = out.back();
-      *next = nlohmann::json::array({last.triple.subject, last.triple.predicate,
-                                     last.triple.object, last.credential})
+      *next = nlohmann::json::array(
+                  {last.triple.subject, last.triple.predicate, last.triple.object, last.credential})
                   .dump();
     }
     return out;
