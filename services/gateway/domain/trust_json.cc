@@ -357,7 +357,8 @@ json credential_to_json(const v1::Credential& credential) {
           {"received_at", credential.received_at()},
           {"checked_at", credential.checked_at()},
           {"trust_root", credential.trust_root()},
-          {"status_list", credential.status_list()}};
+          {"status_list", credential.status_list()},
+          {"source_url", credential.source_url()}};
 }
 
 json credentials_to_json(const v1::ListCredentialsReply& reply) {

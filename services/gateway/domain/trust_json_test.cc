@@ -160,7 +160,7 @@ TEST_CASE("a credential answers with every field, claims as an object and facts 
   CHECK(body["facts"][0]["object"] == "FR");
   CHECK(body["facts"][0]["credential"] == "ab12");
   for (const char* key : {"credential_id", "valid_from", "valid_until", "kind", "received_at",
-                          "trust_root", "status_list", "refusal"}) {
+                          "trust_root", "status_list", "source_url", "refusal"}) {
     INFO(key);
     CHECK(body[key] == "");
   }
