@@ -106,8 +106,7 @@ TEST_CASE("mpli up --help lists every option with its default, and so does the R
       {"--restart-budget N", "5"},
       {"--healthy-after DURATION", "60s"},
   };
-  // This file is tests/integration/cli_test.cc; the compiler is given its absolute path.
-  auto source_dir = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  auto source_dir = std::filesystem::path(MPLI_SOURCE_DIR);
   std::string readme = read_file((source_dir / "README.md").string());
   auto options_at = readme.find("Options");
   REQUIRE(options_at != std::string::npos);

@@ -15,11 +15,9 @@ using nlohmann::json;
 
 namespace {
 
-// The repository root, from this file's own path (tests/integration/<this file>).
-std::string source_dir() {
-  std::string file = __FILE__;
-  return file.substr(0, file.rfind("/tests/integration/"));
-}
+// The repository root (set by tests/integration/CMakeLists.txt; __FILE__ may be relative when
+// a compiler cache rewrites paths).
+std::string source_dir() { return MPLI_SOURCE_DIR; }
 
 std::string read_example(const std::string& name) {
   std::ifstream in(source_dir() + "/ontology/examples/" + name);

@@ -17,7 +17,7 @@ TEST_CASE("URL rewrites replace the first matching prefix", "[rewrites]") {
   CHECK(rewrite_url(*rewrites, "https://c.example/x") == "https://c.example/x");
 }
 
-TEST_CASE("an empty setting rewrites nothing; a bad pair is named", "[rewrites]") {
+TEST_CASE("an empty setting rewrites nothing, a bad pair is named", "[rewrites]") {
   auto none = parse_url_rewrites("");
   REQUIRE(none.is_ok());
   CHECK(none->empty());
