@@ -176,6 +176,14 @@ class TrustHub {
             return anchors_reply.is_ok() && anchors_reply->version() > 0;
           },
           60s, "trust answers with its anchors");
+      testing::wait_until(
+          [&] {
+            return bus::call<discovery::v1::ListProvidersReply>(
+                       *bus_, "mpli.discovery.v1.list_providers",
+                       discovery::v1::ListProvidersRequest(), 2s)
+                .is_ok();
+          },
+          60s, "discovery answers");
     } catch (...) {
       UNSCOPED_INFO(log("mpli-trust"));
       throw;
