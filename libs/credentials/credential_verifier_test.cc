@@ -333,8 +333,7 @@ TEST_CASE("presentations verify their holder and every enveloped credential", "[
   nlohmann::json cose = vp;
   cose["verifiableCredential"][0]["id"] = "data:application/vc+cose;base64,AAAA";
   // vc+cose is verified by the built-in COSE verifier: these bytes are no COSE_Sign1.
-  CHECK(reason(f.verifier().verify_presentation(f.sign(cose, "vp+jwt")).status()) ==
-        "MALFORMED");
+  CHECK(reason(f.verifier().verify_presentation(f.sign(cose, "vp+jwt")).status()) == "MALFORMED");
   nlohmann::json unknown = vp;
   unknown["verifiableCredential"][0]["id"] = "data:application/vc+cbor;base64,AAAA";
   CHECK(reason(f.verifier().verify_presentation(f.sign(unknown, "vp+jwt")).status()) ==
