@@ -247,6 +247,25 @@ TEST_CASE(
           return r.status == 200 && nlohmann::json::parse(r.body)["providers"].size() == 3;
         },
         60s, "demo providers registered (round " + std::to_string(round) + ")");
+    // The demo issuer's credentials make the claims verified facts, except the one
+    // certification each provider signed itself, which stays a claim.
+    std::string hexacloud = "https%3A%2F%2Fhexacloud.example%2F.well-known%2Fmpli.ttl%23provider";
+    std::string base = "http://127.0.0.1:" + std::to_string(f.http_port);
+    testing::wait_until(
+        [&] {
+          auto r = testing::http_get(base + "/v1/facts?subject=" + hexacloud);
+          return r.status == 200 &&
+                 r.body.find("https://w3id.org/mpli#ISO27001") != std::string::npos &&
+                 r.body.find("\"FR\"") != std::string::npos;
+        },
+        60s, "the demo credentials verify (round " + std::to_string(round) + ")");
+    auto facts = testing::http_get(base + "/v1/facts?subject=" + hexacloud);
+    CHECK(facts.body.find("https://w3id.org/mpli#EUCSHigh") == std::string::npos);
+    auto kept = nlohmann::json::parse(
+        testing::http_get(base + "/v1/credentials?subject=" + hexacloud).body)["credentials"];
+    int untrusted = 0;
+    for (const auto& credential : kept) untrusted += credential["state"] == "untrusted" ? 1 : 0;
+    CHECK(untrusted == 1);
 
     // Service logs reach their files line by line, not only when the federation stops.
     testing::wait_until(

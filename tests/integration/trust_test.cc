@@ -10,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <set>
 #include <sstream>
 
 #include "libs/bus/call.h"
@@ -416,6 +417,33 @@ TEST_CASE("manifest claims become verified facts, revocation and anchors withdra
   CHECK(accepted->state() == "accepted");
   CHECK(accepted->issuer() == auditor.did);
   CHECK(accepted->status_list() == "https://auditor.example/status/1");
+
+  // The paged export holds every fact, each once, in pages of the size asked for.
+  std::set<std::string> exported;
+  size_t exported_rows = 0;
+  trust::v1::ExportFactsRequest page_request;
+  page_request.set_limit(3);
+  for (int page = 0; page < 100; ++page) {
+    auto page_reply = bus::call<trust::v1::ExportFactsReply>(
+        trust.bus(), "mpli.trust.v1.export_facts", page_request, 5s);
+    REQUIRE(page_reply.is_ok());
+    CHECK(page_reply->facts_size() <= 3);
+    for (const auto& fact : page_reply->facts()) {
+      exported.insert(fact.subject() + " " + fact.predicate() + " " + fact.object() + " " +
+                      fact.credential());
+      ++exported_rows;
+    }
+    if (page_reply->next_cursor().empty()) break;
+    page_request.set_cursor(page_reply->next_cursor());
+  }
+  CHECK(exported_rows == exported.size());
+  CHECK(exported_rows == trust.facts(kProvider).size() + trust.facts(kPgOffering).size());
+  trust::v1::ExportFactsRequest forged;
+  forged.set_cursor("not a cursor");
+  auto refused_page =
+      bus::call<trust::v1::ExportFactsReply>(trust.bus(), "mpli.trust.v1.export_facts", forged, 5s);
+  REQUIRE_FALSE(refused_page.is_ok());
+  CHECK(refused_page.status().detail("field") == "cursor");
 
   // The auditor revokes the ISO certificate (bit 42, most significant bit first).
   bits[42 / 8] = static_cast<char>(0x80 >> (42 % 8));
