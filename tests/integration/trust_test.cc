@@ -21,6 +21,7 @@
 #include "libs/credentials/jwk.h"
 #include "libs/credentials/jws.h"
 #include "libs/credentials/status_list.h"
+#include "libs/credentials/testing/test_pki.h"
 #include "libs/testing/environment.h"
 #include "libs/testing/http_test_server.h"
 #include "mpli/common/v1/envelope.pb.h"
@@ -124,6 +125,34 @@ struct TestIssuer {
     return *token;
   }
 };
+
+// A credential signed by a key certified under `pki`, the chain in the x5c header.
+std::string issue_with_x5c(const credentials::testing::Pki& pki, json credential,
+                           int64_t leaf_not_after) {
+  namespace pkit = credentials::testing;
+  auto leaf = SigningKey::generate(KeyType::kEd25519);
+  REQUIRE(leaf.is_ok());
+  pkit::Key leaf_key = pkit::key_from_pem(leaf->to_pem());
+  pkit::CertSpec spec;
+  spec.common_name = "registry.example";
+  spec.not_before = unix_now() - 24 * 3600;
+  spec.not_after = leaf_not_after;
+  json x5c = json::array();
+  for (const auto& der : pki.chain(spec, leaf_key.get())) {
+    // x5c is standard base64 with padding, not base64url.
+    std::string text = credentials::base64url_encode(der);
+    for (char& c : text) c = c == '-' ? '+' : (c == '_' ? '/' : c);
+    while (text.size() % 4 != 0) text.push_back('=');
+    x5c.push_back(text);
+  }
+  int64_t now = unix_now();
+  credential["issuer"] = "did:web:registry.example";
+  credential["validFrom"] = credentials::xml_datetime(now - 3600);
+  credential["validUntil"] = credentials::xml_datetime(now + 30 * 24 * 3600);
+  auto token = leaf->sign({{"typ", "vc+jwt"}, {"x5c", x5c}}, credential.dump());
+  REQUIRE(token.is_ok());
+  return *token;
+}
 
 json certification(const std::string& subject, const std::string& standard,
                    std::vector<std::string> covers = {}) {
@@ -488,9 +517,13 @@ TEST_CASE("consumer credentials: accepted ones give facts, each refusal says why
   TestIssuer hub = TestIssuer::did_key(KeyType::kEd25519);
   TestIssuer registry = TestIssuer::did_key(KeyType::kP256);
   TestIssuer stranger = TestIssuer::did_key(KeyType::kEd25519);
+  credentials::testing::Pki qualified;  // an eIDAS-like root the hub trusts for legal identity
+  credentials::testing::Pki unknown;    // a root nobody configured
   std::string anchors =
       json({{"anchors",
              {{{"credential_type", "mpli:LegalIdentityCredential"}, {"issuers", {registry.did}}},
+              {{"credential_type", "mpli:LegalIdentityCredential"},
+               {"root_certificates", {credentials::testing::pem(qualified.root.get())}}},
               {{"credential_type", "*"}, {"issuers", {hub.did}}}}}})
           .dump();
   testing::TempDir keys;
@@ -561,6 +594,19 @@ TEST_CASE("consumer credentials: accepted ones give facts, each refusal says why
     // A did:web on a private address: the hub refuses to fetch it.
     TestIssuer inside = TestIssuer::did_web(KeyType::kEd25519, "10.0.0.1");
     CHECK(reason_of(inside.issue(legal_person(consumer, "NL"))) == "KEY_NOT_FOUND");
+    // x5c: a chain to a configured root is trusted by that root; an expired leaf or another
+    // root is not.
+    int64_t month = 30 * 24 * 3600;
+    auto chained =
+        trust.submit(issue_with_x5c(qualified, legal_person(consumer, "NL"), unix_now() + month),
+                     "verify_credential");
+    INFO(chained.status().message());
+    REQUIRE(chained.is_ok());
+    CHECK(chained->credential().trust_root() == qualified.roots().fingerprints().front());
+    CHECK(reason_of(issue_with_x5c(qualified, legal_person(consumer, "NL"), unix_now() - 3600)) ==
+          "BAD_CERTIFICATE_CHAIN");
+    CHECK(reason_of(issue_with_x5c(unknown, legal_person(consumer, "NL"), unix_now() + month)) ==
+          "BAD_CERTIFICATE_CHAIN");
     // Nothing refused was kept.
     CHECK(trust.credentials_of(consumer).size() == 1);
 
