@@ -226,16 +226,18 @@ std::optional<int64_t> parse_date_time(std::string_view text) {
           *offset_minutes > 59) {
         return std::nullopt;
       }
-      offset = (*offset_hours * 60 + *offset_minutes) * 60 * (text[at] == '-' ? -1 : 1);
+      offset = (int64_t{*offset_hours} * 60 + *offset_minutes) * 60 * (text[at] == '-' ? -1 : 1);
       at += 6;
     }
   }
   if (at != text.size()) return std::nullopt;
   int64_t days = days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
-  return days * 86400 + *hour * 3600 + *minute * 60 + std::min(*second, 59) - offset;
+  return days * 86400 + int64_t{*hour} * 3600 + int64_t{*minute} * 60 + std::min(*second, 59) -
+         offset;
 }
 
 // A token parsed (and, for SD-JWT, its disclosures applied); authenticated once `key` is set.
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json members; their moves do not throw
 struct CredentialVerifier::Secured {
   bool sd_jwt = false;
   SdJwt parts;

@@ -14,7 +14,7 @@
 namespace mpli::credentials {
 
 struct JsonLimits {
-  size_t max_bytes = 256 * 1024;
+  size_t max_bytes = size_t{256} * 1024;
   // nlohmann parses recursively: the depth is checked by a scan first, so a hostile
   // "[[[[..." cannot exhaust the stack.
   int max_depth = 64;

@@ -13,8 +13,9 @@
 
 namespace mpli::credentials {
 
-inline constexpr size_t kDefaultMaxTokenBytes = 256 * 1024;
+inline constexpr size_t kDefaultMaxTokenBytes = size_t{256} * 1024;
 
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json member; its move does not throw
 struct CompactJws {
   nlohmann::json header;      // the protected header, a JSON object
   std::string payload;        // decoded payload bytes

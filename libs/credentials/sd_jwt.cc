@@ -24,6 +24,7 @@ Status bad_key_binding(std::string message) {
   return refusal(Refusal::kBadKeyBinding, std::move(message));
 }
 
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json member; its move does not throw
 struct Disclosure {
   std::string encoded;
   bool has_name = false;  // [salt, name, value] for an object member; [salt, value] in arrays

@@ -20,6 +20,7 @@ struct StatusReference {
   int size = 1;                 // statusSize in bits
 };
 
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json members; their moves do not throw
 struct VerifiedCredential {
   std::string format;                  // "vc+jwt", "vc+ld+json+jwt", "jwt_vc_json", "dc+sd-jwt",
                                        // "vc+cose"

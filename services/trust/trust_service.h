@@ -60,7 +60,7 @@ class AnchorHolder {
 
 struct TrustOptions {
   int64_t clock_skew_seconds = 60;
-  size_t max_token_bytes = 256 * 1024;
+  size_t max_token_bytes = size_t{256} * 1024;
   std::string audience;  // expected `aud` of SD-JWT key binding JWTs
 };
 

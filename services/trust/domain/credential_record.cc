@@ -102,6 +102,7 @@ std::vector<FactChange> fact_changes(const std::vector<FactTriple>& before,
     change.removed.push_back(fact);
   }
   std::vector<FactChange> out;
+  out.reserve(by_subject.size());
   for (auto& [subject, change] : by_subject) out.push_back(std::move(change));
   return out;
 }

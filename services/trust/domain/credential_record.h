@@ -20,6 +20,7 @@ enum class CredentialState { kAccepted, kUntrusted, kRevoked, kExpired, kRefused
 std::string_view state_name(CredentialState state);
 CredentialState state_from_name(std::string_view name);  // unknown names read as kRefused
 
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json member; its move does not throw
 struct CredentialRecord {
   std::string id;  // sha256 hex of the token
   std::string token;

@@ -37,7 +37,7 @@ int64_t unix_now() {
 }
 
 Status serve_trust_subjects(service::ServiceContext& context, TrustService& trust,
-                            AnchorPreparer prepare_anchors) {
+                            const AnchorPreparer& prepare_anchors) {
   MPLI_RETURN_IF_ERROR((context.serve<v1::SubmitCredentialRequest, v1::SubmitCredentialReply>(
       "submit_credential",
       [&trust](const v1::SubmitCredentialRequest& request,

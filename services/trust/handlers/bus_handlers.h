@@ -14,7 +14,7 @@ namespace mpli::trust {
 using AnchorPreparer = std::function<Result<AnchorSet>(AnchorSet)>;
 
 Status serve_trust_subjects(service::ServiceContext& context, TrustService& trust,
-                            AnchorPreparer prepare_anchors);
+                            const AnchorPreparer& prepare_anchors);
 
 // Unix seconds now: the one clock the handlers read.
 int64_t unix_now();
