@@ -151,6 +151,8 @@ Result<std::unique_ptr<PullConsumer>> PullConsumer::create(Connection& connectio
   config.AckPolicy = js_AckExplicit;
   config.AckWait = spec.ack_wait.count() * kNanosPerMilli;
   config.MaxDeliver = spec.max_deliver;
+  if (spec.deliver_new_only) config.DeliverPolicy = js_DeliverNew;
+  config.InactiveThreshold = spec.inactive_threshold.count() * kNanosPerMilli;
   if (!spec.filter_subject.empty()) config.FilterSubject = spec.filter_subject.c_str();
   jsConsumerInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);

@@ -84,6 +84,12 @@ struct ConsumerSpec {
   std::string filter_subject;  // "" = every subject of the stream
   std::chrono::milliseconds ack_wait{std::chrono::seconds(30)};
   int64_t max_deliver = -1;  // -1 = unlimited
+  // Only messages published after the consumer is created (a per-instance view that loads the
+  // past some other way, such as the resolver's index).
+  bool deliver_new_only = false;
+  // The server deletes the consumer after this long without a pull (0 = never): per-instance
+  // consumers of instances that died do not pile up.
+  std::chrono::milliseconds inactive_threshold{0};
 };
 
 class PullConsumer {

@@ -157,6 +157,8 @@ Result<std::unique_ptr<EventConsumer>> EventConsumer::create(bus::Connection& bu
   if (spec.subjects.size() == 1) consumer_spec.filter_subject = spec.subjects.front();
   consumer_spec.ack_wait = spec.ack_wait;
   consumer_spec.max_deliver = -1;  // attempts are counted here, so the last one is dead-lettered
+  consumer_spec.deliver_new_only = spec.deliver_new_only;
+  consumer_spec.inactive_threshold = spec.inactive_threshold;
   MPLI_ASSIGN_OR_RETURN(auto consumer, bus::PullConsumer::create(bus, consumer_spec));
   std::unique_ptr<EventConsumer> out(new EventConsumer());
   out->state_ = std::make_unique<State>();

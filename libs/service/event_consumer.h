@@ -36,6 +36,10 @@ struct EventConsumerSpec {
   std::chrono::milliseconds backoff_max{30000};
   std::chrono::milliseconds ack_wait{30000};
   int batch = 32;  // messages fetched at once
+  // A per-instance consumer (a unique durable name) that sees only new events and is removed
+  // by the server after inactive_threshold without pulls; see bus::ConsumerSpec.
+  bool deliver_new_only = false;
+  std::chrono::milliseconds inactive_threshold{0};
 };
 
 // What a handler knows about the delivery besides the message.

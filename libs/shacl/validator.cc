@@ -33,10 +33,20 @@ bool contains_sorted(const std::vector<TermId>& v, TermId x) {
 Validator::Validator(const ShapesProgram& program, const rdf::Graph& data)
     : program_(program), data_(data), terms_(data.terms()), sh_(*program.vocab) {
   data_.index();
+  dense_memo_ = terms_.size() <= 4 * data_.size() + 4096;
   scratch_.resize(kMaxDepth + 2);
   regex_cache_.resize(program.regexes.size());
   value_cache_.resize(program.constraint_count);
   conform_cache_.resize(program.shapes.size());
+}
+
+bool Validator::conforms_sparse(uint32_t shape_index, TermId node, int depth) {
+  uint64_t key = (uint64_t{shape_index} << 32) | node;
+  auto known = sparse_conform_cache_.find(key);
+  if (known != sparse_conform_cache_.end()) return known->second;
+  bool ok = validate_shape(shape_index, node, nullptr, depth);
+  sparse_conform_cache_.emplace(key, ok);
+  return ok;
 }
 
 std::vector<TermId>& Validator::scratch(int depth) { return scratch_[static_cast<size_t>(depth)]; }
@@ -208,6 +218,10 @@ void Validator::evaluate_path(const Path& path, TermId node, std::vector<TermId>
 bool Validator::matches_pattern(const Constraint& c, TermId value) {
   // One byte per term and pattern (0 unknown, 1 match, 2 no match): values that repeat
   // (codes, enumerations, shared literals) are matched once; the regex engine is the slow part.
+  if (!dense_memo_) {
+    std::string_view text = terms_.value(value);
+    return std::regex_search(text.begin(), text.end(), program_.regexes[c.regex]);
+  }
   std::vector<uint8_t>& cache = regex_cache_[c.regex];
   if (cache.size() <= value) cache.resize(std::max<size_t>(terms_.size(), value + 1), 0);
   if (cache[value] != 0) return cache[value] == 1;
@@ -282,9 +296,9 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
   // The costly components whose outcome depends only on the value node (a subclass walk, a
   // lexical parse) are memoised per (constraint, term): shared values are checked once.
   // Patterns have their own cache; logical operators reuse the per-shape conformance cache.
-  bool memo = c.component == Component::kClass || c.component == Component::kDatatype ||
+  bool memo = dense_memo_ && (c.component == Component::kClass || c.component == Component::kDatatype ||
               c.component == Component::kMinExclusive || c.component == Component::kMinInclusive ||
-              c.component == Component::kMaxExclusive || c.component == Component::kMaxInclusive;
+              c.component == Component::kMaxExclusive || c.component == Component::kMaxInclusive);
   std::vector<uint8_t>* cache = nullptr;
   if (memo) {
     cache = &value_cache_[c.id];

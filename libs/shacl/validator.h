@@ -53,6 +53,7 @@ class Validator {
                       int depth);
   // Memoised per (shape, node): a node's conformance to a shape does not change during a run.
   bool conforms(uint32_t shape_index, TermId node, int depth) {
+    if (!dense_memo_) return conforms_sparse(shape_index, node, depth);
     std::vector<uint8_t>& cache = conform_cache_[shape_index];
     if (cache.size() <= node) cache.resize(std::max<size_t>(terms_.size(), node + 1), 0);
     if (cache[node] != 0) return cache[node] == 1;
@@ -60,6 +61,7 @@ class Validator {
     conform_cache_[shape_index][node] = ok ? 1 : 2;
     return ok;
   }
+  bool conforms_sparse(uint32_t shape_index, TermId node, int depth);
   bool check(const Shape& shape, uint32_t shape_index, const Constraint& c, TermId focus,
              const std::vector<TermId>& values, std::vector<ValidationResult>* out, int depth);
   void path_step(const Path& path, TermId node, std::vector<TermId>* out);
@@ -76,6 +78,12 @@ class Validator {
   std::vector<std::vector<uint8_t>> regex_cache_;    // per regex, indexed by term id
   std::vector<std::vector<uint8_t>> value_cache_;    // per constraint id: 0 unknown, 1 ok, 2 fail
   std::vector<std::vector<uint8_t>> conform_cache_;  // per shape index: 0 unknown, 1 ok, 2 fail
+  // The caches above hold a byte per term of the whole TermTable. A small graph over a large
+  // shared table (the resolver checks one provider's graph at a time against the terms of the
+  // whole catalogue) would pay for the table, not the graph: then conformance is memoised in
+  // a map and value and pattern outcomes are not memoised at all.
+  bool dense_memo_ = true;
+  std::unordered_map<uint64_t, bool> sparse_conform_cache_;  // (shape << 32 | node)
   std::vector<std::vector<TermId>> scratch_;         // value-node buffers, one per nesting depth
 
   // Reusable buffers for path evaluation, handed out as a stack (a deque keeps references

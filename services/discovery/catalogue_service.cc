@@ -322,6 +322,11 @@ Result<v1::ExportCatalogReply> CatalogueService::export_page(
     if (!decoded) return internal_error("a sealed export cursor holds no position");
     from = *decoded;
   }
+  const std::string& only = request.provider_id();
+  if (!only.empty() && request.cursor().empty()) {
+    // Unknown is an error; known without a served version is an empty document.
+    MPLI_RETURN_IF_ERROR(get_provider(only).status());
+  }
   size_t budget = page_budget();
   std::string document;
   std::optional<ExportPosition> next;
@@ -329,7 +334,7 @@ Result<v1::ExportCatalogReply> CatalogueService::export_page(
   int64_t read_characters = static_cast<int64_t>(budget);
   while (true) {
     MPLI_ASSIGN_OR_RETURN(auto chunks,
-                          store_.document_chunks(from, read_characters, kExportProvidersPerRead));
+                          store_.document_chunks(from, read_characters, kExportProvidersPerRead, only));
     bool more_after = static_cast<int>(chunks.size()) == kExportProvidersPerRead;
     ExportPage part = assemble_export_page(chunks, budget, more_after, document.size());
     if (part.needs_longer_chunk) {

@@ -88,8 +88,8 @@ constexpr const char* kDocumentChunks =
     "SELECT p.id, CASE WHEN p.id = $1 THEN $3::int ELSE 0 END AS start_at, "
     "substr(v.ntriples, CASE WHEN p.id = $1 THEN $3::int ELSE 0 END + 1, $4::int) AS chunk, "
     "length(v.ntriples) AS total FROM discovery.providers p JOIN discovery.manifest_versions v "
-    "ON v.id = p.current_version WHERE p.id > $1 OR (p.id = $1 AND NOT $2::boolean) "
-    "ORDER BY p.id LIMIT $5";
+    "ON v.id = p.current_version WHERE (p.id > $1 OR (p.id = $1 AND NOT $2::boolean)) "
+    "AND ($6 = '' OR p.id = $6) ORDER BY p.id LIMIT $5";
 
 }  // namespace sql
 
@@ -651,12 +651,13 @@ Result<std::optional<std::pair<v1::Offering, std::string>>> CatalogueStore::get_
 
 Result<std::vector<DocumentChunk>> CatalogueStore::document_chunks(const ExportPosition& from,
                                                                    int64_t max_characters,
-                                                                   int providers) {
+                                                                   int providers,
+                                                                   const std::string& only) {
   using Chunks = std::vector<DocumentChunk>;
   return read<Chunks>(pool_, [&](pqxx::nontransaction& tx) -> Result<Chunks> {
     Chunks out;
     for (const auto& row : tx.exec_params(sql::kDocumentChunks, from.provider_id, from.finished,
-                                          from.offset, max_characters, providers)) {
+                                          from.offset, max_characters, providers, only)) {
       out.push_back({text(row["id"]), row["start_at"].as<int64_t>(), text(row["chunk"]),
                      row["total"].as<int64_t>()});
     }

@@ -81,9 +81,10 @@ class CatalogueStore {
   Result<std::optional<std::pair<v1::Offering, std::string>>> get_offering(const std::string& id);
   // Export reading: from `from`, up to `providers` served documents in provider id order, each
   // read from its offset (the first one's, when `from` is inside it; else 0) for at most
-  // `max_characters`.
+  // `max_characters`. `only` (when not empty) restricts the read to that provider.
   Result<std::vector<DocumentChunk>> document_chunks(const ExportPosition& from,
-                                                     int64_t max_characters, int providers);
+                                                     int64_t max_characters, int providers,
+                                                     const std::string& only = "");
 
  private:
   db::Pool& pool_;

@@ -1,0 +1,297 @@
+#include "services/resolver/domain/catalogue_index.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+
+#include "libs/rdf/parser.h"
+
+namespace mpli::resolver {
+
+namespace {
+
+const std::string kSchema = "https://schema.org/";
+
+std::string mpli_iri(std::string_view local) { return std::string(kMpli) + std::string(local); }
+
+// The vocabulary the index reads, interned once per table.
+struct Terms {
+  TermId rdf_type, provider_class, offering_class, provider, provider_id, offering_kind, region,
+      region_code, country, latitude, longitude, price, amount, currency, unit_code, name,
+      service_offering, legal_person, legal_address, country_code, prerequisite, certification,
+      standard;
+  explicit Terms(rdf::TermTable& t)
+      : rdf_type(t.well_known().rdf_type),
+        provider_class(t.iri(mpli_iri("Provider"))),
+        offering_class(t.iri(mpli_iri("Offering"))),
+        provider(t.iri(mpli_iri("provider"))),
+        provider_id(t.iri(mpli_iri("providerId"))),
+        offering_kind(t.iri(mpli_iri("offeringKind"))),
+        region(t.iri(mpli_iri("region"))),
+        region_code(t.iri(mpli_iri("regionCode"))),
+        country(t.iri(mpli_iri("country"))),
+        latitude(t.iri(kSchema + "latitude")),
+        longitude(t.iri(kSchema + "longitude")),
+        price(t.iri(mpli_iri("price"))),
+        amount(t.iri(kSchema + "price")),
+        currency(t.iri(kSchema + "priceCurrency")),
+        unit_code(t.iri(kSchema + "unitCode")),
+        name(t.iri(kSchema + "name")),
+        service_offering(t.iri(mpli_iri("serviceOffering"))),
+        legal_person(t.iri(mpli_iri("legalPerson"))),
+        legal_address(t.iri("https://w3id.org/gaia-x/development#legalAddress")),
+        country_code(t.iri("https://w3id.org/gaia-x/development#countryCode")),
+        prerequisite(t.iri(mpli_iri("consumerPrerequisite"))),
+        certification(t.iri(mpli_iri("certification"))),
+        standard(t.iri(mpli_iri("standard"))) {}
+};
+
+std::optional<double> number(const rdf::TermTable& terms, TermId literal) {
+  if (literal == rdf::kNoTerm || !terms.is_literal(literal)) return std::nullopt;
+  std::string text(terms.value(literal));
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0') return std::nullopt;
+  return value;
+}
+
+std::string text_of(const rdf::Graph& graph, TermId subject, TermId predicate) {
+  TermId value = graph.object(subject, predicate);
+  return value == rdf::kNoTerm ? std::string() : std::string(graph.terms().value(value));
+}
+
+// schema:price per schema:unitCode as a monthly price: "MON" as is, "HUR" x 730; other units
+// have no monthly equivalent.
+std::optional<double> monthly(double amount, const std::string& unit) {
+  if (unit == "MON") return amount;
+  if (unit == "HUR") return amount * kHoursPerMonth;
+  return std::nullopt;
+}
+
+std::vector<uint32_t> shape_indexes(const shacl::ShapesProgram& program,
+                                    const std::vector<TermId>& nodes) {
+  std::vector<uint32_t> out;
+  for (TermId node : nodes) {
+    for (uint32_t i = 0; i < program.shapes.size(); ++i) {
+      if (program.shapes[i].node == node && !program.shapes[i].is_property) out.push_back(i);
+    }
+  }
+  return out;
+}
+
+std::vector<TermId> objects(const rdf::Graph& graph, TermId subject, TermId predicate) {
+  std::vector<TermId> out;
+  for (const rdf::Triple& t : graph.with_subject_predicate(subject, predicate)) {
+    out.push_back(t.o);
+  }
+  return out;
+}
+
+OfferingEntry read_offering(const rdf::Graph& graph, const Terms& v, TermId node,
+                            const std::string& provider_country) {
+  const rdf::TermTable& terms = graph.terms();
+  OfferingEntry entry;
+  entry.node = node;
+  entry.iri = std::string(terms.value(node));
+  TermId service = graph.object(node, v.service_offering);
+  entry.name = service != rdf::kNoTerm ? text_of(graph, service, v.name) : "";
+  if (entry.name.empty()) entry.name = text_of(graph, node, v.name);
+  entry.kinds = objects(graph, node, v.offering_kind);
+  for (TermId region : objects(graph, node, v.region)) {
+    Region r;
+    r.code = text_of(graph, region, v.region_code);
+    r.country = text_of(graph, region, v.country);
+    r.latitude = number(terms, graph.object(region, v.latitude));
+    r.longitude = number(terms, graph.object(region, v.longitude));
+    entry.regions.push_back(std::move(r));
+  }
+  std::sort(entry.regions.begin(), entry.regions.end(),
+            [](const Region& a, const Region& b) { return a.code < b.code; });
+  if (entry.regions.empty()) entry.regions.push_back(Region{"", provider_country, {}, {}});
+  TermId price = graph.object(node, v.price);
+  if (price != rdf::kNoTerm) {
+    auto amount = number(terms, graph.object(price, v.amount));
+    entry.currency = text_of(graph, price, v.currency);
+    if (amount) entry.unit_monthly_price = monthly(*amount, text_of(graph, price, v.unit_code));
+  }
+  return entry;
+}
+
+}  // namespace
+
+CatalogueIndex::CatalogueIndex() : terms_(std::make_shared<rdf::TermTable>()) {}
+
+Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_view ntriples) {
+  if (ntriples.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    remove_provider(provider_id);
+    return Status::ok();
+  }
+  auto segment = std::make_unique<ProviderSegment>(terms_);
+  rdf::Graph parsed(terms_);
+  rdf::ParseOptions options;
+  options.syntax = rdf::Syntax::kNTriples;
+  MPLI_RETURN_IF_ERROR(rdf::parse_string(ntriples, "provider " + provider_id, parsed, options));
+  parsed.index();
+  Terms v(*terms_);
+  TermId provider_node = rdf::kNoTerm;
+  for (const rdf::Triple& t : parsed.with_predicate_object(v.rdf_type, v.provider_class)) {
+    provider_node = t.s;
+    break;
+  }
+  if (provider_node == rdf::kNoTerm) {
+    return invalid_argument("the manifest of provider '" + provider_id +
+                            "' has no node typed mpli:Provider");
+  }
+  segment->provider_id = provider_id;
+  segment->node = provider_node;
+  if (terms_->is_iri(provider_node)) segment->iri = std::string(terms_->value(provider_node));
+  TermId legal = parsed.object(provider_node, v.legal_person);
+  TermId address = legal == rdf::kNoTerm ? rdf::kNoTerm : parsed.object(legal, v.legal_address);
+  if (address != rdf::kNoTerm) segment->country = text_of(parsed, address, v.country_code);
+  for (TermId claim : objects(parsed, provider_node, v.certification)) {
+    for (TermId standard : objects(parsed, claim, v.standard)) {
+      segment->claimed_standards.push_back(standard);
+    }
+  }
+  segment->manifest.assign(parsed.triples().begin(), parsed.triples().end());
+  auto program = shacl::compile_shapes(parsed);
+  if (!program.is_ok()) {
+    return invalid_argument("the prerequisites of provider '" + provider_id +
+                            "' do not compile: " + program.status().message());
+  }
+  segment->prerequisites = std::move(*program);
+  segment->provider_prerequisites = shape_indexes(
+      segment->prerequisites, objects(parsed, provider_node, v.prerequisite));
+  for (const rdf::Triple& t : parsed.with_predicate_object(v.rdf_type, v.offering_class)) {
+    if (parsed.object(t.s, v.provider) != provider_node || !terms_->is_iri(t.s)) continue;
+    OfferingEntry entry = read_offering(parsed, v, t.s, segment->country);
+    entry.prerequisites =
+        shape_indexes(segment->prerequisites, objects(parsed, t.s, v.prerequisite));
+    segment->offerings.push_back(std::move(entry));
+  }
+  std::sort(segment->offerings.begin(), segment->offerings.end(),
+            [](const OfferingEntry& a, const OfferingEntry& b) { return a.iri < b.iri; });
+  remove_provider(provider_id);
+  if (!segment->iri.empty()) node_owner_[segment->iri] = provider_id;
+  for (const OfferingEntry& offering : segment->offerings) node_owner_[offering.iri] = provider_id;
+  rebuild_graph(*segment);
+  providers_[provider_id] = std::move(segment);
+  ++generation_;
+  views_dirty_ = true;
+  return Status::ok();
+}
+
+void CatalogueIndex::remove_provider(const std::string& provider_id) {
+  auto it = providers_.find(provider_id);
+  if (it == providers_.end()) return;
+  if (!it->second->iri.empty()) node_owner_.erase(it->second->iri);
+  for (const OfferingEntry& offering : it->second->offerings) node_owner_.erase(offering.iri);
+  providers_.erase(it);
+  ++generation_;
+  views_dirty_ = true;
+}
+
+void CatalogueIndex::set_facts(const std::string& subject, std::vector<Fact> facts) {
+  if (facts.empty()) {
+    facts_.erase(subject);
+  } else {
+    facts_[subject] = std::move(facts);
+  }
+  ++generation_;
+  auto owner = node_owner_.find(subject);
+  if (owner == node_owner_.end()) return;  // a consumer, or a provider not (yet) indexed
+  auto segment = providers_.find(owner->second);
+  if (segment != providers_.end()) {
+    rebuild_graph(*segment->second);
+    views_dirty_ = true;  // predicate use may change
+  }
+}
+
+const std::vector<Fact>& CatalogueIndex::facts_about(const std::string& subject) const {
+  static const std::vector<Fact> kNone;
+  auto it = facts_.find(subject);
+  return it == facts_.end() ? kNone : it->second;
+}
+
+void CatalogueIndex::add_fact_triples(const std::vector<Fact>& facts, rdf::Graph& graph) const {
+  rdf::TermTable& terms = *terms_;
+  for (const Fact& fact : facts) {
+    TermId object = fact.object_is_literal
+                        ? terms.literal(fact.object, fact.datatype.empty()
+                                                         ? rdf::kNoTerm
+                                                         : terms.iri(fact.datatype))
+                        : terms.iri(fact.object);
+    graph.add(terms.iri(fact.subject), terms.iri(fact.predicate), object);
+  }
+}
+
+void CatalogueIndex::rebuild_graph(ProviderSegment& segment) const {
+  rdf::Graph graph(terms_);
+  graph.reserve(segment.manifest.size());
+  for (const rdf::Triple& t : segment.manifest) graph.add(t);
+  if (!segment.iri.empty()) add_fact_triples(facts_about(segment.iri), graph);
+  for (const OfferingEntry& offering : segment.offerings) {
+    add_fact_triples(facts_about(offering.iri), graph);
+  }
+  graph.index();
+  segment.predicates.clear();
+  for (const rdf::Triple& t : graph.triples()) segment.predicates.push_back(t.p);
+  std::sort(segment.predicates.begin(), segment.predicates.end());
+  segment.predicates.erase(std::unique(segment.predicates.begin(), segment.predicates.end()),
+                           segment.predicates.end());
+  segment.graph = std::move(graph);
+}
+
+const ProviderSegment* CatalogueIndex::provider(const std::string& provider_id) const {
+  auto it = providers_.find(provider_id);
+  return it == providers_.end() ? nullptr : it->second.get();
+}
+
+size_t CatalogueIndex::offering_count() const {
+  refresh_views();
+  return all_.size();
+}
+
+void CatalogueIndex::refresh_views() const {
+  if (!views_dirty_) return;
+  all_.clear();
+  by_kind_.clear();
+  by_iri_.clear();
+  predicate_use_.clear();
+  for (const auto& [id, segment] : providers_) {
+    for (uint32_t i = 0; i < segment->offerings.size(); ++i) {
+      OfferingRef ref{segment.get(), i};
+      all_.push_back(ref);
+      by_iri_[segment->offerings[i].iri] = ref;
+      for (TermId kind : segment->offerings[i].kinds) by_kind_[kind].push_back(ref);
+    }
+    for (TermId predicate : segment->predicates) predicate_use_[predicate] += 1;
+  }
+  views_dirty_ = false;
+}
+
+const std::vector<OfferingRef>& CatalogueIndex::offerings() const {
+  refresh_views();
+  return all_;
+}
+
+const std::vector<OfferingRef>& CatalogueIndex::offerings_of_kind(TermId kind) const {
+  static const std::vector<OfferingRef> kNone;
+  refresh_views();
+  auto it = by_kind_.find(kind);
+  return it == by_kind_.end() ? kNone : it->second;
+}
+
+std::optional<OfferingRef> CatalogueIndex::find_offering(const std::string& iri) const {
+  refresh_views();
+  auto it = by_iri_.find(iri);
+  if (it == by_iri_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool CatalogueIndex::uses_predicate(TermId predicate) const {
+  refresh_views();
+  return predicate_use_.count(predicate) > 0;
+}
+
+}  // namespace mpli::resolver

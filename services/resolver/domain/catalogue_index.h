@@ -1,0 +1,136 @@
+// The resolver's in-memory view of the federation: every provider's manifest graph with the
+// verified facts about its nodes, and per offering what composition needs (kind, regions,
+// monthly price). Built from discovery's export and trust's fact export, then kept current one
+// provider or one subject at a time from their events.
+//
+// One TermTable is shared by every provider's graph, the consumer manifests resolved against
+// it and the shapes compiled from them, so SHACL validation compares ids. Each provider's
+// graph is its own rdf::Graph: replacing a provider re-indexes only its triples. Not
+// thread-safe: the service serialises access (resolver_service.h).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "libs/core/status.h"
+#include "libs/rdf/graph.h"
+#include "libs/shacl/shapes.h"
+
+namespace mpli::resolver {
+
+using rdf::TermId;
+
+inline constexpr std::string_view kMpli = "https://w3id.org/mpli#";
+inline constexpr double kHoursPerMonth = 730;  // docs/manifests.md: hourly prices x 730
+
+// A verified fact as trust states it (trust.v1.Fact).
+struct Fact {
+  std::string subject;
+  std::string predicate;
+  std::string object;
+  bool object_is_literal = false;
+  std::string datatype;  // "" for a plain string
+  std::string credential;
+  std::string issuer;
+};
+
+struct Region {
+  std::string code;     // mpli:regionCode ("" when the offering names no region)
+  std::string country;  // mpli:country (the provider's legal country when no region is named)
+  std::optional<double> latitude;
+  std::optional<double> longitude;
+};
+
+struct OfferingEntry {
+  TermId node = rdf::kNoTerm;
+  std::string iri;
+  std::string name;  // schema:name of its gx:ServiceOffering, else of the offering
+  std::vector<TermId> kinds;  // mpli:offeringKind values
+  std::vector<Region> regions;
+  std::optional<double> unit_monthly_price;  // nullopt: no price, or a unit with no monthly rate
+  std::string currency;
+  std::vector<uint32_t> prerequisites;  // offering-level prerequisite shapes (program indexes)
+};
+
+struct ProviderSegment {
+  std::string provider_id;
+  TermId node = rdf::kNoTerm;
+  std::string iri;  // "" for a blank provider node
+  std::string country;
+  std::vector<rdf::Triple> manifest;  // the provider's manifest triples
+  rdf::Graph graph;                   // manifest plus the verified facts about its nodes
+  shacl::ShapesProgram prerequisites;  // every shape in the manifest, compiled once
+  std::vector<uint32_t> provider_prerequisites;
+  std::vector<OfferingEntry> offerings;
+  // Claimed standards (mpli:certification / mpli:standard), to say "claimed, not verified".
+  std::vector<TermId> claimed_standards;
+  std::vector<TermId> predicates;  // used by `graph`, sorted (for lint)
+
+  explicit ProviderSegment(rdf::TermTablePtr terms) : graph(std::move(terms)) {}
+};
+
+// One offering as a candidate: its provider's segment and its index there.
+struct OfferingRef {
+  const ProviderSegment* provider = nullptr;
+  uint32_t index = 0;
+  const OfferingEntry& offering() const { return provider->offerings[index]; }
+};
+
+class CatalogueIndex {
+ public:
+  CatalogueIndex();
+
+  const rdf::TermTablePtr& terms() const { return terms_; }
+
+  // Replaces everything known of `provider_id` with its manifest (N-Triples, as discovery
+  // exports it). An empty document removes the provider. A document that does not parse or
+  // names no provider is an error and changes nothing.
+  Status put_provider(const std::string& provider_id, std::string_view ntriples);
+  void remove_provider(const std::string& provider_id);
+
+  // Replaces the facts held about `subject`; the provider graph holding that node is rebuilt.
+  void set_facts(const std::string& subject, std::vector<Fact> facts);
+  const std::vector<Fact>& facts_about(const std::string& subject) const;
+
+  const std::map<std::string, std::unique_ptr<ProviderSegment>>& providers() const {
+    return providers_;
+  }
+  const ProviderSegment* provider(const std::string& provider_id) const;
+  // The offering with this IRI, if indexed.
+  std::optional<OfferingRef> find_offering(const std::string& iri) const;
+  size_t offering_count() const;
+
+  // Candidate offerings: all of them, or those of one mpli:offeringKind.
+  const std::vector<OfferingRef>& offerings() const;
+  const std::vector<OfferingRef>& offerings_of_kind(TermId kind) const;
+  // True when some provider graph uses `predicate` (for lint).
+  bool uses_predicate(TermId predicate) const;
+
+  // Changes applied since creation (a cheap "version" for logs and tests).
+  uint64_t generation() const { return generation_; }
+
+ private:
+  void rebuild_graph(ProviderSegment& segment) const;
+  void refresh_views() const;
+  void add_fact_triples(const std::vector<Fact>& facts, rdf::Graph& graph) const;
+
+  rdf::TermTablePtr terms_;
+  std::map<std::string, std::unique_ptr<ProviderSegment>> providers_;
+  std::unordered_map<std::string, std::vector<Fact>> facts_;  // by subject IRI
+  std::unordered_map<std::string, std::string> node_owner_;   // subject IRI -> provider id
+  uint64_t generation_ = 0;
+
+  // Views rebuilt lazily after a change.
+  mutable bool views_dirty_ = true;
+  mutable std::vector<OfferingRef> all_;
+  mutable std::unordered_map<TermId, std::vector<OfferingRef>> by_kind_;
+  mutable std::unordered_map<TermId, uint32_t> predicate_use_;
+  mutable std::unordered_map<std::string, OfferingRef> by_iri_;
+};
+
+}  // namespace mpli::resolver

@@ -1,0 +1,827 @@
+#include "services/resolver/domain/resolution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "libs/shacl/report.h"
+#include "libs/shacl/validator.h"
+
+namespace mpli::resolver {
+
+namespace {
+
+using shacl::Component;
+using shacl::ShapesProgram;
+using shacl::ValidationResult;
+
+std::string money(double amount) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.2f", amount);
+  return buffer;
+}
+
+std::string node_name(const rdf::TermTable& terms, TermId node) {
+  if (node == rdf::kNoTerm) return "";
+  return terms.is_blank(node) ? "_:" + std::string(terms.value(node))
+                              : std::string(terms.value(node));
+}
+
+// The predicate a path ends with (the last step of a sequence), kNoTerm for other paths.
+TermId last_predicate(const shacl::Path& path) {
+  if (path.kind == shacl::Path::Kind::kPredicate) return path.predicate;
+  if (path.kind == shacl::Path::Kind::kSequence && !path.steps.empty()) {
+    return last_predicate(path.steps.back());
+  }
+  return rdf::kNoTerm;
+}
+
+void path_predicates(const shacl::Path& path, std::vector<TermId>* out) {
+  if (path.kind == shacl::Path::Kind::kPredicate) {
+    out->push_back(path.predicate);
+    return;
+  }
+  for (const auto& step : path.steps) path_predicates(step, out);
+}
+
+// Values a failed constraint asked for: sh:hasValue, or the sh:in / sh:hasValue of a
+// qualified value shape.
+std::vector<TermId> expected_values(const ShapesProgram& program, const shacl::Constraint& c) {
+  std::vector<TermId> out;
+  if (c.component == Component::kHasValue) out.push_back(c.term);
+  if (c.component == Component::kIn) out = c.terms;
+  if (c.component == Component::kQualifiedMinCount && !c.shapes.empty()) {
+    for (const auto& inner : program.shapes[c.shapes.front()].constraints) {
+      if (inner.component == Component::kIn) out.insert(out.end(), inner.terms.begin(), inner.terms.end());
+      if (inner.component == Component::kHasValue) out.push_back(inner.term);
+    }
+  }
+  return out;
+}
+
+struct Vocabulary {
+  TermId offering_kind, verified_certification;
+  explicit Vocabulary(rdf::TermTable& t)
+      : offering_kind(t.iri(std::string(kMpli) + "offeringKind")),
+        verified_certification(t.iri(std::string(kMpli) + "verifiedCertification")) {}
+};
+
+// Turns engine results into Failures, noting claims the hub has not verified.
+class FailureWriter {
+ public:
+  FailureWriter(const ShapesProgram& program, const Vocabulary& vocabulary)
+      : program_(program), terms_(*program.terms), vocabulary_(vocabulary) {}
+
+  v1::Failure operator()(const ValidationResult& r, const ProviderSegment* provider) const {
+    const shacl::Shape& shape = program_.shapes[r.shape];
+    v1::Failure f;
+    f.set_shape(node_name(terms_, shape.node));
+    if (shape.is_property) f.set_path(shacl::path_to_string(shape.path, terms_));
+    f.set_constraint("sh:" + std::string(shacl::component_name(r.component)));
+    if (r.value != rdf::kNoTerm) f.set_value(terms_.to_ntriples(r.value));
+    std::string message = shape.messages.empty()
+                              ? shacl::describe(r, program_)
+                              : std::string(terms_.value(shape.messages.front()));
+    if (provider != nullptr && shape.is_property &&
+        last_predicate(shape.path) == vocabulary_.verified_certification) {
+      const shacl::Constraint& c = shape.constraints[r.constraint];
+      for (TermId wanted : expected_values(program_, c)) {
+        const auto& claims = provider->claimed_standards;
+        if (std::find(claims.begin(), claims.end(), wanted) != claims.end()) {
+          f.set_claimed_not_verified(true);
+          message += " (" + provider->provider_id + " claims " + std::string(terms_.value(wanted)) +
+                     " in its manifest, but no credential the hub trusts proves it)";
+          break;
+        }
+      }
+    }
+    f.set_message(message);
+    return f;
+  }
+
+  // The key a constraint is tallied under: one row per (shape, constraint).
+  static std::string key(const ValidationResult& r) {
+    return std::to_string(r.shape) + "/" + std::to_string(r.constraint) + "/" +
+           std::to_string(static_cast<int>(r.component));
+  }
+
+ private:
+  const ShapesProgram& program_;
+  const rdf::TermTable& terms_;
+  const Vocabulary& vocabulary_;
+};
+
+// The consumer as providers see it: its node with nothing but verified facts.
+rdf::Graph consumer_graph(const rdf::TermTablePtr& terms, const std::string& consumer_iri,
+                          const std::vector<Fact>& facts) {
+  rdf::Graph graph(terms);
+  TermId consumer = terms->iri(consumer_iri);
+  for (const Fact& fact : facts) {
+    TermId object =
+        fact.object_is_literal
+            ? terms->literal(fact.object,
+                             fact.datatype.empty() ? rdf::kNoTerm : terms->iri(fact.datatype))
+            : terms->iri(fact.object);
+    graph.add(consumer, terms->iri(fact.predicate), object);
+  }
+  graph.index();
+  return graph;
+}
+
+// Prerequisite outcomes per provider and per offering, computed once per resolution.
+class Prerequisites {
+ public:
+  Prerequisites(const rdf::TermTablePtr& terms, const ConsumerManifest& manifest,
+                const std::vector<Fact>& facts, const Vocabulary& vocabulary)
+      : graph_(consumer_graph(terms, manifest.consumer_iri, facts)),
+        consumer_(terms->iri(manifest.consumer_iri)),
+        vocabulary_(vocabulary) {}
+
+  // The refusals that apply to an offering (empty: the consumer is accepted).
+  const std::vector<v1::ProviderRefusal>& refusals(const OfferingRef& ref) {
+    const ProviderSegment& provider = *ref.provider;
+    auto& cached = provider_refusals(provider);
+    const OfferingEntry& offering = ref.offering();
+    if (offering.prerequisites.empty()) return cached;
+    auto key = std::make_pair(&provider, ref.index);
+    auto it = offering_refusals_.find(key);
+    if (it != offering_refusals_.end()) return it->second;
+    std::vector<v1::ProviderRefusal> all = cached;
+    auto own = evaluate(provider, offering.prerequisites, offering.iri);
+    all.insert(all.end(), own.begin(), own.end());
+    return offering_refusals_.emplace(key, std::move(all)).first->second;
+  }
+
+  // Every refusal seen, provider-level first, in provider order.
+  std::vector<v1::ProviderRefusal> seen() const {
+    std::vector<v1::ProviderRefusal> out;
+    for (const auto& [provider, list] : by_provider_) out.insert(out.end(), list.begin(), list.end());
+    for (const auto& [key, list] : offering_refusals_) {
+      for (const auto& refusal : list) {
+        if (refusal.scope() != "provider") out.push_back(refusal);
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.provider_id(), a.scope(), a.prerequisite()) <
+             std::tie(b.provider_id(), b.scope(), b.prerequisite());
+    });
+    return out;
+  }
+
+ private:
+  const std::vector<v1::ProviderRefusal>& provider_refusals(const ProviderSegment& provider) {
+    auto it = by_provider_.find(&provider);
+    if (it != by_provider_.end()) return it->second;
+    return by_provider_
+        .emplace(&provider, evaluate(provider, provider.provider_prerequisites, "provider"))
+        .first->second;
+  }
+
+  std::vector<v1::ProviderRefusal> evaluate(const ProviderSegment& provider,
+                                            const std::vector<uint32_t>& shapes,
+                                            const std::string& scope) {
+    std::vector<v1::ProviderRefusal> out;
+    if (shapes.empty()) return out;
+    shacl::Validator validator(provider.prerequisites, graph_);
+    FailureWriter write(provider.prerequisites, vocabulary_);
+    const rdf::TermTable& terms = *provider.prerequisites.terms;
+    TermId label = provider.graph.terms().find_iri("http://www.w3.org/2000/01/rdf-schema#label");
+    for (uint32_t shape : shapes) {
+      std::vector<ValidationResult> results;
+      if (validator.validate_node(shape, consumer_, &results)) continue;
+      v1::ProviderRefusal refusal;
+      refusal.set_provider_id(provider.provider_id);
+      refusal.set_provider(provider.iri);
+      TermId node = provider.prerequisites.shapes[shape].node;
+      refusal.set_prerequisite(node_name(terms, node));
+      TermId label_value = label == rdf::kNoTerm ? rdf::kNoTerm : provider.graph.object(node, label);
+      if (label_value != rdf::kNoTerm) refusal.set_label(std::string(terms.value(label_value)));
+      refusal.set_scope(scope);
+      for (const auto& r : results) *refusal.add_failures() = write(r, nullptr);
+      out.push_back(std::move(refusal));
+    }
+    return out;
+  }
+
+  rdf::Graph graph_;
+  TermId consumer_;
+  const Vocabulary& vocabulary_;
+  std::map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> by_provider_;
+  std::map<std::pair<const ProviderSegment*, uint32_t>, std::vector<v1::ProviderRefusal>>
+      offering_refusals_;
+};
+
+// One Validator per provider graph, shared by every requirement of one resolution (they are
+// all compiled into the manifest's program).
+class Validators {
+ public:
+  explicit Validators(const ShapesProgram& program) : program_(program) {}
+  shacl::Validator& of(const ProviderSegment& provider) {
+    auto& slot = validators_[&provider];
+    if (!slot) slot = std::make_unique<shacl::Validator>(program_, provider.graph);
+    return *slot;
+  }
+
+ private:
+  const ShapesProgram& program_;
+  std::unordered_map<const ProviderSegment*, std::unique_ptr<shacl::Validator>> validators_;
+};
+
+// The kind a requirement shape asks for with a top-level sh:hasValue on mpli:offeringKind:
+// offerings of other kinds fail that constraint, so only that kind's offerings are checked.
+std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& program,
+                                                      uint32_t shape, const Vocabulary& v) {
+  for (const auto& c : program.shapes[shape].constraints) {
+    if (c.component != Component::kProperty) continue;
+    for (uint32_t property : c.shapes) {
+      const shacl::Shape& p = program.shapes[property];
+      if (p.deactivated || p.path.kind != shacl::Path::Kind::kPredicate ||
+          p.path.predicate != v.offering_kind) {
+        continue;
+      }
+      for (uint32_t i = 0; i < p.constraints.size(); ++i) {
+        if (p.constraints[i].component == Component::kHasValue) {
+          return std::make_pair(p.constraints[i].term, property);
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+struct Candidate {
+  OfferingRef ref;
+  std::vector<v1::Failure> failures;
+  std::string reason;  // "" when accepted
+};
+
+struct RequirementOutcome {
+  std::vector<Candidate> accepted;
+  std::vector<Candidate> rejected;
+  int conforming = 0;
+  int64_t other_kinds = 0;  // offerings of another kind, failing the kind constraint
+  std::map<std::string, std::pair<v1::ConstraintTally, int>> tallies;
+};
+
+v1::Failure currency_failure(const OfferingEntry& offering, const std::string& currency) {
+  v1::Failure f;
+  f.set_constraint("mpli:Currency");
+  f.set_value("\"" + offering.currency + "\"");
+  f.set_message("priced in " + offering.currency + "; this resolution is in " + currency +
+                " (no exchange rates are applied)");
+  return f;
+}
+
+v1::Failure price_failure() {
+  v1::Failure f;
+  f.set_constraint("mpli:MonthlyPrice");
+  f.set_message("no price per month or per hour, so it cannot be priced or budgeted");
+  return f;
+}
+
+RequirementOutcome match_requirement(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                                     const Requirement& requirement, Validators& validators,
+                                     Prerequisites& prerequisites, const Vocabulary& vocabulary) {
+  RequirementOutcome out;
+  const ShapesProgram& program = *manifest.program;
+  FailureWriter write(program, vocabulary);
+  auto kind = asked_kind(program, requirement.shape, vocabulary);
+  const std::vector<OfferingRef>& candidates =
+      kind ? index.offerings_of_kind(kind->first) : index.offerings();
+  if (kind) {
+    out.other_kinds = static_cast<int64_t>(index.offering_count() - candidates.size());
+  }
+  for (const OfferingRef& ref : candidates) {
+    Candidate candidate{ref, {}, ""};
+    std::vector<ValidationResult> results;
+    shacl::Validator& validator = validators.of(*ref.provider);
+    if (!validator.validate_node(requirement.shape, ref.offering().node, &results)) {
+      candidate.reason = "requirement_shape";
+      std::set<std::string> counted;
+      for (const auto& r : results) {
+        v1::Failure failure = write(r, ref.provider);
+        std::string key = FailureWriter::key(r);
+        if (counted.insert(key).second) {
+          auto& tally = out.tallies[key];
+          if (tally.second == 0) {
+            tally.first.set_shape(failure.shape());
+            tally.first.set_path(failure.path());
+            tally.first.set_constraint(failure.constraint());
+            tally.first.set_message(failure.message());
+          }
+          tally.second += 1;
+        }
+        candidate.failures.push_back(std::move(failure));
+      }
+      out.rejected.push_back(std::move(candidate));
+      continue;
+    }
+    ++out.conforming;
+    const OfferingEntry& offering = ref.offering();
+    const auto& refusals = prerequisites.refusals(ref);
+    if (!refusals.empty()) {
+      candidate.reason = "consumer_refused";
+      for (const auto& refusal : refusals) {
+        for (const auto& f : refusal.failures()) candidate.failures.push_back(f);
+      }
+    } else if (!offering.unit_monthly_price) {
+      candidate.reason = "no_price";
+      candidate.failures.push_back(price_failure());
+    } else if (offering.currency != manifest.currency) {
+      candidate.reason = "currency";
+      candidate.failures.push_back(currency_failure(offering, manifest.currency));
+    }
+    if (candidate.reason.empty()) {
+      out.accepted.push_back(std::move(candidate));
+    } else {
+      out.rejected.push_back(std::move(candidate));
+    }
+  }
+  if (kind && out.other_kinds > 0) {
+    const shacl::Shape& kind_shape = program.shapes[kind->second];
+    v1::ConstraintTally tally;
+    tally.set_shape(node_name(*program.terms, kind_shape.node));
+    tally.set_path(shacl::path_to_string(kind_shape.path, *program.terms));
+    tally.set_constraint("sh:HasValueConstraintComponent");
+    tally.set_message(kind_shape.messages.empty()
+                          ? "offering kind is not " + std::string(program.terms->value(kind->first))
+                          : std::string(program.terms->value(kind_shape.messages.front())));
+    out.tallies["kind"] = {tally, static_cast<int>(out.other_kinds)};
+  }
+  return out;
+}
+
+double weight_of(const ConsumerManifest& manifest, PreferenceSpec::Kind kind) {
+  double sum = 0;
+  for (const auto& p : manifest.preferences) {
+    if (p.kind == kind) sum += p.weight;
+  }
+  return sum;
+}
+
+const PreferenceSpec* first_preference(const ConsumerManifest& manifest,
+                                       PreferenceSpec::Kind kind) {
+  for (const auto& p : manifest.preferences) {
+    if (p.kind == kind) return &p;
+  }
+  return nullptr;
+}
+
+// Placements for composition, with what is needed to write the answers back.
+struct PlacementInfo {
+  OfferingRef ref;
+  const Region* region = nullptr;
+};
+
+struct Problem {
+  CompositionRequest request;
+  std::vector<std::vector<PlacementInfo>> info;
+};
+
+Problem build_problem(const ConsumerManifest& manifest,
+                      const std::vector<RequirementOutcome>& outcomes, size_t top_k,
+                      uint64_t max_nodes) {
+  Problem problem;
+  std::map<const ProviderSegment*, uint32_t> provider_ids;
+  std::map<std::string, uint32_t> country_ids;
+  const PreferenceSpec* near = first_preference(manifest, PreferenceSpec::Kind::kClosestRegion);
+  std::set<std::string> preferred;
+  for (const auto& p : manifest.preferences) {
+    if (p.kind == PreferenceSpec::Kind::kProviders) preferred.insert(p.providers.begin(), p.providers.end());
+  }
+  for (size_t r = 0; r < outcomes.size(); ++r) {
+    std::vector<Placement> placements;
+    std::vector<PlacementInfo> info;
+    for (const Candidate& candidate : outcomes[r].accepted) {
+      const OfferingEntry& offering = candidate.ref.offering();
+      uint32_t provider = provider_ids.emplace(candidate.ref.provider, provider_ids.size()).first->second;
+      for (const Region& region : offering.regions) {
+        Placement p;
+        p.offering = static_cast<uint32_t>(info.size());
+        p.provider = provider;
+        p.country = region.country.empty()
+                        ? kNoCountry
+                        : country_ids.emplace(region.country, country_ids.size()).first->second;
+        p.cost = *offering.unit_monthly_price * manifest.requirements[r].quantity;
+        if (near != nullptr && near->latitude && near->longitude && region.latitude &&
+            region.longitude) {
+          p.distance_km =
+              great_circle_km(*near->latitude, *near->longitude, *region.latitude, *region.longitude);
+        }
+        p.preferred_provider = preferred.count(candidate.ref.provider->iri) > 0;
+        p.tie_key = offering.iri + " " + region.code;
+        placements.push_back(std::move(p));
+        info.push_back({candidate.ref, &region});
+      }
+    }
+    problem.request.placements.push_back(std::move(placements));
+    problem.info.push_back(std::move(info));
+  }
+  for (const auto& c : manifest.constraints) {
+    CrossConstraint constraint;
+    constraint.kind = c.kind;
+    constraint.applies_to = c.applies_to;
+    constraint.max_providers = c.max_providers;
+    constraint.max_monthly_price = c.max_monthly_price;
+    problem.request.constraints.push_back(constraint);
+  }
+  problem.request.weights.cheapest = weight_of(manifest, PreferenceSpec::Kind::kCheapest);
+  problem.request.weights.closest = weight_of(manifest, PreferenceSpec::Kind::kClosestRegion);
+  problem.request.weights.providers = weight_of(manifest, PreferenceSpec::Kind::kProviders);
+  problem.request.top_k = top_k;
+  problem.request.max_search_nodes = max_nodes;
+  return problem;
+}
+
+void add_score_parts(const ConsumerManifest& manifest, const ComposedAnswer& composed,
+                     double cheapest, const std::string& currency, v1::Answer* answer) {
+  double total = 0;
+  for (const auto& p : manifest.preferences) total += p.weight;
+  if (total <= 0) {
+    auto* part = answer->add_score_parts();
+    part->set_preference("PreferCheapest");
+    part->set_node("(default: no preference stated)");
+    part->set_weight(1);
+    part->set_value(composed.price_value);
+    part->set_contribution(composed.price_value);
+    part->set_detail(money(composed.price) + " " + currency + " against the cheapest " +
+                     money(cheapest) + " " + currency);
+    return;
+  }
+  // Each stated preference gets its share: preferences of one kind split that kind's value.
+  for (const auto& p : manifest.preferences) {
+    auto* part = answer->add_score_parts();
+    part->set_node(p.node);
+    part->set_weight(p.weight);
+    double value = 0;
+    switch (p.kind) {
+      case PreferenceSpec::Kind::kCheapest:
+        part->set_preference("PreferCheapest");
+        value = composed.price_value;
+        part->set_detail(money(composed.price) + " " + currency + " against the cheapest " +
+                         money(cheapest) + " " + currency);
+        break;
+      case PreferenceSpec::Kind::kClosestRegion:
+        part->set_preference("PreferClosestRegion");
+        value = composed.distance_value;
+        part->set_detail("mean closeness " + money(composed.distance_value) +
+                         " (1 / (1 + km / 500) per assignment)");
+        break;
+      case PreferenceSpec::Kind::kProviders:
+        part->set_preference("PreferProviders");
+        value = composed.provider_value;
+        part->set_detail(money(composed.provider_value * 100) +
+                         "% of the requirements at a preferred provider");
+        break;
+    }
+    part->set_value(value);
+    part->set_contribution(p.weight / total * value);
+  }
+}
+
+v1::Answer write_answer(const ConsumerManifest& manifest, const Problem& problem,
+                        const ComposedAnswer& composed, double cheapest, int rank) {
+  v1::Answer answer;
+  answer.set_rank(rank);
+  answer.set_monthly_price(composed.price);
+  answer.set_score(composed.score);
+  add_score_parts(manifest, composed, cheapest, manifest.currency, &answer);
+  std::set<std::string> providers;
+  for (size_t r = 0; r < composed.choice.size(); ++r) {
+    const PlacementInfo& info = problem.info[r][composed.choice[r]];
+    const OfferingEntry& offering = info.ref.offering();
+    const Requirement& requirement = manifest.requirements[r];
+    auto* a = answer.add_assignments();
+    a->set_requirement(requirement.iri);
+    a->set_requirement_label(requirement.label);
+    a->set_offering(offering.iri);
+    a->set_offering_name(offering.name);
+    a->set_provider_id(info.ref.provider->provider_id);
+    a->set_provider(info.ref.provider->iri);
+    a->set_region(info.region->code);
+    a->set_country(info.region->country);
+    a->set_quantity(requirement.quantity);
+    a->set_unit_monthly_price(*offering.unit_monthly_price);
+    a->set_monthly_price(*offering.unit_monthly_price * requirement.quantity);
+    providers.insert(info.ref.provider->provider_id);
+  }
+  for (const auto& p : providers) answer.add_providers(p);
+  return answer;
+}
+
+std::string constraint_sentence(const ConsumerManifest& manifest, const ConstraintSpec& c,
+                                double cheapest_total) {
+  std::string scope = c.applies_to.empty() ? "all requirements" : "";
+  for (uint32_t r : c.applies_to) {
+    if (!scope.empty()) scope += ", ";
+    scope += "'" + manifest.requirements[r].label + "'";
+  }
+  switch (c.kind) {
+    case CrossConstraint::Kind::kSameCountry:
+      return "mpli:SameCountry (" + c.node + "): no single country has candidates for " + scope;
+    case CrossConstraint::Kind::kSameProvider:
+      return "mpli:SameProvider (" + c.node + "): no single provider has accepted candidates for " +
+             scope;
+    case CrossConstraint::Kind::kMaxProviders:
+      return "mpli:MaxProviders " + std::to_string(c.max_providers) + " (" + c.node +
+             "): " + scope + " need more providers than that";
+    case CrossConstraint::Kind::kMonthlyBudget:
+      return "mpli:MonthlyBudget " + money(c.max_monthly_price) + " " + c.currency + " (" +
+             c.node + "): the cheapest combination of the accepted candidates costs " +
+             money(cheapest_total) + " " + c.currency;
+  }
+  return "";
+}
+
+void sort_rejected(std::vector<Candidate>& rejected) {
+  // Nearest misses first: fewest failed constraints, then by offering IRI.
+  std::sort(rejected.begin(), rejected.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.failures.size() != b.failures.size()) return a.failures.size() < b.failures.size();
+    return a.ref.offering().iri < b.ref.offering().iri;
+  });
+}
+
+void write_requirement_report(const Requirement& requirement, RequirementOutcome& outcome,
+                              size_t explain_limit, v1::RequirementReport* report) {
+  report->set_requirement(requirement.iri);
+  report->set_label(requirement.label);
+  report->set_quantity(requirement.quantity);
+  report->set_conforming(outcome.conforming);
+  report->set_accepted(static_cast<int32_t>(outcome.accepted.size()));
+  sort_rejected(outcome.rejected);
+  report->set_rejected_total(
+      static_cast<int32_t>(outcome.rejected.size() + static_cast<size_t>(outcome.other_kinds)));
+  for (size_t i = 0; i < outcome.rejected.size() && i < explain_limit; ++i) {
+    const Candidate& c = outcome.rejected[i];
+    auto* out = report->add_rejected();
+    out->set_offering(c.ref.offering().iri);
+    out->set_offering_name(c.ref.offering().name);
+    out->set_provider_id(c.ref.provider->provider_id);
+    out->set_reason(c.reason);
+    for (const auto& f : c.failures) *out->add_failures() = f;
+  }
+  std::vector<std::pair<v1::ConstraintTally, int>> tallies;
+  for (auto& [key, tally] : outcome.tallies) tallies.push_back(tally);
+  std::sort(tallies.begin(), tallies.end(), [](const auto& a, const auto& b) {
+    if (a.second != b.second) return a.second > b.second;
+    return a.first.shape() + a.first.path() < b.first.shape() + b.first.path();
+  });
+  for (auto& [tally, count] : tallies) {
+    tally.set_offerings(count);
+    *report->add_eliminated_by() = tally;
+  }
+}
+
+void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>& outcomes,
+              const CompositionResult& composed, v1::Resolution* resolution) {
+  v1::Diagnosis* diagnosis = resolution->mutable_diagnosis();
+  bool every_requirement_served = true;
+  for (size_t r = 0; r < outcomes.size(); ++r) {
+    const Requirement& requirement = manifest.requirements[r];
+    RequirementOutcome& outcome = outcomes[r];
+    const v1::RequirementReport& report = resolution->requirements(static_cast<int>(r));
+    if (!outcome.accepted.empty()) continue;
+    every_requirement_served = false;
+    if (outcome.conforming == 0) {
+      std::string sentence = "No offering satisfies requirement '" + requirement.label + "'";
+      if (report.eliminated_by_size() > 0) {
+        const auto& top = report.eliminated_by(0);
+        sentence += "; the constraint that eliminated the most offerings (" +
+                    std::to_string(top.offerings()) + ") is " +
+                    (top.path().empty() ? top.constraint() : top.path() + " " + top.constraint()) +
+                    ": " + top.message();
+      }
+      diagnosis->add_summary(sentence + ".");
+      size_t shown = 0;
+      for (const Candidate& c : outcome.rejected) {
+        if (c.reason != "requirement_shape" || shown == 3) continue;
+        auto* miss = diagnosis->add_nearest_misses();
+        miss->set_requirement(requirement.iri);
+        miss->set_offering(c.ref.offering().iri);
+        miss->set_provider_id(c.ref.provider->provider_id);
+        miss->set_failed_constraints(static_cast<int32_t>(c.failures.size()));
+        for (const auto& f : c.failures) *miss->add_failures() = f;
+        ++shown;
+      }
+    } else {
+      std::map<std::string, int> reasons;
+      for (const Candidate& c : outcome.rejected) {
+        if (c.reason != "requirement_shape") reasons[c.reason] += 1;
+      }
+      std::string why;
+      for (const auto& [reason, count] : reasons) {
+        if (!why.empty()) why += ", ";
+        why += std::to_string(count) + " " +
+               (reason == "consumer_refused" ? "refuse the consumer (see refusals)"
+                : reason == "currency"       ? "are priced in another currency than " + manifest.currency
+                                             : "have no monthly or hourly price");
+      }
+      diagnosis->add_summary(std::to_string(outcome.conforming) +
+                             " offering(s) satisfy requirement '" + requirement.label +
+                             "', but " + why + ".");
+    }
+  }
+  if (every_requirement_served) {
+    if (composed.search_exhausted) {
+      diagnosis->add_summary("The search stopped at its node budget before finding an answer.");
+    }
+    for (uint32_t c : composed.blocking_constraints) {
+      diagnosis->add_summary("Every requirement has accepted candidates, but no combination meets " +
+                             constraint_sentence(manifest, manifest.constraints[c],
+                                                 composed.cheapest_price) +
+                             ".");
+    }
+    if (composed.blocking_constraints.empty()) {
+      diagnosis->add_summary(
+          "Every requirement has accepted candidates, but no combination meets the cross "
+          "constraints together.");
+    }
+  }
+}
+
+void lint(const CatalogueIndex& index, const ConsumerManifest& manifest,
+          v1::Resolution* resolution) {
+  const ShapesProgram& program = *manifest.program;
+  const rdf::TermTable& terms = *program.terms;
+  for (const Requirement& requirement : manifest.requirements) {
+    for (const auto& c : program.shapes[requirement.shape].constraints) {
+      if (c.component != Component::kProperty) continue;
+      for (uint32_t property : c.shapes) {
+        const shacl::Shape& p = program.shapes[property];
+        std::string path = shacl::path_to_string(p.path, terms);
+        bool present = false;  // some constraint fails when the value is absent
+        std::vector<std::string> ranged;
+        for (const auto& pc : p.constraints) {
+          switch (pc.component) {
+            case Component::kMinCount:
+              present = present || pc.number >= 1;
+              break;
+            case Component::kHasValue:
+            case Component::kQualifiedMinCount:
+              present = true;
+              break;
+            case Component::kMinInclusive:
+            case Component::kMinExclusive:
+            case Component::kMaxInclusive:
+            case Component::kMaxExclusive:
+            case Component::kIn:
+            case Component::kPattern:
+            case Component::kDatatype:
+            case Component::kClass:
+            case Component::kMinLength:
+            case Component::kMaxLength:
+              ranged.push_back("sh:" + std::string(shacl::component_name(pc.component)));
+              break;
+            default:
+              break;
+          }
+        }
+        if (!present && !ranged.empty()) {
+          auto* w = resolution->add_warnings();
+          w->set_requirement(requirement.iri);
+          w->set_shape(node_name(terms, p.node));
+          w->set_path(path);
+          w->set_code("range_without_min_count");
+          w->set_message(path + " has " + ranged.front() +
+                         " but no sh:minCount 1: an offering that does not state " + path +
+                         " passes this constraint");
+        }
+        std::vector<TermId> predicates;
+        path_predicates(p.path, &predicates);
+        for (TermId predicate : predicates) {
+          if (index.uses_predicate(predicate)) continue;
+          auto* w = resolution->add_warnings();
+          w->set_requirement(requirement.iri);
+          w->set_shape(node_name(terms, p.node));
+          w->set_path(path);
+          w->set_code("unknown_path");
+          w->set_message("no offering or provider in the catalogue has " +
+                         std::string(terms.value(predicate)) + " (as " + path +
+                         " needs); check the spelling, or whether the hub has verified the fact");
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+double great_circle_km(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kRadians = M_PI / 180.0;
+  double dlat = (lat2 - lat1) * kRadians;
+  double dlon = (lon2 - lon1) * kRadians;
+  double a = std::sin(dlat / 2) * std::sin(dlat / 2) + std::cos(lat1 * kRadians) *
+                                                           std::cos(lat2 * kRadians) *
+                                                           std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 2 * 6371.0 * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                       const std::vector<Fact>& consumer_facts, const ResolveOptions& options) {
+  v1::Resolution resolution;
+  resolution.set_manifest(manifest.manifest_iri);
+  resolution.set_consumer(manifest.consumer_iri);
+  resolution.set_currency(manifest.currency);
+  resolution.set_catalogue_offerings(static_cast<int64_t>(index.offering_count()));
+  for (const Fact& fact : consumer_facts) {
+    auto* f = resolution.add_consumer_facts();
+    f->set_predicate(fact.predicate);
+    f->set_object(fact.object_is_literal ? "\"" + fact.object + "\"" : "<" + fact.object + ">");
+    f->set_credential(fact.credential);
+    f->set_issuer(fact.issuer);
+  }
+  Vocabulary vocabulary(*index.terms());
+  Validators validators(*manifest.program);
+  Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  std::vector<RequirementOutcome> outcomes;
+  for (const Requirement& requirement : manifest.requirements) {
+    outcomes.push_back(
+        match_requirement(index, manifest, requirement, validators, prerequisites, vocabulary));
+  }
+  Problem problem = build_problem(manifest, outcomes, options.top_k, options.max_search_nodes);
+  CompositionResult composed = compose(problem.request);
+  resolution.set_answers_considered(static_cast<int64_t>(composed.feasible));
+  int rank = 1;
+  for (const ComposedAnswer& answer : composed.answers) {
+    *resolution.add_answers() =
+        write_answer(manifest, problem, answer, composed.cheapest_price, rank++);
+  }
+  resolution.set_satisfiable(!composed.answers.empty());
+  for (size_t r = 0; r < outcomes.size(); ++r) {
+    write_requirement_report(manifest.requirements[r], outcomes[r], options.explain_limit,
+                             resolution.add_requirements());
+  }
+  for (const auto& refusal : prerequisites.seen()) *resolution.add_refusals() = refusal;
+  if (!resolution.satisfiable()) diagnose(manifest, outcomes, composed, &resolution);
+  lint(index, manifest, &resolution);
+  return resolution;
+}
+
+RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                       const std::vector<Fact>& consumer_facts, const v1::Answer& answer) {
+  RecheckOutcome outcome;
+  Vocabulary vocabulary(*index.terms());
+  Validators validators(*manifest.program);
+  Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  CompositionRequest request;
+  for (const auto& assignment : answer.assignments()) {
+    const Requirement* requirement = nullptr;
+    for (const auto& r : manifest.requirements) {
+      if (r.iri == assignment.requirement()) requirement = &r;
+    }
+    auto ref = index.find_offering(assignment.offering());
+    if (requirement == nullptr || !ref) {
+      outcome.reasons.push_back("offering " + assignment.offering() +
+                                " is no longer in the catalogue");
+      continue;
+    }
+    const OfferingEntry& offering = ref->offering();
+    std::vector<ValidationResult> results;
+    if (!validators.of(*ref->provider).validate_node(requirement->shape, offering.node, &results)) {
+      FailureWriter write(*manifest.program, vocabulary);
+      outcome.reasons.push_back("offering " + offering.iri + " no longer satisfies '" +
+                                requirement->label + "': " + write(results.front(), ref->provider).message());
+    }
+    for (const auto& refusal : prerequisites.refusals(*ref)) {
+      outcome.reasons.push_back(ref->provider->provider_id + " now refuses the consumer: " +
+                                (refusal.label().empty() ? refusal.prerequisite() : refusal.label()));
+    }
+    const Region* region = nullptr;
+    for (const auto& r : offering.regions) {
+      if (r.code == assignment.region()) region = &r;
+    }
+    if (region == nullptr) {
+      outcome.reasons.push_back("offering " + offering.iri + " is no longer sold in region '" +
+                                assignment.region() + "'");
+    }
+    if (!offering.unit_monthly_price || offering.currency != manifest.currency) {
+      outcome.reasons.push_back("offering " + offering.iri + " is no longer priced per month in " +
+                                manifest.currency);
+      continue;
+    }
+    Placement p;
+    p.provider = static_cast<uint32_t>(std::hash<std::string>{}(ref->provider->provider_id) & 0x7fffffff);
+    p.country = region == nullptr ? kNoCountry
+                                  : static_cast<uint32_t>(std::hash<std::string>{}(region->country) & 0x7fffffff);
+    p.cost = *offering.unit_monthly_price * requirement->quantity;
+    outcome.monthly_price_now += p.cost;
+    request.placements.push_back({p});
+  }
+  if (outcome.reasons.empty()) {
+    for (const auto& c : manifest.constraints) {
+      request.constraints.push_back({c.kind, c.applies_to, c.max_providers, c.max_monthly_price});
+    }
+    request.top_k = 1;
+    if (compose(request).answers.empty()) {
+      outcome.reasons.push_back(
+          "the assignments no longer meet the manifest's cross constraints at today's prices (" +
+          money(outcome.monthly_price_now) + " " + manifest.currency + " a month)");
+    }
+  }
+  return outcome;
+}
+
+}  // namespace mpli::resolver

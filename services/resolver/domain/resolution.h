@@ -1,0 +1,37 @@
+// Resolution: a consumer manifest against the catalogue index, both ways (offering fits
+// requirement; consumer fits the provider's prerequisites), composed, ranked and explained.
+// Pure: the index, the manifest and the consumer's verified facts in, a Resolution out.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mpli/resolver/v1/resolver.pb.h"
+#include "services/resolver/domain/catalogue_index.h"
+#include "services/resolver/domain/consumer_manifest.h"
+
+namespace mpli::resolver {
+
+struct ResolveOptions {
+  size_t top_k = 10;
+  size_t explain_limit = 20;
+  uint64_t max_search_nodes = 5'000'000;
+};
+
+// Everything but id, created_at and manifest_sha256, which the service sets.
+v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                       const std::vector<Fact>& consumer_facts, const ResolveOptions& options);
+
+// Does `answer` (from a resolution of `manifest`) still hold now? Reasons are empty when it
+// does; `monthly_price_now` is what its assignments cost at today's prices.
+struct RecheckOutcome {
+  std::vector<std::string> reasons;
+  double monthly_price_now = 0;
+};
+RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                       const std::vector<Fact>& consumer_facts, const v1::Answer& answer);
+
+// Great-circle distance in km (haversine, mean Earth radius 6371 km).
+double great_circle_km(double lat1, double lon1, double lat2, double lon2);
+
+}  // namespace mpli::resolver
