@@ -20,7 +20,7 @@ struct Placement {
   double cost = 0;                // quantity x unit monthly price, in the resolution's currency
   double distance_km = -1;        // great-circle distance from mpli:near; < 0 when unknown
   bool preferred_provider = false;
-  std::string tie_key;            // total order among equal scores (offering IRI + region code)
+  std::string tie_key;  // total order among equal scores (offering IRI + region code)
 };
 
 struct CrossConstraint {
@@ -28,7 +28,8 @@ struct CrossConstraint {
   Kind kind = Kind::kSameCountry;
   std::vector<uint32_t> applies_to;  // requirement indexes; empty = every requirement
   uint32_t max_providers = 0;        // kMaxProviders: distinct providers among applies_to
-  double max_monthly_price = 0;      // kMonthlyBudget: sum of costs among applies_to
+  double max_monthly_price = 0;      // kMonthlyBudget: sum of costs among applies_to (within
+                                     // a relative 1e-9, so a budget met exactly holds)
 };
 
 // Weights of the stated preferences; 0 = not stated. With none stated, answers rank by price.
@@ -60,8 +61,8 @@ struct CompositionResult {
   std::vector<ComposedAnswer> answers;  // best first: score desc, price asc, tie keys asc
   uint64_t feasible = 0;                // complete feasible answers the search scored
   uint64_t search_nodes = 0;
-  bool search_exhausted = false;        // stopped at max_search_nodes: answers may not be best
-  double cheapest_price = -1;           // cheapest feasible answer's price; < 0 when none
+  bool search_exhausted = false;  // stopped at max_search_nodes: answers may not be best
+  double cheapest_price = -1;     // cheapest feasible answer's price; < 0 when none
   // When no answer exists although every requirement has placements: the constraints that
   // made the search fail (indexes into request.constraints), most often blocking first.
   std::vector<uint32_t> blocking_constraints;
