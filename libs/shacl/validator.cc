@@ -296,9 +296,10 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
   // The costly components whose outcome depends only on the value node (a subclass walk, a
   // lexical parse) are memoised per (constraint, term): shared values are checked once.
   // Patterns have their own cache; logical operators reuse the per-shape conformance cache.
-  bool memo = dense_memo_ && (c.component == Component::kClass || c.component == Component::kDatatype ||
-              c.component == Component::kMinExclusive || c.component == Component::kMinInclusive ||
-              c.component == Component::kMaxExclusive || c.component == Component::kMaxInclusive);
+  bool memo = dense_memo_ &&
+              (c.component == Component::kClass || c.component == Component::kDatatype ||
+               c.component == Component::kMinExclusive || c.component == Component::kMinInclusive ||
+               c.component == Component::kMaxExclusive || c.component == Component::kMaxInclusive);
   std::vector<uint8_t>* cache = nullptr;
   if (memo) {
     cache = &value_cache_[c.id];

@@ -84,7 +84,7 @@ class Validator {
   // a map and value and pattern outcomes are not memoised at all.
   bool dense_memo_ = true;
   std::unordered_map<uint64_t, bool> sparse_conform_cache_;  // (shape << 32 | node)
-  std::vector<std::vector<TermId>> scratch_;         // value-node buffers, one per nesting depth
+  std::vector<std::vector<TermId>> scratch_;  // value-node buffers, one per nesting depth
 
   // Reusable buffers for path evaluation, handed out as a stack (a deque keeps references
   // stable while it grows), so complex paths allocate nothing once warmed up.

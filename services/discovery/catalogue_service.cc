@@ -333,8 +333,8 @@ Result<v1::ExportCatalogReply> CatalogueService::export_page(
   // Characters, not bytes: a read of n characters holds at least n bytes.
   int64_t read_characters = static_cast<int64_t>(budget);
   while (true) {
-    MPLI_ASSIGN_OR_RETURN(auto chunks,
-                          store_.document_chunks(from, read_characters, kExportProvidersPerRead, only));
+    MPLI_ASSIGN_OR_RETURN(
+        auto chunks, store_.document_chunks(from, read_characters, kExportProvidersPerRead, only));
     bool more_after = static_cast<int>(chunks.size()) == kExportProvidersPerRead;
     ExportPage part = assemble_export_page(chunks, budget, more_after, document.size());
     if (part.needs_longer_chunk) {

@@ -1,13 +1,123 @@
 #include "services/resolver/wiring.h"
 
+#include <unistd.h>
+
+#include "libs/core/ids.h"
+#include "libs/core/log.h"
+#include "mpli/common/v1/envelope.pb.h"
+#include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/trust/v1/trust.pb.h"
+#include "services/resolver/federation.h"
+#include "services/resolver/handlers/bus_handlers.h"
+#include "services/resolver/resolver_service.h"
+#include "services/resolver/store/resolution_store.h"
+
 namespace mpli::resolver {
 
 // Compiled in from services/resolver/migrations by mpli_embed_sql.
 const std::vector<db::Migration>& migrations();
+// Compiled in from ontology/shapes/consumer.ttl by mpli_embed_text.
+const std::string& consumer_shapes();
 
-// Handlers join here as the resolver issue lands; until then the service answers health only.
+namespace {
+
+// One event = re-read what it names: the provider's manifest, or the subject's facts. Reading
+// the current state (not applying the event's delta) makes redelivery and reordering harmless.
+Status apply_event(ResolverService& resolver, const bus::Message& message) {
+  common::v1::Envelope envelope;
+  if (!envelope.ParseFromString(message.data)) {
+    return invalid_argument(message.subject + ": not an mpli.common.v1.Envelope");
+  }
+  const std::string& subject = message.subject;
+  auto ends_with = [&subject](const std::string& tail) {
+    return subject.size() >= tail.size() &&
+           subject.compare(subject.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (ends_with(".manifest_ingested")) {
+    discovery::v1::ManifestIngested event;
+    if (!event.ParseFromString(envelope.payload()))
+      return invalid_argument("bad manifest_ingested");
+    return resolver.sync_provider(event.provider_id());
+  }
+  if (ends_with(".offering_removed")) {
+    discovery::v1::OfferingRemoved event;
+    if (!event.ParseFromString(envelope.payload())) return invalid_argument("bad offering_removed");
+    return resolver.sync_provider(event.provider_id());
+  }
+  if (ends_with(".facts_changed")) {
+    trust::v1::FactsChanged event;
+    if (!event.ParseFromString(envelope.payload())) return invalid_argument("bad facts_changed");
+    return resolver.sync_facts(event.subject());
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 service::ServiceDefinition definition() {
-  return service::schema_only_service("resolver", migrations());
+  service::ServiceDefinition definition;
+  definition.name = "resolver";
+  definition.schema = "resolver";
+  definition.migrations = &migrations();
+  definition.settings = {
+      {"resolve.top_k", "10", "answers returned when a request does not say",
+       config::int_between(1, 100)},
+      {"resolve.explain_limit", "20", "rejected candidates listed per requirement by default",
+       config::int_between(0, 1000)},
+      {"resolve.max_search_nodes", "5000000",
+       "composition search nodes per resolution before it answers with what it has",
+       config::int_between(1000, 1000000000)},
+      {"manifest.max_bytes", "1048576", "largest consumer manifest (bytes)",
+       config::int_between(1024, 64 << 20)},
+      {"federation.timeout", "10s", "deadline of each request to discovery and trust",
+       config::duration()},
+      {"index.load_retry", "2s", "pause between attempts to load the index at start",
+       config::duration()},
+  };
+  definition.start = [](service::ServiceContext& context) -> Status {
+    const config::Config& config = context.config;
+    ManifestLimits limits;
+    limits.max_bytes = static_cast<size_t>(config.get_int("manifest.max_bytes"));
+    MPLI_ASSIGN_OR_RETURN(auto reader, ConsumerManifestReader::create(consumer_shapes(), limits));
+    auto store = context.own(std::make_shared<ResolutionStore>(*context.pool));
+    auto federation = context.own(
+        std::make_shared<BusFederation>(context.bus, config.get_duration("federation.timeout")));
+    ResolverOptions options;
+    options.default_top_k = static_cast<size_t>(config.get_int("resolve.top_k"));
+    options.default_explain_limit = static_cast<size_t>(config.get_int("resolve.explain_limit"));
+    options.max_search_nodes = static_cast<uint64_t>(config.get_int("resolve.max_search_nodes"));
+    auto resolver =
+        context.own(std::make_shared<ResolverService>(*federation, *store, reader, options));
+    MPLI_RETURN_IF_ERROR(serve_resolver_subjects(context, *resolver));
+
+    // Every instance keeps its own index, so each needs every event: a consumer per instance,
+    // created before the index loads (events meanwhile wait for it), removed by the server
+    // when the instance is gone.
+    service::EventConsumerSpec spec;
+    spec.durable = "resolver-index-" + ids::new_uuid_v7().substr(0, 8) + std::to_string(getpid());
+    spec.subjects = {service::event_subject("discovery", "manifest_ingested"),
+                     service::event_subject("discovery", "offering_removed"),
+                     service::event_subject("trust", "facts_changed")};
+    spec.deliver_new_only = true;
+    spec.inactive_threshold = std::chrono::minutes(5);
+    spec.max_attempts = 1000;  // transient while loading or while discovery/trust are away
+    spec.backoff_max = std::chrono::seconds(2);
+    MPLI_RETURN_IF_ERROR(
+        context.consume(spec, [resolver](const bus::Message& message, const service::Delivery&) {
+          return apply_event(*resolver, message);
+        }));
+    auto retry = config.get_duration("index.load_retry");
+    context.run_worker("index-load", [resolver, retry](const service::StopToken& stop) {
+      while (!stop.stop_requested()) {
+        Status loaded = resolver->load_all();
+        if (loaded.is_ok()) return;
+        log::warn("catalogue index not loaded yet; retrying", {{"error", loaded.to_string()}});
+        stop.wait_for(retry);
+      }
+    });
+    return Status::ok();
+  };
+  return definition;
 }
 
 }  // namespace mpli::resolver

@@ -160,8 +160,8 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
                             "' do not compile: " + program.status().message());
   }
   segment->prerequisites = std::move(*program);
-  segment->provider_prerequisites = shape_indexes(
-      segment->prerequisites, objects(parsed, provider_node, v.prerequisite));
+  segment->provider_prerequisites =
+      shape_indexes(segment->prerequisites, objects(parsed, provider_node, v.prerequisite));
   for (const rdf::Triple& t : parsed.with_predicate_object(v.rdf_type, v.offering_class)) {
     if (parsed.object(t.s, v.provider) != provider_node || !terms_->is_iri(t.s)) continue;
     OfferingEntry entry = read_offering(parsed, v, t.s, segment->country);
@@ -216,11 +216,11 @@ const std::vector<Fact>& CatalogueIndex::facts_about(const std::string& subject)
 void CatalogueIndex::add_fact_triples(const std::vector<Fact>& facts, rdf::Graph& graph) const {
   rdf::TermTable& terms = *terms_;
   for (const Fact& fact : facts) {
-    TermId object = fact.object_is_literal
-                        ? terms.literal(fact.object, fact.datatype.empty()
-                                                         ? rdf::kNoTerm
-                                                         : terms.iri(fact.datatype))
-                        : terms.iri(fact.object);
+    TermId object =
+        fact.object_is_literal
+            ? terms.literal(fact.object,
+                            fact.datatype.empty() ? rdf::kNoTerm : terms.iri(fact.datatype))
+            : terms.iri(fact.object);
     graph.add(terms.iri(fact.subject), terms.iri(fact.predicate), object);
   }
 }

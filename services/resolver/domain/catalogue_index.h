@@ -49,7 +49,7 @@ struct Region {
 struct OfferingEntry {
   TermId node = rdf::kNoTerm;
   std::string iri;
-  std::string name;  // schema:name of its gx:ServiceOffering, else of the offering
+  std::string name;           // schema:name of its gx:ServiceOffering, else of the offering
   std::vector<TermId> kinds;  // mpli:offeringKind values
   std::vector<Region> regions;
   std::optional<double> unit_monthly_price;  // nullopt: no price, or a unit with no monthly rate
@@ -62,8 +62,8 @@ struct ProviderSegment {
   TermId node = rdf::kNoTerm;
   std::string iri;  // "" for a blank provider node
   std::string country;
-  std::vector<rdf::Triple> manifest;  // the provider's manifest triples
-  rdf::Graph graph;                   // manifest plus the verified facts about its nodes
+  std::vector<rdf::Triple> manifest;   // the provider's manifest triples
+  rdf::Graph graph;                    // manifest plus the verified facts about its nodes
   shacl::ShapesProgram prerequisites;  // every shape in the manifest, compiled once
   std::vector<uint32_t> provider_prerequisites;
   std::vector<OfferingEntry> offerings;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-
 #include <nlohmann/json.hpp>
 
 #include "libs/rdf/parser.h"
@@ -58,9 +57,9 @@ Status syntax_error(const std::vector<rdf::ParseError>& errors, const Status& pa
     return resolver_error(StatusCode::kInvalidArgument, "MANIFEST_SYNTAX", parsed.message());
   }
   const rdf::ParseError& first = errors.front();
-  return resolver_error(StatusCode::kInvalidArgument, "MANIFEST_SYNTAX", first.to_string(),
-                        {{"line", std::to_string(first.line)},
-                         {"column", std::to_string(first.column)}});
+  return resolver_error(
+      StatusCode::kInvalidArgument, "MANIFEST_SYNTAX", first.to_string(),
+      {{"line", std::to_string(first.line)}, {"column", std::to_string(first.column)}});
 }
 
 Status parse(std::string_view text, rdf::Graph& graph) {
@@ -113,14 +112,16 @@ Status ConsumerManifestReader::check(std::string_view text) const {
   shacl::ShapesProgram reporting = program_;
   reporting.terms = terms;
   std::vector<Violation> violations;
-  for (const auto& r : shacl::report_json(report, reporting)["results"]) {
+  // Held in a local: a range-for over a member of a temporary would dangle.
+  nlohmann::json results = shacl::report_json(report, reporting)["results"];
+  for (const auto& r : results) {
     violations.push_back({text_of(r, "focusNode"), text_of(r, "resultPath"),
                           text_of(r, "sourceConstraintComponent"), text_of(r, "value"),
                           text_of(r, "resultMessage"), text_of(r, "resultSeverity")});
   }
-  return resolver_error(StatusCode::kInvalidArgument, "MANIFEST_SHAPE",
-                        std::to_string(violations.size()) +
-                            " violation(s) of the consumer manifest shapes")
+  return resolver_error(
+             StatusCode::kInvalidArgument, "MANIFEST_SHAPE",
+             std::to_string(violations.size()) + " violation(s) of the consumer manifest shapes")
       .with_violations(std::move(violations));
 }
 
@@ -173,7 +174,8 @@ Result<std::unique_ptr<ConsumerManifest>> ConsumerManifestReader::read(
     r.iri = name_of(t, node);
     TermId label_value = graph.object(node, label);
     r.label = label_value == rdf::kNoTerm ? r.iri : std::string(t.value(label_value));
-    r.quantity = static_cast<int>(number(t, graph.object(node, t.iri(mpli("quantity")))).value_or(1));
+    r.quantity =
+        static_cast<int>(number(t, graph.object(node, t.iri(mpli("quantity")))).value_or(1));
     r.shape_node = graph.object(node, t.iri(mpli("requirementShape")));
     bool found = false;
     for (uint32_t i = 0; i < program->shapes.size(); ++i) {

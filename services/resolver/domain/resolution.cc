@@ -55,7 +55,8 @@ std::vector<TermId> expected_values(const ShapesProgram& program, const shacl::C
   if (c.component == Component::kIn) out = c.terms;
   if (c.component == Component::kQualifiedMinCount && !c.shapes.empty()) {
     for (const auto& inner : program.shapes[c.shapes.front()].constraints) {
-      if (inner.component == Component::kIn) out.insert(out.end(), inner.terms.begin(), inner.terms.end());
+      if (inner.component == Component::kIn)
+        out.insert(out.end(), inner.terms.begin(), inner.terms.end());
       if (inner.component == Component::kHasValue) out.push_back(inner.term);
     }
   }
@@ -158,7 +159,8 @@ class Prerequisites {
   // Every refusal seen, provider-level first, in provider order.
   std::vector<v1::ProviderRefusal> seen() const {
     std::vector<v1::ProviderRefusal> out;
-    for (const auto& [provider, list] : by_provider_) out.insert(out.end(), list.begin(), list.end());
+    for (const auto& [provider, list] : by_provider_)
+      out.insert(out.end(), list.begin(), list.end());
     for (const auto& [key, list] : offering_refusals_) {
       for (const auto& refusal : list) {
         if (refusal.scope() != "provider") out.push_back(refusal);
@@ -197,7 +199,8 @@ class Prerequisites {
       refusal.set_provider(provider.iri);
       TermId node = provider.prerequisites.shapes[shape].node;
       refusal.set_prerequisite(node_name(terms, node));
-      TermId label_value = label == rdf::kNoTerm ? rdf::kNoTerm : provider.graph.object(node, label);
+      TermId label_value =
+          label == rdf::kNoTerm ? rdf::kNoTerm : provider.graph.object(node, label);
       if (label_value != rdf::kNoTerm) refusal.set_label(std::string(terms.value(label_value)));
       refusal.set_scope(scope);
       for (const auto& r : results) *refusal.add_failures() = write(r, nullptr);
@@ -232,8 +235,8 @@ class Validators {
 
 // The kind a requirement shape asks for with a top-level sh:hasValue on mpli:offeringKind:
 // offerings of other kinds fail that constraint, so only that kind's offerings are checked.
-std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& program,
-                                                      uint32_t shape, const Vocabulary& v) {
+std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& program, uint32_t shape,
+                                                      const Vocabulary& v) {
   for (const auto& c : program.shapes[shape].constraints) {
     if (c.component != Component::kProperty) continue;
     for (uint32_t property : c.shapes) {
@@ -390,14 +393,16 @@ Problem build_problem(const ConsumerManifest& manifest,
   const PreferenceSpec* near = first_preference(manifest, PreferenceSpec::Kind::kClosestRegion);
   std::set<std::string> preferred;
   for (const auto& p : manifest.preferences) {
-    if (p.kind == PreferenceSpec::Kind::kProviders) preferred.insert(p.providers.begin(), p.providers.end());
+    if (p.kind == PreferenceSpec::Kind::kProviders)
+      preferred.insert(p.providers.begin(), p.providers.end());
   }
   for (size_t r = 0; r < outcomes.size(); ++r) {
     std::vector<Placement> placements;
     std::vector<PlacementInfo> info;
     for (const Candidate& candidate : outcomes[r].accepted) {
       const OfferingEntry& offering = candidate.ref.offering();
-      uint32_t provider = provider_ids.emplace(candidate.ref.provider, provider_ids.size()).first->second;
+      uint32_t provider =
+          provider_ids.emplace(candidate.ref.provider, provider_ids.size()).first->second;
       for (const Region& region : offering.regions) {
         Placement p;
         p.offering = static_cast<uint32_t>(info.size());
@@ -408,8 +413,8 @@ Problem build_problem(const ConsumerManifest& manifest,
         p.cost = *offering.unit_monthly_price * manifest.requirements[r].quantity;
         if (near != nullptr && near->latitude && near->longitude && region.latitude &&
             region.longitude) {
-          p.distance_km =
-              great_circle_km(*near->latitude, *near->longitude, *region.latitude, *region.longitude);
+          p.distance_km = great_circle_km(*near->latitude, *near->longitude, *region.latitude,
+                                          *region.longitude);
         }
         p.preferred_provider = preferred.count(candidate.ref.provider->iri) > 0;
         p.tie_key = offering.iri + " " + region.code;
@@ -529,8 +534,8 @@ std::string constraint_sentence(const ConsumerManifest& manifest, const Constrai
       return "mpli:MaxProviders " + std::to_string(c.max_providers) + " (" + c.node +
              "): " + scope + " need more providers than that";
     case CrossConstraint::Kind::kMonthlyBudget:
-      return "mpli:MonthlyBudget " + money(c.max_monthly_price) + " " + c.currency + " (" +
-             c.node + "): the cheapest combination of the accepted candidates costs " +
+      return "mpli:MonthlyBudget " + money(c.max_monthly_price) + " " + c.currency + " (" + c.node +
+             "): the cheapest combination of the accepted candidates costs " +
              money(cheapest_total) + " " + c.currency;
   }
   return "";
@@ -616,12 +621,12 @@ void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>&
         if (!why.empty()) why += ", ";
         why += std::to_string(count) + " " +
                (reason == "consumer_refused" ? "refuse the consumer (see refusals)"
-                : reason == "currency"       ? "are priced in another currency than " + manifest.currency
-                                             : "have no monthly or hourly price");
+                : reason == "currency" ? "are priced in another currency than " + manifest.currency
+                                       : "have no monthly or hourly price");
       }
       diagnosis->add_summary(std::to_string(outcome.conforming) +
-                             " offering(s) satisfy requirement '" + requirement.label +
-                             "', but " + why + ".");
+                             " offering(s) satisfy requirement '" + requirement.label + "', but " +
+                             why + ".");
     }
   }
   if (every_requirement_served) {
@@ -629,10 +634,9 @@ void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>&
       diagnosis->add_summary("The search stopped at its node budget before finding an answer.");
     }
     for (uint32_t c : composed.blocking_constraints) {
-      diagnosis->add_summary("Every requirement has accepted candidates, but no combination meets " +
-                             constraint_sentence(manifest, manifest.constraints[c],
-                                                 composed.cheapest_price) +
-                             ".");
+      diagnosis->add_summary(
+          "Every requirement has accepted candidates, but no combination meets " +
+          constraint_sentence(manifest, manifest.constraints[c], composed.cheapest_price) + ".");
     }
     if (composed.blocking_constraints.empty()) {
       diagnosis->add_summary(
@@ -783,11 +787,13 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
     if (!validators.of(*ref->provider).validate_node(requirement->shape, offering.node, &results)) {
       FailureWriter write(*manifest.program, vocabulary);
       outcome.reasons.push_back("offering " + offering.iri + " no longer satisfies '" +
-                                requirement->label + "': " + write(results.front(), ref->provider).message());
+                                requirement->label +
+                                "': " + write(results.front(), ref->provider).message());
     }
     for (const auto& refusal : prerequisites.refusals(*ref)) {
-      outcome.reasons.push_back(ref->provider->provider_id + " now refuses the consumer: " +
-                                (refusal.label().empty() ? refusal.prerequisite() : refusal.label()));
+      outcome.reasons.push_back(
+          ref->provider->provider_id + " now refuses the consumer: " +
+          (refusal.label().empty() ? refusal.prerequisite() : refusal.label()));
     }
     const Region* region = nullptr;
     for (const auto& r : offering.regions) {
@@ -803,9 +809,11 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
       continue;
     }
     Placement p;
-    p.provider = static_cast<uint32_t>(std::hash<std::string>{}(ref->provider->provider_id) & 0x7fffffff);
-    p.country = region == nullptr ? kNoCountry
-                                  : static_cast<uint32_t>(std::hash<std::string>{}(region->country) & 0x7fffffff);
+    p.provider =
+        static_cast<uint32_t>(std::hash<std::string>{}(ref->provider->provider_id) & 0x7fffffff);
+    p.country = region == nullptr
+                    ? kNoCountry
+                    : static_cast<uint32_t>(std::hash<std::string>{}(region->country) & 0x7fffffff);
     p.cost = *offering.unit_monthly_price * requirement->quantity;
     outcome.monthly_price_now += p.cost;
     request.placements.push_back({p});

@@ -1,0 +1,181 @@
+#include "services/resolver/resolver_service.h"
+
+#include "libs/core/clock.h"
+#include "libs/core/digest.h"
+#include "libs/core/ids.h"
+#include "libs/core/log.h"
+
+namespace mpli::resolver {
+
+namespace {
+
+Status bad_request(const std::string& field, const std::string& message) {
+  return resolver_error(StatusCode::kInvalidArgument, "BAD_REQUEST", field + ": " + message,
+                        {{"field", field}});
+}
+
+// Events that arrive while the index loads are retried after it (the kit naks them).
+Status not_ready() {
+  return resolver_error(StatusCode::kUnavailable, "INDEX_NOT_READY",
+                        "the catalogue index is still loading")
+      .with_retry_after(std::chrono::seconds(1));
+}
+
+}  // namespace
+
+ResolverService::ResolverService(Federation& federation, ResolutionStore& store,
+                                 std::shared_ptr<const ConsumerManifestReader> reader,
+                                 ResolverOptions options)
+    : federation_(federation),
+      store_(store),
+      reader_(std::move(reader)),
+      options_(options),
+      index_(std::make_unique<CatalogueIndex>()) {}
+
+Status ResolverService::load_all() {
+  auto fresh = std::make_unique<CatalogueIndex>();
+  MPLI_ASSIGN_OR_RETURN(auto ids, federation_.provider_ids());
+  // Facts first: providers' graphs are built with the facts already known.
+  std::unordered_map<std::string, std::vector<Fact>> facts;
+  MPLI_RETURN_IF_ERROR(federation_.all_facts([&](std::vector<Fact> page) {
+    for (auto& fact : page) facts[fact.subject].push_back(std::move(fact));
+  }));
+  for (auto& [subject, held] : facts) fresh->set_facts(subject, std::move(held));
+  for (const auto& id : ids) {
+    auto document = federation_.provider_manifest(id);
+    if (!document.is_ok()) {
+      if (document.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
+      return document.status();
+    }
+    Status put = fresh->put_provider(id, *document);
+    if (!put.is_ok()) log::warn("provider left out of the index", {{"provider", id}, {"error", put.message()}});
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  index_ = std::move(fresh);
+  ready_ = true;
+  log::info("catalogue index loaded", {{"providers", std::to_string(index_->providers().size())},
+                                       {"offerings", std::to_string(index_->offering_count())}});
+  return Status::ok();
+}
+
+Status ResolverService::sync_provider(const std::string& provider_id) {
+  if (!ready_) return not_ready();
+  auto document = federation_.provider_manifest(provider_id);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!document.is_ok()) {
+    if (document.status().code() != StatusCode::kNotFound) return document.status();
+    index_->remove_provider(provider_id);
+    return Status::ok();
+  }
+  Status put = index_->put_provider(provider_id, *document);
+  if (!put.is_ok()) {
+    // Discovery accepted it, so this is our bug or a newer vocabulary: keep the old version.
+    log::warn("provider not re-indexed", {{"provider", provider_id}, {"error", put.message()}});
+  }
+  return Status::ok();
+}
+
+Status ResolverService::sync_facts(const std::string& subject) {
+  if (!ready_) return not_ready();
+  MPLI_ASSIGN_OR_RETURN(auto facts, federation_.facts_about(subject));
+  std::lock_guard<std::mutex> lock(mutex_);
+  index_->set_facts(subject, std::move(facts));
+  return Status::ok();
+}
+
+Result<std::vector<Fact>> ResolverService::consumer_facts(const std::string& consumer_iri,
+                                                          const v1::ResolveRequest& request) {
+  for (int i = 0; i < request.credentials_size(); ++i) {
+    Status submitted = federation_.submit_credential(request.credentials(i), consumer_iri);
+    if (!submitted.is_ok()) {
+      if (submitted.code() != StatusCode::kInvalidArgument &&
+          submitted.code() != StatusCode::kFailedPrecondition &&
+          submitted.code() != StatusCode::kTooLarge) {
+        return submitted;  // trust is down or busy: the caller may retry
+      }
+      std::map<std::string, std::string> details = submitted.details();
+      details["field"] = "credentials[" + std::to_string(i) + "]";
+      details["trust_reason"] = submitted.detail("reason");
+      details["reason"] = "CREDENTIAL_REFUSED";
+      details["domain"] = kErrorDomain;
+      return Status(StatusCode::kInvalidArgument,
+                    "credentials[" + std::to_string(i) + "]: " + submitted.message(), details);
+    }
+  }
+  // Asked now rather than read from the index: facts from a credential sent a moment ago
+  // reach the index only with trust's event.
+  return federation_.facts_about(consumer_iri);
+}
+
+Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& request) {
+  if (!ready_) return not_ready();
+  ResolveOptions options;
+  options.top_k = request.top_k() == 0 ? options_.default_top_k : static_cast<size_t>(request.top_k());
+  options.explain_limit = request.explain_limit() == 0 ? options_.default_explain_limit
+                                                       : static_cast<size_t>(request.explain_limit());
+  options.max_search_nodes = options_.max_search_nodes;
+  if (request.top_k() < 0 || request.top_k() > 100) return bad_request("top_k", "must be 1..100");
+  if (request.explain_limit() < 0 || request.explain_limit() > 1000) {
+    return bad_request("explain_limit", "must be 0..1000");
+  }
+  // Credentials first: trust's answer may take a while and needs no lock.
+  std::string consumer_iri;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    MPLI_ASSIGN_OR_RETURN(auto manifest, reader_->read(request.manifest(), index_->terms()));
+    consumer_iri = manifest->consumer_iri;
+  }
+  MPLI_ASSIGN_OR_RETURN(auto facts, consumer_facts(consumer_iri, request));
+  v1::Resolution resolution;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    MPLI_ASSIGN_OR_RETURN(auto manifest, reader_->read(request.manifest(), index_->terms()));
+    resolution = mpli::resolver::resolve(*index_, *manifest, facts, options);
+  }
+  resolution.set_id("res_" + ids::new_uuid_v7());
+  resolution.set_created_at(clock::now_rfc3339());
+  resolution.set_manifest_sha256(digest::sha256_hex(request.manifest()));
+  MPLI_RETURN_IF_ERROR(store_.put(request.manifest(), resolution));
+  return resolution;
+}
+
+Result<v1::Resolution> ResolverService::get(const std::string& id) {
+  MPLI_ASSIGN_OR_RETURN(auto stored, store_.get(id));
+  if (!stored) {
+    return resolver_error(StatusCode::kNotFound, "RESOLUTION_NOT_FOUND",
+                          "no resolution '" + id + "'", {{"field", "id"}});
+  }
+  return std::move(stored->resolution);
+}
+
+Result<v1::RecheckAnswerReply> ResolverService::recheck(const std::string& id, int rank) {
+  MPLI_ASSIGN_OR_RETURN(auto stored, store_.get(id));
+  if (!stored) {
+    return resolver_error(StatusCode::kNotFound, "RESOLUTION_NOT_FOUND",
+                          "no resolution '" + id + "'", {{"field", "resolution_id"}});
+  }
+  const v1::Resolution& resolution = stored->resolution;
+  if (rank < 1 || rank > resolution.answers_size()) {
+    return resolver_error(StatusCode::kNotFound, "ANSWER_NOT_FOUND",
+                          "resolution '" + id + "' has " + std::to_string(resolution.answers_size()) +
+                              " answer(s); there is no rank " + std::to_string(rank),
+                          {{"field", "rank"}});
+  }
+  MPLI_ASSIGN_OR_RETURN(auto facts, federation_.facts_about(resolution.consumer()));
+  v1::RecheckAnswerReply reply;
+  *reply.mutable_answer() = resolution.answers(rank - 1);
+  std::lock_guard<std::mutex> lock(mutex_);
+  MPLI_ASSIGN_OR_RETURN(auto manifest, reader_->read(stored->manifest, index_->terms()));
+  RecheckOutcome outcome = mpli::resolver::recheck(*index_, *manifest, facts, reply.answer());
+  reply.set_holds(outcome.reasons.empty());
+  for (auto& reason : outcome.reasons) reply.add_reasons(std::move(reason));
+  reply.set_monthly_price_now(outcome.monthly_price_now);
+  return reply;
+}
+
+size_t ResolverService::offering_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return index_->offering_count();
+}
+
+}  // namespace mpli::resolver

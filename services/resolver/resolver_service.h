@@ -1,0 +1,59 @@
+// The resolver's use cases over its in-memory index: load the whole federation at start, keep
+// one provider or one subject's facts current on each event, resolve consumer manifests, and
+// keep, return and re-check resolutions. One mutex guards the index and its term table, so a
+// resolution sees one consistent catalogue; scale out with more instances (queue group).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "services/resolver/domain/catalogue_index.h"
+#include "services/resolver/domain/consumer_manifest.h"
+#include "services/resolver/domain/resolution.h"
+#include "services/resolver/federation.h"
+#include "services/resolver/store/resolution_store.h"
+
+namespace mpli::resolver {
+
+struct ResolverOptions {
+  size_t default_top_k = 10;
+  size_t default_explain_limit = 20;
+  uint64_t max_search_nodes = 5'000'000;
+};
+
+class ResolverService {
+ public:
+  ResolverService(Federation& federation, ResolutionStore& store,
+                  std::shared_ptr<const ConsumerManifestReader> reader, ResolverOptions options);
+
+  // Reads every provider manifest and every verified fact into a fresh index, then swaps it in.
+  Status load_all();
+  bool ready() const { return ready_; }
+
+  // Re-reads one provider from discovery (removes it when discovery no longer knows it).
+  Status sync_provider(const std::string& provider_id);
+  // Re-reads the facts about one subject from trust.
+  Status sync_facts(const std::string& subject);
+
+  Result<v1::Resolution> resolve(const v1::ResolveRequest& request);
+  Result<v1::Resolution> get(const std::string& id);
+  Result<v1::RecheckAnswerReply> recheck(const std::string& id, int rank);
+
+  size_t offering_count() const;
+
+ private:
+  Result<std::vector<Fact>> consumer_facts(const std::string& consumer_iri,
+                                           const v1::ResolveRequest& request);
+
+  Federation& federation_;
+  ResolutionStore& store_;
+  std::shared_ptr<const ConsumerManifestReader> reader_;
+  ResolverOptions options_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<CatalogueIndex> index_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace mpli::resolver
