@@ -89,6 +89,7 @@ service::ServiceDefinition definition() {
     auto resolver =
         context.own(std::make_shared<ResolverService>(*federation, *store, reader, options));
     MPLI_RETURN_IF_ERROR(serve_resolver_subjects(context, *resolver));
+    context.add_health_check("index", [resolver] { return resolver->ready() ? "ok" : "loading"; });
 
     // Every instance keeps its own index, so each needs every event: a consumer per instance,
     // created before the index loads (events meanwhile wait for it), removed by the server
