@@ -1,6 +1,6 @@
 #include "services/resolver/domain/composer.h"
 
-#include <catch2/catch_test_macros.hpp>
+#include <catch2/catch.hpp>
 
 TEST_CASE("distance value halves at 500 km") {
   CHECK(mpli::resolver::distance_value(500) == 0.5);
