@@ -113,7 +113,10 @@ Status ConsumerManifestReader::check(std::string_view text) const {
   shacl::ShapesProgram reporting = program_;
   reporting.terms = terms;
   std::vector<Violation> violations;
-  for (const auto& r : shacl::report_json(report, reporting)["results"]) {
+  // Held in a local: a range-for over report_json(...)["results"] would iterate a member of a
+  // temporary that is destroyed before the loop runs.
+  const nlohmann::json json = shacl::report_json(report, reporting);
+  for (const auto& r : json["results"]) {
     violations.push_back({text_of(r, "focusNode"), text_of(r, "resultPath"),
                           text_of(r, "sourceConstraintComponent"), text_of(r, "value"),
                           text_of(r, "resultMessage"), text_of(r, "resultSeverity")});
