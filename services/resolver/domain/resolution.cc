@@ -592,8 +592,13 @@ void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>&
     every_requirement_served = false;
     if (outcome.conforming == 0) {
       std::string sentence = "No offering satisfies requirement '" + requirement.label + "'";
-      if (report.eliminated_by_size() > 0) {
-        const auto& top = report.eliminated_by(0);
+      // The kind filter is left out: that offerings of other kinds fail it is no news.
+      auto top_it = std::find_if(report.eliminated_by().begin(), report.eliminated_by().end(),
+                                 [](const v1::ConstraintTally& t) {
+                                   return t.path() != "<" + std::string(kMpli) + "offeringKind>";
+                                 });
+      if (top_it != report.eliminated_by().end()) {
+        const auto& top = *top_it;
         sentence += "; the constraint that eliminated the most offerings (" +
                     std::to_string(top.offerings()) + ") is " +
                     (top.path().empty() ? top.constraint() : top.path() + " " + top.constraint()) +
