@@ -329,9 +329,8 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
     }
   };
   auto timeout = config.get_duration("shutdown.timeout");
-  auto context =
-      std::make_unique<ServiceContext>(definition.name, config, bus, pool.get(), endpoints,
-                                       &service_checks);
+  auto context = std::make_unique<ServiceContext>(definition.name, config, bus, pool.get(),
+                                                  endpoints, &service_checks);
   // The stop order, within `timeout`, after SIGTERM and after a start hook that failed halfway:
   // endpoints finish what they hold, then workers, timers and consumers, then owned objects
   // (reverse order), the relay, health and the bus. Past the timeout the process exits 1.

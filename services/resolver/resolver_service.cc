@@ -48,7 +48,8 @@ Status ResolverService::load_all() {
       return document.status();
     }
     Status put = fresh->put_provider(id, *document);
-    if (!put.is_ok()) log::warn("provider left out of the index", {{"provider", id}, {"error", put.message()}});
+    if (!put.is_ok())
+      log::warn("provider left out of the index", {{"provider", id}, {"error", put.message()}});
   }
   std::lock_guard<std::mutex> lock(mutex_);
   index_ = std::move(fresh);
@@ -110,9 +111,11 @@ Result<std::vector<Fact>> ResolverService::consumer_facts(const std::string& con
 Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& request) {
   if (!ready_) return not_ready();
   ResolveOptions options;
-  options.top_k = request.top_k() == 0 ? options_.default_top_k : static_cast<size_t>(request.top_k());
-  options.explain_limit = request.explain_limit() == 0 ? options_.default_explain_limit
-                                                       : static_cast<size_t>(request.explain_limit());
+  options.top_k =
+      request.top_k() == 0 ? options_.default_top_k : static_cast<size_t>(request.top_k());
+  options.explain_limit = request.explain_limit() == 0
+                              ? options_.default_explain_limit
+                              : static_cast<size_t>(request.explain_limit());
   options.max_search_nodes = options_.max_search_nodes;
   if (request.top_k() < 0 || request.top_k() > 100) return bad_request("top_k", "must be 1..100");
   if (request.explain_limit() < 0 || request.explain_limit() > 1000) {
@@ -157,7 +160,8 @@ Result<v1::RecheckAnswerReply> ResolverService::recheck(const std::string& id, i
   const v1::Resolution& resolution = stored->resolution;
   if (rank < 1 || rank > resolution.answers_size()) {
     return resolver_error(StatusCode::kNotFound, "ANSWER_NOT_FOUND",
-                          "resolution '" + id + "' has " + std::to_string(resolution.answers_size()) +
+                          "resolution '" + id + "' has " +
+                              std::to_string(resolution.answers_size()) +
                               " answer(s); there is no rank " + std::to_string(rank),
                           {{"field", "rank"}});
   }

@@ -18,9 +18,9 @@
 #include "libs/bus/call.h"
 #include "libs/bus/jetstream.h"
 #include "libs/testing/environment.h"
-#include "tests/contract/contract_subject.h"
 #include "mpli/common/v1/envelope.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "tests/contract/contract_subject.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;

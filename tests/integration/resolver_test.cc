@@ -102,12 +102,12 @@ class ResolverHub {
   }
 
   Result<resolver::v1::Resolution> resolve(const std::string& manifest,
-                               const std::vector<std::string>& credentials = {}) {
+                                           const std::vector<std::string>& credentials = {}) {
     resolver::v1::ResolveRequest request;
     request.set_manifest(manifest);
     for (const auto& token : credentials) request.add_credentials()->set_token(token);
-    auto reply = bus::call<resolver::v1::ResolveReply>(*bus_, "mpli.resolver.v1.resolve", request,
-                                                       30s);
+    auto reply =
+        bus::call<resolver::v1::ResolveReply>(*bus_, "mpli.resolver.v1.resolve", request, 30s);
     if (!reply.is_ok()) return reply.status();
     return reply->resolution();
   }
@@ -129,8 +129,7 @@ class ResolverHub {
   bool trust_holds(const std::string& subject, const std::string& object) {
     trust::v1::GetFactsRequest request;
     request.set_subject(subject);
-    auto reply =
-        bus::call<trust::v1::GetFactsReply>(*bus_, "mpli.trust.v1.get_facts", request, 5s);
+    auto reply = bus::call<trust::v1::GetFactsReply>(*bus_, "mpli.trust.v1.get_facts", request, 5s);
     if (!reply.is_ok()) return false;
     for (const auto& fact : reply->facts()) {
       if (fact.object() == object) return true;
@@ -166,8 +165,7 @@ bool offers(const resolver::v1::Resolution& resolution, const std::string& offer
 
 }  // namespace
 
-TEST_CASE("the resolver follows the catalogue and the verified facts, both ways",
-          "[resolver]") {
+TEST_CASE("the resolver follows the catalogue and the verified facts, both ways", "[resolver]") {
   Site site;
   TestIssuer hub = TestIssuer::did_key(KeyType::kEd25519);
   TestIssuer auditor = TestIssuer::did_key(KeyType::kP256);
@@ -330,5 +328,4 @@ TEST_CASE("the resolver follows the catalogue and the verified facts, both ways"
     REQUIRE(stale->reasons_size() >= 1);
     CHECK(stale->reasons(0).find("no longer satisfies") != std::string::npos);
   }
-
 }
