@@ -776,6 +776,8 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
   Validators validators(*manifest.program);
   Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
   CompositionRequest request;
+  std::map<std::string, size_t> provider_ids;
+  std::map<std::string, size_t> country_ids;
   for (const auto& assignment : answer.assignments()) {
     const Requirement* requirement = nullptr;
     for (const auto& r : manifest.requirements) {
@@ -814,11 +816,12 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
       continue;
     }
     Placement p;
-    p.provider =
-        static_cast<uint32_t>(std::hash<std::string>{}(ref->provider->provider_id) & 0x7fffffff);
+    p.provider = static_cast<uint32_t>(
+        provider_ids.emplace(ref->provider->provider_id, provider_ids.size()).first->second);
     p.country = region == nullptr
                     ? kNoCountry
-                    : static_cast<uint32_t>(std::hash<std::string>{}(region->country) & 0x7fffffff);
+                    : static_cast<uint32_t>(
+                          country_ids.emplace(region->country, country_ids.size()).first->second);
     p.cost = *offering.unit_monthly_price * requirement->quantity;
     outcome.monthly_price_now += p.cost;
     request.placements.push_back({p});
