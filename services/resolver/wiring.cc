@@ -73,6 +73,9 @@ service::ServiceDefinition definition() {
        config::duration()},
       {"index.load_retry", "2s", "pause between attempts to load the index at start",
        config::duration()},
+      {"index.compaction_check", "30s",
+       "how often the term table's growth is checked (rebuilt past twice its loaded size)",
+       config::duration()},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
     const config::Config& config = context.config;
@@ -107,6 +110,14 @@ service::ServiceDefinition definition() {
         context.consume(spec, [resolver](const bus::Message& message, const service::Delivery&) {
           return apply_event(*resolver, message);
         }));
+    context.every("index-compaction", config.get_duration("index.compaction_check"),
+                  [resolver](const service::StopToken&) {
+                    if (!resolver->needs_compaction()) return;
+                    log::info("compacting the catalogue index (rebuilding it from the exports)");
+                    Status rebuilt = resolver->load_all();
+                    if (!rebuilt.is_ok())
+                      log::warn("index compaction failed: " + rebuilt.to_string());
+                  });
     auto retry = config.get_duration("index.load_retry");
     context.run_worker("index-load", [resolver, retry](const service::StopToken& stop) {
       while (!stop.stop_requested()) {
