@@ -58,7 +58,7 @@ Status ResolverService::load_all() {
 
 bool ResolverService::needs_compaction() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return ready_ && index_->terms()->size() > 2 * terms_after_load_ + kCompactionSlack;
+  return ready_ && index_->terms()->size() > 2 * terms_after_load_ + options_.compaction_slack;
 }
 
 Status ResolverService::build_and_swap() {

@@ -22,6 +22,8 @@ struct ResolverOptions {
   size_t default_top_k = 10;
   size_t default_explain_limit = 20;
   uint64_t max_search_nodes = 5'000'000;
+  // Terms the table may grow by beyond twice its loaded size before a rebuild pays.
+  size_t compaction_slack = 1'000'000;
 };
 
 class ResolverService {
@@ -49,7 +51,6 @@ class ResolverService {
   size_t offering_count() const;
 
  private:
-  static constexpr size_t kCompactionSlack = 1'000'000;  // terms (~40 MB) before it pays
   Status build_and_swap();
   Result<std::vector<Fact>> consumer_facts(const std::string& consumer_iri,
                                            const v1::ResolveRequest& request);

@@ -73,6 +73,9 @@ service::ServiceDefinition definition() {
        config::duration()},
       {"index.load_retry", "2s", "pause between attempts to load the index at start",
        config::duration()},
+      {"index.compaction_slack", "1000000",
+       "terms the table may grow by beyond twice its loaded size before it is rebuilt",
+       config::int_between(0, 1000000000)},
       {"index.compaction_check", "30s",
        "how often the term table's growth is checked (rebuilt past twice its loaded size)",
        config::duration()},
@@ -89,6 +92,7 @@ service::ServiceDefinition definition() {
     options.default_top_k = static_cast<size_t>(config.get_int("resolve.top_k"));
     options.default_explain_limit = static_cast<size_t>(config.get_int("resolve.explain_limit"));
     options.max_search_nodes = static_cast<uint64_t>(config.get_int("resolve.max_search_nodes"));
+    options.compaction_slack = static_cast<size_t>(config.get_int("index.compaction_slack"));
     auto resolver =
         context.own(std::make_shared<ResolverService>(*federation, *store, reader, options));
     MPLI_RETURN_IF_ERROR(serve_resolver_subjects(context, *resolver));

@@ -63,10 +63,17 @@ class ResolverHub {
       : nats_(dir_.path()), pg_(dir_.path()) {
     std::string anchors_file = dir_.path() + "/anchors.json";
     std::ofstream(anchors_file) << anchors;
-    env_ = {{"MPLI_NATS_URL", nats_.url()},      {"MPLI_DATABASE_URL", pg_.dsn()},
-            {"MPLI_FETCH_ALLOW_HTTP", "true"},   {"MPLI_FETCH_ALLOW_LOOPBACK", "true"},
-            {"MPLI_ANCHORS_FILE", anchors_file}, {"MPLI_RECHECK_INTERVAL", "1s"},
-            {"MPLI_STATUS_CACHE_TTL", "1s"},     {"MPLI_FETCH_REWRITE", rewrite}};
+    env_ = {{"MPLI_NATS_URL", nats_.url()},
+            {"MPLI_DATABASE_URL", pg_.dsn()},
+            {"MPLI_FETCH_ALLOW_HTTP", "true"},
+            {"MPLI_FETCH_ALLOW_LOOPBACK", "true"},
+            {"MPLI_ANCHORS_FILE", anchors_file},
+            {"MPLI_RECHECK_INTERVAL", "1s"},
+            {"MPLI_STATUS_CACHE_TTL", "1s"},
+            {"MPLI_FETCH_REWRITE", rewrite},
+            // Compaction as soon as the term table doubles, checked every second.
+            {"MPLI_INDEX_COMPACTION_SLACK", "0"},
+            {"MPLI_INDEX_COMPACTION_CHECK", "1s"}};
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
     env_["MPLI_HTTP_PORT"] = std::to_string(*port);
@@ -352,6 +359,27 @@ TEST_CASE("the resolver follows the catalogue and the verified facts, both ways"
                               json({{"manifest", 42}}).dump(), {"Content-Type: application/json"});
     CHECK(wrong_field.status == 400);
     CHECK(wrong_field.body.find("manifest") != std::string::npos);
+
+    // Every consumer manifest adds terms to the shared table; once it has doubled, the index
+    // is rebuilt from the exports, and resolutions go on meanwhile and after.
+    testing::wait_until(
+        [&] {
+          auto r = hub_processes.resolve(consumer_manifest("ISO27001"));
+          REQUIRE(r.is_ok());
+          CHECK(offers(*r, kPgOffering));
+          return hub_processes.log("mpli-resolver").find("compacting the catalogue index") !=
+                 std::string::npos;
+        },
+        60s, "the resolver compacts its index");
+    testing::wait_until(
+        [&] {
+          return hub_processes.log("mpli-resolver").find("catalogue index loaded") !=
+                 hub_processes.log("mpli-resolver").rfind("catalogue index loaded");
+        },
+        30s, "the compacted index is in place");
+    auto after_compaction = hub_processes.resolve(consumer_manifest("ISO27001"));
+    REQUIRE(after_compaction.is_ok());
+    CHECK(offers(*after_compaction, kPgOffering));
 
     // The auditor revokes the certificate: trust withdraws the fact, the answer goes.
     bits[0] = static_cast<char>(0x80 >> 7);
