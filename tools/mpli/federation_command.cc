@@ -185,7 +185,10 @@ pid_t read_pid(const std::string& path) {
 }
 
 // The demo provider manifests: provider-*.ttl in the demo directory, sorted.
-std::vector<std::string> demo_manifests(const UpOptions& options, const std::string& bin_dir) {
+// The example manifests whose file names start with `prefix` ("provider-", "consumer-"), in
+// the demo directory (default: the repository's ontology/examples).
+std::vector<std::string> demo_files(const UpOptions& options, const std::string& bin_dir,
+                                    const std::string& prefix) {
   std::string dir = options.demo_dir;
   if (dir == "none") return {};
   if (dir.empty()) dir = bin_dir + "/../../ontology/examples";
@@ -193,25 +196,7 @@ std::vector<std::string> demo_manifests(const UpOptions& options, const std::str
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.rfind("provider-", 0) == 0 && entry.path().extension() == ".ttl") {
-      out.push_back(fs::canonical(entry.path()).string());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// The demo consumer manifests next to the provider manifests (consumer-*.ttl).
-std::vector<std::string> demo_consumer_manifests(const UpOptions& options,
-                                                 const std::string& bin_dir) {
-  std::string dir = options.demo_dir;
-  if (dir == "none") return {};
-  if (dir.empty()) dir = bin_dir + "/../../ontology/examples";
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind("consumer-", 0) == 0 && entry.path().extension() == ".ttl") {
+    if (name.rfind(prefix, 0) == 0 && entry.path().extension() == ".ttl") {
       out.push_back(fs::canonical(entry.path()).string());
     }
   }
@@ -422,7 +407,7 @@ int run_up_command(int argc, char** argv) {
       pump.say("demo issuer " + demo_issuer->did + " (trust anchor; key in " +
                demo_issuer->key_file + ")");
     }
-    for (const auto& manifest : demo_manifests(options, bin_dir)) {
+    for (const auto& manifest : demo_files(options, bin_dir, "provider-")) {
       ++demo_port;
       process::Spec spec;
       spec.program = bin_dir + "/mpli-demo-provider";
@@ -500,7 +485,7 @@ int run_up_command(int argc, char** argv) {
       if (!demo_issuer.is_ok()) return;
       // The demo consumers onboard: their credentials verified, so `mpli resolve` of the
       // example consumer manifests meets the providers' prerequisites.
-      for (const auto& manifest : demo_consumer_manifests(options, bin_dir)) {
+      for (const auto& manifest : demo_files(options, bin_dir, "consumer-")) {
         auto issued = issue_demo_consumer_credentials(*demo_issuer, manifest);
         if (!issued.is_ok()) {
           pump.say("demo consumer " + manifest + ": " + issued.status().message());

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "services/gateway/domain/json_body.h"
+
 namespace mpli::gateway {
 namespace {
 
@@ -15,19 +17,6 @@ namespace v1 = resolver::v1;
 constexpr const char* kJsonShape =
     "{\"manifest\": \"<turtle>\", \"credentials\": [{\"token\": \"...\"}], \"top_k\": 10, "
     "\"explain_limit\": 20}";
-
-std::string_view trim(std::string_view text) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-std::string lower_case(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string range_text(int64_t low, int64_t high) {
   return "must be an integer from " + std::to_string(low) + " to " + std::to_string(high);
@@ -58,20 +47,6 @@ Status apply_query(const std::map<std::string, std::string>& params, v1::Resolve
       request.set_explain_limit(static_cast<int32_t>(*n));
     } else {
       return invalid_field(key, "unknown parameter (known: top_k, explain_limit)");
-    }
-  }
-  return Status::ok();
-}
-
-Status only_known_members(const json& object, const std::string& prefix,
-                          std::initializer_list<std::string_view> known) {
-  for (const auto& [key, value] : object.items()) {
-    bool listed = false;
-    for (std::string_view k : known) listed = listed || key == k;
-    if (!listed) {
-      std::string names;
-      for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
-      return invalid_field(prefix + key, "unknown member (known: " + names + ")");
     }
   }
   return Status::ok();
@@ -110,10 +85,7 @@ Result<v1::InlineCredential> credential_from_json(const json& item, const std::s
     if (!item["media_type"].is_string()) {
       return invalid_field(field + ".media_type", "must be a string");
     }
-    // "application/vc+jwt" and "vc+jwt" name the same thing; trust reads the short form.
-    std::string hint = lower_case(trim(item["media_type"].get_ref<const std::string&>()));
-    if (hint.rfind("application/", 0) == 0) hint.erase(0, std::string_view("application/").size());
-    credential.set_media_type(hint);
+    credential.set_media_type(short_media_type(item["media_type"].get_ref<const std::string&>()));
   }
   return credential;
 }
@@ -149,13 +121,7 @@ Result<v1::ResolveRequest> resolve_request_from_json(
     return invalid_field(params.begin()->first,
                          "query parameters are for a text/turtle body; put it in the JSON body");
   }
-  if (trim(body).empty()) return invalid_field("body", std::string("empty; send ") + kJsonShape);
-  json object = json::parse(body, nullptr, false);
-  if (object.is_discarded())
-    return invalid_field("body", std::string("not JSON; send ") + kJsonShape);
-  if (!object.is_object()) {
-    return invalid_field("body", std::string("not a JSON object; send ") + kJsonShape);
-  }
+  MPLI_ASSIGN_OR_RETURN(json object, parse_object(body, kJsonShape));
   Status known =
       only_known_members(object, "", {"manifest", "credentials", "top_k", "explain_limit"});
   if (!known.is_ok()) return known;

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "services/gateway/domain/json_body.h"
+
 namespace mpli::gateway {
 namespace {
 
@@ -12,42 +14,6 @@ using nlohmann::json;
 namespace v1 = trust::v1;
 
 constexpr size_t kMaxSubjectBytes = 2048;
-
-std::string_view trim(std::string_view text) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-std::string lower_case(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-Result<json> parse_object(std::string_view body, const std::string& what) {
-  if (trim(body).empty()) return invalid_field("body", "empty; send " + what);
-  json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_discarded()) return invalid_field("body", "not JSON; send " + what);
-  if (!parsed.is_object()) return invalid_field("body", "not a JSON object; send " + what);
-  return parsed;
-}
-
-// Refuses members outside `known`: a misspelt optional field would otherwise be ignored.
-Status only_known_members(const json& object, const std::string& prefix,
-                          std::initializer_list<std::string_view> known) {
-  for (const auto& [key, value] : object.items()) {
-    bool listed = false;
-    for (std::string_view k : known) listed = listed || key == k;
-    if (!listed) {
-      std::string names;
-      for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
-      return invalid_field(prefix + key, "unknown member (known: " + names + ")");
-    }
-  }
-  return Status::ok();
-}
 
 // The string member `key`, "" when absent; an error when present but not a string.
 Result<std::string> optional_string(const json& object, const std::string& key,
@@ -220,10 +186,7 @@ Result<v1::SubmitCredentialRequest> submit_request_from_json(std::string_view bo
     if (!value) return value.status();
     (request.*member.set)(*value);
   }
-  // "application/vc+jwt" and "vc+jwt" name the same thing; trust reads the short form.
-  std::string hint = lower_case(request.media_type());
-  if (hint.rfind("application/", 0) == 0) hint.erase(0, std::string_view("application/").size());
-  request.set_media_type(hint);
+  request.set_media_type(short_media_type(request.media_type()));
   request.set_source("consumer");
   return request;
 }

@@ -1,0 +1,48 @@
+#include "services/gateway/domain/json_body.h"
+
+#include <cctype>
+
+namespace mpli::gateway {
+
+std::string_view trim(std::string_view text) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::string lower_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Result<nlohmann::json> parse_object(std::string_view body, const std::string& what) {
+  if (trim(body).empty()) return invalid_field("body", "empty; send " + what);
+  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+  if (parsed.is_discarded()) return invalid_field("body", "not JSON; send " + what);
+  if (!parsed.is_object()) return invalid_field("body", "not a JSON object; send " + what);
+  return parsed;
+}
+
+Status only_known_members(const nlohmann::json& object, const std::string& prefix,
+                          std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : object.items()) {
+    bool listed = false;
+    for (std::string_view k : known) listed = listed || key == k;
+    if (!listed) {
+      std::string names;
+      for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+      return invalid_field(prefix + key, "unknown member (known: " + names + ")");
+    }
+  }
+  return Status::ok();
+}
+
+std::string short_media_type(std::string_view media_type) {
+  std::string hint = lower_case(trim(media_type));
+  if (hint.rfind("application/", 0) == 0) hint.erase(0, std::string_view("application/").size());
+  return hint;
+}
+
+}  // namespace mpli::gateway

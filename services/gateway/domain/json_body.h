@@ -1,0 +1,29 @@
+// Small pieces every JSON request body of the gateway needs: trimming, the body as an object,
+// refusing unknown members, and the short form of a credential media type.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "libs/core/status.h"
+
+namespace mpli::gateway {
+
+std::string_view trim(std::string_view text);
+std::string lower_case(std::string_view text);
+
+// The body as a JSON object, or a 400 on field "body" saying what to send (`what`).
+Result<nlohmann::json> parse_object(std::string_view body, const std::string& what);
+
+// Refuses members outside `known` (named `prefix` + member): a misspelt optional field would
+// otherwise be ignored.
+Status only_known_members(const nlohmann::json& object, const std::string& prefix,
+                          std::initializer_list<std::string_view> known);
+
+// "application/vc+jwt" and "vc+jwt" name the same thing; trust reads the short form.
+std::string short_media_type(std::string_view media_type);
+
+}  // namespace mpli::gateway
