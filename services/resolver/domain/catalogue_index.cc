@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "libs/rdf/parser.h"
+#include "services/resolver/domain/graph_reading.h"
 
 namespace mpli::resolver {
 
@@ -46,15 +47,6 @@ struct Terms {
         standard(t.iri(mpli_iri("standard"))) {}
 };
 
-std::optional<double> number(const rdf::TermTable& terms, TermId literal) {
-  if (literal == rdf::kNoTerm || !terms.is_literal(literal)) return std::nullopt;
-  std::string text(terms.value(literal));
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0') return std::nullopt;
-  return value;
-}
-
 std::string text_of(const rdf::Graph& graph, TermId subject, TermId predicate) {
   TermId value = graph.object(subject, predicate);
   return value == rdf::kNoTerm ? std::string() : std::string(graph.terms().value(value));
@@ -79,14 +71,6 @@ std::vector<uint32_t> shape_indexes(const shacl::ShapesProgram& program,
   return out;
 }
 
-std::vector<TermId> objects(const rdf::Graph& graph, TermId subject, TermId predicate) {
-  std::vector<TermId> out;
-  for (const rdf::Triple& t : graph.with_subject_predicate(subject, predicate)) {
-    out.push_back(t.o);
-  }
-  return out;
-}
-
 OfferingEntry read_offering(const rdf::Graph& graph, const Terms& v, TermId node,
                             const std::string& provider_country) {
   const rdf::TermTable& terms = graph.terms();
@@ -96,13 +80,13 @@ OfferingEntry read_offering(const rdf::Graph& graph, const Terms& v, TermId node
   TermId service = graph.object(node, v.service_offering);
   entry.name = service != rdf::kNoTerm ? text_of(graph, service, v.name) : "";
   if (entry.name.empty()) entry.name = text_of(graph, node, v.name);
-  entry.kinds = objects(graph, node, v.offering_kind);
-  for (TermId region : objects(graph, node, v.region)) {
+  entry.kinds = objects_of(graph, node, v.offering_kind);
+  for (TermId region : objects_of(graph, node, v.region)) {
     Region r;
     r.code = text_of(graph, region, v.region_code);
     r.country = text_of(graph, region, v.country);
-    r.latitude = number(terms, graph.object(region, v.latitude));
-    r.longitude = number(terms, graph.object(region, v.longitude));
+    r.latitude = number_of(terms, graph.object(region, v.latitude));
+    r.longitude = number_of(terms, graph.object(region, v.longitude));
     entry.regions.push_back(std::move(r));
   }
   std::sort(entry.regions.begin(), entry.regions.end(),
@@ -110,7 +94,7 @@ OfferingEntry read_offering(const rdf::Graph& graph, const Terms& v, TermId node
   if (entry.regions.empty()) entry.regions.push_back(Region{"", provider_country, {}, {}});
   TermId price = graph.object(node, v.price);
   if (price != rdf::kNoTerm) {
-    auto amount = number(terms, graph.object(price, v.amount));
+    auto amount = number_of(terms, graph.object(price, v.amount));
     entry.currency = text_of(graph, price, v.currency);
     if (amount) entry.unit_monthly_price = monthly(*amount, text_of(graph, price, v.unit_code));
   }
@@ -148,8 +132,8 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
   TermId legal = parsed.object(provider_node, v.legal_person);
   TermId address = legal == rdf::kNoTerm ? rdf::kNoTerm : parsed.object(legal, v.legal_address);
   if (address != rdf::kNoTerm) segment->country = text_of(parsed, address, v.country_code);
-  for (TermId claim : objects(parsed, provider_node, v.certification)) {
-    for (TermId standard : objects(parsed, claim, v.standard)) {
+  for (TermId claim : objects_of(parsed, provider_node, v.certification)) {
+    for (TermId standard : objects_of(parsed, claim, v.standard)) {
       segment->claimed_standards.push_back(standard);
     }
   }
@@ -161,12 +145,12 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
   }
   segment->prerequisites = std::move(*program);
   segment->provider_prerequisites =
-      shape_indexes(segment->prerequisites, objects(parsed, provider_node, v.prerequisite));
+      shape_indexes(segment->prerequisites, objects_of(parsed, provider_node, v.prerequisite));
   for (const rdf::Triple& t : parsed.with_predicate_object(v.rdf_type, v.offering_class)) {
     if (parsed.object(t.s, v.provider) != provider_node || !terms_->is_iri(t.s)) continue;
     OfferingEntry entry = read_offering(parsed, v, t.s, segment->country);
     entry.prerequisites =
-        shape_indexes(segment->prerequisites, objects(parsed, t.s, v.prerequisite));
+        shape_indexes(segment->prerequisites, objects_of(parsed, t.s, v.prerequisite));
     segment->offerings.push_back(std::move(entry));
   }
   std::sort(segment->offerings.begin(), segment->offerings.end(),

@@ -8,6 +8,7 @@
 #include "libs/shacl/report.h"
 #include "libs/shacl/validator.h"
 #include "services/resolver/domain/catalogue_index.h"
+#include "services/resolver/domain/graph_reading.h"
 
 namespace mpli::resolver {
 
@@ -26,30 +27,8 @@ std::string text_of(const nlohmann::json& j, const char* key) {
   return v.dump();
 }
 
-std::optional<double> number(const rdf::TermTable& terms, TermId literal) {
-  if (literal == rdf::kNoTerm || !terms.is_literal(literal)) return std::nullopt;
-  std::string text(terms.value(literal));
-  char* end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0') return std::nullopt;
-  return value;
-}
-
-std::vector<TermId> objects(const rdf::Graph& graph, TermId subject, TermId predicate) {
-  std::vector<TermId> out;
-  for (const rdf::Triple& t : graph.with_subject_predicate(subject, predicate)) {
-    out.push_back(t.o);
-  }
-  return out;
-}
-
 bool has_type(const rdf::Graph& graph, TermId node, TermId klass) {
   return graph.contains(node, graph.terms().well_known().rdf_type, klass);
-}
-
-std::string name_of(const rdf::TermTable& terms, TermId node) {
-  return terms.is_blank(node) ? "_:" + std::string(terms.value(node))
-                              : std::string(terms.value(node));
 }
 
 Status syntax_error(const std::vector<rdf::ParseError>& errors, const Status& parsed) {
@@ -148,14 +127,14 @@ Result<std::unique_ptr<ConsumerManifest>> ConsumerManifestReader::read(
     return resolver_error(StatusCode::kInvalidArgument, "MANIFEST_SHAPE",
                           "no node is typed mpli:ConsumerManifest");
   }
-  manifest->manifest_iri = name_of(t, root);
+  manifest->manifest_iri = node_name(t, root);
   manifest->consumer = graph.object(root, t.iri(mpli("consumer")));
-  manifest->consumer_iri = name_of(t, manifest->consumer);
+  manifest->consumer_iri = node_name(t, manifest->consumer);
 
   // Requirements in a stable order (by node name), so answers list them the same each time.
-  std::vector<TermId> requirement_nodes = objects(graph, root, t.iri(mpli("requirement")));
+  std::vector<TermId> requirement_nodes = objects_of(graph, root, t.iri(mpli("requirement")));
   std::sort(requirement_nodes.begin(), requirement_nodes.end(),
-            [&](TermId a, TermId b) { return name_of(t, a) < name_of(t, b); });
+            [&](TermId a, TermId b) { return node_name(t, a) < node_name(t, b); });
   if (requirement_nodes.size() > limits_.max_requirements) {
     return resolver_error(StatusCode::kTooLarge, "MANIFEST_TOO_LARGE",
                           "the manifest states " + std::to_string(requirement_nodes.size()) +
@@ -172,11 +151,11 @@ Result<std::unique_ptr<ConsumerManifest>> ConsumerManifestReader::read(
   for (TermId node : requirement_nodes) {
     Requirement r;
     r.node = node;
-    r.iri = name_of(t, node);
+    r.iri = node_name(t, node);
     TermId label_value = graph.object(node, label);
     r.label = label_value == rdf::kNoTerm ? r.iri : std::string(t.value(label_value));
     r.quantity =
-        static_cast<int>(number(t, graph.object(node, t.iri(mpli("quantity")))).value_or(1));
+        static_cast<int>(number_of(t, graph.object(node, t.iri(mpli("quantity")))).value_or(1));
     r.shape_node = graph.object(node, t.iri(mpli("requirementShape")));
     bool found = false;
     for (uint32_t i = 0; i < program->shapes.size(); ++i) {
@@ -200,17 +179,17 @@ Result<std::unique_ptr<ConsumerManifest>> ConsumerManifestReader::read(
   };
 
   const std::string schema = "https://schema.org/";
-  std::vector<TermId> constraint_nodes = objects(graph, root, t.iri(mpli("constraint")));
+  std::vector<TermId> constraint_nodes = objects_of(graph, root, t.iri(mpli("constraint")));
   std::sort(constraint_nodes.begin(), constraint_nodes.end(),
-            [&](TermId a, TermId b) { return name_of(t, a) < name_of(t, b); });
+            [&](TermId a, TermId b) { return node_name(t, a) < node_name(t, b); });
   for (TermId node : constraint_nodes) {
     ConstraintSpec c;
-    c.node = name_of(t, node);
-    for (TermId target : objects(graph, node, t.iri(mpli("appliesTo")))) {
+    c.node = node_name(t, node);
+    for (TermId target : objects_of(graph, node, t.iri(mpli("appliesTo")))) {
       auto index = requirement_index(target);
       if (!index) {
         return resolver_error(StatusCode::kInvalidArgument, "MANIFEST_SHAPE",
-                              "constraint " + c.node + " applies to " + name_of(t, target) +
+                              "constraint " + c.node + " applies to " + node_name(t, target) +
                                   ", which is not a requirement of this manifest");
       }
       c.applies_to.push_back(*index);
@@ -223,10 +202,11 @@ Result<std::unique_ptr<ConsumerManifest>> ConsumerManifestReader::read(
     } else if (has_type(graph, node, t.iri(mpli("MaxProviders")))) {
       c.kind = CrossConstraint::Kind::kMaxProviders;
       c.max_providers = static_cast<uint32_t>(
-          number(t, graph.object(node, t.iri(mpli("maxProviders")))).value_or(1));
+          number_of(t, graph.object(node, t.iri(mpli("maxProviders")))).value_or(1));
     } else {
       c.kind = CrossConstraint::Kind::kMonthlyBudget;
-      c.max_monthly_price = number(t, graph.object(node, t.iri(schema + "maxPrice"))).value_or(0);
+      c.max_monthly_price =
+          number_of(t, graph.object(node, t.iri(schema + "maxPrice"))).value_or(0);
       TermId currency = graph.object(node, t.iri(schema + "priceCurrency"));
       c.currency = currency == rdf::kNoTerm ? "" : std::string(t.value(currency));
     }
@@ -245,23 +225,23 @@ Result<std::unique_ptr<ConsumerManifest>> ConsumerManifestReader::read(
   }
   if (manifest->currency.empty()) manifest->currency = kDefaultCurrency;
 
-  std::vector<TermId> preference_nodes = objects(graph, root, t.iri(mpli("preference")));
+  std::vector<TermId> preference_nodes = objects_of(graph, root, t.iri(mpli("preference")));
   std::sort(preference_nodes.begin(), preference_nodes.end(),
-            [&](TermId a, TermId b) { return name_of(t, a) < name_of(t, b); });
+            [&](TermId a, TermId b) { return node_name(t, a) < node_name(t, b); });
   for (TermId node : preference_nodes) {
     PreferenceSpec p;
-    p.node = name_of(t, node);
-    p.weight = number(t, graph.object(node, t.iri(mpli("weight")))).value_or(1.0);
+    p.node = node_name(t, node);
+    p.weight = number_of(t, graph.object(node, t.iri(mpli("weight")))).value_or(1.0);
     if (has_type(graph, node, t.iri(mpli("PreferCheapest")))) {
       p.kind = PreferenceSpec::Kind::kCheapest;
     } else if (has_type(graph, node, t.iri(mpli("PreferClosestRegion")))) {
       p.kind = PreferenceSpec::Kind::kClosestRegion;
       TermId near = graph.object(node, t.iri(mpli("near")));
-      p.latitude = number(t, graph.object(near, t.iri(schema + "latitude")));
-      p.longitude = number(t, graph.object(near, t.iri(schema + "longitude")));
+      p.latitude = number_of(t, graph.object(near, t.iri(schema + "latitude")));
+      p.longitude = number_of(t, graph.object(near, t.iri(schema + "longitude")));
     } else {
       p.kind = PreferenceSpec::Kind::kProviders;
-      for (TermId provider : objects(graph, node, t.iri(mpli("preferredProvider")))) {
+      for (TermId provider : objects_of(graph, node, t.iri(mpli("preferredProvider")))) {
         p.providers.emplace_back(t.value(provider));
       }
     }

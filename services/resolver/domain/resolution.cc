@@ -9,6 +9,7 @@
 
 #include "libs/shacl/report.h"
 #include "libs/shacl/validator.h"
+#include "services/resolver/domain/graph_reading.h"
 
 namespace mpli::resolver {
 
@@ -22,12 +23,6 @@ std::string money(double amount) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.2f", amount);
   return buffer;
-}
-
-std::string node_name(const rdf::TermTable& terms, TermId node) {
-  if (node == rdf::kNoTerm) return "";
-  return terms.is_blank(node) ? "_:" + std::string(terms.value(node))
-                              : std::string(terms.value(node));
 }
 
 // The predicate a path ends with (the last step of a sequence), kNoTerm for other paths.
