@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -79,6 +81,15 @@ void TestPostgres::start() {
 void TestPostgres::stop() { server_->stop(std::chrono::seconds(10)); }
 
 std::string bin_dir() { return MPLI_BIN_DIR; }
+
+std::string read_example(const std::string& name) {
+  std::string path = std::string(MPLI_SOURCE_DIR) + "/ontology/examples/" + name;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 process::ChildProcess start_binary(const std::string& binary,
                                    const std::map<std::string, std::string>& environment,

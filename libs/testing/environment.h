@@ -62,6 +62,8 @@ class TestPostgres {
 
 // Where the build put the service binaries (MPLI_BIN_DIR at compile time).
 std::string bin_dir();
+// The text of ontology/examples/<name> in the source tree; fails the test when unreadable.
+std::string read_example(const std::string& name);
 
 // Starts build/bin/<binary> with the given environment, output to <log_dir>/<binary>.log.
 process::ChildProcess start_binary(const std::string& binary,

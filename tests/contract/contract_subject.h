@@ -21,13 +21,7 @@ namespace mpli::contract {
 
 using namespace std::chrono_literals;
 
-inline std::string read_example(const std::string& name) {
-  std::ifstream in(std::string(MPLI_SOURCE_DIR) + "/ontology/examples/" + name);
-  REQUIRE(in);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_example;
 
 inline std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {

@@ -26,9 +26,9 @@ using namespace mpli;
 using namespace std::chrono_literals;
 using nlohmann::json;
 namespace v1 = mpli::discovery::v1;
-using contract::read_example;
 using contract::unique_manifest;
 using contract::unique_token;
+using testing::read_example;
 
 namespace {
 

@@ -29,14 +29,6 @@ inline int64_t unix_now() {
       .count();
 }
 
-inline std::string read_example(const std::string& name) {
-  std::ifstream in(std::string(MPLI_SOURCE_DIR) + "/ontology/examples/" + name);
-  REQUIRE(in);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 inline std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   size_t at = 0;
   while ((at = text.find(from, at)) != std::string::npos) {
