@@ -65,6 +65,8 @@ struct Vocabulary {
         verified_certification(t.iri(std::string(kMpli) + "verifiedCertification")) {}
 };
 
+struct Candidate;
+
 // Turns engine results into Failures, noting claims the hub has not verified.
 class FailureWriter {
  public:
@@ -98,11 +100,13 @@ class FailureWriter {
     return f;
   }
 
-  // The key a constraint is tallied under: one row per (shape, constraint).
-  static std::string key(const ValidationResult& r) {
-    return std::to_string(r.shape) + "/" + std::to_string(r.constraint) + "/" +
-           std::to_string(static_cast<int>(r.component));
+  // The key a constraint is tallied under: one row per (shape, constraint, component).
+  static uint64_t key(const ValidationResult& r) {
+    return (uint64_t{r.shape} << 32) | (uint64_t{r.constraint} << 8) |
+           static_cast<uint64_t>(r.component);
   }
+
+  std::vector<v1::Failure> all(const Candidate& c) const;
 
  private:
   const ShapesProgram& program_;
@@ -250,19 +254,34 @@ std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& progr
   return std::nullopt;
 }
 
+// A checked offering. A shape's results stay engine results until the candidate is listed:
+// most rejected candidates are only counted, and writing their messages would cost more than
+// checking them.
 struct Candidate {
   OfferingRef ref;
-  std::vector<v1::Failure> failures;
-  std::string reason;  // "" when accepted
+  std::vector<ValidationResult> results;  // requirement shape failures
+  std::vector<v1::Failure> failures;      // the resolver's own rules, refusals
+  std::string reason;                     // "" when accepted
+  size_t failure_count() const { return results.size() + failures.size(); }
 };
+
+constexpr uint64_t kKindTally = ~uint64_t{0};
 
 struct RequirementOutcome {
   std::vector<Candidate> accepted;
   std::vector<Candidate> rejected;
   int conforming = 0;
   int64_t other_kinds = 0;  // offerings of another kind, failing the kind constraint
-  std::map<std::string, std::pair<v1::ConstraintTally, int>> tallies;
+  // By FailureWriter::key; kKindTally for offerings of another kind.
+  std::map<uint64_t, std::pair<v1::ConstraintTally, int>> tallies;
 };
+
+std::vector<v1::Failure> FailureWriter::all(const Candidate& c) const {
+  std::vector<v1::Failure> out;
+  for (const auto& r : c.results) out.push_back((*this)(r, c.ref.provider));
+  out.insert(out.end(), c.failures.begin(), c.failures.end());
+  return out;
+}
 
 v1::Failure currency_failure(const OfferingEntry& offering, const std::string& currency) {
   v1::Failure f;
@@ -293,26 +312,23 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
     out.other_kinds = static_cast<int64_t>(index.offering_count() - candidates.size());
   }
   for (const OfferingRef& ref : candidates) {
-    Candidate candidate{ref, {}, ""};
-    std::vector<ValidationResult> results;
+    Candidate candidate{ref, {}, {}, ""};
     shacl::Validator& validator = validators.of(*ref.provider);
-    if (!validator.validate_node(requirement.shape, ref.offering().node, &results)) {
+    if (!validator.validate_node(requirement.shape, ref.offering().node, &candidate.results)) {
       candidate.reason = "requirement_shape";
-      std::set<std::string> counted;
-      for (const auto& r : results) {
-        v1::Failure failure = write(r, ref.provider);
-        std::string key = FailureWriter::key(r);
-        if (counted.insert(key).second) {
-          auto& tally = out.tallies[key];
-          if (tally.second == 0) {
-            tally.first.set_shape(failure.shape());
-            tally.first.set_path(failure.path());
-            tally.first.set_constraint(failure.constraint());
-            tally.first.set_message(failure.message());
-          }
-          tally.second += 1;
+      std::set<uint64_t> counted;
+      for (const auto& r : candidate.results) {
+        uint64_t key = FailureWriter::key(r);
+        if (!counted.insert(key).second) continue;
+        auto& tally = out.tallies[key];
+        if (tally.second == 0) {
+          v1::Failure failure = write(r, nullptr);
+          tally.first.set_shape(failure.shape());
+          tally.first.set_path(failure.path());
+          tally.first.set_constraint(failure.constraint());
+          tally.first.set_message(failure.message());
         }
-        candidate.failures.push_back(std::move(failure));
+        tally.second += 1;
       }
       out.rejected.push_back(std::move(candidate));
       continue;
@@ -347,7 +363,7 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
     tally.set_message(kind_shape.messages.empty()
                           ? "offering kind is not " + std::string(program.terms->value(kind->first))
                           : std::string(program.terms->value(kind_shape.messages.front())));
-    out.tallies["kind"] = {tally, static_cast<int>(out.other_kinds)};
+    out.tallies[kKindTally] = {tally, static_cast<int>(out.other_kinds)};
   }
   return out;
 }
@@ -539,13 +555,14 @@ std::string constraint_sentence(const ConsumerManifest& manifest, const Constrai
 void sort_rejected(std::vector<Candidate>& rejected) {
   // Nearest misses first: fewest failed constraints, then by offering IRI.
   std::sort(rejected.begin(), rejected.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.failures.size() != b.failures.size()) return a.failures.size() < b.failures.size();
+    if (a.failure_count() != b.failure_count()) return a.failure_count() < b.failure_count();
     return a.ref.offering().iri < b.ref.offering().iri;
   });
 }
 
 void write_requirement_report(const Requirement& requirement, RequirementOutcome& outcome,
-                              size_t explain_limit, v1::RequirementReport* report) {
+                              const FailureWriter& write, size_t explain_limit,
+                              v1::RequirementReport* report) {
   report->set_requirement(requirement.iri);
   report->set_label(requirement.label);
   report->set_quantity(requirement.quantity);
@@ -561,7 +578,7 @@ void write_requirement_report(const Requirement& requirement, RequirementOutcome
     out->set_offering_name(c.ref.offering().name);
     out->set_provider_id(c.ref.provider->provider_id);
     out->set_reason(c.reason);
-    for (const auto& f : c.failures) *out->add_failures() = f;
+    for (auto& f : write.all(c)) *out->add_failures() = std::move(f);
   }
   std::vector<std::pair<v1::ConstraintTally, int>> tallies;
   for (auto& [key, tally] : outcome.tallies) tallies.push_back(tally);
@@ -576,7 +593,8 @@ void write_requirement_report(const Requirement& requirement, RequirementOutcome
 }
 
 void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>& outcomes,
-              const CompositionResult& composed, v1::Resolution* resolution) {
+              const FailureWriter& write, const CompositionResult& composed,
+              v1::Resolution* resolution) {
   v1::Diagnosis* diagnosis = resolution->mutable_diagnosis();
   bool every_requirement_served = true;
   for (size_t r = 0; r < outcomes.size(); ++r) {
@@ -607,8 +625,8 @@ void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>&
         miss->set_requirement(requirement.iri);
         miss->set_offering(c.ref.offering().iri);
         miss->set_provider_id(c.ref.provider->provider_id);
-        miss->set_failed_constraints(static_cast<int32_t>(c.failures.size()));
-        for (const auto& f : c.failures) *miss->add_failures() = f;
+        miss->set_failed_constraints(static_cast<int32_t>(c.failure_count()));
+        for (auto& f : write.all(c)) *miss->add_failures() = std::move(f);
         ++shown;
       }
     } else {
@@ -745,6 +763,7 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
     outcomes.push_back(
         match_requirement(index, manifest, requirement, validators, prerequisites, vocabulary));
   }
+  FailureWriter writer(*manifest.program, vocabulary);
   Problem problem = build_problem(manifest, outcomes, options.top_k, options.max_search_nodes);
   CompositionResult composed = compose(problem.request);
   resolution.set_answers_considered(static_cast<int64_t>(composed.feasible));
@@ -755,11 +774,11 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
   }
   resolution.set_satisfiable(!composed.answers.empty());
   for (size_t r = 0; r < outcomes.size(); ++r) {
-    write_requirement_report(manifest.requirements[r], outcomes[r], options.explain_limit,
+    write_requirement_report(manifest.requirements[r], outcomes[r], writer, options.explain_limit,
                              resolution.add_requirements());
   }
   for (const auto& refusal : prerequisites.seen()) *resolution.add_refusals() = refusal;
-  if (!resolution.satisfiable()) diagnose(manifest, outcomes, composed, &resolution);
+  if (!resolution.satisfiable()) diagnose(manifest, outcomes, writer, composed, &resolution);
   lint(index, manifest, &resolution);
   return resolution;
 }
