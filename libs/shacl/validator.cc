@@ -31,13 +31,26 @@ bool contains_sorted(const std::vector<TermId>& v, TermId x) {
 }  // namespace
 
 Validator::Validator(const ShapesProgram& program, const rdf::Graph& data)
-    : program_(program), data_(data), terms_(data.terms()), sh_(*program.vocab) {
-  data_.index();
-  dense_memo_ = terms_.size() <= 4 * data_.size() + 4096;
+    : program_(program), data_(&data), terms_(data.terms()), sh_(*program.vocab) {
+  data_->index();
+  dense_memo_ = terms_.size() <= 4 * data_->size() + 4096;
   scratch_.resize(kMaxDepth + 2);
   regex_cache_.resize(program.regexes.size());
   value_cache_.resize(program.constraint_count);
   conform_cache_.resize(program.shapes.size());
+}
+
+void Validator::rebind(const rdf::Graph& data) {
+  data_ = &data;
+  data_->index();
+  dense_memo_ = terms_.size() <= 4 * data_->size() + 4096;
+  // Class membership and conformance depend on the graph; patterns and datatypes only on the
+  // terms, but the value caches also hold class outcomes, so they go too.
+  // clear() on an unordered_map costs its bucket count even when empty.
+  if (!superclass_cache_.empty()) superclass_cache_.clear();
+  if (!sparse_conform_cache_.empty()) sparse_conform_cache_.clear();
+  for (auto& cache : conform_cache_) cache.clear();
+  for (auto& cache : value_cache_) cache.clear();
 }
 
 bool Validator::conforms_sparse(uint32_t shape_index, TermId node, int depth) {
@@ -57,7 +70,7 @@ const std::vector<TermId>& Validator::superclasses(TermId klass) {
   TermId sub_class_of = terms_.well_known().rdfs_sub_class_of;
   std::vector<TermId> closure{klass};
   for (size_t i = 0; i < closure.size(); ++i) {
-    for (const Triple& t : data_.with_subject_predicate(closure[i], sub_class_of)) {
+    for (const Triple& t : data_->with_subject_predicate(closure[i], sub_class_of)) {
       if (std::find(closure.begin(), closure.end(), t.o) == closure.end()) closure.push_back(t.o);
     }
   }
@@ -66,7 +79,7 @@ const std::vector<TermId>& Validator::superclasses(TermId klass) {
 }
 
 bool Validator::is_instance_of(TermId node, TermId klass) {
-  for (const Triple& t : data_.with_subject_predicate(node, terms_.well_known().rdf_type)) {
+  for (const Triple& t : data_->with_subject_predicate(node, terms_.well_known().rdf_type)) {
     if (t.o == klass || contains_sorted(superclasses(t.o), klass)) return true;
   }
   return false;
@@ -80,19 +93,19 @@ void Validator::focus_nodes(const Shape& shape, std::vector<TermId>* out) {
     // Instances of klass and of every subclass (transitively).
     std::vector<TermId> classes{klass};
     for (size_t i = 0; i < classes.size(); ++i) {
-      for (const Triple& t : data_.with_predicate_object(wk.rdfs_sub_class_of, classes[i])) {
+      for (const Triple& t : data_->with_predicate_object(wk.rdfs_sub_class_of, classes[i])) {
         if (std::find(classes.begin(), classes.end(), t.s) == classes.end()) classes.push_back(t.s);
       }
     }
     for (TermId c : classes) {
-      for (const Triple& t : data_.with_predicate_object(wk.rdf_type, c)) out->push_back(t.s);
+      for (const Triple& t : data_->with_predicate_object(wk.rdf_type, c)) out->push_back(t.s);
     }
   }
   for (TermId p : shape.target_subjects_of) {
-    for (const Triple& t : data_.with_predicate(p)) out->push_back(t.s);
+    for (const Triple& t : data_->with_predicate(p)) out->push_back(t.s);
   }
   for (TermId p : shape.target_objects_of) {
-    for (const Triple& t : data_.with_predicate(p)) out->push_back(t.o);
+    for (const Triple& t : data_->with_predicate(p)) out->push_back(t.o);
   }
   sort_unique(out);
 }
@@ -100,7 +113,7 @@ void Validator::focus_nodes(const Shape& shape, std::vector<TermId>* out) {
 void Validator::path_step(const Path& path, TermId node, std::vector<TermId>* out) {
   switch (path.kind) {
     case Path::Kind::kPredicate:
-      for (const Triple& t : data_.with_subject_predicate(node, path.predicate))
+      for (const Triple& t : data_->with_subject_predicate(node, path.predicate))
         out->push_back(t.o);
       return;
     case Path::Kind::kInverse:
@@ -169,7 +182,8 @@ void Validator::path_step(const Path& path, TermId node, std::vector<TermId>* ou
 void Validator::inverse_step(const Path& path, TermId node, std::vector<TermId>* out) {
   switch (path.kind) {
     case Path::Kind::kPredicate:
-      for (const Triple& t : data_.with_predicate_object(path.predicate, node)) out->push_back(t.s);
+      for (const Triple& t : data_->with_predicate_object(path.predicate, node))
+        out->push_back(t.s);
       return;
     case Path::Kind::kInverse:
       path_step(path.steps.front(), node, out);
@@ -397,7 +411,7 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
       break;
     }
     case Component::kEquals: {
-      rdf::TripleRange other = data_.with_subject_predicate(focus, c.term);
+      rdf::TripleRange other = data_->with_subject_predicate(focus, c.term);
       for (TermId v : values) {
         bool found =
             std::any_of(other.begin(), other.end(), [&](const Triple& t) { return t.o == v; });
@@ -409,11 +423,11 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
       break;
     }
     case Component::kDisjoint:
-      each_value([&](TermId v) { return !data_.contains(focus, c.term, v); });
+      each_value([&](TermId v) { return !data_->contains(focus, c.term, v); });
       break;
     case Component::kLessThan:
     case Component::kLessThanOrEquals: {
-      rdf::TripleRange other = data_.with_subject_predicate(focus, c.term);
+      rdf::TripleRange other = data_->with_subject_predicate(focus, c.term);
       for (TermId v : values) {
         for (const Triple& t : other) {
           std::optional<int> cmp = rdf::compare_values(terms_, v, t.o);
@@ -483,7 +497,7 @@ bool Validator::check(const Shape& shape, uint32_t shape_index, const Constraint
     }
     case Component::kClosed:
       for (TermId v : values) {
-        for (const Triple& t : data_.with_subject(v)) {
+        for (const Triple& t : data_->with_subject(v)) {
           if (!contains_sorted(c.terms, t.p)) {
             ok = false;
             if (out == nullptr) return false;

@@ -38,6 +38,12 @@ class Validator {
   // the free function validate() checks that.
   Validator(const ShapesProgram& program, const rdf::Graph& data);
 
+  // Points the validator at another data graph over the same TermTable, keeping its
+  // allocations: the resolver checks one offering per provider graph, thousands per request.
+  // Outcomes memoised for the previous graph are forgotten.
+  void rebind(const rdf::Graph& data);
+  const rdf::Graph& data() const { return *data_; }
+
   // Validates every focus node of every shape with targets.
   ValidationReport validate();
   // Validates one node against one shape, appending its results; true when it conforms.
@@ -71,7 +77,7 @@ class Validator {
   std::vector<TermId>& scratch(int depth);
 
   const ShapesProgram& program_;
-  const rdf::Graph& data_;
+  const rdf::Graph* data_;  // a pointer: rebind() moves the validator to another graph
   const rdf::TermTable& terms_;
   const Vocabulary& sh_;
   std::unordered_map<TermId, std::vector<TermId>> superclass_cache_;

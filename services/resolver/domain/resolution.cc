@@ -211,25 +211,29 @@ class Prerequisites {
   rdf::Graph graph_;
   TermId consumer_;
   const Vocabulary& vocabulary_;
-  std::map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> by_provider_;
+  std::unordered_map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> by_provider_;
   std::map<std::pair<const ProviderSegment*, uint32_t>, std::vector<v1::ProviderRefusal>>
       offering_refusals_;
 };
 
-// One Validator per provider graph, shared by every requirement of one resolution (they are
-// all compiled into the manifest's program).
+// One Validator for the manifest's program, moved from provider graph to provider graph
+// (candidates come grouped by provider): building one per provider would cost more than the
+// checks themselves.
 class Validators {
  public:
   explicit Validators(const ShapesProgram& program) : program_(program) {}
   shacl::Validator& of(const ProviderSegment& provider) {
-    auto& slot = validators_[&provider];
-    if (!slot) slot = std::make_unique<shacl::Validator>(program_, provider.graph);
-    return *slot;
+    if (!validator_) {
+      validator_ = std::make_unique<shacl::Validator>(program_, provider.graph);
+    } else if (&validator_->data() != &provider.graph) {
+      validator_->rebind(provider.graph);
+    }
+    return *validator_;
   }
 
  private:
   const ShapesProgram& program_;
-  std::unordered_map<const ProviderSegment*, std::unique_ptr<shacl::Validator>> validators_;
+  std::unique_ptr<shacl::Validator> validator_;
 };
 
 // The kind a requirement shape asks for with a top-level sh:hasValue on mpli:offeringKind:
@@ -399,8 +403,8 @@ Problem build_problem(const ConsumerManifest& manifest,
                       const std::vector<RequirementOutcome>& outcomes, size_t top_k,
                       uint64_t max_nodes) {
   Problem problem;
-  std::map<const ProviderSegment*, uint32_t> provider_ids;
-  std::map<std::string, uint32_t> country_ids;
+  std::unordered_map<const ProviderSegment*, uint32_t> provider_ids;
+  std::unordered_map<std::string, uint32_t> country_ids;
   const PreferenceSpec* near = first_preference(manifest, PreferenceSpec::Kind::kClosestRegion);
   std::set<std::string> preferred;
   for (const auto& p : manifest.preferences) {
@@ -410,6 +414,8 @@ Problem build_problem(const ConsumerManifest& manifest,
   for (size_t r = 0; r < outcomes.size(); ++r) {
     std::vector<Placement> placements;
     std::vector<PlacementInfo> info;
+    placements.reserve(outcomes[r].accepted.size());
+    info.reserve(outcomes[r].accepted.size());
     for (const Candidate& candidate : outcomes[r].accepted) {
       const OfferingEntry& offering = candidate.ref.offering();
       uint32_t provider =
@@ -552,12 +558,25 @@ std::string constraint_sentence(const ConsumerManifest& manifest, const Constrai
   return "";
 }
 
-void sort_rejected(std::vector<Candidate>& rejected) {
-  // Nearest misses first: fewest failed constraints, then by offering IRI.
-  std::sort(rejected.begin(), rejected.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.failure_count() != b.failure_count()) return a.failure_count() < b.failure_count();
-    return a.ref.offering().iri < b.ref.offering().iri;
-  });
+// The `k` nearest misses: fewest failed constraints, then by offering IRI. Only those are put
+// in order (a partial sort of pointers): thousands of rejected candidates are only counted.
+std::vector<const Candidate*> nearest(const std::vector<Candidate>& rejected, size_t k,
+                                      bool shape_only) {
+  std::vector<const Candidate*> out;
+  out.reserve(rejected.size());
+  for (const Candidate& c : rejected) {
+    if (!shape_only || c.reason == "requirement_shape") out.push_back(&c);
+  }
+  k = std::min(k, out.size());
+  std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k), out.end(),
+                    [](const Candidate* a, const Candidate* b) {
+                      if (a->failure_count() != b->failure_count()) {
+                        return a->failure_count() < b->failure_count();
+                      }
+                      return a->ref.offering().iri < b->ref.offering().iri;
+                    });
+  out.resize(k);
+  return out;
 }
 
 void write_requirement_report(const Requirement& requirement, RequirementOutcome& outcome,
@@ -568,11 +587,10 @@ void write_requirement_report(const Requirement& requirement, RequirementOutcome
   report->set_quantity(requirement.quantity);
   report->set_conforming(outcome.conforming);
   report->set_accepted(static_cast<int32_t>(outcome.accepted.size()));
-  sort_rejected(outcome.rejected);
   report->set_rejected_total(
       static_cast<int32_t>(outcome.rejected.size() + static_cast<size_t>(outcome.other_kinds)));
-  for (size_t i = 0; i < outcome.rejected.size() && i < explain_limit; ++i) {
-    const Candidate& c = outcome.rejected[i];
+  for (const Candidate* listed : nearest(outcome.rejected, explain_limit, false)) {
+    const Candidate& c = *listed;
     auto* out = report->add_rejected();
     out->set_offering(c.ref.offering().iri);
     out->set_offering_name(c.ref.offering().name);
@@ -618,16 +636,14 @@ void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>&
                     ": " + top.message();
       }
       diagnosis->add_summary(sentence + ".");
-      size_t shown = 0;
-      for (const Candidate& c : outcome.rejected) {
-        if (c.reason != "requirement_shape" || shown == 3) continue;
+      for (const Candidate* miss_candidate : nearest(outcome.rejected, 3, true)) {
+        const Candidate& c = *miss_candidate;
         auto* miss = diagnosis->add_nearest_misses();
         miss->set_requirement(requirement.iri);
         miss->set_offering(c.ref.offering().iri);
         miss->set_provider_id(c.ref.provider->provider_id);
         miss->set_failed_constraints(static_cast<int32_t>(c.failure_count()));
         for (auto& f : write.all(c)) *miss->add_failures() = std::move(f);
-        ++shown;
       }
     } else {
       std::map<std::string, int> reasons;
