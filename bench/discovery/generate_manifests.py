@@ -125,6 +125,9 @@ MARKED = """
         schema:price 9.99 ;
         schema:priceCurrency "EUR" ;
         schema:unitCode "MON" ] ;
+    mpli:serviceLevel [ a mpli:ServiceLevel ;
+        mpli:availabilityPercent 99.9 ;
+        mpli:supportHours mpli:Support24x7 ] ;
     mpli:exportFormat mpli:FormatS3Objects ;
     mpli:importFormat mpli:FormatS3Objects ;
     mpli:delivery [ a mpli:DeliveryBinding ;
