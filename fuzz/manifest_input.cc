@@ -12,6 +12,9 @@
 #include "libs/shacl/shapes.h"
 #include "libs/shacl/validator.h"
 #include "services/discovery/domain/manifest_check.h"
+#include "services/resolver/domain/catalogue_index.h"
+#include "services/resolver/domain/consumer_manifest.h"
+#include "services/resolver/domain/resolution.h"
 
 namespace mpli::fuzz {
 namespace {
@@ -47,6 +50,46 @@ const shacl::ShapesProgram& manifest_program() {
   return program;
 }
 
+std::string read_source(const std::string& path) {
+  std::ifstream in(std::string(MPLI_SOURCE_DIR) + "/" + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) std::abort();
+  return text.str();
+}
+
+// The resolver with the three example providers indexed (no facts): every input is also tried
+// as a consumer manifest, as POST /v1/resolutions would.
+struct ResolverFixture {
+  resolver::CatalogueIndex index;
+  std::shared_ptr<const resolver::ConsumerManifestReader> reader;
+  ResolverFixture() {
+    auto created =
+        resolver::ConsumerManifestReader::create(read_source("ontology/shapes/consumer.ttl"));
+    if (!created) std::abort();
+    reader = *created;
+    for (const char* name : {"hexacloud-fr", "nordwolke-de", "polderstack-nl"}) {
+      rdf::Graph graph;
+      if (!rdf::parse_string(
+               read_source(std::string("ontology/examples/provider-") + name + ".ttl"), name, graph)
+               .is_ok()) {
+        std::abort();
+      }
+      if (!index.put_provider(name, rdf::to_ntriples(graph)).is_ok()) std::abort();
+    }
+  }
+};
+
+void check_as_consumer_manifest(std::string_view bytes) {
+  static ResolverFixture fixture;
+  auto manifest = fixture.reader->read(bytes, fixture.index.terms());
+  if (!manifest) return;
+  resolver::ResolveOptions options;
+  options.top_k = 5;
+  options.max_search_nodes = 100000;
+  (void)resolver::resolve(fixture.index, **manifest, {}, options).SerializeAsString();
+}
+
 // Parses what the Turtle writer made of a graph: it must read back to as many triples. Lax, as
 // the graph came from a lax parse (an IRI with a space in it, say), which the writer keeps.
 void check_reads_back(const std::string& turtle, size_t triples) {
@@ -72,6 +115,8 @@ void validate_and_write(const shacl::ShapesProgram& program, const rdf::Graph& d
 }  // namespace
 
 void check_manifest_input(std::string_view bytes) {
+  // As the resolver does with a consumer manifest: its shapes, its reading, a resolution.
+  check_as_consumer_manifest(bytes);
   // As discovery does: strict parse, the manifest shapes, the catalogue's reading.
   (void)checker().check(bytes, "https://fuzz.example/.well-known/mpli.ttl");
 

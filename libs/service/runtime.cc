@@ -64,14 +64,31 @@ struct ServiceContext::Worker {
   std::atomic<bool> done{false};
 };
 
+void HealthChecks::add(std::string name, std::function<std::string()> check) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  checks_.emplace_back(std::move(name), std::move(check));
+}
+
+std::vector<std::pair<std::string, std::string>> HealthChecks::run() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, check] : checks_) out.emplace_back(name, check());
+  return out;
+}
+
 ServiceContext::ServiceContext(std::string service_name, const config::Config& service_config,
                                bus::Connection& service_bus, db::Pool* service_pool,
-                               Endpoints& endpoints)
+                               Endpoints& endpoints, HealthChecks* health)
     : name(std::move(service_name)),
       config(service_config),
       bus(service_bus),
       pool(service_pool),
-      endpoints_(endpoints) {}
+      endpoints_(endpoints),
+      health_(health) {}
+
+void ServiceContext::add_health_check(std::string check_name, std::function<std::string()> check) {
+  if (health_ != nullptr) health_->add(std::move(check_name), std::move(check));
+}
 
 ServiceContext::~ServiceContext() {
   if (stop(std::chrono::milliseconds(0))) return;
@@ -230,6 +247,7 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
                                    config.get_duration("database.acquire_timeout"));
   }
   std::atomic<bool> ready{false};
+  HealthChecks service_checks;
 
   // Health answers from the first moment (degraded until set-up completes), so the gateway
   // can say which service is waiting for what.
@@ -251,6 +269,10 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
                     ok = ok && db_ok;
                   }
                   if (!ready.load()) (*reply.mutable_checks())["startup"] = "in progress";
+                  for (const auto& [check, state] : service_checks.run()) {
+                    (*reply.mutable_checks())[check] = state;
+                    ok = ok && state == "ok";
+                  }
                   reply.set_status(ok ? "ok" : "degraded");
                   return reply.SerializeAsString();
                 });
@@ -307,8 +329,8 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
     }
   };
   auto timeout = config.get_duration("shutdown.timeout");
-  auto context =
-      std::make_unique<ServiceContext>(definition.name, config, bus, pool.get(), endpoints);
+  auto context = std::make_unique<ServiceContext>(definition.name, config, bus, pool.get(),
+                                                  endpoints, &service_checks);
   // The stop order, within `timeout`, after SIGTERM and after a start hook that failed halfway:
   // endpoints finish what they hold, then workers, timers and consumers, then owned objects
   // (reverse order), the relay, health and the bus. Past the timeout the process exits 1.

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,22 @@ namespace mpli::service {
 //   2. the stop token fires: workers, timers and consumers finish what they hold;
 //   3. they are joined (up to shutdown.timeout in all);
 //   4. owned objects are destroyed in reverse order of own().
+// Checks a service adds to its health reply besides bus and database (thread-safe).
+class HealthChecks {
+ public:
+  void add(std::string name, std::function<std::string()> check);
+  // name -> state; a state other than "ok" makes the service "degraded".
+  std::vector<std::pair<std::string, std::string>> run() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<std::string, std::function<std::string()>>> checks_;
+};
+
 class ServiceContext {
  public:
   ServiceContext(std::string name, const config::Config& config, bus::Connection& bus,
-                 db::Pool* pool, Endpoints& endpoints);
+                 db::Pool* pool, Endpoints& endpoints, HealthChecks* health = nullptr);
   ~ServiceContext();
   ServiceContext(const ServiceContext&) = delete;
   ServiceContext& operator=(const ServiceContext&) = delete;
@@ -55,6 +68,10 @@ class ServiceContext {
   }
   // handlers.concurrency and handlers.queue_limit from the configuration.
   EndpointOptions endpoint_options() const;
+
+  // A check the health reply adds, e.g. {"index", "loading"}: a service that answers only
+  // once something is loaded says so, and is "degraded" until then. Runs on the health thread.
+  void add_health_check(std::string check_name, std::function<std::string()> check);
 
   // A durable event consumer run on its own thread (event_consumer.h).
   Status consume(EventConsumerSpec spec, EventHandler handler);
@@ -82,6 +99,7 @@ class ServiceContext {
 
  private:
   Endpoints& endpoints_;
+  HealthChecks* health_;
   StopSource stop_;
   struct Worker;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -4,6 +4,7 @@
 #include "services/gateway/domain/readiness.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/health_routes.h"
+#include "services/gateway/handlers/resolver_routes.h"
 #include "services/gateway/handlers/trust_routes.h"
 #include "services/gateway/http_server.h"
 
@@ -34,11 +35,11 @@ service::ServiceDefinition definition() {
        config::int_between(0, 100000)},
       {"executor.slow.threads", "4",
        "threads for registration, refresh, credential submission and verification, which wait "
-       "for providers' and issuers' servers",
+       "for providers' and issuers' servers, and for resolutions, which search the catalogue",
        config::int_between(1, 256)},
       {"executor.slow.queue_limit", "32",
-       "registrations, refreshes and credential submissions that may wait for a thread; more are "
-       "answered 503 with Retry-After",
+       "registrations, refreshes, credential submissions and resolutions that may wait for a "
+       "thread; more are answered 503 with Retry-After",
        config::int_between(0, 100000)},
       {"readyz.timeout", "1s", "how long /readyz waits for each service (all are asked at once)",
        config::duration()},
@@ -48,6 +49,10 @@ service::ServiceDefinition definition() {
        "how long registration, refresh, each catalogue page, credential submission and "
        "verification wait for their service (which may first fetch a manifest, a did:web "
        "document or a status list)",
+       config::duration()},
+      {"request.resolve_timeout", "30s",
+       "how long POST /v1/resolutions waits for the resolver (which may first have trust verify "
+       "inline credentials, then searches the catalogue)",
        config::duration()},
       {"admin.token_file",
        "",
@@ -96,6 +101,13 @@ service::ServiceDefinition definition() {
     trust.long_timeout = long_timeout;
     trust.admin = std::make_shared<const AdminAuthorization>(std::move(admin_token).value());
     add_trust_routes(*server, context.bus, trust);
+
+    ResolverRoutesOptions resolver;
+    resolver.quick = &quick;
+    resolver.slow = &slow;
+    resolver.timeout = timeout;
+    resolver.resolve_timeout = config.get_duration("request.resolve_timeout");
+    add_resolver_routes(*server, context.bus, resolver);
     return server->start();
   };
   return definition;

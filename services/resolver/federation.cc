@@ -9,7 +9,7 @@ namespace mpli::resolver {
 namespace {
 
 Fact fact_from(const trust::v1::Fact& f) {
-  return Fact{f.subject(),  f.predicate(), f.object(), f.object_is_literal(),
+  return Fact{f.subject(),  f.predicate(),  f.object(), f.object_is_literal(),
               f.datatype(), f.credential(), f.issuer()};
 }
 
@@ -20,9 +20,9 @@ Result<std::vector<std::string>> BusFederation::provider_ids() {
   discovery::v1::ListProvidersRequest request;
   request.set_limit(500);
   do {
-    MPLI_ASSIGN_OR_RETURN(auto page, bus::call<discovery::v1::ListProvidersReply>(
-                                         bus_, "mpli.discovery.v1.list_providers", request,
-                                         timeout_));
+    MPLI_ASSIGN_OR_RETURN(auto page,
+                          bus::call<discovery::v1::ListProvidersReply>(
+                              bus_, "mpli.discovery.v1.list_providers", request, timeout_));
     for (const auto& provider : page.providers()) ids.push_back(provider.id());
     request.set_cursor(page.next_cursor());
   } while (!request.cursor().empty());
@@ -35,9 +35,9 @@ Result<std::string> BusFederation::provider_manifest(const std::string& provider
   request.set_format("ntriples");
   request.set_provider_id(provider_id);
   do {
-    MPLI_ASSIGN_OR_RETURN(auto page, bus::call<discovery::v1::ExportCatalogReply>(
-                                         bus_, "mpli.discovery.v1.export_catalog", request,
-                                         timeout_));
+    MPLI_ASSIGN_OR_RETURN(auto page,
+                          bus::call<discovery::v1::ExportCatalogReply>(
+                              bus_, "mpli.discovery.v1.export_catalog", request, timeout_));
     document += page.document();
     request.set_cursor(page.next_cursor());
   } while (!request.cursor().empty());

@@ -33,6 +33,35 @@ ResolverService::ResolverService(Federation& federation, ResolutionStore& store,
       index_(std::make_unique<CatalogueIndex>()) {}
 
 Status ResolverService::load_all() {
+  {
+    // Changes that arrive while the fresh index is read are noted, and read again into it
+    // once it is in place: the export may have been taken before them.
+    std::lock_guard<std::mutex> lock(mutex_);
+    loading_ = true;
+    changed_while_loading_ = {};
+  }
+  Status loaded = build_and_swap();
+  std::vector<std::string> providers;
+  std::vector<std::string> subjects;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    loading_ = false;
+    providers.assign(changed_while_loading_.providers.begin(),
+                     changed_while_loading_.providers.end());
+    subjects.assign(changed_while_loading_.subjects.begin(), changed_while_loading_.subjects.end());
+  }
+  MPLI_RETURN_IF_ERROR(loaded);
+  for (const auto& id : providers) MPLI_RETURN_IF_ERROR(sync_provider(id));
+  for (const auto& subject : subjects) MPLI_RETURN_IF_ERROR(sync_facts(subject));
+  return Status::ok();
+}
+
+bool ResolverService::needs_compaction() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return ready_ && index_->terms()->size() > 2 * terms_after_load_ + kCompactionSlack;
+}
+
+Status ResolverService::build_and_swap() {
   auto fresh = std::make_unique<CatalogueIndex>();
   MPLI_ASSIGN_OR_RETURN(auto ids, federation_.provider_ids());
   // Facts first: providers' graphs are built with the facts already known.
@@ -48,10 +77,12 @@ Status ResolverService::load_all() {
       return document.status();
     }
     Status put = fresh->put_provider(id, *document);
-    if (!put.is_ok()) log::warn("provider left out of the index", {{"provider", id}, {"error", put.message()}});
+    if (!put.is_ok())
+      log::warn("provider left out of the index", {{"provider", id}, {"error", put.message()}});
   }
   std::lock_guard<std::mutex> lock(mutex_);
   index_ = std::move(fresh);
+  terms_after_load_ = index_->terms()->size();
   ready_ = true;
   log::info("catalogue index loaded", {{"providers", std::to_string(index_->providers().size())},
                                        {"offerings", std::to_string(index_->offering_count())}});
@@ -62,6 +93,7 @@ Status ResolverService::sync_provider(const std::string& provider_id) {
   if (!ready_) return not_ready();
   auto document = federation_.provider_manifest(provider_id);
   std::lock_guard<std::mutex> lock(mutex_);
+  if (loading_) changed_while_loading_.providers.insert(provider_id);
   if (!document.is_ok()) {
     if (document.status().code() != StatusCode::kNotFound) return document.status();
     index_->remove_provider(provider_id);
@@ -79,6 +111,7 @@ Status ResolverService::sync_facts(const std::string& subject) {
   if (!ready_) return not_ready();
   MPLI_ASSIGN_OR_RETURN(auto facts, federation_.facts_about(subject));
   std::lock_guard<std::mutex> lock(mutex_);
+  if (loading_) changed_while_loading_.subjects.insert(subject);
   index_->set_facts(subject, std::move(facts));
   return Status::ok();
 }
@@ -110,9 +143,11 @@ Result<std::vector<Fact>> ResolverService::consumer_facts(const std::string& con
 Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& request) {
   if (!ready_) return not_ready();
   ResolveOptions options;
-  options.top_k = request.top_k() == 0 ? options_.default_top_k : static_cast<size_t>(request.top_k());
-  options.explain_limit = request.explain_limit() == 0 ? options_.default_explain_limit
-                                                       : static_cast<size_t>(request.explain_limit());
+  options.top_k =
+      request.top_k() == 0 ? options_.default_top_k : static_cast<size_t>(request.top_k());
+  options.explain_limit = request.explain_limit() == 0
+                              ? options_.default_explain_limit
+                              : static_cast<size_t>(request.explain_limit());
   options.max_search_nodes = options_.max_search_nodes;
   if (request.top_k() < 0 || request.top_k() > 100) return bad_request("top_k", "must be 1..100");
   if (request.explain_limit() < 0 || request.explain_limit() > 1000) {
@@ -157,7 +192,8 @@ Result<v1::RecheckAnswerReply> ResolverService::recheck(const std::string& id, i
   const v1::Resolution& resolution = stored->resolution;
   if (rank < 1 || rank > resolution.answers_size()) {
     return resolver_error(StatusCode::kNotFound, "ANSWER_NOT_FOUND",
-                          "resolution '" + id + "' has " + std::to_string(resolution.answers_size()) +
+                          "resolution '" + id + "' has " +
+                              std::to_string(resolution.answers_size()) +
                               " answer(s); there is no rank " + std::to_string(rank),
                           {{"field", "rank"}});
   }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "services/resolver/domain/catalogue_index.h"
@@ -28,9 +29,13 @@ class ResolverService {
   ResolverService(Federation& federation, ResolutionStore& store,
                   std::shared_ptr<const ConsumerManifestReader> reader, ResolverOptions options);
 
-  // Reads every provider manifest and every verified fact into a fresh index, then swaps it in.
+  // Reads every provider manifest and every verified fact into a fresh index, then swaps it in;
+  // what changed meanwhile is read again afterwards. Also how the index is compacted.
   Status load_all();
   bool ready() const { return ready_; }
+  // The shared term table only grows (each consumer manifest adds its terms): past twice its
+  // size after the last load, the index is rebuilt from the exports, which drops them.
+  bool needs_compaction() const;
 
   // Re-reads one provider from discovery (removes it when discovery no longer knows it).
   Status sync_provider(const std::string& provider_id);
@@ -44,6 +49,8 @@ class ResolverService {
   size_t offering_count() const;
 
  private:
+  static constexpr size_t kCompactionSlack = 1'000'000;  // terms (~40 MB) before it pays
+  Status build_and_swap();
   Result<std::vector<Fact>> consumer_facts(const std::string& consumer_iri,
                                            const v1::ResolveRequest& request);
 
@@ -54,6 +61,12 @@ class ResolverService {
   mutable std::mutex mutex_;
   std::unique_ptr<CatalogueIndex> index_;
   std::atomic<bool> ready_{false};
+  size_t terms_after_load_ = 0;
+  bool loading_ = false;
+  struct Changed {
+    std::set<std::string> providers;
+    std::set<std::string> subjects;
+  } changed_while_loading_;
 };
 
 }  // namespace mpli::resolver

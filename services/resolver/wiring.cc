@@ -73,6 +73,9 @@ service::ServiceDefinition definition() {
        config::duration()},
       {"index.load_retry", "2s", "pause between attempts to load the index at start",
        config::duration()},
+      {"index.compaction_check", "30s",
+       "how often the term table's growth is checked (rebuilt past twice its loaded size)",
+       config::duration()},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
     const config::Config& config = context.config;
@@ -89,6 +92,7 @@ service::ServiceDefinition definition() {
     auto resolver =
         context.own(std::make_shared<ResolverService>(*federation, *store, reader, options));
     MPLI_RETURN_IF_ERROR(serve_resolver_subjects(context, *resolver));
+    context.add_health_check("index", [resolver] { return resolver->ready() ? "ok" : "loading"; });
 
     // Every instance keeps its own index, so each needs every event: a consumer per instance,
     // created before the index loads (events meanwhile wait for it), removed by the server
@@ -106,6 +110,14 @@ service::ServiceDefinition definition() {
         context.consume(spec, [resolver](const bus::Message& message, const service::Delivery&) {
           return apply_event(*resolver, message);
         }));
+    context.every("index-compaction", config.get_duration("index.compaction_check"),
+                  [resolver](const service::StopToken&) {
+                    if (!resolver->needs_compaction()) return;
+                    log::info("compacting the catalogue index (rebuilding it from the exports)");
+                    Status rebuilt = resolver->load_all();
+                    if (!rebuilt.is_ok())
+                      log::warn("index compaction failed: " + rebuilt.to_string());
+                  });
     auto retry = config.get_duration("index.load_retry");
     context.run_worker("index-load", [resolver, retry](const service::StopToken& stop) {
       while (!stop.stop_requested()) {

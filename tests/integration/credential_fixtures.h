@@ -109,9 +109,8 @@ struct TestIssuer {
   }
 };
 
-
 inline json certification(const std::string& subject, const std::string& standard,
-                   std::vector<std::string> covers = {}) {
+                          std::vector<std::string> covers = {}) {
   return {{"type", {"VerifiableCredential", "CertificationCredential"}},
           {"credentialSubject", {{"id", subject}, {"standard", standard}, {"covers", covers}}}};
 }

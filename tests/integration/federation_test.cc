@@ -267,6 +267,33 @@ TEST_CASE(
     for (const auto& credential : kept) untrusted += credential["state"] == "untrusted" ? 1 : 0;
     CHECK(untrusted == 1);
 
+    // The demo consumers are onboarded: the web shop resolves to ranked answers, and the
+    // unservable manifest says why nothing serves it.
+    auto resolve = [&](const std::string& example) {
+      process::Spec cli;
+      cli.program = testing::bin_dir() + "/mpli";
+      cli.args = {"resolve", std::string(MPLI_SOURCE_DIR) + "/ontology/examples/" + example,
+                  "--gateway", base};
+      auto completed = process::run(cli, 60s);
+      REQUIRE(completed.is_ok());
+      return *completed;
+    };
+    process::Completed web_shop;
+    testing::wait_until(
+        [&] {
+          web_shop = resolve("consumer-web-shop.ttl");
+          return web_shop.exit_code == 0;
+        },
+        60s,
+        "mpli resolve consumer-web-shop.ttl finds answers (round " + std::to_string(round) + ")");
+    INFO(web_shop.output);
+    CHECK(web_shop.output.find("resolution res_") != std::string::npos);
+    CHECK(web_shop.output.find("nordwolke") != std::string::npos);
+    process::Completed unservable = resolve("consumer-unservable.ttl");
+    INFO(unservable.output);
+    CHECK(unservable.exit_code == 1);
+    CHECK(unservable.output.find("No offering satisfies requirement") != std::string::npos);
+
     // Service logs reach their files line by line, not only when the federation stops.
     testing::wait_until(
         [&] {

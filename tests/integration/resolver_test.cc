@@ -67,9 +67,14 @@ class ResolverHub {
             {"MPLI_FETCH_ALLOW_HTTP", "true"},   {"MPLI_FETCH_ALLOW_LOOPBACK", "true"},
             {"MPLI_ANCHORS_FILE", anchors_file}, {"MPLI_RECHECK_INTERVAL", "1s"},
             {"MPLI_STATUS_CACHE_TTL", "1s"},     {"MPLI_FETCH_REWRITE", rewrite}};
+    auto port = process::free_tcp_port();
+    REQUIRE(port.is_ok());
+    env_["MPLI_HTTP_PORT"] = std::to_string(*port);
+    base_ = "http://127.0.0.1:" + std::to_string(*port);
     discovery_ = start("mpli-discovery");
     trust_ = start("mpli-trust");
     resolver_ = start("mpli-resolver");
+    gateway_ = start("mpli-gateway");
     bus::ConnectOptions options;
     options.url = nats_.url();
     auto connection = bus::Connection::connect(options);
@@ -102,12 +107,12 @@ class ResolverHub {
   }
 
   Result<resolver::v1::Resolution> resolve(const std::string& manifest,
-                               const std::vector<std::string>& credentials = {}) {
+                                           const std::vector<std::string>& credentials = {}) {
     resolver::v1::ResolveRequest request;
     request.set_manifest(manifest);
     for (const auto& token : credentials) request.add_credentials()->set_token(token);
-    auto reply = bus::call<resolver::v1::ResolveReply>(*bus_, "mpli.resolver.v1.resolve", request,
-                                                       30s);
+    auto reply =
+        bus::call<resolver::v1::ResolveReply>(*bus_, "mpli.resolver.v1.resolve", request, 30s);
     if (!reply.is_ok()) return reply.status();
     return reply->resolution();
   }
@@ -129,8 +134,7 @@ class ResolverHub {
   bool trust_holds(const std::string& subject, const std::string& object) {
     trust::v1::GetFactsRequest request;
     request.set_subject(subject);
-    auto reply =
-        bus::call<trust::v1::GetFactsReply>(*bus_, "mpli.trust.v1.get_facts", request, 5s);
+    auto reply = bus::call<trust::v1::GetFactsReply>(*bus_, "mpli.trust.v1.get_facts", request, 5s);
     if (!reply.is_ok()) return false;
     for (const auto& fact : reply->facts()) {
       if (fact.object() == object) return true;
@@ -139,6 +143,7 @@ class ResolverHub {
   }
 
   bus::Connection& bus() { return *bus_; }
+  std::string url(const std::string& path) const { return base_ + path; }
   std::string log(const std::string& binary) const {
     std::ifstream in(dir_.path() + "/" + binary + ".log");
     std::stringstream text;
@@ -151,7 +156,8 @@ class ResolverHub {
   testing::TestNats nats_;
   testing::TestPostgres pg_;
   std::map<std::string, std::string> env_;
-  std::unique_ptr<process::ChildProcess> discovery_, trust_, resolver_;
+  std::unique_ptr<process::ChildProcess> discovery_, trust_, resolver_, gateway_;
+  std::string base_;
   std::unique_ptr<bus::Connection> bus_;
 };
 
@@ -166,8 +172,7 @@ bool offers(const resolver::v1::Resolution& resolution, const std::string& offer
 
 }  // namespace
 
-TEST_CASE("the resolver follows the catalogue and the verified facts, both ways",
-          "[resolver]") {
+TEST_CASE("the resolver follows the catalogue and the verified facts, both ways", "[resolver]") {
   Site site;
   TestIssuer hub = TestIssuer::did_key(KeyType::kEd25519);
   TestIssuer auditor = TestIssuer::did_key(KeyType::kP256);
@@ -308,6 +313,46 @@ TEST_CASE("the resolver follows the catalogue and the verified facts, both ways"
     CHECK(after_restart->consumer_facts_size() >= 3);  // kept by trust since the inline submit
     CHECK(offers(*after_restart, kPgOffering));
 
+    // The same through the gateway: real HTTP, JSON with the proto's field names.
+    testing::wait_until(
+        [&] {
+          return testing::http_get(hub_processes.url("/v1/resolutions/res_nothing")).status == 404;
+        },
+        30s, "the gateway reaches the resolver");
+    auto posted =
+        testing::http_request("POST", hub_processes.url("/v1/resolutions?top_k=5"),
+                              consumer_manifest("ISO27001"), {"Content-Type: text/turtle"});
+    INFO(posted.body);
+    REQUIRE(posted.status == 201);
+    json created = json::parse(posted.body);
+    CHECK(created["satisfiable"] == true);
+    CHECK(created["answers"][0]["assignments"][0]["offering"] == kPgOffering);
+    std::string id = created["id"];
+    auto fetched = testing::http_get(hub_processes.url("/v1/resolutions/" + id));
+    REQUIRE(fetched.status == 200);
+    CHECK(json::parse(fetched.body)["id"] == id);
+    auto rechecked = testing::http_request(
+        "POST", hub_processes.url("/v1/resolutions/" + id + "/answers/1/recheck"));
+    REQUIRE(rechecked.status == 200);
+    CHECK(json::parse(rechecked.body)["holds"] == true);
+    auto syntax = testing::http_request(
+        "POST", hub_processes.url("/v1/resolutions"),
+        "@prefix mpli: <https://w3id.org/mpli#> .\n<> a mpli:", {"Content-Type: text/turtle"});
+    CHECK(syntax.status == 400);
+    CHECK(syntax.body.find("\"line\"") != std::string::npos);
+    auto shape = testing::http_request(
+        "POST", hub_processes.url("/v1/resolutions"),
+        json({{"manifest",
+               "@prefix mpli: <https://w3id.org/mpli#> .\n<urn:m> a mpli:ConsumerManifest .\n"}})
+            .dump(),
+        {"Content-Type: application/json"});
+    CHECK(shape.status == 422);
+    auto wrong_field =
+        testing::http_request("POST", hub_processes.url("/v1/resolutions"),
+                              json({{"manifest", 42}}).dump(), {"Content-Type: application/json"});
+    CHECK(wrong_field.status == 400);
+    CHECK(wrong_field.body.find("manifest") != std::string::npos);
+
     // The auditor revokes the certificate: trust withdraws the fact, the answer goes.
     bits[0] = static_cast<char>(0x80 >> 7);
     site.put("/status/1", status_list(bits));
@@ -330,5 +375,4 @@ TEST_CASE("the resolver follows the catalogue and the verified facts, both ways"
     REQUIRE(stale->reasons_size() >= 1);
     CHECK(stale->reasons(0).find("no longer satisfies") != std::string::npos);
   }
-
 }

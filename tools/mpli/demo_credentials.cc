@@ -20,6 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using credentials::KeyType;
 using credentials::SigningKey;
+using rdf::TermId;
 
 constexpr int64_t kDay = 24 * 3600;
 
@@ -145,6 +146,54 @@ Result<DemoProviderCredentials> issue_demo_credentials(const DemoIssuer& issuer,
     if (self_declared) {
       left_one_untrusted = true;
       out.untrusted.push_back(pointer.standard + " (self-declared by the provider)");
+    }
+  }
+  return out;
+}
+
+Result<std::vector<DemoConsumerCredential>> issue_demo_consumer_credentials(
+    const DemoIssuer& issuer, const std::string& consumer_manifest) {
+  MPLI_ASSIGN_OR_RETURN(std::string text, read_file(consumer_manifest));
+  rdf::Graph graph;
+  MPLI_RETURN_IF_ERROR(rdf::parse_string(text, consumer_manifest, graph, {}));
+  rdf::TermTable& terms = graph.terms();
+  const std::string mpli = "https://w3id.org/mpli#";
+  const std::string gx = "https://w3id.org/gaia-x/development#";
+  TermId consumer_class = terms.iri(mpli + "Consumer");
+  std::vector<DemoConsumerCredential> out;
+  MPLI_ASSIGN_OR_RETURN(std::string pem, read_file(issuer.key_file));
+  MPLI_ASSIGN_OR_RETURN(auto key, SigningKey::from_pem(pem));
+  std::string kid = issuer.did + "#" + issuer.did.substr(std::string("did:key:").size());
+  int64_t now = unix_now();
+  for (const rdf::Triple& t :
+       graph.with_predicate_object(terms.well_known().rdf_type, consumer_class)) {
+    if (!terms.is_iri(t.s)) continue;
+    std::string consumer(terms.value(t.s));
+    TermId person = graph.object(t.s, terms.iri(mpli + "legalPerson"));
+    TermId address = person == rdf::kNoTerm ? rdf::kNoTerm
+                                            : graph.object(person, terms.iri(gx + "legalAddress"));
+    TermId country = address == rdf::kNoTerm ? rdf::kNoTerm
+                                             : graph.object(address, terms.iri(gx + "countryCode"));
+    nlohmann::json base = {{"@context", {"https://www.w3.org/ns/credentials/v2"}},
+                           {"validFrom", credentials::xml_datetime(now - kDay)},
+                           {"validUntil", credentials::xml_datetime(now + 365 * kDay)}};
+    nlohmann::json identity = base;
+    identity["type"] = {"VerifiableCredential", "gx:LegalPerson"};
+    identity["credentialSubject"] = {
+        {"id", consumer},
+        {"type", "gx:LegalPerson"},
+        {"gx:legalAddress",
+         {{"type", "gx:Address"},
+          {"gx:countryCode", country == rdf::kNoTerm ? "" : std::string(terms.value(country))}}}};
+    nlohmann::json compliance = base;
+    compliance["type"] = {"VerifiableCredential", "gx:ComplianceCredential"};
+    compliance["credentialSubject"] = {{"id", consumer}, {"type", "gx:ComplianceCredential"}};
+    for (auto& [kind, credential] :
+         {std::make_pair(std::string("legal identity"), identity),
+          std::make_pair(std::string("Gaia-X compliance"), compliance)}) {
+      MPLI_ASSIGN_OR_RETURN(std::string token,
+                            credentials::issue_vc_jwt(key, issuer.did, kid, credential, now));
+      out.push_back({consumer, kind, std::move(token)});
     }
   }
   return out;

@@ -33,4 +33,17 @@ Result<DemoProviderCredentials> issue_demo_credentials(const DemoIssuer& issuer,
                                                        const std::string& manifest,
                                                        const std::string& out_dir);
 
+// The demo consumers' own credentials (ontology/examples/consumer-*.ttl): a legal identity
+// with the country of the consumer's legal address, and a Gaia-X compliance credential, each
+// about the manifest's mpli:Consumer node, signed by the demo issuer. `mpli up` submits them
+// (POST /v1/credentials) so `mpli resolve` finds the consumers verified, as a real consumer
+// would after onboarding.
+struct DemoConsumerCredential {
+  std::string consumer;  // the mpli:Consumer IRI
+  std::string kind;      // "legal identity" or "Gaia-X compliance"
+  std::string token;
+};
+Result<std::vector<DemoConsumerCredential>> issue_demo_consumer_credentials(
+    const DemoIssuer& issuer, const std::string& consumer_manifest);
+
 }  // namespace mpli::cli

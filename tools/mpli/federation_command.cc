@@ -201,6 +201,24 @@ std::vector<std::string> demo_manifests(const UpOptions& options, const std::str
   return out;
 }
 
+// The demo consumer manifests next to the provider manifests (consumer-*.ttl).
+std::vector<std::string> demo_consumer_manifests(const UpOptions& options,
+                                                 const std::string& bin_dir) {
+  std::string dir = options.demo_dir;
+  if (dir == "none") return {};
+  if (dir.empty()) dir = bin_dir + "/../../ontology/examples";
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("consumer-", 0) == 0 && entry.path().extension() == ".ttl") {
+      out.push_back(fs::canonical(entry.path()).string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::string describe_exit(const std::optional<int>& wait_status) {
   if (!wait_status) return "exited";
   if (WIFEXITED(*wait_status))
@@ -479,6 +497,23 @@ int run_up_command(int argc, char** argv) {
                  (answer.status >= 400 ? " " + answer.body : ""));
       }
       if (!demo_urls.empty()) pump.say("catalogue: " + base + "/v1/offerings");
+      if (!demo_issuer.is_ok()) return;
+      // The demo consumers onboard: their credentials verified, so `mpli resolve` of the
+      // example consumer manifests meets the providers' prerequisites.
+      for (const auto& manifest : demo_consumer_manifests(options, bin_dir)) {
+        auto issued = issue_demo_consumer_credentials(*demo_issuer, manifest);
+        if (!issued.is_ok()) {
+          pump.say("demo consumer " + manifest + ": " + issued.status().message());
+          continue;
+        }
+        for (const auto& credential : *issued) {
+          if (registering_stop) return;
+          auto answer = http::request("POST", base + "/v1/credentials", credential.token,
+                                      {"Content-Type: application/vc+jwt"});
+          pump.say("demo consumer " + credential.consumer + ": " + credential.kind +
+                   " credential submitted: HTTP " + std::to_string(answer.status));
+        }
+      }
     });
 
     timespec tick{0, 200 * 1000 * 1000};

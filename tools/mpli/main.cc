@@ -6,6 +6,7 @@
 
 #include "tools/mpli/credential_command.h"
 #include "tools/mpli/federation_command.h"
+#include "tools/mpli/resolve_command.h"
 #include "tools/mpli/shacl_command.h"
 
 namespace {
@@ -16,6 +17,7 @@ constexpr const char* kUsage =
     "  shacl       validate RDF data against SHACL shapes\n"
     "  credential  issue, verify or submit a verifiable credential through a hub's gateway\n"
     "  anchors     get or replace a hub's trust anchors (admin)\n"
+    "  resolve     resolve a consumer manifest against a hub's catalogue and print the answers\n"
     "`mpli <command> --help` (or `mpli help <command>`) describes a command and its options.\n";
 
 bool is_help(const std::string& arg) { return arg == "-h" || arg == "--help" || arg == "help"; }
@@ -27,6 +29,7 @@ std::optional<int> run_command(const std::string& command, int argc, char** argv
   if (command == "shacl") return mpli::cli::run_shacl_command(argc, argv);
   if (command == "credential") return mpli::cli::run_credential_command(argc, argv);
   if (command == "anchors") return mpli::cli::run_anchors_command(argc, argv);
+  if (command == "resolve") return mpli::cli::run_resolve_command(argc, argv);
   return std::nullopt;
 }
 }  // namespace

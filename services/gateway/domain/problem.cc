@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <optional>
 
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
 #include "services/gateway/http/response.h"
 
@@ -13,6 +15,7 @@ namespace {
 
 namespace dv1 = discovery::v1;
 namespace tv1 = trust::v1;
+namespace rv1 = resolver::v1;
 
 int http_status_for(StatusCode code) {
   switch (code) {
@@ -100,6 +103,43 @@ std::optional<int> http_status_for(tv1::ErrorReason reason) {
   }
 }
 
+std::optional<int> http_status_for(rv1::ErrorReason reason) {
+  switch (reason) {
+    case rv1::MANIFEST_SYNTAX:
+    case rv1::BAD_REQUEST:
+      return 400;
+    // Understood and refused: the manifest parses but breaks the consumer manifest shapes, or an
+    // inline credential was read and judged, and the judgement is no.
+    case rv1::MANIFEST_SHAPE:
+    case rv1::CREDENTIAL_REFUSED:
+      return 422;
+    case rv1::MANIFEST_TOO_LARGE:
+      return 413;
+    case rv1::RESOLUTION_NOT_FOUND:
+    case rv1::ANSWER_NOT_FOUND:
+      return 404;
+    case rv1::INDEX_NOT_READY:
+    case rv1::SHUTTING_DOWN:
+      return 503;
+    default:
+      return std::nullopt;
+  }
+}
+
+// The Retry-After a reason promises when the service named no delay itself.
+std::chrono::milliseconds default_retry_after(const Status& status) {
+  if (status.code() == StatusCode::kBusy) return std::chrono::seconds(1);
+  if (status.detail("domain") == "resolver") {
+    rv1::ErrorReason reason = rv1::ERROR_REASON_UNSPECIFIED;
+    if (rv1::ErrorReason_Parse(status.detail("reason"), &reason)) {
+      // The catalogue index loads once, at start: seconds, not milliseconds.
+      if (reason == rv1::INDEX_NOT_READY) return std::chrono::seconds(5);
+      if (reason == rv1::SHUTTING_DOWN) return std::chrono::seconds(1);
+    }
+  }
+  return std::chrono::milliseconds(0);
+}
+
 // The HTTP status a service's typed reason asks for, when it differs from its code's. Reason
 // names are per service: each is read as the enum of the service that said it.
 std::optional<int> http_status_for_reason(const Status& status) {
@@ -111,6 +151,9 @@ std::optional<int> http_status_for_reason(const Status& status) {
   } else if (domain == "trust") {
     tv1::ErrorReason reason = tv1::ERROR_REASON_UNSPECIFIED;
     if (tv1::ErrorReason_Parse(name, &reason)) return http_status_for(reason);
+  } else if (domain == "resolver") {
+    rv1::ErrorReason reason = rv1::ERROR_REASON_UNSPECIFIED;
+    if (rv1::ErrorReason_Parse(name, &reason)) return http_status_for(reason);
   }
   return std::nullopt;
 }
@@ -145,7 +188,7 @@ Problem problem_for(const Status& status) {
   problem.body["code"] = std::string(status_code_name(status.code()));
   for (const auto& [key, value] : status.details()) {
     if (problem.body.contains(key)) continue;  // never overwrite the RFC 9457 members
-    if (key == "reason") {
+    if (key == "reason" || key == "trust_reason") {
       problem.body[key] = lower_case(value);
     } else if (key == "line" || key == "column") {
       auto position = as_position(value);
@@ -167,9 +210,8 @@ Problem problem_for(const Status& status) {
     problem.body["violations"] = violations;
   }
   auto retry_after = status.retry_after();
-  if (status.code() == StatusCode::kBusy && retry_after.count() <= 0) {
-    retry_after = std::chrono::seconds(1);  // busy always says when to come back
-  }
+  // Busy, a resolver still loading its index and one stopping always say when to come back.
+  if (retry_after.count() <= 0) retry_after = default_retry_after(status);
   if (retry_after.count() > 0) {
     // Whole seconds, rounded up: Retry-After has no finer unit.
     problem.retry_after_seconds = static_cast<int>((retry_after.count() + 999) / 1000);

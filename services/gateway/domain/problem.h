@@ -1,6 +1,7 @@
 // How an error becomes an HTTP answer: the status code and an RFC 9457 problem+json body.
-// Service errors switch on their typed reason (discovery's ErrorReason) and keep the details
-// a client acts on: reason, code, field, line, column, violations; kBusy carries Retry-After.
+// Service errors switch on their typed reason (the ErrorReason of discovery, trust or the
+// resolver, by `domain`) and keep the details a client acts on: reason, code, field, line,
+// column, violations; kBusy and the resolver's INDEX_NOT_READY carry Retry-After.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
 #include "services/gateway/domain/offering_query.h"
 #include "services/gateway/domain/provider_query.h"
@@ -242,4 +243,93 @@ TEST_CASE("a trust reason name said by discovery is not read as trust's") {
   Status status(StatusCode::kInvalidArgument, "x",
                 {{"reason", "REVOKED"}, {"domain", "discovery"}});
   CHECK(problem_for(status).http_status == 400);
+}
+
+namespace {
+namespace rv1 = mpli::resolver::v1;
+// A resolver error as it arrives over the bus.
+Status resolver_error(StatusCode code, rv1::ErrorReason reason,
+                      std::map<std::string, std::string> details = {}) {
+  details["reason"] = rv1::ErrorReason_Name(reason);
+  details["domain"] = "resolver";
+  return Status(code, "the resolver says no", std::move(details));
+}
+}  // namespace
+
+TEST_CASE("a consumer manifest syntax error from the resolver is 400 with line and column") {
+  Problem p = problem_for(resolver_error(StatusCode::kInvalidArgument, rv1::MANIFEST_SYNTAX,
+                                         {{"line", "7"}, {"column", "12"}}));
+  CHECK(p.http_status == 400);
+  CHECK(p.body["reason"] == "manifest_syntax");
+  CHECK(p.body["domain"] == "resolver");
+  CHECK(p.body["line"] == 7);
+  CHECK(p.body["column"] == 12);
+  CHECK(p.retry_after_seconds == 0);
+}
+
+TEST_CASE("a consumer manifest breaking its shapes is 422 with the violations") {
+  Problem p = problem_for(
+      resolver_error(StatusCode::kInvalidArgument, rv1::MANIFEST_SHAPE)
+          .with_violations({{"_:r1", "mpli:quantity", "sh:MinInclusiveConstraintComponent", "0",
+                             "quantity must be at least 1", "Violation"}}));
+  CHECK(p.http_status == 422);
+  CHECK(p.body["reason"] == "manifest_shape");
+  REQUIRE(p.body["violations"].is_array());
+  CHECK(p.body["violations"][0]["focus_node"] == "_:r1");
+  CHECK(p.body["violations"][0]["message"] == "quantity must be at least 1");
+}
+
+TEST_CASE("each resolver reason decides its HTTP status over the status code") {
+  // Codes chosen so that by code alone most would map elsewhere.
+  CHECK(problem_for(resolver_error(StatusCode::kInvalidArgument, rv1::MANIFEST_TOO_LARGE))
+            .http_status == 413);
+  CHECK(problem_for(resolver_error(StatusCode::kInternal, rv1::RESOLUTION_NOT_FOUND)).http_status ==
+        404);
+  CHECK(problem_for(resolver_error(StatusCode::kInvalidArgument, rv1::ANSWER_NOT_FOUND))
+            .http_status == 404);
+  CHECK(problem_for(resolver_error(StatusCode::kInternal, rv1::BAD_REQUEST, {{"field", "top_k"}}))
+            .http_status == 400);
+  Problem not_found = problem_for(resolver_error(StatusCode::kNotFound, rv1::ANSWER_NOT_FOUND));
+  CHECK(not_found.body["reason"] == "answer_not_found");
+  CHECK(not_found.body["title"] == "Not Found");
+  Problem bad = problem_for(
+      resolver_error(StatusCode::kInvalidArgument, rv1::BAD_REQUEST, {{"field", "top_k"}}));
+  CHECK(bad.body["field"] == "top_k");
+  CHECK(bad.body["reason"] == "bad_request");
+}
+
+TEST_CASE("a refused inline credential is 422 with trust's reason in lower case") {
+  Problem p = problem_for(resolver_error(StatusCode::kInvalidArgument, rv1::CREDENTIAL_REFUSED,
+                                         {{"trust_reason", "REVOKED"}, {"credential", "1"}}));
+  CHECK(p.http_status == 422);
+  CHECK(p.body["reason"] == "credential_refused");
+  CHECK(p.body["trust_reason"] == "revoked");
+  CHECK(p.body["credential"] == "1");
+}
+
+TEST_CASE("an index still loading is 503 with a Retry-After, the resolver's own or 5 seconds") {
+  Problem own = problem_for(resolver_error(StatusCode::kUnavailable, rv1::INDEX_NOT_READY)
+                                .with_retry_after(std::chrono::milliseconds(2500)));
+  CHECK(own.http_status == 503);
+  CHECK(own.retry_after_seconds == 3);
+  CHECK(own.body["reason"] == "index_not_ready");
+  Problem by_default =
+      problem_for(resolver_error(StatusCode::kFailedPrecondition, rv1::INDEX_NOT_READY));
+  CHECK(by_default.http_status == 503);
+  CHECK(by_default.retry_after_seconds == 5);
+  Problem stopping = problem_for(resolver_error(StatusCode::kUnavailable, rv1::SHUTTING_DOWN));
+  CHECK(stopping.http_status == 503);
+  CHECK(stopping.retry_after_seconds == 1);
+}
+
+TEST_CASE("a resolver reason name said by another service is not read as the resolver's") {
+  // INDEX_NOT_READY means nothing to discovery: by code, and no Retry-After.
+  Status status(StatusCode::kInvalidArgument, "x",
+                {{"reason", "INDEX_NOT_READY"}, {"domain", "discovery"}});
+  Problem p = problem_for(status);
+  CHECK(p.http_status == 400);
+  CHECK(p.retry_after_seconds == 0);
+  // RESOLUTION_NOT_FOUND without a domain keeps its code's status.
+  CHECK(problem_for(Status(StatusCode::kInvalidArgument, "x", {{"reason", "RESOLUTION_NOT_FOUND"}}))
+            .http_status == 400);
 }

@@ -119,9 +119,10 @@ Status ConsumerManifestReader::check(std::string_view text) const {
                           text_of(r, "sourceConstraintComponent"), text_of(r, "value"),
                           text_of(r, "resultMessage"), text_of(r, "resultSeverity")});
   }
-  return resolver_error(
-             StatusCode::kInvalidArgument, "MANIFEST_SHAPE",
-             std::to_string(violations.size()) + " violation(s) of the consumer manifest shapes")
+  // Counted before the move: argument evaluation order is unspecified.
+  std::string message =
+      std::to_string(violations.size()) + " violation(s) of the consumer manifest shapes";
+  return resolver_error(StatusCode::kInvalidArgument, "MANIFEST_SHAPE", std::move(message))
       .with_violations(std::move(violations));
 }
 
@@ -261,7 +262,7 @@ Result<std::unique_ptr<ConsumerManifest>> ConsumerManifestReader::read(
     } else {
       p.kind = PreferenceSpec::Kind::kProviders;
       for (TermId provider : objects(graph, node, t.iri(mpli("preferredProvider")))) {
-        p.providers.push_back(std::string(t.value(provider)));
+        p.providers.emplace_back(t.value(provider));
       }
     }
     manifest->preferences.push_back(std::move(p));

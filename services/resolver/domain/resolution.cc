@@ -592,8 +592,13 @@ void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>&
     every_requirement_served = false;
     if (outcome.conforming == 0) {
       std::string sentence = "No offering satisfies requirement '" + requirement.label + "'";
-      if (report.eliminated_by_size() > 0) {
-        const auto& top = report.eliminated_by(0);
+      // The kind filter is left out: that offerings of other kinds fail it is no news.
+      auto top_it = std::find_if(report.eliminated_by().begin(), report.eliminated_by().end(),
+                                 [](const v1::ConstraintTally& t) {
+                                   return t.path() != "<" + std::string(kMpli) + "offeringKind>";
+                                 });
+      if (top_it != report.eliminated_by().end()) {
+        const auto& top = *top_it;
         sentence += "; the constraint that eliminated the most offerings (" +
                     std::to_string(top.offerings()) + ") is " +
                     (top.path().empty() ? top.constraint() : top.path() + " " + top.constraint()) +
@@ -771,6 +776,8 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
   Validators validators(*manifest.program);
   Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
   CompositionRequest request;
+  std::map<std::string, size_t> provider_ids;
+  std::map<std::string, size_t> country_ids;
   for (const auto& assignment : answer.assignments()) {
     const Requirement* requirement = nullptr;
     for (const auto& r : manifest.requirements) {
@@ -809,11 +816,12 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
       continue;
     }
     Placement p;
-    p.provider =
-        static_cast<uint32_t>(std::hash<std::string>{}(ref->provider->provider_id) & 0x7fffffff);
+    p.provider = static_cast<uint32_t>(
+        provider_ids.emplace(ref->provider->provider_id, provider_ids.size()).first->second);
     p.country = region == nullptr
                     ? kNoCountry
-                    : static_cast<uint32_t>(std::hash<std::string>{}(region->country) & 0x7fffffff);
+                    : static_cast<uint32_t>(
+                          country_ids.emplace(region->country, country_ids.size()).first->second);
     p.cost = *offering.unit_monthly_price * requirement->quantity;
     outcome.monthly_price_now += p.cost;
     request.placements.push_back({p});

@@ -1,0 +1,227 @@
+#include "services/gateway/domain/resolution_json.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <cctype>
+#include <cstdio>
+#include <optional>
+
+namespace mpli::gateway {
+namespace {
+
+using nlohmann::json;
+namespace v1 = resolver::v1;
+
+constexpr const char* kJsonShape =
+    "{\"manifest\": \"<turtle>\", \"credentials\": [{\"token\": \"...\"}], \"top_k\": 10, "
+    "\"explain_limit\": 20}";
+
+std::string_view trim(std::string_view text) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::string lower_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string range_text(int64_t low, int64_t high) {
+  return "must be an integer from " + std::to_string(low) + " to " + std::to_string(high);
+}
+
+// A decimal integer from `low` to `high`, or nullopt ("+1", "1.0", " 1" and "" are not).
+std::optional<int64_t> integer_between(std::string_view text, int64_t low, int64_t high) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (n < low || n > high) return std::nullopt;
+  return n;
+}
+
+// top_k and explain_limit from the query string of a Turtle POST; the defaults when absent.
+Status apply_query(const std::map<std::string, std::string>& params, v1::ResolveRequest& request) {
+  for (const auto& [key, value] : params) {
+    if (key == "top_k") {
+      auto n = integer_between(value, 1, kMaxTopK);
+      if (!n) return invalid_field("top_k", range_text(1, kMaxTopK));
+      request.set_top_k(static_cast<int32_t>(*n));
+    } else if (key == "explain_limit") {
+      auto n = integer_between(value, 0, kMaxExplainLimit);
+      if (!n) return invalid_field("explain_limit", range_text(0, kMaxExplainLimit));
+      request.set_explain_limit(static_cast<int32_t>(*n));
+    } else {
+      return invalid_field(key, "unknown parameter (known: top_k, explain_limit)");
+    }
+  }
+  return Status::ok();
+}
+
+Status only_known_members(const json& object, const std::string& prefix,
+                          std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : object.items()) {
+    bool listed = false;
+    for (std::string_view k : known) listed = listed || key == k;
+    if (!listed) {
+      std::string names;
+      for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+      return invalid_field(prefix + key, "unknown member (known: " + names + ")");
+    }
+  }
+  return Status::ok();
+}
+
+// The integer member `key` from `low` to `high`; nullopt when absent or null.
+Result<std::optional<int32_t>> optional_integer(const json& object, const std::string& key,
+                                                int64_t low, int64_t high) {
+  if (!object.contains(key) || object[key].is_null()) return std::optional<int32_t>();
+  const json& value = object[key];
+  std::optional<int64_t> n;
+  if (value.is_number_unsigned()) {
+    uint64_t u = value.get<uint64_t>();
+    if (u <= static_cast<uint64_t>(high)) n = static_cast<int64_t>(u);
+  } else if (value.is_number_integer()) {
+    n = value.get<int64_t>();
+  }
+  if (!n || *n < low || *n > high) return invalid_field(key, range_text(low, high));
+  return std::optional<int32_t>(static_cast<int32_t>(*n));
+}
+
+Result<v1::InlineCredential> credential_from_json(const json& item, const std::string& field) {
+  if (!item.is_object()) {
+    return invalid_field(field, "must be an object {\"token\": \"...\", \"media_type\": \"...\"}");
+  }
+  Status known = only_known_members(item, field + ".", {"token", "media_type"});
+  if (!known.is_ok()) return known;
+  if (!item.contains("token") || !item["token"].is_string() ||
+      trim(item["token"].get_ref<const std::string&>()).empty()) {
+    return invalid_field(field + ".token",
+                         "required: the credential (compact JWS, SD-JWT or base64 COSE)");
+  }
+  v1::InlineCredential credential;
+  credential.set_token(std::string(trim(item["token"].get_ref<const std::string&>())));
+  if (item.contains("media_type") && !item["media_type"].is_null()) {
+    if (!item["media_type"].is_string()) {
+      return invalid_field(field + ".media_type", "must be a string");
+    }
+    // "application/vc+jwt" and "vc+jwt" name the same thing; trust reads the short form.
+    std::string hint = lower_case(trim(item["media_type"].get_ref<const std::string&>()));
+    if (hint.rfind("application/", 0) == 0) hint.erase(0, std::string_view("application/").size());
+    credential.set_media_type(hint);
+  }
+  return credential;
+}
+
+json message_to_json(const google::protobuf::Message& message) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  auto status = google::protobuf::util::MessageToJsonString(message, &text, options);
+  if (!status.ok()) return json::object();
+  json parsed = json::parse(text, nullptr, false);
+  return parsed.is_discarded() ? json::object() : parsed;
+}
+
+}  // namespace
+
+Result<v1::ResolveRequest> resolve_request_from_turtle(
+    std::string_view body, const std::map<std::string, std::string>& params) {
+  v1::ResolveRequest request;
+  request.set_top_k(kDefaultTopK);
+  request.set_explain_limit(kDefaultExplainLimit);
+  Status query = apply_query(params, request);
+  if (!query.is_ok()) return query;
+  if (trim(body).empty()) return invalid_field("body", "empty: send the consumer manifest");
+  request.set_manifest(std::string(body));
+  return request;
+}
+
+Result<v1::ResolveRequest> resolve_request_from_json(
+    std::string_view body, const std::map<std::string, std::string>& params) {
+  if (!params.empty()) {
+    return invalid_field(params.begin()->first,
+                         "query parameters are for a text/turtle body; put it in the JSON body");
+  }
+  if (trim(body).empty()) return invalid_field("body", std::string("empty; send ") + kJsonShape);
+  json object = json::parse(body, nullptr, false);
+  if (object.is_discarded())
+    return invalid_field("body", std::string("not JSON; send ") + kJsonShape);
+  if (!object.is_object()) {
+    return invalid_field("body", std::string("not a JSON object; send ") + kJsonShape);
+  }
+  Status known =
+      only_known_members(object, "", {"manifest", "credentials", "top_k", "explain_limit"});
+  if (!known.is_ok()) return known;
+
+  v1::ResolveRequest request;
+  if (!object.contains("manifest") || !object["manifest"].is_string() ||
+      trim(object["manifest"].get_ref<const std::string&>()).empty()) {
+    return invalid_field("manifest", "required: the consumer manifest as a Turtle string");
+  }
+  request.set_manifest(object["manifest"].get<std::string>());
+
+  if (object.contains("credentials") && !object["credentials"].is_null()) {
+    const json& credentials = object["credentials"];
+    if (!credentials.is_array()) {
+      return invalid_field("credentials", "must be a list of {\"token\": \"...\"} objects");
+    }
+    for (size_t i = 0; i < credentials.size(); ++i) {
+      auto credential =
+          credential_from_json(credentials[i], "credentials[" + std::to_string(i) + "]");
+      if (!credential) return credential.status();
+      *request.add_credentials() = std::move(credential).value();
+    }
+  }
+
+  auto top_k = optional_integer(object, "top_k", 1, kMaxTopK);
+  if (!top_k) return top_k.status();
+  request.set_top_k(top_k->value_or(kDefaultTopK));
+  auto explain_limit = optional_integer(object, "explain_limit", 0, kMaxExplainLimit);
+  if (!explain_limit) return explain_limit.status();
+  request.set_explain_limit(explain_limit->value_or(kDefaultExplainLimit));
+  return request;
+}
+
+Result<int> answer_rank(std::string_view text) {
+  auto n = integer_between(text, 1, kMaxTopK);
+  if (!n) return invalid_field("rank", range_text(1, kMaxTopK) + " (the answer's rank)");
+  return static_cast<int>(*n);
+}
+
+std::string resolution_location(std::string_view id) {
+  std::string out = "/v1/resolutions/";
+  for (unsigned char c : id) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char escaped[4];
+      std::snprintf(escaped, sizeof(escaped), "%%%02X", c);
+      out += escaped;
+    }
+  }
+  return out;
+}
+
+json resolution_to_json(const v1::Resolution& resolution) {
+  json body = message_to_json(resolution);
+  // int64 fields are strings in protobuf's JSON mapping; these counts stay far below 2^53.
+  body["answers_considered"] = resolution.answers_considered();
+  body["catalogue_offerings"] = resolution.catalogue_offerings();
+  if (!resolution.has_diagnosis()) body["diagnosis"] = nullptr;
+  return body;
+}
+
+json recheck_reply_to_json(const v1::RecheckAnswerReply& reply) {
+  json body = message_to_json(reply);
+  if (!reply.has_answer()) body["answer"] = nullptr;
+  return body;
+}
+
+}  // namespace mpli::gateway

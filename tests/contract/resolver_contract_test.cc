@@ -1,0 +1,152 @@
+// The resolver's bus contract, checked from the outside: the subjects mpli.resolver.v1.*, the
+// messages of proto/mpli/resolver/v1 and the typed errors. Nothing of services/ is linked.
+//   MPLI_CONTRACT_NATS_URL set   -> the bus there (a resolver, with discovery and trust);
+//   unset                        -> nats-server, PostgreSQL, mpli-discovery, mpli-trust and
+//                                   mpli-resolver started for each test.
+// See tests/contract/README.md.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "mpli/resolver/v1/resolver.pb.h"
+#include "tests/contract/contract_subject.h"
+
+using namespace mpli;
+using namespace std::chrono_literals;
+namespace v1 = mpli::resolver::v1;
+using contract::unique_manifest;
+using contract::unique_token;
+
+namespace {
+
+class Resolver : public contract::Subject {
+ public:
+  Resolver() : contract::Subject("resolver", {"mpli-discovery", "mpli-trust", "mpli-resolver"}) {}
+
+  Result<v1::ResolveReply> resolve(const std::string& manifest) {
+    v1::ResolveRequest request;
+    request.set_manifest(manifest);
+    return call<v1::ResolveReply>("resolve", request, 30s);
+  }
+};
+
+// A consumer who needs a virtual machine with at least 2 vCPUs from provider `token`.
+std::string consumer(const std::string& token) {
+  return R"(@prefix mpli: <https://w3id.org/mpli#> .
+@prefix gx: <https://w3id.org/gaia-x/development#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <https://schema.org/> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+<https://consumer.example/m> a mpli:ConsumerManifest ;
+  mpli:consumer <https://consumer.example/m#c> ; mpli:requirement <https://consumer.example/m#vm> .
+<https://consumer.example/m#c> a mpli:Consumer ; mpli:legalPerson <https://consumer.example/m#lp> .
+<https://consumer.example/m#lp> a gx:LegalPerson ; schema:name "Consumer" ;
+  gx:legalAddress [ a gx:Address ; gx:countryCode "FR" ] .
+<https://consumer.example/m#vm> a mpli:Requirement ; rdfs:label "VM" ; mpli:quantity 2 ;
+  mpli:requirementShape [ a sh:NodeShape ;
+    sh:property [ sh:path mpli:offeringKind ; sh:hasValue mpli:VirtualMachine ] ,
+                [ sh:path mpli:vcpu ; sh:minCount 1 ; sh:minInclusive 2 ] ,
+                [ sh:path ( mpli:provider mpli:providerId ) ; sh:hasValue ")" +
+         token + R"(" ] ] .
+)";
+}
+
+void check_typed_error(const Status& status, StatusCode code, const std::string& reason) {
+  INFO(status.to_string());
+  CHECK(status.code() == code);
+  CHECK(status.detail("reason") == reason);
+  CHECK(status.detail("domain") == "resolver");
+}
+
+}  // namespace
+
+TEST_CASE("resolve answers a Resolution that get_resolution returns again") {
+  Resolver resolver;
+  std::string token = unique_token();
+  resolver.register_upload(unique_manifest(token));
+  // The index follows discovery's events: the new provider's offering appears.
+  std::optional<v1::Resolution> resolution;
+  testing::wait_until(
+      [&] {
+        auto reply = resolver.resolve(consumer(token));
+        if (reply.is_ok() && reply->resolution().requirements_size() == 1 &&
+            reply->resolution().requirements(0).conforming() >= 1) {
+          resolution = reply->resolution();
+        }
+        return resolution.has_value();
+      },
+      30s, "the resolver sees the uploaded provider's virtual machine");
+  CHECK(resolution->id().rfind("res_", 0) == 0);
+  CHECK_FALSE(resolution->created_at().empty());
+  CHECK(resolution->manifest() == "https://consumer.example/m");
+  CHECK(resolution->consumer() == "https://consumer.example/m#c");
+  CHECK(resolution->currency() == "EUR");
+  CHECK(resolution->manifest_sha256().size() == 64);
+  const v1::RequirementReport& report = resolution->requirements(0);
+  CHECK(report.requirement() == "https://consumer.example/m#vm");
+  CHECK(report.label() == "VM");
+  CHECK(report.quantity() == 2);
+  // The example provider requires verified identity and compliance from its consumers; this
+  // consumer has no verified facts, so it is refused and the resolution says who and why.
+  CHECK_FALSE(resolution->satisfiable());
+  CHECK(report.accepted() == 0);
+  REQUIRE(resolution->refusals_size() >= 1);
+  CHECK(resolution->refusals(0).provider_id() == token);
+  CHECK_FALSE(resolution->refusals(0).prerequisite().empty());
+  REQUIRE(resolution->refusals(0).failures_size() >= 1);
+  CHECK_FALSE(resolution->refusals(0).failures(0).message().empty());
+  CHECK(resolution->diagnosis().summary_size() >= 1);
+
+  v1::GetResolutionRequest get;
+  get.set_id(resolution->id());
+  auto again = resolver.call<v1::GetResolutionReply>("get_resolution", get);
+  REQUIRE(again.is_ok());
+  CHECK(again->resolution().id() == resolution->id());
+  CHECK(again->resolution().requirements(0).conforming() == report.conforming());
+
+  v1::RecheckAnswerRequest recheck;
+  recheck.set_resolution_id(resolution->id());
+  recheck.set_rank(1);
+  auto no_answer = resolver.call<v1::RecheckAnswerReply>("recheck_answer", recheck);
+  REQUIRE_FALSE(no_answer.is_ok());
+  check_typed_error(no_answer.status(), StatusCode::kNotFound, "ANSWER_NOT_FOUND");
+}
+
+TEST_CASE("typed errors: unknown ids, bad manifests, bad requests") {
+  Resolver resolver;
+  v1::GetResolutionRequest get;
+  get.set_id("res_unknown");
+  auto missing = resolver.call<v1::GetResolutionReply>("get_resolution", get);
+  REQUIRE_FALSE(missing.is_ok());
+  check_typed_error(missing.status(), StatusCode::kNotFound, "RESOLUTION_NOT_FOUND");
+
+  auto syntax = resolver.resolve("@prefix mpli: <https://w3id.org/mpli#> .\n<a> <b> .\n");
+  REQUIRE_FALSE(syntax.is_ok());
+  check_typed_error(syntax.status(), StatusCode::kInvalidArgument, "MANIFEST_SYNTAX");
+  CHECK(syntax.status().detail("line") == "2");
+  CHECK_FALSE(syntax.status().detail("column").empty());
+
+  auto shape = resolver.resolve(
+      "@prefix mpli: <https://w3id.org/mpli#> .\n<urn:m> a mpli:ConsumerManifest .\n");
+  REQUIRE_FALSE(shape.is_ok());
+  check_typed_error(shape.status(), StatusCode::kInvalidArgument, "MANIFEST_SHAPE");
+  CHECK_FALSE(shape.status().violations().empty());
+
+  v1::ResolveRequest too_many;
+  too_many.set_manifest(consumer("x"));
+  too_many.set_top_k(1000);
+  auto refused = resolver.call<v1::ResolveReply>("resolve", too_many);
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK(refused.status().detail("field") == "top_k");
+
+  // A body that is not the operation's message: a field that claims more bytes than follow.
+  const std::string truncated(
+      "\x0a\x05"
+      "ab",
+      4);
+  for (const char* operation : {"resolve", "get_resolution", "recheck_answer"}) {
+    INFO(operation);
+    auto reply = resolver.bus().request(resolver.subject(operation), truncated, 10s);
+    CHECK(reply.status().code() == StatusCode::kInvalidArgument);
+  }
+}
