@@ -4,6 +4,7 @@
 #
 # usage: jena.sh --data D --shapes S
 # env:   JENA_WORK  where the compiled runner and the Xerces fix live (default bench/out/jena)
+#        JENA_SOURCE another runner to compile and run instead (bench/resolver/JenaConforming.java)
 #
 # Jena 4.5's jena-core.jar ships its shaded Xerces message bundles under
 # org/apache/jena/ext/xerces/ while the code looks them up as xerces/...; any datatype error
@@ -27,14 +28,18 @@ for jar in jena-arq jena-base jena-core jena-iri jena-shacl commons-cli commons-
   cp=$cp:$java_dir/$jar.jar
 done
 
-if [[ ! -f $work/classes/JenaSummary.class || $here/JenaSummary.java -nt $work/classes/JenaSummary.class ]]; then
+source=${JENA_SOURCE:-$here/JenaSummary.java}
+main=$(basename "$source" .java)
+if [[ ! -f $work/classes/$main.class || $source -nt $work/classes/$main.class ]]; then
   mkdir -p "$work/classes"
-  rm -rf "$work/xerces-fix" "$work/unpack"
-  mkdir -p "$work/xerces-fix" "$work/unpack"
-  (cd "$work/unpack" && unzip -q -o "$java_dir/jena-core.jar" 'org/apache/jena/ext/xerces/*.properties')
-  mv "$work/unpack/org/apache/jena/ext/xerces" "$work/xerces-fix/xerces"
-  rm -rf "$work/unpack"
+  if [[ ! -d $work/xerces-fix/xerces ]]; then
+    rm -rf "$work/xerces-fix" "$work/unpack"
+    mkdir -p "$work/xerces-fix" "$work/unpack"
+    (cd "$work/unpack" && unzip -q -o "$java_dir/jena-core.jar" 'org/apache/jena/ext/xerces/*.properties')
+    mv "$work/unpack/org/apache/jena/ext/xerces" "$work/xerces-fix/xerces"
+    rm -rf "$work/unpack"
+  fi
   command -v javac >/dev/null || { echo "jena.sh: javac missing; apt-get install -y default-jdk-headless" >&2; exit 2; }
-  javac -d "$work/classes" -cp "$cp" "$here/JenaSummary.java"
+  javac -d "$work/classes" -cp "$cp" "$source"
 fi
-exec java ${JENA_JAVA_OPTS:-} -cp "$work/classes:$cp" JenaSummary "$@"
+exec java ${JENA_JAVA_OPTS:-} -cp "$work/classes:$cp" "$main" "$@"
