@@ -153,18 +153,20 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
   if (request.explain_limit() < 0 || request.explain_limit() > 1000) {
     return bad_request("explain_limit", "must be 0..1000");
   }
-  // Credentials first: trust's answer may take a while and needs no lock.
-  std::string consumer_iri;
+  std::unique_ptr<ConsumerManifest> manifest;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    MPLI_ASSIGN_OR_RETURN(auto manifest, reader_->read(request.manifest(), index_->terms()));
-    consumer_iri = manifest->consumer_iri;
+    MPLI_ASSIGN_OR_RETURN(manifest, reader_->read(request.manifest(), index_->terms()));
   }
-  MPLI_ASSIGN_OR_RETURN(auto facts, consumer_facts(consumer_iri, request));
+  // Trust's answers (inline credentials, the consumer's facts) may take a while: no lock.
+  MPLI_ASSIGN_OR_RETURN(auto facts, consumer_facts(manifest->consumer_iri, request));
   v1::Resolution resolution;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    MPLI_ASSIGN_OR_RETURN(auto manifest, reader_->read(request.manifest(), index_->terms()));
+    // A compaction may have swapped in a new index, with a new term table, meanwhile.
+    if (manifest->graph.terms_ptr() != index_->terms()) {
+      MPLI_ASSIGN_OR_RETURN(manifest, reader_->read(request.manifest(), index_->terms()));
+    }
     resolution = mpli::resolver::resolve(*index_, *manifest, facts, options);
   }
   resolution.set_id("res_" + ids::new_uuid_v7());

@@ -265,7 +265,7 @@ struct Candidate {
   OfferingRef ref;
   std::vector<ValidationResult> results;  // requirement shape failures
   std::vector<v1::Failure> failures;      // the resolver's own rules, refusals
-  std::string reason;                     // "" when accepted
+  std::string_view reason;                // "" when accepted; a literal below
   size_t failure_count() const { return results.size() + failures.size(); }
 };
 
@@ -595,7 +595,7 @@ void write_requirement_report(const Requirement& requirement, RequirementOutcome
     out->set_offering(c.ref.offering().iri);
     out->set_offering_name(c.ref.offering().name);
     out->set_provider_id(c.ref.provider->provider_id);
-    out->set_reason(c.reason);
+    out->set_reason(std::string(c.reason));
     for (auto& f : write.all(c)) *out->add_failures() = std::move(f);
   }
   std::vector<std::pair<v1::ConstraintTally, int>> tallies;
@@ -646,7 +646,7 @@ void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>&
         for (auto& f : write.all(c)) *miss->add_failures() = std::move(f);
       }
     } else {
-      std::map<std::string, int> reasons;
+      std::map<std::string_view, int> reasons;
       for (const Candidate& c : outcome.rejected) {
         if (c.reason != "requirement_shape") reasons[c.reason] += 1;
       }
