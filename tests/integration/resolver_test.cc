@@ -402,5 +402,23 @@ TEST_CASE("the resolver follows the catalogue and the verified facts, both ways"
     CHECK_FALSE(stale->holds());
     REQUIRE(stale->reasons_size() >= 1);
     CHECK(stale->reasons(0).find("no longer satisfies") != std::string::npos);
+
+    // The provider leaves the federation: its offerings leave the index.
+    discovery::v1::ProviderRef hexacloud;
+    hexacloud.set_id("hexacloud");
+    REQUIRE(bus::call<discovery::v1::DeleteProviderReply>(
+                hub_processes.bus(), "mpli.discovery.v1.delete_provider", hexacloud, 10s)
+                .is_ok());
+    testing::wait_until(
+        [&] {
+          auto r = hub_processes.resolve(consumer_manifest("ISO27001"));
+          return r.is_ok() && r->catalogue_offerings() == 0 &&
+                 r->requirements(0).rejected_total() == 0;
+        },
+        10s, "a deleted provider's offerings leave the index");
+    auto gone = hub_processes.recheck(served->id(), 1);
+    REQUIRE(gone.is_ok());
+    CHECK_FALSE(gone->holds());
+    CHECK(gone->reasons(0).find("no longer in the catalogue") != std::string::npos);
   }
 }
