@@ -78,7 +78,7 @@ std::string path_to_string(const Path& path, const rdf::TermTable& terms) {
   return path_text(path, terms);
 }
 
-std::string describe(const ValidationResult& r, const ShapesProgram& program) {
+std::string describe_failure(const ValidationResult& r, const ShapesProgram& program) {
   const rdf::TermTable& terms = *program.terms;
   const Shape& shape = program.shapes[r.shape];
   const Constraint* c =
@@ -190,7 +190,15 @@ std::string describe(const ValidationResult& r, const ShapesProgram& program) {
       what = "value is not one of the allowed values";
       break;
   }
-  std::string out = what + " (" + std::string(component_name(r.component)) + ";";
+  return what;
+}
+
+std::string describe(const ValidationResult& r, const ShapesProgram& program) {
+  const rdf::TermTable& terms = *program.terms;
+  const Shape& shape = program.shapes[r.shape];
+  auto nt = [&](TermId id) { return id == kNoTerm ? std::string("?") : terms.to_ntriples(id); };
+  std::string out =
+      describe_failure(r, program) + " (" + std::string(component_name(r.component)) + ";";
   out += " focus " + nt(r.focus);
   if (r.path_predicate != kNoTerm) {
     out += ", path " + nt(r.path_predicate);

@@ -23,6 +23,9 @@ std::string path_to_string(const Path& path, const rdf::TermTable& terms);
 
 // A one-line English explanation of a result, naming the constraint, path and value.
 std::string describe(const ValidationResult& result, const ShapesProgram& program);
+// Only what failed, e.g. `value is less than "16"^^<...#integer>`: for callers that report the
+// focus, path, value and shape in fields of their own (the resolver's explanations).
+std::string describe_failure(const ValidationResult& result, const ShapesProgram& program);
 
 // Prefixes that make reports readable (sh:, xsd:, rdf:, rdfs:).
 std::vector<std::pair<std::string, std::string>> report_prefixes();

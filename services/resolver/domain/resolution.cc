@@ -81,7 +81,7 @@ class FailureWriter {
     f.set_constraint("sh:" + std::string(shacl::component_name(r.component)));
     if (r.value != rdf::kNoTerm) f.set_value(terms_.to_ntriples(r.value));
     std::string message = shape.messages.empty()
-                              ? shacl::describe(r, program_)
+                              ? shacl::describe_failure(r, program_)
                               : std::string(terms_.value(shape.messages.front()));
     if (provider != nullptr && shape.is_property &&
         last_predicate(shape.path) == vocabulary_.verified_certification) {
