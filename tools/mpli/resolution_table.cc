@@ -219,6 +219,9 @@ std::string format_resolution(const json& resolution) {
   out << "resolution " << first_non_empty({text(resolution, "id"), "(no id)"}) << ": "
       << plural(answers, "answer", "answers") << " in " << (currency.empty() ? "-" : currency)
       << " (" << considered << " considered)\n";
+  if (resolution.is_object() && resolution.value("search_exhausted", false)) {
+    out << "note: the search stopped at its node budget; these answers may not be the best\n";
+  }
   write_answers(out, resolution);
   bool satisfiable = resolution.is_object() && resolution.contains("satisfiable") &&
                      resolution["satisfiable"] == true;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <unordered_map>
 
 namespace mpli::resolver {
 
@@ -64,6 +65,16 @@ struct Plan {
   std::vector<double> min_rest;                // [d]: cheapest total of the requirements at >= d
   std::vector<double> best_distance_rest;      // [d]: best distance values of those, summed
   std::vector<uint32_t> preferable_rest;       // [d]: those with any preferred placement
+  // The same placement indexes (cheapest first) per country and per provider: once a
+  // SameCountry or SameProvider constraint is bound by an earlier depth, only that bucket can
+  // hold a placement that keeps it, so the search iterates the bucket, not the whole list.
+  std::vector<std::unordered_map<uint32_t, std::vector<uint32_t>>> by_country;   // [requirement]
+  std::vector<std::unordered_map<uint32_t, std::vector<uint32_t>>> by_provider;  // [requirement]
+  struct Binding {
+    uint32_t constraint;
+    size_t earlier_depth;  // a depth of the constraint's before this one
+  };
+  std::vector<std::vector<Binding>> bindings;  // [depth]
 
   const Placement& placement(size_t depth, uint32_t index) const {
     return request->placements[order[depth]][index];
@@ -151,6 +162,35 @@ Plan make_plan(const CompositionRequest& request) {
     plan.constraints.push_back(plan_constraint(request.constraints[c], depth_of, min_cost_at));
     for (size_t d : plan.constraints.back().depths) plan.checks[d].push_back(uint32_t(c));
   }
+  plan.bindings.resize(plan.size);
+  for (size_t c = 0; c < plan.constraints.size(); ++c) {
+    const Constraint& constraint = plan.constraints[c];
+    if (constraint.kind != CrossConstraint::Kind::kSameCountry &&
+        constraint.kind != CrossConstraint::Kind::kSameProvider) {
+      continue;
+    }
+    for (size_t i = 1; i < constraint.depths.size(); ++i) {
+      plan.bindings[constraint.depths[i]].push_back({uint32_t(c), constraint.depths.front()});
+    }
+  }
+  // Buckets only where a binding will look them up.
+  plan.by_country.resize(plan.size);
+  plan.by_provider.resize(plan.size);
+  for (size_t d = 0; d < plan.size; ++d) {
+    const uint32_t requirement = plan.order[d];
+    const auto& placements = request.placements[requirement];
+    for (const Plan::Binding& binding : plan.bindings[d]) {
+      const bool same_country =
+          plan.constraints[binding.constraint].kind == CrossConstraint::Kind::kSameCountry;
+      auto& buckets = same_country ? plan.by_country[requirement] : plan.by_provider[requirement];
+      if (!buckets.empty()) continue;
+      for (uint32_t index : plan.by_cost[requirement]) {
+        const Placement& p = placements[index];
+        if (same_country && p.country == kNoCountry) continue;
+        buckets[same_country ? p.country : p.provider].push_back(index);
+      }
+    }
+  }
   return plan;
 }
 
@@ -230,9 +270,31 @@ class Search {
   enum class Goal { kCheapest, kTop };
 
   // The partial sums along the current path: costs, distance values, preferred placements.
+  // The placements worth trying at `depth`: all of them by cost, or the bucket a bound
+  // SameCountry / SameProvider constraint leaves (the smallest such bucket).
+  const std::vector<uint32_t>& candidates(size_t depth) const {
+    static const std::vector<uint32_t> kNoPlacements;
+    const uint32_t requirement = plan_.order[depth];
+    const std::vector<uint32_t>* best = &plan_.by_cost[requirement];
+    for (const Plan::Binding& binding : plan_.bindings[depth]) {
+      if (binding.constraint == skipped_) continue;
+      const Placement& bound =
+          plan_.placement(binding.earlier_depth, chosen_[binding.earlier_depth]);
+      const bool same_country =
+          plan_.constraints[binding.constraint].kind == CrossConstraint::Kind::kSameCountry;
+      if (same_country && bound.country == kNoCountry) return kNoPlacements;  // never holds
+      const auto& buckets =
+          same_country ? plan_.by_country[requirement] : plan_.by_provider[requirement];
+      auto bucket = buckets.find(same_country ? bound.country : bound.provider);
+      if (bucket == buckets.end()) return kNoPlacements;
+      if (bucket->second.size() < best->size()) best = &bucket->second;
+    }
+    return *best;
+  }
+
   void descend(size_t depth, double cost, double distance, uint32_t preferred) {
     if (depth == plan_.size) return reach_leaf();
-    for (uint32_t index : plan_.by_cost[plan_.order[depth]]) {
+    for (uint32_t index : candidates(depth)) {
       if (nodes_ >= node_limit_) {
         exhausted_ = true;
         return;

@@ -783,6 +783,7 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
   Problem problem = build_problem(manifest, outcomes, options.top_k, options.max_search_nodes);
   CompositionResult composed = compose(problem.request);
   resolution.set_answers_considered(static_cast<int64_t>(composed.feasible));
+  resolution.set_search_exhausted(composed.search_exhausted);
   int rank = 1;
   for (const ComposedAnswer& answer : composed.answers) {
     *resolution.add_answers() =

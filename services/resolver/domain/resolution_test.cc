@@ -333,6 +333,17 @@ TEST_CASE("web shop: ranked answers, all in Germany at Nordwolke within budget")
 // fits; Hexacloud pg-snc fails only the price (690 > 300); Polderstack pg-s fails storage
 // (100) and vCPU (2).
 
+TEST_CASE("web shop: a search cut short by its node budget says so") {
+  Federation f;
+  auto manifest = f.read_example("consumer-web-shop.ttl");
+  auto facts = consumer_facts(kTulp + "consumer", "NL", true);
+  CHECK_FALSE(resolve(f.index, *manifest, facts, {}).search_exhausted());
+  ResolveOptions tight;
+  tight.max_search_nodes = 3;
+  v1::Resolution cut = resolve(f.index, *manifest, facts, tight);
+  CHECK(cut.search_exhausted());
+}
+
 TEST_CASE("single database: rejected candidates and their failing constraints") {
   Federation f;
   auto manifest = f.read_example("consumer-single-database.ttl");
