@@ -101,9 +101,9 @@ Result<resolver::v1::Resolution> resolve(bus::Connection& bus, const std::string
 bool resolve_http(const std::string& base, const std::string& manifest, int explain_limit,
                   std::string* error) {
   nlohmann::json body = {{"manifest", manifest}, {"explain_limit", explain_limit}};
-  auto response = http::request("POST", base + "/v1/resolutions", body.dump(),
-                                {"Content-Type: application/json", "Accept: application/json"},
-                                kDeadline);
+  auto response =
+      http::request("POST", base + "/v1/resolutions", body.dump(),
+                    {"Content-Type: application/json", "Accept: application/json"}, kDeadline);
   if (response.status == 200 || response.status == 201) return true;
   *error = "HTTP " + std::to_string(response.status) + " " + response.body.substr(0, 300);
   return false;
@@ -144,20 +144,21 @@ int issue(const std::map<std::string, std::string>& args) {
     return credential;
   };
   std::vector<nlohmann::json> todo;
-  todo.push_back(valid({{"type", {"VerifiableCredential", "gx:LegalPerson"}},
-                        {"credentialSubject",
-                         {{"id", arg(args, "consumer")},
-                          {"type", "gx:LegalPerson"},
-                          {"schema:name", "Bench Consumer GmbH"},
-                          {"gx:legalAddress", {{"type", "gx:Address"}, {"gx:countryCode", "DE"}}}}}}));
+  todo.push_back(
+      valid({{"type", {"VerifiableCredential", "gx:LegalPerson"}},
+             {"credentialSubject",
+              {{"id", arg(args, "consumer")},
+               {"type", "gx:LegalPerson"},
+               {"schema:name", "Bench Consumer GmbH"},
+               {"gx:legalAddress", {{"type", "gx:Address"}, {"gx:countryCode", "DE"}}}}}}));
   for (int i = 0; i < providers; ++i) {
     if (i % 5 >= 3) continue;
-    std::string subject = "https://p" + std::to_string(i) + ".bench.example/.well-known/mpli.ttl#provider";
-    todo.push_back(valid({{"type", {"VerifiableCredential", "CertificationCredential"}},
-                          {"credentialSubject",
-                           {{"id", subject},
-                            {"standard", "mpli:ISO27001"},
-                            {"covers", nlohmann::json::array()}}}}));
+    std::string subject =
+        "https://p" + std::to_string(i) + ".bench.example/.well-known/mpli.ttl#provider";
+    todo.push_back(valid(
+        {{"type", {"VerifiableCredential", "CertificationCredential"}},
+         {"credentialSubject",
+          {{"id", subject}, {"standard", "mpli:ISO27001"}, {"covers", nlohmann::json::array()}}}}));
   }
   std::atomic<size_t> next{0};
   std::atomic<int> failed{0};
@@ -284,8 +285,7 @@ int report(const std::map<std::string, std::string>& args) {
   }
   std::printf("satisfiable\t%d\tanswers\t%d\tconsidered\t%lld\trefusals\t%d\toffered\t%lld\n",
               resolution->satisfiable() ? 1 : 0, resolution->answers_size(),
-              static_cast<long long>(resolution->answers_considered()),
-              resolution->refusals_size(),
+              static_cast<long long>(resolution->answers_considered()), resolution->refusals_size(),
               static_cast<long long>(resolution->catalogue_offerings()));
   if (resolution->answers_size() > 0) {
     const auto& best = resolution->answers(0);
@@ -349,11 +349,20 @@ std::string nt_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -368,8 +377,8 @@ int facts(const std::map<std::string, std::string>& args) {
     trust::v1::ExportFactsRequest request;
     request.set_cursor(cursor);
     request.set_limit(5000);
-    auto page = bus::call<trust::v1::ExportFactsReply>(*bus, "mpli.trust.v1.export_facts",
-                                                       request, kDeadline);
+    auto page = bus::call<trust::v1::ExportFactsReply>(*bus, "mpli.trust.v1.export_facts", request,
+                                                       kDeadline);
     if (!page.is_ok()) {
       std::cerr << "export_facts: " << page.status().to_string() << "\n";
       return 1;
