@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <optional>
 #include <thread>
 
 #include "libs/bus/call.h"
@@ -131,16 +132,29 @@ class Endpoints::Endpoint {
         queue_.pop_front();
         ++running_;
       }
-      handle(pending);
+      std::optional<Reply> reply = handle(pending);
       {
         std::lock_guard<std::mutex> lock(mutex_);
         --running_;
       }
       idle_.notify_all();
+      // The handler is counted free before its caller can see the answer: a caller that sends
+      // its next request on receipt must find the handler free (with queue_limit 0 it was
+      // refused as busy now and then).
+      if (reply) {
+        bus_.reply(pending.message, reply->result, {{bus::kCorrelationHeader, reply->correlation}},
+                   service_);
+      }
     }
   }
 
-  void handle(const Pending& pending) {
+  struct Reply {
+    Result<std::string> result;
+    std::string correlation;
+  };
+
+  // Runs the handler; nothing to send when the caller's deadline had already passed.
+  std::optional<Reply> handle(const Pending& pending) {
     const bus::Message& request = pending.message;
     std::string correlation = request.header(bus::kCorrelationHeader);
     if (correlation.empty()) correlation = ids::new_uuid_v7();
@@ -149,7 +163,7 @@ class Endpoints::Endpoint {
     if (started >= pending.deadline) {
       // The caller gave up while this waited in the queue: do no work nobody will read.
       record(deadline_exceeded("the caller's deadline passed before a handler was free"), 0);
-      return;
+      return std::nullopt;
     }
     CallContext context{request.subject, correlation, &request.headers, pending.deadline};
     Result<std::string> result = internal_error("handler did not run");
@@ -170,7 +184,7 @@ class Endpoints::Endpoint {
     }
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     record(result.status(), ms);
-    bus_.reply(request, result, {{bus::kCorrelationHeader, correlation}}, service_);
+    return Reply{std::move(result), std::move(correlation)};
   }
 
   void record(const Status& status, double ms) {
