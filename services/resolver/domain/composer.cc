@@ -200,9 +200,10 @@ bool ranks_before(const CompositionRequest& request, const ComposedAnswer& a,
   if (a.score != b.score) return a.score > b.score;
   if (a.price != b.price) return a.price < b.price;
   for (size_t r = 0; r < a.choice.size(); ++r) {
-    const std::string& key_a = request.placements[r][a.choice[r]].tie_key;
-    const std::string& key_b = request.placements[r][b.choice[r]].tie_key;
-    if (key_a != key_b) return key_a < key_b;
+    const Placement& pa = request.placements[r][a.choice[r]];
+    const Placement& pb = request.placements[r][b.choice[r]];
+    if (pa.tie_key != pb.tie_key) return pa.tie_key < pb.tie_key;
+    if (pa.tie_subkey != pb.tie_subkey) return pa.tie_subkey < pb.tie_subkey;
   }
   return a.choice < b.choice;
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mpli::resolver {
@@ -20,7 +21,11 @@ struct Placement {
   double cost = 0;                // quantity x unit monthly price, in the resolution's currency
   double distance_km = -1;        // great-circle distance from mpli:near; < 0 when unknown
   bool preferred_provider = false;
-  std::string tie_key;  // total order among equal scores (offering IRI + region code)
+  // Total order among equal scores: (tie_key, tie_subkey) compared as strings; the resolver
+  // gives the offering IRI and the region code. Views: the caller keeps the characters alive
+  // until compose() returns (building 100,000 key strings cost more than the search).
+  std::string_view tie_key;
+  std::string_view tie_subkey;
 };
 
 struct CrossConstraint {

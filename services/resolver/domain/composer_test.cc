@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <deque>
 #include <random>
 #include <string>
 #include <utility>
@@ -20,6 +21,12 @@ using mpli::resolver::Placement;
 using Kind = CrossConstraint::Kind;
 using Choice = std::vector<uint32_t>;
 
+// Placements hold their tie keys as views: the keys made here live until the tests end.
+std::string_view keep(std::string key) {
+  static std::deque<std::string> keys;
+  return keys.emplace_back(std::move(key));
+}
+
 Placement at(uint32_t provider, uint32_t country, double cost, std::string key, double km = -1,
              bool preferred = false) {
   Placement p;
@@ -28,7 +35,7 @@ Placement at(uint32_t provider, uint32_t country, double cost, std::string key, 
   p.cost = cost;
   p.distance_km = km;
   p.preferred_provider = preferred;
-  p.tie_key = std::move(key);
+  p.tie_key = keep(std::move(key));
   return p;
 }
 
@@ -495,8 +502,8 @@ std::vector<ComposedAnswer> reference_answers(const CompositionRequest& request)
     std::vector<std::string> keys_a;
     std::vector<std::string> keys_b;
     for (size_t r = 0; r < a.choice.size(); ++r) {
-      keys_a.push_back(request.placements[r][a.choice[r]].tie_key);
-      keys_b.push_back(request.placements[r][b.choice[r]].tie_key);
+      keys_a.emplace_back(request.placements[r][a.choice[r]].tie_key);
+      keys_b.emplace_back(request.placements[r][b.choice[r]].tie_key);
     }
     return keys_a < keys_b;
   });
@@ -519,7 +526,7 @@ CompositionRequest random_request(std::mt19937& rng) {
       p.distance_km = below(4) == 0 ? -1 : double(below(4) * 250);
       p.preferred_provider = below(2) == 0;
       // Unique keys in an order unrelated to the input order.
-      p.tie_key = std::string(1, char('a' + below(26))) + std::to_string(r * 10 + int(i));
+      p.tie_key = keep(std::string(1, char('a' + below(26))) + std::to_string(r * 10 + int(i)));
     }
     request.placements.push_back(placements);
   }

@@ -434,7 +434,8 @@ Problem build_problem(const ConsumerManifest& manifest,
                                           *region.longitude);
         }
         p.preferred_provider = preferred.count(candidate.ref.provider->iri) > 0;
-        p.tie_key = offering.iri + " " + region.code;
+        p.tie_key = offering.iri;
+        p.tie_subkey = region.code;
         placements.push_back(std::move(p));
         info.push_back({candidate.ref, &region});
       }
