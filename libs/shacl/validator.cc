@@ -266,9 +266,9 @@ Result<ValidationReport> validate(const ShapesProgram& program, const rdf::Graph
   return validator.validate();
 }
 
-bool Validator::validate_node(uint32_t shape, TermId focus,
-                              std::vector<ValidationResult>* results) {
-  return validate_shape(shape, focus, results, 0);
+bool Validator::validate_node(uint32_t shape, TermId focus, std::vector<ValidationResult>* results,
+                              int depth) {
+  return validate_shape(shape, focus, results, depth);
 }
 
 bool Validator::validate_shape(uint32_t shape_index, TermId focus,

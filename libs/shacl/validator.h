@@ -47,7 +47,10 @@ class Validator {
   // Validates every focus node of every shape with targets.
   ValidationReport validate();
   // Validates one node against one shape, appending its results; true when it conforms.
-  bool validate_node(uint32_t shape, TermId focus, std::vector<ValidationResult>* results);
+  // `depth` is the nesting level the check stands for (1: a node shape's property shape), as
+  // recursion deeper than kMaxShapeNesting is cut.
+  bool validate_node(uint32_t shape, TermId focus, std::vector<ValidationResult>* results,
+                     int depth = 0);
 
   // Node sets SHACL defines over the data graph, exposed for tests and matching.
   bool is_instance_of(TermId node, TermId klass);

@@ -195,6 +195,16 @@ void write_diagnosis(std::ostringstream& out, const json& resolution, const Name
           << (scope.empty() || scope == "provider" ? "" : " (for " + scope + ")") << "\n";
       for (const json& f : list(refusal, "failures")) out << "    - " << failure_text(f) << "\n";
     }
+    auto total = static_cast<long long>(number(resolution, "refusals_total"));
+    auto listed = static_cast<long long>(refusals.size());
+    if (total > listed) {
+      out << "  ... and " << (total - listed) << " more; most often:\n";
+      const json& groups = list(resolution, "refused_for");
+      for (size_t i = 0; i < groups.size() && i < 3; ++i) {
+        out << "    - " << static_cast<long long>(number(groups[i], "providers"))
+            << " providers: " << failure_text(groups[i]) << "\n";
+      }
+    }
   }
 }
 

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
+#include "libs/shacl/node_check_cache.h"
 #include "libs/shacl/report.h"
 #include "libs/shacl/validator.h"
 #include "services/resolver/domain/graph_reading.h"
@@ -186,7 +187,7 @@ class Prerequisites {
                                             const std::string& scope) {
     std::vector<v1::ProviderRefusal> out;
     if (shapes.empty()) return out;
-    shacl::Validator validator(provider.prerequisites, graph_);
+    shacl::Validator& validator = validator_for(provider);
     FailureWriter write(provider.prerequisites, vocabulary_);
     const rdf::TermTable& terms = *provider.prerequisites.terms;
     TermId label = provider.graph.terms().find_iri("http://www.w3.org/2000/01/rdf-schema#label");
@@ -208,21 +209,44 @@ class Prerequisites {
     return out;
   }
 
+  // Offerings come grouped by provider: the last provider's validator serves the next call.
+  shacl::Validator& validator_for(const ProviderSegment& provider) {
+    if (validator_provider_ != &provider) {
+      validator_ = std::make_unique<shacl::Validator>(provider.prerequisites, graph_);
+      validator_provider_ = &provider;
+    }
+    return *validator_;
+  }
+
   rdf::Graph graph_;
   TermId consumer_;
   const Vocabulary& vocabulary_;
+  const ProviderSegment* validator_provider_ = nullptr;
+  std::unique_ptr<shacl::Validator> validator_;
   std::unordered_map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> by_provider_;
   std::map<std::pair<const ProviderSegment*, uint32_t>, std::vector<v1::ProviderRefusal>>
       offering_refusals_;
 };
 
-// One Validator for the manifest's program, moved from provider graph to provider graph
-// (candidates come grouped by provider): building one per provider would cost more than the
-// checks themselves.
-class Validators {
+// Checks offerings against the manifest's shapes. One Validator for the manifest's program,
+// moved from provider graph to provider graph (candidates come grouped by provider): building
+// one per provider would cost more than the checks themselves. Requirement shapes go through a
+// NodeCheckCache: offerings that share a property's values (vCPU counts, the provider node
+// every offering of a provider points to) share its outcome, with results exactly the engine's.
+class ShapeChecks {
  public:
-  explicit Validators(const ShapesProgram& program) : program_(program) {}
-  shacl::Validator& of(const ProviderSegment& provider) {
+  explicit ShapeChecks(const ShapesProgram& program) : program_(program), cache_(program) {}
+
+  // The offering against a requirement shape; appends the results, true when it conforms.
+  bool requirement(uint32_t shape, const OfferingRef& ref, std::vector<ValidationResult>* results) {
+    const ProviderSegment& provider = *ref.provider;
+    return cache_.validate_node(
+        shape, ref.offering().node, provider.graph,
+        [&]() -> shacl::Validator& { return validator(provider); }, results);
+  }
+
+ private:
+  shacl::Validator& validator(const ProviderSegment& provider) {
     if (!validator_) {
       validator_ = std::make_unique<shacl::Validator>(program_, provider.graph);
     } else if (&validator_->data() != &provider.graph) {
@@ -231,8 +255,8 @@ class Validators {
     return *validator_;
   }
 
- private:
   const ShapesProgram& program_;
+  shacl::NodeCheckCache cache_;
   std::unique_ptr<shacl::Validator> validator_;
 };
 
@@ -264,9 +288,12 @@ std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& progr
 struct Candidate {
   OfferingRef ref;
   std::vector<ValidationResult> results;  // requirement shape failures
-  std::vector<v1::Failure> failures;      // the resolver's own rules, refusals
-  std::string_view reason;                // "" when accepted; a literal below
-  size_t failure_count() const { return results.size() + failures.size(); }
+  std::vector<v1::Failure> failures;      // the resolver's own rules
+  // The prerequisites the consumer misses (shared with Prerequisites, which outlives this).
+  const std::vector<v1::ProviderRefusal>* refusals = nullptr;
+  size_t refusal_failures = 0;
+  std::string_view reason;  // "" when accepted; a literal below
+  size_t failure_count() const { return results.size() + failures.size() + refusal_failures; }
 };
 
 constexpr uint64_t kKindTally = ~uint64_t{0};
@@ -283,6 +310,11 @@ struct RequirementOutcome {
 std::vector<v1::Failure> FailureWriter::all(const Candidate& c) const {
   std::vector<v1::Failure> out;
   for (const auto& r : c.results) out.push_back((*this)(r, c.ref.provider));
+  if (c.refusals != nullptr) {
+    for (const auto& refusal : *c.refusals) {
+      out.insert(out.end(), refusal.failures().begin(), refusal.failures().end());
+    }
+  }
   out.insert(out.end(), c.failures.begin(), c.failures.end());
   return out;
 }
@@ -304,7 +336,7 @@ v1::Failure price_failure() {
 }
 
 RequirementOutcome match_requirement(const CatalogueIndex& index, const ConsumerManifest& manifest,
-                                     const Requirement& requirement, Validators& validators,
+                                     const Requirement& requirement, ShapeChecks& checks,
                                      Prerequisites& prerequisites, const Vocabulary& vocabulary) {
   RequirementOutcome out;
   const ShapesProgram& program = *manifest.program;
@@ -316,14 +348,19 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
     out.other_kinds = static_cast<int64_t>(index.offering_count() - candidates.size());
   }
   for (const OfferingRef& ref : candidates) {
-    Candidate candidate{ref, {}, {}, ""};
-    shacl::Validator& validator = validators.of(*ref.provider);
-    if (!validator.validate_node(requirement.shape, ref.offering().node, &candidate.results)) {
+    Candidate candidate{ref, {}, {}, nullptr, 0, ""};
+    if (!checks.requirement(requirement.shape, ref, &candidate.results)) {
       candidate.reason = "requirement_shape";
-      std::set<uint64_t> counted;
-      for (const auto& r : candidate.results) {
-        uint64_t key = FailureWriter::key(r);
-        if (!counted.insert(key).second) continue;
+      for (size_t i = 0; i < candidate.results.size(); ++i) {
+        // A constraint failing on several values eliminates the offering once (a handful of
+        // results: a scan is cheaper than a set).
+        uint64_t key = FailureWriter::key(candidate.results[i]);
+        bool counted = false;
+        for (size_t j = 0; j < i && !counted; ++j) {
+          counted = FailureWriter::key(candidate.results[j]) == key;
+        }
+        if (counted) continue;
+        const ValidationResult& r = candidate.results[i];
         auto& tally = out.tallies[key];
         if (tally.second == 0) {
           v1::Failure failure = write(r, nullptr);
@@ -342,9 +379,8 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
     const auto& refusals = prerequisites.refusals(ref);
     if (!refusals.empty()) {
       candidate.reason = "consumer_refused";
-      for (const auto& refusal : refusals) {
-        for (const auto& f : refusal.failures()) candidate.failures.push_back(f);
-      }
+      candidate.refusals = &refusals;
+      for (const auto& refusal : refusals) candidate.refusal_failures += refusal.failures_size();
     } else if (!offering.unit_monthly_price) {
       candidate.reason = "no_price";
       candidate.failures.push_back(price_failure());
@@ -424,16 +460,22 @@ Problem build_problem(const ConsumerManifest& manifest,
         Placement p;
         p.offering = static_cast<uint32_t>(info.size());
         p.provider = provider;
-        p.country = region.country.empty()
-                        ? kNoCountry
-                        : country_ids.emplace(region.country, country_ids.size()).first->second;
+        p.country = kNoCountry;
+        if (!region.country.empty()) {
+          auto known = country_ids.find(region.country);  // emplace would copy the key first
+          if (known == country_ids.end()) {
+            known = country_ids.emplace(region.country, country_ids.size()).first;
+          }
+          p.country = known->second;
+        }
         p.cost = *offering.unit_monthly_price * manifest.requirements[r].quantity;
         if (near != nullptr && near->latitude && near->longitude && region.latitude &&
             region.longitude) {
           p.distance_km = great_circle_km(*near->latitude, *near->longitude, *region.latitude,
                                           *region.longitude);
         }
-        p.preferred_provider = preferred.count(candidate.ref.provider->iri) > 0;
+        p.preferred_provider =
+            !preferred.empty() && preferred.count(candidate.ref.provider->iri) > 0;
         p.tie_key = offering.iri;
         p.tie_subkey = region.code;
         placements.push_back(std::move(p));
@@ -758,6 +800,32 @@ double great_circle_km(double lat1, double lon1, double lat2, double lon2) {
   return 2 * 6371.0 * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
+// A catalogue of thousands of providers can refuse a consumer thousands of times: the first
+// `limit` refusals are listed (provider order), all are counted and grouped by what failed.
+void write_refusals(const std::vector<v1::ProviderRefusal>& seen, size_t limit,
+                    v1::Resolution* resolution) {
+  resolution->set_refusals_total(static_cast<int32_t>(seen.size()));
+  for (size_t i = 0; i < seen.size() && i < limit; ++i) *resolution->add_refusals() = seen[i];
+  std::map<std::tuple<std::string, std::string, std::string>, std::set<std::string>> providers;
+  for (const auto& refusal : seen) {
+    for (const auto& f : refusal.failures()) {
+      providers[{f.path(), f.constraint(), f.message()}].insert(refusal.provider_id());
+    }
+  }
+  std::vector<v1::RefusalTally> tallies;
+  for (const auto& [key, ids] : providers) {
+    v1::RefusalTally tally;
+    tally.set_path(std::get<0>(key));
+    tally.set_constraint(std::get<1>(key));
+    tally.set_message(std::get<2>(key));
+    tally.set_providers(static_cast<int32_t>(ids.size()));
+    tallies.push_back(std::move(tally));
+  }
+  std::stable_sort(tallies.begin(), tallies.end(),
+                   [](const auto& a, const auto& b) { return a.providers() > b.providers(); });
+  for (auto& tally : tallies) *resolution->add_refused_for() = std::move(tally);
+}
+
 v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& manifest,
                        const std::vector<Fact>& consumer_facts, const ResolveOptions& options) {
   v1::Resolution resolution;
@@ -773,12 +841,12 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
     f->set_issuer(fact.issuer);
   }
   Vocabulary vocabulary(*index.terms());
-  Validators validators(*manifest.program);
+  ShapeChecks checks(*manifest.program);
   Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
   std::vector<RequirementOutcome> outcomes;
   for (const Requirement& requirement : manifest.requirements) {
     outcomes.push_back(
-        match_requirement(index, manifest, requirement, validators, prerequisites, vocabulary));
+        match_requirement(index, manifest, requirement, checks, prerequisites, vocabulary));
   }
   FailureWriter writer(*manifest.program, vocabulary);
   Problem problem = build_problem(manifest, outcomes, options.top_k, options.max_search_nodes);
@@ -795,7 +863,7 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
     write_requirement_report(manifest.requirements[r], outcomes[r], writer, options.explain_limit,
                              resolution.add_requirements());
   }
-  for (const auto& refusal : prerequisites.seen()) *resolution.add_refusals() = refusal;
+  write_refusals(prerequisites.seen(), options.explain_limit, &resolution);
   if (!resolution.satisfiable()) diagnose(manifest, outcomes, writer, composed, &resolution);
   lint(index, manifest, &resolution);
   return resolution;
@@ -805,7 +873,7 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
                        const std::vector<Fact>& consumer_facts, const v1::Answer& answer) {
   RecheckOutcome outcome;
   Vocabulary vocabulary(*index.terms());
-  Validators validators(*manifest.program);
+  ShapeChecks checks(*manifest.program);
   Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
   CompositionRequest request;
   std::map<std::string, size_t> provider_ids;
@@ -823,7 +891,7 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
     }
     const OfferingEntry& offering = ref->offering();
     std::vector<ValidationResult> results;
-    if (!validators.of(*ref->provider).validate_node(requirement->shape, offering.node, &results)) {
+    if (!checks.requirement(requirement->shape, *ref, &results)) {
       FailureWriter write(*manifest.program, vocabulary);
       outcome.reasons.push_back("offering " + offering.iri + " no longer satisfies '" +
                                 requirement->label +

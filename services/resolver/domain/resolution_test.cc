@@ -633,6 +633,23 @@ TEST_CASE("prerequisites: a stated country without a verified country is refused
   // vm-img is in Helsinki, pg-s in Amsterdam: no single country.
   CHECK_FALSE(resolution.satisfiable());
 
+  // Every refusal is counted and grouped by what failed; explain_limit bounds the list.
+  CHECK(resolution.refusals_total() == resolution.refusals_size());
+  REQUIRE(resolution.refused_for_size() > 0);
+  CHECK(resolution.refused_for(0).providers() >= 1);
+  int nordwolke_country = 0;
+  for (const auto& tally : resolution.refused_for()) {
+    if (tally.path() == path_of("verifiedCountry")) nordwolke_country += tally.providers();
+  }
+  CHECK(nordwolke_country >= 1);
+  ResolveOptions one;
+  one.explain_limit = 1;
+  v1::Resolution limited = resolve(f.index, *manifest, facts, one);
+  CHECK(limited.refusals_size() == 1);
+  CHECK(limited.refusals_total() == resolution.refusals_total());
+  CHECK(limited.refusals_total() > 1);
+  CHECK(limited.refusals(0).provider_id() == resolution.refusals(0).provider_id());
+
   // With the country verified, Nordwolke accepts the consumer again.
   v1::Resolution verified =
       resolve(f.index, *manifest, consumer_facts(kTulp + "consumer", "NL", true), {});

@@ -1,0 +1,105 @@
+// Checks many focus nodes against the same node shapes, reusing what one property shape found
+// for a focus on every other focus that reaches the same values.
+//
+// A property shape's outcome at a focus depends only on the nodes its path reaches and on the
+// graph, unless it compares the focus's own values (sh:equals, sh:disjoint, sh:lessThan,
+// sh:lessThanOrEquals). When the path starts with a predicate step, the nodes it reaches are a
+// function of that first step's objects. So the outcome is keyed by (property shape, the
+// first step's objects, the graph), and for a shape that only looks at the value terms
+// themselves (a single predicate with datatype, range, count, length, pattern, sh:in or
+// sh:hasValue constraints) by the objects alone, across graphs that share the TermTable.
+//
+// The resolver checks one requirement shape against tens of thousands of offerings whose
+// values repeat (vCPU counts, formats, the provider node every offering of a provider points
+// to): this turns most checks into one lookup. The results are exactly what
+// Validator::validate_node gives (shacl_node_check_cache_test compares them); node shapes with
+// constraints other than sh:property are passed to the validator unchanged.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "libs/shacl/validator.h"
+
+namespace mpli::shacl {
+
+// Outcomes are keyed by the graph's address: one cache serves graphs that do not change while
+// it lives (the resolver makes one per resolution, under the index's lock).
+class NodeCheckCache {
+ public:
+  explicit NodeCheckCache(const ShapesProgram& program) : program_(program) {}
+
+  // Same answer and results (in the same order) as validator().validate_node(shape, focus,
+  // results), where `data` is the graph the validator is bound to. `validator` is called only
+  // when something has to be computed, so a caller can bind a validator lazily.
+  template <typename GetValidator>
+  bool validate_node(uint32_t shape, TermId focus, const rdf::Graph& data,
+                     GetValidator&& validator, std::vector<ValidationResult>* results) {
+    const Plan& plan = plan_of(shape);
+    if (!plan.cacheable) return validator().validate_node(shape, focus, results);
+    bool ok = true;
+    // The focus's triples, found once: each member keys on some of them.
+    rdf::TripleRange own = data.with_subject(focus);
+    for (const Member& member : plan.members) {
+      if (!member.cacheable) {
+        ok &= validator().validate_node(member.shape, focus, results, 1);
+        continue;
+      }
+      Key& key = key_for(member, own, data);
+      auto known = outcomes_.find(key);
+      if (known == outcomes_.end()) {
+        ++computed_;
+        Outcome outcome;
+        outcome.conforms = validator().validate_node(member.shape, focus, &outcome.results, 1);
+        known = outcomes_.emplace(key, std::move(outcome)).first;
+      }
+      ok &= known->second.conforms;
+      if (results != nullptr) {
+        for (ValidationResult r : known->second.results) {
+          r.focus = focus;  // the property shape's own results have the focus it was asked for
+          results->push_back(r);
+        }
+      }
+    }
+    return ok;
+  }
+
+ private:
+  struct Member {
+    uint32_t shape = 0;               // the property shape
+    bool cacheable = false;           // its outcome is keyed as above
+    bool graph_independent = false;   // ... by the first step's objects alone
+    TermId first_predicate = rdf::kNoTerm;
+  };
+  struct Plan {
+    bool cacheable = false;  // every constraint of the node shape is sh:property
+    std::vector<Member> members;
+  };
+  // [shape, graph (0 when independent), objects of the first step...]
+  using Key = std::vector<uint64_t>;
+  struct KeyHash {
+    size_t operator()(const Key& key) const;
+  };
+  struct Outcome {
+    bool conforms = true;
+    std::vector<ValidationResult> results;  // focus as first computed; replaced on use
+  };
+
+  // Property shape outcomes computed so far (the rest were reused).
+ public:
+  uint64_t computed() const { return computed_; }
+
+ private:
+  const Plan& plan_of(uint32_t shape);
+  Member member_of(uint32_t property_shape) const;
+  Key& key_for(const Member& member, rdf::TripleRange own, const rdf::Graph& data);
+
+  const ShapesProgram& program_;
+  std::unordered_map<uint32_t, Plan> plans_;
+  std::unordered_map<Key, Outcome, KeyHash> outcomes_;
+  Key scratch_;  // the key being looked up; reused so a hit allocates nothing
+  uint64_t computed_ = 0;
+};
+
+}  // namespace mpli::shacl
