@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 #include "libs/rdf/parser.h"
 #include "services/resolver/domain/graph_reading.h"
@@ -159,9 +161,9 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
   if (!segment->iri.empty()) node_owner_[segment->iri] = provider_id;
   for (const OfferingEntry& offering : segment->offerings) node_owner_[offering.iri] = provider_id;
   rebuild_graph(*segment);
+  attach_views(*segment);
   providers_[provider_id] = std::move(segment);
   ++generation_;
-  views_dirty_ = true;
   return Status::ok();
 }
 
@@ -170,9 +172,9 @@ void CatalogueIndex::remove_provider(const std::string& provider_id) {
   if (it == providers_.end()) return;
   if (!it->second->iri.empty()) node_owner_.erase(it->second->iri);
   for (const OfferingEntry& offering : it->second->offerings) node_owner_.erase(offering.iri);
+  detach_views(*it->second);
   providers_.erase(it);
   ++generation_;
-  views_dirty_ = true;
 }
 
 void CatalogueIndex::set_facts(const std::string& subject, std::vector<Fact> facts) {
@@ -186,8 +188,10 @@ void CatalogueIndex::set_facts(const std::string& subject, std::vector<Fact> fac
   if (owner == node_owner_.end()) return;  // a consumer, or a provider not (yet) indexed
   auto segment = providers_.find(owner->second);
   if (segment != providers_.end()) {
+    // The offerings stay; the predicates the graph uses may change.
+    count_predicates(*segment->second, -1);
     rebuild_graph(*segment->second);
-    views_dirty_ = true;  // predicate use may change
+    count_predicates(*segment->second, +1);
   }
 }
 
@@ -231,50 +235,87 @@ const ProviderSegment* CatalogueIndex::provider(const std::string& provider_id) 
   return it == providers_.end() ? nullptr : it->second.get();
 }
 
-size_t CatalogueIndex::offering_count() const {
-  refresh_views();
-  return all_.size();
+size_t CatalogueIndex::offering_count() const { return all_.size(); }
+
+namespace {
+
+bool provider_before(const OfferingRef& ref, const std::string& provider_id) {
+  return ref.provider->provider_id < provider_id;
 }
 
-void CatalogueIndex::refresh_views() const {
-  if (!views_dirty_) return;
-  all_.clear();
-  by_kind_.clear();
-  by_iri_.clear();
-  predicate_use_.clear();
-  for (const auto& [id, segment] : providers_) {
-    for (uint32_t i = 0; i < segment->offerings.size(); ++i) {
-      OfferingRef ref{segment.get(), i};
-      all_.push_back(ref);
-      by_iri_[segment->offerings[i].iri] = ref;
-      for (TermId kind : segment->offerings[i].kinds) by_kind_[kind].push_back(ref);
-    }
-    for (TermId predicate : segment->predicates) predicate_use_[predicate] += 1;
+// `refs` is in provider order: a provider's run is found by binary search.
+void erase_run(std::vector<OfferingRef>& refs, const ProviderSegment& segment) {
+  auto first = std::lower_bound(refs.begin(), refs.end(), segment.provider_id, provider_before);
+  auto last = first;
+  while (last != refs.end() && last->provider == &segment) ++last;
+  refs.erase(first, last);
+}
+
+void insert_run(std::vector<OfferingRef>& refs, const std::vector<OfferingRef>& run) {
+  if (run.empty()) return;
+  auto at = std::lower_bound(refs.begin(), refs.end(), run.front().provider->provider_id,
+                             provider_before);
+  refs.insert(at, run.begin(), run.end());
+}
+
+}  // namespace
+
+void CatalogueIndex::attach_views(const ProviderSegment& segment) {
+  std::vector<OfferingRef> run;
+  std::map<TermId, std::vector<OfferingRef>> by_kind;
+  for (uint32_t i = 0; i < segment.offerings.size(); ++i) {
+    OfferingRef ref{&segment, i};
+    run.push_back(ref);
+    // Erased first: the key is a view of this segment's string, not of a replaced one's.
+    by_iri_.erase(segment.offerings[i].iri);
+    by_iri_.emplace(segment.offerings[i].iri, ref);
+    for (TermId kind : segment.offerings[i].kinds) by_kind[kind].push_back(ref);
   }
-  views_dirty_ = false;
+  insert_run(all_, run);
+  for (const auto& [kind, refs] : by_kind) insert_run(by_kind_[kind], refs);
+  count_predicates(segment, +1);
 }
 
-const std::vector<OfferingRef>& CatalogueIndex::offerings() const {
-  refresh_views();
-  return all_;
+void CatalogueIndex::count_predicates(const ProviderSegment& segment, int delta) {
+  for (TermId predicate : segment.predicates) {
+    uint32_t& use = predicate_use_[predicate];
+    use += static_cast<uint32_t>(delta);
+    if (use == 0) predicate_use_.erase(predicate);
+  }
 }
+
+void CatalogueIndex::detach_views(const ProviderSegment& segment) {
+  std::set<TermId> kinds;
+  for (const OfferingEntry& offering : segment.offerings) {
+    auto known = by_iri_.find(offering.iri);
+    if (known != by_iri_.end() && known->second.provider == &segment) by_iri_.erase(known);
+    kinds.insert(offering.kinds.begin(), offering.kinds.end());
+  }
+  erase_run(all_, segment);
+  for (TermId kind : kinds) {
+    auto refs = by_kind_.find(kind);
+    if (refs == by_kind_.end()) continue;
+    erase_run(refs->second, segment);
+    if (refs->second.empty()) by_kind_.erase(refs);
+  }
+  count_predicates(segment, -1);
+}
+
+const std::vector<OfferingRef>& CatalogueIndex::offerings() const { return all_; }
 
 const std::vector<OfferingRef>& CatalogueIndex::offerings_of_kind(TermId kind) const {
   static const std::vector<OfferingRef> kNone;
-  refresh_views();
   auto it = by_kind_.find(kind);
   return it == by_kind_.end() ? kNone : it->second;
 }
 
 std::optional<OfferingRef> CatalogueIndex::find_offering(const std::string& iri) const {
-  refresh_views();
   auto it = by_iri_.find(iri);
   if (it == by_iri_.end()) return std::nullopt;
   return it->second;
 }
 
 bool CatalogueIndex::uses_predicate(TermId predicate) const {
-  refresh_views();
   return predicate_use_.count(predicate) > 0;
 }
 

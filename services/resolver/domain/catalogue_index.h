@@ -116,7 +116,12 @@ class CatalogueIndex {
 
  private:
   void rebuild_graph(ProviderSegment& segment) const;
-  void refresh_views() const;
+  // The views follow each change: a provider's offerings leave and enter them (kept in
+  // provider order, so candidates come grouped by provider), rather than rebuilding them all
+  // on the next read (at a million offerings that was most of a resolve after each event).
+  void attach_views(const ProviderSegment& segment);
+  void detach_views(const ProviderSegment& segment);
+  void count_predicates(const ProviderSegment& segment, int delta);
   void add_fact_triples(const std::vector<Fact>& facts, rdf::Graph& graph) const;
 
   rdf::TermTablePtr terms_;
@@ -125,12 +130,10 @@ class CatalogueIndex {
   std::unordered_map<std::string, std::string> node_owner_;   // subject IRI -> provider id
   uint64_t generation_ = 0;
 
-  // Views rebuilt lazily after a change.
-  mutable bool views_dirty_ = true;
-  mutable std::vector<OfferingRef> all_;
-  mutable std::unordered_map<TermId, std::vector<OfferingRef>> by_kind_;
-  mutable std::unordered_map<TermId, uint32_t> predicate_use_;
-  mutable std::unordered_map<std::string, OfferingRef> by_iri_;
+  std::vector<OfferingRef> all_;
+  std::unordered_map<TermId, std::vector<OfferingRef>> by_kind_;
+  std::unordered_map<TermId, uint32_t> predicate_use_;        // providers whose graph uses it
+  std::unordered_map<std::string_view, OfferingRef> by_iri_;  // views of OfferingEntry::iri
 };
 
 }  // namespace mpli::resolver

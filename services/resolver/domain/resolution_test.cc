@@ -204,6 +204,69 @@ std::string custom_manifest(const std::string& shape_properties,
 // all at Nordwolke: vm-s (2 regions) or vm-l, pg-m, s3-1t (2 regions) = 6 answers, at
 // 55.50 + 149 + 12 = 216.50 or 282.51 + 149 + 12 = 443.51 (both within 450).
 
+// The views as a full rebuild from the providers would make them (the index keeps them up
+// to date change by change instead).
+void check_views_match_providers(const CatalogueIndex& index) {
+  std::vector<std::pair<std::string, std::string>> expected;  // (provider id, offering IRI)
+  std::map<TermId, size_t> per_kind;
+  for (const auto& [id, segment] : index.providers()) {
+    for (const auto& offering : segment->offerings) {
+      expected.emplace_back(id, offering.iri);
+      for (TermId kind : offering.kinds) per_kind[kind] += 1;
+      auto found = index.find_offering(offering.iri);
+      REQUIRE(found);
+      CHECK(found->provider == segment.get());
+    }
+    for (TermId predicate : segment->predicates) CHECK(index.uses_predicate(predicate));
+  }
+  std::vector<std::pair<std::string, std::string>> got;
+  for (const OfferingRef& ref : index.offerings()) {
+    got.emplace_back(ref.provider->provider_id, ref.offering().iri);
+  }
+  CHECK(got == expected);
+  CHECK(index.offering_count() == expected.size());
+  for (const auto& [kind, count] : per_kind) {
+    const auto& refs = index.offerings_of_kind(kind);
+    CHECK(refs.size() == count);
+    CHECK(std::is_sorted(refs.begin(), refs.end(), [](const OfferingRef& a, const OfferingRef& b) {
+      return a.provider->provider_id < b.provider->provider_id;
+    }));
+  }
+}
+
+TEST_CASE("index: the views follow providers entering, changing and leaving, in provider order") {
+  CatalogueIndex index;
+  std::string polder = turtle_to_ntriples("ontology/examples/provider-polderstack-nl.ttl");
+  std::string nord = turtle_to_ntriples("ontology/examples/provider-nordwolke-de.ttl");
+  std::string hex = turtle_to_ntriples("ontology/examples/provider-hexacloud-fr.ttl");
+  REQUIRE(index.put_provider("polderstack", polder).is_ok());
+  REQUIRE(index.put_provider("hexacloud", hex).is_ok());
+  REQUIRE(index.put_provider("nordwolke", nord).is_ok());
+  check_views_match_providers(index);
+  size_t all = index.offering_count();
+
+  // A verified fact adds a predicate to one provider's graph; withdrawing it removes it.
+  TermId verified = index.terms()->iri(std::string(kMpli) + "verifiedCertification");
+  CHECK_FALSE(index.uses_predicate(verified));
+  index.set_facts(kNord + "provider", nordwolke_facts());
+  CHECK(index.uses_predicate(verified));
+  index.set_facts(kNord + "provider", {});
+  CHECK_FALSE(index.uses_predicate(verified));
+
+  index.remove_provider("hexacloud");
+  check_views_match_providers(index);
+  CHECK_FALSE(index.find_offering(kHex + "pg-snc"));
+  CHECK(index.offering_count() < all);
+
+  // Replaced by the same manifest, then put back: the same views as at first.
+  REQUIRE(index.put_provider("nordwolke", nord).is_ok());
+  REQUIRE(index.put_provider("hexacloud", hex).is_ok());
+  check_views_match_providers(index);
+  CHECK(index.offering_count() == all);
+  REQUIRE(index.put_provider("polderstack", "").is_ok());  // an empty manifest removes it
+  check_views_match_providers(index);
+}
+
 TEST_CASE("web shop: candidates per requirement and the SecNumCloud refusal") {
   Federation f;
   auto manifest = f.read_example("consumer-web-shop.ttl");
