@@ -45,4 +45,15 @@ std::string short_media_type(std::string_view media_type) {
   return hint;
 }
 
+std::optional<int64_t> integer_between(std::string_view text, int64_t low, int64_t high) {
+  if (text.empty() || text.size() > 18) return std::nullopt;  // 18 digits cannot overflow
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (n < low || n > high) return std::nullopt;
+  return n;
+}
+
 }  // namespace mpli::gateway

@@ -2,8 +2,10 @@
 // refusing unknown members, and the short form of a credential media type.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,10 @@ Result<nlohmann::json> parse_object(std::string_view body, const std::string& wh
 // otherwise be ignored.
 Status only_known_members(const nlohmann::json& object, const std::string& prefix,
                           std::initializer_list<std::string_view> known);
+
+// A decimal integer (digits only: no sign, no spaces) from `low` to `high`, or nullopt. For
+// query parameters, path segments and headers.
+std::optional<int64_t> integer_between(std::string_view text, int64_t low, int64_t high);
 
 // "application/vc+jwt" and "vc+jwt" name the same thing; trust reads the short form.
 std::string short_media_type(std::string_view media_type);

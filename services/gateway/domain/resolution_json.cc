@@ -22,18 +22,6 @@ std::string range_text(int64_t low, int64_t high) {
   return "must be an integer from " + std::to_string(low) + " to " + std::to_string(high);
 }
 
-// A decimal integer from `low` to `high`, or nullopt ("+1", "1.0", " 1" and "" are not).
-std::optional<int64_t> integer_between(std::string_view text, int64_t low, int64_t high) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  if (n < low || n > high) return std::nullopt;
-  return n;
-}
-
 // top_k and explain_limit from the query string of a Turtle POST; the defaults when absent.
 Status apply_query(const std::map<std::string, std::string>& params, v1::ResolveRequest& request) {
   for (const auto& [key, value] : params) {

@@ -63,18 +63,6 @@ Status only_known_parameters(const std::map<std::string, std::string>& params,
   return Status::ok();
 }
 
-// A decimal integer from `low` to `high`, or nullopt.
-std::optional<int64_t> integer_between(std::string_view text, int64_t low, int64_t high) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  if (n < low || n > high) return std::nullopt;
-  return n;
-}
-
 bool digits(std::string_view text, size_t from, size_t count) {
   if (text.size() < from + count) return false;
   for (size_t i = from; i < from + count; ++i) {
