@@ -50,7 +50,8 @@ NodeCheckCache::Member NodeCheckCache::member_of(uint32_t property_shape) const 
   Member member;
   member.shape = property_shape;
   const Path* first = &p.path;
-  if (first->kind == Path::Kind::kSequence) first = first->steps.empty() ? nullptr : &first->steps[0];
+  if (first->kind == Path::Kind::kSequence)
+    first = first->steps.empty() ? nullptr : &first->steps[0];
   if (p.deactivated || first == nullptr || first->kind != Path::Kind::kPredicate) return member;
   bool values_only = p.path.kind == Path::Kind::kPredicate;
   for (const Constraint& c : p.constraints) {
@@ -73,7 +74,8 @@ const NodeCheckCache::Plan& NodeCheckCache::plan_of(uint32_t shape) {
     if (c.component != Component::kProperty) plan.cacheable = false;
   }
   if (plan.cacheable) {
-    for (const Constraint& c : node_shape.constraints) plan.members.push_back(member_of(c.shapes.front()));
+    for (const Constraint& c : node_shape.constraints)
+      plan.members.push_back(member_of(c.shapes.front()));
   }
   return plans_.emplace(shape, std::move(plan)).first->second;
 }
@@ -85,9 +87,9 @@ NodeCheckCache::Key& NodeCheckCache::key_for(const Member& member, rdf::TripleRa
   scratch_.push_back(member.graph_independent ? 0 : reinterpret_cast<uintptr_t>(&data));
   // `own` is in SPO order: the first step's objects are one sorted run, so equal sets give
   // equal keys.
-  const rdf::Triple* first = std::lower_bound(
-      own.begin(), own.end(), member.first_predicate,
-      [](const rdf::Triple& t, TermId predicate) { return t.p < predicate; });
+  const rdf::Triple* first =
+      std::lower_bound(own.begin(), own.end(), member.first_predicate,
+                       [](const rdf::Triple& t, TermId predicate) { return t.p < predicate; });
   for (const rdf::Triple* t = first; t != own.end() && t->p == member.first_predicate; ++t) {
     scratch_.push_back(t->o);
   }

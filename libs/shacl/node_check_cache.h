@@ -34,8 +34,8 @@ class NodeCheckCache {
   // results), where `data` is the graph the validator is bound to. `validator` is called only
   // when something has to be computed, so a caller can bind a validator lazily.
   template <typename GetValidator>
-  bool validate_node(uint32_t shape, TermId focus, const rdf::Graph& data,
-                     GetValidator&& validator, std::vector<ValidationResult>* results) {
+  bool validate_node(uint32_t shape, TermId focus, const rdf::Graph& data, GetValidator&& validator,
+                     std::vector<ValidationResult>* results) {
     const Plan& plan = plan_of(shape);
     if (!plan.cacheable) return validator().validate_node(shape, focus, results);
     bool ok = true;
@@ -67,9 +67,9 @@ class NodeCheckCache {
 
  private:
   struct Member {
-    uint32_t shape = 0;               // the property shape
-    bool cacheable = false;           // its outcome is keyed as above
-    bool graph_independent = false;   // ... by the first step's objects alone
+    uint32_t shape = 0;              // the property shape
+    bool cacheable = false;          // its outcome is keyed as above
+    bool graph_independent = false;  // ... by the first step's objects alone
     TermId first_predicate = rdf::kNoTerm;
   };
   struct Plan {

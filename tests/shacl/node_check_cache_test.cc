@@ -2,12 +2,13 @@
 // spread over two graphs that share one TermTable (the same provider IRI says different things
 // in each), for shapes whose property shapes are cacheable by value, cacheable per graph, or
 // not cacheable (they compare the focus's own values).
+#include "libs/shacl/node_check_cache.h"
+
 #include <catch2/catch.hpp>
 #include <random>
 #include <sstream>
 
 #include "libs/rdf/parser.h"
-#include "libs/shacl/node_check_cache.h"
 #include "libs/shacl/shapes.h"
 #include "libs/shacl/validator.h"
 
@@ -95,8 +96,8 @@ TEST_CASE("a node check cache answers as the validator does, and reuses outcomes
     }
     shacl::NodeCheckCache cache(*program);
     uint64_t checks = 0;
-    for (const char* shape_name : {"Sized", "Certified", "Qualified", "Compared", "Mixed",
-                                   "Inverse"}) {
+    for (const char* shape_name :
+         {"Sized", "Certified", "Qualified", "Compared", "Mixed", "Inverse"}) {
       TermId node = terms->find_iri(std::string("http://example.org/") + shape_name);
       uint32_t shape = 0;
       while (program->shapes[shape].node != node) ++shape;
@@ -104,13 +105,14 @@ TEST_CASE("a node check cache answers as the validator does, and reuses outcomes
         shacl::Validator direct(*program, *graphs[static_cast<size_t>(g)]);
         shacl::Validator lazy(*program, *graphs[static_cast<size_t>(g)]);
         for (int i = 0; i < 30; ++i) {
-          TermId focus = terms->find_iri("http://example.org/o" + std::to_string(g) + "_" +
-                                         std::to_string(i));
+          TermId focus =
+              terms->find_iri("http://example.org/o" + std::to_string(g) + "_" + std::to_string(i));
           std::vector<shacl::ValidationResult> expected;
           std::vector<shacl::ValidationResult> got;
           bool expected_ok = direct.validate_node(shape, focus, &expected);
-          bool got_ok = cache.validate_node(shape, focus, *graphs[static_cast<size_t>(g)],
-                                            [&]() -> shacl::Validator& { return lazy; }, &got);
+          bool got_ok = cache.validate_node(
+              shape, focus, *graphs[static_cast<size_t>(g)],
+              [&]() -> shacl::Validator& { return lazy; }, &got);
           ++checks;
           INFO("seed " << seed << " shape " << shape_name << " graph " << g << " offering " << i);
           CHECK(got_ok == expected_ok);
