@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 #include <unordered_map>
+#include <utility>
 
 namespace mpli::resolver {
 
@@ -15,16 +16,20 @@ double distance_value(double distance_km) {
 namespace {
 
 constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 // Budgets and the cheapest-price bound compare sums of costs that the search adds up in its own
 // order: a relative 1e-9 keeps a budget met exactly (or a price tied exactly) from failing on
 // rounding, whatever that order is.
 constexpr double kRelativeTolerance = 1e-9;
 
-// The score bound and the real score are computed along different paths; a branch is cut only
-// when its bound is below the K-th score by more than rounding, so a completion that could tie
-// (and then win on price or tie keys) is always explored.
-constexpr double kScoreMargin = 1e-9;
+// The score bound adds costs and distance values in search order, an answer's score in
+// requirement order: the sums can differ in their last bits. The bound therefore takes its
+// lowest price this much lower and its distance sum this much higher (far more than the
+// rounding of thousands of non-negative terms). Every later step (division, weighting, adding)
+// is monotone in floating point too, so the bound is never below the score an answer actually
+// gets, and a bound equal to the K-th score is a true tie, which price can then decide.
+constexpr double kSumSlack = 1e-12;
 
 bool exceeds(double value, double limit) {
   return value > limit + kRelativeTolerance * std::max(1.0, std::abs(limit));
@@ -52,24 +57,115 @@ struct Constraint {
   std::vector<double> min_rest;  // [d]: sum of the cheapest costs of its requirements at >= d
 };
 
+// A run of one requirement's placement indexes, cheapest first (ties in input order), with what
+// the bounds need to know about all of them at once.
+struct Run {
+  const uint32_t* first = nullptr;
+  const uint32_t* last = nullptr;
+  double min_cost = kInfinity;            // the first placement's cost
+  double min_preferred_cost = kInfinity;  // the cheapest preferred placement's; kInfinity: none
+  double best_distance = 0;               // the best distance value among them
+
+  const uint32_t* begin() const { return first; }
+  const uint32_t* end() const { return last; }
+  size_t size() const { return size_t(last - first); }
+};
+
+Run make_run(const std::vector<Placement>& placements, const uint32_t* first,
+             const uint32_t* last) {
+  Run run;
+  run.first = first;
+  run.last = last;
+  if (first == last) return run;
+  run.min_cost = placements[*first].cost;
+  for (const uint32_t* i = first; i != last; ++i) {
+    const Placement& p = placements[*i];
+    if (p.preferred_provider) run.min_preferred_cost = std::min(run.min_preferred_cost, p.cost);
+    run.best_distance = std::max(run.best_distance, distance_value(p.distance_km));
+  }
+  return run;
+}
+
+// Runs of one requirement's placements that share a key (a country, a provider, or both),
+// each cheapest first: once a constraint fixes the key, only that run can hold a placement
+// that keeps it, so the search iterates the run, not the whole list.
+struct Buckets {
+  std::vector<uint32_t> storage;  // the placement indexes, grouped by key
+  std::unordered_map<uint64_t, Run> runs;
+
+  const Run* find(uint64_t key) const {
+    auto it = runs.find(key);
+    return it == runs.end() ? nullptr : &it->second;
+  }
+};
+
+uint64_t pair_key(uint32_t provider, uint32_t country) {
+  return (uint64_t(provider) << 32) | country;
+}
+
+// Groups `by_cost` by key, keeping cost order within each key (a stable counting sort: one hash
+// look-up per placement, cheaper than sorting when keys are few or many). Placements without a
+// country are left out of country keyed buckets (an unknown country never satisfies
+// SameCountry).
+template <typename Key>
+void fill_buckets(const std::vector<Placement>& placements, const std::vector<uint32_t>& by_cost,
+                  bool needs_country, Key key, Buckets* out) {
+  std::unordered_map<uint64_t, uint32_t> group_of;      // key -> group, numbered as first seen
+  std::vector<uint64_t> keys;                           // [group]
+  std::vector<uint32_t> group_start;                    // [group]: count, then first position
+  std::vector<uint32_t> groups(by_cost.size(), kNone);  // [rank in by_cost]
+  for (size_t rank = 0; rank < by_cost.size(); ++rank) {
+    const Placement& p = placements[by_cost[rank]];
+    if (needs_country && p.country == kNoCountry) continue;
+    const auto [it, added] = group_of.emplace(key(p), uint32_t(keys.size()));
+    if (added) {
+      keys.push_back(it->first);
+      group_start.push_back(0);
+    }
+    groups[rank] = it->second;
+    ++group_start[it->second];
+  }
+  uint32_t total = 0;
+  for (uint32_t& start : group_start) total += std::exchange(start, total);
+  out->storage.resize(total);
+  std::vector<uint32_t> next = group_start;
+  for (size_t rank = 0; rank < by_cost.size(); ++rank) {
+    if (groups[rank] != kNone) out->storage[next[groups[rank]]++] = by_cost[rank];
+  }
+  const uint32_t* base = out->storage.data();
+  out->runs.reserve(keys.size());
+  for (size_t g = 0; g < keys.size(); ++g) {
+    out->runs.emplace(keys[g], make_run(placements, base + group_start[g], base + next[g]));
+  }
+}
+
+// One requirement's placements, organised for the search.
+struct RequirementIndex {
+  std::vector<uint32_t> by_cost;  // every placement index, cheapest first
+  Run all;
+  Buckets by_country;   // key: country
+  Buckets by_provider;  // key: provider
+  Buckets by_pair;      // key: pair_key(provider, country)
+};
+
 // The request reorganised for the search. Requirements with the fewest placements go first (a
 // wrong early choice is cut with the least work), placements by cost (cheap answers come first
-// and budgets can stop a loop at the first placement over it).
+// and a bound that only grows with cost can stop a loop at the first placement over it).
+// Built in place and never copied: runs point into the indexes' storage.
 struct Plan {
+  explicit Plan(const CompositionRequest& request);
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+
   const CompositionRequest* request = nullptr;
   size_t size = 0;
-  std::vector<uint32_t> order;                 // [depth]: requirement
-  std::vector<std::vector<uint32_t>> by_cost;  // [requirement]: placement indexes, cheapest first
-  std::vector<Constraint> constraints;         // same indexes as request->constraints
-  std::vector<std::vector<uint32_t>> checks;   // [depth]: constraints covering that requirement
-  std::vector<double> min_rest;                // [d]: cheapest total of the requirements at >= d
-  std::vector<double> best_distance_rest;      // [d]: best distance values of those, summed
-  std::vector<uint32_t> preferable_rest;       // [d]: those with any preferred placement
-  // The same placement indexes (cheapest first) per country and per provider: once a
-  // SameCountry or SameProvider constraint is bound by an earlier depth, only that bucket can
-  // hold a placement that keeps it, so the search iterates the bucket, not the whole list.
-  std::vector<std::unordered_map<uint32_t, std::vector<uint32_t>>> by_country;   // [requirement]
-  std::vector<std::unordered_map<uint32_t, std::vector<uint32_t>>> by_provider;  // [requirement]
+  std::vector<uint32_t> order;                // [depth]: requirement
+  std::vector<RequirementIndex> indexes;      // [requirement]
+  std::vector<Constraint> constraints;        // same indexes as request->constraints
+  std::vector<std::vector<uint32_t>> checks;  // [depth]: constraints covering that requirement
+  std::vector<uint32_t> budgets;              // the kMonthlyBudget constraints
+  std::vector<double> min_rest;               // [d]: cheapest total of the requirements at >= d
+  // The SameCountry / SameProvider constraints a depth must follow from an earlier one.
   struct Binding {
     uint32_t constraint;
     size_t earlier_depth;  // a depth of the constraint's before this one
@@ -79,6 +175,7 @@ struct Plan {
   const Placement& placement(size_t depth, uint32_t index) const {
     return request->placements[order[depth]][index];
   }
+  const RequirementIndex& at(size_t depth) const { return indexes[order[depth]]; }
 };
 
 std::vector<uint32_t> search_order(const CompositionRequest& request) {
@@ -90,11 +187,16 @@ std::vector<uint32_t> search_order(const CompositionRequest& request) {
   return order;
 }
 
+// By cost, equal costs in input order (as a stable sort would; sorting (cost, index) pairs
+// directly is several times faster than sorting indexes through the placements).
 std::vector<uint32_t> placements_by_cost(const std::vector<Placement>& placements) {
+  std::vector<std::pair<double, uint32_t>> keyed(placements.size());
+  for (uint32_t i = 0; i < placements.size(); ++i) keyed[i] = {placements[i].cost, i};
+  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return a.first < b.first || (!(b.first < a.first) && a.second < b.second);
+  });
   std::vector<uint32_t> sorted(placements.size());
-  std::iota(sorted.begin(), sorted.end(), 0u);
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [&](uint32_t a, uint32_t b) { return placements[a].cost < placements[b].cost; });
+  for (size_t i = 0; i < keyed.size(); ++i) sorted[i] = keyed[i].second;
   return sorted;
 }
 
@@ -122,76 +224,77 @@ Constraint plan_constraint(const CrossConstraint& in, const std::vector<size_t>&
   return out;
 }
 
-// Fills the per-depth suffix bounds and returns the cheapest cost at each depth.
-std::vector<double> plan_rest_bounds(Plan& plan) {
-  const size_t n = plan.size;
-  std::vector<double> min_cost_at(n);
-  plan.min_rest.assign(n + 1, 0.0);
-  plan.best_distance_rest.assign(n + 1, 0.0);
-  plan.preferable_rest.assign(n + 1, 0);
-  for (size_t d = n; d-- > 0;) {
-    const auto& placements = plan.request->placements[plan.order[d]];
-    double best_distance = 0;
-    bool preferable = false;
-    for (const Placement& p : placements) {
-      best_distance = std::max(best_distance, distance_value(p.distance_km));
-      preferable = preferable || p.preferred_provider;
-    }
-    min_cost_at[d] = placements[plan.by_cost[plan.order[d]].front()].cost;
-    plan.min_rest[d] = plan.min_rest[d + 1] + min_cost_at[d];
-    plan.best_distance_rest[d] = plan.best_distance_rest[d + 1] + best_distance;
-    plan.preferable_rest[d] = plan.preferable_rest[d + 1] + (preferable ? 1 : 0);
-  }
-  return min_cost_at;
-}
-
 // Requires every requirement to have at least one placement.
-Plan make_plan(const CompositionRequest& request) {
-  Plan plan;
-  plan.request = &request;
-  plan.size = request.placements.size();
-  plan.order = search_order(request);
-  for (const auto& placements : request.placements) {
-    plan.by_cost.push_back(placements_by_cost(placements));
+Plan::Plan(const CompositionRequest& in) : request(&in), size(in.placements.size()) {
+  order = search_order(in);
+  indexes.resize(size);
+  for (size_t r = 0; r < size; ++r) {
+    RequirementIndex& ix = indexes[r];
+    ix.by_cost = placements_by_cost(in.placements[r]);
+    ix.all = make_run(in.placements[r], ix.by_cost.data(), ix.by_cost.data() + ix.by_cost.size());
   }
-  const std::vector<double> min_cost_at = plan_rest_bounds(plan);
-  std::vector<size_t> depth_of(plan.size);
-  for (size_t d = 0; d < plan.size; ++d) depth_of[plan.order[d]] = d;
-  plan.checks.resize(plan.size);
-  for (size_t c = 0; c < request.constraints.size(); ++c) {
-    plan.constraints.push_back(plan_constraint(request.constraints[c], depth_of, min_cost_at));
-    for (size_t d : plan.constraints.back().depths) plan.checks[d].push_back(uint32_t(c));
+  // Cheapest costs from each depth on, for the constraint checks and the plain search.
+  std::vector<double> min_cost_at(size);
+  min_rest.assign(size + 1, 0.0);
+  for (size_t d = size; d-- > 0;) {
+    min_cost_at[d] = at(d).all.min_cost;
+    min_rest[d] = min_rest[d + 1] + min_cost_at[d];
   }
-  plan.bindings.resize(plan.size);
-  for (size_t c = 0; c < plan.constraints.size(); ++c) {
-    const Constraint& constraint = plan.constraints[c];
-    if (constraint.kind != CrossConstraint::Kind::kSameCountry &&
-        constraint.kind != CrossConstraint::Kind::kSameProvider) {
-      continue;
-    }
+  std::vector<size_t> depth_of(size);
+  for (size_t d = 0; d < size; ++d) depth_of[order[d]] = d;
+  checks.resize(size);
+  bindings.resize(size);
+  // Which keys a depth's placements can be restricted to, so that only those buckets are built:
+  // a country when a SameCountry constraint has an earlier depth; a set of providers when a
+  // SameProvider constraint has an earlier depth, or when enough earlier depths of a
+  // MaxProviders constraint can use up its providers.
+  std::vector<bool> country_bound(size, false);
+  std::vector<bool> provider_bound(size, false);
+  for (size_t c = 0; c < in.constraints.size(); ++c) {
+    constraints.push_back(plan_constraint(in.constraints[c], depth_of, min_cost_at));
+    const Constraint& constraint = constraints.back();
+    for (size_t d : constraint.depths) checks[d].push_back(uint32_t(c));
     for (size_t i = 1; i < constraint.depths.size(); ++i) {
-      plan.bindings[constraint.depths[i]].push_back({uint32_t(c), constraint.depths.front()});
-    }
-  }
-  // Buckets only where a binding will look them up.
-  plan.by_country.resize(plan.size);
-  plan.by_provider.resize(plan.size);
-  for (size_t d = 0; d < plan.size; ++d) {
-    const uint32_t requirement = plan.order[d];
-    const auto& placements = request.placements[requirement];
-    for (const Plan::Binding& binding : plan.bindings[d]) {
-      const bool same_country =
-          plan.constraints[binding.constraint].kind == CrossConstraint::Kind::kSameCountry;
-      auto& buckets = same_country ? plan.by_country[requirement] : plan.by_provider[requirement];
-      if (!buckets.empty()) continue;
-      for (uint32_t index : plan.by_cost[requirement]) {
-        const Placement& p = placements[index];
-        if (same_country && p.country == kNoCountry) continue;
-        buckets[same_country ? p.country : p.provider].push_back(index);
+      const size_t d = constraint.depths[i];
+      switch (constraint.kind) {
+        case CrossConstraint::Kind::kSameCountry:
+          country_bound[d] = true;
+          bindings[d].push_back({uint32_t(c), constraint.depths.front()});
+          break;
+        case CrossConstraint::Kind::kSameProvider:
+          provider_bound[d] = true;
+          bindings[d].push_back({uint32_t(c), constraint.depths.front()});
+          break;
+        case CrossConstraint::Kind::kMaxProviders:
+          if (constraint.max_providers > 0 && i >= constraint.max_providers) {
+            provider_bound[d] = true;
+          }
+          break;
+        case CrossConstraint::Kind::kMonthlyBudget:
+          break;
       }
     }
+    if (constraint.kind == CrossConstraint::Kind::kMonthlyBudget) budgets.push_back(uint32_t(c));
   }
-  return plan;
+  for (size_t d = 0; d < size; ++d) {
+    const auto& placements = in.placements[order[d]];
+    RequirementIndex& ix = indexes[order[d]];
+    if (country_bound[d]) {
+      fill_buckets(
+          placements, ix.by_cost, true, [](const Placement& p) { return p.country; },
+          &ix.by_country);
+    }
+    if (provider_bound[d]) {
+      fill_buckets(
+          placements, ix.by_cost, false, [](const Placement& p) { return p.provider; },
+          &ix.by_provider);
+    }
+    if (country_bound[d] && provider_bound[d]) {
+      fill_buckets(
+          placements, ix.by_cost, true,
+          [](const Placement& p) { return pair_key(p.provider, p.country); }, &ix.by_pair);
+    }
+  }
 }
 
 // Scores, ties broken by price then tie keys, then (for duplicate tie keys) choice indexes.
@@ -230,21 +333,62 @@ ComposedAnswer score_answer(const CompositionRequest& request, std::vector<uint3
   return answer;
 }
 
+// What the requirement at one depth can still take, given the choices at the depths before
+// some limit: the runs to draw from (none: no placement keeps the constraints) and the best
+// any of them offers.
+struct Reach {
+  std::vector<const Run*> runs;
+  double min_cost = kInfinity;
+  double min_preferred_cost = kInfinity;
+  double best_distance = 0;
+};
+
+// The most the requirements from some depth on can still add, given their reaches.
+struct Rest {
+  // [j]: the cheapest total of those requirements when j of them are counted as placed at a
+  // preferred provider (each counted one at its cheapest preferred placement); kInfinity when
+  // fewer than j can be. An answer with j preferred placements among them costs at least [j].
+  std::vector<double> cost_with_preferred;
+  double best_distance = 0;          // best distance values, summed
+  std::vector<double> budget_floor;  // [constraint]: kMonthlyBudget: cheapest costs of its
+                                     // requirements among them, summed
+};
+
 // One depth-first search over the plan, with one constraint optionally left out (diagnosis).
 // Both passes run on the same object so that they share the node limit.
+//
+// Two modes. The pruned mode finds the answers: each depth draws only from the placements the
+// earlier choices leave it (one country, one provider, the providers MaxProviders has left), and
+// a branch is cut as soon as the requirements after it, each at its best placement within what
+// it can still take, cannot keep a budget, reach the cheapest price or enter the top K. The
+// plain mode is the search as it was before that pruning (buckets only for a bound SameCountry
+// or SameProvider, every later requirement at its cheapest overall) and runs pass 1 only:
+// compose() uses it when the pruned search found no answer, and the diagnosis re-runs it
+// without each constraint in turn. How often each constraint cut a branch in it ranks the
+// blocking constraints, so the diagnosis does not change with the pruning.
 class Search {
  public:
-  Search(const Plan& plan, uint64_t node_limit, uint32_t skipped = kNone)
+  enum class Mode { kPruned, kPlain };
+
+  Search(const Plan& plan, uint64_t node_limit, Mode mode, uint32_t skipped = kNone)
       : plan_(plan),
         node_limit_(node_limit),
+        mode_(mode),
         skipped_(skipped),
         chosen_(plan.size),
-        prunes_(plan.constraints.size(), 0) {}
+        prunes_(plan.constraints.size(), 0) {
+    if (mode_ == Mode::kPruned) {
+      reach_.assign(plan.size + 1, std::vector<Reach>(plan.size));
+      rest_.resize(plan.size);
+      for (Rest& rest : rest_) rest.budget_floor.assign(plan.constraints.size(), 0.0);
+      next_rest_.budget_floor.assign(plan.constraints.size(), 0.0);
+    }
+  }
 
   // Pass 1: the cheapest feasible price, < 0 when none was found.
   double find_cheapest() {
     goal_ = Goal::kCheapest;
-    descend(0, 0, 0, 0);
+    start();
     return cheapest_;
   }
 
@@ -253,7 +397,7 @@ class Search {
     goal_ = Goal::kTop;
     cheapest_ = cheapest;
     k_ = k;
-    descend(0, 0, 0, 0);
+    start();
     const auto better = [this](const ComposedAnswer& a, const ComposedAnswer& b) {
       return ranks_before(*plan_.request, a, b);
     };
@@ -270,38 +414,64 @@ class Search {
  private:
   enum class Goal { kCheapest, kTop };
 
-  // The partial sums along the current path: costs, distance values, preferred placements.
+  void start() {
+    if (mode_ == Mode::kPruned && !fill_reach(0)) return;
+    descend(0, 0, 0, 0);
+  }
+
+  // ---- Plain mode ----
+
   // The placements worth trying at `depth`: all of them by cost, or the bucket a bound
   // SameCountry / SameProvider constraint leaves (the smallest such bucket).
-  const std::vector<uint32_t>& candidates(size_t depth) const {
-    static const std::vector<uint32_t> kNoPlacements;
-    const uint32_t requirement = plan_.order[depth];
-    const std::vector<uint32_t>* best = &plan_.by_cost[requirement];
+  Run plain_candidates(size_t depth) const {
+    const RequirementIndex& ix = plan_.at(depth);
+    const Run* best = &ix.all;
     for (const Plan::Binding& binding : plan_.bindings[depth]) {
       if (binding.constraint == skipped_) continue;
-      const Placement& bound =
-          plan_.placement(binding.earlier_depth, chosen_[binding.earlier_depth]);
+      const Placement& bound = chosen(binding.earlier_depth);
       const bool same_country =
           plan_.constraints[binding.constraint].kind == CrossConstraint::Kind::kSameCountry;
-      if (same_country && bound.country == kNoCountry) return kNoPlacements;  // never holds
-      const auto& buckets =
-          same_country ? plan_.by_country[requirement] : plan_.by_provider[requirement];
-      auto bucket = buckets.find(same_country ? bound.country : bound.provider);
-      if (bucket == buckets.end()) return kNoPlacements;
-      if (bucket->second.size() < best->size()) best = &bucket->second;
+      if (same_country && bound.country == kNoCountry) return Run{};  // never holds
+      const Run* bucket =
+          same_country ? ix.by_country.find(bound.country) : ix.by_provider.find(bound.provider);
+      if (bucket == nullptr) return Run{};
+      if (bucket->size() < best->size()) best = bucket;
     }
     return *best;
   }
 
+  bool cannot_be_cheapest(size_t next_depth, double cost) const {
+    return cheapest_ >= 0 && exceeds(cost + plan_.min_rest[next_depth], cheapest_);
+  }
+
+  // ---- Both modes ----
+
+  // The partial sums along the current path: costs, distance values, preferred placements.
   void descend(size_t depth, double cost, double distance, uint32_t preferred) {
     if (depth == plan_.size) return reach_leaf();
-    for (uint32_t index : candidates(depth)) {
+    if (mode_ == Mode::kPlain) {
+      try_run(depth, plain_candidates(depth), cost, distance, preferred);
+      return;
+    }
+    // reach_[depth] was filled by the caller (or start()); deeper levels only rewrite later rows.
+    summarise(depth, depth + 1, &rest_[depth]);
+    for (const Run* run : reach_[depth][depth].runs) {
+      try_run(depth, *run, cost, distance, preferred);
+      if (exhausted_) return;
+    }
+  }
+
+  void try_run(size_t depth, const Run& run, double cost, double distance, uint32_t preferred) {
+    for (uint32_t index : run) {
       if (nodes_ >= node_limit_) {
         exhausted_ = true;
         return;
       }
       ++nodes_;
       const Placement& p = plan_.placement(depth, index);
+      // Placements come by cost and this bound only grows with cost: once it fails, every
+      // later placement of the run fails too.
+      if (mode_ == Mode::kPruned && beyond_run(depth, run, p, cost, distance, preferred)) break;
       const uint32_t broken = first_broken(depth, p);
       if (broken != kNone) {
         ++prunes_[broken];
@@ -310,18 +480,198 @@ class Search {
         continue;
       }
       const double next_cost = cost + p.cost;
-      if (goal_ == Goal::kCheapest && cannot_be_cheapest(depth + 1, next_cost)) break;
       const double next_distance = distance + distance_value(p.distance_km);
       const uint32_t next_preferred = preferred + (p.preferred_provider ? 1 : 0);
-      if (goal_ == Goal::kTop &&
-          cannot_enter_top(depth + 1, next_cost, next_distance, next_preferred)) {
-        continue;
-      }
       chosen_[depth] = index;
+      if (mode_ == Mode::kPruned) {
+        if (!fill_reach(depth + 1)) continue;  // a later requirement has nothing left
+        summarise(depth + 1, depth + 1, &next_rest_);
+        if (hopeless(depth + 1, next_rest_, next_cost, next_distance, next_preferred)) continue;
+      } else {
+        // The plain search only looks for the cheapest price (see Mode).
+        if (cannot_be_cheapest(depth + 1, next_cost)) break;
+      }
       descend(depth + 1, next_cost, next_distance, next_preferred);
       if (exhausted_) return;
     }
   }
+
+  // ---- Pruned mode ----
+
+  // Fills reach_[limit][d] for every depth d >= limit from the choices at the depths before
+  // `limit`; false when some depth has nothing left. Every placement a feasible completion can
+  // use is in its depth's reach: the reach only leaves out placements that break a SameCountry,
+  // SameProvider or MaxProviders constraint together with the choices already made.
+  bool fill_reach(size_t limit) {
+    for (size_t d = limit; d < plan_.size; ++d) {
+      if (!fill_reach(limit, d, &reach_[limit][d])) return false;
+    }
+    return true;
+  }
+
+  bool fill_reach(size_t limit, size_t depth, Reach* out) {
+    out->runs.clear();
+    uint32_t country = kNoCountry;
+    // Providers: unrestricted until a constraint restricts them; then the intersection.
+    bool providers_bound = false;
+    providers_.clear();
+    for (uint32_t c : plan_.checks[depth]) {
+      const Constraint& constraint = plan_.constraints[c];
+      const size_t anchor = constraint.depths.front();
+      if (c == skipped_ || anchor >= limit) continue;  // nothing chosen yet that it ties to
+      switch (constraint.kind) {
+        case CrossConstraint::Kind::kSameCountry: {
+          const uint32_t bound = chosen(anchor).country;
+          if (bound == kNoCountry || (country != kNoCountry && country != bound)) return false;
+          country = bound;
+          break;
+        }
+        case CrossConstraint::Kind::kSameProvider:
+          restrict_providers(&providers_bound, [&](auto&& add) { add(chosen(anchor).provider); });
+          break;
+        case CrossConstraint::Kind::kMaxProviders: {
+          // Once the earlier depths use max_providers providers, the rest must reuse them.
+          used_.clear();
+          for (size_t d : constraint.depths) {
+            if (d >= limit) break;
+            const uint32_t provider = chosen(d).provider;
+            if (std::find(used_.begin(), used_.end(), provider) == used_.end()) {
+              used_.push_back(provider);
+            }
+          }
+          if (used_.size() < constraint.max_providers) break;
+          restrict_providers(&providers_bound, [&](auto&& add) {
+            for (uint32_t provider : used_) add(provider);
+          });
+          break;
+        }
+        case CrossConstraint::Kind::kMonthlyBudget:
+          break;
+      }
+    }
+    const RequirementIndex& ix = plan_.at(depth);
+    if (providers_bound) {
+      for (uint32_t provider : providers_) {
+        const Run* run = country == kNoCountry ? ix.by_provider.find(provider)
+                                               : ix.by_pair.find(pair_key(provider, country));
+        if (run != nullptr) out->runs.push_back(run);
+      }
+    } else if (country != kNoCountry) {
+      if (const Run* run = ix.by_country.find(country)) out->runs.push_back(run);
+    } else {
+      out->runs.push_back(&ix.all);
+    }
+    out->min_cost = kInfinity;
+    out->min_preferred_cost = kInfinity;
+    out->best_distance = 0;
+    for (const Run* run : out->runs) {
+      out->min_cost = std::min(out->min_cost, run->min_cost);
+      out->min_preferred_cost = std::min(out->min_preferred_cost, run->min_preferred_cost);
+      out->best_distance = std::max(out->best_distance, run->best_distance);
+    }
+    return !out->runs.empty();
+  }
+
+  // Narrows providers_ to the providers `each` adds (all of them when not yet bound).
+  template <typename Each>
+  void restrict_providers(bool* bound, Each each) {
+    if (!*bound) {
+      each([&](uint32_t provider) { providers_.push_back(provider); });
+      *bound = true;
+      return;
+    }
+    scratch_.clear();
+    each([&](uint32_t provider) {
+      if (std::find(providers_.begin(), providers_.end(), provider) != providers_.end()) {
+        scratch_.push_back(provider);
+      }
+    });
+    providers_.swap(scratch_);
+  }
+
+  // The best the depths from `from` on can add, each within reach_[limit].
+  void summarise(size_t limit, size_t from, Rest* out) const {
+    const std::vector<Reach>& reach = reach_[limit];
+    const bool count_preferred = plan_.request->weights.providers > 0;
+    out->cost_with_preferred.assign(1, 0.0);
+    out->best_distance = 0;
+    for (size_t d = from; d < plan_.size; ++d) {
+      const Reach& r = reach[d];
+      out->best_distance += r.best_distance;
+      std::vector<double>& costs = out->cost_with_preferred;
+      if (count_preferred) costs.push_back(kInfinity);
+      for (size_t j = costs.size(); j-- > 0;) {
+        costs[j] = std::min(costs[j] + r.min_cost,
+                            j > 0 ? costs[j - 1] + r.min_preferred_cost : kInfinity);
+      }
+    }
+    for (uint32_t c : plan_.budgets) {
+      double floor = 0;
+      for (size_t d : plan_.constraints[c].depths) {
+        if (d >= from) floor += reach[d].min_cost;
+      }
+      out->budget_floor[c] = floor;
+    }
+  }
+
+  // Whether every placement of `run` from `p` on is cut: each costs at least p.cost, none
+  // has a better distance than the run's best or is preferred when none of the run is, and the
+  // later depths are bounded by what the choices before `depth` leave them.
+  bool beyond_run(size_t depth, const Run& run, const Placement& p, double cost, double distance,
+                  uint32_t preferred) const {
+    for (uint32_t c : plan_.budgets) {
+      if (c == skipped_) continue;
+      const Constraint& budget = plan_.constraints[c];
+      const bool member = std::binary_search(budget.depths.begin(), budget.depths.end(), depth);
+      const double floor = spent(budget, depth) + (member ? p.cost : 0.0);
+      if (exceeds(floor + rest_[depth].budget_floor[c], budget.max_price)) return true;
+    }
+    const bool may_prefer = run.min_preferred_cost < kInfinity;
+    return cut_by_goal(rest_[depth], cost + p.cost, distance + run.best_distance,
+                       preferred + (may_prefer ? 1 : 0));
+  }
+
+  // Whether no completion of the current path (chosen up to `next_depth`) can be kept: the
+  // later depths within their reach, `rest` summarising them.
+  bool hopeless(size_t next_depth, const Rest& rest, double cost, double distance,
+                uint32_t preferred) const {
+    for (uint32_t c : plan_.budgets) {
+      if (c == skipped_) continue;
+      const Constraint& budget = plan_.constraints[c];
+      if (exceeds(spent(budget, next_depth) + rest.budget_floor[c], budget.max_price)) {
+        return true;
+      }
+    }
+    return cut_by_goal(rest, cost, distance, preferred);
+  }
+
+  // Pass 1: the cheapest completion already costs more than the cheapest answer found (equal
+  // prices are still explored, within tolerance, so that the exact minimum summed in
+  // requirement order is found). Pass 2: no completion can rank before the K-th answer kept.
+  // The score only grows with price value, distance and preferred share, so for each count j
+  // of preferred placements among the rest, the cheapest total with j of them and every rest
+  // depth at its best distance give a score no completion with j exceeds (see kSumSlack);
+  // where that bound only ties the K-th score, a completion ranks after it if it costs more.
+  bool cut_by_goal(const Rest& rest, double cost, double distance, uint32_t preferred) const {
+    if (goal_ == Goal::kCheapest) {
+      return cheapest_ >= 0 && exceeds(cost + rest.cost_with_preferred[0], cheapest_);
+    }
+    if (top_.size() < k_) return false;
+    const ComposedAnswer& kth = top_.front();
+    const double n = double(plan_.size);
+    const double distance_bound = (distance + rest.best_distance) * (1 + kSumSlack) / n;
+    for (size_t j = 0; j < rest.cost_with_preferred.size(); ++j) {
+      const double lowest_price = (cost + rest.cost_with_preferred[j]) * (1 - kSumSlack);
+      if (lowest_price == kInfinity) continue;  // fewer than j can be preferred
+      const double bound = weighted_score(plan_.request->weights,
+                                          std::min(1.0, price_value(cheapest_, lowest_price)),
+                                          distance_bound, double(preferred + j) / n);
+      if (bound > kth.score || (bound == kth.score && !(lowest_price > kth.price))) return false;
+    }
+    return true;
+  }
+
+  // ---- Leaves and constraint checks ----
 
   void reach_leaf() {
     std::vector<uint32_t> choice(plan_.size);
@@ -348,23 +698,6 @@ class Search {
       cheapest_ = price;
       cheapest_choice_ = std::move(choice);
     }
-  }
-
-  // Equal prices are still explored (within tolerance) so that the exact minimum, summed in
-  // requirement order, is found whatever order the search adds costs in.
-  bool cannot_be_cheapest(size_t next_depth, double cost) const {
-    return cheapest_ >= 0 && exceeds(cost + plan_.min_rest[next_depth], cheapest_);
-  }
-
-  bool cannot_enter_top(size_t next_depth, double cost, double distance, uint32_t preferred) const {
-    if (top_.size() < k_) return false;
-    const double n = double(plan_.size);
-    const double lowest_price = cost + plan_.min_rest[next_depth];
-    const double bound =
-        weighted_score(plan_.request->weights, std::min(1.0, price_value(cheapest_, lowest_price)),
-                       (distance + plan_.best_distance_rest[next_depth]) / n,
-                       double(preferred + plan_.preferable_rest[next_depth]) / n);
-    return bound < top_.front().score - kScoreMargin;
   }
 
   // The first constraint (by index) that placing `p` at `depth` already breaks, or kNone.
@@ -403,6 +736,7 @@ class Search {
     return providers.size();
   }
 
+  // Costs of the constraint's requirements at depths before `depth`.
   double spent(const Constraint& c, size_t depth) const {
     double sum = 0;
     for (size_t d : c.depths) {
@@ -416,6 +750,7 @@ class Search {
 
   const Plan& plan_;
   uint64_t node_limit_;
+  Mode mode_;
   uint32_t skipped_;
   Goal goal_ = Goal::kCheapest;
   std::vector<uint32_t> chosen_;  // [depth]: placement index of the requirement at that depth
@@ -427,6 +762,16 @@ class Search {
   std::vector<uint32_t> cheapest_choice_;
   size_t k_ = 0;
   std::vector<ComposedAnswer> top_;  // heap, worst on top
+  // Pruned mode, rows reused along the path so that the search does not allocate.
+  // reach_[limit][depth]: what depth (>= limit) can take given the choices before `limit`.
+  // rest_[depth]: the depths after `depth`, given the choices before it (bounds a whole run).
+  // next_rest_: the same given the choice at `depth` too (bounds one placement).
+  std::vector<std::vector<Reach>> reach_;
+  std::vector<Rest> rest_;
+  Rest next_rest_;
+  std::vector<uint32_t> providers_;
+  std::vector<uint32_t> used_;
+  std::vector<uint32_t> scratch_;
 };
 
 // Diagnosis of an infeasible request. First the constraints whose removal alone makes it
@@ -440,7 +785,7 @@ std::vector<uint32_t> blocking_constraints(const Plan& plan, const std::vector<u
   std::vector<uint32_t> others;
   uint64_t used = 0;
   for (uint32_t c = 0; c < plan.constraints.size(); ++c) {
-    Search relaxed(plan, node_limit - used, c);
+    Search relaxed(plan, node_limit - used, Search::Mode::kPlain, c);
     const bool feasible_without = relaxed.find_cheapest() >= 0;
     used += relaxed.nodes();
     if (feasible_without) {
@@ -463,19 +808,30 @@ CompositionResult compose(const CompositionRequest& request) {
   for (const auto& placements : request.placements) {
     if (placements.empty()) return result;
   }
-  const Plan plan = make_plan(request);
-  Search search(plan, request.max_search_nodes);
+  const Plan plan(request);
+  Search search(plan, request.max_search_nodes, Search::Mode::kPruned);
   result.cheapest_price = search.find_cheapest();
   const bool found = result.cheapest_price >= 0;
+  if (!found && !search.exhausted()) {
+    // No answer exists. The plain search reports it as before, with the cut counts that rank
+    // the blocking constraints (it may run out of nodes where the pruned one did not; then it
+    // says so, as it always did).
+    Search plain(plan, request.max_search_nodes, Search::Mode::kPlain);
+    plain.find_cheapest();
+    if (!plain.exhausted()) {
+      result.blocking_constraints =
+          blocking_constraints(plan, plain.prunes(), request.max_search_nodes);
+    }
+    result.search_nodes = plain.nodes();
+    result.search_exhausted = plain.exhausted();
+    return result;
+  }
   if (found && request.top_k > 0 && !search.exhausted()) {
     result.answers = search.find_top(result.cheapest_price, request.top_k);
   } else if (found && request.top_k > 0) {
     // The first pass used up the nodes: its cheapest answer is the best one known.
     result.answers.push_back(
         score_answer(request, search.cheapest_choice(), result.cheapest_price));
-  } else if (!found && !search.exhausted()) {
-    result.blocking_constraints =
-        blocking_constraints(plan, search.prunes(), request.max_search_nodes);
   }
   result.feasible = search.feasible();
   result.search_nodes = search.nodes();

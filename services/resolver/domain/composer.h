@@ -19,6 +19,7 @@ struct Placement {
   uint32_t provider = 0;          // dense provider id (equal ids = same provider)
   uint32_t country = kNoCountry;  // dense id of the region's country; kNoCountry when unknown
   double cost = 0;                // quantity x unit monthly price, in the resolution's currency
+                                  // (never negative: the search's bounds rely on it)
   double distance_km = -1;        // great-circle distance from mpli:near; < 0 when unknown
   bool preferred_provider = false;
   // Total order among equal scores: (tie_key, tie_subkey) compared as strings; the resolver
@@ -77,10 +78,22 @@ struct CompositionResult {
 double distance_value(double distance_km);
 
 // Branch and bound: requirements are taken in order of fewest placements, placements in order of
-// cost; a branch is cut as soon as a constraint already fails (different country, different
-// provider, too many providers, partial cost plus the cheapest completion over budget) or when
-// its best possible score cannot enter the current top K. First pass: the cheapest feasible
-// price (normalises price_value); second pass: the top K by score.
+// cost. Each requirement draws only from the placements the earlier choices leave it (the bound
+// country, the bound provider, the providers a used-up MaxProviders allows). A branch is cut as
+// soon as a constraint already fails, or when the later requirements, each at its best within
+// what it can still take, cannot complete it well enough: partial cost plus their cheapest costs
+// over a budget, or (first pass) over the cheapest price found, or (second pass) a best possible
+// score that cannot rank before the K-th answer kept (the bound takes, for each possible number
+// of preferred placements, the cheapest completion with that many, and every later requirement
+// at its best distance; it never falls below the score an answer gets, rounding included, so a
+// bound that only ties the K-th score is decided by price). A cut never drops an answer of the
+// top K or the cheapest price, so `answers` and `cheapest_price` do not depend on the pruning
+// (short of the node limit); `feasible` and `search_nodes` count what this search visited.
+// First pass: the cheapest feasible price (normalises price_value); second pass: the top K by
+// score. When no answer exists, the search runs again without the pruning above (buckets only
+// for SameCountry and SameProvider, later requirements at their cheapest overall), as the
+// diagnosis does, so that blocking_constraints, ranked by how often each constraint cut a
+// branch, does not depend on it; search_nodes and search_exhausted are then that search's.
 CompositionResult compose(const CompositionRequest& request);
 
 }  // namespace mpli::resolver
