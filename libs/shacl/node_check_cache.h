@@ -36,11 +36,16 @@ class NodeCheckCache {
   template <typename GetValidator>
   bool validate_node(uint32_t shape, TermId focus, const rdf::Graph& data, GetValidator&& validator,
                      std::vector<ValidationResult>* results) {
+    return validate_node(shape, focus, data.with_subject(focus), data, validator, results);
+  }
+  // The same, for a caller that has the focus's triples at hand: `own` must be exactly
+  // data.with_subject(focus) (each member keys on some of them).
+  template <typename GetValidator>
+  bool validate_node(uint32_t shape, TermId focus, rdf::TripleRange own, const rdf::Graph& data,
+                     GetValidator&& validator, std::vector<ValidationResult>* results) {
     const Plan& plan = plan_of(shape);
     if (!plan.cacheable) return validator().validate_node(shape, focus, results);
     bool ok = true;
-    // The focus's triples, found once: each member keys on some of them.
-    rdf::TripleRange own = data.with_subject(focus);
     for (const Member& member : plan.members) {
       if (!member.cacheable) {
         ok &= validator().validate_node(member.shape, focus, results, 1);

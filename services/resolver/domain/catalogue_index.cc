@@ -188,10 +188,10 @@ void CatalogueIndex::set_facts(const std::string& subject, std::vector<Fact> fac
   if (owner == node_owner_.end()) return;  // a consumer, or a provider not (yet) indexed
   auto segment = providers_.find(owner->second);
   if (segment != providers_.end()) {
-    // The offerings stay; the predicates the graph uses may change.
-    count_predicates(*segment->second, -1);
+    // The offerings stay, but their triples move and the predicates used may change.
+    detach_views(*segment->second);
     rebuild_graph(*segment->second);
-    count_predicates(*segment->second, +1);
+    attach_views(*segment->second);
   }
 }
 
@@ -264,7 +264,8 @@ void CatalogueIndex::attach_views(const ProviderSegment& segment) {
   std::vector<OfferingRef> run;
   std::map<TermId, std::vector<OfferingRef>> by_kind;
   for (uint32_t i = 0; i < segment.offerings.size(); ++i) {
-    OfferingRef ref{&segment, i};
+    TermId node = segment.offerings[i].node;
+    OfferingRef ref{&segment, i, node, segment.graph.with_subject(node)};
     run.push_back(ref);
     // Erased first: the key is a view of this segment's string, not of a replaced one's.
     by_iri_.erase(segment.offerings[i].iri);

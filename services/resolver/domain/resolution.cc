@@ -241,7 +241,7 @@ class ShapeChecks {
   bool requirement(uint32_t shape, const OfferingRef& ref, std::vector<ValidationResult>* results) {
     const ProviderSegment& provider = *ref.provider;
     return cache_.validate_node(
-        shape, ref.offering().node, provider.graph,
+        shape, ref.node, ref.triples, provider.graph,
         [&]() -> shacl::Validator& { return validator(provider); }, results);
   }
 

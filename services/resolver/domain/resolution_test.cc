@@ -222,6 +222,11 @@ void check_views_match_providers(const CatalogueIndex& index) {
   std::vector<std::pair<std::string, std::string>> got;
   for (const OfferingRef& ref : index.offerings()) {
     got.emplace_back(ref.provider->provider_id, ref.offering().iri);
+    // The triples a ref carries are its node's in the provider's current graph.
+    rdf::TripleRange own = ref.provider->graph.with_subject(ref.node);
+    CHECK(ref.node == ref.offering().node);
+    CHECK(ref.triples.begin() == own.begin());
+    CHECK(ref.triples.size() == own.size());
   }
   CHECK(got == expected);
   CHECK(index.offering_count() == expected.size());
@@ -250,6 +255,7 @@ TEST_CASE("index: the views follow providers entering, changing and leaving, in 
   CHECK_FALSE(index.uses_predicate(verified));
   index.set_facts(kNord + "provider", nordwolke_facts());
   CHECK(index.uses_predicate(verified));
+  check_views_match_providers(index);
   index.set_facts(kNord + "provider", {});
   CHECK_FALSE(index.uses_predicate(verified));
 
