@@ -1,7 +1,8 @@
 // The resolver benchmark's client (bench/resolver/run.sh): issues the verified facts, waits for
 // the index, measures resolve latency (over the bus, or POST /v1/resolutions at the gateway),
 // the time a catalogue change takes to become visible, and exports the facts as N-Triples for
-// the Jena comparison. A program, not a test.
+// the Jena comparison; writes the facts its credentials make trust verify without a hub, for
+// the in-process benchmark (bench/resolver/in_process.sh). A program, not a test.
 //
 //   mpli-bench-resolver issue      --nats URL --key PEM --providers N --consumer IRI
 //   mpli-bench-resolver wait       --nats URL --manifest F --offerings N [--timeout-s S]
@@ -9,6 +10,7 @@
 //   mpli-bench-resolver report     --nats URL --manifest F [--rejected-out FILE]
 //   mpli-bench-resolver visibility --nats URL --manifest F --prepare CMD --trigger CMD --reps R
 //   mpli-bench-resolver facts      --nats URL --out FILE
+//   mpli-bench-resolver verified-facts --providers N --consumer IRI --out FILE
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -31,6 +33,8 @@
 #include "libs/credentials/did.h"
 #include "libs/credentials/jws.h"
 #include "libs/http/client.h"
+#include "libs/rdf/graph.h"
+#include "libs/rdf/serializer.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
 
@@ -122,9 +126,17 @@ int64_t unix_now() {
       .count();
 }
 
-// Certification credentials (ISO 27001) for 60% of the providers (i % 5 < 3) and a legal
-// identity credential for the consumer, signed by the demo issuer the hub trusts, submitted to
-// trust over the bus by 8 threads.
+// The providers the bench certifies ISO 27001: 60% of them.
+bool iso_certified(int provider) { return provider % 5 < 3; }
+
+// The provider node of bench/discovery/generate_manifests.py's manifest `provider`.
+std::string provider_subject(int provider) {
+  return "https://p" + std::to_string(provider) + ".bench.example/.well-known/mpli.ttl#provider";
+}
+
+// Certification credentials (ISO 27001) for the iso_certified providers and a legal identity
+// credential for the consumer, signed by the demo issuer the hub trusts, submitted to trust
+// over the bus by 8 threads.
 int issue(const std::map<std::string, std::string>& args) {
   auto bus = connect(arg(args, "nats"));
   auto key = credentials::SigningKey::from_pem(read_file(arg(args, "key")));
@@ -152,13 +164,12 @@ int issue(const std::map<std::string, std::string>& args) {
                {"schema:name", "Bench Consumer GmbH"},
                {"gx:legalAddress", {{"type", "gx:Address"}, {"gx:countryCode", "DE"}}}}}}));
   for (int i = 0; i < providers; ++i) {
-    if (i % 5 >= 3) continue;
-    std::string subject =
-        "https://p" + std::to_string(i) + ".bench.example/.well-known/mpli.ttl#provider";
-    todo.push_back(valid(
-        {{"type", {"VerifiableCredential", "CertificationCredential"}},
-         {"credentialSubject",
-          {{"id", subject}, {"standard", "mpli:ISO27001"}, {"covers", nlohmann::json::array()}}}}));
+    if (!iso_certified(i)) continue;
+    todo.push_back(valid({{"type", {"VerifiableCredential", "CertificationCredential"}},
+                          {"credentialSubject",
+                           {{"id", provider_subject(i)},
+                            {"standard", "mpli:ISO27001"},
+                            {"covers", nlohmann::json::array()}}}}));
   }
   std::atomic<size_t> next{0};
   std::atomic<int> failed{0};
@@ -345,27 +356,19 @@ int visibility(const std::map<std::string, std::string>& args) {
   return 0;
 }
 
-std::string nt_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
+using Facts = google::protobuf::RepeatedPtrField<trust::v1::Fact>;
+
+// Facts as N-Triples: a literal without datatype is a plain string, as trust states it.
+std::string to_ntriples(const Facts& facts) {
+  rdf::Graph graph;
+  rdf::TermTable& terms = graph.terms();
+  for (const auto& fact : facts) {
+    rdf::TermId datatype = fact.datatype().empty() ? rdf::kNoTerm : terms.iri(fact.datatype());
+    rdf::TermId object = fact.object_is_literal() ? terms.literal(fact.object(), datatype)
+                                                  : terms.iri(fact.object());
+    graph.add(terms.iri(fact.subject()), terms.iri(fact.predicate()), object);
   }
-  return out;
+  return rdf::to_ntriples(graph);
 }
 
 int facts(const std::map<std::string, std::string>& args) {
@@ -383,20 +386,44 @@ int facts(const std::map<std::string, std::string>& args) {
       std::cerr << "export_facts: " << page.status().to_string() << "\n";
       return 1;
     }
-    for (const auto& fact : page->facts()) {
-      out << "<" << fact.subject() << "> <" << fact.predicate() << "> ";
-      if (fact.object_is_literal()) {
-        out << "\"" << nt_escape(fact.object()) << "\"";
-        if (!fact.datatype().empty()) out << "^^<" << fact.datatype() << ">";
-      } else {
-        out << "<" << fact.object() << ">";
-      }
-      out << " .\n";
-      ++count;
-    }
+    out << to_ntriples(page->facts());
+    count += page->facts_size();
     cursor = page->next_cursor();
   } while (!cursor.empty());
   std::printf("%zu\n", count);
+  return 0;
+}
+
+void add_fact(Facts& facts, const std::string& subject, const std::string& predicate,
+              const std::string& object, bool object_is_literal = false) {
+  trust::v1::Fact* fact = facts.Add();
+  fact->set_subject(subject);
+  fact->set_predicate(predicate);
+  fact->set_object(object);
+  fact->set_object_is_literal(object_is_literal);
+}
+
+// The facts trust draws from the credentials `issue` submits (services/trust/domain/
+// fact_mapping.cc), written without a hub for the in-process benchmark.
+int verified_facts(const std::map<std::string, std::string>& args) {
+  const std::string mpli_ns = "https://w3id.org/mpli#";
+  const std::string type = mpli_ns + "verifiedCredentialType";
+  int providers = std::stoi(arg(args, "providers"));
+  Facts facts;
+  add_fact(facts, arg(args, "consumer"), type, mpli_ns + "LegalIdentityCredential");
+  add_fact(facts, arg(args, "consumer"), mpli_ns + "verifiedCountry", "DE", true);
+  for (int i = 0; i < providers; ++i) {
+    if (!iso_certified(i)) continue;
+    add_fact(facts, provider_subject(i), type, mpli_ns + "CertificationCredential");
+    add_fact(facts, provider_subject(i), mpli_ns + "verifiedCertification", mpli_ns + "ISO27001");
+  }
+  std::ofstream out(arg(args, "out"), std::ios::trunc);
+  out << to_ntriples(facts);
+  if (!out) {
+    std::cerr << arg(args, "out") << ": cannot be written\n";
+    return 1;
+  }
+  std::printf("%d\n", facts.size());
   return 0;
 }
 
@@ -404,7 +431,8 @@ int facts(const std::map<std::string, std::string>& args) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: mpli-bench-resolver issue|wait|latency|report|visibility|facts --...\n";
+    std::cerr << "usage: mpli-bench-resolver "
+                 "issue|wait|latency|report|visibility|facts|verified-facts --...\n";
     return 2;
   }
   std::string command = argv[1];
@@ -415,6 +443,7 @@ int main(int argc, char** argv) {
   if (command == "report") return report(args);
   if (command == "visibility") return visibility(args);
   if (command == "facts") return facts(args);
+  if (command == "verified-facts") return verified_facts(args);
   std::cerr << "unknown command " << command << "\n";
   return 2;
 }
