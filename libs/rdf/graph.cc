@@ -70,9 +70,9 @@ void Graph::index() const {
   }
   subject_start_.shrink_to_fit();
   if (!dense) {
-    pos_ = spo_;
-    std::sort(pos_.begin(), pos_.end(),
-              [](const Triple& a, const Triple& b) { return pos_less(a, b); });
+    pos_.clear();
+    pos_ready_ = false;
+    if (!predicate_index_on_demand_) build_pos();
     indexed_ = true;
     return;
   }
@@ -92,7 +92,16 @@ void Graph::index() const {
     for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
     for (const Triple& t : by_object) pos_[start[t.p]++] = t;
   }
+  pos_ready_ = true;
   indexed_ = true;
+}
+
+// Sparse graphs: POS by sorting a copy of SPO.
+void Graph::build_pos() const {
+  pos_ = spo_;
+  std::sort(pos_.begin(), pos_.end(),
+            [](const Triple& a, const Triple& b) { return pos_less(a, b); });
+  pos_ready_ = true;
 }
 
 size_t Graph::size() const {
@@ -134,6 +143,7 @@ TripleRange Graph::with_subject_predicate(TermId s, TermId p) const {
 
 TripleRange Graph::with_predicate(TermId p) const {
   index();
+  if (!pos_ready_) build_pos();
   auto lo = std::lower_bound(pos_.begin(), pos_.end(), p,
                              [](const Triple& t, TermId v) { return t.p < v; });
   auto hi = std::upper_bound(lo, pos_.end(), p, [](TermId v, const Triple& t) { return v < t.p; });
@@ -142,6 +152,7 @@ TripleRange Graph::with_predicate(TermId p) const {
 
 TripleRange Graph::with_predicate_object(TermId p, TermId o) const {
   index();
+  if (!pos_ready_) build_pos();
   Triple key{0, p, o};
   auto lo = std::lower_bound(pos_.begin(), pos_.end(), key,
                              [](const Triple& a, const Triple& b) { return pos_less(a, b); });

@@ -64,6 +64,11 @@ class Graph {
 
   // Sorts and deduplicates; lookups call it on demand.
   void index() const;
+  // For a large number of small graphs over one shared table, walked from subjects (the
+  // resolver's provider graphs): index() leaves out the POS permutation (12 bytes a triple),
+  // and the first query by predicate builds it. That query then changes the graph, so callers
+  // that share such a graph between threads serialise access to it.
+  void build_predicate_index_on_demand() { predicate_index_on_demand_ = true; }
   size_t size() const;
 
   // All triples in SPO order.
@@ -91,6 +96,10 @@ class Graph {
   // Turns the hottest lookup (objects of a focus node) into two array reads.
   mutable std::vector<uint32_t> subject_start_;
   mutable bool indexed_ = true;
+  mutable bool pos_ready_ = true;  // false: index() left pos_ to the first query by predicate
+  bool predicate_index_on_demand_ = false;
+
+  void build_pos() const;
 };
 
 }  // namespace mpli::rdf

@@ -64,7 +64,7 @@ NodeCheckCache::Member NodeCheckCache::member_of(uint32_t property_shape) const 
   return member;
 }
 
-const NodeCheckCache::Plan& NodeCheckCache::plan_of(uint32_t shape) {
+NodeCheckCache::Plan& NodeCheckCache::plan_of(uint32_t shape) {
   auto known = plans_.find(shape);
   if (known != plans_.end()) return known->second;
   Plan plan;

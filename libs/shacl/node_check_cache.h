@@ -43,16 +43,18 @@ class NodeCheckCache {
   template <typename GetValidator>
   bool validate_node(uint32_t shape, TermId focus, rdf::TripleRange own, const rdf::Graph& data,
                      GetValidator&& validator, std::vector<ValidationResult>* results) {
-    const Plan& plan = plan_of(shape);
+    Plan& plan = plan_of(shape);
     if (!plan.cacheable) return validator().validate_node(shape, focus, results);
     bool ok = true;
-    for (const Member& member : plan.members) {
-      if (!member.cacheable) {
+    for (Member& member : plan.members) {
+      if (!member.cacheable || member.gave_up()) {
         ok &= validator().validate_node(member.shape, focus, results, 1);
         continue;
       }
+      ++member.lookups;
       Key& key = key_for(member, own, data);
       auto known = outcomes_.find(key);
+      if (known != outcomes_.end()) ++member.hits;
       if (known == outcomes_.end()) {
         ++computed_;
         Outcome outcome;
@@ -76,6 +78,11 @@ class NodeCheckCache {
     bool cacheable = false;          // its outcome is keyed as above
     bool graph_independent = false;  // ... by the first step's objects alone
     TermId first_predicate = rdf::kNoTerm;
+    // Values that differ for every focus (a blank node per offering) make the cache pure
+    // overhead: after a trial, a member that rarely hits is evaluated directly.
+    uint64_t lookups = 0;
+    uint64_t hits = 0;
+    bool gave_up() const { return lookups >= 512 && hits * 8 < lookups; }
   };
   struct Plan {
     bool cacheable = false;  // every constraint of the node shape is sh:property
@@ -96,7 +103,7 @@ class NodeCheckCache {
   uint64_t computed() const { return computed_; }
 
  private:
-  const Plan& plan_of(uint32_t shape);
+  Plan& plan_of(uint32_t shape);
   Member member_of(uint32_t property_shape) const;
   Key& key_for(const Member& member, rdf::TripleRange own, const rdf::Graph& data);
 

@@ -83,6 +83,35 @@ TEST_CASE("graph lookups by subject, predicate and object", "[rdf][graph]") {
   CHECK(g.object(a, t.iri("http://example.org/q")) == t.literal("1"));
 }
 
+TEST_CASE("a small graph over a large table can build its predicate index on demand",
+          "[rdf][graph]") {
+  auto terms = std::make_shared<TermTable>();
+  for (int i = 0; i < 20000; ++i) terms->iri("http://example.org/filler" + std::to_string(i));
+  TermId a = terms->iri("http://example.org/a");
+  TermId b = terms->iri("http://example.org/b");
+  TermId c = terms->iri("http://example.org/c");
+  TermId p = terms->iri("http://example.org/p");
+  TermId q = terms->iri("http://example.org/q");
+  Graph eager(terms);
+  Graph lazy(terms);
+  lazy.build_predicate_index_on_demand();
+  for (Graph* g : {&eager, &lazy}) {
+    g->add(a, p, b);
+    g->add(c, p, b);
+    g->add(a, q, c);
+    g->add(a, p, b);
+    g->index();
+  }
+  CHECK(lazy.size() == 3);
+  CHECK(lazy.with_subject_predicate(a, p).size() == 1);
+  CHECK(lazy.with_predicate(p).size() == eager.with_predicate(p).size());
+  CHECK(lazy.with_predicate_object(p, b).size() == 2);
+  CHECK(lazy.with_predicate_object(q, c).size() == 1);
+  // Added to after the first query by predicate: the next one sees the new triple.
+  lazy.add(b, q, c);
+  CHECK(lazy.with_predicate_object(q, c).size() == 2);
+}
+
 TEST_CASE("RDF lists", "[rdf][graph]") {
   Graph g = parse_ok(R"(<http://x/s> <http://x/p> ( 1 2 3 ) .
     _:bad <http://www.w3.org/1999/02/22-rdf-syntax-ns#first> 1 .)");
