@@ -3,13 +3,24 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "libs/rdf/parser.h"
 #include "services/resolver/domain/graph_reading.h"
 
 namespace mpli::resolver {
+
+namespace {
+
+// The order of rdf::Graph's triples().
+bool spo_before(const rdf::Triple& a, const rdf::Triple& b) {
+  return std::tie(a.s, a.p, a.o) < std::tie(b.s, b.p, b.o);
+}
+
+}  // namespace
 
 namespace {
 
@@ -139,7 +150,6 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
       segment->claimed_standards.push_back(standard);
     }
   }
-  segment->manifest.assign(parsed.triples().begin(), parsed.triples().end());
   auto program = shacl::compile_shapes(parsed);
   if (!program.is_ok()) {
     return invalid_argument("the prerequisites of provider '" + provider_id +
@@ -161,7 +171,7 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
   remove_provider(provider_id);
   if (!segment->iri.empty()) node_owner_[segment->iri] = provider_id;
   for (const OfferingEntry& offering : segment->offerings) node_owner_[offering.iri] = provider_id;
-  rebuild_graph(*segment);
+  rebuild_graph(*segment, parsed.triples());
   attach_views(*segment);
   providers_[provider_id] = std::move(segment);
   ++generation_;
@@ -190,9 +200,15 @@ void CatalogueIndex::set_facts(const std::string& subject, std::vector<Fact> fac
   auto segment = providers_.find(owner->second);
   if (segment != providers_.end()) {
     // The offerings stay, but their triples move and the predicates used may change.
-    detach_views(*segment->second);
-    rebuild_graph(*segment->second);
-    attach_views(*segment->second);
+    ProviderSegment& changed = *segment->second;
+    detach_views(changed);
+    std::vector<rdf::Triple> manifest;
+    manifest.reserve(changed.graph.size() - changed.fact_triples.size());
+    std::set_difference(changed.graph.triples().begin(), changed.graph.triples().end(),
+                        changed.fact_triples.begin(), changed.fact_triples.end(),
+                        std::back_inserter(manifest), spo_before);
+    rebuild_graph(changed, rdf::TripleRange(manifest.data(), manifest.data() + manifest.size()));
+    attach_views(changed);
   }
 }
 
@@ -214,18 +230,22 @@ void CatalogueIndex::add_fact_triples(const std::vector<Fact>& facts, rdf::Graph
   }
 }
 
-void CatalogueIndex::rebuild_graph(ProviderSegment& segment) const {
+void CatalogueIndex::rebuild_graph(ProviderSegment& segment, rdf::TripleRange manifest) const {
   rdf::Graph graph(terms_);
   // Resolving walks offerings from their nodes; only an inverse path needs triples by
   // predicate, and that graph then builds them (the index is used under the service's lock).
   graph.build_predicate_index_on_demand();
-  graph.reserve(segment.manifest.size());
-  for (const rdf::Triple& t : segment.manifest) graph.add(t);
+  graph.reserve(manifest.size());
+  for (const rdf::Triple& t : manifest) graph.add(t);
   if (!segment.iri.empty()) add_fact_triples(facts_about(segment.iri), graph);
   for (const OfferingEntry& offering : segment.offerings) {
     add_fact_triples(facts_about(offering.iri), graph);
   }
   graph.index();
+  segment.fact_triples.clear();
+  std::set_difference(graph.triples().begin(), graph.triples().end(), manifest.begin(),
+                      manifest.end(), std::back_inserter(segment.fact_triples), spo_before);
+  segment.fact_triples.shrink_to_fit();
   segment.predicates.clear();
   for (const rdf::Triple& t : graph.triples()) segment.predicates.push_back(t.p);
   std::sort(segment.predicates.begin(), segment.predicates.end());

@@ -62,8 +62,10 @@ struct ProviderSegment {
   TermId node = rdf::kNoTerm;
   std::string iri;  // "" for a blank provider node
   std::string country;
-  std::vector<rdf::Triple> manifest;   // the provider's manifest triples
-  rdf::Graph graph;                    // manifest plus the verified facts about its nodes
+  rdf::Graph graph;  // manifest plus the verified facts about its nodes
+  // The triples of `graph` that facts added (not in the manifest), SPO order: the graph minus
+  // these is the manifest, so it is not kept twice (400 MB at a million offerings).
+  std::vector<rdf::Triple> fact_triples;
   shacl::ShapesProgram prerequisites;  // every shape in the manifest, compiled once
   std::vector<uint32_t> provider_prerequisites;
   std::vector<OfferingEntry> offerings;
@@ -120,7 +122,8 @@ class CatalogueIndex {
   uint64_t generation() const { return generation_; }
 
  private:
-  void rebuild_graph(ProviderSegment& segment) const;
+  // The graph of `segment`: `manifest` (SPO order, no duplicates) plus the facts now held.
+  void rebuild_graph(ProviderSegment& segment, rdf::TripleRange manifest) const;
   // The views follow each change: a provider's offerings leave and enter them (kept in
   // provider order, so candidates come grouped by provider), rather than rebuilding them all
   // on the next read (at a million offerings that was most of a resolve after each event).

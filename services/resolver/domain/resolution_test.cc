@@ -259,6 +259,18 @@ TEST_CASE("index: the views follow providers entering, changing and leaving, in 
   index.set_facts(kNord + "provider", {});
   CHECK_FALSE(index.uses_predicate(verified));
 
+  // A fact that repeats a manifest statement leaves it in place when it is withdrawn.
+  const std::string rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+  TermId provider_node = index.terms()->iri(kNord + "provider");
+  TermId type = index.terms()->iri(rdf_type);
+  TermId provider_class = index.terms()->iri(std::string(kMpli) + "Provider");
+  index.set_facts(kNord + "provider", {Fact{kNord + "provider", rdf_type,
+                                            std::string(kMpli) + "Provider", false, "", "", ""}});
+  CHECK(index.provider("nordwolke")->graph.contains(provider_node, type, provider_class));
+  index.set_facts(kNord + "provider", {});
+  CHECK(index.provider("nordwolke")->graph.contains(provider_node, type, provider_class));
+  CHECK(index.provider("nordwolke")->fact_triples.empty());
+
   index.remove_provider("hexacloud");
   check_views_match_providers(index);
   CHECK_FALSE(index.find_offering(kHex + "pg-snc"));
