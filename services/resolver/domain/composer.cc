@@ -422,8 +422,11 @@ class Search {
   // ---- Plain mode ----
 
   // The placements worth trying at `depth`: all of them by cost, or the bucket a bound
-  // SameCountry / SameProvider constraint leaves (the smallest such bucket).
-  Run plain_candidates(size_t depth) const {
+  // SameCountry / SameProvider constraint leaves (the smallest such bucket). The placements a
+  // binding leaves out count as cuts by its constraint, as the placement-by-placement check
+  // would have counted them: two constraints that block only together (no provider in common)
+  // are then still named in the diagnosis.
+  Run plain_candidates(size_t depth) {
     const RequirementIndex& ix = plan_.at(depth);
     const Run* best = &ix.all;
     for (const Plan::Binding& binding : plan_.bindings[depth]) {
@@ -431,9 +434,13 @@ class Search {
       const Placement& bound = chosen(binding.earlier_depth);
       const bool same_country =
           plan_.constraints[binding.constraint].kind == CrossConstraint::Kind::kSameCountry;
-      if (same_country && bound.country == kNoCountry) return Run{};  // never holds
-      const Run* bucket =
-          same_country ? ix.by_country.find(bound.country) : ix.by_provider.find(bound.provider);
+      const Run* bucket = nullptr;
+      if (!same_country || bound.country != kNoCountry) {  // an unknown country never holds
+        bucket =
+            same_country ? ix.by_country.find(bound.country) : ix.by_provider.find(bound.provider);
+      }
+      const size_t kept = bucket == nullptr ? 0 : bucket->size();
+      prunes_[binding.constraint] += ix.all.size() - kept;
       if (bucket == nullptr) return Run{};
       if (bucket->size() < best->size()) best = bucket;
     }
