@@ -608,8 +608,9 @@ class Search {
       std::vector<double>& costs = out->cost_with_preferred;
       if (count_preferred) costs.push_back(kInfinity);
       for (size_t j = costs.size(); j-- > 0;) {
-        costs[j] = std::min(costs[j] + r.min_cost,
-                            j > 0 ? costs[j - 1] + r.min_preferred_cost : kInfinity);
+        double via_preferred = kInfinity;  // j preferred with this requirement one of them
+        if (j > 0) via_preferred = costs[j - 1] + r.min_preferred_cost;
+        costs[j] = std::min(costs[j] + r.min_cost, via_preferred);
       }
     }
     for (uint32_t c : plan_.budgets) {

@@ -478,7 +478,7 @@ Problem build_problem(const ConsumerManifest& manifest,
             !preferred.empty() && preferred.count(candidate.ref.provider->iri) > 0;
         p.tie_key = offering.iri;
         p.tie_subkey = region.code;
-        placements.push_back(std::move(p));
+        placements.push_back(p);
         info.push_back({candidate.ref, &region});
       }
     }
