@@ -20,10 +20,6 @@ bool spo_before(const rdf::Triple& a, const rdf::Triple& b) {
   return std::tie(a.s, a.p, a.o) < std::tie(b.s, b.p, b.o);
 }
 
-}  // namespace
-
-namespace {
-
 const std::string kSchema = "https://schema.org/";
 
 std::string mpli_iri(std::string_view local) { return std::string(kMpli) + std::string(local); }
