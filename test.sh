@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
+scripts/install-npm-tools.sh  # tools/npm: the OpenAPI linter and the browser test's driver
 if [[ "${CI:-}" == "true" ]]; then export MPLI_WERROR=ON; fi
 scripts/build.sh
 cd "${MPLI_BUILD_DIR:-build}"
