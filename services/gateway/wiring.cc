@@ -4,6 +4,7 @@
 #include "services/gateway/domain/readiness.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/health_routes.h"
+#include "services/gateway/handlers/openapi_routes.h"
 #include "services/gateway/handlers/resolver_routes.h"
 #include "services/gateway/handlers/trust_routes.h"
 #include "services/gateway/http_server.h"
@@ -108,6 +109,7 @@ service::ServiceDefinition definition() {
     resolver.timeout = timeout;
     resolver.resolve_timeout = config.get_duration("request.resolve_timeout");
     add_resolver_routes(*server, context.bus, resolver);
+    add_openapi_routes(*server);
     return server->start();
   };
   return definition;
