@@ -68,8 +68,7 @@ class Hub {
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
-  testing::HttpExchange get(const std::string& path,
-                                  const std::vector<std::string>& headers = {}) {
+  testing::HttpExchange get(const std::string& path, const std::vector<std::string>& headers = {}) {
     return testing::http_exchange("GET", url(path), "", headers, 15s);
   }
   std::string log(const std::string& binary) const {
@@ -110,7 +109,10 @@ std::vector<json> request_lines(const std::string& log, const std::string& corre
 TEST_CASE("the request id is answered, logged once with the route, and reaches the service") {
   Hub hub(true);
   // A plain subscriber sees every request to discovery, with its headers.
-  auto bus = bus::Connection::connect({hub.nats_url(), "ops-test-monitor"});
+  bus::ConnectOptions options;
+  options.url = hub.nats_url();
+  options.name = "ops-test-monitor";
+  auto bus = bus::Connection::connect(options);
   REQUIRE(bus.is_ok());
   REQUIRE((*bus)->wait_connected(10s).is_ok());
   std::mutex mutex;
@@ -175,9 +177,13 @@ TEST_CASE("GET /metrics reports requests, bus calls and every service's endpoint
   CHECK(metrics.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
   const std::string& text = metrics.body;
   auto has = [&](const std::string& needle) { return text.find(needle) != std::string::npos; };
-  CHECK(has("\nmpli_gateway_requests_total{route=\"/v1/offerings\",method=\"GET\",status=\"200\"} "));
-  CHECK(has("\nmpli_gateway_requests_total{route=\"/v1/providers/:id\",method=\"GET\",status=\"404\"} 1\n"));
-  CHECK(has("\nmpli_gateway_request_duration_seconds_bucket{route=\"/v1/offerings\",le=\"+Inf\"} "));
+  CHECK(
+      has("\nmpli_gateway_requests_total{route=\"/v1/offerings\",method=\"GET\",status=\"200\"} "));
+  CHECK(
+      has("\nmpli_gateway_requests_total{route=\"/v1/providers/"
+          ":id\",method=\"GET\",status=\"404\"} 1\n"));
+  CHECK(
+      has("\nmpli_gateway_request_duration_seconds_bucket{route=\"/v1/offerings\",le=\"+Inf\"} "));
   CHECK(has("\nmpli_gateway_bus_errors_total{service=\"discovery\",code=\"not_found\"} 1\n"));
   CHECK(has("\nmpli_gateway_executor_queue_depth{executor=\"quick\"} "));
   CHECK(has("\nmpli_gateway_executor_refused_total{executor=\"slow\"} 0\n"));
@@ -186,7 +192,9 @@ TEST_CASE("GET /metrics reports requests, bus calls and every service's endpoint
   CHECK(has("\nmpli_service_up{service=\"resolver\"} 0\n"));
   CHECK(has("\nmpli_service_requests_total{service=\"discovery\",endpoint=\"list_offerings\","));
   CHECK(has("\nmpli_service_errors_total{service=\"discovery\",endpoint=\"get_provider\","));
-  CHECK(has("\nmpli_service_request_duration_seconds_bucket{service=\"discovery\",endpoint=\"list_offerings\","));
+  CHECK(
+      has("\nmpli_service_request_duration_seconds_bucket{service=\"discovery\",endpoint=\"list_"
+          "offerings\","));
   // Every sample line is `name{labels} value` or `name value`.
   std::istringstream lines(text);
   std::string line;
@@ -223,14 +231,13 @@ TEST_CASE("a client over its rate is answered 429 with Retry-After; others are n
 TEST_CASE("catalogue reads carry an ETag and answer 304 to a matching If-None-Match") {
   Hub hub(true);
   REQUIRE(hub.upload(read_example("provider-polderstack-nl.ttl")).status == 201);
-  for (const std::string path :
-       {"/v1/offerings?limit=20", "/v1/providers", "/v1/providers/polderstack",
-        "/.well-known/mpli-providers"}) {
+  for (const std::string path : {"/v1/offerings?limit=20", "/v1/providers",
+                                 "/v1/providers/polderstack", "/.well-known/mpli-providers"}) {
     INFO(path);
     auto first = hub.get(path);
     REQUIRE(first.status == 200);
     std::string etag = first.header("etag");
-    REQUIRE(etag.size() == 34);  // 32 hex digits in quotes
+    REQUIRE(etag.size() == 34);                   // 32 hex digits in quotes
     CHECK(hub.get(path).header("etag") == etag);  // the same representation, the same tag
 
     auto same = hub.get(path, {"If-None-Match: " + etag});

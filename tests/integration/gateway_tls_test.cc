@@ -72,9 +72,23 @@ Answer https_get(const std::string& url, const std::string& ca_file) {
 void make_certificate(const std::string& dir) {
   process::Spec spec;
   spec.program = "openssl";
-  spec.args = {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-               "-nodes", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1",
-               "-subj", "/CN=mpli-test", "-addext", "subjectAltName=IP:127.0.0.1"};
+  spec.args = {"req",
+               "-x509",
+               "-newkey",
+               "ec",
+               "-pkeyopt",
+               "ec_paramgen_curve:P-256",
+               "-nodes",
+               "-keyout",
+               dir + "/key.pem",
+               "-out",
+               dir + "/cert.pem",
+               "-days",
+               "1",
+               "-subj",
+               "/CN=mpli-test",
+               "-addext",
+               "subjectAltName=IP:127.0.0.1"};
   spec.capture_output = true;
   auto done = process::run(spec, 60s);
   REQUIRE(done.is_ok());
@@ -150,8 +164,8 @@ TEST_CASE("the gateway serves HTTPS with the configured certificate") {
   close(silent);
 
   // Plain HTTP on the TLS port gets no HTTP answer.
-  auto plain = testing::http_get("http://127.0.0.1:" + std::to_string(gateway.port()) + "/healthz",
-                                 5s);
+  auto plain =
+      testing::http_get("http://127.0.0.1:" + std::to_string(gateway.port()) + "/healthz", 5s);
   CHECK(plain.status != 200);
 
   // A larger answer (many records) arrives whole: a 404 problem for a long path, then metrics.

@@ -35,8 +35,8 @@ class Scrape {
     }
     std::vector<ServiceStatsSample> samples;
     for (auto& [name, answer] : stats_) samples.push_back({name, std::move(answer)});
-    std::string body = server_.metrics().render() + server_.render_load() +
-                       render_service_stats(samples);
+    std::string body =
+        server_.metrics().render() + server_.render_load() + render_service_stats(samples);
     responder_.send({200, {{"Content-Type", kPrometheusText}}, std::move(body)});
   }
 
@@ -54,8 +54,7 @@ void add_metrics_routes(HttpServer& server, bus::Connection& bus, BoundedExecuto
                         std::chrono::milliseconds service_timeout) {
   // Runs on the I/O thread, but only hands out the questions: the probes ask them.
   server.route("GET", "/metrics", {}, nullptr,
-               [&server, &bus, &probes, service_timeout](const RouteRequest&,
-                                                         Responder responder) {
+               [&server, &bus, &probes, service_timeout](const RouteRequest&, Responder responder) {
                  const auto& services = hub_services();
                  auto scrape = std::make_shared<Scrape>(server, services.size(), responder);
                  for (const auto& name : services) {

@@ -33,17 +33,17 @@ Result<std::shared_ptr<TlsContext>> TlsContext::load(const std::string& certific
   SSL_CTX_set_mode(context->ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE);
   ERR_clear_error();
   if (SSL_CTX_use_certificate_chain_file(context->ctx_, certificate_file.c_str()) != 1) {
-    return invalid_field("http.tls_certificate_file",
-                         "cannot use " + certificate_file + " as a PEM certificate chain: " +
-                             openssl_errors());
+    return invalid_field(
+        "http.tls_certificate_file",
+        "cannot use " + certificate_file + " as a PEM certificate chain: " + openssl_errors());
   }
   if (SSL_CTX_use_PrivateKey_file(context->ctx_, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
     return invalid_field("http.tls_key_file",
                          "cannot use " + key_file + " as a PEM private key: " + openssl_errors());
   }
   if (SSL_CTX_check_private_key(context->ctx_) != 1) {
-    return invalid_field("http.tls_key_file", key_file + " is not the key of " +
-                                                  certificate_file + ": " + openssl_errors());
+    return invalid_field("http.tls_key_file", key_file + " is not the key of " + certificate_file +
+                                                  ": " + openssl_errors());
   }
   return context;
 }
@@ -63,7 +63,8 @@ void TlsSession::drain_output(std::string& out) {
   BIO* wbio = SSL_get_wbio(ssl_);
   char buffer[16384];
   int n = 0;
-  while ((n = BIO_read(wbio, buffer, sizeof(buffer))) > 0) out.append(buffer, static_cast<size_t>(n));
+  while ((n = BIO_read(wbio, buffer, sizeof(buffer))) > 0)
+    out.append(buffer, static_cast<size_t>(n));
 }
 
 bool TlsSession::receive(std::string_view cipher, std::string& plain, std::string& out) {

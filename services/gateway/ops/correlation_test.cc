@@ -14,9 +14,9 @@ TEST_CASE("a sane client request id is kept as it is") {
 }
 
 TEST_CASE("an insane or missing request id is replaced by a new UUIDv7") {
-  for (std::string bad : {std::string(), std::string(129, 'a'), std::string("has space"),
-                          std::string("quote\""), std::string("new\nline"),
-                          std::string("{\"json\":1}"), std::string("caf\xc3\xa9")}) {
+  for (std::string bad :
+       {std::string(), std::string(129, 'a'), std::string("has space"), std::string("quote\""),
+        std::string("new\nline"), std::string("{\"json\":1}"), std::string("caf\xc3\xa9")}) {
     INFO(bad);
     CHECK_FALSE(is_sane_request_id(bad));
     std::string id = correlation_id_for(bad);

@@ -35,8 +35,8 @@ TEST_CASE("If-None-Match matches by weak comparison, lists and *") {
   CHECK(if_none_match_matches("  \"x\" ,\"0123abcd\"  ", tag));
   CHECK(if_none_match_matches("*", tag));
   CHECK_FALSE(if_none_match_matches("\"0123abce\"", tag));
-  CHECK_FALSE(if_none_match_matches("0123abcd", tag));        // unquoted: malformed
-  CHECK_FALSE(if_none_match_matches("\"0123abcd", tag));      // unterminated
+  CHECK_FALSE(if_none_match_matches("0123abcd", tag));    // unquoted: malformed
+  CHECK_FALSE(if_none_match_matches("\"0123abcd", tag));  // unterminated
   CHECK_FALSE(if_none_match_matches("\"x\" junk, \"0123abcd\"", tag));
   CHECK_FALSE(if_none_match_matches("", tag));
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 
 namespace mpli::gateway {
 namespace {
@@ -88,8 +88,8 @@ std::string format_sample_value(double value) {
   return std::string(buffer, result.ptr);
 }
 
-void GatewayMetrics::record_request(const std::string& route, const std::string& method,
-                                    int status, std::chrono::nanoseconds duration) {
+void GatewayMetrics::record_request(const std::string& route, const std::string& method, int status,
+                                    std::chrono::nanoseconds duration) {
   double seconds = std::chrono::duration<double>(duration).count();
   std::lock_guard<std::mutex> lock(mutex_);
   ++requests_[{route, method, status}];
@@ -147,8 +147,8 @@ std::string GatewayMetrics::render() const {
          "bus requests that failed, by service and code (deadline_exceeded: no reply in time; "
          "unavailable: nobody answers; others: the service's typed error)");
   for (const auto& [key, count] : bus_errors_) {
-    sample(out, "mpli_gateway_bus_errors_total", labels({{"service", key.first}, {"code", key.second}}),
-           static_cast<double>(count));
+    sample(out, "mpli_gateway_bus_errors_total",
+           labels({{"service", key.first}, {"code", key.second}}), static_cast<double>(count));
   }
   return out;
 }
@@ -171,8 +171,7 @@ std::string render_executors(const std::vector<ExecutorSample>& executors) {
   header(out, "mpli_gateway_executor_queue_limit", "gauge",
          "requests that may wait for the executor; more are refused");
   for (const auto& e : executors) {
-    sample(out, "mpli_gateway_executor_queue_limit", labels({{"executor", e.name}}),
-           e.queue_limit);
+    sample(out, "mpli_gateway_executor_queue_limit", labels({{"executor", e.name}}), e.queue_limit);
   }
   header(out, "mpli_gateway_executor_refused_total", "counter",
          "requests refused (503) because the executor's queue was full");
@@ -235,8 +234,7 @@ std::string render_service_stats(const std::vector<ServiceStatsSample>& services
           (*data)["errors_by_code"].is_object()) {
         for (const auto& [code, n] : (*data)["errors_by_code"].items()) {
           if (!n.is_number()) continue;
-          sample(errors, "mpli_service_errors_total", base({{"code", code}}),
-                 n.get<double>());
+          sample(errors, "mpli_service_errors_total", base({{"code", code}}), n.get<double>());
         }
       }
       // The kit counts per bucket ("le_2.5": requests between 1 and 2.5 ms, "inf": slower);

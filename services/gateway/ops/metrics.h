@@ -28,9 +28,9 @@ struct ExecutorSample {
   std::string name;
   int threads = 0;
   int queue_limit = 0;
-  int queued = 0;         // waiting for a thread
-  int running = 0;        // on a thread now
-  uint64_t refused = 0;   // answered 503 because the queue was full
+  int queued = 0;        // waiting for a thread
+  int running = 0;       // on a thread now
+  uint64_t refused = 0;  // answered 503 because the queue was full
 };
 
 // One service's answer to mpli.<service>.v1.stats; no stats: it did not answer in time.
@@ -60,7 +60,7 @@ class GatewayMetrics {
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
   std::map<std::string, Histogram> durations_;
-  std::map<std::string, uint64_t> bus_requests_;                         // by service
+  std::map<std::string, uint64_t> bus_requests_;                        // by service
   std::map<std::pair<std::string, std::string>, uint64_t> bus_errors_;  // service, code
 };
 

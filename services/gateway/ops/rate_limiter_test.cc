@@ -57,7 +57,8 @@ TEST_CASE("the number of buckets stays bounded, idle ones going first") {
 
   // When every bucket is in use, the least recently used half goes.
   RateLimiter full({1, 1, 10});
-  for (int i = 0; i < 10; ++i) full.take("c" + std::to_string(i), t0 + std::chrono::milliseconds(i));
+  for (int i = 0; i < 10; ++i)
+    full.take("c" + std::to_string(i), t0 + std::chrono::milliseconds(i));
   full.take("c-new", t0 + 10ms);
   CHECK(full.buckets() <= 10);
   CHECK(full.buckets() >= 5);
