@@ -82,7 +82,10 @@ int main(int argc, char** argv) {
     return usage("--op must be offerings or resolve");
   }
 
-  auto bus = bus::Connection::connect({args["--nats"], "mpli-bench-gateway"});
+  bus::ConnectOptions options;
+  options.url = args["--nats"];
+  options.name = "mpli-bench-gateway";
+  auto bus = bus::Connection::connect(options);
   if (!bus) return usage(bus.status().to_string());
   if (auto connected = (*bus)->wait_connected(std::chrono::seconds(10)); !connected.is_ok()) {
     return usage(connected.to_string());
