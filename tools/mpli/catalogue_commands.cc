@@ -135,8 +135,8 @@ int providers_register(const ParsedArguments& arguments) {
 int providers_refresh(const ParsedArguments& arguments) {
   auto hub = HubClient::open("providers refresh", arguments, TokenUse::kPreferred);
   if (!hub) return kExitUsage;
-  auto answer =
-      hub->call_json("POST", provider_path(arguments.operands[0]) + "/refresh", "", {}, kSlowTimeout);
+  auto answer = hub->call_json("POST", provider_path(arguments.operands[0]) + "/refresh", "", {},
+                               kSlowTimeout);
   return print_json_or(*hub, answer, provider_fields);
 }
 
@@ -200,38 +200,57 @@ int offerings_get(const ParsedArguments& arguments) {
 
 int run_providers_command(int argc, char** argv) {
   std::vector<Subcommand> subcommands = {
-      {{"providers list", "",
+      {{"providers list",
+        "",
         "Lists the providers registered with the hub.\nA page at a time (GET /v1/providers).",
-        with_hub(page_options("providers")), 0, 0,
+        with_hub(page_options("providers")),
+        0,
+        0,
         {"mpli providers list", "mpli providers list --all --json"}},
        providers_list},
-      {{"providers get", "ID", "Shows one provider: its manifest, status and last fetch.\n(GET /v1/providers/{id})",
-        with_hub({}), 1, 1, {"mpli providers get hexacloud"}},
+      {{"providers get",
+        "ID",
+        "Shows one provider: its manifest, status and last fetch.\n(GET /v1/providers/{id})",
+        with_hub({}),
+        1,
+        1,
+        {"mpli providers get hexacloud"}},
        providers_get},
-      {{"providers register", "",
+      {{"providers register",
+        "",
         "Registers a provider by its manifest.\n"
         "The hub fetches it from --url, or takes the Turtle in --file (POST /v1/providers),\n"
         "and prints the provider; registering a known manifest again updates it. Needs an\n"
         "admin token, or the provider's own.",
-        with_hub({{"--url", "URL", "the manifest's URL (https, or http where the hub allows it)"},
-                  {"--file", "FILE", "upload the Turtle manifest in FILE (- reads standard input)"}}),
-        0, 0,
+        with_hub(
+            {{"--url", "URL", "the manifest's URL (https, or http where the hub allows it)"},
+             {"--file", "FILE", "upload the Turtle manifest in FILE (- reads standard input)"}}),
+        0,
+        0,
         {"mpli providers register --url https://hexacloud.example/.well-known/mpli.ttl",
          "mpli providers register --file ontology/examples/provider-hexacloud-fr.ttl"}},
        providers_register},
-      {{"providers refresh", "ID",
+      {{"providers refresh",
+        "ID",
         "Fetches the provider's manifest again now.\n"
         "Prints the provider with the outcome (POST /v1/providers/{id}/refresh).",
-        with_hub({}), 1, 1, {"mpli providers refresh hexacloud"}},
+        with_hub({}),
+        1,
+        1,
+        {"mpli providers refresh hexacloud"}},
        providers_refresh},
-      {{"providers delete", "ID",
+      {{"providers delete",
+        "ID",
         "Removes the provider and its offerings from the catalogue.\n(DELETE /v1/providers/{id})",
-        with_hub({}), 1, 1, {"mpli providers delete hexacloud"}},
+        with_hub({}),
+        1,
+        1,
+        {"mpli providers delete hexacloud"}},
        providers_delete},
   };
   for (auto& sub : subcommands) sub.spec.footer = exit_status_help();
-  return run_group("providers", "The providers registered with a hub.\n", subcommands, argc,
-                   argv, exit_status_help());
+  return run_group("providers", "The providers registered with a hub.\n", subcommands, argc, argv,
+                   exit_status_help());
 }
 
 int run_offerings_command(int argc, char** argv) {
@@ -248,18 +267,25 @@ int run_offerings_command(int argc, char** argv) {
   };
   for (auto& option : page_options("offerings")) filters.push_back(std::move(option));
   std::vector<Subcommand> subcommands = {
-      {{"offerings list", "",
+      {{"offerings list",
+        "",
         "Lists the offerings matching every filter given.\n"
         "A page at a time (GET /v1/offerings). The last column is the offering's IRI, for\n"
         "`mpli offerings get`.",
-        with_hub(filters), 0, 0,
+        with_hub(filters),
+        0,
+        0,
         {"mpli offerings list --country FR --min-vcpu 4",
          "mpli offerings list --kind ManagedPostgreSQL --max-price 500 --all --json",
          "mpli offerings list --q \"PostgreSQL S\""}},
        offerings_list},
-      {{"offerings get", "IRI",
-        "Shows one offering by its IRI.\n(GET /v1/offerings/{IRI}); --turtle prints its RDF graph instead.",
-        with_hub({{"--turtle", "", "print the offering's Turtle instead"}}), 1, 1,
+      {{"offerings get",
+        "IRI",
+        "Shows one offering by its IRI.\n(GET /v1/offerings/{IRI}); --turtle prints its RDF graph "
+        "instead.",
+        with_hub({{"--turtle", "", "print the offering's Turtle instead"}}),
+        1,
+        1,
         {"mpli offerings get 'https://hexacloud.example/.well-known/mpli.ttl#pg-small'",
          "mpli offerings get --turtle 'https://hexacloud.example/.well-known/mpli.ttl#pg-small'"}},
        offerings_get},

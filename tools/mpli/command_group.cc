@@ -27,13 +27,14 @@ int parse_and_run(const CommandSpec& spec, const std::function<int(const ParsedA
 int run_group(const std::string& group, const std::string& summary,
               const std::vector<Subcommand>& subcommands, int argc, char** argv,
               const std::string& footer) {
-  std::string help = render_group_help(group, summary,
-                                       [&] {
-                                         std::vector<CommandSpec> specs;
-                                         for (const auto& s : subcommands) specs.push_back(s.spec);
-                                         return specs;
-                                       }(),
-                                       footer);
+  std::string help = render_group_help(
+      group, summary,
+      [&] {
+        std::vector<CommandSpec> specs;
+        for (const auto& s : subcommands) specs.push_back(s.spec);
+        return specs;
+      }(),
+      footer);
   if (argc < 2) {
     std::cerr << "mpli " << group << ": missing a command\n" << help;
     return kExitUsage;

@@ -31,19 +31,21 @@ CommandSpec events_spec() {
       {"--timeout", "DURATION", "stop after this long, e.g. 30s or 5m"},
   };
   for (auto& option : hub_options()) options.push_back(std::move(option));
-  return {"events", "",
-          "Follows the hub's events (GET /v1/events, Server-Sent Events) and prints one line per\n"
-          "event as it happens: its id, its type and its data (one JSON object). With --json\n"
-          "each line is {\"id\", \"event\", \"data\"}. Catalogue events are public; events about\n"
-          "your resources need your token. Runs until Ctrl-C, --max or --timeout.",
-          options,
-          0,
-          0,
-          {"mpli events --provider hexacloud",
-           "mpli events --type discovery.v1. --max 10 --timeout 1m --json",
-           "mpli events --last-event-id 42"},
-          exit_status_help() +
-              "Stopping by Ctrl-C, --max or --timeout is exit 0; the hub ending the stream is 3.\n"};
+  return {
+      "events",
+      "",
+      "Follows the hub's events (GET /v1/events, Server-Sent Events) and prints one line per\n"
+      "event as it happens: its id, its type and its data (one JSON object). With --json\n"
+      "each line is {\"id\", \"event\", \"data\"}. Catalogue events are public; events about\n"
+      "your resources need your token. Runs until Ctrl-C, --max or --timeout.",
+      options,
+      0,
+      0,
+      {"mpli events --provider hexacloud",
+       "mpli events --type discovery.v1. --max 10 --timeout 1m --json",
+       "mpli events --last-event-id 42"},
+      exit_status_help() +
+          "Stopping by Ctrl-C, --max or --timeout is exit 0; the hub ending the stream is 3.\n"};
 }
 
 int follow(const ParsedArguments& arguments) {

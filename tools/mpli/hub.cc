@@ -7,10 +7,12 @@ namespace mpli::cli {
 
 std::vector<OptionSpec> hub_options(bool with_json) {
   std::vector<OptionSpec> options = {
-      {"--hub", "URL",
+      {"--hub",
+       "URL",
        "the hub's gateway (default $MPLI_HUB, else " + std::string(kDefaultHub) + ")",
        {"--gateway"}},
-      {"--token-file", "FILE",
+      {"--token-file",
+       "FILE",
        "read the bearer token from FILE (default: the token in $MPLI_TOKEN;\n"
        "commands that change things fall back to the admin token `mpli up`\n"
        "wrote, $MPLI_STATE_DIR/admin-token or .mpli/admin-token)",
@@ -73,8 +75,8 @@ std::string failure_message(long http_status, const std::string& body, const std
     return "cannot reach the hub at " + hub +
            " (is it running? `mpli up` starts one; --hub or MPLI_HUB names another)\n";
   }
-  std::string message = (http_status >= 500 ? "the hub failed: " : "refused: ") +
-                         format_problem(http_status, body);
+  std::string message =
+      (http_status >= 500 ? "the hub failed: " : "refused: ") + format_problem(http_status, body);
   if (http_status == 401) {
     message += sent_token ? "  the hub did not accept the token (expired, or from another hub?)\n"
                           : "  this needs a token: --token-file FILE or MPLI_TOKEN (`mpli token "

@@ -15,10 +15,11 @@ namespace mpli::cli {
 // The exit codes of every hub command (docs/cli.md). Scripts can tell "the hub said no" from
 // "you asked wrong" from "try again later".
 constexpr int kExitOk = 0;
-constexpr int kExitRefused = 1;      // the hub answered 4xx: refused, not found, unauthorised
-constexpr int kExitUsage = 2;        // bad arguments, an unreadable file, no token where one is needed
+constexpr int kExitRefused = 1;  // the hub answered 4xx: refused, not found, unauthorised
+constexpr int kExitUsage = 2;    // bad arguments, an unreadable file, no token where one is needed
 constexpr int kExitUnavailable = 3;  // the hub cannot be reached, timed out, or answered 5xx
-constexpr int kExitUnsatisfiable = 4;  // `mpli resolve`: answered, but nothing satisfies the manifest
+constexpr int kExitUnsatisfiable =
+    4;  // `mpli resolve`: answered, but nothing satisfies the manifest
 
 constexpr const char* kDefaultHub = "http://127.0.0.1:8080";
 

@@ -21,8 +21,8 @@ class HubClient {
  public:
   // nullopt after saying on stderr why (a token file that cannot be read, no token where one is
   // required): the command exits kExitUsage. `command` prefixes messages ("providers get").
-  static std::optional<HubClient> open(const std::string& command,
-                                       const ParsedArguments& arguments, TokenUse use);
+  static std::optional<HubClient> open(const std::string& command, const ParsedArguments& arguments,
+                                       TokenUse use);
 
   http::Response call(const std::string& method, const std::string& path_and_query,
                       const std::string& body = "", std::vector<std::string> headers = {},

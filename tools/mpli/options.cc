@@ -23,7 +23,8 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 bool is_help_flag(const std::string& arg) { return arg == "-h" || arg == "--help"; }
 
 std::optional<int> bounded_number(const std::string& text, int min, int max) {
-  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
   int n = std::stoi(text);
@@ -108,20 +109,21 @@ std::string render_help(const CommandSpec& spec) {
   const std::string help_flags = "-h, --help";
   size_t width = help_flags.size();
   for (const OptionSpec& option : spec.options) {
-    size_t left = option.name.size() + (option.value_name.empty() ? 0 : option.value_name.size() + 1);
+    size_t left =
+        option.name.size() + (option.value_name.empty() ? 0 : option.value_name.size() + 1);
     width = std::max(width, left);
   }
   width += 2;
   out << "options:\n";
   for (const OptionSpec& option : spec.options) {
-    std::string left =
-        option.name + (option.value_name.empty() ? "" : " " + option.value_name);
+    std::string left = option.name + (option.value_name.empty() ? "" : " " + option.value_name);
     // Several description lines are indented under the first.
     std::istringstream lines(option.description);
     std::string line;
     bool first = true;
     while (std::getline(lines, line)) {
-      out << "  " << (first ? left + std::string(width - left.size(), ' ') : std::string(width, ' '))
+      out << "  "
+          << (first ? left + std::string(width - left.size(), ' ') : std::string(width, ' '))
           << line << "\n";
       first = false;
     }
@@ -153,8 +155,7 @@ std::string render_group_help(const std::string& group, const std::string& summa
   for (const CommandSpec& sub : subcommands) {
     std::string word = sub.name.substr(sub.name.rfind(' ') + 1);
     std::string left = word + (sub.operands.empty() ? "" : " " + sub.operands);
-    out << "  " << left << std::string(width - left.size(), ' ') << first_line(sub.summary)
-        << "\n";
+    out << "  " << left << std::string(width - left.size(), ' ') << first_line(sub.summary) << "\n";
   }
   out << "`mpli " << group << " <command> --help` lists a command's options, with examples.\n"
       << footer;

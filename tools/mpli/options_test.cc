@@ -20,8 +20,8 @@ CommandSpec spec() {
 }  // namespace
 
 TEST_CASE("options: values, flags and operands in any order, both value spellings") {
-  auto parsed = parse_arguments(spec(), {"--json", "hexacloud", "--hub=http://h:1",
-                                         "--credential", "a.jwt", "--credential", "b.jwt"});
+  auto parsed = parse_arguments(spec(), {"--json", "hexacloud", "--hub=http://h:1", "--credential",
+                                         "a.jwt", "--credential", "b.jwt"});
   REQUIRE(parsed.ok());
   CHECK_FALSE(parsed.help);
   CHECK(parsed.operands == std::vector<std::string>{"hexacloud"});

@@ -10,9 +10,9 @@
 namespace mpli::cli {
 
 struct ServerSentEvent {
-  std::string id;     // the last `id:` seen so far (it carries over, as the spec says)
-  std::string type;   // `event:`, "message" when absent
-  std::string data;   // the `data:` lines joined with "\n"
+  std::string id;    // the last `id:` seen so far (it carries over, as the spec says)
+  std::string type;  // `event:`, "message" when absent
+  std::string data;  // the `data:` lines joined with "\n"
 };
 
 class SseParser {
@@ -24,7 +24,7 @@ class SseParser {
  private:
   void line(std::string_view text, std::vector<ServerSentEvent>& out);
 
-  std::string pending_;  // an incomplete line
+  std::string pending_;    // an incomplete line
   bool after_cr_ = false;  // the previous chunk ended in CR: a leading LF is part of that end
   std::string last_id_;
   std::string type_;

@@ -30,8 +30,8 @@ void trim_right(std::string& line) {
 }  // namespace
 
 size_t display_width(const std::string& text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(),
-                                           [](char c) { return !is_continuation(c); }));
+  return static_cast<size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return !is_continuation(c); }));
 }
 
 std::string truncate_cell(const std::string& text, size_t width) {
@@ -59,7 +59,8 @@ std::string render_table(const std::vector<Column>& columns,
   for (const auto& row : rows) {
     std::vector<std::string> line;
     for (size_t c = 0; c < columns.size(); ++c) {
-      std::string cell = c < row.size() ? truncate_cell(one_line(row[c]), columns[c].max_width) : "";
+      std::string cell =
+          c < row.size() ? truncate_cell(one_line(row[c]), columns[c].max_width) : "";
       widths[c] = std::max(widths[c], display_width(cell));
       line.push_back(std::move(cell));
     }
@@ -88,7 +89,8 @@ std::string render_fields(const std::vector<std::pair<std::string, std::string>>
   for (const auto& [name, value] : fields) width = std::max(width, display_width(name) + 1);
   std::ostringstream out;
   for (const auto& [name, value] : fields) {
-    std::string line = pad(name + ":", width, false) + "  " + (value.empty() ? "-" : one_line(value));
+    std::string line =
+        pad(name + ":", width, false) + "  " + (value.empty() ? "-" : one_line(value));
     trim_right(line);
     out << line << "\n";
   }

@@ -12,7 +12,7 @@ namespace mpli::cli {
 
 struct Column {
   std::string header;
-  size_t max_width = 32;  // 0: never cut (identifiers people copy, e.g. an offering's IRI)
+  size_t max_width = 32;       // 0: never cut (identifiers people copy, e.g. an offering's IRI)
   bool right_aligned = false;  // numbers
 };
 

@@ -42,6 +42,15 @@ std::string joined(const json& object, const char* key, bool compact = false) {
   return out;
 }
 
+// A quantity that is 0 in the record means "not stated" (object storage has no vCPUs): blank.
+std::string quantity(const json& object, const char* key, const std::string& unit = "") {
+  if (!object.is_object() || !object.contains(key) || !object[key].is_number() ||
+      object[key].get<double>() == 0) {
+    return "";
+  }
+  return text(object, key) + unit;
+}
+
 const json& items(const json& list) {
   static const json kEmpty = json::array();
   return list.is_array() ? list : kEmpty;
@@ -78,7 +87,7 @@ std::string providers_table(const json& providers) {
                        {"COUNTRY", 7},
                        {"STATUS", 10},
                        {"OFFERINGS", 9, true},
-                       {"FETCHED", 20},
+                       {"FETCHED", 0},
                        {"MANIFEST", 60}},
                       rows);
 }
@@ -107,9 +116,8 @@ std::string provider_fields(const json& p) {
 std::string offerings_table(const json& offerings) {
   std::vector<std::vector<std::string>> rows;
   for (const json& o : items(offerings)) {
-    std::string memory = text(o, "memory_gib");
     rows.push_back({text(o, "name"), text(o, "provider_id"), text(o, "kind"), joined(o, "regions"),
-                    text(o, "vcpu"), memory.empty() ? "" : memory + " GiB", price(o),
+                    quantity(o, "vcpu"), quantity(o, "memory_gib", " GiB"), price(o),
                     joined(o, "certifications"), text(o, "id")});
   }
   return render_table({{"NAME", 32},
@@ -119,20 +127,17 @@ std::string offerings_table(const json& offerings) {
                        {"VCPU", 4, true},
                        {"MEMORY", 10, true},
                        {"PRICE/MONTH", 16, true},
-                       {"CERTIFICATIONS", 24},
+                       {"CERTIFICATIONS", 32},
                        {"ID", 0}},
                       rows);
 }
 
 std::string offering_fields(const json& o) {
-  std::string memory = text(o, "memory_gib");
-  std::string storage = text(o, "storage_gib");
   std::string listed = money(o, "price_amount");
   if (!listed.empty()) {
     listed += " " + text(o, "price_currency");
     if (!text(o, "price_unit").empty()) listed += " per " + text(o, "price_unit");
   }
-  std::string availability = text(o, "availability_percent");
   return render_fields({
       {"id", text(o, "id")},
       {"name", text(o, "name")},
@@ -140,15 +145,15 @@ std::string offering_fields(const json& o) {
       {"kind", text(o, "kind")},
       {"countries", joined(o, "countries")},
       {"regions", joined(o, "regions")},
-      {"vcpu", text(o, "vcpu")},
-      {"memory", memory.empty() ? "" : memory + " GiB"},
-      {"storage", storage.empty() ? "" : storage + " GiB"},
+      {"vcpu", quantity(o, "vcpu")},
+      {"memory", quantity(o, "memory_gib", " GiB")},
+      {"storage", quantity(o, "storage_gib", " GiB")},
       {"price", listed},
       {"per month", money(o, "monthly_price").empty()
                         ? ""
                         : money(o, "monthly_price") + " " + text(o, "price_currency")},
       {"certifications", joined(o, "certifications")},
-      {"availability", availability.empty() ? "" : availability + " %"},
+      {"availability", quantity(o, "availability_percent", " %")},
       {"content hash", text(o, "content_hash")},
   });
 }
@@ -161,13 +166,9 @@ std::string credentials_table(const json& credentials) {
     rows.push_back({state, text(c, "format"), compact_iri(text(c, "kind")), text(c, "issuer"),
                     text(c, "valid_until"), text(c, "id")});
   }
-  return render_table({{"STATE", 28},
-                       {"FORMAT", 16},
-                       {"KIND", 32},
-                       {"ISSUER", 40},
-                       {"VALID UNTIL", 20},
-                       {"ID", 0}},
-                      rows);
+  return render_table(
+      {{"STATE", 28}, {"FORMAT", 16}, {"KIND", 32}, {"ISSUER", 48}, {"VALID UNTIL", 0}, {"ID", 0}},
+      rows);
 }
 
 std::string credential_fields(const json& c) {
@@ -175,11 +176,11 @@ std::string credential_fields(const json& c) {
       {"id", text(c, "id")},
       {"credential id", text(c, "credential_id")},
       {"state", text(c, "state")},
-      {"refusal", text(c, "refusal").empty()
-                      ? ""
-                      : text(c, "refusal") + (text(c, "refusal_detail").empty()
-                                                  ? ""
-                                                  : ": " + text(c, "refusal_detail"))},
+      {"refusal",
+       text(c, "refusal").empty()
+           ? ""
+           : text(c, "refusal") +
+                 (text(c, "refusal_detail").empty() ? "" : ": " + text(c, "refusal_detail"))},
       {"format", text(c, "format")},
       {"kind", compact_iri(text(c, "kind"))},
       {"issuer", text(c, "issuer")},
@@ -199,7 +200,7 @@ std::string facts_table(const json& facts) {
     rows.push_back({compact_iri(text(f, "predicate")), compact_iri(text(f, "object")),
                     text(f, "issuer"), text(f, "valid_until")});
   }
-  return render_table({{"PREDICATE", 32}, {"OBJECT", 40}, {"ISSUER", 40}, {"VALID UNTIL", 20}},
+  return render_table({{"PREDICATE", 32}, {"OBJECT", 40}, {"ISSUER", 48}, {"VALID UNTIL", 0}},
                       rows);
 }
 

@@ -18,7 +18,8 @@ TEST_CASE("views: providers as a table, one row each") {
     {"id": "nordwolke", "name": "Nordwolke GmbH", "country": "DE", "status": "pending"}])");
   std::string table = providers_table(providers);
   CHECK(table.rfind("ID         NAME            COUNTRY  STATUS   OFFERINGS  FETCHED", 0) == 0);
-  CHECK(contains(table, "\nhexacloud  Hexacloud SAS   FR       active           4  2026-12-01T10:00:00Z\n"));
+  CHECK(contains(
+      table, "\nhexacloud  Hexacloud SAS   FR       active           4  2026-12-01T10:00:00Z\n"));
   CHECK(contains(table, "\nnordwolke  Nordwolke GmbH  DE       pending\n"));
 }
 
@@ -41,11 +42,15 @@ TEST_CASE("views: offerings show the monthly price, or the listed price with its
   std::string fields = offering_fields(offerings[0]);
   CHECK(contains(fields, "price:           0.50 EUR per HUR\n"));
   CHECK(contains(fields, "per month:       365.00 EUR\n"));
+  // Quantities an offering does not state (0 in the record) print as "-", not as zero.
+  std::string gpu = offering_fields(offerings[1]);
+  CHECK(contains(gpu, "vcpu:            -\n"));
+  CHECK(contains(gpu, "memory:          -\n"));
 }
 
 TEST_CASE("views: a provider's fields, the error only when there is one") {
-  std::string fields = provider_fields(
-      json{{"id", "hexacloud"}, {"manifest_url", ""}, {"offering_count", 4}, {"outcome", "unchanged"}});
+  std::string fields = provider_fields(json{
+      {"id", "hexacloud"}, {"manifest_url", ""}, {"offering_count", 4}, {"outcome", "unchanged"}});
   CHECK(contains(fields, "manifest:      (uploaded)\n"));
   CHECK(contains(fields, "offerings:     4\n"));
   CHECK(contains(fields, "outcome:       unchanged\n"));
@@ -61,7 +66,8 @@ TEST_CASE("views: credentials and facts use short mpli: names") {
   std::string table = credentials_table(credentials);
   CHECK(contains(table, "refused (expired)"));
   CHECK(contains(table, "mpli:CertificationCredential"));
-  std::string facts = facts_table(json::parse(R"([{"predicate": "https://w3id.org/mpli#certification",
+  std::string facts =
+      facts_table(json::parse(R"([{"predicate": "https://w3id.org/mpli#certification",
     "object": "https://w3id.org/mpli#ISO27001", "issuer": "did:web:i.example"}])"));
   CHECK(contains(facts, "mpli:certification"));
   CHECK(contains(facts, "mpli:ISO27001"));
