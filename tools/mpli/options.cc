@@ -78,15 +78,15 @@ ParsedArguments parse_arguments(const CommandSpec& spec, const std::vector<std::
     const OptionSpec* option = find_option(spec, name);
     if (option == nullptr) return fail("unknown option '" + name + "'");
     if (option->value_name.empty()) {
-      if (value) return fail(option->name + " takes no value");
+      if (value) return fail(name + " takes no value");
       value = "";
     } else if (!value) {
       if (i + 1 >= args.size()) {
-        return fail(option->name + " needs a value (" + option->value_name + ")");
+        return fail(name + " needs a value (" + option->value_name + ")");
       }
       value = args[++i];
     }
-    if (!option->value_name.empty() && value->empty()) return fail(option->name + " is empty");
+    if (!option->value_name.empty() && value->empty()) return fail(name + " is empty");
     auto& slot = parsed.values[option->name];
     if (!slot.empty() && !option->repeatable) return fail(option->name + " is given twice");
     slot.push_back(*value);

@@ -56,6 +56,7 @@ TEST_CASE("options: each mistake is an error naming the option or operand") {
            {{"x", "--hub="}, "--hub is empty"},
            {{"x", "--json=yes"}, "--json takes no value"},
            {{"x", "--hub", "a", "--hub", "b"}, "--hub is given twice"},
+           {{"x", "--gateway"}, "--gateway needs a value (URL)"},  // named as typed
            {{}, "missing ID"},
            {{"x", "y"}, "unexpected argument 'y'"},
        }) {
