@@ -204,12 +204,45 @@ std::string facts_table(const json& facts) {
                       rows);
 }
 
+namespace {
+
+// The members of an event's payload that say what it is about, as "key=value" (nested ones as
+// "offering.id=..."), at most two levels deep: enough to read a line, --json has the rest.
+void summarise(const json& object, const std::string& prefix, int depth,
+               std::vector<std::string>& out) {
+  static const std::vector<std::string> kKeys = {"provider_id", "order_id", "migration_id",
+                                                 "tenant",      "id",       "name",
+                                                 "status",      "outcome",  "reason"};
+  for (const std::string& key : kKeys) {
+    if (!object.contains(key)) continue;
+    std::string value = text(object, key.c_str());
+    if (!value.empty()) out.push_back(prefix + key + "=" + value);
+  }
+  if (depth == 0) return;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_object()) summarise(value, prefix + key + ".", depth - 1, out);
+  }
+}
+
+}  // namespace
+
 std::string event_line(const ServerSentEvent& event) {
-  std::string data = event.data;
-  for (char& c : data) {
+  std::string line = (event.id.empty() ? "-" : event.id);
+  json data = json::parse(event.data, nullptr, false);
+  if (data.is_object() && data.contains("payload") && data["payload"].is_object()) {
+    // An MPLI event envelope: when, what, and about what.
+    std::vector<std::string> about;
+    summarise(data["payload"], "", 2, about);
+    if (!text(data, "occurred_at").empty()) line += "  " + text(data, "occurred_at");
+    line += "  " + event.type;
+    for (const std::string& part : about) line += "  " + part;
+    return line;
+  }
+  std::string raw = event.data;
+  for (char& c : raw) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  return (event.id.empty() ? "-" : event.id) + " " + event.type + " " + data;
+  return line + "  " + event.type + "  " + raw;
 }
 
 std::string event_json_line(const ServerSentEvent& event) {

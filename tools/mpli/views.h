@@ -27,7 +27,9 @@ std::string credential_fields(const nlohmann::json& credential);
 // GET /v1/facts: PREDICATE, OBJECT, ISSUER, VALID UNTIL.
 std::string facts_table(const nlohmann::json& facts);
 
-// One line per event: "<id> <type> <data>" (data as sent, one JSON line).
+// One line per event. An MPLI event envelope ({"occurred_at", "payload", ...}) reads as
+// "<id>  <occurred_at>  <type>  provider_id=...  offering.id=..." (what the payload is about);
+// other data as "<id>  <type>  <data>".
 std::string event_line(const ServerSentEvent& event);
 // --json: {"id": ..., "event": ..., "data": <the data parsed, or the text when not JSON>}.
 std::string event_json_line(const ServerSentEvent& event);

@@ -74,13 +74,18 @@ TEST_CASE("views: credentials and facts use short mpli: names") {
 }
 
 TEST_CASE("views: an event is one line, as text or as JSON") {
-  ServerSentEvent event{"42", "discovery.v1.manifest_ingested", "{\"provider_id\":\"hexacloud\"}"};
-  CHECK(event_line(event) == "42 discovery.v1.manifest_ingested {\"provider_id\":\"hexacloud\"}");
+  ServerSentEvent event{"42", "discovery.v1.offering_added",
+                        R"({"occurred_at":"2026-12-02T14:19:28.909Z","producer":"discovery",)"
+                        R"("payload":{"offering":{"id":"https://h.example/m#k8s",)"
+                        R"("provider_id":"hexacloud","name":"K8s","vcpu":12}}})"};
+  CHECK(event_line(event) ==
+        "42  2026-12-02T14:19:28.909Z  discovery.v1.offering_added  "
+        "offering.provider_id=hexacloud  offering.id=https://h.example/m#k8s  offering.name=K8s");
   json line = json::parse(event_json_line(event));
   CHECK(line["id"] == "42");
-  CHECK(line["event"] == "discovery.v1.manifest_ingested");
-  CHECK(line["data"]["provider_id"] == "hexacloud");
+  CHECK(line["event"] == "discovery.v1.offering_added");
+  CHECK(line["data"]["payload"]["offering"]["provider_id"] == "hexacloud");
   ServerSentEvent text{"", "stream.note", "two\nlines"};
-  CHECK(event_line(text) == "- stream.note two lines");
+  CHECK(event_line(text) == "-  stream.note  two lines");
   CHECK(json::parse(event_json_line(text))["data"] == "two\nlines");
 }
