@@ -34,10 +34,11 @@ CommandSpec events_spec() {
   return {
       "events",
       "",
-      "Follows the hub's events (GET /v1/events, Server-Sent Events) and prints one line per\n"
-      "event as it happens: its id, its type and its data (one JSON object). With --json\n"
-      "each line is {\"id\", \"event\", \"data\"}. Catalogue events are public; events about\n"
-      "your resources need your token. Runs until Ctrl-C, --max or --timeout.",
+      "Follows the hub's events (GET /v1/events, Server-Sent Events) as they happen.\n"
+      "One line per event: its id, when, its type, and what it is about (key=value). With\n"
+      "--json each line is {\"id\", \"event\", \"data\"} with the whole event. Catalogue\n"
+      "events are public; events about your resources need your token. Runs until Ctrl-C,\n"
+      "--max or --timeout.",
       options,
       0,
       0,
