@@ -173,6 +173,7 @@ int offerings_list(const ParsedArguments& arguments) {
   auto hub = HubClient::open("offerings list", arguments, TokenUse::kIfGiven);
   if (!hub) return kExitUsage;
   std::vector<std::pair<std::string, std::string>> parameters;
+  parameters.reserve(kOfferingFilters.size() + 2);  // + limit and cursor
   for (const auto& [option, parameter] : kOfferingFilters) {
     parameters.emplace_back(parameter, arguments.value(option).value_or(""));
   }

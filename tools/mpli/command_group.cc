@@ -31,6 +31,7 @@ int run_group(const std::string& group, const std::string& summary,
       group, summary,
       [&] {
         std::vector<CommandSpec> specs;
+        specs.reserve(subcommands.size());
         for (const auto& s : subcommands) specs.push_back(s.spec);
         return specs;
       }(),
