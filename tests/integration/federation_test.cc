@@ -272,8 +272,10 @@ TEST_CASE(
     auto resolve = [&](const std::string& example) {
       process::Spec cli;
       cli.program = testing::bin_dir() + "/mpli";
-      cli.args = {"resolve", std::string(MPLI_SOURCE_DIR) + "/ontology/examples/" + example,
-                  "--gateway", base};
+      // The admin token `mpli up` wrote: resolving needs a signed-in caller.
+      cli.args = {"resolve",      std::string(MPLI_SOURCE_DIR) + "/ontology/examples/" + example,
+                  "--hub",        base,
+                  "--token-file", f.state_dir + "/admin-token"};
       auto completed = process::run(cli, 60s);
       REQUIRE(completed.is_ok());
       return *completed;
