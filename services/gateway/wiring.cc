@@ -2,6 +2,7 @@
 
 #include "services/gateway/admin_auth.h"
 #include "services/gateway/domain/readiness.h"
+#include "services/gateway/handlers/console_routes.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/health_routes.h"
 #include "services/gateway/handlers/openapi_routes.h"
@@ -110,6 +111,7 @@ service::ServiceDefinition definition() {
     resolver.resolve_timeout = config.get_duration("request.resolve_timeout");
     add_resolver_routes(*server, context.bus, resolver);
     add_openapi_routes(*server);
+    add_console_routes(*server);
     return server->start();
   };
   return definition;
