@@ -35,6 +35,10 @@ function money(amount, currency) {
   return `${formatNumber(amount, 2)} ${currency || ""}`.trim();
 }
 
+// UN/CEFACT unit codes of prices, as words.
+const UNITS = {MON: "month", HUR: "hour", DAY: "day", ANN: "year", WEE: "week", MIN: "minute"};
+const unitName = (code) => UNITS[code] || code || "unit";
+
 // The last part of an IRI ("https://w3id.org/mpli#ISO27001" -> "ISO27001").
 function localName(iri) {
   if (!iri) return "";
@@ -293,7 +297,7 @@ async function loadOfferings(more) {
 function offeringRow(offering) {
   const price = typeof offering.monthly_price === "number"
     ? money(offering.monthly_price, offering.price_currency)
-    : `${money(offering.price_amount, offering.price_currency)} / ${offering.price_unit}`;
+    : `${money(offering.price_amount, offering.price_currency)} per ${unitName(offering.price_unit)}`;
   return h("tr", {},
     h("th", {scope: "row"}, h("a", {href: `#/offering/${encodeURIComponent(offering.id)}`}, offering.name || localName(offering.id))),
     h("td", {}, offering.provider_id),
@@ -377,7 +381,7 @@ async function showOffering(id) {
       ["vCPUs", offering.vcpu || "—"],
       ["Memory", offering.memory_gib ? `${formatNumber(offering.memory_gib, 1)} GiB` : "—"],
       ["Storage", offering.storage_gib ? `${formatNumber(offering.storage_gib, 0)} GiB` : "—"],
-      ["Price", `${money(offering.price_amount, offering.price_currency)} per ${offering.price_unit}`],
+      ["Price", `${money(offering.price_amount, offering.price_currency)} per ${unitName(offering.price_unit)}`],
       ["Monthly price", typeof offering.monthly_price === "number" ? money(offering.monthly_price, offering.price_currency) : "—"],
       ["Availability", offering.availability_percent ? `${offering.availability_percent} %` : "—"],
       ["Certifications (claimed)", (offering.certifications || []).join(", ") || "none"],

@@ -30,8 +30,9 @@ foreach(f ${FILES})
   string(LENGTH "${hex}" hex_length)
   math(EXPR size "${hex_length} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  # Lines of 24 bytes keep the generated file readable in a debugger.
-  string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){24})" "\\1\n    " bytes "${bytes}")
+  # Lines of 16 bytes keep the generated file readable (CMake's regex has no {n}).
+  string(REPEAT "0x[0-9a-f][0-9a-f]," 16 line)
+  string(REGEX REPLACE "(${line})" "\\1\n    " bytes "${bytes}")
   string(APPEND arrays "// ${name}\nconst unsigned char kFile${index}[] = {\n    ${bytes}0x00};\n\n")
   string(APPEND entries "      {\"${name}\", \"${type}\", \"\\\"${digest}\\\"\",\n       std::string_view(reinterpret_cast<const char*>(kFile${index}), ${size})},\n")
   math(EXPR index "${index} + 1")

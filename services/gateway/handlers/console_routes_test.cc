@@ -1,8 +1,10 @@
 #include "services/gateway/handlers/console_routes.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 using namespace mpli::gateway;
 
@@ -72,7 +74,8 @@ TEST_CASE("If-None-Match with the file's ETag is 304 without a body; another tag
 }
 
 TEST_CASE("a file the console does not have is a 404 problem naming it") {
-  for (const std::string& name : {"missing.js", "../wiring.cc", "embed.cmake", "\xff"}) {
+  for (const std::string& name :
+       std::vector<std::string>{"missing.js", "../wiring.cc", "embed.cmake", "\xff"}) {
     INFO(name);
     HttpResponse answer = console_response(name, "");
     CHECK(answer.status == 404);
