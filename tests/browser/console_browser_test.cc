@@ -79,11 +79,6 @@ std::string last_line(const std::string& text) {
 TEST_CASE("the web console in Chromium: browse, filter, open an offering, sign in, resolve") {
   const std::string node = env_or("MPLI_NODE", "/usr/bin/node");
   const std::string chromium = env_or("MPLI_CHROMIUM", "/usr/bin/chromium");
-  INFO(
-      "needs Debian's nodejs and chromium (apt-get install nodejs chromium) and playwright-core "
-      "from npm on NODE_PATH (default " MPLI_NODE_MODULES ")");
-  REQUIRE(executable(node));
-  REQUIRE(executable(chromium));
   // Where the script looks for playwright-core: the build's configured node_modules, then
   // whatever NODE_PATH already says.
   std::string node_path = MPLI_NODE_MODULES;
@@ -91,6 +86,12 @@ TEST_CASE("the web console in Chromium: browse, filter, open an offering, sign i
     node_path += std::string(":") + extra;
   }
   {
+    // Scoped: only these checks' failures are about missing tools.
+    INFO(
+        "needs Debian's nodejs and chromium (scripts/packages.d) and playwright-core from npm "
+        "(scripts/install-npm-tools.sh) in " MPLI_NODE_MODULES " or on NODE_PATH");
+    REQUIRE(executable(node));
+    REQUIRE(executable(chromium));
     process::Spec probe;
     probe.program = node;
     probe.args = {"-e", "require('playwright-core')"};

@@ -106,7 +106,31 @@ async function main() {
     assert.deepEqual(await buttonsWithoutNames(page), [], "every button has a name");
     assert.equal(await page.locator("main").count(), 1, "one main landmark");
     assert.equal(await page.locator("nav").count(), 1, "one navigation landmark");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content",
+      "the first Tab reaches the skip link");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "main", "the skip link moves focus to main");
     await page.screenshot({path: path.join(shots, "01-catalogue.png"), fullPage: true});
+
+    step("five a page: \"More offerings\" follows the cursor until the last page");
+    await page.getByLabel("Per page").selectOption("5");
+    await page.getByRole("button", {name: "Apply filters"}).click();
+    await page.waitForFunction(() => document.querySelectorAll("#offerings tbody tr").length === 5);
+    const more = page.getByRole("button", {name: "More offerings"});
+    let pages = 1;
+    while (await more.isVisible()) {
+      const before = await rows.count();
+      await more.click();
+      await page.waitForFunction((n) => document.querySelectorAll("#offerings tbody tr").length > n, before);
+      pages++;
+      assert.ok(pages <= Math.ceil(total / 5), `at most ${Math.ceil(total / 5)} pages of five`);
+    }
+    assert.equal(await rows.count(), total, "the pages together list every offering once");
+    const names = await rows.evaluateAll((all) => all.map((r) => r.querySelector("a").textContent));
+    assert.equal(new Set(names).size, total, "no offering twice across pages");
+    assert.ok(requests.some((r) => r.url().includes("cursor=")), "the next page was asked by cursor");
+    await page.getByLabel("Per page").selectOption("25");
 
     step("filter by country DE: only German offerings remain");
     await page.getByLabel("Country").fill("DE");

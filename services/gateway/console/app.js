@@ -244,6 +244,8 @@ function route() {
 }
 
 function onHashChange() {
+  // "#main" (the skip link) and other in-page anchors are not views.
+  if (location.hash && !location.hash.startsWith("#/")) return;
   const view = route();
   // Move focus to the new page's heading, so screen readers announce it.
   const heading = document.querySelector(`[data-view="${view}"] h1`);
@@ -268,7 +270,7 @@ function filterQuery() {
     if (element.name === "country") value = value.toUpperCase();
     params.set(element.name, value);
   }
-  params.set("limit", String(PAGE_SIZE));
+  if (!params.has("limit")) params.set("limit", String(PAGE_SIZE));
   return params;
 }
 
@@ -623,6 +625,11 @@ function start() {
   $("manifest-file").addEventListener("change", () => loadManifestFile().catch(reportError));
   $("resolve-form").addEventListener("submit", resolve);
   window.addEventListener("hashchange", onHashChange);
+  // The skip link moves focus without changing the address (which names the view).
+  document.querySelector(".skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    $("main").focus();
+  });
   showSession();
   route();
   startActivity();
