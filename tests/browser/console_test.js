@@ -157,6 +157,8 @@ async function main() {
     const alert = page.getByRole("alert");
     await alert.waitFor();
     assert.match(await alert.innerText(), /min_vcpu/);
+    assert.equal(await page.getByLabel("Minimum vCPUs").getAttribute("aria-invalid"), "true",
+      "the field at fault is marked invalid");
     await page.screenshot({path: path.join(shots, "02-filter-problem.png"), fullPage: true});
 
     step("clear the filters (keyboard) and search by text");

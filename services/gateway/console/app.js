@@ -164,6 +164,20 @@ function clearProblem() {
   const box = $("problem");
   box.hidden = true;
   box.replaceChildren();
+  for (const element of document.querySelectorAll("[aria-invalid]")) {
+    element.removeAttribute("aria-invalid");
+    element.removeAttribute("aria-errormessage");
+  }
+}
+
+// The visible control a problem's `field` names (a query parameter or body member), if any.
+function controlFor(field) {
+  if (!field) return null;
+  const name = field === "body" ? "manifest" : field;
+  for (const element of document.getElementsByName(name)) {
+    if (element.closest("[hidden]") === null) return element;
+  }
+  return null;
 }
 
 function showProblem(problem, where) {
@@ -198,6 +212,12 @@ function showProblem(problem, where) {
   box.replaceChildren(...parts);
   box.hidden = false;
   box.scrollIntoView({block: "nearest"});
+  // The control at fault is marked invalid and points at the message.
+  const control = controlFor(problem.field) || (where && problem.line > 0 ? where : null);
+  if (control) {
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-errormessage", "problem");
+  }
 }
 
 // Selects line `line` (1-based) of a textarea, so a syntax error is found at once.
