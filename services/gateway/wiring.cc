@@ -3,6 +3,7 @@
 #include "libs/bus/request_observer.h"
 #include "services/gateway/admin_auth.h"
 #include "services/gateway/domain/readiness.h"
+#include "services/gateway/handlers/console_routes.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/health_routes.h"
 #include "services/gateway/handlers/metrics_routes.h"
@@ -154,6 +155,7 @@ service::ServiceDefinition definition() {
     resolver.resolve_timeout = config.get_duration("request.resolve_timeout");
     add_resolver_routes(*server, context.bus, resolver);
     add_openapi_routes(*server);
+    add_console_routes(*server);
     return server->start();
   };
   return definition;

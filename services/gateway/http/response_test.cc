@@ -12,6 +12,11 @@ TEST_CASE("a response carries its length, and HEAD keeps the length but drops th
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n");
 }
 
+TEST_CASE("304 has neither body nor length") {
+  CHECK(serialize_response({304, {{"ETag", "\"a\""}}, ""}, false) ==
+        "HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\n\r\n");
+}
+
 TEST_CASE("204 has neither body nor length") {
   CHECK(serialize_response({204, {{"Allow", "GET"}}, ""}, false) ==
         "HTTP/1.1 204 No Content\r\nAllow: GET\r\n\r\n");

@@ -1,0 +1,658 @@
+// MPLI console: plain JavaScript over the gateway's REST API, no framework, no build step.
+// Every element is built with the DOM (never innerHTML from data), so nothing the hub returns
+// can run as script; the gateway's Content-Security-Policy forbids inline script anyway.
+"use strict";
+
+const TOKEN_KEY = "mpli.console.token";
+const PAGE_SIZE = 25;
+
+// ---- Small helpers ----------------------------------------------------------------------
+
+// h("p", {class: "x"}, "text", child): an element with attributes and children.
+function h(tag, attributes, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+
+const $ = (id) => document.getElementById(id);
+
+function formatNumber(value, digits) {
+  if (typeof value !== "number" || Number.isNaN(value)) return "";
+  return value.toLocaleString("en", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+}
+
+function money(amount, currency) {
+  if (typeof amount !== "number") return "";
+  return `${formatNumber(amount, 2)} ${currency || ""}`.trim();
+}
+
+// UN/CEFACT unit codes of prices, as words.
+const UNITS = {MON: "month", HUR: "hour", DAY: "day", ANN: "year", WEE: "week", MIN: "minute"};
+const unitName = (code) => UNITS[code] || code || "unit";
+
+// The last part of an IRI ("https://w3id.org/mpli#ISO27001" -> "ISO27001").
+function localName(iri) {
+  if (!iri) return "";
+  const match = /[#/]([^#/]+)$/.exec(iri);
+  return match ? match[1] : iri;
+}
+
+// ---- Session: a bearer token, kept in this tab only -------------------------------------
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+
+// The token's claims, for display only (the hub verifies it; the console cannot and need not).
+function claimsOf(jwt) {
+  const parts = jwt.split(".");
+  if (parts.length !== 3) return null;
+  try {
+    const base64 = parts[1].replace(/-/g, "+").replace(/_/g, "/");
+    const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
+    const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null;
+  }
+}
+
+function showSession() {
+  const current = token();
+  $("sign-in").hidden = Boolean(current);
+  $("signed-in").hidden = !current;
+  if (!current) {
+    $("identity").textContent = "";
+    return;
+  }
+  const claims = claimsOf(current);
+  let text = "Signed in";
+  if (claims) {
+    const who = [];
+    if (claims.role) who.push(`as ${claims.role}`);
+    if (claims.tenant) who.push(`tenant ${claims.tenant}`);
+    if (claims.provider) who.push(`provider ${claims.provider}`);
+    if (claims.sub && !claims.tenant && !claims.provider) who.push(claims.sub);
+    if (who.length) text += " " + who.join(", ");
+    if (typeof claims.exp === "number") {
+      text += `, until ${new Date(claims.exp * 1000).toLocaleString()}`;
+    }
+  }
+  $("identity").textContent = text;
+}
+
+function signIn(event) {
+  event.preventDefault();
+  const value = $("token").value.trim().replace(/^Bearer\s+/i, "");
+  if (!value) {
+    showProblem({title: "No token", detail: "Paste a bearer token into the token field.", field: "token"});
+    $("token").focus();
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, value);
+  $("token").value = "";
+  clearProblem();
+  showSession();
+  $("sign-out").focus();
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  showSession();
+  $("token").focus();
+}
+
+// ---- The API ----------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(problem) {
+    super(problem.detail || problem.title || "request failed");
+    this.problem = problem;
+  }
+}
+
+// fetch() with the token, answering the parsed JSON, or throwing ApiError with the problem.
+async function api(path, options = {}) {
+  const headers = new Headers(options.headers || {});
+  if (!headers.has("Accept")) headers.set("Accept", "application/json");
+  const current = token();
+  if (current) headers.set("Authorization", `Bearer ${current}`);
+  let response;
+  try {
+    response = await fetch(path, {...options, headers});
+  } catch (error) {
+    throw new ApiError({title: "The hub is unreachable", detail: String(error.message || error)});
+  }
+  const type = response.headers.get("Content-Type") || "";
+  const text = await response.text();
+  if (!response.ok) {
+    let problem = {title: `${response.status} ${response.statusText}`, status: response.status, detail: text};
+    if (type.includes("json")) {
+      try {
+        problem = JSON.parse(text);
+      } catch {
+        /* keep the text */
+      }
+    }
+    if (response.status === 401) {
+      problem.hint = token()
+        ? "The hub refused the token (expired, or not one of its own). Sign out and sign in with a fresh one."
+        : "This needs a token: sign in above.";
+    } else if (response.status === 403) {
+      problem.hint = "Your token does not allow this.";
+    }
+    const retry = response.headers.get("Retry-After");
+    if (retry) problem.hint = `The hub is busy; try again in ${retry} s.`;
+    throw new ApiError(problem);
+  }
+  if (type.includes("json")) return JSON.parse(text);
+  return text;
+}
+
+// ---- Problems (RFC 9457), shown as one clear message -------------------------------------
+
+function clearProblem() {
+  const box = $("problem");
+  box.hidden = true;
+  box.replaceChildren();
+  for (const element of document.querySelectorAll("[aria-invalid]")) {
+    element.removeAttribute("aria-invalid");
+    element.removeAttribute("aria-errormessage");
+  }
+}
+
+// The visible control a problem's `field` names (a query parameter or body member), if any.
+function controlFor(field) {
+  if (!field) return null;
+  const name = field === "body" ? "manifest" : field;
+  for (const element of document.getElementsByName(name)) {
+    if (element.closest("[hidden]") === null) return element;
+  }
+  return null;
+}
+
+function showProblem(problem, where) {
+  const box = $("problem");
+  const parts = [h("h2", {}, problem.title || "Something went wrong")];
+  if (problem.detail) parts.push(h("p", {}, problem.detail));
+  const at = [];
+  if (problem.field) at.push(`field ${problem.field}`);
+  if (typeof problem.line === "number" && problem.line > 0) {
+    at.push(`line ${problem.line}` + (problem.column > 0 ? `, column ${problem.column}` : ""));
+  }
+  if (problem.reason) at.push(`reason ${problem.reason}`);
+  if (problem.trust_reason) at.push(`credential: ${problem.trust_reason}`);
+  if (typeof problem.max_bytes === "number") at.push(`at most ${problem.max_bytes} bytes`);
+  if (at.length) parts.push(h("p", {class: "where"}, "At ", at.join("; "), "."));
+  if (Array.isArray(problem.violations) && problem.violations.length) {
+    parts.push(
+      h("ul", {},
+        problem.violations.map((v) =>
+          h("li", {},
+            v.message || v.constraint,
+            v.path ? ` (path ${v.path})` : "",
+            v.focus_node ? ` on ${v.focus_node}` : "",
+            v.value ? `: ${v.value}` : ""))));
+  }
+  if (problem.hint) parts.push(h("p", {}, problem.hint));
+  if (where && typeof problem.line === "number" && problem.line > 0) {
+    parts.push(
+      h("button", {type: "button", class: "secondary", onclick: () => selectLine(where, problem.line)},
+        `Go to line ${problem.line}`));
+  }
+  box.replaceChildren(...parts);
+  box.hidden = false;
+  box.scrollIntoView({block: "nearest"});
+  // The control at fault is marked invalid and points at the message.
+  const control = controlFor(problem.field) || (where && problem.line > 0 ? where : null);
+  if (control) {
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-errormessage", "problem");
+  }
+}
+
+// Selects line `line` (1-based) of a textarea, so a syntax error is found at once.
+function selectLine(textarea, line) {
+  const lines = textarea.value.split("\n");
+  let start = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+  const end = start + (lines[line - 1] || "").length;
+  textarea.focus();
+  textarea.setSelectionRange(start, end);
+}
+
+function reportError(error, where) {
+  if (error instanceof ApiError) showProblem(error.problem, where);
+  else showProblem({title: "The console failed", detail: String(error && error.message ? error.message : error)});
+}
+
+// ---- Views ------------------------------------------------------------------------------
+// One entry per page. Orders, migrations and bills add theirs here (a route prefix, a
+// <section data-view> in index.html, a nav link) once the hub serves them.
+
+const views = {
+  catalogue: {show: showCatalogue},
+  offering: {show: showOffering},
+  resolve: {show: () => {}},
+};
+
+function route() {
+  const hash = location.hash.replace(/^#\/?/, "");
+  const [name, ...rest] = hash.split("/");
+  const view = views[name] ? name : "catalogue";
+  const argument = rest.length ? decodeURIComponent(rest.join("/")) : "";
+  for (const section of document.querySelectorAll("[data-view]")) {
+    section.hidden = section.dataset.view !== view;
+  }
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    const current = link.dataset.nav === view || (view === "offering" && link.dataset.nav === "catalogue");
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  clearProblem();
+  views[view].show(argument);
+  return view;
+}
+
+function onHashChange() {
+  // "#main" (the skip link) and other in-page anchors are not views.
+  if (location.hash && !location.hash.startsWith("#/")) return;
+  const view = route();
+  // Move focus to the new page's heading, so screen readers announce it.
+  const heading = document.querySelector(`[data-view="${view}"] h1`);
+  if (heading) heading.focus();
+}
+
+// ---- Catalogue --------------------------------------------------------------------------
+
+const catalogue = {
+  loaded: false,
+  offerings: [],
+  cursor: null,
+  query: "",
+};
+
+function filterQuery() {
+  const params = new URLSearchParams();
+  for (const element of $("filters").elements) {
+    if (!element.name) continue;
+    let value = element.value.trim();
+    if (!value) continue;
+    if (element.name === "country") value = value.toUpperCase();
+    params.set(element.name, value);
+  }
+  if (!params.has("limit")) params.set("limit", String(PAGE_SIZE));
+  return params;
+}
+
+async function loadOfferings(more) {
+  clearProblem();
+  const params = more ? new URLSearchParams(catalogue.query) : filterQuery();
+  if (more) params.set("cursor", catalogue.cursor);
+  else catalogue.query = params.toString();
+  $("catalogue-status").textContent = "Loading offerings…";
+  $("more").disabled = true;
+  try {
+    const page = await api(`/v1/offerings?${params}`);
+    if (!more) catalogue.offerings = [];
+    catalogue.offerings.push(...page.offerings);
+    catalogue.cursor = page.next_cursor || null;
+    catalogue.loaded = true;
+    renderOfferings(page.offerings.length, more);
+  } catch (error) {
+    $("catalogue-status").textContent = "The catalogue could not be loaded.";
+    reportError(error);
+  } finally {
+    $("more").disabled = false;
+  }
+}
+
+function offeringRow(offering) {
+  const price = typeof offering.monthly_price === "number"
+    ? money(offering.monthly_price, offering.price_currency)
+    : `${money(offering.price_amount, offering.price_currency)} per ${unitName(offering.price_unit)}`;
+  return h("tr", {},
+    h("th", {scope: "row"}, h("a", {href: `#/offering/${encodeURIComponent(offering.id)}`}, offering.name || localName(offering.id))),
+    h("td", {}, offering.provider_id),
+    h("td", {}, offering.kind),
+    h("td", {}, (offering.regions || []).join(", "), offering.countries && offering.countries.length ? ` (${offering.countries.join(", ")})` : ""),
+    h("td", {class: "num"}, offering.vcpu || ""),
+    h("td", {class: "num"}, offering.memory_gib ? formatNumber(offering.memory_gib, 0) : ""),
+    h("td", {class: "num"}, offering.storage_gib ? formatNumber(offering.storage_gib, 0) : ""),
+    h("td", {class: "num"}, price),
+    h("td", {}, (offering.certifications || []).map((c) => h("span", {class: "tag"}, c))));
+}
+
+function renderOfferings(added, more) {
+  const body = $("offerings").tBodies[0];
+  const rows = catalogue.offerings.slice(more ? catalogue.offerings.length - added : 0).map(offeringRow);
+  if (more) body.append(...rows);
+  else body.replaceChildren(...rows);
+  $("offerings").hidden = catalogue.offerings.length === 0;
+  $("more").hidden = !catalogue.cursor;
+  const count = catalogue.offerings.length;
+  $("catalogue-status").textContent = count === 0
+    ? "No offering matches these filters."
+    : `${count} offering${count === 1 ? "" : "s"} shown${catalogue.cursor ? "; more are available" : ""}.`;
+  if (more && rows.length) rows[0].querySelector("a").focus();
+  renderFacets();
+}
+
+// Countries and kinds of what is listed: the countries as buttons that filter, the kinds as
+// suggestions for the kind field.
+function renderFacets() {
+  const countries = new Map();
+  const kinds = new Set();
+  for (const offering of catalogue.offerings) {
+    for (const country of offering.countries || []) countries.set(country, (countries.get(country) || 0) + 1);
+    if (offering.kind) kinds.add(offering.kind);
+  }
+  const sorted = [...countries.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  $("countries").replaceChildren(
+    ...sorted.map(([country, count]) =>
+      h("li", {},
+        h("button", {
+          type: "button",
+          class: "secondary",
+          "aria-label": `${country}: ${count} offering${count === 1 ? "" : "s"}; filter by it`,
+          onclick: () => {
+            $("f-country").value = country;
+            loadOfferings(false);
+          },
+        }, `${country} (${count})`))));
+  const known = new Set([...$("kinds").options].map((o) => o.value));
+  for (const kind of kinds) if (!known.has(kind)) $("kinds").append(h("option", {value: kind}));
+}
+
+function showCatalogue() {
+  if (!catalogue.loaded) loadOfferings(false);
+}
+
+// ---- One offering -----------------------------------------------------------------------
+
+async function showOffering(id) {
+  const details = $("offering-details");
+  details.replaceChildren();
+  $("offering-turtle").hidden = true;
+  $("offering-turtle-button").hidden = true;
+  $("offering-heading").textContent = "Offering";
+  if (!id) {
+    $("offering-status").textContent = "No offering chosen.";
+    return;
+  }
+  $("offering-status").textContent = "Loading the offering…";
+  try {
+    const offering = await api(`/v1/offerings/${encodeURIComponent(id)}`);
+    $("offering-heading").textContent = offering.name || localName(offering.id);
+    $("offering-status").textContent = "";
+    const rows = [
+      ["Identifier", h("code", {}, offering.id)],
+      ["Provider", offering.provider_id],
+      ["Kind", offering.kind],
+      ["Regions", (offering.regions || []).join(", ")],
+      ["Countries", (offering.countries || []).join(", ")],
+      ["vCPUs", offering.vcpu || "—"],
+      ["Memory", offering.memory_gib ? `${formatNumber(offering.memory_gib, 1)} GiB` : "—"],
+      ["Storage", offering.storage_gib ? `${formatNumber(offering.storage_gib, 0)} GiB` : "—"],
+      ["Price", `${money(offering.price_amount, offering.price_currency)} per ${unitName(offering.price_unit)}`],
+      ["Monthly price", typeof offering.monthly_price === "number" ? money(offering.monthly_price, offering.price_currency) : "—"],
+      ["Availability", offering.availability_percent ? `${offering.availability_percent} %` : "—"],
+      ["Certifications (claimed)", (offering.certifications || []).join(", ") || "none"],
+      ["Content hash", h("code", {}, offering.content_hash)],
+    ];
+    details.replaceChildren(...rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+    $("offering-turtle-button").hidden = false;
+    $("offering-turtle-button").onclick = () => showTurtle(id);
+  } catch (error) {
+    $("offering-status").textContent = "The offering could not be loaded.";
+    reportError(error);
+  }
+}
+
+async function showTurtle(id) {
+  try {
+    const text = await api(`/v1/offerings/${encodeURIComponent(id)}`, {headers: {Accept: "text/turtle"}});
+    $("offering-turtle").textContent = text;
+    $("offering-turtle").hidden = false;
+    $("offering-turtle").focus();
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+// ---- Resolution -------------------------------------------------------------------------
+
+async function loadManifestFile() {
+  const file = $("manifest-file").files[0];
+  if (!file) return;
+  $("manifest").value = await file.text();
+  $("resolve-status").textContent = `Loaded ${file.name} (${file.size} bytes).`;
+}
+
+async function resolve(event) {
+  event.preventDefault();
+  clearProblem();
+  const manifest = $("manifest").value;
+  if (!manifest.trim()) {
+    showProblem({title: "No manifest", detail: "Paste a consumer manifest or load a file first.", field: "manifest"});
+    $("manifest").focus();
+    return;
+  }
+  const params = new URLSearchParams({top_k: $("top-k").value || "10", explain_limit: $("explain-limit").value || "20"});
+  const button = $("resolve-button");
+  button.disabled = true;
+  $("resolve-status").textContent = "Resolving…";
+  $("resolution").replaceChildren();
+  try {
+    const resolution = await api(`/v1/resolutions?${params}`, {
+      method: "POST",
+      headers: {"Content-Type": "text/turtle"},
+      body: manifest,
+    });
+    $("resolve-status").textContent = resolution.satisfiable
+      ? `${resolution.answers.length} answer${resolution.answers.length === 1 ? "" : "s"}, best first.`
+      : "Nothing satisfies this manifest; the diagnosis says why.";
+    renderResolution(resolution);
+  } catch (error) {
+    $("resolve-status").textContent = "The hub refused the manifest.";
+    reportError(error, $("manifest"));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function failureItem(failure) {
+  return h("li", {},
+    failure.message || failure.constraint,
+    failure.path ? h("span", {class: "help"}, ` (path ${failure.path}${failure.constraint ? `, ${failure.constraint}` : ""})`) : "",
+    failure.value ? ` — value ${failure.value}` : "",
+    failure.claimed_not_verified ? h("strong", {}, " claimed, not verified") : "");
+}
+
+function answerCard(answer, currency) {
+  return h("article", {class: "answer", "aria-labelledby": `answer-${answer.rank}`},
+    h("h3", {id: `answer-${answer.rank}`},
+      `Rank ${answer.rank}: ${money(answer.monthly_price, currency)} a month, score ${formatNumber(answer.score, 3)}`),
+    h("table", {},
+      h("caption", {class: "visually-hidden"}, `Assignments of answer ${answer.rank}`),
+      h("thead", {}, h("tr", {},
+        h("th", {scope: "col"}, "Requirement"), h("th", {scope: "col"}, "Offering"),
+        h("th", {scope: "col"}, "Provider"), h("th", {scope: "col"}, "Region"),
+        h("th", {scope: "col", class: "num"}, "Quantity"), h("th", {scope: "col", class: "num"}, "Monthly price"))),
+      h("tbody", {}, (answer.assignments || []).map((a) => h("tr", {},
+        h("th", {scope: "row"}, a.requirement_label || localName(a.requirement)),
+        h("td", {}, h("a", {href: `#/offering/${encodeURIComponent(a.offering)}`}, a.offering_name || localName(a.offering))),
+        h("td", {}, a.provider_id),
+        h("td", {}, `${a.region} ${a.country}`.trim()),
+        h("td", {class: "num"}, a.quantity),
+        h("td", {class: "num"}, money(a.monthly_price, currency)))))),
+    h("h4", {}, "Why this rank"),
+    h("ul", {class: "explanations"},
+      (answer.score_parts || []).map((part) => h("li", {},
+        h("strong", {}, part.preference), `: ${part.detail || ""}`,
+        h("span", {class: "help"},
+          ` (value ${formatNumber(part.value, 3)} × weight ${formatNumber(part.weight, 2)} → ${formatNumber(part.contribution, 3)})`))),
+      (answer.score_parts || []).length ? null : h("li", {}, "The manifest states no preference: every answer scores the same.")));
+}
+
+function requirementReport(report) {
+  return h("section", {class: "requirement", "aria-label": `Requirement ${report.label || localName(report.requirement)}`},
+    h("h3", {}, report.label || localName(report.requirement)),
+    h("p", {}, `Quantity ${report.quantity}: ${report.conforming} offering${report.conforming === 1 ? "" : "s"} conform, ${report.accepted} of them from providers that accept this consumer; ${report.rejected_total} rejected.`),
+    (report.eliminated_by || []).length
+      ? h("details", {},
+          h("summary", {}, "Constraints that eliminated candidates"),
+          h("ul", {}, report.eliminated_by.map((t) => h("li", {}, `${t.message || t.constraint}`, t.path ? ` (path ${t.path})` : "", `: ${t.offerings} offering${t.offerings === 1 ? "" : "s"}`))))
+      : null,
+    (report.rejected || []).length
+      ? h("details", {},
+          h("summary", {}, `Rejected candidates (${report.rejected.length} of ${report.rejected_total})`),
+          h("ul", {}, report.rejected.map((r) => h("li", {},
+            h("strong", {}, r.offering_name || localName(r.offering)), ` (${r.provider_id}): ${r.reason.replace(/_/g, " ")}`,
+            h("ul", {}, (r.failures || []).map(failureItem))))))
+      : null);
+}
+
+function renderResolution(resolution) {
+  const out = [];
+  out.push(h("div", {class: `summary${resolution.satisfiable ? "" : " unsatisfiable"}`},
+    h("h2", {}, resolution.satisfiable ? "Ranked answers" : "Not satisfiable"),
+    h("p", {}, `Resolution `, h("code", {}, resolution.id), ` in ${resolution.currency || "—"}: `,
+      `${resolution.answers.length} answer${resolution.answers.length === 1 ? "" : "s"} of ${resolution.answers_considered} considered, `,
+      `over ${resolution.catalogue_offerings} offerings in the catalogue.`),
+    resolution.search_exhausted
+      ? h("p", {}, "The search reached its budget: these answers meet every constraint but may not be the best.")
+      : null));
+
+  if (resolution.diagnosis) {
+    out.push(h("section", {"aria-labelledby": "diagnosis-heading"},
+      h("h2", {id: "diagnosis-heading"}, "Diagnosis"),
+      h("ul", {}, (resolution.diagnosis.summary || []).map((s) => h("li", {}, s))),
+      (resolution.diagnosis.nearest_misses || []).length
+        ? h("details", {open: true},
+            h("summary", {}, "Nearest misses"),
+            h("ul", {}, resolution.diagnosis.nearest_misses.map((m) => h("li", {},
+              h("strong", {}, localName(m.offering)), ` (${m.provider_id}) for ${localName(m.requirement)}: ${m.failed_constraints} constraint${m.failed_constraints === 1 ? "" : "s"} failed`,
+              h("ul", {}, (m.failures || []).map(failureItem))))))
+        : null));
+  }
+
+  if (resolution.answers.length) {
+    out.push(h("section", {"aria-labelledby": "answers-heading"},
+      h("h2", {id: "answers-heading"}, "Answers"),
+      resolution.answers.map((a) => answerCard(a, resolution.currency))));
+  }
+
+  if ((resolution.requirements || []).length) {
+    out.push(h("section", {"aria-labelledby": "requirements-heading"},
+      h("h2", {id: "requirements-heading"}, "Requirements"),
+      resolution.requirements.map(requirementReport)));
+  }
+
+  if (resolution.refusals_total > 0 || (resolution.refused_for || []).length) {
+    out.push(h("section", {"aria-labelledby": "refusals-heading"},
+      h("h2", {id: "refusals-heading"}, `Providers that refuse this consumer (${resolution.refusals_total})`),
+      (resolution.refused_for || []).length
+        ? h("ul", {}, resolution.refused_for.map((t) => h("li", {}, `${t.message || t.constraint}`, t.path ? ` (path ${t.path})` : "", `: ${t.providers} provider${t.providers === 1 ? "" : "s"}`)))
+        : null,
+      h("ul", {}, (resolution.refusals || []).map((r) => h("li", {},
+        h("strong", {}, r.provider_id), `: ${r.label || localName(r.prerequisite)}`,
+        r.scope && r.scope !== "provider" ? ` (for ${localName(r.scope)})` : "",
+        h("ul", {}, (r.failures || []).map(failureItem)))))));
+  }
+
+  if ((resolution.warnings || []).length) {
+    out.push(h("section", {"aria-labelledby": "warnings-heading"},
+      h("h2", {id: "warnings-heading"}, "Warnings about the manifest"),
+      h("ul", {}, resolution.warnings.map((w) => h("li", {}, h("code", {}, w.code), ` ${w.message}`)))));
+  }
+
+  if ((resolution.consumer_facts || []).length) {
+    out.push(h("details", {},
+      h("summary", {}, `Verified facts about the consumer (${resolution.consumer_facts.length})`),
+      h("ul", {}, resolution.consumer_facts.map((f) => h("li", {}, `${localName(f.predicate)}: ${f.object}`, h("span", {class: "help"}, ` (issued by ${f.issuer})`))))));
+  }
+  $("resolution").replaceChildren(...out);
+}
+
+// ---- Live activity (Server-Sent Events), when the hub has them ----------------------------
+
+// Event names the hub's catalogue may send; an unnamed event arrives as "message".
+const EVENT_NAMES = ["message", "manifest_ingested", "manifest_rejected", "offering_added",
+  "offering_changed", "offering_removed", "provider_registered", "provider_removed"];
+
+function describeEvent(type, data) {
+  let payload = data;
+  try {
+    payload = JSON.parse(data);
+  } catch {
+    return `${type}: ${data}`.slice(0, 200);
+  }
+  const body = payload && typeof payload === "object" && payload.payload ? payload.payload : payload;
+  const name = (payload && payload.type) || type;
+  const offering = body && (body.offering || body.previous);
+  const subject = offering
+    ? `${offering.name || localName(offering.id)} (${offering.provider_id})`
+    : (body && (body.provider_id || body.id)) || "";
+  return `${localName(name.replace(/\./g, "/"))}${subject ? `: ${subject}` : ""}`;
+}
+
+function startActivity() {
+  if (typeof EventSource === "undefined") return;
+  const source = new EventSource("/v1/events");
+  let opened = false;
+  source.onopen = () => {
+    opened = true;
+    $("activity").hidden = false;
+  };
+  // No /v1/events (404) or a refused stream: the browser gives up and the panel stays hidden.
+  source.onerror = () => {
+    if (!opened || source.readyState === EventSource.CLOSED) source.close();
+  };
+  const list = $("activity-list");
+  for (const name of EVENT_NAMES) {
+    source.addEventListener(name, (event) => {
+      const item = h("li", {}, h("time", {datetime: new Date().toISOString()}, new Date().toLocaleTimeString()), " ",
+        describeEvent(name, event.data));
+      list.prepend(item);
+      while (list.children.length > 50) list.lastElementChild.remove();
+      if (name.startsWith("offering_")) catalogue.loaded = false;
+    });
+  }
+}
+
+// ---- Start ------------------------------------------------------------------------------
+
+function start() {
+  $("sign-in").addEventListener("submit", signIn);
+  $("sign-out").addEventListener("click", signOut);
+  $("filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadOfferings(false);
+  });
+  // After the reset has emptied the fields.
+  $("filters").addEventListener("reset", () => setTimeout(() => loadOfferings(false), 0));
+  $("more").addEventListener("click", () => loadOfferings(true));
+  $("manifest-file").addEventListener("change", () => loadManifestFile().catch(reportError));
+  $("resolve-form").addEventListener("submit", resolve);
+  window.addEventListener("hashchange", onHashChange);
+  // The skip link moves focus without changing the address (which names the view).
+  document.querySelector(".skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    $("main").focus();
+  });
+  showSession();
+  route();
+  startActivity();
+}
+
+document.addEventListener("DOMContentLoaded", start);
