@@ -18,8 +18,17 @@
 
 #include "libs/core/config.h"
 #include "libs/http/client.h"
+#include "tools/mpli/token_command.h"
 
 namespace mpli::cli {
+namespace {
+// Verifying and submitting need a token: $MPLI_TOKEN, else `mpli up`'s admin token.
+std::vector<std::string> with_bearer(std::vector<std::string> headers) {
+  for (auto& header : bearer_from_environment()) headers.push_back(std::move(header));
+  return headers;
+}
+}  // namespace
+
 namespace {
 
 using nlohmann::json;
@@ -291,7 +300,8 @@ int verify_or_submit(const Arguments& arguments, bool keep) {
   std::string base = gateway_url(arguments);
   auto response = http::request(
       "POST", base + (keep ? "/v1/credentials" : "/v1/credentials/verify"), request.dump(),
-      {"Content-Type: application/json", "Accept: application/json"}, std::chrono::seconds(60));
+      with_bearer({"Content-Type: application/json", "Accept: application/json"}),
+      std::chrono::seconds(60));
   return report(response, base, command, print_json);
 }
 

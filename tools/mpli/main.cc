@@ -8,6 +8,7 @@
 #include "tools/mpli/federation_command.h"
 #include "tools/mpli/resolve_command.h"
 #include "tools/mpli/shacl_command.h"
+#include "tools/mpli/token_command.h"
 
 namespace {
 constexpr const char* kUsage =
@@ -18,6 +19,7 @@ constexpr const char* kUsage =
     "  credential  issue, verify or submit a verifiable credential through a hub's gateway\n"
     "  anchors     get or replace a hub's trust anchors (admin)\n"
     "  resolve     resolve a consumer manifest against a hub's catalogue and print the answers\n"
+    "  token       create a bearer token for the hub's gateway (signed with the hub's key)\n"
     "`mpli <command> --help` (or `mpli help <command>`) describes a command and its options.\n";
 
 bool is_help(const std::string& arg) { return arg == "-h" || arg == "--help" || arg == "help"; }
@@ -30,6 +32,7 @@ std::optional<int> run_command(const std::string& command, int argc, char** argv
   if (command == "credential") return mpli::cli::run_credential_command(argc, argv);
   if (command == "anchors") return mpli::cli::run_anchors_command(argc, argv);
   if (command == "resolve") return mpli::cli::run_resolve_command(argc, argv);
+  if (command == "token") return mpli::cli::run_token_command(argc, argv);
   return std::nullopt;
 }
 }  // namespace

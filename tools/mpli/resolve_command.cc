@@ -14,8 +14,17 @@
 #include "libs/core/config.h"
 #include "libs/http/client.h"
 #include "tools/mpli/resolution_table.h"
+#include "tools/mpli/token_command.h"
 
 namespace mpli::cli {
+namespace {
+// A resolution belongs to the tenant of the token sent ($MPLI_TOKEN, else `mpli up`'s admin token).
+std::vector<std::string> with_bearer(std::vector<std::string> headers) {
+  for (auto& header : bearer_from_environment()) headers.push_back(std::move(header));
+  return headers;
+}
+}  // namespace
+
 namespace {
 
 using nlohmann::json;
@@ -219,7 +228,8 @@ int run_resolve_command(int argc, char** argv) {
   std::string base = gateway_url(*options);
   auto response = http::request(
       "POST", base + request->path, request->body,
-      {"Content-Type: " + request->content_type, "Accept: application/json"}, kHttpTimeout);
+      with_bearer({"Content-Type: " + request->content_type, "Accept: application/json"}),
+      kHttpTimeout);
   if (response.status == 0) {
     fail("cannot reach the gateway at " + base +
          " (is the hub running? `mpli up` starts one; --gateway names another)");
