@@ -266,7 +266,8 @@ TEST_CASE("OIDC: tokens of a configured issuer verify against its JWKS, fetched 
   });
   issuer = idp.url("");
   while (!issuer.empty() && issuer.back() == '/') issuer.pop_back();
-  Gateway gateway({{"MPLI_AUTH_OIDC_ISSUERS", issuer}, {"MPLI_AUTH_OIDC_ALLOW_LOOPBACK", "true"}});
+  Gateway gateway(
+      Env{{"MPLI_AUTH_OIDC_ISSUERS", issuer}, {"MPLI_AUTH_OIDC_ALLOW_LOOPBACK", "true"}});
   const TestTokens& tokens = gateway.tokens();
   auto oidc_token = [&](const credentials::SigningKey& key, const std::string& kid,
                         const std::string& role) {

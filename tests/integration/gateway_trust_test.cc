@@ -278,7 +278,7 @@ TEST_CASE("an authorised admin call with no trust service is a prompt 503/504 pr
 }
 
 TEST_CASE("without auth.signing_key_file no hub token is accepted: every protected route is 401") {
-  Gateway gateway({{"MPLI_AUTH_SIGNING_KEY_FILE", ""}});
+  Gateway gateway(Env{{"MPLI_AUTH_SIGNING_KEY_FILE", ""}});
   for (const auto& route : kAdminRoutes) {
     INFO(route.method << " " << route.target);
     Answer answer = gateway.send(route.method, route.target, route.body,
