@@ -6,6 +6,7 @@
 // RecheckAnswerRequest.tenant, RegisterProviderRequest.expected_provider_id); the gateway's own
 // refusals, which need no service, are in gateway_auth_test.cc.
 #include <catch2/catch.hpp>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "libs/testing/environment.h"
@@ -68,10 +69,13 @@ void check_hidden(const testing::HttpExchange& answer, const std::string& what) 
 
 const char* kManifest = R"(@base <https://acme.example/mpli/db.ttl> .
 @prefix mpli: <https://w3id.org/mpli#> .
+@prefix gx: <https://w3id.org/gaia-x/development#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <https://schema.org/> .
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 <> a mpli:ConsumerManifest ; mpli:consumer <#consumer> ; mpli:requirement <#db> .
-<#consumer> a mpli:Consumer .
+<#consumer> a mpli:Consumer ; mpli:legalPerson <#lp> .
+<#lp> a gx:LegalPerson ; schema:name "Acme SAS" ; gx:legalAddress [ a gx:Address ; gx:countryCode "FR" ] .
 <#db> a mpli:Requirement ; rdfs:label "Database" ; mpli:quantity 1 ; mpli:requirementShape <#s> .
 <#s> a sh:NodeShape ; sh:property [ sh:path mpli:offeringKind ; sh:hasValue mpli:ManagedPostgreSQL ] .
 )";
@@ -84,13 +88,15 @@ TEST_CASE("resolution tenancy: another tenant's resolution is 404 like a missing
   std::string acme = tokens.consumer("acme");
   std::string globex = tokens.consumer("globex");
   testing::HttpExchange created;
-  testing::wait_until(
-      [&] {
-        created =
-            hub.send("POST", "/v1/resolutions", acme, kManifest, {"Content-Type: text/turtle"});
-        return created.status == 201;
-      },
-      60s, "the resolver resolves (its index loaded)");
+  // The resolver answers 503 until its index has loaded.
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  do {
+    created = hub.send("POST", "/v1/resolutions", acme, kManifest, {"Content-Type: text/turtle"});
+    if (created.status == 201) break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  INFO(created.body);
+  REQUIRE(created.status == 201);
   std::string id = json::parse(created.body)["id"];
   std::string resource = "/v1/resolutions/" + id;
   std::string recheck = resource + "/answers/1/recheck";
