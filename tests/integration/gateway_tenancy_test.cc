@@ -6,8 +6,8 @@
 // RecheckAnswerRequest.tenant, RegisterProviderRequest.expected_provider_id); the gateway's own
 // refusals, which need no service, are in gateway_auth_test.cc.
 #include <catch2/catch.hpp>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "libs/testing/environment.h"
 #include "libs/testing/http_exchange.h"

@@ -20,8 +20,8 @@ TEST_CASE("the discovery document must name the issuer it was fetched for") {
   CHECK_FALSE(jwks_uri_from_discovery(
       R"({"issuer": "https://evil.example", "jwks_uri": "https://evil.example/keys"})",
       "https://idp.example"));
-  CHECK_FALSE(jwks_uri_from_discovery(R"({"issuer": "https://idp.example"})",
-                                      "https://idp.example"));
+  CHECK_FALSE(
+      jwks_uri_from_discovery(R"({"issuer": "https://idp.example"})", "https://idp.example"));
   CHECK_FALSE(jwks_uri_from_discovery("[]", "https://idp.example"));
 }
 
@@ -40,8 +40,7 @@ TEST_CASE("a JWKS yields its P-256 signing keys by kid and skips the rest") {
   eddsa["kid"] = "ed";
   json rsa = {{"kty", "RSA"}, {"kid", "rsa"}, {"n", "AQAB"}, {"e", "AQAB"}};
   json oct = {{"kty", "oct"}, {"kid", "oct"}, {"k", "c2VjcmV0"}};
-  auto keys = keys_from_jwks(
-      json{{"keys", {good, no_kid, encryption, eddsa, rsa, oct}}}.dump());
+  auto keys = keys_from_jwks(json{{"keys", {good, no_kid, encryption, eddsa, rsa, oct}}}.dump());
   REQUIRE(keys);
   REQUIRE(keys->size() == 1);
   CHECK(keys->front().first == "k1");
