@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "libs/core/log.h"
 #include "libs/fetch/guarded_fetcher.h"
 #include "services/gateway/auth/guard.h"
 #include "services/gateway/auth/hub_key.h"
@@ -64,6 +65,17 @@ Result<Auth> load_auth(service::ServiceContext& context) {
       issuers.push_back(
           {issuer, keys, config.get("auth.oidc_role_claim"), config.get("auth.oidc_tenant_claim")});
     }
+  }
+  if (issuers.empty()) {
+    log::warn(
+        "no auth.signing_key_file and no auth.oidc_issuers: every route that needs a token "
+        "answers 401");
+  } else {
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& issuer : issuers) names.push_back(issuer.issuer);
+    nlohmann::json fields = {{"issuers", names}};
+    if (!result.hub_keys.empty()) fields["kid"] = auth::key_id(result.hub_keys.front());
+    log::info("bearer tokens accepted", fields);
   }
   auth::TokenRules rules;
   rules.audience = config.get("auth.audience");
