@@ -7,6 +7,7 @@
 """
 import http.client
 import json
+import os
 import sys
 import threading
 import time
@@ -16,6 +17,15 @@ import urllib.parse
 def connection(base):
     u = urllib.parse.urlparse(base)
     return http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+
+
+def register_headers():
+    # Registration is the admin's: run.sh exports the token `mpli up` wrote to its state dir.
+    headers = {"Content-Type": "application/json"}
+    token = os.environ.get("MPLI_TOKEN", "")
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    return headers
 
 
 def register(base, prefix, n, concurrency):
@@ -34,7 +44,7 @@ def register(base, prefix, n, concurrency):
             body = json.dumps({"manifest_url": f"{prefix}p{i}.ttl"})
             for attempt in range(3):
                 try:
-                    conn.request("POST", "/v1/providers", body, {"Content-Type": "application/json"})
+                    conn.request("POST", "/v1/providers", body, register_headers())
                     r = conn.getresponse()
                     data = r.read()
                     if r.status not in (200, 201):

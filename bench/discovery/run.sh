@@ -35,6 +35,9 @@ pids+=($!)
 BASE=http://127.0.0.1:$HTTP
 for _ in $(seq 1 120); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fs "$BASE/readyz" >/dev/null
+# Registering and refreshing providers need the admin token `mpli up` wrote (load.py reads it).
+MPLI_TOKEN=$(cat "$OUT/state/admin-token")
+export MPLI_TOKEN
 PSQL=(/usr/lib/postgresql/15/bin/psql -h 127.0.0.1 -p $PG -U postgres -d mpli -tAq)
 sql() { "${PSQL[@]}" -c "$1"; }
 

@@ -105,9 +105,13 @@ Result<resolver::v1::Resolution> resolve(bus::Connection& bus, const std::string
 bool resolve_http(const std::string& base, const std::string& manifest, int explain_limit,
                   std::string* error) {
   nlohmann::json body = {{"manifest", manifest}, {"explain_limit", explain_limit}};
-  auto response =
-      http::request("POST", base + "/v1/resolutions", body.dump(),
-                    {"Content-Type: application/json", "Accept: application/json"}, kDeadline);
+  std::vector<std::string> headers = {"Content-Type: application/json",
+                                      "Accept: application/json"};
+  // A resolution belongs to the token's tenant: run.sh exports `mpli up`'s admin token.
+  if (const char* token = std::getenv("MPLI_TOKEN"); token != nullptr && *token != '\0') {
+    headers.push_back(std::string("Authorization: Bearer ") + token);
+  }
+  auto response = http::request("POST", base + "/v1/resolutions", body.dump(), headers, kDeadline);
   if (response.status == 200 || response.status == 201) return true;
   *error = "HTTP " + std::to_string(response.status) + " " + response.body.substr(0, 300);
   return false;

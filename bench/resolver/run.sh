@@ -54,6 +54,9 @@ pids+=($!)
 BASE=http://127.0.0.1:$HTTP
 for _ in $(seq 1 120); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fs "$BASE/readyz" >/dev/null
+# Registering and refreshing providers need the admin token `mpli up` wrote (load.py reads it).
+MPLI_TOKEN=$(cat "$OUT/state/admin-token")
+export MPLI_TOKEN
 resolver_pid() { grep -o 'resolver started (pid [0-9]*' "$OUT/hub.log" | tail -1 | grep -o '[0-9]*$'; }
 memory() { awk '/VmRSS|VmHWM/ {printf "%s %.0f MiB  ", $1, $2/1024}' "/proc/$(resolver_pid)/status"; }
 
@@ -95,7 +98,7 @@ log "visibility"
 provider_id=bench-p17
 "$DRIVER" visibility --nats $NATS_URL --manifest "$OUT/consumers/visibility.ttl" --reps 7 \
   --prepare "sleep 1.1 && python3 bench/discovery/generate_manifests.py $OUT/manifests --providers $PROVIDERS --offerings $OFFERINGS --prerequisites mixed --only 17 --marker {MARK}" \
-  --trigger "curl -fsS -o /dev/null -X POST $BASE/v1/providers/$provider_id/refresh" > "$OUT/visibility.txt"
+  --trigger "curl -fsS -o /dev/null -H 'Authorization: Bearer $MPLI_TOKEN' -X POST $BASE/v1/providers/$provider_id/refresh" > "$OUT/visibility.txt"
 vis=$(awk '{print $1}' "$OUT/visibility.txt" | sort -n | awk '{a[NR]=$1} END {printf "%.0f %.0f %s", a[int((NR+1)/2)], a[NR], NR}')
 
 cold_s=-; mem_cold="not measured (COLD=0)"

@@ -1,9 +1,16 @@
 #include "services/gateway/wiring.h"
 
+#include <sstream>
+
 #include "libs/bus/request_observer.h"
-#include "services/gateway/admin_auth.h"
+#include "libs/core/log.h"
+#include "libs/fetch/guarded_fetcher.h"
+#include "services/gateway/auth/guard.h"
+#include "services/gateway/auth/hub_key.h"
+#include "services/gateway/auth/oidc_keys.h"
 #include "services/gateway/domain/readiness.h"
 #include "services/gateway/handlers/console_routes.h"
+#include "services/gateway/handlers/auth_routes.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/health_routes.h"
 #include "services/gateway/handlers/metrics_routes.h"
@@ -13,6 +20,75 @@
 #include "services/gateway/http_server.h"
 
 namespace mpli::gateway {
+namespace {
+
+std::vector<std::string> comma_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    auto first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    auto last = item.find_last_not_of(" \t");
+    items.push_back(item.substr(first, last - first + 1));
+  }
+  return items;
+}
+
+struct Auth {
+  std::shared_ptr<const auth::Guard> guard;
+  std::vector<credentials::PublicKey> hub_keys;
+};
+
+// The verifier every route's guard uses: the hub's own key (auth.signing_key_file) and each
+// OIDC issuer's JWKS. Read before anything listens: a key file others may read stops the
+// gateway here.
+Result<Auth> load_auth(service::ServiceContext& context) {
+  const config::Config& config = context.config;
+  Auth result;
+  std::vector<auth::TrustedIssuer> issuers;
+  std::string key_file = config.get("auth.signing_key_file");
+  if (!key_file.empty()) {
+    auto key = auth::load_signing_key(key_file, "auth.signing_key_file");
+    if (!key) return key.status();
+    auto keys = std::make_shared<auth::FixedKeys>();
+    keys->add(auth::key_id(key->public_key()), key->public_key());
+    result.hub_keys.push_back(key->public_key());
+    issuers.push_back({config.get("auth.issuer"), keys, "role", "tenant"});
+  }
+  auto oidc_issuers = comma_list(config.get("auth.oidc_issuers"));
+  if (!oidc_issuers.empty()) {
+    fetch::FetchPolicy policy;
+    policy.allow_loopback = config.get_bool("auth.oidc_allow_loopback");
+    policy.allow_http = policy.allow_loopback;
+    policy.max_bytes = 256 * 1024;
+    policy.timeout = config.get_duration("auth.oidc_timeout");
+    auto fetcher = std::make_shared<const fetch::GuardedFetcher>(policy, context.stop_token());
+    for (const auto& issuer : oidc_issuers) {
+      auto keys = std::make_shared<const auth::OidcKeys>(issuer, fetcher);
+      issuers.push_back(
+          {issuer, keys, config.get("auth.oidc_role_claim"), config.get("auth.oidc_tenant_claim")});
+    }
+  }
+  if (issuers.empty()) {
+    log::warn(
+        "no auth.signing_key_file and no auth.oidc_issuers: every route that needs a token "
+        "answers 401");
+  } else {
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& issuer : issuers) names.push_back(issuer.issuer);
+    nlohmann::json fields = {{"issuers", names}};
+    if (!result.hub_keys.empty()) fields["kid"] = auth::key_id(result.hub_keys.front());
+    log::info("bearer tokens accepted", fields);
+  }
+  auth::TokenRules rules;
+  rules.audience = config.get("auth.audience");
+  auto verifier = std::make_shared<const auth::TokenVerifier>(std::move(issuers), rules);
+  result.guard = std::make_shared<const auth::Guard>(verifier);
+  return result;
+}
+
+}  // namespace
 
 service::ServiceDefinition definition() {
   service::ServiceDefinition definition;
@@ -74,17 +150,35 @@ service::ServiceDefinition definition() {
        "PEM certificate chain of the REST endpoint; with http.tls_key_file it serves HTTPS only",
        {}},
       {"http.tls_key_file", "", "PEM private key of http.tls_certificate_file", {}},
-      {"admin.token_file",
+      {"auth.signing_key_file",
        "",
-       "file holding the bearer token of the admin routes (trust anchors, issuing); it must not "
-       "be readable by group or others. Unset: the admin routes answer 403",
+       "the hub's token key: a P-256 private key as PKCS#8 PEM, readable by its owner only "
+       "(the gateway refuses to start otherwise). Tokens it signs are verified with its public "
+       "half, served at /.well-known/jwks.json. Unset: only OIDC tokens are accepted",
        {}},
+      {"auth.issuer", "mpli", "the iss of the hub's own tokens", {}},
+      {"auth.audience", "mpli", "the aud every accepted token must name", {}},
+      {"auth.oidc_issuers",
+       "",
+       "comma-separated OIDC issuer URLs whose ES256 tokens are accepted (keys from their "
+       "discovery document's jwks_uri)",
+       {}},
+      {"auth.oidc_role_claim", "mpli_role", "the claim of an OIDC token that carries the role", {}},
+      {"auth.oidc_tenant_claim",
+       "mpli_tenant",
+       "the claim of an OIDC token that carries the consumer tenant",
+       {}},
+      {"auth.oidc_allow_loopback", "false",
+       "let OIDC discovery and JWKS be fetched from 127.0.0.1 over plain http (tests, local "
+       "identity providers)",
+       config::boolean()},
+      {"auth.oidc_timeout", "5s", "how long one OIDC discovery or JWKS fetch may take",
+       config::duration()},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
     const config::Config& config = context.config;
-    // Read before anything listens: a token file others may read stops the gateway here.
-    auto admin_token = load_admin_token(config.get("admin.token_file"));
-    if (!admin_token) return admin_token.status();
+    auto auth = load_auth(context);
+    if (!auth) return auth.status();
     HttpServerOptions options;
     options.address = config.get("http.address");
     options.port = config.get_int("http.port");
@@ -138,6 +232,7 @@ service::ServiceDefinition definition() {
     discovery.slow = &slow;
     discovery.timeout = timeout;
     discovery.long_timeout = long_timeout;
+    discovery.guard = auth->guard;
     add_discovery_routes(*server, context.bus, discovery);
 
     TrustRoutesOptions trust;
@@ -145,7 +240,7 @@ service::ServiceDefinition definition() {
     trust.slow = &slow;
     trust.timeout = timeout;
     trust.long_timeout = long_timeout;
-    trust.admin = std::make_shared<const AdminAuthorization>(std::move(admin_token).value());
+    trust.guard = auth->guard;
     add_trust_routes(*server, context.bus, trust);
 
     ResolverRoutesOptions resolver;
@@ -153,7 +248,9 @@ service::ServiceDefinition definition() {
     resolver.slow = &slow;
     resolver.timeout = timeout;
     resolver.resolve_timeout = config.get_duration("request.resolve_timeout");
+    resolver.guard = auth->guard;
     add_resolver_routes(*server, context.bus, resolver);
+    add_auth_routes(*server, auth->guard, &quick, auth->hub_keys);
     add_openapi_routes(*server);
     add_console_routes(*server);
     return server->start();

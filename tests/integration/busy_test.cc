@@ -12,6 +12,7 @@
 #include "libs/bus/call.h"
 #include "libs/testing/environment.h"
 #include "libs/testing/http_exchange.h"
+#include "libs/testing/tokens.h"
 #include "mpli/common/v1/envelope.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 
@@ -27,6 +28,7 @@ struct Hub {
   testing::TempDir dir;
   testing::TestNats nats{dir.path()};
   testing::TestPostgres pg{dir.path()};
+  testing::TestTokens tokens{dir.path()};
   std::map<std::string, std::string> env;
   std::vector<process::ChildProcess> processes;
   std::unique_ptr<bus::Connection> bus;
@@ -39,6 +41,7 @@ struct Hub {
       auto port = process::free_tcp_port();
       REQUIRE(port.is_ok());
       env["MPLI_HTTP_PORT"] = std::to_string(*port);
+      env["MPLI_AUTH_SIGNING_KEY_FILE"] = tokens.key_file();
       base = "http://127.0.0.1:" + std::to_string(*port);
     }
     processes.push_back(testing::start_binary("mpli-discovery", env, dir.path()));
@@ -185,7 +188,8 @@ TEST_CASE("a write that finds no free connection answers 503, not 504, with defa
       20s, "a discovery query waits on the lock with the only connection");
 
   // delete_provider writes in a transaction: it must hear "busy" after one acquire timeout.
-  auto answer = testing::http_exchange("DELETE", hub.base + "/v1/providers/nobody", "", {}, 30s);
+  auto answer = testing::http_exchange("DELETE", hub.base + "/v1/providers/nobody", "",
+                                       {testing::TestTokens::bearer(hub.tokens.admin())}, 30s);
   lock.release();
   INFO("status " << answer.status << ": " << answer.body);
   CHECK(answer.status == 503);

@@ -1,20 +1,24 @@
 // `mpli credential` and `mpli anchors` without a trust service: usage, argument and file errors
 // exit 2 naming what is wrong; a refusal exits 1, an unreachable gateway or one whose service does
 // not answer exits 3, each with a clear message; the admin token is sent but never printed. A
-// real gateway answers where one is needed.
+// real gateway answers where one is needed. And `mpli token create`, whose tokens that gateway
+// accepts.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
+#include "libs/testing/tokens.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
 
 namespace {
 
+// Any text serves where no gateway checks it.
 constexpr const char* kAdminToken = "9a8b7c6d5e4f30211203948576afbecd";
 
 struct Outcome {
@@ -150,17 +154,20 @@ TEST_CASE("an unreachable gateway is a clear message and exit 3") {
 TEST_CASE("a gateway's refusal is printed with its status, reason and detail, exit 1") {
   testing::TempDir dir;
   testing::TestNats nats(dir.path());
+  testing::TestTokens tokens(dir.path());
   auto port = process::free_tcp_port();
   REQUIRE(port.is_ok());
-  std::string admin = write_file(dir.path() + "/admin-token", kAdminToken);
-  std::string wrong = write_file(dir.path() + "/wrong-token", "00000000000000000000000000000000");
-  process::ChildProcess gateway = testing::start_binary("mpli-gateway",
-                                                        {{"MPLI_NATS_URL", nats.url()},
-                                                         {"MPLI_HTTP_PORT", std::to_string(*port)},
-                                                         {"MPLI_REQUEST_TIMEOUT", "2s"},
-                                                         {"MPLI_REQUEST_LONG_TIMEOUT", "3s"},
-                                                         {"MPLI_ADMIN_TOKEN_FILE", admin}},
-                                                        dir.path());
+  std::string admin_token = tokens.admin();
+  std::string admin = write_file(dir.path() + "/admin-token", admin_token);
+  std::string wrong = write_file(dir.path() + "/wrong-token", tokens.consumer("acme"));
+  process::ChildProcess gateway =
+      testing::start_binary("mpli-gateway",
+                            {{"MPLI_NATS_URL", nats.url()},
+                             {"MPLI_HTTP_PORT", std::to_string(*port)},
+                             {"MPLI_REQUEST_TIMEOUT", "2s"},
+                             {"MPLI_REQUEST_LONG_TIMEOUT", "3s"},
+                             {"MPLI_AUTH_SIGNING_KEY_FILE", tokens.key_file()}},
+                            dir.path());
   std::string url = "http://127.0.0.1:" + std::to_string(*port);
   testing::wait_until([&] { return testing::http_get(url + "/healthz", 2s).status == 200; }, 60s,
                       "the gateway answers /healthz");
@@ -169,7 +176,7 @@ TEST_CASE("a gateway's refusal is printed with its status, reason and detail, ex
       run_mpli({"anchors", "get", "--gateway", url, "--admin-token-file", wrong}, dir.path());
   INFO(not_admin.output);
   CHECK(not_admin.exit_code == 1);
-  CHECK(contains(not_admin.output, "refused: HTTP 403 Forbidden (not_admin)"));
+  CHECK(contains(not_admin.output, "refused: HTTP 403 Forbidden (forbidden)"));
 
   // With the right token the request reaches the bus, where no trust service answers.
   auto no_trust =
@@ -178,11 +185,70 @@ TEST_CASE("a gateway's refusal is printed with its status, reason and detail, ex
   CHECK(no_trust.exit_code == 3);
   CHECK((contains(no_trust.output, "the hub failed: HTTP 503") ||
          contains(no_trust.output, "the hub failed: HTTP 504")));
-  CHECK_FALSE(contains(no_trust.output, kAdminToken));
+  CHECK_FALSE(contains(no_trust.output, admin_token));
 
+  // Verifying needs a token: none at first (401), then the one `mpli up` would have written.
   std::string empty_request = write_file(dir.path() + "/empty.json", R"({"nonce": "n"})");
+  auto anonymous = run_mpli({"credential", "verify", "--gateway", url, empty_request}, dir.path());
+  INFO(anonymous.output);
+  CHECK(anonymous.exit_code == 1);
+  CHECK(contains(anonymous.output, "HTTP 401"));
+  std::filesystem::create_directories(dir.path() + "/.mpli");
+  write_file(dir.path() + "/.mpli/admin-token", admin_token);
   auto bad = run_mpli({"credential", "verify", "--gateway", url, empty_request}, dir.path());
   INFO(bad.output);
   CHECK(bad.exit_code == 1);
   CHECK(contains(bad.output, "HTTP 400 Bad Request [credential]"));
+}
+
+TEST_CASE("mpli token create prints a token the gateway accepts for its role, as the last line") {
+  testing::TempDir dir;
+  testing::TestNats nats(dir.path());
+  testing::TestTokens tokens(dir.path());
+  auto help = run_mpli({"token", "create", "--help"}, dir.path());
+  CHECK(help.exit_code == 0);
+  CHECK(contains(help.output, "usage: mpli token create --role"));
+  auto no_role = run_mpli({"token", "create", "--key", tokens.key_file()}, dir.path());
+  CHECK(no_role.exit_code == 2);
+  CHECK(contains(no_role.output, "--role"));
+  auto no_tenant =
+      run_mpli({"token", "create", "--role", "consumer", "--key", tokens.key_file()}, dir.path());
+  CHECK(no_tenant.exit_code == 2);
+  CHECK(contains(no_tenant.output, "--tenant"));
+  auto no_key = run_mpli({"token", "create", "--role", "admin"}, dir.path());
+  CHECK(no_key.exit_code == 1);
+  CHECK(contains(no_key.output, ".mpli/hub-signing-key.pem"));
+
+  auto port = process::free_tcp_port();
+  REQUIRE(port.is_ok());
+  process::ChildProcess gateway =
+      testing::start_binary("mpli-gateway",
+                            {{"MPLI_NATS_URL", nats.url()},
+                             {"MPLI_HTTP_PORT", std::to_string(*port)},
+                             {"MPLI_REQUEST_TIMEOUT", "2s"},
+                             {"MPLI_AUTH_SIGNING_KEY_FILE", tokens.key_file()}},
+                            dir.path());
+  std::string url = "http://127.0.0.1:" + std::to_string(*port);
+  testing::wait_until([&] { return testing::http_get(url + "/healthz", 2s).status == 200; }, 60s,
+                      "the gateway answers /healthz");
+  auto last_line = [](const std::string& output) {
+    std::string text = output;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text.substr(text.rfind('\n') + 1);
+  };
+  auto anchors_status = [&](const std::string& token) {
+    return testing::http_request("GET", url + "/v1/trust/anchors", "",
+                                 {testing::TestTokens::bearer(token)})
+        .status;
+  };
+  auto consumer = run_mpli({"token", "create", "--role", "consumer", "--tenant", "acme", "--ttl",
+                            "15m", "--key", tokens.key_file()},
+                           dir.path());
+  REQUIRE(consumer.exit_code == 0);
+  CHECK(anchors_status(last_line(consumer.output)) == 403);  // verified, but not the admin
+  auto admin = run_mpli({"token", "create", "--role", "admin", "--state", dir.path()}, dir.path());
+  REQUIRE(admin.exit_code == 0);
+  int status = anchors_status(last_line(admin.output));
+  CHECK((status == 503 || status == 504));  // past the gateway; no trust service answers
+  CHECK(anchors_status(last_line(admin.output) + "x") == 401);
 }

@@ -14,6 +14,7 @@
 #include "libs/rdf/parser.h"
 #include "libs/testing/environment.h"
 #include "libs/testing/http_test_server.h"
+#include "libs/testing/tokens.h"
 #include "mpli/common/v1/envelope.pb.h"
 
 using namespace mpli;
@@ -71,7 +72,8 @@ using Env = std::map<std::string, std::string>;
 
 class Hub {
  public:
-  explicit Hub(const Env& discovery_env = {}) : nats_(dir_.path()), pg_(dir_.path()) {
+  explicit Hub(const Env& discovery_env = {})
+      : nats_(dir_.path()), pg_(dir_.path()), tokens_(dir_.path()) {
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
     base_ = "http://127.0.0.1:" + std::to_string(*port);
@@ -79,7 +81,8 @@ class Hub {
             {"MPLI_DATABASE_URL", pg_.dsn()},
             {"MPLI_HTTP_PORT", std::to_string(*port)},
             {"MPLI_FETCH_ALLOW_HTTP", "true"},
-            {"MPLI_FETCH_ALLOW_LOOPBACK", "true"}};
+            {"MPLI_FETCH_ALLOW_LOOPBACK", "true"},
+            {"MPLI_AUTH_SIGNING_KEY_FILE", tokens_.key_file()}};
     for (const auto& [k, v] : discovery_env) env_[k] = v;
     start_discovery();
     gateway_ = std::make_unique<process::ChildProcess>(
@@ -112,15 +115,19 @@ class Hub {
 
   testing::HttpResponse post_json(const std::string& path, const json& body) {
     return testing::http_request("POST", base_ + path, body.dump(),
-                                 {"Content-Type: application/json"});
+                                 {"Content-Type: application/json", admin()});
   }
   testing::HttpResponse post_turtle(const std::string& path, const std::string& text) {
-    return testing::http_request("POST", base_ + path, text, {"Content-Type: text/turtle"});
+    return testing::http_request("POST", base_ + path, text,
+                                 {"Content-Type: text/turtle", admin()});
   }
   std::string url(const std::string& path) const { return base_ + path; }
   testing::HttpResponse post(const std::string& path) {
-    return testing::http_request("POST", base_ + path);
+    return testing::http_request("POST", base_ + path, "", {admin()});
   }
+  // The admin's Authorization header: registering and refreshing are the admin's (or the
+  // provider's own).
+  std::string admin() const { return testing::TestTokens::bearer(tokens_.admin()); }
   testing::HttpResponse get(const std::string& path, const std::vector<std::string>& headers = {}) {
     return testing::http_request("GET", base_ + path, "", headers);
   }
@@ -164,6 +171,7 @@ class Hub {
   testing::TempDir dir_;
   testing::TestNats nats_;
   testing::TestPostgres pg_;
+  testing::TestTokens tokens_;
   std::map<std::string, std::string> env_;
   std::string base_;
   std::unique_ptr<process::ChildProcess> discovery_;
@@ -429,8 +437,8 @@ TEST_CASE("an uploaded manifest is registered, and a provider id cannot be taken
   auto no_provider = hub.post_turtle("/v1/providers", "<urn:x> <urn:y> <urn:z> .\n");
   INFO(no_provider.body);
   CHECK(no_provider.status == 422);  // valid Turtle that describes no provider
-  auto wrong_type =
-      testing::http_request("POST", hub.url("/v1/providers"), "x", {"Content-Type: text/plain"});
+  auto wrong_type = testing::http_request("POST", hub.url("/v1/providers"), "x",
+                                          {"Content-Type: text/plain", hub.admin()});
   CHECK(wrong_type.status == 415);
 }
 

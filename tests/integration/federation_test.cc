@@ -251,18 +251,32 @@ TEST_CASE(
     // certification each provider signed itself, which stays a claim.
     std::string hexacloud = "https%3A%2F%2Fhexacloud.example%2F.well-known%2Fmpli.ttl%23provider";
     std::string base = "http://127.0.0.1:" + std::to_string(f.http_port);
+    // `mpli up` writes an admin token (0600) signed with the hub key it keeps in the state dir.
+    std::string admin_token = read_file(f.state_dir + "/admin-token");
+    while (!admin_token.empty() && admin_token.back() == '\n') admin_token.pop_back();
+    REQUIRE_FALSE(admin_token.empty());
+    struct stat token_info {};
+    REQUIRE(stat((f.state_dir + "/admin-token").c_str(), &token_info) == 0);
+    CHECK((token_info.st_mode & 0077) == 0);
+    REQUIRE(stat((f.state_dir + "/hub-signing-key.pem").c_str(), &token_info) == 0);
+    CHECK((token_info.st_mode & 0077) == 0);
+    const std::vector<std::string> admin = {"Authorization: Bearer " + admin_token};
+    auto get = [&](const std::string& path) {
+      return testing::http_request("GET", base + path, "", admin);
+    };
+    CHECK(testing::http_get(base + "/v1/facts?subject=" + hexacloud).status == 401);
     testing::wait_until(
         [&] {
-          auto r = testing::http_get(base + "/v1/facts?subject=" + hexacloud);
+          auto r = get("/v1/facts?subject=" + hexacloud);
           return r.status == 200 &&
                  r.body.find("https://w3id.org/mpli#ISO27001") != std::string::npos &&
                  r.body.find("\"FR\"") != std::string::npos;
         },
         60s, "the demo credentials verify (round " + std::to_string(round) + ")");
-    auto facts = testing::http_get(base + "/v1/facts?subject=" + hexacloud);
+    auto facts = get("/v1/facts?subject=" + hexacloud);
     CHECK(facts.body.find("https://w3id.org/mpli#EUCSHigh") == std::string::npos);
-    auto kept = nlohmann::json::parse(
-        testing::http_get(base + "/v1/credentials?subject=" + hexacloud).body)["credentials"];
+    auto kept =
+        nlohmann::json::parse(get("/v1/credentials?subject=" + hexacloud).body)["credentials"];
     int untrusted = 0;
     for (const auto& credential : kept) untrusted += credential["state"] == "untrusted" ? 1 : 0;
     CHECK(untrusted == 1);

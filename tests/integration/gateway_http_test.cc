@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "libs/testing/environment.h"
+#include "libs/testing/tokens.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -156,12 +157,13 @@ using Env = std::map<std::string, std::string>;
 // NATS and a gateway, with discovery and PostgreSQL behind it when `with_discovery`.
 class Hub {
  public:
-  Hub(bool with_discovery, const Env& extra = {}) : nats_(dir_.path()) {
+  Hub(bool with_discovery, const Env& extra = {}) : nats_(dir_.path()), tokens_(dir_.path()) {
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
     port_ = *port;
     env_ = {{"MPLI_NATS_URL", nats_.url()},
             {"MPLI_HTTP_PORT", std::to_string(port_)},
+            {"MPLI_AUTH_SIGNING_KEY_FILE", tokens_.key_file()},
             {"MPLI_FETCH_ALLOW_HTTP", "true"},
             {"MPLI_FETCH_ALLOW_LOOPBACK", "true"}};
     for (const auto& [k, v] : extra) env_[k] = v;
@@ -186,8 +188,10 @@ class Hub {
   }
   testing::HttpResponse upload(const std::string& turtle) {
     return testing::http_request("POST", url("/v1/providers"), turtle,
-                                 {"Content-Type: text/turtle"}, 30s);
+                                 {"Content-Type: text/turtle", admin()}, 30s);
   }
+  // The admin's Authorization header: registration is the admin's (or a provider's own).
+  std::string admin() const { return testing::TestTokens::bearer(tokens_.admin()); }
   // One request on a fresh connection.
   RawResponse exchange(const std::string& wire, bool head = false) {
     RawClient client(port_);
@@ -198,6 +202,7 @@ class Hub {
  private:
   testing::TempDir dir_;
   testing::TestNats nats_;
+  testing::TestTokens tokens_;
   std::unique_ptr<testing::TestPostgres> pg_;
   Env env_;
   int port_ = 0;
@@ -279,12 +284,12 @@ TEST_CASE("a body over http.max_body_bytes is refused 413 from its Content-Lengt
   // A client that sends everything regardless (curl waits for 100-continue first) gets it too.
   auto uploaded =
       testing::http_request("POST", hub.url("/v1/providers"), std::string(2 * 1048576, '#'),
-                            {"Content-Type: text/turtle"}, 30s);
+                            {"Content-Type: text/turtle", hub.admin()}, 30s);
   CHECK(uploaded.status == 413);
   CHECK(uploaded.content_type == "application/problem+json");
   // At the limit is not too large: it reaches the route (here: nobody serves discovery).
   auto at_limit = testing::http_request("POST", hub.url("/v1/providers"), std::string(1048576, '#'),
-                                        {"Content-Type: text/turtle"}, 30s);
+                                        {"Content-Type: text/turtle", hub.admin()}, 30s);
   CHECK(at_limit.status == 503);
 }
 
@@ -437,9 +442,8 @@ TEST_CASE("GET /v1/providers is paginated like the offerings") {
 TEST_CASE("a chunked upload is read like any other body") {
   Hub hub(true);
   std::string manifest = read_example("provider-polderstack-nl.ttl");
-  std::string wire =
-      "POST /v1/providers HTTP/1.1\r\nHost: t\r\nContent-Type: text/turtle\r\n"
-      "Transfer-Encoding: chunked\r\n\r\n";
+  std::string wire = "POST /v1/providers HTTP/1.1\r\nHost: t\r\nContent-Type: text/turtle\r\n" +
+                     hub.admin() + "\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (size_t at = 0; at < manifest.size(); at += 1000) {
     std::string piece = manifest.substr(at, 1000);
     char size[16];

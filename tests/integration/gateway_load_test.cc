@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "libs/testing/environment.h"
+#include "libs/testing/tokens.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -111,7 +112,7 @@ using Env = std::map<std::string, std::string>;
 
 class Hub {
  public:
-  explicit Hub(const Env& extra = {}) : nats_(dir_.path()), pg_(dir_.path()) {
+  explicit Hub(const Env& extra = {}) : nats_(dir_.path()), pg_(dir_.path()), tokens_(dir_.path()) {
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
     base_ = "http://127.0.0.1:" + std::to_string(*port);
@@ -126,7 +127,8 @@ class Hub {
                {"MPLI_REQUEST_LONG_TIMEOUT", "150s"},
                {"MPLI_HANDLERS_CONCURRENCY", "4"},
                // Hundreds of reads from one address in seconds: the load is the point here.
-               {"MPLI_RATELIMIT_REQUESTS_PER_SECOND", "0"}};
+               {"MPLI_RATELIMIT_REQUESTS_PER_SECOND", "0"},
+               {"MPLI_AUTH_SIGNING_KEY_FILE", tokens_.key_file()}};
     for (const auto& [k, v] : extra) env[k] = v;
     discovery_ = std::make_unique<process::ChildProcess>(
         testing::start_binary("mpli-discovery", env, dir_.path()));
@@ -144,8 +146,10 @@ class Hub {
   testing::HttpResponse register_url(const std::string& manifest_url) {
     return testing::http_request("POST", base_ + "/v1/providers",
                                  json{{"manifest_url", manifest_url}}.dump(),
-                                 {"Content-Type: application/json"}, 200s);
+                                 {"Content-Type: application/json", admin()}, 200s);
   }
+  // The admin's Authorization header: registration is the admin's (or a provider's own).
+  std::string admin() const { return testing::TestTokens::bearer(tokens_.admin()); }
   void kill_discovery() {
     REQUIRE(discovery_->send_signal(SIGKILL).is_ok());
     REQUIRE(discovery_->wait_for(20s).has_value());
@@ -160,6 +164,7 @@ class Hub {
   testing::TempDir dir_;
   testing::TestNats nats_;
   testing::TestPostgres pg_;
+  testing::TestTokens tokens_;
   std::string base_;
   int port_ = 0;
   std::unique_ptr<process::ChildProcess> discovery_;
@@ -219,7 +224,7 @@ TEST_CASE("health and reads are answered while registrations wait on a stalled p
   Hub hub;
   REQUIRE(testing::http_request("POST", hub.url("/v1/providers"),
                                 read_example("provider-polderstack-nl.ttl"),
-                                {"Content-Type: text/turtle"}, 30s)
+                                {"Content-Type: text/turtle", hub.admin()}, 30s)
               .status == 201);
 
   Registrations registrations(hub, stalled, [&] { stalled.release(); });
@@ -328,7 +333,7 @@ TEST_CASE("a full executor answers 503 problem+json with Retry-After at once") {
 
   auto refused = testing::http_request("POST", hub.url("/v1/providers"),
                                        json{{"manifest_url", stalled.url("/second.ttl")}}.dump(),
-                                       {"Content-Type: application/json"}, 30s);
+                                       {"Content-Type: application/json", hub.admin()}, 30s);
   INFO(refused.body);
   CHECK(refused.status == 503);
   CHECK(refused.content_type == "application/problem+json");
@@ -345,9 +350,8 @@ TEST_CASE("a full executor answers 503 problem+json with Retry-After at once") {
   REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
   std::string body = json{{"manifest_url", stalled.url("/third.ttl")}}.dump();
   std::string wire =
-      "POST /v1/providers HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-      "Content-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
+      "POST /v1/providers HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" + hub.admin() +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   REQUIRE(send(fd, wire.data(), wire.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(wire.size()));
   std::string head;
   auto deadline = std::chrono::steady_clock::now() + 30s;

@@ -1,9 +1,9 @@
-// The gateway's trust routes without the trust service: admin authorisation (401, 403, disabled
-// without a token file), bodies refused before any bus call (400 naming the field, 415, 413),
-// an authorised call answered 503/504 problem+json rather than left hanging; and, against a
-// fake trust on the bus, the requests each route sends on mpli.trust.v1.* and the JSON it makes
-// of the replies and typed errors. Real nats-server and mpli-gateway; raw sockets, to see
-// headers such as WWW-Authenticate and ETag.
+// The gateway's trust routes without the trust service: bearer-token authorisation (401 without
+// or with a bad token, 403 for a role that may not), bodies refused before any bus call (400 naming
+// the field, 415, 413), an authorised call answered 503/504 problem+json rather than left hanging;
+// and, against a fake trust on the bus, the requests each route sends on mpli.trust.v1.* and the
+// JSON it makes of the replies and typed errors. Real nats-server and mpli-gateway; raw sockets, to
+// see headers such as WWW-Authenticate and ETag.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -20,6 +20,7 @@
 
 #include "libs/bus/connection.h"
 #include "libs/testing/environment.h"
+#include "libs/testing/tokens.h"
 #include "mpli/trust/v1/trust.pb.h"
 
 using namespace mpli;
@@ -27,8 +28,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kAdminToken = "5f1c0b6a9e2d4c7f8a3b6e9d2c5f8a1b";
 
 struct Answer {
   int status = 0;                              // 0: no complete answer in time
@@ -96,13 +95,6 @@ Answer exchange(int port, const std::string& method, const std::string& target,
   return answer;
 }
 
-std::string write_token_file(const std::string& dir, mode_t mode) {
-  std::string path = dir + "/admin-token";
-  std::ofstream(path) << kAdminToken << "\n";
-  REQUIRE(chmod(path.c_str(), mode) == 0);
-  return path;
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -115,15 +107,14 @@ using Env = std::map<std::string, std::string>;
 // NATS and a gateway, and no trust service: every trust call finds nobody to answer.
 class Gateway {
  public:
-  explicit Gateway(const Env& extra = {}) : nats_(dir_.path()) {
+  explicit Gateway(const Env& extra = {}) : nats_(dir_.path()), tokens_(dir_.path()) {
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
     port_ = *port;
-    Env env = {{"MPLI_NATS_URL", nats_.url()},
-               {"MPLI_HTTP_PORT", std::to_string(port_)},
-               {"MPLI_HTTP_MAX_BODY_BYTES", "4096"},
-               {"MPLI_REQUEST_TIMEOUT", "2s"},
-               {"MPLI_REQUEST_LONG_TIMEOUT", "3s"}};
+    Env env = {
+        {"MPLI_NATS_URL", nats_.url()},       {"MPLI_HTTP_PORT", std::to_string(port_)},
+        {"MPLI_HTTP_MAX_BODY_BYTES", "4096"}, {"MPLI_REQUEST_TIMEOUT", "2s"},
+        {"MPLI_REQUEST_LONG_TIMEOUT", "3s"},  {"MPLI_AUTH_SIGNING_KEY_FILE", tokens_.key_file()}};
     for (const auto& [k, v] : extra) env[k] = v;
     gateway_ = std::make_unique<process::ChildProcess>(
         testing::start_binary("mpli-gateway", env, dir_.path()));
@@ -139,10 +130,15 @@ class Gateway {
   }
   const std::string& dir() const { return dir_.path(); }
   std::string nats_url() const { return nats_.url(); }
+  const testing::TestTokens& tokens() const { return tokens_; }
+  // Authorization headers: the admin's, and any consumer's (credentials need just a token).
+  std::string admin() const { return testing::TestTokens::bearer(tokens_.admin()); }
+  std::string user() const { return testing::TestTokens::bearer(tokens_.consumer("acme")); }
 
  private:
   testing::TempDir dir_;
   testing::TestNats nats_;
+  testing::TestTokens tokens_;
   int port_ = 0;
   std::unique_ptr<process::ChildProcess> gateway_;
 };
@@ -228,35 +224,49 @@ const std::vector<AdminRoute> kAdminRoutes = {
 
 }  // namespace
 
-TEST_CASE("admin routes: 401 with WWW-Authenticate without a token, 403 with a wrong one") {
-  testing::TempDir secrets;
-  Gateway gateway({{"MPLI_ADMIN_TOKEN_FILE", write_token_file(secrets.path(), 0600)}});
+TEST_CASE(
+    "admin routes: 401 with WWW-Authenticate without a token or with a bad one, 403 for "
+    "another role") {
+  Gateway gateway;
+  std::string other_key_token = gateway.tokens().sign(
+      {{"role", "admin"}}, *credentials::SigningKey::generate(credentials::KeyType::kP256),
+      {{"kid", gateway.tokens().kid()}});
   for (const auto& route : kAdminRoutes) {
     INFO(route.method << " " << route.target);
     Answer missing =
         gateway.send(route.method, route.target, route.body, {"Content-Type: application/json"});
     REQUIRE(missing.status == 401);
-    CHECK(missing.header("www-authenticate") == "Bearer");
+    CHECK(missing.header("www-authenticate") == "Bearer realm=\"mpli\"");
     missing.problem();
 
-    Answer wrong = gateway.send(route.method, route.target, route.body,
-                                {"Content-Type: application/json",
-                                 "Authorization: Bearer 5f1c0b6a9e2d4c7f8a3b6e9d2c5f8a1c"});
-    REQUIRE(wrong.status == 403);
-    CHECK(wrong.problem()["reason"] == "not_admin");
-    CHECK(wrong.body.find(kAdminToken) == std::string::npos);
+    Answer forged = gateway.send(
+        route.method, route.target, route.body,
+        {"Content-Type: application/json", testing::TestTokens::bearer(other_key_token)});
+    REQUIRE(forged.status == 401);
+    CHECK(forged.header("www-authenticate") == "Bearer realm=\"mpli\", error=\"invalid_token\"");
+    CHECK(forged.problem()["reason"] == "bad_signature");
+
+    for (const std::string& token :
+         {gateway.tokens().consumer("acme"), gateway.tokens().provider("hexacloud"),
+          gateway.tokens().marketplace({"acme"})}) {
+      Answer wrong =
+          gateway.send(route.method, route.target, route.body,
+                       {"Content-Type: application/json", testing::TestTokens::bearer(token)});
+      REQUIRE(wrong.status == 403);
+      CHECK(wrong.problem()["reason"] == "forbidden");
+      CHECK(wrong.body.find(token) == std::string::npos);
+    }
   }
 }
 
 TEST_CASE("an authorised admin call with no trust service is a prompt 503/504 problem") {
-  testing::TempDir secrets;
-  Gateway gateway({{"MPLI_ADMIN_TOKEN_FILE", write_token_file(secrets.path(), 0600)}});
+  Gateway gateway;
+  std::string admin = gateway.admin();
   for (const auto& route : kAdminRoutes) {
     INFO(route.method << " " << route.target);
     auto started = std::chrono::steady_clock::now();
-    Answer answer = gateway.send(
-        route.method, route.target, route.body,
-        {"Content-Type: application/json", std::string("Authorization: Bearer ") + kAdminToken});
+    Answer answer = gateway.send(route.method, route.target, route.body,
+                                 {"Content-Type: application/json", admin});
     INFO(answer.body);
     CHECK((answer.status == 503 || answer.status == 504));
     answer.problem();
@@ -264,34 +274,33 @@ TEST_CASE("an authorised admin call with no trust service is a prompt 503/504 pr
     CHECK(std::chrono::steady_clock::now() - started < 10s);
   }
   // The token never reaches the gateway's log.
-  CHECK(read_file(gateway.dir() + "/mpli-gateway.log").find(kAdminToken) == std::string::npos);
+  CHECK(read_file(gateway.dir() + "/mpli-gateway.log").find(admin.substr(22)) == std::string::npos);
 }
 
-TEST_CASE("without admin.token_file every admin route is 403 saying admin routes are disabled") {
-  Gateway gateway;
+TEST_CASE("without auth.signing_key_file no hub token is accepted: every protected route is 401") {
+  Gateway gateway(Env{{"MPLI_AUTH_SIGNING_KEY_FILE", ""}});
   for (const auto& route : kAdminRoutes) {
     INFO(route.method << " " << route.target);
-    Answer answer = gateway.send(
-        route.method, route.target, route.body,
-        {"Content-Type: application/json", std::string("Authorization: Bearer ") + kAdminToken});
-    REQUIRE(answer.status == 403);
-    json problem = answer.problem();
-    CHECK(problem["reason"] == "admin_disabled");
-    CHECK(problem["detail"].get<std::string>().find("admin.token_file") != std::string::npos);
+    Answer answer = gateway.send(route.method, route.target, route.body,
+                                 {"Content-Type: application/json", gateway.admin()});
+    REQUIRE(answer.status == 401);
+    CHECK(answer.problem()["reason"] == "unknown_issuer");
   }
 }
 
-TEST_CASE("the gateway refuses to start with an admin token file others may read") {
+TEST_CASE("the gateway refuses to start with a signing key file others may read") {
   testing::TempDir dir;
   testing::TestNats nats(dir.path());
+  testing::TestTokens tokens(dir.path());
   auto port = process::free_tcp_port();
   REQUIRE(port.is_ok());
-  std::string token_file = write_token_file(dir.path(), 0644);
-  process::ChildProcess gateway = testing::start_binary("mpli-gateway",
-                                                        {{"MPLI_NATS_URL", nats.url()},
-                                                         {"MPLI_HTTP_PORT", std::to_string(*port)},
-                                                         {"MPLI_ADMIN_TOKEN_FILE", token_file}},
-                                                        dir.path());
+  REQUIRE(chmod(tokens.key_file().c_str(), 0644) == 0);
+  process::ChildProcess gateway =
+      testing::start_binary("mpli-gateway",
+                            {{"MPLI_NATS_URL", nats.url()},
+                             {"MPLI_HTTP_PORT", std::to_string(*port)},
+                             {"MPLI_AUTH_SIGNING_KEY_FILE", tokens.key_file()}},
+                            dir.path());
   auto status = gateway.wait_for(30s);
   REQUIRE(status.has_value());
   CHECK(WIFEXITED(*status));
@@ -299,12 +308,24 @@ TEST_CASE("the gateway refuses to start with an admin token file others may read
   std::string log = read_file(dir.path() + "/mpli-gateway.log");
   INFO(log);
   CHECK(log.find("chmod 600") != std::string::npos);
-  CHECK(log.find(kAdminToken) == std::string::npos);
+  CHECK(log.find("PRIVATE KEY") == std::string::npos);
+}
+
+TEST_CASE("the hub's public key is served at /.well-known/jwks.json") {
+  Gateway gateway;
+  Answer answer = gateway.send("GET", "/.well-known/jwks.json");
+  REQUIRE(answer.status == 200);
+  json jwks = json::parse(answer.body);
+  REQUIRE(jwks["keys"].size() == 1);
+  CHECK(jwks["keys"][0]["kid"] == gateway.tokens().kid());
+  CHECK(jwks["keys"][0]["crv"] == "P-256");
+  CHECK_FALSE(jwks["keys"][0].contains("d"));
 }
 
 TEST_CASE("credential bodies are checked before trust is asked: 400, 415, 413") {
   Gateway gateway;
-  const std::vector<std::string> json_type = {"Content-Type: application/json"};
+  const std::string user = gateway.user();
+  const std::vector<std::string> json_type = {"Content-Type: application/json", user};
   for (const std::string target : {"/v1/credentials", "/v1/credentials/verify"}) {
     INFO(target);
     Answer empty = gateway.send("POST", target, "", json_type);
@@ -320,23 +341,24 @@ TEST_CASE("credential bodies are checked before trust is asked: 400, 415, 413") 
     REQUIRE(no_credential.status == 400);
     CHECK(no_credential.problem()["field"] == "credential");
 
-    Answer empty_token = gateway.send("POST", target, "\n", {"Content-Type: application/vc+jwt"});
+    Answer empty_token =
+        gateway.send("POST", target, "\n", {"Content-Type: application/vc+jwt", user});
     REQUIRE(empty_token.status == 400);
     CHECK(empty_token.problem()["field"] == "body");
 
-    Answer text = gateway.send("POST", target, "eyJ.a.b", {"Content-Type: text/plain"});
+    Answer text = gateway.send("POST", target, "eyJ.a.b", {"Content-Type: text/plain", user});
     REQUIRE(text.status == 415);
     text.problem();
 
-    Answer oversized =
-        gateway.send("POST", target, std::string(5000, 'a'), {"Content-Type: application/vc+jwt"});
+    Answer oversized = gateway.send("POST", target, std::string(5000, 'a'),
+                                    {"Content-Type: application/vc+jwt", user});
     REQUIRE(oversized.status == 413);
     oversized.problem();
   }
-  Answer no_subject = gateway.send("GET", "/v1/credentials");
+  Answer no_subject = gateway.send("GET", "/v1/credentials", "", {user});
   REQUIRE(no_subject.status == 400);
   CHECK(no_subject.problem()["field"] == "subject");
-  Answer no_facts_subject = gateway.send("GET", "/v1/facts?limit=3");
+  Answer no_facts_subject = gateway.send("GET", "/v1/facts?limit=3", "", {user});
   REQUIRE(no_facts_subject.status == 400);
   CHECK(no_facts_subject.problem()["field"] == "limit");  // unknown there: named, not ignored
 }
@@ -349,24 +371,27 @@ TEST_CASE("a well-formed credential with no trust service is a prompt 503/504, n
            {"application/dc+sd-jwt", "eyJhbGciOiJFUzI1NiJ9.e30.c2ln~"}}) {
     INFO(type);
     auto started = std::chrono::steady_clock::now();
-    Answer answer = gateway.send("POST", "/v1/credentials", body, {"Content-Type: " + type});
+    Answer answer =
+        gateway.send("POST", "/v1/credentials", body, {"Content-Type: " + type, gateway.user()});
     INFO(answer.body);
     CHECK((answer.status == 503 || answer.status == 504));
     answer.problem();
     CHECK(std::chrono::steady_clock::now() - started < 10s);
   }
-  Answer list = gateway.send("GET", "/v1/credentials?subject=did%3Aweb%3Ap.example");
+  Answer list =
+      gateway.send("GET", "/v1/credentials?subject=did%3Aweb%3Ap.example", "", {gateway.user()});
   CHECK((list.status == 503 || list.status == 504));
   list.problem();
-  Answer facts = gateway.send("GET", "/v1/facts?subject=did%3Aweb%3Ap.example");
+  Answer facts =
+      gateway.send("GET", "/v1/facts?subject=did%3Aweb%3Ap.example", "", {gateway.user()});
   CHECK((facts.status == 503 || facts.status == 504));
   facts.problem();
 }
 
 TEST_CASE("against a fake trust: each route's bus request and the JSON of its reply") {
-  testing::TempDir secrets;
-  Gateway gateway({{"MPLI_ADMIN_TOKEN_FILE", write_token_file(secrets.path(), 0600)}});
-  const std::string bearer = std::string("Authorization: Bearer ") + kAdminToken;
+  Gateway gateway;
+  const std::string bearer = gateway.admin();
+  const std::string user = gateway.user();
   FakeTrust trust(gateway.nats_url(),
                   [](const std::string& operation, const std::string&) -> Result<std::string> {
                     std::string out;
@@ -404,8 +429,8 @@ TEST_CASE("against a fake trust: each route's bus request and the JSON of its re
                     return out;
                   });
 
-  Answer submitted =
-      gateway.send("POST", "/v1/credentials", "eyJ.a.b\n", {"Content-Type: application/vc+jwt"});
+  Answer submitted = gateway.send("POST", "/v1/credentials", "eyJ.a.b\n",
+                                  {"Content-Type: application/vc+jwt", user});
   INFO(submitted.body);
   REQUIRE(submitted.status == 201);
   json credential = json::parse(submitted.body);
@@ -421,7 +446,7 @@ TEST_CASE("against a fake trust: each route's bus request and the JSON of its re
       gateway.send("POST", "/v1/credentials/verify",
                    R"({"credential": "eyJ.c.d~", "media_type": "application/dc+sd-jwt",
           "expected_subject": "did:web:p.example", "nonce": "n-1", "audience": "hub"})",
-                   {"Content-Type: application/json"});
+                   {"Content-Type: application/json", user});
   REQUIRE(verified.status == 200);
   auto verify = trust.last<v1::SubmitCredentialRequest>("verify_credential");
   CHECK(verify.token() == "eyJ.c.d~");
@@ -431,14 +456,15 @@ TEST_CASE("against a fake trust: each route's bus request and the JSON of its re
   CHECK(verify.audience() == "hub");
   CHECK(verify.source() == "consumer");
 
-  Answer listed = gateway.send("GET", "/v1/credentials?subject=did%3Aweb%3Ap.example&limit=5");
+  Answer listed =
+      gateway.send("GET", "/v1/credentials?subject=did%3Aweb%3Ap.example&limit=5", "", {user});
   REQUIRE(listed.status == 200);
   CHECK(json::parse(listed.body)["credentials"][0]["id"] == "c0ffee");
   auto list = trust.last<v1::ListCredentialsRequest>("list_credentials");
   CHECK(list.subject() == "did:web:p.example");
   CHECK(list.limit() == 5);
 
-  Answer facts = gateway.send("GET", "/v1/facts?subject=did%3Aweb%3Ap.example");
+  Answer facts = gateway.send("GET", "/v1/facts?subject=did%3Aweb%3Ap.example", "", {user});
   REQUIRE(facts.status == 200);
   CHECK(json::parse(facts.body)["subject"] == "did:web:p.example");
   CHECK(json::parse(facts.body)["facts"][0]["object"] == "FR");
@@ -475,8 +501,7 @@ TEST_CASE("against a fake trust: each route's bus request and the JSON of its re
 }
 
 TEST_CASE("against a fake trust: its typed errors become problems with a lower-case reason") {
-  testing::TempDir secrets;
-  Gateway gateway({{"MPLI_ADMIN_TOKEN_FILE", write_token_file(secrets.path(), 0600)}});
+  Gateway gateway;
   FakeTrust trust(gateway.nats_url(),
                   [](const std::string& operation, const std::string&) -> Result<std::string> {
                     if (operation == "put_anchors") {
@@ -487,7 +512,7 @@ TEST_CASE("against a fake trust: its typed errors become problems with a lower-c
                                   {{"reason", "REVOKED"}});
                   });
   Answer revoked = gateway.send("POST", "/v1/credentials", R"({"credential": "eyJ.a.b"})",
-                                {"Content-Type: application/json"});
+                                {"Content-Type: application/json", gateway.user()});
   INFO(revoked.body);
   REQUIRE(revoked.status == 422);
   json problem = revoked.problem();
@@ -495,9 +520,9 @@ TEST_CASE("against a fake trust: its typed errors become problems with a lower-c
   CHECK(problem["domain"] == "trust");
   CHECK(problem["detail"] == "status list says revoked");
 
-  Answer changed = gateway.send("PUT", "/v1/trust/anchors", R"({"anchors": []})",
-                                {"Content-Type: application/json", "If-Match: \"5\"",
-                                 std::string("Authorization: Bearer ") + kAdminToken});
+  Answer changed =
+      gateway.send("PUT", "/v1/trust/anchors", R"({"anchors": []})",
+                   {"Content-Type: application/json", "If-Match: \"5\"", gateway.admin()});
   INFO(changed.body);
   REQUIRE(changed.status == 412);
   CHECK(changed.problem()["reason"] == "anchors_changed");

@@ -8,6 +8,7 @@
 
 #include "libs/testing/environment.h"
 #include "libs/testing/http_test_server.h"
+#include "libs/testing/tokens.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -50,7 +51,7 @@ std::string nested_collections(int levels) {
 // The hub as discovery_test.cc starts it, reduced to what these tests need.
 class Hub {
  public:
-  Hub() : nats_(dir_.path()), pg_(dir_.path()) {
+  Hub() : nats_(dir_.path()), pg_(dir_.path()), tokens_(dir_.path()) {
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
     base_ = "http://127.0.0.1:" + std::to_string(*port);
@@ -58,7 +59,8 @@ class Hub {
                                               {"MPLI_DATABASE_URL", pg_.dsn()},
                                               {"MPLI_HTTP_PORT", std::to_string(*port)},
                                               {"MPLI_FETCH_ALLOW_HTTP", "true"},
-                                              {"MPLI_FETCH_ALLOW_LOOPBACK", "true"}};
+                                              {"MPLI_FETCH_ALLOW_LOOPBACK", "true"},
+                                              {"MPLI_AUTH_SIGNING_KEY_FILE", tokens_.key_file()}};
     discovery_ = std::make_unique<process::ChildProcess>(
         testing::start_binary("mpli-discovery", env, dir_.path()));
     gateway_ = std::make_unique<process::ChildProcess>(
@@ -69,13 +71,14 @@ class Hub {
 
   testing::HttpResponse upload(const std::string& turtle) {
     return testing::http_request("POST", base_ + "/v1/providers", turtle,
-                                 {"Content-Type: text/turtle"});
+                                 {"Content-Type: text/turtle", admin()});
   }
   testing::HttpResponse register_url(const std::string& url) {
     return testing::http_request("POST", base_ + "/v1/providers",
                                  json{{"manifest_url", url}}.dump(),
-                                 {"Content-Type: application/json"});
+                                 {"Content-Type: application/json", admin()});
   }
+  std::string admin() const { return testing::TestTokens::bearer(tokens_.admin()); }
   testing::HttpResponse get(const std::string& path) { return testing::http_get(base_ + path); }
   bool discovery_running() { return discovery_->running(); }
 
@@ -83,6 +86,7 @@ class Hub {
   testing::TempDir dir_;
   testing::TestNats nats_;
   testing::TestPostgres pg_;
+  testing::TestTokens tokens_;
   std::string base_;
   std::unique_ptr<process::ChildProcess> discovery_;
   std::unique_ptr<process::ChildProcess> gateway_;

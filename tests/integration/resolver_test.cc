@@ -15,6 +15,7 @@
 #include "libs/credentials/status_list.h"
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
+#include "libs/testing/tokens.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
@@ -60,7 +61,7 @@ std::string consumer_manifest(const std::string& standard) {
 class ResolverHub {
  public:
   ResolverHub(const std::string& anchors, const std::string& rewrite)
-      : nats_(dir_.path()), pg_(dir_.path()) {
+      : nats_(dir_.path()), pg_(dir_.path()), tokens_(dir_.path()) {
     std::string anchors_file = dir_.path() + "/anchors.json";
     std::ofstream(anchors_file) << anchors;
     env_ = {{"MPLI_NATS_URL", nats_.url()},
@@ -73,7 +74,8 @@ class ResolverHub {
             {"MPLI_FETCH_REWRITE", rewrite},
             // Compaction as soon as the term table doubles, checked every second.
             {"MPLI_INDEX_COMPACTION_SLACK", "0"},
-            {"MPLI_INDEX_COMPACTION_CHECK", "1s"}};
+            {"MPLI_INDEX_COMPACTION_CHECK", "1s"},
+            {"MPLI_AUTH_SIGNING_KEY_FILE", tokens_.key_file()}};
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
     env_["MPLI_HTTP_PORT"] = std::to_string(*port);
@@ -89,6 +91,9 @@ class ResolverHub {
     bus_ = std::move(connection).value();
     wait_for_resolver();
   }
+
+  // A consumer's Authorization header: resolutions belong to its tenant.
+  std::string consumer() const { return testing::TestTokens::bearer(tokens_.consumer("acme")); }
 
   std::unique_ptr<process::ChildProcess> start(const std::string& binary) {
     return std::make_unique<process::ChildProcess>(
@@ -162,6 +167,7 @@ class ResolverHub {
   testing::TempDir dir_;
   testing::TestNats nats_;
   testing::TestPostgres pg_;
+  testing::TestTokens tokens_;
   std::map<std::string, std::string> env_;
   std::unique_ptr<process::ChildProcess> discovery_, trust_, resolver_, gateway_;
   std::string base_;
@@ -323,28 +329,32 @@ TEST_CASE("the resolver follows the catalogue and the verified facts, both ways"
     // The same through the gateway: real HTTP, JSON with the proto's field names.
     testing::wait_until(
         [&] {
-          return testing::http_get(hub_processes.url("/v1/resolutions/res_nothing")).status == 404;
+          return testing::http_request("GET", hub_processes.url("/v1/resolutions/res_nothing"), "",
+                                       {hub_processes.consumer()})
+                     .status == 404;
         },
         30s, "the gateway reaches the resolver");
-    auto posted =
-        testing::http_request("POST", hub_processes.url("/v1/resolutions?top_k=5"),
-                              consumer_manifest("ISO27001"), {"Content-Type: text/turtle"});
+    auto posted = testing::http_request("POST", hub_processes.url("/v1/resolutions?top_k=5"),
+                                        consumer_manifest("ISO27001"),
+                                        {"Content-Type: text/turtle", hub_processes.consumer()});
     INFO(posted.body);
     REQUIRE(posted.status == 201);
     json created = json::parse(posted.body);
     CHECK(created["satisfiable"] == true);
     CHECK(created["answers"][0]["assignments"][0]["offering"] == kPgOffering);
     std::string id = created["id"];
-    auto fetched = testing::http_get(hub_processes.url("/v1/resolutions/" + id));
+    auto fetched = testing::http_request("GET", hub_processes.url("/v1/resolutions/" + id), "",
+                                         {hub_processes.consumer()});
     REQUIRE(fetched.status == 200);
     CHECK(json::parse(fetched.body)["id"] == id);
     auto rechecked = testing::http_request(
-        "POST", hub_processes.url("/v1/resolutions/" + id + "/answers/1/recheck"));
+        "POST", hub_processes.url("/v1/resolutions/" + id + "/answers/1/recheck"), "",
+        {hub_processes.consumer()});
     REQUIRE(rechecked.status == 200);
     CHECK(json::parse(rechecked.body)["holds"] == true);
-    auto syntax = testing::http_request(
-        "POST", hub_processes.url("/v1/resolutions"),
-        "@prefix mpli: <https://w3id.org/mpli#> .\n<> a mpli:", {"Content-Type: text/turtle"});
+    auto syntax = testing::http_request("POST", hub_processes.url("/v1/resolutions"),
+                                        "@prefix mpli: <https://w3id.org/mpli#> .\n<> a mpli:",
+                                        {"Content-Type: text/turtle", hub_processes.consumer()});
     CHECK(syntax.status == 400);
     CHECK(syntax.body.find("\"line\"") != std::string::npos);
     auto shape = testing::http_request(
@@ -352,11 +362,11 @@ TEST_CASE("the resolver follows the catalogue and the verified facts, both ways"
         json({{"manifest",
                "@prefix mpli: <https://w3id.org/mpli#> .\n<urn:m> a mpli:ConsumerManifest .\n"}})
             .dump(),
-        {"Content-Type: application/json"});
+        {"Content-Type: application/json", hub_processes.consumer()});
     CHECK(shape.status == 422);
-    auto wrong_field =
-        testing::http_request("POST", hub_processes.url("/v1/resolutions"),
-                              json({{"manifest", 42}}).dump(), {"Content-Type: application/json"});
+    auto wrong_field = testing::http_request(
+        "POST", hub_processes.url("/v1/resolutions"), json({{"manifest", 42}}).dump(),
+        {"Content-Type: application/json", hub_processes.consumer()});
     CHECK(wrong_field.status == 400);
     CHECK(wrong_field.body.find("manifest") != std::string::npos);
 

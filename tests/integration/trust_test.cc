@@ -24,6 +24,7 @@
 #include "libs/credentials/testing/test_pki.h"
 #include "libs/testing/environment.h"
 #include "libs/testing/http_test_server.h"
+#include "libs/testing/tokens.h"
 #include "mpli/common/v1/envelope.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
@@ -87,11 +88,14 @@ class TrustHub {
             {"MPLI_ANCHORS_FILE", anchors_file}, {"MPLI_RECHECK_INTERVAL", "1s"},
             {"MPLI_STATUS_CACHE_TTL", "1s"}};
     for (const auto& [k, v] : extra) env_[k] = v;
+    // Not a setting: the token the readiness probe below sends through the gateway.
+    std::string probe_token = env_.count("MPLI_TEST_TOKEN") ? env_.at("MPLI_TEST_TOKEN") : "";
+    env_.erase("MPLI_TEST_TOKEN");
     discovery_ = std::make_unique<process::ChildProcess>(
         testing::start_binary("mpli-discovery", env_, dir_.path()));
     trust_ = std::make_unique<process::ChildProcess>(
         testing::start_binary("mpli-trust", env_, dir_.path()));
-    if (env_.count("MPLI_ADMIN_TOKEN_FILE")) {
+    if (env_.count("MPLI_AUTH_SIGNING_KEY_FILE")) {
       auto port = process::free_tcp_port();
       REQUIRE(port.is_ok());
       env_["MPLI_HTTP_PORT"] = std::to_string(*port);
@@ -100,8 +104,12 @@ class TrustHub {
           testing::start_binary("mpli-gateway", env_, dir_.path()));
       // Not /readyz: it waits for every service, and only discovery and trust run here.
       testing::wait_until(
-          [&] { return testing::http_get(base_ + "/v1/facts?subject=urn:x").status == 200; }, 60s,
-          "the gateway reaches trust");
+          [&] {
+            return testing::http_request("GET", base_ + "/v1/facts?subject=urn:x", "",
+                                         {"Authorization: Bearer " + probe_token})
+                       .status == 200;
+          },
+          60s, "the gateway reaches trust");
     }
     bus::ConnectOptions options;
     options.url = nats_.url();
@@ -464,13 +472,13 @@ TEST_CASE("consumer credentials: accepted ones give facts, each refusal says why
   }
   SECTION("verify, submit, refuse, issue") {
     ::chmod(key_file.c_str(), 0600);
-    std::string admin_token = "0123456789abcdef0123456789abcdef";
-    std::string token_file = keys.path() + "/admin-token";
-    std::ofstream(token_file) << admin_token;
-    ::chmod(token_file.c_str(), 0600);
+    testing::TestTokens tokens(keys.path());
+    std::string admin_token = tokens.admin();
+    std::string user = "Authorization: Bearer " + tokens.consumer("acme");
     TrustHub trust(anchors, {{"MPLI_ISSUER_KEY_FILE", key_file},
                              {"MPLI_CREDENTIALS_MAX_TOKEN_BYTES", "8192"},
-                             {"MPLI_ADMIN_TOKEN_FILE", token_file}});
+                             {"MPLI_AUTH_SIGNING_KEY_FILE", tokens.key_file()},
+                             {"MPLI_TEST_TOKEN", admin_token}});
 
     std::string good = registry.issue(legal_person(consumer, "NL"));
     auto verified = trust.submit(good, "verify_credential");
@@ -540,17 +548,17 @@ TEST_CASE("consumer credentials: accepted ones give facts, each refusal says why
     std::string other = "did:web:globex.example";
     auto posted = testing::http_request("POST", trust.url("/v1/credentials"),
                                         registry.issue(legal_person(other, "DE")),
-                                        {"Content-Type: application/vc+jwt"});
+                                        {"Content-Type: application/vc+jwt", user});
     INFO(posted.body);
     CHECK(posted.status == 201);
     CHECK(json::parse(posted.body)["state"] == "accepted");
-    auto facts = testing::http_get(trust.url("/v1/facts?subject=" + other));
+    auto facts = testing::http_request("GET", trust.url("/v1/facts?subject=" + other), "", {user});
     REQUIRE(facts.status == 200);
     CHECK(facts.body.find("\"DE\"") != std::string::npos);
     auto refused = testing::http_request(
         "POST", trust.url("/v1/credentials/verify"),
         json({{"credential", stranger.issue(legal_person(other, "DE"))}}).dump(),
-        {"Content-Type: application/json"});
+        {"Content-Type: application/json", user});
     CHECK(refused.status == 422);
     CHECK(refused.content_type.find("application/problem+json") != std::string::npos);
     CHECK(json::parse(refused.body)["reason"] == "untrusted_issuer");

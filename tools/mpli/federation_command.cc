@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include "libs/http/client.h"
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"
+#include "services/gateway/auth/hub_key.h"
 #include "tools/mpli/demo_credentials.h"
 #include "tools/mpli/federation_options.h"
 #include "tools/mpli/restart_policy.h"
@@ -140,39 +140,27 @@ class LogPump {
   std::list<Follower> followers_;
 };
 
-// The gateway's admin token: 32 random bytes as hex in `path`, created with mode 0600 when
-// absent, so admin routes work out of the box yet only this user can read the token. An
-// existing file is kept (scripts may hold its token), unless others could read it: then the
-// token must be assumed known, and the operator decides what to do with it.
-Status ensure_admin_token(const std::string& path) {
-  struct stat info {};
-  if (stat(path.c_str(), &info) == 0) {
-    if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-      return invalid_argument(path + " may be read by group or others; delete it (a new token " +
-                              "is made at the next start) or chmod 600 it");
-    }
-    return Status::ok();
-  }
-  unsigned char bytes[32];
-  size_t got = 0;
-  while (got < sizeof(bytes)) {
-    ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return internal_error(std::string("getrandom: ") + std::strerror(errno));
-    got += static_cast<size_t>(n);
-  }
-  std::string hex;
-  for (unsigned char byte : bytes) {
-    constexpr const char* kDigits = "0123456789abcdef";
-    hex += kDigits[byte >> 4];
-    hex += kDigits[byte & 0xf];
-  }
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return internal_error("cannot create " + path + ": " + std::strerror(errno));
-  write_all(fd, hex + "\n");
+// The hub's token key (<state>/hub-signing-key.pem, created 0600 when absent and kept: tokens
+// already handed out stay valid across restarts) and an admin token signed with it, written
+// anew (0600) at each start, so admin routes and the CLI work out of the box while only this
+// user can read either. Returns the admin token.
+Result<std::string> prepare_hub_key(const std::string& key_file, const std::string& token_file) {
+  auto key = gateway::auth::load_or_create_signing_key(key_file);
+  if (!key) return key.status();
+  gateway::auth::TokenRequest request;
+  request.role = gateway::auth::Role::kAdmin;
+  request.subject = "mpli-up";
+  request.ttl = std::chrono::hours(24 * 30);
+  auto token = gateway::auth::mint_token(*key, request, std::chrono::system_clock::now());
+  if (!token) return token.status();
+  // Replaced, not rewritten in place: a file left readable by others is not reused.
+  unlink(token_file.c_str());
+  int fd = open(token_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return internal_error("cannot create " + token_file + ": " + std::strerror(errno));
+  write_all(fd, *token + "\n");
   bool closed = close(fd) == 0;
-  if (!closed) return internal_error("cannot write " + path + ": " + std::strerror(errno));
-  return Status::ok();
+  if (!closed) return internal_error("cannot write " + token_file + ": " + std::strerror(errno));
+  return token;
 }
 
 std::string pid_file(const std::string& state_dir) { return state_dir + "/federation.pid"; }
@@ -355,11 +343,14 @@ int run_up_command(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::string admin_token_file = options.state_dir + "/admin-token";
-  if (Status token = ensure_admin_token(admin_token_file); !token.is_ok()) {
-    std::cerr << "mpli up: admin token: " << token.message() << "\n";
+  const std::string signing_key_file = options.state_dir + "/hub-signing-key.pem";
+  auto admin_token = prepare_hub_key(signing_key_file, admin_token_file);
+  if (!admin_token) {
+    std::cerr << "mpli up: hub signing key: " << admin_token.status().message() << "\n";
     fs::remove(pid_file(options.state_dir), ec);
     return 1;
   }
+  const std::string admin_bearer = "Authorization: Bearer " + *admin_token;
 
   LogPump pump;
   pump.say("state directory " + options.state_dir);
@@ -451,8 +442,8 @@ int run_up_command(int argc, char** argv) {
         spec.environment["MPLI_ISSUER_KEY_FILE"] = demo_issuer->key_file;
         spec.environment["MPLI_FETCH_REWRITE"] = credential_rewrites;
       }
-      // Only the gateway reads the admin token, and only through its file: never in argv.
-      if (name == "gateway") spec.environment["MPLI_ADMIN_TOKEN_FILE"] = admin_token_file;
+      // Only the gateway reads the signing key, and only through its file: never in argv.
+      if (name == "gateway") spec.environment["MPLI_AUTH_SIGNING_KEY_FILE"] = signing_key_file;
       supervisor.add(name, spec, options.restart);
     }
 
@@ -477,7 +468,7 @@ int run_up_command(int argc, char** argv) {
         if (registering_stop) return;
         auto answer =
             http::request("POST", base + "/v1/providers", "{\"manifest_url\": \"" + url + "\"}",
-                          {"Content-Type: application/json"});
+                          {"Content-Type: application/json", admin_bearer});
         pump.say("demo provider " + url + " registered: HTTP " + std::to_string(answer.status) +
                  (answer.status >= 400 ? " " + answer.body : ""));
       }
@@ -494,7 +485,7 @@ int run_up_command(int argc, char** argv) {
         for (const auto& credential : *issued) {
           if (registering_stop) return;
           auto answer = http::request("POST", base + "/v1/credentials", credential.token,
-                                      {"Content-Type: application/vc+jwt"});
+                                      {"Content-Type: application/vc+jwt", admin_bearer});
           pump.say("demo consumer " + credential.consumer + ": " + credential.kind +
                    " credential submitted: HTTP " + std::to_string(answer.status));
         }

@@ -10,6 +10,7 @@
 #include "tools/mpli/federation_command.h"
 #include "tools/mpli/resolve_command.h"
 #include "tools/mpli/shacl_command.h"
+#include "tools/mpli/token_command.h"
 
 namespace {
 constexpr const char* kUsage =
@@ -26,6 +27,7 @@ constexpr const char* kUsage =
     "               (`credential` is the same command)\n"
     "  anchors      get or replace a hub's trust anchors (admin)\n"
     "  events       follow the hub's events as they happen\n"
+    "  token        create a bearer token for the hub's gateway (signed with the hub's key)\n"
     "offline:\n"
     "  shacl        validate RDF data against SHACL shapes\n"
     "`mpli <command> --help` (or `mpli help <command>`) describes a command and its options.\n"
@@ -48,6 +50,7 @@ std::optional<int> run_command(const std::string& command, int argc, char** argv
   if (command == "anchors") return run_anchors_command(argc, argv);
   if (command == "resolve") return run_resolve_command(argc, argv);
   if (command == "events") return run_events_command(argc, argv);
+  if (command == "token") return run_token_command(argc, argv);
   return std::nullopt;
 }
 }  // namespace

@@ -79,8 +79,10 @@ Result<std::map<std::string, std::string>> query_of(const RouteRequest& request)
   return query_parameters(request.http.query);
 }
 
-void register_provider(const Discovery& discovery, const RouteRequest& request,
-                       Responder responder) {
+// A provider's token registers only a manifest naming that provider: discovery compares the
+// manifest's mpli:providerId with expected_provider_id before storing anything.
+void register_provider(const Discovery& discovery, const auth::Grant& grant,
+                       const RouteRequest& request, Responder responder) {
   std::string type = media_type_of(request.http.header("content-type"));
   v1::RegisterProviderRequest register_request;
   if (type == kTurtle) {
@@ -101,6 +103,7 @@ void register_provider(const Discovery& discovery, const RouteRequest& request,
     return responder.send_problem(http_problem(
         415, "send application/json {\"manifest_url\": ...} or a text/turtle manifest"));
   }
+  if (!grant.provider.empty()) register_request.set_expected_provider_id(grant.provider);
   auto reply = discovery.call<v1::RegisterProviderReply>("register_provider", register_request,
                                                          discovery.options.long_timeout);
   if (!reply) return responder.send_status(reply.status());
@@ -241,22 +244,35 @@ void add_discovery_routes(HttpServer& server, bus::Connection& bus,
                           const DiscoveryRoutesOptions& options) {
   auto discovery = std::make_shared<const Discovery>(Discovery{bus, options});
   using Handler = void (*)(const Discovery&, const RouteRequest&, Responder);
-  auto with = [discovery](Handler handler) {
-    return [discovery, handler](const RouteRequest& request, Responder responder) {
-      handler(*discovery, request, std::move(responder));
-    };
+  const auth::Guard& guard = *options.guard;
+  auto with = [discovery, &guard](auth::Access access, Handler handler) {
+    return guard.protect(access,
+                         [discovery, handler](const RouteRequest& request, Responder responder) {
+                           handler(*discovery, request, std::move(responder));
+                         });
   };
+  using auth::Access;
   BoundedExecutor* quick = options.quick;
   BoundedExecutor* slow = options.slow;
-  server.route("POST", "/v1/providers", {kJson}, slow, with(register_provider));
-  server.route("GET", "/v1/providers", {kJson}, quick, with(list_providers));
-  server.route("GET", "/v1/providers/:id", {kJson}, quick, with(get_provider));
-  server.route("DELETE", "/v1/providers/:id", {}, quick, with(delete_provider));  // 204: no body
-  server.route("POST", "/v1/providers/:id/refresh", {kJson}, slow, with(refresh_provider));
-  server.route("GET", "/v1/offerings", {kJson}, quick, with(list_offerings));
-  server.route("GET", "/v1/offerings/:id", {kJson, kTurtle}, quick, with(get_offering));
-  server.route("GET", "/v1/catalog", {kTurtle, kNTriples}, quick, with(export_catalog));
-  server.route("GET", "/.well-known/mpli-providers", {kJson}, quick, with(well_known_providers));
+  server.route("POST", "/v1/providers", {kJson}, slow,
+               guard.protect(Access::kProviders,
+                             [discovery](const auth::Grant& grant, const RouteRequest& request,
+                                         Responder responder) {
+                               register_provider(*discovery, grant, request, std::move(responder));
+                             }));
+  server.route("GET", "/v1/providers", {kJson}, quick, with(Access::kPublic, list_providers));
+  server.route("GET", "/v1/providers/:id", {kJson}, quick, with(Access::kPublic, get_provider));
+  server.route("DELETE", "/v1/providers/:id", {}, quick,  // 204: no body
+               with(Access::kProviderSelf, delete_provider));
+  server.route("POST", "/v1/providers/:id/refresh", {kJson}, slow,
+               with(Access::kProviderSelf, refresh_provider));
+  server.route("GET", "/v1/offerings", {kJson}, quick, with(Access::kPublic, list_offerings));
+  server.route("GET", "/v1/offerings/:id", {kJson, kTurtle}, quick,
+               with(Access::kPublic, get_offering));
+  server.route("GET", "/v1/catalog", {kTurtle, kNTriples}, quick,
+               with(Access::kPublic, export_catalog));
+  server.route("GET", "/.well-known/mpli-providers", {kJson}, quick,
+               with(Access::kPublic, well_known_providers));
 }
 
 }  // namespace mpli::gateway

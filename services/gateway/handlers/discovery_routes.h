@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 
 #include "libs/bus/connection.h"
+#include "services/gateway/auth/guard.h"
 #include "services/gateway/bounded_executor.h"
 #include "services/gateway/http_server.h"
 
@@ -19,6 +21,9 @@ struct DiscoveryRoutesOptions {
   // run apart, so a stalled provider never delays anything else, and wait up to `long_timeout`.
   BoundedExecutor* slow = nullptr;
   std::chrono::milliseconds long_timeout{20000};
+  // Who may do what: reads are public, registration is the admin's or a provider's (its own
+  // manifest only), deletion and refresh the admin's or the provider's own.
+  std::shared_ptr<const auth::Guard> guard;
 };
 
 void add_discovery_routes(HttpServer& server, bus::Connection& bus,

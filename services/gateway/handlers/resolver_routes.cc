@@ -30,7 +30,8 @@ struct Resolver {
 
 // POST /v1/resolutions: a text/turtle manifest (top_k, explain_limit in the query) or JSON with
 // inline credentials. 201 with the resolution and its Location.
-void resolve(const Resolver& resolver, const RouteRequest& request, Responder responder) {
+void resolve(const Resolver& resolver, const auth::Grant& grant, const RouteRequest& request,
+             Responder responder) {
   std::string type = media_type_of(request.http.header("content-type"));
   if (type != kTurtle && type != kJson) {
     return responder.send_problem(http_problem(
@@ -44,6 +45,7 @@ void resolve(const Resolver& resolver, const RouteRequest& request, Responder re
   auto resolve_request = type == kTurtle ? resolve_request_from_turtle(request.http.body, *params)
                                          : resolve_request_from_json(request.http.body, *params);
   if (!resolve_request) return responder.send_status(resolve_request.status());
+  resolve_request->set_tenant(grant.tenant);
   auto reply = resolver.call<v1::ResolveReply>("resolve", *resolve_request,
                                                resolver.options.resolve_timeout);
   if (!reply) return responder.send_status(reply.status());
@@ -51,21 +53,26 @@ void resolve(const Resolver& resolver, const RouteRequest& request, Responder re
                       {{"Location", resolution_location(reply->resolution().id())}});
 }
 
-void get_resolution(const Resolver& resolver, const RouteRequest& request, Responder responder) {
+// Another tenant's resolution answers 404 like a missing one: the resolver filters by tenant.
+void get_resolution(const Resolver& resolver, const auth::Grant& grant, const RouteRequest& request,
+                    Responder responder) {
   v1::GetResolutionRequest get;
   get.set_id(request.parameters.at("id"));
+  get.set_tenant(grant.tenant);
   auto reply =
       resolver.call<v1::GetResolutionReply>("get_resolution", get, resolver.options.timeout);
   if (!reply) return responder.send_status(reply.status());
   responder.send_json(200, resolution_to_json(reply->resolution()));
 }
 
-void recheck_answer(const Resolver& resolver, const RouteRequest& request, Responder responder) {
+void recheck_answer(const Resolver& resolver, const auth::Grant& grant, const RouteRequest& request,
+                    Responder responder) {
   auto rank = answer_rank(request.parameters.at("rank"));
   if (!rank) return responder.send_status(rank.status());
   v1::RecheckAnswerRequest recheck;
   recheck.set_resolution_id(request.parameters.at("id"));
   recheck.set_rank(*rank);
+  recheck.set_tenant(grant.tenant);
   auto reply =
       resolver.call<v1::RecheckAnswerReply>("recheck_answer", recheck, resolver.options.timeout);
   if (!reply) return responder.send_status(reply.status());
@@ -77,11 +84,15 @@ void recheck_answer(const Resolver& resolver, const RouteRequest& request, Respo
 void add_resolver_routes(HttpServer& server, bus::Connection& bus,
                          const ResolverRoutesOptions& options) {
   auto resolver = std::make_shared<const Resolver>(Resolver{bus, options});
-  using Handler = void (*)(const Resolver&, const RouteRequest&, Responder);
-  auto with = [resolver](Handler handler) {
-    return [resolver, handler](const RouteRequest& request, Responder responder) {
-      handler(*resolver, request, std::move(responder));
-    };
+  using Handler = void (*)(const Resolver&, const auth::Grant&, const RouteRequest&, Responder);
+  // Every resolution route is a tenant's: the guard settles which tenant before the resolver is
+  // asked anything.
+  auto with = [resolver, guard = options.guard](Handler handler) {
+    return guard->protect(auth::Access::kTenants,
+                          [resolver, handler](const auth::Grant& grant, const RouteRequest& request,
+                                              Responder responder) {
+                            handler(*resolver, grant, request, std::move(responder));
+                          });
   };
   server.route("POST", "/v1/resolutions", {kJson}, options.slow, with(resolve));
   server.route("GET", "/v1/resolutions/:id", {kJson}, options.quick, with(get_resolution));

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 
 #include "libs/bus/connection.h"
+#include "services/gateway/auth/guard.h"
 #include "services/gateway/bounded_executor.h"
 #include "services/gateway/http_server.h"
 
@@ -18,6 +20,8 @@ struct ResolverRoutesOptions {
   // apart, so a long search never delays lookups, and waits up to `resolve_timeout`.
   BoundedExecutor* slow = nullptr;
   std::chrono::milliseconds resolve_timeout{30000};
+  // Resolutions belong to a tenant: stored under the caller's, read only by it (or the admin).
+  std::shared_ptr<const auth::Guard> guard;
 };
 
 void add_resolver_routes(HttpServer& server, bus::Connection& bus,

@@ -125,31 +125,26 @@ void issue_credential(const Trust& trust, const RouteRequest& request, Responder
 void add_trust_routes(HttpServer& server, bus::Connection& bus, const TrustRoutesOptions& options) {
   auto trust = std::make_shared<const Trust>(Trust{bus, options});
   using Handler = void (*)(const Trust&, const RouteRequest&, Responder);
-  auto with = [trust](Handler handler) {
-    return [trust, handler](const RouteRequest& request, Responder responder) {
-      handler(*trust, request, std::move(responder));
-    };
+  auto with = [trust, guard = options.guard](auth::Access access, Handler handler) {
+    // The check comes before anything is read from the body or asked of trust.
+    return guard->protect(access,
+                          [trust, handler](const RouteRequest& request, Responder responder) {
+                            handler(*trust, request, std::move(responder));
+                          });
   };
-  // The admin check comes before anything is read from the body or asked of trust.
-  auto admin_only = [trust](Handler handler) {
-    return [trust, handler](const RouteRequest& request, Responder responder) {
-      if (auto refusal = trust->options.admin->refusal(request.http.header("authorization"))) {
-        HeaderList headers;
-        if (refusal->http_status == 401) headers.emplace_back("WWW-Authenticate", "Bearer");
-        return responder.send_problem(*refusal, std::move(headers));
-      }
-      handler(*trust, request, std::move(responder));
-    };
-  };
+  using auth::Access;
   BoundedExecutor* quick = options.quick;
   BoundedExecutor* slow = options.slow;
-  server.route("POST", "/v1/credentials", {kJson}, slow, with(submit_credential));
-  server.route("POST", "/v1/credentials/verify", {kJson}, slow, with(verify_credential));
-  server.route("GET", "/v1/credentials", {kJson}, quick, with(list_credentials));
-  server.route("GET", "/v1/facts", {kJson}, quick, with(get_facts));
-  server.route("GET", "/v1/trust/anchors", {kJson}, quick, admin_only(get_anchors));
-  server.route("PUT", "/v1/trust/anchors", {kJson}, quick, admin_only(put_anchors));
-  server.route("POST", "/v1/credentials/issue", {kJson}, quick, admin_only(issue_credential));
+  server.route("POST", "/v1/credentials", {kJson}, slow,
+               with(Access::kAnyToken, submit_credential));
+  server.route("POST", "/v1/credentials/verify", {kJson}, slow,
+               with(Access::kAnyToken, verify_credential));
+  server.route("GET", "/v1/credentials", {kJson}, quick, with(Access::kAnyToken, list_credentials));
+  server.route("GET", "/v1/facts", {kJson}, quick, with(Access::kAnyToken, get_facts));
+  server.route("GET", "/v1/trust/anchors", {kJson}, quick, with(Access::kAdmin, get_anchors));
+  server.route("PUT", "/v1/trust/anchors", {kJson}, quick, with(Access::kAdmin, put_anchors));
+  server.route("POST", "/v1/credentials/issue", {kJson}, quick,
+               with(Access::kAdmin, issue_credential));
 }
 
 }  // namespace mpli::gateway

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "libs/bus/connection.h"
-#include "services/gateway/admin_auth.h"
+#include "services/gateway/auth/guard.h"
 #include "services/gateway/bounded_executor.h"
 #include "services/gateway/http_server.h"
 
@@ -20,7 +20,8 @@ struct TrustRoutesOptions {
   // issuer's server: they run apart and wait up to `long_timeout`.
   BoundedExecutor* slow = nullptr;
   std::chrono::milliseconds long_timeout{20000};
-  std::shared_ptr<const AdminAuthorization> admin;
+  // Credentials and facts need any valid token; anchors and issuing are the admin's.
+  std::shared_ptr<const auth::Guard> guard;
 };
 
 void add_trust_routes(HttpServer& server, bus::Connection& bus, const TrustRoutesOptions& options);

@@ -1,0 +1,31 @@
+// The gate in front of every route: reads the bearer token, has it verified, asks decide() for
+// the route's Access, and either answers 401/403 (problem+json, WWW-Authenticate on 401) or runs
+// the route's handler with what the caller was granted. Nothing is read from the body and no
+// service is asked before this.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "services/gateway/auth/access.h"
+#include "services/gateway/auth/token_verifier.h"
+#include "services/gateway/http/responder.h"
+
+namespace mpli::gateway::auth {
+
+class Guard {
+ public:
+  using Handler = std::function<void(const RouteRequest&, Responder)>;
+  using GrantedHandler = std::function<void(const Grant&, const RouteRequest&, Responder)>;
+
+  explicit Guard(std::shared_ptr<const TokenVerifier> verifier) : verifier_(std::move(verifier)) {}
+
+  Handler protect(Access access, GrantedHandler handler) const;
+  // For routes whose answer does not depend on who asks.
+  Handler protect(Access access, Handler handler) const;
+
+ private:
+  std::shared_ptr<const TokenVerifier> verifier_;
+};
+
+}  // namespace mpli::gateway::auth
