@@ -3,6 +3,7 @@
 #include "services/gateway/admin_auth.h"
 #include "services/gateway/domain/readiness.h"
 #include "services/gateway/handlers/discovery_routes.h"
+#include "services/gateway/handlers/event_routes.h"
 #include "services/gateway/handlers/health_routes.h"
 #include "services/gateway/handlers/resolver_routes.h"
 #include "services/gateway/handlers/trust_routes.h"
@@ -59,6 +60,16 @@ service::ServiceDefinition definition() {
        "file holding the bearer token of the admin routes (trust anchors, issuing); it must not "
        "be readable by group or others. Unset: the admin routes answer 403",
        {}},
+      {"events.max_streams", "100",
+       "GET /v1/events streams open at once (each is a JetStream consumer and a nats.c delivery "
+       "thread); more are answered 503 with Retry-After",
+       config::int_between(1, 10000)},
+      {"events.heartbeat", "15s",
+       "a GET /v1/events stream with nothing to send for this long gets a comment line, so "
+       "clients and proxies see it is alive",
+       config::duration()},
+      {"events.retry", "3s", "the reconnection delay GET /v1/events suggests to clients (retry:)",
+       config::duration()},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
     const config::Config& config = context.config;
@@ -99,7 +110,8 @@ service::ServiceDefinition definition() {
     trust.slow = &slow;
     trust.timeout = timeout;
     trust.long_timeout = long_timeout;
-    trust.admin = std::make_shared<const AdminAuthorization>(std::move(admin_token).value());
+    auto admin = std::make_shared<const AdminAuthorization>(std::move(admin_token).value());
+    trust.admin = admin;
     add_trust_routes(*server, context.bus, trust);
 
     ResolverRoutesOptions resolver;
@@ -108,6 +120,15 @@ service::ServiceDefinition definition() {
     resolver.timeout = timeout;
     resolver.resolve_timeout = config.get_duration("request.resolve_timeout");
     add_resolver_routes(*server, context.bus, resolver);
+
+    // Set up on `quick`; once open a stream holds no executor thread (event_routes.h).
+    EventRoutesOptions events{&quick, config.get_int("events.max_streams"),
+                              config.get_duration("events.heartbeat"),
+                              config.get_duration("events.retry"), admin_token_caller(admin)};
+    auto streams = context.own(add_event_routes(*server, context.bus, std::move(events)));
+    context.run_worker("event streams", [streams](const service::StopToken& stop) {
+      run_event_streams(*streams, stop);
+    });
     return server->start();
   };
   return definition;
