@@ -32,7 +32,10 @@ void on_stream_message(natsConnection*, natsSubscription*, natsMsg* raw, void* c
 }
 
 // After the last callback has returned: only then may what it uses go.
-void on_complete(void* closure) { delete static_cast<OrderedSubscription::Context*>(closure); }
+void on_complete(void* closure) {
+  std::unique_ptr<OrderedSubscription::Context> context(
+      static_cast<OrderedSubscription::Context*>(closure));
+}
 
 }  // namespace
 
