@@ -56,7 +56,8 @@ struct SseEvent {
 class EventClient {
  public:
   EventClient(int port, const std::string& target,
-              const std::vector<std::string>& extra_headers = {}) {
+              const std::vector<std::string>& extra_headers = {}, const std::string& method = "GET")
+      : head_only_(method == "HEAD") {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd_ >= 0);
     sockaddr_in address{};
@@ -64,8 +65,13 @@ class EventClient {
     address.sin_port = htons(static_cast<uint16_t>(port));
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-    std::string request = "GET " + target + " HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n";
-    for (const auto& line : extra_headers) request += line + "\r\n";
+    std::string request = method + " " + target + " HTTP/1.1\r\nHost: t\r\n";
+    bool accept = false;
+    for (const auto& line : extra_headers) {
+      request += line + "\r\n";
+      accept |= line.rfind("Accept:", 0) == 0;
+    }
+    if (!accept) request += "Accept: text/event-stream\r\n";
     request += "\r\n";
     REQUIRE(::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
             static_cast<ssize_t>(request.size()));
@@ -163,6 +169,10 @@ class EventClient {
       headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
     }
     raw_.erase(0, end + 4);
+    if (head_only_) {
+      ended_ = true;
+      return;
+    }
     if (header("transfer-encoding") != "chunked") {
       size_t length = std::stoul(header("content-length").empty() ? "0" : header("content-length"));
       while (raw_.size() < length) REQUIRE(receive(deadline));
@@ -237,6 +247,7 @@ class EventClient {
     return event;
   }
 
+  const bool head_only_;
   int fd_ = -1;
   std::string raw_;             // bytes not yet decoded
   std::string text_;            // decoded body not yet parsed
@@ -378,6 +389,11 @@ TEST_CASE("filters by provider and type prefix; bad parameters are 400 naming th
     name = name.substr(0, name.find('='));
     CHECK(problem["field"] == name);
   }
+  EventClient json_only(hub.port(), "/v1/events", {"Accept: application/json"});
+  CHECK(json_only.status == 406);
+  EventClient head(hub.port(), "/v1/events?type=discovery.", {}, "HEAD");
+  CHECK(head.status == 200);
+  CHECK(head.header("content-type") == "text/event-stream");
   EventClient bad_header(hub.port(), "/v1/events", {"Last-Event-ID: yesterday"});
   CHECK(bad_header.status == 400);
   CHECK(json::parse(bad_header.body)["field"] == "Last-Event-ID");

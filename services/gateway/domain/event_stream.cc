@@ -281,6 +281,10 @@ bool may_see(const EventCaller& caller, const StreamEvent& event) {
           return contains(event.concerns.tenants, t);
         });
       }
+      // A provider sees the orders (and migrations) placed on its own offerings.
+      if (caller.role == "provider") {
+        return !caller.provider.empty() && contains(event.concerns.providers, caller.provider);
+      }
       return false;
     case EventAudience::kAdminOnly:
       return false;

@@ -89,7 +89,8 @@ enum class EventAudience {
   kPublic,     // the catalogue: anyone, also without a token
   kSignedIn,   // any valid token (as GET /v1/facts)
   kProvider,   // the provider it concerns (and admins)
-  kTenant,     // the tenant whose resource it concerns (and admins, and its marketplaces)
+  kTenant,     // the tenant whose resource it concerns, its marketplaces, the provider whose
+               // offering it concerns (an order placed with it), admins
   kAdminOnly,  // an event type this gateway does not classify: never shown by default
 };
 

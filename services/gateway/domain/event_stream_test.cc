@@ -261,7 +261,13 @@ TEST_CASE("who may see what: the catalogue is public, the rest needs the right t
   CHECK(may_see(admin, order));
   CHECK_FALSE(may_see(other_consumer, order));
   CHECK_FALSE(may_see(anonymous, order));
-  CHECK_FALSE(may_see(hexacloud, order));
+  CHECK_FALSE(may_see(hexacloud, order));  // concerns no provider
+  // An order placed on hexacloud's offering: hexacloud sees it, another provider does not.
+  StreamEvent placed = order;
+  placed.concerns.providers = {"hexacloud"};
+  CHECK(may_see(hexacloud, placed));
+  CHECK_FALSE(may_see(polderstack, placed));
+  CHECK_FALSE(may_see(other_consumer, placed));
   // A tenant in the payload wins over a public type: it is about someone's resource.
   StreamEvent tenant_catalogue = tenant_event("discovery.v1.offering_added", "acme");
   CHECK_FALSE(may_see(anonymous, tenant_catalogue));
