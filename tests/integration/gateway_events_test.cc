@@ -358,7 +358,7 @@ TEST_CASE("a registration reaches an open stream as Server-Sent Events") {
   }
 }
 
-TEST_CASE("filters by provider and type prefix; bad parameters are 400 naming them") {
+TEST_CASE("filters by provider and type prefix, bad parameters are 400 naming them") {
   Hub hub;
   EventClient filtered(hub.port(), "/v1/events?provider=polderstack&type=discovery.v1.manifest_");
   REQUIRE(filtered.status == 200);
@@ -438,7 +438,7 @@ TEST_CASE("Last-Event-ID replays exactly the missed events, then goes on live wi
   }
 }
 
-TEST_CASE("a Last-Event-ID the stream no longer (or never) had is said so first") {
+TEST_CASE("a Last-Event-ID the stream no longer or never had is said so first") {
   Hub hub;
   REQUIRE(hub.upload(read_example("provider-hexacloud-fr.ttl")).status == 201);
   bus::ConnectOptions options;
@@ -490,7 +490,7 @@ TEST_CASE("a Last-Event-ID the stream no longer (or never) had is said so first"
   ahead.events_until([](const SseEvent& e) { return ingested(e, "polderstack"); });
 }
 
-TEST_CASE("an anonymous caller gets no event that is not public; the admin token gets them") {
+TEST_CASE("an anonymous caller gets no event that is not public, the admin token gets them") {
   Hub hub;
   EventClient anonymous(hub.port(), "/v1/events");
   REQUIRE(anonymous.status == 200);

@@ -192,7 +192,7 @@ TEST_CASE("an event that cannot be read is still sent, saying why its payload is
   CHECK(unknown_event.data["payload_error"] == "this gateway does not know the payload type");
 }
 
-TEST_CASE("filters: type prefix, provider, order, migration; all given must hold") {
+TEST_CASE("filters: type prefix, provider, order, migration, all given must hold") {
   StreamEvent event = ingested("hexacloud");
   CHECK(filter_matches({}, event));
   EventFilter by_type;
