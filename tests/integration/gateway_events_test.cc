@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
@@ -134,9 +135,10 @@ class EventClient {
   }
   bool saw_last_chunk() const { return last_chunk_; }
 
-  // True once the comment `text` has arrived within `within`; events meanwhile are kept for
-  // next_event.
-  bool comment_arrives(const std::string& text, std::chrono::milliseconds within = 30s) {
+  // True once the comment `text` has arrived `times` times within `within`; events meanwhile
+  // are kept for next_event.
+  bool comment_arrives(const std::string& text, size_t times = 1,
+                       std::chrono::milliseconds within = 30s) {
     auto deadline = std::chrono::steady_clock::now() + within;
     while (true) {
       size_t end;
@@ -145,7 +147,9 @@ class EventClient {
         text_.erase(0, end + 2);
         if (auto event = parse_block(block)) held_.push_back(*event);
       }
-      if (std::find(comments.begin(), comments.end(), text) != comments.end()) return true;
+      if (static_cast<size_t>(std::count(comments.begin(), comments.end(), text)) >= times) {
+        return true;
+      }
       if (!fill(deadline)) return false;
     }
   }
@@ -524,11 +528,17 @@ TEST_CASE("an anonymous caller gets no event that is not public, the admin token
 }
 
 TEST_CASE("heartbeats, at most events.max_streams streams, and a gone client frees its place") {
-  Hub hub(Env{{"MPLI_EVENTS_MAX_STREAMS", "1"}, {"MPLI_EVENTS_HEARTBEAT", "1s"}});
+  // Read and idle timeouts far shorter than the stream lives: they must not cut it.
+  Hub hub(Env{{"MPLI_EVENTS_MAX_STREAMS", "1"},
+              {"MPLI_EVENTS_HEARTBEAT", "1s"},
+              {"MPLI_HTTP_READ_TIMEOUT", "1s"},
+              {"MPLI_HTTP_IDLE_TIMEOUT", "1s"}});
   auto first = std::make_unique<EventClient>(hub.port(), "/v1/events");
   REQUIRE(first->status == 200);
-  // Nothing happens in the hub: the stream still shows it is alive.
-  CHECK(first->comment_arrives("heartbeat"));
+  // Nothing happens in the hub: the stream still shows it is alive, past both timeouts (each
+  // heartbeat comes at least a second after the one before).
+  CHECK(first->comment_arrives("heartbeat", 3));
+  CHECK_FALSE(first->stream_ended(0ms));
 
   EventClient second(hub.port(), "/v1/events");
   CHECK(second.status == 503);

@@ -155,6 +155,11 @@ class EventStreams {
     start(id, *filter, std::move(caller), responder);
   }
 
+  size_t count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return streams_.size();
+  }
+
   void run(const service::StopToken& stop) {
     auto tick = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), options_.heartbeat);
     while (!stop.wait_for(tick)) {
@@ -246,7 +251,7 @@ class EventStreams {
 
   bus::Connection& bus_;
   const EventRoutesOptions options_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::unordered_map<uint64_t, std::shared_ptr<EventStream>> streams_;
   int starting_ = 0;  // admitted, still subscribing: they count against max_streams
   uint64_t next_id_ = 0;
@@ -265,6 +270,8 @@ std::shared_ptr<EventStreams> add_event_routes(HttpServer& server, bus::Connecti
 }
 
 void run_event_streams(EventStreams& streams, const service::StopToken& stop) { streams.run(stop); }
+
+size_t open_event_streams(const EventStreams& streams) { return streams.count(); }
 
 EventCallerHook admin_token_caller(std::shared_ptr<const AdminAuthorization> admin) {
   return [admin](const HttpRequest& request) -> Result<EventCaller> {

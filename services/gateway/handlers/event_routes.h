@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 
@@ -41,6 +42,9 @@ std::shared_ptr<EventStreams> add_event_routes(HttpServer& server, bus::Connecti
 // second, or every heartbeat when that is shorter). At stop: every stream is ended (the
 // terminating chunk is sent) and unsubscribed, and new streams are refused 503.
 void run_event_streams(EventStreams& streams, const service::StopToken& stop);
+
+// Streams open now (for a metrics gauge).
+size_t open_event_streams(const EventStreams& streams);
 
 // The hook the gateway uses until bearer tokens with roles exist: no Authorization header is
 // anonymous, the admin token (admin.token_file) is an admin, any other token is 401.
