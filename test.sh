@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
+# tools/npm (the OpenAPI linter, the browser test's driver). Without the npm registry the rest
+# of the suite still runs; the tests needing these tools then fail (ctest's npm_tools fixture).
+scripts/install-npm-tools.sh || echo "test.sh: npm tools not installed; their tests will fail" >&2
 if [[ "${CI:-}" == "true" ]]; then export MPLI_WERROR=ON; fi
 scripts/build.sh
 cd "${MPLI_BUILD_DIR:-build}"

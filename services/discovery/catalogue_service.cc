@@ -73,7 +73,8 @@ Status CatalogueService::record_rejection(const std::string& provider_id, const 
 Result<IngestResult> CatalogueService::ingest(const std::string& text,
                                               const std::string& source_url,
                                               const std::string& known_provider_id,
-                                              const FetchResponse* fetched, bool describe) {
+                                              const FetchResponse* fetched, bool describe,
+                                              const std::string& expected_provider_id) {
   FetchMeta meta;
   meta.source_url = source_url;
   meta.content_hash = digest::sha256_hex(text);
@@ -101,6 +102,8 @@ Result<IngestResult> CatalogueService::ingest(const std::string& text,
     return problem_status(*problem);
   }
   auto& accepted = std::get<AcceptedManifest>(checked);
+  // Before the store is asked anything: a refused registration leaves no trace.
+  MPLI_RETURN_IF_ERROR(check_expected_provider(expected_provider_id, accepted.summary.provider_id));
   if (!known_provider_id.empty() && accepted.summary.provider_id != known_provider_id) {
     ManifestProblem renamed{v1::MANIFEST_CONTENT,
                             "the manifest now names provider '" + accepted.summary.provider_id +
@@ -131,10 +134,16 @@ Result<IngestResult> CatalogueService::ingest(const std::string& text,
   return result;
 }
 
-Result<IngestResult> CatalogueService::register_url(const std::string& url) {
+Result<IngestResult> CatalogueService::register_url(const std::string& url,
+                                                    const std::string& expected_provider_id) {
   MPLI_RETURN_IF_ERROR(check_manifest_url(url, options_.policy));
   MPLI_ASSIGN_OR_RETURN(auto known, store_.find_provider_by_url(url));
-  if (known.has_value()) return refresh(known->id);
+  if (known.has_value()) {
+    // The URL's provider is known: a caller that may register only another one does not get
+    // to refresh it. A refresh refuses a manifest that changed its id (ingest).
+    MPLI_RETURN_IF_ERROR(check_expected_provider(expected_provider_id, known->id));
+    return refresh(known->id);
+  }
   auto fetched = fetcher_.fetch({url, "", ""});
   if (!fetched) {
     if (abandoned_for_shutdown(fetched.status())) return fetched.status();
@@ -143,11 +152,12 @@ Result<IngestResult> CatalogueService::register_url(const std::string& url) {
       log::warn("cannot record a failed fetch", {{"error", recorded.to_string()}});
     return fetched.status();
   }
-  return ingest(fetched->body, url, "", &fetched.value(), true);
+  return ingest(fetched->body, url, "", &fetched.value(), true, expected_provider_id);
 }
 
-Result<IngestResult> CatalogueService::register_upload(const std::string& turtle) {
-  return ingest(turtle, "", "", nullptr, true);
+Result<IngestResult> CatalogueService::register_upload(const std::string& turtle,
+                                                       const std::string& expected_provider_id) {
+  return ingest(turtle, "", "", nullptr, true, expected_provider_id);
 }
 
 Result<IngestResult> CatalogueService::refresh(const std::string& provider_id) {

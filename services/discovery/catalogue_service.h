@@ -37,8 +37,12 @@ class CatalogueService {
   CatalogueService(CatalogueStore& store, std::shared_ptr<const ManifestChecker> checker,
                    CatalogueOptions options, service::StopToken stop);
 
-  Result<IngestResult> register_url(const std::string& url);
-  Result<IngestResult> register_upload(const std::string& turtle);
+  // `expected_provider_id`: when not "", a manifest naming another provider is refused with
+  // PROVIDER_MISMATCH and nothing is stored or published (check_expected_provider).
+  Result<IngestResult> register_url(const std::string& url,
+                                    const std::string& expected_provider_id = "");
+  Result<IngestResult> register_upload(const std::string& turtle,
+                                       const std::string& expected_provider_id = "");
   Result<IngestResult> refresh(const std::string& provider_id);
   // Claims and refreshes up to `limit` providers whose time has come; returns how many it
   // claimed.
@@ -58,7 +62,7 @@ class CatalogueService {
   // `describe`: fill IngestResult::provider (one more query), for answers to a caller.
   Result<IngestResult> ingest(const std::string& text, const std::string& source_url,
                               const std::string& known_provider_id, const FetchResponse* fetched,
-                              bool describe);
+                              bool describe, const std::string& expected_provider_id = "");
   // `unchanged_batch`: when given, an unchanged provider's bookkeeping is added to it for the
   // caller to store with others, instead of being stored at once.
   Result<IngestResult> refresh_known(

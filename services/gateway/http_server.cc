@@ -496,6 +496,10 @@ void HttpServer::route(const std::string& method, const std::string& pattern,
   dispatcher_->handlers.push_back({std::move(produces), executor, std::move(handler)});
 }
 
+std::vector<std::pair<std::string, std::string>> HttpServer::registered_routes() const {
+  return dispatcher_->routes.routes();
+}
+
 Status HttpServer::start() {
   using namespace Pistache;
   try {
@@ -517,6 +521,12 @@ Status HttpServer::start() {
                        std::to_string(options_.port) + ": " + e.what());
   }
   log::info("http listening", {{"address", options_.address}, {"port", options_.port}});
+  // What this gateway serves, as registered: tests/integration/gateway_openapi_test.cc holds the
+  // OpenAPI document against this line.
+  nlohmann::json routes = nlohmann::json::array();
+  for (const auto& [method, pattern] : registered_routes())
+    routes.push_back(method + " " + pattern);
+  log::debug("http routes", {{"routes", routes}});
   return Status::ok();
 }
 

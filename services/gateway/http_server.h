@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "libs/core/status.h"
@@ -54,6 +55,10 @@ class HttpServer {
   // none of them is answered 406. Empty: the route does not negotiate.
   void route(const std::string& method, const std::string& pattern,
              std::vector<std::string> produces, BoundedExecutor* executor, RouteHandler handler);
+
+  // Every route added so far as (method, pattern), e.g. ("GET", "/v1/providers/:id"), in order
+  // of adding; HEAD and OPTIONS are implied. Compared with the OpenAPI document by a test.
+  std::vector<std::pair<std::string, std::string>> registered_routes() const;
 
   // Binds and serves on background threads; an error when the address cannot be bound.
   Status start();

@@ -5,6 +5,7 @@
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/event_routes.h"
 #include "services/gateway/handlers/health_routes.h"
+#include "services/gateway/handlers/openapi_routes.h"
 #include "services/gateway/handlers/resolver_routes.h"
 #include "services/gateway/handlers/trust_routes.h"
 #include "services/gateway/http_server.h"
@@ -120,6 +121,7 @@ service::ServiceDefinition definition() {
     resolver.timeout = timeout;
     resolver.resolve_timeout = config.get_duration("request.resolve_timeout");
     add_resolver_routes(*server, context.bus, resolver);
+    add_openapi_routes(*server);
 
     // Set up on `quick`; once open a stream holds no executor thread (event_routes.h).
     EventRoutesOptions events{&quick, config.get_int("events.max_streams"),

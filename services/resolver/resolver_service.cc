@@ -142,6 +142,7 @@ Result<std::vector<Fact>> ResolverService::consumer_facts(const std::string& con
 
 Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& request) {
   if (!ready_) return not_ready();
+  MPLI_RETURN_IF_ERROR(check_tenant(request.tenant()));
   ResolveOptions options;
   options.top_k =
       request.top_k() == 0 ? options_.default_top_k : static_cast<size_t>(request.top_k());
@@ -172,25 +173,23 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
   resolution.set_id("res_" + ids::new_uuid_v7());
   resolution.set_created_at(clock::now_rfc3339());
   resolution.set_manifest_sha256(digest::sha256_hex(request.manifest()));
+  resolution.set_tenant(request.tenant());
   MPLI_RETURN_IF_ERROR(store_.put(request.manifest(), resolution));
   return resolution;
 }
 
-Result<v1::Resolution> ResolverService::get(const std::string& id) {
+Result<v1::Resolution> ResolverService::get(const std::string& id, const std::string& tenant) {
   MPLI_ASSIGN_OR_RETURN(auto stored, store_.get(id));
-  if (!stored) {
-    return resolver_error(StatusCode::kNotFound, "RESOLUTION_NOT_FOUND",
-                          "no resolution '" + id + "'", {{"field", "id"}});
-  }
+  MPLI_RETURN_IF_ERROR(check_visible(stored ? &stored->resolution : nullptr, id, tenant, "id"));
   return std::move(stored->resolution);
 }
 
-Result<v1::RecheckAnswerReply> ResolverService::recheck(const std::string& id, int rank) {
+Result<v1::RecheckAnswerReply> ResolverService::recheck(const std::string& id, int rank,
+                                                        const std::string& tenant) {
   MPLI_ASSIGN_OR_RETURN(auto stored, store_.get(id));
-  if (!stored) {
-    return resolver_error(StatusCode::kNotFound, "RESOLUTION_NOT_FOUND",
-                          "no resolution '" + id + "'", {{"field", "resolution_id"}});
-  }
+  // Before the rank: another tenant learns nothing, not even how many answers there are.
+  MPLI_RETURN_IF_ERROR(
+      check_visible(stored ? &stored->resolution : nullptr, id, tenant, "resolution_id"));
   const v1::Resolution& resolution = stored->resolution;
   if (rank < 1 || rank > resolution.answers_size()) {
     return resolver_error(StatusCode::kNotFound, "ANSWER_NOT_FOUND",

@@ -13,6 +13,7 @@
 #include "services/resolver/domain/catalogue_index.h"
 #include "services/resolver/domain/consumer_manifest.h"
 #include "services/resolver/domain/resolution.h"
+#include "services/resolver/domain/tenancy.h"
 #include "services/resolver/federation.h"
 #include "services/resolver/store/resolution_store.h"
 
@@ -44,9 +45,13 @@ class ResolverService {
   // Re-reads the facts about one subject from trust.
   Status sync_facts(const std::string& subject);
 
+  // The resolution is stored for request.tenant() (Resolution.tenant).
   Result<v1::Resolution> resolve(const v1::ResolveRequest& request);
-  Result<v1::Resolution> get(const std::string& id);
-  Result<v1::RecheckAnswerReply> recheck(const std::string& id, int rank);
+  // `tenant`: the caller's; another tenant's resolution is RESOLUTION_NOT_FOUND, as a missing
+  // one (domain/tenancy.h). "" = no restriction.
+  Result<v1::Resolution> get(const std::string& id, const std::string& tenant);
+  Result<v1::RecheckAnswerReply> recheck(const std::string& id, int rank,
+                                         const std::string& tenant);
 
   size_t offering_count() const;
 

@@ -300,6 +300,41 @@ TEST_CASE("a manifest with a syntax error answers INVALID_ARGUMENT, MANIFEST_SYN
         StatusCode::kNotFound);
 }
 
+TEST_CASE(
+    "a manifest naming another provider than expected_provider_id answers PERMISSION_DENIED") {
+  Subject discovery;
+  std::string token = unique_token();
+  std::string other = unique_token();
+  v1::RegisterProviderRequest request;
+  request.set_manifest_turtle(unique_manifest(token));
+  request.set_expected_provider_id(other);
+  auto refused = discovery.call<v1::RegisterProviderReply>("register_provider", request, 30s);
+  const Status& status = refused.status();
+  INFO(status.to_string());
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(status.code() == StatusCode::kPermissionDenied);
+  CHECK(status.detail("reason") == "PROVIDER_MISMATCH");
+  CHECK(status.detail("domain") == "discovery");
+  // The detail names both ids.
+  CHECK(status.message().find(token) != std::string::npos);
+  CHECK(status.message().find(other) != std::string::npos);
+
+  // Nothing was registered under either id.
+  v1::ProviderRef ref;
+  for (const std::string& id : {token, other}) {
+    ref.set_id(id);
+    CHECK(discovery.call<v1::GetProviderReply>("get_provider", ref).status().code() ==
+          StatusCode::kNotFound);
+  }
+
+  // The id the manifest names is accepted.
+  request.set_expected_provider_id(token);
+  auto accepted = discovery.call<v1::RegisterProviderReply>("register_provider", request, 30s);
+  INFO(accepted.status().to_string());
+  REQUIRE(accepted.is_ok());
+  CHECK(accepted->provider().id() == token);
+}
+
 TEST_CASE("a registration publishes manifest_ingested and offering_added on MPLI_EVENTS") {
   Subject discovery;
   uint64_t before = last_sequence(discovery.bus());

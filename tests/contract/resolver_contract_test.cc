@@ -5,6 +5,7 @@
 //                                   mpli-resolver started for each test.
 // See tests/contract/README.md.
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 
 #include "mpli/resolver/v1/resolver.pb.h"
@@ -109,6 +110,58 @@ TEST_CASE("resolve answers a Resolution that get_resolution returns again") {
   auto no_answer = resolver.call<v1::RecheckAnswerReply>("recheck_answer", recheck);
   REQUIRE_FALSE(no_answer.is_ok());
   check_typed_error(no_answer.status(), StatusCode::kNotFound, "ANSWER_NOT_FOUND");
+}
+
+TEST_CASE("a resolution stored for a tenant is RESOLUTION_NOT_FOUND for another tenant") {
+  Resolver resolver;
+  std::string token = unique_token();
+  resolver.register_upload(unique_manifest(token));
+  std::optional<v1::Resolution> resolution;
+  testing::wait_until(
+      [&] {
+        v1::ResolveRequest request;
+        request.set_manifest(consumer(token));
+        request.set_tenant("tenant-a");
+        auto reply = resolver.call<v1::ResolveReply>("resolve", request, 30s);
+        if (reply.is_ok() && reply->resolution().requirements_size() == 1 &&
+            reply->resolution().requirements(0).conforming() >= 1) {
+          resolution = reply->resolution();
+        }
+        return resolution.has_value();
+      },
+      30s, "the resolver sees the uploaded provider's virtual machine");
+  CHECK(resolution->tenant() == "tenant-a");
+
+  v1::GetResolutionRequest get;
+  get.set_id(resolution->id());
+  for (const char* tenant : {"tenant-a", ""}) {  // the owner, and no restriction
+    INFO("tenant '" << tenant << "'");
+    get.set_tenant(tenant);
+    auto seen = resolver.call<v1::GetResolutionReply>("get_resolution", get);
+    REQUIRE(seen.is_ok());
+    CHECK(seen->resolution().id() == resolution->id());
+    CHECK(seen->resolution().tenant() == "tenant-a");
+  }
+  get.set_tenant("tenant-b");
+  auto hidden = resolver.call<v1::GetResolutionReply>("get_resolution", get);
+  REQUIRE_FALSE(hidden.is_ok());
+  check_typed_error(hidden.status(), StatusCode::kNotFound, "RESOLUTION_NOT_FOUND");
+  CHECK(hidden.status().detail("field") == "id");
+
+  // The owner would hear ANSWER_NOT_FOUND (this resolution has no answers); another tenant
+  // hears of no resolution at all.
+  v1::RecheckAnswerRequest recheck;
+  recheck.set_resolution_id(resolution->id());
+  recheck.set_rank(1);
+  recheck.set_tenant("tenant-a");
+  auto own = resolver.call<v1::RecheckAnswerReply>("recheck_answer", recheck);
+  REQUIRE_FALSE(own.is_ok());
+  check_typed_error(own.status(), StatusCode::kNotFound, "ANSWER_NOT_FOUND");
+  recheck.set_tenant("tenant-b");
+  auto other = resolver.call<v1::RecheckAnswerReply>("recheck_answer", recheck);
+  REQUIRE_FALSE(other.is_ok());
+  check_typed_error(other.status(), StatusCode::kNotFound, "RESOLUTION_NOT_FOUND");
+  CHECK(other.status().detail("field") == "resolution_id");
 }
 
 TEST_CASE("typed errors: unknown ids, bad manifests, bad requests") {

@@ -33,6 +33,15 @@ Status provider_taken(const std::string& message) {
 
 }  // namespace
 
+Status check_expected_provider(const std::string& expected, const std::string& named) {
+  if (expected.empty() || expected == named) return Status::ok();
+  return discovery_error(
+      StatusCode::kPermissionDenied, v1::PROVIDER_MISMATCH,
+      "the manifest names provider '" + named +
+          "', but this registration may only register provider '" + expected + "'",
+      {{"field", "mpli:providerId"}, {"provider_id", named}, {"expected_provider_id", expected}});
+}
+
 Result<IngestPlan> plan_ingest(const CurrentState& state, const AcceptedManifest& manifest,
                                const Arrival& arrival) {
   const ManifestSummary& summary = manifest.summary;

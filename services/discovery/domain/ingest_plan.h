@@ -87,6 +87,12 @@ struct IngestPlan {
   int removed = 0;
 };
 
+// A registration may say which provider it is allowed to register (expected_provider_id: at
+// the gateway, the id in a provider's token). A manifest naming another provider is refused
+// with kPermissionDenied, reason PROVIDER_MISMATCH, details naming both ids; it is checked
+// before anything is planned, stored or published. "" expects nothing: OK.
+Status check_expected_provider(const std::string& expected, const std::string& named);
+
 // The plan for an accepted manifest, or kConflict (reason PROVIDER_TAKEN or OFFERING_TAKEN)
 // when the provider id or an offering IRI belongs to another registration. `manifest` must
 // outlive the plan (the plan points into it).

@@ -202,3 +202,24 @@ TEST_CASE("a rejected manifest of an unknown provider is announced but not store
   REQUIRE(plan.events.size() == 1);
   CHECK(std::get<ManifestRejectedEvent>(plan.events[0]).provider_id.empty());
 }
+
+TEST_CASE("a registration expecting one provider refuses a manifest naming another") {
+  Status refused = check_expected_provider("nordwolke", "hexacloud");
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.code() == StatusCode::kPermissionDenied);
+  CHECK(reason_of(refused) == v1::PROVIDER_MISMATCH);
+  CHECK(refused.detail("domain") == "discovery");
+  CHECK(refused.detail("field") == "mpli:providerId");
+  CHECK(refused.detail("provider_id") == "hexacloud");
+  CHECK(refused.detail("expected_provider_id") == "nordwolke");
+  // The message a person reads names both.
+  CHECK(refused.message().find("'hexacloud'") != std::string::npos);
+  CHECK(refused.message().find("'nordwolke'") != std::string::npos);
+  // Exact comparison: ids differing only in case are different providers.
+  CHECK(reason_of(check_expected_provider("nordwolke", "Nordwolke")) == v1::PROVIDER_MISMATCH);
+}
+
+TEST_CASE("a registration expecting its own provider, or none, passes the check") {
+  CHECK(check_expected_provider("nordwolke", "nordwolke").is_ok());
+  CHECK(check_expected_provider("", "hexacloud").is_ok());
+}

@@ -44,9 +44,11 @@ Status serve_discovery_subjects(service::ServiceContext& context, CatalogueServi
                    const CallContext&) -> Result<v1::RegisterProviderReply> {
         switch (request.source_case()) {
           case v1::RegisterProviderRequest::kManifestUrl:
-            return ingest_reply(catalogue.register_url(request.manifest_url()));
+            return ingest_reply(
+                catalogue.register_url(request.manifest_url(), request.expected_provider_id()));
           case v1::RegisterProviderRequest::kManifestTurtle:
-            return ingest_reply(catalogue.register_upload(request.manifest_turtle()));
+            return ingest_reply(catalogue.register_upload(request.manifest_turtle(),
+                                                          request.expected_provider_id()));
           default:
             return discovery_error(StatusCode::kInvalidArgument, v1::MANIFEST_MISSING,
                                    "manifest_url: give manifest_url or a Turtle manifest",

@@ -65,6 +65,9 @@ std::optional<int> http_status_for(dv1::ErrorReason reason) {
       return 502;
     case dv1::FETCH_TIMEOUT:
       return 504;
+    // The caller may register only its own provider, and this manifest names another.
+    case dv1::PROVIDER_MISMATCH:
+      return 403;
     default:
       return std::nullopt;
   }

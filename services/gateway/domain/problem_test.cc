@@ -77,6 +77,27 @@ TEST_CASE("other reasons keep the status of their code and still travel in the b
   CHECK(refused.body["range"] == "loopback");
 }
 
+TEST_CASE("a manifest naming another provider than the caller's is 403 with both ids") {
+  Problem mismatch =
+      problem_for(discovery_error(StatusCode::kPermissionDenied, dv1::PROVIDER_MISMATCH,
+                                  {{"field", "mpli:providerId"},
+                                   {"provider_id", "hexacloud"},
+                                   {"expected_provider_id", "nordwolke"}}));
+  CHECK(mismatch.http_status == 403);
+  CHECK(mismatch.body["status"] == 403);
+  CHECK(mismatch.body["title"] == "Forbidden");
+  CHECK(mismatch.body["reason"] == "provider_mismatch");
+  CHECK(mismatch.body["code"] == "permission_denied");
+  CHECK(mismatch.body["field"] == "mpli:providerId");
+  CHECK(mismatch.body["provider_id"] == "hexacloud");
+  CHECK(mismatch.body["expected_provider_id"] == "nordwolke");
+  // The reason decides, whatever code it travels with.
+  CHECK(problem_for(discovery_error(StatusCode::kConflict, dv1::PROVIDER_MISMATCH)).http_status ==
+        403);
+  CHECK(problem_for(discovery_error(StatusCode::kInvalidArgument, dv1::PROVIDER_MISMATCH))
+            .http_status == 403);
+}
+
 TEST_CASE("a reason is read as discovery's only when discovery says it") {
   Status from_discovery = discovery_error(StatusCode::kUnavailable, dv1::FETCH_FAILED);
   from_discovery.with_detail("domain", "discovery");

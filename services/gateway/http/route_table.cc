@@ -115,4 +115,15 @@ std::vector<std::string> RouteTable::all_methods() const {
   return with_implied_methods(std::move(methods));
 }
 
+std::vector<std::pair<std::string, std::string>> RouteTable::routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(routes_.size());
+  for (const auto& route : routes_) {
+    std::string pattern;
+    for (const auto& segment : route.segments) pattern += "/" + segment;
+    out.emplace_back(route.method, pattern.empty() ? "/" : pattern);
+  }
+  return out;
+}
+
 }  // namespace mpli::gateway

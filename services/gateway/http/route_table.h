@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mpli::gateway {
@@ -37,6 +38,11 @@ class RouteTable {
   std::vector<std::string> allowed_methods(std::string_view raw_path) const;
   // Every method of every route, for "OPTIONS *".
   std::vector<std::string> all_methods() const;
+
+  // Every route as added: (method, pattern), the pattern spelt as in add() minus empty segments
+  // ("/v1/providers/:id"; "/" for the root). What the gateway really serves, for the test that
+  // holds the OpenAPI document against it (HEAD and OPTIONS are implied, not listed).
+  std::vector<std::pair<std::string, std::string>> routes() const;
 
  private:
   struct Route {

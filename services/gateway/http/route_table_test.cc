@@ -70,3 +70,19 @@ TEST_CASE("every method served anywhere, for OPTIONS *") {
   CHECK(api().all_methods() ==
         std::vector<std::string>{"GET", "HEAD", "POST", "DELETE", "OPTIONS"});
 }
+
+TEST_CASE("every route as added in order with the root as /") {
+  RouteTable table = api();
+  table.add("GET", "/");
+  table.add("GET", "//console//:file/");  // empty segments are not part of the pattern
+  using Route = std::pair<std::string, std::string>;
+  CHECK(table.routes() == std::vector<Route>{{"GET", "/v1/providers"},
+                                             {"POST", "/v1/providers"},
+                                             {"GET", "/v1/providers/:id"},
+                                             {"DELETE", "/v1/providers/:id"},
+                                             {"POST", "/v1/providers/:id/refresh"},
+                                             {"GET", "/v1/offerings/:id"},
+                                             {"GET", "/"},
+                                             {"GET", "/console/:file"}});
+  CHECK(RouteTable().routes().empty());
+}

@@ -30,7 +30,8 @@ Status serve_resolver_subjects(service::ServiceContext& context, ResolverService
       [&resolver](const v1::GetResolutionRequest& request,
                   const CallContext&) -> Result<v1::GetResolutionReply> {
         if (request.id().empty()) return missing("id", "required");
-        MPLI_ASSIGN_OR_RETURN(auto resolution, resolver.get(request.id()));
+        MPLI_RETURN_IF_ERROR(check_tenant(request.tenant()));
+        MPLI_ASSIGN_OR_RETURN(auto resolution, resolver.get(request.id(), request.tenant()));
         v1::GetResolutionReply reply;
         *reply.mutable_resolution() = std::move(resolution);
         return reply;
@@ -42,7 +43,8 @@ Status serve_resolver_subjects(service::ServiceContext& context, ResolverService
                   const CallContext&) -> Result<v1::RecheckAnswerReply> {
         if (request.resolution_id().empty()) return missing("resolution_id", "required");
         if (request.rank() < 1) return missing("rank", "a rank from 1");
-        return resolver.recheck(request.resolution_id(), request.rank());
+        MPLI_RETURN_IF_ERROR(check_tenant(request.tenant()));
+        return resolver.recheck(request.resolution_id(), request.rank(), request.tenant());
       });
 }
 

@@ -10,18 +10,19 @@ Status ResolutionStore::put(const std::string& manifest, const v1::Resolution& r
   return pool_.transact([&](pqxx::work& tx) {
     tx.exec_params(
         "INSERT INTO resolver.resolutions (id, manifest, manifest_sha256, consumer, satisfiable, "
-        "resolution) VALUES ($1, $2, $3, $4, $5, $6)",
+        "resolution, tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         resolution.id(), manifest, resolution.manifest_sha256(), resolution.consumer(),
         resolution.satisfiable(),
-        pqxx::binarystring(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
+        pqxx::binarystring(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()),
+        resolution.tenant());
   });
 }
 
 Result<std::optional<StoredResolution>> ResolutionStore::get(const std::string& id) {
   using Found = std::optional<StoredResolution>;
   return pool_.transact([&](pqxx::work& tx) -> Result<Found> {
-    auto rows =
-        tx.exec_params("SELECT manifest, resolution FROM resolver.resolutions WHERE id = $1", id);
+    auto rows = tx.exec_params(
+        "SELECT manifest, resolution, tenant FROM resolver.resolutions WHERE id = $1", id);
     if (rows.empty()) return Found();
     StoredResolution stored;
     stored.manifest = rows[0][0].as<std::string>();
@@ -29,6 +30,8 @@ Result<std::optional<StoredResolution>> ResolutionStore::get(const std::string& 
     if (!stored.resolution.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return internal_error("resolution " + id + " is stored unreadable");
     }
+    // The column is the owner: rows from before tenancy have '' there and no tenant inside.
+    stored.resolution.set_tenant(rows[0][2].as<std::string>());
     return Found(std::move(stored));
   });
 }

@@ -1,4 +1,5 @@
-// The resolver's one table: resolutions as answered, with the manifest they answer.
+// The resolver's one table: resolutions as answered, with the manifest they answer and the
+// tenant they were stored for.
 #pragma once
 
 #include <optional>
