@@ -47,7 +47,6 @@ namespace {
 const std::set<Route> kPendingRoutes = {
     {"GET", "/.well-known/jwks.json"},  // auth
     {"GET", "/metrics"},                // ops
-    {"GET", "/v1/events"},              // events
     {"GET", "/"},                       // console
     {"GET", "/console/:file"},          // console
 };
