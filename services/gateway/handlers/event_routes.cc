@@ -37,6 +37,11 @@ class EventStream {
   // so an event stored after the client got the head is never missed).
   void begin(Responder& responder, const std::string& prelude) {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (ended_) {  // shutdown came between registration and here
+      responder.send_status(
+          unavailable("the gateway is shutting down").with_retry_after(std::chrono::seconds(1)));
+      return;
+    }
     body_ = responder.stream(200, {{"Content-Type", "text/event-stream"},
                                    {"Cache-Control", "no-store"},
                                    {"X-Accel-Buffering", "no"}});
