@@ -278,7 +278,7 @@ void run_event_streams(EventStreams& streams, const service::StopToken& stop) { 
 
 size_t open_event_streams(const EventStreams& streams) { return streams.count(); }
 
-EventCallerHook admin_token_caller(std::shared_ptr<const AdminAuthorization> admin) {
+EventCallerHook admin_token_caller(const std::shared_ptr<const AdminAuthorization>& admin) {
   return [admin](const HttpRequest& request) -> Result<EventCaller> {
     std::string authorization = request.header("authorization");
     EventCaller caller;

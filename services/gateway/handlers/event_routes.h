@@ -48,6 +48,6 @@ size_t open_event_streams(const EventStreams& streams);
 
 // The hook the gateway uses until bearer tokens with roles exist: no Authorization header is
 // anonymous, the admin token (admin.token_file) is an admin, any other token is 401.
-EventCallerHook admin_token_caller(std::shared_ptr<const AdminAuthorization> admin);
+EventCallerHook admin_token_caller(const std::shared_ptr<const AdminAuthorization>& admin);
 
 }  // namespace mpli::gateway
