@@ -3,10 +3,13 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "libs/bus/error_reply.h"
 #include "libs/bus/nats_util.h"
+#include "libs/bus/request_observer.h"
 #include "libs/core/ids.h"
 #include "libs/core/log.h"
 
@@ -154,8 +157,25 @@ Status Connection::publish(const std::string& subject, const std::string& data,
   return from_nats(natsConnection_PublishMsg(nc_, msg->get()), "publish " + subject);
 }
 
-Result<Message> Connection::request(const std::string& subject, const std::string& data,
-                                    std::chrono::milliseconds timeout, const Headers& headers) {
+namespace {
+
+std::mutex& observer_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+// Replaced as a whole, so a request in flight keeps the observer it started with.
+std::shared_ptr<const RequestObserver>& observer_slot() {
+  static std::shared_ptr<const RequestObserver> slot;
+  return slot;
+}
+std::shared_ptr<const RequestObserver> current_observer() {
+  std::lock_guard<std::mutex> lock(observer_mutex());
+  return observer_slot();
+}
+
+Result<Message> request_once(natsConnection* nc, const std::string& subject,
+                             const std::string& data, std::chrono::milliseconds timeout,
+                             const Headers& headers) {
   Headers with_correlation = headers;
   if (with_correlation.count(kCorrelationHeader) == 0) {
     const std::string& current = log::correlation_id();
@@ -164,7 +184,7 @@ Result<Message> Connection::request(const std::string& subject, const std::strin
   auto msg = detail::make_msg(subject, "", data, with_correlation);
   if (!msg) return msg.status();
   natsMsg* reply_raw = nullptr;
-  natsStatus s = natsConnection_RequestMsg(&reply_raw, nc_, msg->get(), timeout.count());
+  natsStatus s = natsConnection_RequestMsg(&reply_raw, nc, msg->get(), timeout.count());
   if (s == NATS_TIMEOUT) {
     return deadline_exceeded("no reply on " + subject + " within " +
                              std::to_string(timeout.count()) + " ms");
@@ -174,6 +194,26 @@ Result<Message> Connection::request(const std::string& subject, const std::strin
   detail::NatsMsgPtr reply_owned(reply_raw);
   Message reply = detail::to_message(reply_raw);
   if (is_error_reply(reply)) return decode_error(reply.data);
+  return reply;
+}
+
+}  // namespace
+
+void set_request_observer(RequestObserver observer) {
+  auto replacement = observer ? std::make_shared<const RequestObserver>(std::move(observer))
+                              : std::shared_ptr<const RequestObserver>();
+  std::lock_guard<std::mutex> lock(observer_mutex());
+  observer_slot() = std::move(replacement);
+}
+
+Result<Message> Connection::request(const std::string& subject, const std::string& data,
+                                    std::chrono::milliseconds timeout, const Headers& headers) {
+  auto observer = current_observer();
+  if (!observer) return request_once(nc_, subject, data, timeout, headers);
+  auto started = std::chrono::steady_clock::now();
+  auto reply = request_once(nc_, subject, data, timeout, headers);
+  (*observer)(subject, reply ? Status::ok() : reply.status(),
+              std::chrono::steady_clock::now() - started);
   return reply;
 }
 

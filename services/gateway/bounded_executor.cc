@@ -16,11 +16,22 @@ bool BoundedExecutor::try_submit(std::function<void()> task) {
     std::lock_guard<std::mutex> lock(mutex_);
     // A free thread takes the task at once; only tasks beyond the threads count as queued.
     int waiting = static_cast<int>(queue_.size()) + running_ - static_cast<int>(threads_.size());
-    if (stopping_ || waiting >= queue_limit_) return false;
-    queue_.push_back(std::move(task));
+    if (stopping_ || waiting >= queue_limit_) {
+      ++refused_;
+      return false;
+    }
+    queue_.push_back([correlation = log::correlation_id(), task = std::move(task)] {
+      log::CorrelationScope scope(correlation);
+      task();
+    });
   }
   wake_.notify_one();
   return true;
+}
+
+BoundedExecutor::Load BoundedExecutor::load() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {static_cast<int>(queue_.size()), running_, refused_};
 }
 
 void BoundedExecutor::work() {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -23,7 +24,8 @@ class BoundedExecutor {
   BoundedExecutor& operator=(const BoundedExecutor&) = delete;
 
   // Queues `task`; false (and `task` is dropped unrun) when the queue is full or the executor
-  // is stopping.
+  // is stopping. The task runs with the submitting thread's log correlation id, so a request's
+  // id follows it onto the executor (and into the bus calls made there).
   bool try_submit(std::function<void()> task);
 
   // Refuses new work and lets running and queued tasks finish within `timeout`; tasks still
@@ -33,6 +35,14 @@ class BoundedExecutor {
   const std::string& name() const { return name_; }
   int threads() const { return static_cast<int>(threads_.size()); }
   int queue_limit() const { return queue_limit_; }
+
+  // For /metrics: tasks waiting for a thread, tasks on a thread, tasks refused so far.
+  struct Load {
+    int queued = 0;
+    int running = 0;
+    uint64_t refused = 0;
+  };
+  Load load();
 
  private:
   void work();
@@ -44,6 +54,7 @@ class BoundedExecutor {
   std::condition_variable idle_;
   std::deque<std::function<void()>> queue_;
   int running_ = 0;
+  uint64_t refused_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -13,12 +13,16 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <unordered_set>
 
 #include "libs/core/log.h"
 #include "services/gateway/http/media_type.h"
 #include "services/gateway/http/route_table.h"
+#include "services/gateway/http/tls.h"
+#include "services/gateway/ops/correlation.h"
 
 namespace mpli::gateway {
 namespace {
@@ -47,7 +51,11 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   };
 
   Connection(const RequestLimits& limits, std::weak_ptr<Outbox> outbox, const PeerPtr& peer)
-      : reader(limits), peer_id(peer->getID()), fd(peer->fd()), outbox_(std::move(outbox)) {}
+      : reader(limits),
+        peer_id(peer->getID()),
+        fd(peer->fd()),
+        client_address(peer->address().host()),
+        outbox_(std::move(outbox)) {}
 
   // Any thread: hands the bytes to the connection's I/O thread.
   void write(std::string bytes, bool last, bool close) override;
@@ -63,6 +71,8 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
   bool last_write_done = false;  // kClosing: the last response has left
   const size_t peer_id;          // Peer ids are never reused, unlike file descriptors
   const int fd;
+  const std::string client_address;
+  std::unique_ptr<TlsSession> tls;  // null for plain HTTP
 
   std::atomic<bool> closed{false};
 
@@ -131,15 +141,80 @@ ConnectionPtr connection_of(const PeerPtr& peer) {
   return std::static_pointer_cast<Connection>(peer->tryGetData(kConnectionKey));
 }
 
+// One request as the access log and the metrics see it.
+struct Exchange {
+  std::string method;
+  std::string route;  // the pattern, "" when no route matched
+  std::string correlation_id;
+  std::string client_address;
+  Clock::time_point started = Clock::now();
+};
+
+// Sits between a Responder and the connection: adds X-Request-Id to the answer's head, counts
+// the bytes, and when the last ones leave writes the request's log line and records its
+// metrics. Responders write one response's pieces in order, so no lock is needed.
+class ObservedSink : public ResponseSink {
+ public:
+  ObservedSink(ResponseSinkPtr inner, Exchange exchange, GatewayMetrics& metrics)
+      : inner_(std::move(inner)), exchange_(std::move(exchange)), metrics_(metrics) {}
+
+  void write(std::string bytes, bool last, bool close) override {
+    if (!head_seen_ && !bytes.empty()) {
+      head_seen_ = true;
+      // "HTTP/1.1 200 OK\r\n...": the status after the version, the header after that line.
+      constexpr size_t kStatusAt = sizeof("HTTP/1.1 ") - 1;
+      if (bytes.size() > kStatusAt) status_ = std::atoi(bytes.c_str() + kStatusAt);
+      size_t line_end = bytes.find("\r\n");
+      if (line_end != std::string::npos) {
+        bytes.insert(line_end + 2,
+                     std::string(kRequestIdHeader) + ": " + exchange_.correlation_id + "\r\n");
+      }
+    }
+    bytes_ += bytes.size();
+    if (last && !finished_) {
+      finished_ = true;
+      finish();
+    }
+    inner_->write(std::move(bytes), last, close);
+  }
+
+ private:
+  void finish() {
+    auto elapsed = Clock::now() - exchange_.started;
+    metrics_.record_request(exchange_.route, exchange_.method, status_, elapsed);
+    log::CorrelationScope scope(exchange_.correlation_id);
+    // Never the path's query nor any header: they may carry tokens.
+    log::info("http request",
+              {{"method", exchange_.method},
+               {"route", exchange_.route},
+               {"status", status_},
+               {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
+               {"bytes", bytes_},
+               {"client", exchange_.client_address}});
+  }
+
+  ResponseSinkPtr inner_;
+  Exchange exchange_;
+  GatewayMetrics& metrics_;
+  bool head_seen_ = false;
+  bool finished_ = false;
+  int status_ = 0;
+  size_t bytes_ = 0;
+};
+
 }  // namespace
 
 // Routes, executors and the decision what to do with a complete request; shared by every I/O
 // thread.
 class HttpServer::Dispatcher {
  public:
-  explicit Dispatcher(HttpServerOptions server_options) : options(std::move(server_options)) {}
+  explicit Dispatcher(HttpServerOptions server_options)
+      : options(std::move(server_options)),
+        rate_limiter(options.rate_limit),
+        unlimited(options.unlimited_routes.begin(), options.unlimited_routes.end()) {}
 
   struct Route {
+    std::string pattern;
     std::vector<std::string> produces;
     BoundedExecutor* executor = nullptr;
     RouteHandler handler;
@@ -148,7 +223,19 @@ class HttpServer::Dispatcher {
   // On the connection's I/O thread.
   void dispatch(const ConnectionPtr& connection, HttpRequest request) {
     bool head_only = request.method == "HEAD";
-    Responder responder(connection, head_only, request.wants_close() || draining);
+    Exchange exchange{request.method, "", correlation_id_for(request.header("x-request-id")),
+                      connection->client_address};
+    // Every log line and bus call made for this request carries its id (the executors take
+    // the scope along with the task).
+    log::CorrelationScope scope(exchange.correlation_id);
+    RouteTable::Match match = routes.match(request.method, request.path);
+    if (match.outcome == RouteTable::Match::Outcome::kFound) {
+      exchange.route = handlers[match.route].pattern;
+    }
+    std::string correlation_id = exchange.correlation_id;
+    std::string client_address = exchange.client_address;
+    Responder responder(std::make_shared<ObservedSink>(connection, std::move(exchange), metrics),
+                        head_only, request.wants_close() || draining);
     if (draining) {
       responder.send_status(
           unavailable("the gateway is shutting down").with_retry_after(std::chrono::seconds(1)));
@@ -158,7 +245,6 @@ class HttpServer::Dispatcher {
       responder.send({204, {{"Allow", join(routes.all_methods())}}, ""});
       return;
     }
-    RouteTable::Match match = routes.match(request.method, request.path);
     switch (match.outcome) {
       case RouteTable::Match::Outcome::kBadPath:
         responder.send_status(invalid_field("path", "malformed percent-encoding in the path"));
@@ -180,9 +266,26 @@ class HttpServer::Dispatcher {
         break;
     }
     const Route& route = handlers[match.route];
+    if (rate_limiter.enabled() && unlimited.count(route.pattern) == 0) {
+      auto decision = rate_limiter.take(
+          rate_limit_key(request.header("authorization"), client_address), Clock::now());
+      if (!decision.allowed) {
+        responder.send_status(
+            Status(StatusCode::kResourceExhausted,
+                   "too many requests from this client; the limit is " +
+                       format_sample_value(options.rate_limit.requests_per_second) +
+                       " per second with bursts of " +
+                       format_sample_value(options.rate_limit.burst))
+                .with_retry_after(std::chrono::seconds(decision.retry_after_seconds)));
+        return;
+      }
+    }
     auto routed = std::make_shared<RouteRequest>();
     routed->http = std::move(request);
     routed->parameters = std::move(match.parameters);
+    routed->pattern = route.pattern;
+    routed->correlation_id = std::move(correlation_id);
+    routed->client_address = std::move(client_address);
     if (!route.produces.empty()) {
       auto chosen = negotiate(routed->http.header("accept"), route.produces);
       if (!chosen) {
@@ -221,6 +324,10 @@ class HttpServer::Dispatcher {
   }
 
   const HttpServerOptions options;
+  std::shared_ptr<TlsContext> tls;  // set by start() when TLS is configured
+  GatewayMetrics metrics;
+  RateLimiter rate_limiter;
+  const std::unordered_set<std::string> unlimited;
   RouteTable routes;
   std::vector<Route> handlers;  // by route index
   std::vector<std::unique_ptr<BoundedExecutor>> executors;
@@ -300,13 +407,31 @@ class GatewayTransport : public Pistache::Tcp::Transport {
   }
 
   void connected(const PeerPtr& peer) {
-    peer->putData(kConnectionKey,
-                  std::make_shared<Connection>(dispatcher_->options.limits, outbox_, peer));
+    auto connection = std::make_shared<Connection>(dispatcher_->options.limits, outbox_, peer);
+    if (dispatcher_->tls) connection->tls = std::make_unique<TlsSession>(*dispatcher_->tls);
+    peer->putData(kConnectionKey, std::move(connection));
   }
 
-  void received(const PeerPtr& peer, std::string_view data) {
+  void received(const PeerPtr& peer, std::string_view received_bytes) {
     ConnectionPtr connection = connection_of(peer);
     if (!connection) return;
+    std::string_view data = received_bytes;
+    std::string plain;
+    if (connection->tls) {
+      if (connection->phase == Connection::Phase::kClosing) return;
+      std::string out;
+      bool ok = connection->tls->receive(received_bytes, plain, out);
+      if (!out.empty()) write_raw(*connection, std::move(out), false, false);
+      if (!ok) {
+        // A failed handshake, a bad record or the client's close_notify: nothing more to read.
+        connection->phase = Connection::Phase::kClosing;
+        connection->since = Clock::now();
+        ::shutdown(connection->fd, SHUT_RDWR);
+        return;
+      }
+      data = plain;
+      if (data.empty()) return;  // handshake bytes only
+    }
     switch (connection->phase) {
       case Connection::Phase::kClosing:
         return;
@@ -368,7 +493,11 @@ class GatewayTransport : public Pistache::Tcp::Transport {
     connection->phase = Connection::Phase::kClosing;
     connection->since = Clock::now();
     connection->last_write_done = false;
-    Responder(connection, false, true).send_problem(problem);
+    // Logged and counted like any request, without a method or route (it may have neither).
+    Exchange exchange{"", "", correlation_id_for(""), connection->client_address};
+    auto sink =
+        std::make_shared<ObservedSink>(connection, std::move(exchange), dispatcher_->metrics);
+    Responder(sink, false, true).send_problem(problem);
   }
 
   void deliver(OutgoingBytes item) {
@@ -386,8 +515,22 @@ class GatewayTransport : public Pistache::Tcp::Transport {
     process(item.connection, next);
   }
 
-  // Writes on the I/O thread, to the connection only if its descriptor still belongs to it.
+  // Writes on the I/O thread, to the connection only if its descriptor still belongs to it;
+  // through TLS when the connection has it.
   bool write_now(Connection& connection, std::string bytes, bool last, bool close) {
+    if (!connection.tls) return write_raw(connection, std::move(bytes), last, close);
+    if (connection.closed) return false;
+    std::string cipher;
+    if (!bytes.empty() && !connection.tls->send(bytes, cipher)) {
+      ::shutdown(connection.fd, SHUT_RDWR);
+      return false;
+    }
+    // A stream cut short (no bytes, last) gets no close_notify: the abrupt end says it is cut.
+    if (last && close && !bytes.empty()) connection.tls->close(cipher);
+    return write_raw(connection, std::move(cipher), last, close);
+  }
+
+  bool write_raw(Connection& connection, std::string bytes, bool last, bool close) {
     if (connection.closed) return false;
     auto it = peers.find(connection.fd);
     if (it == peers.end() || it->second->getID() != connection.peer_id) return false;
@@ -493,7 +636,7 @@ void HttpServer::route(const std::string& method, const std::string& pattern,
                        std::vector<std::string> produces, BoundedExecutor* executor,
                        RouteHandler handler) {
   dispatcher_->routes.add(method, pattern);
-  dispatcher_->handlers.push_back({std::move(produces), executor, std::move(handler)});
+  dispatcher_->handlers.push_back({pattern, std::move(produces), executor, std::move(handler)});
 }
 
 std::vector<std::pair<std::string, std::string>> HttpServer::registered_routes() const {
@@ -502,6 +645,11 @@ std::vector<std::pair<std::string, std::string>> HttpServer::registered_routes()
 
 Status HttpServer::start() {
   using namespace Pistache;
+  if (!options_.tls_certificate_file.empty() || !options_.tls_key_file.empty()) {
+    auto tls = TlsContext::load(options_.tls_certificate_file, options_.tls_key_file);
+    if (!tls) return tls.status();
+    dispatcher_->tls = std::move(tls).value();
+  }
   try {
     listener_ = std::make_unique<Tcp::Listener>();
     Flags<Tcp::Options> flags(Tcp::Options::ReuseAddr);
@@ -520,7 +668,9 @@ Status HttpServer::start() {
     return unavailable("cannot listen on " + options_.address + ":" +
                        std::to_string(options_.port) + ": " + e.what());
   }
-  log::info("http listening", {{"address", options_.address}, {"port", options_.port}});
+  log::info("http listening", {{"address", options_.address},
+                               {"port", options_.port},
+                               {"tls", dispatcher_->tls != nullptr}});
   // What this gateway serves, as registered: tests/integration/gateway_openapi_test.cc holds the
   // OpenAPI document against this line.
   nlohmann::json routes = nlohmann::json::array();
@@ -528,6 +678,19 @@ Status HttpServer::start() {
     routes.push_back(method + " " + pattern);
   log::debug("http routes", {{"routes", routes}});
   return Status::ok();
+}
+
+GatewayMetrics& HttpServer::metrics() { return dispatcher_->metrics; }
+
+std::string HttpServer::render_load() const {
+  std::vector<ExecutorSample> samples;
+  for (const auto& executor : dispatcher_->executors) {
+    auto load = executor->load();
+    samples.push_back({executor->name(), executor->threads(), executor->queue_limit(), load.queued,
+                       load.running, load.refused});
+  }
+  return render_executors(samples) + render_rate_limit(dispatcher_->rate_limiter.buckets(),
+                                                       dispatcher_->rate_limiter.enabled());
 }
 
 void HttpServer::stop() {

@@ -17,6 +17,8 @@
 #include "services/gateway/bounded_executor.h"
 #include "services/gateway/http/request_reader.h"
 #include "services/gateway/http/responder.h"
+#include "services/gateway/ops/metrics.h"
+#include "services/gateway/ops/rate_limiter.h"
 
 namespace Pistache::Tcp {
 class Listener;
@@ -35,6 +37,12 @@ struct HttpServerOptions {
   std::chrono::milliseconds idle_timeout{60000};
   // At stop, how long requests in flight get to finish.
   std::chrono::milliseconds drain_timeout{5000};
+  // Per-client limits (disabled by default); routes in `unlimited_routes` (patterns) are exempt.
+  RateLimit rate_limit{0, 0};
+  std::vector<std::string> unlimited_routes;
+  // TLS: both files (PEM) or neither (plain HTTP).
+  std::string tls_certificate_file;
+  std::string tls_key_file;
 };
 
 using RouteHandler = std::function<void(const RouteRequest&, Responder)>;
@@ -64,6 +72,11 @@ class HttpServer {
   Status start();
   // Answers new requests 503, lets requests in flight finish (drain_timeout), then closes.
   void stop();
+
+  // Request counts and latencies (every request is recorded here and logged as one line).
+  GatewayMetrics& metrics();
+  // The executors' and the rate limiter's current state, as metrics text.
+  std::string render_load() const;
 
   class Dispatcher;  // defined in http_server.cc
 

@@ -1,10 +1,12 @@
 #include "services/gateway/wiring.h"
 
+#include "libs/bus/request_observer.h"
 #include "services/gateway/admin_auth.h"
 #include "services/gateway/domain/readiness.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/event_routes.h"
 #include "services/gateway/handlers/health_routes.h"
+#include "services/gateway/handlers/metrics_routes.h"
 #include "services/gateway/handlers/openapi_routes.h"
 #include "services/gateway/handlers/resolver_routes.h"
 #include "services/gateway/handlers/trust_routes.h"
@@ -56,6 +58,22 @@ service::ServiceDefinition definition() {
        "how long POST /v1/resolutions waits for the resolver (which may first have trust verify "
        "inline credentials, then searches the catalogue)",
        config::duration()},
+      {"ratelimit.requests_per_second", "50",
+       "requests per second each client may send on average (a bearer token's hash, or the "
+       "address of a client without one); more are answered 429 with Retry-After. 0: no limit",
+       config::int_between(0, 1000000)},
+      {"ratelimit.burst", "100",
+       "requests a client may send at once after a quiet spell (the bucket's size). 0: no limit",
+       config::int_between(0, 1000000)},
+      {"metrics.service_timeout", "500ms",
+       "how long GET /metrics waits for each service's statistics (all are asked at once); a "
+       "service that does not answer in time reads mpli_service_up 0",
+       config::duration()},
+      {"http.tls_certificate_file",
+       "",
+       "PEM certificate chain of the REST endpoint; with http.tls_key_file it serves HTTPS only",
+       {}},
+      {"http.tls_key_file", "", "PEM private key of http.tls_certificate_file", {}},
       {"admin.token_file",
        "",
        "file holding the bearer token of the admin routes (trust anchors, issuing); it must not "
@@ -85,12 +103,38 @@ service::ServiceDefinition definition() {
     options.read_timeout = config.get_duration("http.read_timeout");
     options.idle_timeout = config.get_duration("http.idle_timeout");
     options.drain_timeout = config.get_duration("shutdown.timeout") / 2;
+    options.rate_limit.requests_per_second = config.get_int("ratelimit.requests_per_second");
+    options.rate_limit.burst = config.get_int("ratelimit.burst");
+    // Probes and scrapes come often from one address; limiting them would fail the probe.
+    options.unlimited_routes = {"/healthz", "/readyz", "/metrics"};
+    options.tls_certificate_file = config.get("http.tls_certificate_file");
+    options.tls_key_file = config.get("http.tls_key_file");
+    if (options.tls_certificate_file.empty() != options.tls_key_file.empty()) {
+      return invalid_field(
+          options.tls_certificate_file.empty() ? "http.tls_certificate_file" : "http.tls_key_file",
+          "TLS needs both http.tls_certificate_file and http.tls_key_file; set "
+          "the missing one, or neither for plain HTTP");
+    }
     auto server = context.own(std::make_shared<HttpServer>(options));
+    // Bus calls by service and outcome, for /metrics; the scrape's own statistics requests are
+    // left out, so a service that is down does not count one error per scrape.
+    std::weak_ptr<HttpServer> observed = server;
+    bus::set_request_observer(
+        [observed](const std::string& subject, const Status& outcome, std::chrono::nanoseconds) {
+          constexpr std::string_view kStats = ".v1.stats";
+          if (subject.size() >= kStats.size() &&
+              subject.compare(subject.size() - kStats.size(), kStats.size(), kStats) == 0) {
+            return;
+          }
+          if (auto live = observed.lock()) live->metrics().record_bus_call(subject, outcome);
+        });
 
     // One thread per service, so /readyz asks them all at once.
     int services = static_cast<int>(hub_services().size());
     BoundedExecutor& probes = server->add_executor("probes", services, services * 8);
     add_health_routes(*server, context.bus, probes, config.get_duration("readyz.timeout"));
+    add_metrics_routes(*server, context.bus, probes,
+                       config.get_duration("metrics.service_timeout"));
 
     BoundedExecutor& quick = server->add_executor("quick", config.get_int("executor.quick.threads"),
                                                   config.get_int("executor.quick.queue_limit"));

@@ -1,6 +1,7 @@
 // `mpli credential` and `mpli anchors` without a trust service: usage, argument and file errors
-// exit 2 naming what is wrong; an unreachable gateway or a refusal exits 1 with a clear message;
-// the admin token is sent but never printed. A real gateway answers where one is needed.
+// exit 2 naming what is wrong; a refusal exits 1, an unreachable gateway or one whose service does
+// not answer exits 3, each with a clear message; the admin token is sent but never printed. A
+// real gateway answers where one is needed.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -21,12 +22,20 @@ struct Outcome {
   std::string output;  // stdout and stderr
 };
 
-// build/bin/mpli with `args`, in an empty directory, with MPLI_STATE_DIR and MPLI_GATEWAY_URL
-// unset so a developer's own hub cannot answer.
+// build/bin/mpli with `args`, in an empty directory, with MPLI_STATE_DIR, MPLI_HUB,
+// MPLI_GATEWAY_URL and MPLI_TOKEN unset so a developer's own hub cannot answer.
 Outcome run_mpli(const std::vector<std::string>& args, const std::string& working_directory) {
   process::Spec spec;
   spec.program = "/usr/bin/env";
-  spec.args = {"-u", "MPLI_STATE_DIR", "-u", "MPLI_GATEWAY_URL", testing::bin_dir() + "/mpli"};
+  spec.args = {"-u",
+               "MPLI_STATE_DIR",
+               "-u",
+               "MPLI_GATEWAY_URL",
+               "-u",
+               "MPLI_HUB",
+               "-u",
+               "MPLI_TOKEN",
+               testing::bin_dir() + "/mpli"};
   spec.args.insert(spec.args.end(), args.begin(), args.end());
   spec.working_directory = working_directory;
   auto completed = process::run(spec, 60s);
@@ -63,11 +72,12 @@ TEST_CASE("mpli --help lists credential and anchors, and each answers --help wit
            {"credential", "--help"}, {"help", "credential"}, {"credential", "verify", "-h"}}) {
     auto outcome = run_mpli(args, dir.path());
     CHECK(outcome.exit_code == 0);
-    CHECK(contains(outcome.output, "usage: mpli credential issue"));
+    CHECK(contains(outcome.output, "usage: mpli credentials"));
   }
   auto anchors = run_mpli({"anchors", "--help"}, dir.path());
   CHECK(anchors.exit_code == 0);
-  CHECK(contains(anchors.output, "usage: mpli anchors get"));
+  CHECK(contains(anchors.output, "usage: mpli anchors"));
+  CHECK(contains(anchors.output, "get"));
 }
 
 TEST_CASE("mpli credential and anchors: usage mistakes exit 2 naming the mistake") {
@@ -81,16 +91,17 @@ TEST_CASE("mpli credential and anchors: usage mistakes exit 2 naming the mistake
            {{"credential"}, "missing a command"},
            {{"credential", "frobnicate"}, "unknown command 'frobnicate'"},
            {{"credential", "verify"}, "missing FILE"},
-           {{"credential", "verify", token, token}, "one FILE"},
+           {{"credential", "verify", token, token}, "unexpected argument"},
            {{"credential", "verify", "--bogus", "x", token}, "unknown option '--bogus'"},
            {{"credential", "verify", token, "--gateway"}, "--gateway needs a value"},
            {{"credential", "verify", dir.path() + "/absent.jwt"}, "cannot read"},
-           {{"credential", "submit", "--valid-until", "2027-01-01T00:00:00Z", token}, "for issue"},
-           {{"credential", "issue", "--nonce", "n", token}, "for verify and submit"},
+           {{"credential", "submit", "--valid-until", "2027-01-01T00:00:00Z", token},
+            "unknown option '--valid-until'"},
+           {{"credential", "issue", "--nonce", "n", token}, "unknown option '--nonce'"},
            {{"credential", "issue", token}, "is not a JSON object"},
            {{"anchors"}, "missing a command"},
            {{"anchors", "put"}, "missing FILE.json"},
-           {{"anchors", "get", "--expected-version", "3"}, "for put"},
+           {{"anchors", "get", "--expected-version", "3"}, "unknown option '--expected-version'"},
        }) {
     std::string shown;
     for (const auto& a : c.args) shown += a + " ";
@@ -116,7 +127,7 @@ TEST_CASE("admin commands name a missing admin token file and exit 2") {
   CHECK(contains(get.output, ".mpli/admin-token"));
 }
 
-TEST_CASE("an unreachable gateway is a clear message and exit 1") {
+TEST_CASE("an unreachable gateway is a clear message and exit 3") {
   testing::TempDir dir;
   std::string token = write_file(dir.path() + "/token.jwt", "eyJ.a.b\n");
   std::string admin = write_file(dir.path() + "/admin-token", kAdminToken);
@@ -130,8 +141,8 @@ TEST_CASE("an unreachable gateway is a clear message and exit 1") {
     INFO("mpli " << args[0] << " " << args[1]);
     auto outcome = run_mpli(args, dir.path());
     INFO(outcome.output);
-    CHECK(outcome.exit_code == 1);
-    CHECK(contains(outcome.output, "cannot reach the gateway at " + gateway));
+    CHECK(outcome.exit_code == 3);
+    CHECK(contains(outcome.output, "cannot reach the hub at " + gateway));
     CHECK_FALSE(contains(outcome.output, kAdminToken));
   }
 }
@@ -164,9 +175,9 @@ TEST_CASE("a gateway's refusal is printed with its status, reason and detail, ex
   auto no_trust =
       run_mpli({"anchors", "get", "--gateway", url, "--admin-token-file", admin}, dir.path());
   INFO(no_trust.output);
-  CHECK(no_trust.exit_code == 1);
-  CHECK((contains(no_trust.output, "refused: HTTP 503") ||
-         contains(no_trust.output, "refused: HTTP 504")));
+  CHECK(no_trust.exit_code == 3);
+  CHECK((contains(no_trust.output, "the hub failed: HTTP 503") ||
+         contains(no_trust.output, "the hub failed: HTTP 504")));
   CHECK_FALSE(contains(no_trust.output, kAdminToken));
 
   std::string empty_request = write_file(dir.path() + "/empty.json", R"({"nonce": "n"})");

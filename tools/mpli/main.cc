@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "tools/mpli/catalogue_commands.h"
 #include "tools/mpli/credential_command.h"
+#include "tools/mpli/events_command.h"
 #include "tools/mpli/federation_command.h"
 #include "tools/mpli/resolve_command.h"
 #include "tools/mpli/shacl_command.h"
@@ -12,24 +14,40 @@
 namespace {
 constexpr const char* kUsage =
     "usage: mpli <command> [OPTION...]\n"
-    "  up          run a local federation in the foreground (Ctrl-C stops it)\n"
-    "  down        stop the local federation started by `mpli up`\n"
-    "  shacl       validate RDF data against SHACL shapes\n"
-    "  credential  issue, verify or submit a verifiable credential through a hub's gateway\n"
-    "  anchors     get or replace a hub's trust anchors (admin)\n"
-    "  resolve     resolve a consumer manifest against a hub's catalogue and print the answers\n"
-    "`mpli <command> --help` (or `mpli help <command>`) describes a command and its options.\n";
+    "a local federation:\n"
+    "  up           run a local federation in the foreground (Ctrl-C stops it)\n"
+    "  down         stop the local federation started by `mpli up`\n"
+    "a hub (--hub URL or $MPLI_HUB, default http://127.0.0.1:8080; token from --token-file\n"
+    "or $MPLI_TOKEN; --json for the hub's JSON):\n"
+    "  providers    list, show, register, refresh or delete providers\n"
+    "  offerings    search the catalogue, show an offering\n"
+    "  resolve      resolve a consumer manifest against the catalogue and print the answers\n"
+    "  credentials  submit, verify, list or issue verifiable credentials, list verified facts\n"
+    "               (`credential` is the same command)\n"
+    "  anchors      get or replace a hub's trust anchors (admin)\n"
+    "  events       follow the hub's events as they happen\n"
+    "offline:\n"
+    "  shacl        validate RDF data against SHACL shapes\n"
+    "`mpli <command> --help` (or `mpli help <command>`) describes a command and its options.\n"
+    "exit status: 0 done, 1 the hub refused, 2 bad usage, 3 the hub cannot be reached or\n"
+    "failed (docs/cli.md)\n";
 
 bool is_help(const std::string& arg) { return arg == "-h" || arg == "--help" || arg == "help"; }
 
 // The command's exit code; nullopt when there is no such command.
 std::optional<int> run_command(const std::string& command, int argc, char** argv) {
-  if (command == "up") return mpli::cli::run_up_command(argc, argv);
-  if (command == "down") return mpli::cli::run_down_command(argc, argv);
-  if (command == "shacl") return mpli::cli::run_shacl_command(argc, argv);
-  if (command == "credential") return mpli::cli::run_credential_command(argc, argv);
-  if (command == "anchors") return mpli::cli::run_anchors_command(argc, argv);
-  if (command == "resolve") return mpli::cli::run_resolve_command(argc, argv);
+  using namespace mpli::cli;
+  if (command == "up") return run_up_command(argc, argv);
+  if (command == "down") return run_down_command(argc, argv);
+  if (command == "shacl") return run_shacl_command(argc, argv);
+  if (command == "providers") return run_providers_command(argc, argv);
+  if (command == "offerings") return run_offerings_command(argc, argv);
+  if (command == "credentials" || command == "credential") {
+    return run_credential_command(argc, argv);
+  }
+  if (command == "anchors") return run_anchors_command(argc, argv);
+  if (command == "resolve") return run_resolve_command(argc, argv);
+  if (command == "events") return run_events_command(argc, argv);
   return std::nullopt;
 }
 }  // namespace
@@ -45,11 +63,15 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return 0;
     }
-    // `mpli help up` is `mpli up --help`.
+    // `mpli help providers list` is `mpli providers list --help`.
     std::string topic = argv[2];
     std::string help_flag = "--help";
-    std::vector<char*> help_argv = {argv[2], help_flag.data(), nullptr};
-    if (auto code = run_command(topic, 2, help_argv.data())) return *code;
+    std::vector<char*> help_argv(argv + 2, argv + argc);
+    help_argv.push_back(help_flag.data());
+    help_argv.push_back(nullptr);
+    if (auto code = run_command(topic, static_cast<int>(help_argv.size()) - 1, help_argv.data())) {
+      return *code;
+    }
     std::cerr << "mpli: no command '" << topic << "'\n" << kUsage;
     return 2;
   }

@@ -2,11 +2,10 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include <cctype>
-#include <cstdio>
 #include <optional>
 
 #include "services/gateway/domain/json_body.h"
+#include "services/gateway/domain/url.h"
 
 namespace mpli::gateway {
 namespace {
@@ -150,17 +149,7 @@ Result<int> answer_rank(std::string_view text) {
 }
 
 std::string resolution_location(std::string_view id) {
-  std::string out = "/v1/resolutions/";
-  for (unsigned char c : id) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char escaped[4];
-      std::snprintf(escaped, sizeof(escaped), "%%%02X", c);
-      out += escaped;
-    }
-  }
-  return out;
+  return "/v1/resolutions/" + percent_encode(id);
 }
 
 json resolution_to_json(const v1::Resolution& resolution) {

@@ -1,5 +1,5 @@
-// URL decoding for the REST edge: path segments carry IRIs percent-encoded, and query strings
-// are form-encoded ('+' is a space) as browsers and curl --data-urlencode send them.
+// URL encoding and decoding for the REST edge: path segments carry IRIs percent-encoded, and query
+// strings are form-encoded ('+' is a space) as browsers and curl --data-urlencode send them.
 #pragma once
 
 #include <map>
@@ -12,6 +12,11 @@
 #include "libs/core/status.h"
 
 namespace mpli::gateway {
+
+// Every byte but the unreserved ones (RFC 3986: A-Z a-z 0-9 - . _ ~) as %XX: a path segment
+// or a query value that reads back as itself. The gateway's Location headers and the CLI's
+// requests both encode with this one function.
+std::string percent_encode(std::string_view text);
 
 // "%2F" -> "/"; nullopt on a malformed escape. '+' stays '+' (paths are not forms).
 std::optional<std::string> percent_decode(std::string_view text);

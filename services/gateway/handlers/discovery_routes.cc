@@ -12,6 +12,7 @@
 #include "services/gateway/domain/provider_query.h"
 #include "services/gateway/domain/url.h"
 #include "services/gateway/http/media_type.h"
+#include "services/gateway/ops/etag.h"
 
 namespace mpli::gateway {
 namespace {
@@ -56,6 +57,22 @@ template <typename Reply, typename Render>
 void answer(Responder& responder, const Result<Reply>& reply, Render render) {
   if (!reply) return responder.send_status(reply.status());
   responder.send_json(200, render(*reply));
+}
+
+// A catalogue read: 200 with its ETag, or 304 when the client's If-None-Match has it.
+void send_cacheable(Responder& responder, const RouteRequest& request, HttpResponse response) {
+  responder.send(with_etag(request.http, std::move(response)));
+}
+
+// The same with `render(reply)` as JSON.
+template <typename Reply, typename Render>
+void answer_cacheable(Responder& responder, const RouteRequest& request, const Result<Reply>& reply,
+                      Render render) {
+  if (!reply) return responder.send_status(reply.status());
+  send_cacheable(responder, request,
+                 {200,
+                  {{"Content-Type", kJson}},
+                  render(*reply).dump(-1, ' ', false, json::error_handler_t::replace)});
 }
 
 Result<std::map<std::string, std::string>> query_of(const RouteRequest& request) {
@@ -104,7 +121,7 @@ void list_providers(const Discovery& discovery, const RouteRequest& request, Res
   ask_for_page(list, *page);
   auto reply =
       discovery.call<v1::ListProvidersReply>("list_providers", list, discovery.options.timeout);
-  answer(responder, reply, [](const v1::ListProvidersReply& r) {
+  answer_cacheable(responder, request, reply, [](const v1::ListProvidersReply& r) {
     json body = to_json(r);
     body["next_cursor"] = cursor_or_null(body);
     return body;
@@ -120,7 +137,8 @@ v1::ProviderRef provider_ref(const RouteRequest& request) {
 void get_provider(const Discovery& discovery, const RouteRequest& request, Responder responder) {
   auto reply = discovery.call<v1::GetProviderReply>("get_provider", provider_ref(request),
                                                     discovery.options.timeout);
-  answer(responder, reply, [](const v1::GetProviderReply& r) { return to_json(r.provider()); });
+  answer_cacheable(responder, request, reply,
+                   [](const v1::GetProviderReply& r) { return to_json(r.provider()); });
 }
 
 void delete_provider(const Discovery& discovery, const RouteRequest& request, Responder responder) {
@@ -148,7 +166,7 @@ void list_offerings(const Discovery& discovery, const RouteRequest& request, Res
   if (!filter) return responder.send_status(filter.status());
   auto reply =
       discovery.call<v1::ListOfferingsReply>("list_offerings", *filter, discovery.options.timeout);
-  answer(responder, reply, [](const v1::ListOfferingsReply& r) {
+  answer_cacheable(responder, request, reply, [](const v1::ListOfferingsReply& r) {
     json body = to_json(r);
     body["next_cursor"] = cursor_or_null(body);
     return body;
@@ -163,9 +181,14 @@ void get_offering(const Discovery& discovery, const RouteRequest& request, Respo
   auto reply = discovery.call<v1::GetOfferingReply>("get_offering", get, discovery.options.timeout);
   if (!reply) return responder.send_status(reply.status());
   if (turtle) {
-    responder.send({200, {{"Content-Type", kTurtle}, {"Vary", "Accept"}}, reply->turtle()});
+    send_cacheable(responder, request,
+                   {200, {{"Content-Type", kTurtle}, {"Vary", "Accept"}}, reply->turtle()});
   } else {
-    responder.send_json(200, to_json(reply->offering()), {{"Vary", "Accept"}});
+    send_cacheable(
+        responder, request,
+        {200,
+         {{"Content-Type", kJson}, {"Vary", "Accept"}},
+         to_json(reply->offering()).dump(-1, ' ', false, json::error_handler_t::replace)});
   }
 }
 
@@ -196,10 +219,11 @@ void export_catalog(const Discovery& discovery, const RouteRequest& request, Res
   body.end();
 }
 
-void well_known_providers(const Discovery& discovery, const RouteRequest&, Responder responder) {
+void well_known_providers(const Discovery& discovery, const RouteRequest& request,
+                          Responder responder) {
   auto reply = discovery.call<v1::ListProvidersReply>(
       "well_known_providers", v1::ListProvidersRequest(), discovery.options.timeout);
-  answer(responder, reply, [](const v1::ListProvidersReply& r) {
+  answer_cacheable(responder, request, reply, [](const v1::ListProvidersReply& r) {
     json providers = json::array();
     for (const auto& p : r.providers()) {
       providers.push_back({{"id", p.id()},

@@ -19,7 +19,10 @@ namespace mpli::gateway {
 struct RouteRequest {
   HttpRequest http;
   std::map<std::string, std::string> parameters;  // ":id" -> "hexacloud", percent-decoded
-  std::string media_type;  // the negotiated answer type, "" for routes that declare none
+  std::string media_type;      // the negotiated answer type, "" for routes that declare none
+  std::string pattern;         // the route as registered: "/v1/providers/:id"
+  std::string correlation_id;  // also in the log scope while the handler runs (so on bus calls)
+  std::string client_address;  // the peer's IP address
 };
 
 // Where a response's bytes go. `last` ends the response; `close` then ends the connection.

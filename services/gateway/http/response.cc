@@ -84,8 +84,9 @@ std::string_view reason_phrase(int status) {
 std::string serialize_response(const HttpResponse& response, bool head_only) {
   std::string out = status_line(response.status);
   append_headers(out, response.headers);
-  // 1xx and 204 never carry a body, nor a length (RFC 9110 §8.6).
-  bool bodiless_status = response.status < 200 || response.status == 204;
+  // 1xx, 204 and 304 never carry a body (RFC 9110 §6.4.1); they send no length either (a 304's
+  // would have to be the length of the 200 it stands for).
+  bool bodiless_status = response.status < 200 || response.status == 204 || response.status == 304;
   if (!bodiless_status) out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   out += "\r\n";
   if (!head_only && !bodiless_status) out += response.body;

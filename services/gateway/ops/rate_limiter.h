@@ -1,0 +1,57 @@
+// Per-client request rate limits: one token bucket per bearer token (keyed on a hash of it,
+// never the token) or, for anonymous requests, per client address. The clock is passed in, so
+// the arithmetic is tested without waiting.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace mpli::gateway {
+
+struct RateLimit {
+  double requests_per_second = 50;  // refill rate; 0 disables limiting
+  double burst = 100;               // bucket size: requests allowed at once after a quiet spell
+  // Buckets kept at most; beyond it idle ones (refilled to full, so forgetting them changes
+  // nothing) are dropped first, then the least recently used half.
+  size_t max_buckets = 100000;
+};
+
+class RateLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit RateLimiter(RateLimit limit) : limit_(limit) {}
+
+  bool enabled() const { return limit_.requests_per_second > 0 && limit_.burst > 0; }
+
+  struct Decision {
+    bool allowed = true;
+    int retry_after_seconds = 0;  // when refused: when one request's worth is back (ceiling)
+  };
+  // Takes one request from `key`'s bucket at `now`.
+  Decision take(const std::string& key, Clock::time_point now);
+
+  size_t buckets() const;
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    Clock::time_point updated;
+  };
+  double refilled(const Bucket& bucket, Clock::time_point now) const;
+  void evict(Clock::time_point now);
+
+  const RateLimit limit_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+// The bucket a request draws from: "token:<sha256 of the bearer token, 32 hex>" when the
+// request carries `Authorization: Bearer ...`, else "address:<client address>".
+std::string rate_limit_key(std::string_view authorization, std::string_view client_address);
+
+}  // namespace mpli::gateway
