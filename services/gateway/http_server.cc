@@ -177,6 +177,7 @@ class ObservedSink : public ResponseSink {
     }
     inner_->write(std::move(bytes), last, close);
   }
+  bool open() const override { return inner_->open(); }
 
  private:
   void finish() {

@@ -546,8 +546,21 @@ TEST_CASE("heartbeats, at most events.max_streams streams, and a gone client fre
   CHECK(json::parse(second.body)["code"] == "busy");
 
   first.reset();  // the client goes away
-  testing::wait_until([&] { return EventClient(hub.port(), "/v1/events").status == 200; }, 30s,
-                      "the stream of a client that left is closed, freeing its place");
+  int last_status = 0;
+  std::string last_body;
+  try {
+    testing::wait_until(
+        [&] {
+          EventClient again(hub.port(), "/v1/events");
+          last_status = again.status;
+          last_body = again.body;
+          return again.status == 200;
+        },
+        30s, "the stream of a client that left is closed, freeing its place");
+  } catch (const std::exception&) {
+    INFO("last answer: " << last_status << " " << last_body);
+    throw;
+  }
 }
 
 TEST_CASE("at shutdown the gateway ends its streams with the last chunk") {
