@@ -59,6 +59,7 @@ class Connection : public ResponseSink, public std::enable_shared_from_this<Conn
 
   // Any thread: hands the bytes to the connection's I/O thread.
   void write(std::string bytes, bool last, bool close) override;
+  bool open() const override { return !closed; }
 
   // The rest belongs to the connection's I/O thread.
   RequestReader reader;
@@ -176,6 +177,7 @@ class ObservedSink : public ResponseSink {
     }
     inner_->write(std::move(bytes), last, close);
   }
+  bool open() const override { return inner_->open(); }
 
  private:
   void finish() {

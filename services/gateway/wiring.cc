@@ -12,6 +12,7 @@
 #include "services/gateway/handlers/console_routes.h"
 #include "services/gateway/handlers/auth_routes.h"
 #include "services/gateway/handlers/discovery_routes.h"
+#include "services/gateway/handlers/event_routes.h"
 #include "services/gateway/handlers/health_routes.h"
 #include "services/gateway/handlers/metrics_routes.h"
 #include "services/gateway/handlers/openapi_routes.h"
@@ -174,6 +175,16 @@ service::ServiceDefinition definition() {
        config::boolean()},
       {"auth.oidc_timeout", "5s", "how long one OIDC discovery or JWKS fetch may take",
        config::duration()},
+      {"events.max_streams", "100",
+       "GET /v1/events streams open at once (each is a JetStream consumer and a nats.c delivery "
+       "thread); more are answered 503 with Retry-After",
+       config::int_between(1, 10000)},
+      {"events.heartbeat", "15s",
+       "a GET /v1/events stream with nothing to send for this long gets a comment line, so "
+       "clients and proxies see it is alive",
+       config::duration()},
+      {"events.retry", "3s", "the reconnection delay GET /v1/events suggests to clients (retry:)",
+       config::duration()},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
     const config::Config& config = context.config;
@@ -253,6 +264,15 @@ service::ServiceDefinition definition() {
     add_auth_routes(*server, auth->guard, &quick, auth->hub_keys);
     add_openapi_routes(*server);
     add_console_routes(*server);
+
+    // Set up on `quick`; once open a stream holds no executor thread (event_routes.h).
+    EventRoutesOptions events{&quick, config.get_int("events.max_streams"),
+                              config.get_duration("events.heartbeat"),
+                              config.get_duration("events.retry"), bearer_token_caller(auth->guard)};
+    auto streams = context.own(add_event_routes(*server, context.bus, std::move(events)));
+    context.run_worker("event streams", [streams](const service::StopToken& stop) {
+      run_event_streams(*streams, stop);
+    });
     return server->start();
   };
   return definition;

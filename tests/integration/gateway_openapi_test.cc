@@ -14,10 +14,6 @@
 //   list must hold routes every gateway has, and each logged route must be served, as OPTIONS
 //   on its path (parameters filled in) lists its method in Allow. Each documented route is
 //   probed the same way, so "documented but not served" is also caught without the log.
-//
-// kPendingRoutes: routes the document describes that other branches of issue 11 add (auth,
-// ops, events, console). Until they are merged this gateway lacks them; the integrator empties
-// the list after merging, and from then on they count like any other route.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -41,14 +37,6 @@ using nlohmann::json;
 using Route = std::pair<std::string, std::string>;  // method, pattern
 
 namespace {
-
-// Documented, not registered in this branch yet: added by the other branches of issue 11. The
-// integrator empties this list once they are merged.
-const std::set<Route> kPendingRoutes = {
-    {"GET", "/.well-known/jwks.json"},  // auth
-    {"GET", "/metrics"},                // ops
-    {"GET", "/v1/events"},              // events
-};
 
 struct Answer {
   int status = 0;                              // 0: no complete answer in time
@@ -255,7 +243,7 @@ TEST_CASE("the document describes exactly the routes the gateway registers") {
                         std::inserter(undocumented, undocumented.end()));
     std::set<Route> missing;
     for (const auto& route : documented) {
-      if (registered.count(route) == 0 && kPendingRoutes.count(route) == 0) missing.insert(route);
+      if (registered.count(route) == 0) missing.insert(route);
     }
     INFO("registered but not in the OpenAPI document:" << text_of(undocumented));
     INFO("in the OpenAPI document but not registered:" << text_of(missing));
@@ -263,22 +251,9 @@ TEST_CASE("the document describes exactly the routes the gateway registers") {
     CHECK(missing.empty());
   }
 
-  // Every documented route outside the pending list is served, asked without the log.
+  // Every documented route is served, asked without the log.
   for (const auto& route : documented) {
-    if (kPendingRoutes.count(route) == 1) continue;
     INFO("documented " << route.first << " " << route.second);
     CHECK(served(gateway.port(), route));
-  }
-}
-
-TEST_CASE("the pending routes are documented, and only they may be missing") {
-  // The tolerance names documented routes only, so it can hide nothing else; once the gateway
-  // registers one of them, it is checked like any other (the integrator then empties the list).
-  auto listed = mpli::gateway::documented_routes(mpli::gateway::openapi_document());
-  REQUIRE(listed.is_ok());
-  const std::set<Route> documented(listed->begin(), listed->end());
-  for (const auto& route : kPendingRoutes) {
-    INFO("pending " << route.first << " " << route.second);
-    CHECK(documented.count(route) == 1);
   }
 }

@@ -32,31 +32,38 @@ void refuse_401(Responder& responder, const std::string& detail, const std::stri
   responder.send_problem(problem, {{"WWW-Authenticate", challenge}});
 }
 
+Result<std::optional<Caller>> verify_bearer(const TokenVerifier& verifier,
+                                        const HttpRequest& request) {
+  const std::string authorization_header = request.header("authorization");
+  std::string_view authorization = trim(authorization_header);
+  if (authorization.empty()) return std::optional<Caller>();
+  if (!starts_with_bearer(authorization)) {
+    return Status(StatusCode::kUnauthenticated, "the Authorization header must be: Bearer <token>",
+                  {{"reason", "malformed"}});
+  }
+  auto verified = verifier.verify(trim(authorization.substr(7)), std::chrono::system_clock::now());
+  if (!verified) return verified.status();
+  return std::optional<Caller>(std::move(verified).value());
+}
+
 }  // namespace
+
+Result<std::optional<Caller>> Guard::caller_of(const HttpRequest& request) const {
+  return verify_bearer(*verifier_, request);
+}
 
 Guard::Handler Guard::protect(Access access, GrantedHandler handler) const {
   return [verifier = verifier_, access, handler = std::move(handler)](const RouteRequest& request,
                                                                       Responder responder) {
-    std::optional<Caller> caller;
-    const std::string authorization_header = request.http.header("authorization");
-    const std::string on_behalf_of = request.http.header("mpli-on-behalf-of");
-    std::string_view authorization = trim(authorization_header);
-    if (!authorization.empty()) {
-      if (!starts_with_bearer(authorization)) {
-        return refuse_401(responder, "the Authorization header must be: Bearer <token>",
-                          "malformed", true);
-      }
-      auto verified =
-          verifier->verify(trim(authorization.substr(7)), std::chrono::system_clock::now());
-      if (!verified) {
-        return refuse_401(responder, verified.status().message(),
-                          verified.status().detail("reason"), true);
-      }
-      caller = std::move(verified).value();
+    auto caller = verify_bearer(*verifier, request.http);
+    if (!caller) {
+      return refuse_401(responder, caller.status().message(), caller.status().detail("reason"),
+                        true);
     }
+    const std::string on_behalf_of = request.http.header("mpli-on-behalf-of");
     auto path_id = request.parameters.find("id");
     Decision decision =
-        decide(access, caller, path_id == request.parameters.end() ? "" : path_id->second,
+        decide(access, *caller, path_id == request.parameters.end() ? "" : path_id->second,
                trim(on_behalf_of));
     if (decision.status == 401) {
       return refuse_401(responder, decision.detail, "unauthenticated", false);

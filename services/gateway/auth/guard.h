@@ -24,6 +24,12 @@ class Guard {
   // For routes whose answer does not depend on who asks.
   Handler protect(Access access, Handler handler) const;
 
+  // Who the request's bearer token says the caller is: nullopt without an Authorization header;
+  // a header that is not "Bearer <token>", or a token that does not verify, is kUnauthenticated
+  // with the reason in detail "reason". For routes that decide by the whole caller (the event
+  // stream filters events by role, tenant, provider and a marketplace's tenants).
+  Result<std::optional<Caller>> caller_of(const HttpRequest& request) const;
+
  private:
   std::shared_ptr<const TokenVerifier> verifier_;
 };

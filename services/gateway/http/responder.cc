@@ -93,6 +93,8 @@ void ChunkedBody::write(std::string_view data) {
   state_->sink->write(chunk(data), false, false);
 }
 
+bool ChunkedBody::open() const { return state_ && state_->streaming && state_->sink->open(); }
+
 void ChunkedBody::end() {
   if (!state_ || !state_->streaming.exchange(false)) return;
   state_->sink->write(std::string(last_chunk()), true, state_->close);

@@ -30,6 +30,8 @@ class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
   virtual void write(std::string bytes, bool last, bool close) = 0;
+  // False once the client has gone: a long stream stops producing for nobody.
+  virtual bool open() const { return true; }
 };
 using ResponseSinkPtr = std::shared_ptr<ResponseSink>;
 
@@ -66,6 +68,8 @@ class ChunkedBody {
  public:
   void write(std::string_view data);
   void end();
+  // False once ended, or once the client has gone (the connection closed).
+  bool open() const;
 
  private:
   friend class Responder;
