@@ -269,7 +269,8 @@ class HttpServer::Dispatcher {
     const Route& route = handlers[match.route];
     if (rate_limiter.enabled() && unlimited.count(route.pattern) == 0) {
       auto decision = rate_limiter.take(
-          rate_limit_key(request.header("authorization"), client_address), Clock::now());
+          rate_limit_key(request.header("authorization"), client_address, *options.verified_tokens),
+          Clock::now());
       if (!decision.allowed) {
         responder.send_status(
             Status(StatusCode::kResourceExhausted,

@@ -40,6 +40,8 @@ struct HttpServerOptions {
   // Per-client limits (disabled by default); routes in `unlimited_routes` (patterns) are exempt.
   RateLimit rate_limit{0, 0};
   std::vector<std::string> unlimited_routes;
+  // The bearer tokens that verified (the guard fills it): only they get a bucket of their own.
+  std::shared_ptr<const VerifiedTokens> verified_tokens = std::make_shared<VerifiedTokens>();
   // TLS: both files (PEM) or neither (plain HTTP).
   std::string tls_certificate_file;
   std::string tls_key_file;

@@ -9,8 +9,8 @@
 #include "services/gateway/auth/hub_key.h"
 #include "services/gateway/auth/oidc_keys.h"
 #include "services/gateway/domain/readiness.h"
-#include "services/gateway/handlers/console_routes.h"
 #include "services/gateway/handlers/auth_routes.h"
+#include "services/gateway/handlers/console_routes.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/event_routes.h"
 #include "services/gateway/handlers/health_routes.h"
@@ -39,6 +39,8 @@ std::vector<std::string> comma_list(const std::string& text) {
 struct Auth {
   std::shared_ptr<const auth::Guard> guard;
   std::vector<credentials::PublicKey> hub_keys;
+  // Tokens the guard verified: the rate limit gives only them a bucket of their own.
+  std::shared_ptr<VerifiedTokens> verified_tokens = std::make_shared<VerifiedTokens>();
 };
 
 // The verifier every route's guard uses: the hub's own key (auth.signing_key_file) and each
@@ -85,7 +87,7 @@ Result<Auth> load_auth(service::ServiceContext& context) {
   auth::TokenRules rules;
   rules.audience = config.get("auth.audience");
   auto verifier = std::make_shared<const auth::TokenVerifier>(std::move(issuers), rules);
-  result.guard = std::make_shared<const auth::Guard>(verifier);
+  result.guard = std::make_shared<const auth::Guard>(verifier, result.verified_tokens);
   return result;
 }
 
@@ -136,7 +138,7 @@ service::ServiceDefinition definition() {
        "inline credentials, then searches the catalogue)",
        config::duration()},
       {"ratelimit.requests_per_second", "50",
-       "requests per second each client may send on average (a bearer token's hash, or the "
+       "requests per second each client may send on average (a verified bearer token, or the "
        "address of a client without one); more are answered 429 with Retry-After. 0: no limit",
        config::int_between(0, 1000000)},
       {"ratelimit.burst", "100",
@@ -202,6 +204,7 @@ service::ServiceDefinition definition() {
     options.rate_limit.burst = config.get_int("ratelimit.burst");
     // Probes and scrapes come often from one address; limiting them would fail the probe.
     options.unlimited_routes = {"/healthz", "/readyz", "/metrics"};
+    options.verified_tokens = auth->verified_tokens;
     options.tls_certificate_file = config.get("http.tls_certificate_file");
     options.tls_key_file = config.get("http.tls_key_file");
     if (options.tls_certificate_file.empty() != options.tls_key_file.empty()) {
@@ -266,9 +269,9 @@ service::ServiceDefinition definition() {
     add_console_routes(*server);
 
     // Set up on `quick`; once open a stream holds no executor thread (event_routes.h).
-    EventRoutesOptions events{&quick, config.get_int("events.max_streams"),
-                              config.get_duration("events.heartbeat"),
-                              config.get_duration("events.retry"), bearer_token_caller(auth->guard)};
+    EventRoutesOptions events{
+        &quick, config.get_int("events.max_streams"), config.get_duration("events.heartbeat"),
+        config.get_duration("events.retry"), bearer_token_caller(auth->guard)};
     auto streams = context.own(add_event_routes(*server, context.bus, std::move(events)));
     context.run_worker("event streams", [streams](const service::StopToken& stop) {
       run_event_streams(*streams, stop);

@@ -218,13 +218,13 @@ TEST_CASE("every command and subcommand answers --help with its usage on stdout 
     CHECK(contains(outcome.out, "commands:\n"));
   }
   // And the commands that do not talk to a hub.
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"up", "--help"},
-           {"down", "--help"},
-           {"shacl", "--help"},
-           {"token", "--help"},
-           {"token", "create", "--help"},
-           {"--help"}}) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"up", "--help"},
+                                             {"down", "--help"},
+                                             {"shacl", "--help"},
+                                             {"token", "--help"},
+                                             {"token", "create", "--help"},
+                                             {"--help"}}) {
     INFO(shown(args));
     auto outcome = run_mpli(args, dir.path());
     CHECK(outcome.exit_code == 0);

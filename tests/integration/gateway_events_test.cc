@@ -275,8 +275,7 @@ std::vector<std::string> ids_of(const std::vector<SseEvent>& events) {
 // NATS, PostgreSQL, discovery and a gateway with an admin token.
 class Hub {
  public:
-  explicit Hub(const Env& extra = {})
-      : nats_(dir_.path()), pg_(dir_.path()), tokens_(dir_.path()) {
+  explicit Hub(const Env& extra = {}) : nats_(dir_.path()), pg_(dir_.path()), tokens_(dir_.path()) {
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
     port_ = *port;
@@ -299,11 +298,9 @@ class Hub {
                                  15s);
   }
   testing::HttpResponse upload(const std::string& turtle) {
-    return testing::http_request("POST",
-                                 "http://127.0.0.1:" + std::to_string(port_) + "/v1/providers",
-                                 turtle,
-                                 {"Content-Type: text/turtle", testing::TestTokens::bearer(admin())},
-                                 30s);
+    return testing::http_request(
+        "POST", "http://127.0.0.1:" + std::to_string(port_) + "/v1/providers", turtle,
+        {"Content-Type: text/turtle", testing::TestTokens::bearer(admin())}, 30s);
   }
   std::string admin() const { return tokens_.admin(); }
   process::ChildProcess& gateway() { return *gateway_; }

@@ -35,7 +35,7 @@ TEST_CASE("sse: bytes split anywhere, CRLF and CR line ends, comments and retry 
   }
 }
 
-TEST_CASE("sse: several data lines join with a line break; no data, no event") {
+TEST_CASE("sse: several data lines join with a line break, and no data, no event") {
   SseParser parser;
   auto events = parser.feed("event: x\n\ndata: a\ndata:b\ndata\n\n");
   REQUIRE(events.size() == 1);

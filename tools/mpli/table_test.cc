@@ -34,7 +34,7 @@ TEST_CASE("table: widths count code points, so accented names line up") {
   CHECK(truncate_cell("anything", 0) == "anything");
 }
 
-TEST_CASE("table: line breaks and tabs inside a cell read as spaces; short rows are padded") {
+TEST_CASE("table: line breaks and tabs inside a cell read as spaces, and short rows are padded") {
   std::string table = render_table({{"A"}, {"B"}}, {{"one\ntwo\tthree"}});
   CHECK(table == "A              B\none two three\n");
 }

@@ -22,7 +22,7 @@ int status(Access access, const std::optional<Caller>& caller, std::string_view 
 
 }  // namespace
 
-TEST_CASE("public routes need no token; every other route answers 401 without one") {
+TEST_CASE("public routes need no token, and every other route answers 401 without one") {
   CHECK(status(Access::kPublic, std::nullopt) == 200);
   for (Access access : {Access::kAnyToken, Access::kAdmin, Access::kProviders,
                         Access::kProviderSelf, Access::kTenants}) {
@@ -41,7 +41,7 @@ TEST_CASE("admin routes are the admin's alone") {
   CHECK(status(Access::kAnyToken, provider("p")) == 200);
 }
 
-TEST_CASE("a provider manages only itself; registration is the admin's or a provider's") {
+TEST_CASE("a provider manages only itself, and registration is the admin's or a provider's") {
   CHECK(status(Access::kProviderSelf, provider("hexacloud"), "hexacloud") == 200);
   Decision other = decide(Access::kProviderSelf, provider("hexacloud"), "nimbus", "");
   CHECK(other.status == 403);

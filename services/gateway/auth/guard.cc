@@ -33,7 +33,8 @@ void refuse_401(Responder& responder, const std::string& detail, const std::stri
 }
 
 Result<std::optional<Caller>> verify_bearer(const TokenVerifier& verifier,
-                                        const HttpRequest& request) {
+                                            VerifiedTokens* verified_tokens,
+                                            const HttpRequest& request) {
   const std::string authorization_header = request.header("authorization");
   std::string_view authorization = trim(authorization_header);
   if (authorization.empty()) return std::optional<Caller>();
@@ -41,21 +42,23 @@ Result<std::optional<Caller>> verify_bearer(const TokenVerifier& verifier,
     return Status(StatusCode::kUnauthenticated, "the Authorization header must be: Bearer <token>",
                   {{"reason", "malformed"}});
   }
-  auto verified = verifier.verify(trim(authorization.substr(7)), std::chrono::system_clock::now());
+  std::string_view token = trim(authorization.substr(7));
+  auto verified = verifier.verify(token, std::chrono::system_clock::now());
   if (!verified) return verified.status();
+  if (verified_tokens != nullptr) verified_tokens->add(token);
   return std::optional<Caller>(std::move(verified).value());
 }
 
 }  // namespace
 
 Result<std::optional<Caller>> Guard::caller_of(const HttpRequest& request) const {
-  return verify_bearer(*verifier_, request);
+  return verify_bearer(*verifier_, verified_.get(), request);
 }
 
 Guard::Handler Guard::protect(Access access, GrantedHandler handler) const {
-  return [verifier = verifier_, access, handler = std::move(handler)](const RouteRequest& request,
-                                                                      Responder responder) {
-    auto caller = verify_bearer(*verifier, request.http);
+  return [verifier = verifier_, verified = verified_, access, handler = std::move(handler)](
+             const RouteRequest& request, Responder responder) {
+    auto caller = verify_bearer(*verifier, verified.get(), request.http);
     if (!caller) {
       return refuse_401(responder, caller.status().message(), caller.status().detail("reason"),
                         true);

@@ -10,6 +10,7 @@
 #include "services/gateway/auth/access.h"
 #include "services/gateway/auth/token_verifier.h"
 #include "services/gateway/http/responder.h"
+#include "services/gateway/ops/rate_limiter.h"
 
 namespace mpli::gateway::auth {
 
@@ -18,7 +19,10 @@ class Guard {
   using Handler = std::function<void(const RouteRequest&, Responder)>;
   using GrantedHandler = std::function<void(const Grant&, const RouteRequest&, Responder)>;
 
-  explicit Guard(std::shared_ptr<const TokenVerifier> verifier) : verifier_(std::move(verifier)) {}
+  // `verified`, when given, learns every token that verifies (for the rate limit's buckets).
+  explicit Guard(std::shared_ptr<const TokenVerifier> verifier,
+                 std::shared_ptr<VerifiedTokens> verified = nullptr)
+      : verifier_(std::move(verifier)), verified_(std::move(verified)) {}
 
   Handler protect(Access access, GrantedHandler handler) const;
   // For routes whose answer does not depend on who asks.
@@ -32,6 +36,7 @@ class Guard {
 
  private:
   std::shared_ptr<const TokenVerifier> verifier_;
+  std::shared_ptr<VerifiedTokens> verified_;
 };
 
 }  // namespace mpli::gateway::auth

@@ -57,7 +57,7 @@ TEST_CASE("a console file is answered with a strong ETag, Cache-Control and a st
   CHECK(header(script, "ETag") != etag);
 }
 
-TEST_CASE("If-None-Match with the file's ETag is 304 without a body; another tag is 200") {
+TEST_CASE("If-None-Match with the file's ETag is 304 without a body, and another tag is 200") {
   std::string etag = header(console_response("app.js", ""), "ETag");
   for (const std::string& sent : {etag, "W/" + etag, "\"x\", " + etag, std::string("*")}) {
     INFO(sent);

@@ -84,7 +84,8 @@ TEST_CASE("executor load is rendered as gauges and a refusal counter") {
   CHECK(has_line(text, "# TYPE mpli_gateway_executor_refused_total counter"));
 }
 
-TEST_CASE("service statistics become per-endpoint series; a silent service is down, not an error") {
+TEST_CASE(
+    "service statistics become per-endpoint series, and a silent service is down, not an error") {
   nlohmann::json stats = {
       {"type", "io.nats.micro.v1.stats_response"},
       {"name", "discovery"},

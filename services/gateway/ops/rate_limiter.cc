@@ -55,7 +55,27 @@ size_t RateLimiter::buckets() const {
   return buckets_.size();
 }
 
-std::string rate_limit_key(std::string_view authorization, std::string_view client_address) {
+namespace {
+
+std::string token_digest(std::string_view token) { return digest::sha256_hex(token).substr(0, 32); }
+
+}  // namespace
+
+void VerifiedTokens::add(std::string_view token) {
+  std::string digest = token_digest(token);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (digests_.size() >= max_tokens_) digests_.clear();
+  digests_.insert(std::move(digest));
+}
+
+bool VerifiedTokens::contains(std::string_view token) const {
+  std::string digest = token_digest(token);
+  std::lock_guard<std::mutex> lock(mutex_);
+  return digests_.count(digest) == 1;
+}
+
+std::string rate_limit_key(std::string_view authorization, std::string_view client_address,
+                           const VerifiedTokens& verified) {
   constexpr std::string_view kBearer = "bearer ";
   if (authorization.size() > kBearer.size()) {
     std::string scheme(authorization.substr(0, kBearer.size()));
@@ -64,7 +84,8 @@ std::string rate_limit_key(std::string_view authorization, std::string_view clie
     if (scheme == kBearer) {
       std::string_view token = authorization.substr(kBearer.size());
       while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-      if (!token.empty()) return "token:" + digest::sha256_hex(token).substr(0, 32);
+      while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+      if (!token.empty() && verified.contains(token)) return "token:" + token_digest(token);
     }
   }
   return "address:" + std::string(client_address);

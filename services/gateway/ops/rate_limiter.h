@@ -1,6 +1,7 @@
-// Per-client request rate limits: one token bucket per bearer token (keyed on a hash of it,
-// never the token) or, for anonymous requests, per client address. The clock is passed in, so
-// the arithmetic is tested without waiting.
+// Per-client request rate limits: one token bucket per bearer token the gateway has verified
+// (keyed on a hash of it, never the token) or, for anonymous requests and tokens not (yet)
+// verified, per client address. The clock is passed in, so the arithmetic is tested without
+// waiting.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace mpli::gateway {
 
@@ -50,8 +52,26 @@ class RateLimiter {
   std::unordered_map<std::string, Bucket> buckets_;
 };
 
+// Digests of the bearer tokens that verified (the guard adds them). The rate limit runs before
+// a request is routed, so before its token is checked; were any bearer token its own bucket, a
+// client could send each request with a new made-up token and never be limited. A token only
+// gets its own bucket once it has verified; until then it draws from its address's.
+class VerifiedTokens {
+ public:
+  explicit VerifiedTokens(size_t max_tokens = 100000) : max_tokens_(max_tokens) {}
+  void add(std::string_view token);
+  bool contains(std::string_view token) const;
+
+ private:
+  const size_t max_tokens_;  // when full, forgotten all at once: they verify again
+  mutable std::mutex mutex_;
+  std::unordered_set<std::string> digests_;
+};
+
 // The bucket a request draws from: "token:<sha256 of the bearer token, 32 hex>" when the
-// request carries `Authorization: Bearer ...`, else "address:<client address>".
-std::string rate_limit_key(std::string_view authorization, std::string_view client_address);
+// request carries `Authorization: Bearer ...` with a token in `verified`, else
+// "address:<client address>".
+std::string rate_limit_key(std::string_view authorization, std::string_view client_address,
+                           const VerifiedTokens& verified);
 
 }  // namespace mpli::gateway

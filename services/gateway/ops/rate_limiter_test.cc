@@ -64,14 +64,35 @@ TEST_CASE("the number of buckets stays bounded, idle ones going first") {
   CHECK(full.buckets() >= 5);
 }
 
-TEST_CASE("a bearer token is keyed by a hash, never itself; anonymous clients by address") {
-  std::string key = rate_limit_key("Bearer secret-token-value", "127.0.0.1");
+TEST_CASE("a verified bearer token is keyed by a hash, never itself, and others by address") {
+  VerifiedTokens verified;
+  verified.add("secret-token-value");
+  std::string key = rate_limit_key("Bearer secret-token-value", "127.0.0.1", verified);
   CHECK(key.rfind("token:", 0) == 0);
   CHECK(key.find("secret") == std::string::npos);
   CHECK(key.size() == 6 + 32);
-  CHECK(rate_limit_key("bearer secret-token-value", "10.0.0.1") == key);
-  CHECK(rate_limit_key("Bearer other", "127.0.0.1") != key);
-  CHECK(rate_limit_key("", "127.0.0.1") == "address:127.0.0.1");
-  CHECK(rate_limit_key("Basic dXNlcg==", "::1") == "address:::1");
-  CHECK(rate_limit_key("Bearer ", "::1") == "address:::1");
+  CHECK(rate_limit_key("bearer secret-token-value", "10.0.0.1", verified) == key);
+  CHECK(rate_limit_key("Bearer  secret-token-value ", "10.0.0.1", verified) == key);
+  CHECK(rate_limit_key("", "127.0.0.1", verified) == "address:127.0.0.1");
+  CHECK(rate_limit_key("Basic dXNlcg==", "::1", verified) == "address:::1");
+  CHECK(rate_limit_key("Bearer ", "::1", verified) == "address:::1");
+}
+
+TEST_CASE(
+    "a token that never verified draws from its address's bucket, so made-up tokens do "
+    "not escape the limit") {
+  VerifiedTokens verified;
+  CHECK(rate_limit_key("Bearer made-up-1", "10.0.0.7", verified) == "address:10.0.0.7");
+  CHECK(rate_limit_key("Bearer made-up-2", "10.0.0.7", verified) == "address:10.0.0.7");
+  verified.add("made-up-2");
+  CHECK(rate_limit_key("Bearer made-up-2", "10.0.0.7", verified).rfind("token:", 0) == 0);
+  CHECK(rate_limit_key("Bearer made-up-1", "10.0.0.7", verified) == "address:10.0.0.7");
+
+  // Full: forgotten at once, so memory stays bounded; a forgotten token verifies again.
+  VerifiedTokens small(2);
+  small.add("a");
+  small.add("b");
+  small.add("c");
+  CHECK(small.contains("c"));
+  CHECK_FALSE(small.contains("a"));
 }
