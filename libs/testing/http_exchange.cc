@@ -54,6 +54,8 @@ HttpExchange http_exchange(const std::string& method, const std::string& url,
   for (const auto& h : request_headers) header_list = curl_slist_append(header_list, h.c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  // A HEAD answer has a Content-Length but no body: curl must not wait for one.
+  if (method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);

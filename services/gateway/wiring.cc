@@ -177,6 +177,11 @@ service::ServiceDefinition definition() {
        config::boolean()},
       {"auth.oidc_timeout", "5s", "how long one OIDC discovery or JWKS fetch may take",
        config::duration()},
+      {"cache.catalogue_max_age", "1s",
+       "catalogue reads (offerings, providers, /.well-known/mpli-providers) are answered from "
+       "memory for at most this long; any hub event and any change through this gateway empties "
+       "the cache at once. 0: always ask discovery",
+       config::duration()},
       {"events.max_streams", "100",
        "GET /v1/events streams open at once (each is a JetStream consumer and a nats.c delivery "
        "thread); more are answered 503 with Retry-After",
@@ -247,6 +252,18 @@ service::ServiceDefinition definition() {
     discovery.timeout = timeout;
     discovery.long_timeout = long_timeout;
     discovery.guard = auth->guard;
+    if (auto max_age = config.get_duration("cache.catalogue_max_age"); max_age.count() > 0) {
+      ReadCacheLimits limits;
+      limits.max_age = max_age;
+      discovery.read_cache = std::make_shared<ReadCache>(limits);
+      // Every event of the hub (catalogue and facts change through them) empties it. A plain
+      // subscription sees them as they are published to the stream's subjects.
+      auto on_event = context.bus.subscribe(
+          "mpli.events.>",
+          [cache = discovery.read_cache](const bus::Message&) { cache->invalidate(); });
+      if (!on_event) return on_event.status();
+      context.own(std::shared_ptr<bus::Subscription>(std::move(on_event).value()));
+    }
     add_discovery_routes(*server, context.bus, discovery);
 
     TrustRoutesOptions trust;

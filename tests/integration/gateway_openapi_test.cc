@@ -14,11 +14,6 @@
 //   list must hold routes every gateway has, and each logged route must be served, as OPTIONS
 //   on its path (parameters filled in) lists its method in Allow. Each documented route is
 //   probed the same way, so "documented but not served" is also caught without the log.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -29,6 +24,7 @@
 #include <sstream>
 
 #include "libs/testing/environment.h"
+#include "libs/testing/http_exchange.h"
 #include "services/gateway/openapi/openapi_document.h"
 
 using namespace mpli;
@@ -38,62 +34,13 @@ using Route = std::pair<std::string, std::string>;  // method, pattern
 
 namespace {
 
-struct Answer {
-  int status = 0;                              // 0: no complete answer in time
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? "" : it->second;
-  }
-};
+using Answer = testing::HttpExchange;
 
-// One request on its own connection (Connection: close), read to the end.
+// One request, headers and body of the answer read.
 Answer exchange(int port, const std::string& method, const std::string& target,
                 const std::vector<std::string>& headers = {}) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  std::string wire = method + " " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n";
-  for (const auto& h : headers) wire += h + "\r\n";
-  wire += "\r\n";
-  ::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL);
-  std::string received;
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd pfd{fd, POLLIN, 0};
-    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) break;
-    char chunk[65536];
-    ssize_t got = recv(fd, chunk, sizeof(chunk), 0);
-    if (got <= 0) break;
-    received.append(chunk, static_cast<size_t>(got));
-  }
-  close(fd);
-  Answer answer;
-  size_t end = received.find("\r\n\r\n");
-  if (end == std::string::npos || received.size() < 12) return answer;
-  std::istringstream lines(received.substr(0, end));
-  std::string line;
-  std::getline(lines, line);
-  answer.status = std::stoi(line.substr(9, 3));
-  while (std::getline(lines, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    size_t value = line.find_first_not_of(' ', colon + 1);
-    answer.headers[name] = value == std::string::npos ? "" : line.substr(value);
-  }
-  answer.body = received.substr(end + 4);
-  return answer;
+  return testing::http_exchange(method, "http://127.0.0.1:" + std::to_string(port) + target, "",
+                                headers, 30s);
 }
 
 // A concrete path for `pattern`: every ":name" segment becomes "x".

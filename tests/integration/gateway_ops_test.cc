@@ -9,11 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "libs/bus/call.h"
 #include "libs/bus/connection.h"
 #include "libs/core/ids.h"
 #include "libs/testing/environment.h"
 #include "libs/testing/http_exchange.h"
 #include "libs/testing/tokens.h"
+#include "mpli/discovery/v1/discovery.pb.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -300,4 +302,41 @@ TEST_CASE("catalogue reads carry an ETag and answer 304 to a matching If-None-Ma
   auto catalog = hub.get("/v1/catalog", {"If-None-Match: *"});
   CHECK(catalog.status == 200);
   CHECK(catalog.header("etag").empty());
+}
+
+TEST_CASE(
+    "catalogue reads come from the read cache until an event or a change through the "
+    "gateway empties it") {
+  // An hour's max_age: only invalidation can make a change visible within this test.
+  Hub hub(true, {{"MPLI_CACHE_CATALOGUE_MAX_AGE", "1h"}});
+  REQUIRE(hub.upload(read_example("provider-polderstack-nl.ttl")).status == 201);
+  auto listed = [&hub] {
+    auto answer = hub.get("/v1/providers");
+    REQUIRE(answer.status == 200);
+    return json::parse(answer.body)["providers"].size();
+  };
+  CHECK(listed() == 1);  // a change through this gateway is seen by its next read
+  CHECK(listed() == 1);  // and kept
+
+  // A registration this gateway does not see: straight to discovery on the bus. Only its
+  // event can empty the cache.
+  bus::ConnectOptions options;
+  options.url = hub.nats_url();
+  options.name = "ops-test-registrar";
+  auto bus = bus::Connection::connect(options);
+  REQUIRE(bus.is_ok());
+  REQUIRE((*bus)->wait_connected(10s).is_ok());
+  discovery::v1::RegisterProviderRequest request;
+  request.set_manifest_turtle(read_example("provider-hexacloud-fr.ttl"));
+  auto reply = bus::call<discovery::v1::RegisterProviderReply>(
+      **bus, "mpli.discovery.v1.register_provider", request, 30s);
+  REQUIRE(reply.is_ok());
+  testing::wait_until([&] { return listed() == 2; }, 30s,
+                      "the registration's event empties the gateway's read cache");
+
+  // Deleted through the gateway: its next read no longer lists it.
+  auto deleted = testing::http_exchange("DELETE", hub.url("/v1/providers/hexacloud"), "",
+                                        {testing::TestTokens::bearer(hub.tokens().admin())}, 15s);
+  REQUIRE(deleted.status == 204);
+  CHECK(listed() == 1);
 }

@@ -13,6 +13,7 @@
 #include "services/gateway/domain/url.h"
 #include "services/gateway/http/media_type.h"
 #include "services/gateway/ops/etag.h"
+#include "services/gateway/ops/read_cache.h"
 
 namespace mpli::gateway {
 namespace {
@@ -59,20 +60,40 @@ void answer(Responder& responder, const Result<Reply>& reply, Render render) {
   responder.send_json(200, render(*reply));
 }
 
-// A catalogue read: 200 with its ETag, or 304 when the client's If-None-Match has it.
-void send_cacheable(Responder& responder, const RouteRequest& request, HttpResponse response) {
-  responder.send(with_etag(request.http, std::move(response)));
+// A catalogue read: a fresh answer from the read cache, else `fetch` (which asks discovery),
+// whose 200 is kept for the next reader; answered 200 with its ETag, or 304 when the client's
+// If-None-Match has it. Errors are never kept.
+template <typename Fetch>
+void read_through(const Discovery& discovery, const RouteRequest& request, Responder& responder,
+                  Fetch fetch) {
+  ReadCache* cache = discovery.options.read_cache.get();
+  std::string key;
+  uint64_t generation = 0;
+  if (cache != nullptr) {
+    key = read_cache_key(request.http.path, request.http.query, request.media_type);
+    if (auto hit = cache->find(key, ReadCache::Clock::now())) {
+      return responder.send(with_etag(request.http, std::move(*hit)));
+    }
+    generation = cache->generation();
+  }
+  Result<HttpResponse> answer = fetch();
+  if (!answer) return responder.send_status(answer.status());
+  if (cache != nullptr) cache->store(key, generation, *answer, ReadCache::Clock::now());
+  responder.send(with_etag(request.http, std::move(answer).value()));
 }
 
-// The same with `render(reply)` as JSON.
+// A 200 with `render(reply)` as JSON, or the problem the service answered.
 template <typename Reply, typename Render>
-void answer_cacheable(Responder& responder, const RouteRequest& request, const Result<Reply>& reply,
-                      Render render) {
-  if (!reply) return responder.send_status(reply.status());
-  send_cacheable(responder, request,
-                 {200,
-                  {{"Content-Type", kJson}},
-                  render(*reply).dump(-1, ' ', false, json::error_handler_t::replace)});
+Result<HttpResponse> json_answer(const Result<Reply>& reply, Render render) {
+  if (!reply) return reply.status();
+  return HttpResponse{200,
+                      {{"Content-Type", kJson}},
+                      render(*reply).dump(-1, ' ', false, json::error_handler_t::replace)};
+}
+
+// After a change through this gateway, its next read must see it (not wait for the event).
+void catalogue_changed(const Discovery& discovery) {
+  if (discovery.options.read_cache) discovery.options.read_cache->invalidate();
 }
 
 Result<std::map<std::string, std::string>> query_of(const RouteRequest& request) {
@@ -107,6 +128,7 @@ void register_provider(const Discovery& discovery, const auth::Grant& grant,
   auto reply = discovery.call<v1::RegisterProviderReply>("register_provider", register_request,
                                                          discovery.options.long_timeout);
   if (!reply) return responder.send_status(reply.status());
+  catalogue_changed(discovery);
   responder.send_json(reply->created() ? 201 : 200, to_json(reply->provider()));
 }
 
@@ -122,12 +144,14 @@ void list_providers(const Discovery& discovery, const RouteRequest& request, Res
   if (!page) return responder.send_status(page.status());
   v1::ListProvidersRequest list;
   ask_for_page(list, *page);
-  auto reply =
-      discovery.call<v1::ListProvidersReply>("list_providers", list, discovery.options.timeout);
-  answer_cacheable(responder, request, reply, [](const v1::ListProvidersReply& r) {
-    json body = to_json(r);
-    body["next_cursor"] = cursor_or_null(body);
-    return body;
+  read_through(discovery, request, responder, [&] {
+    return json_answer(
+        discovery.call<v1::ListProvidersReply>("list_providers", list, discovery.options.timeout),
+        [](const v1::ListProvidersReply& r) {
+          json body = to_json(r);
+          body["next_cursor"] = cursor_or_null(body);
+          return body;
+        });
   });
 }
 
@@ -138,16 +162,18 @@ v1::ProviderRef provider_ref(const RouteRequest& request) {
 }
 
 void get_provider(const Discovery& discovery, const RouteRequest& request, Responder responder) {
-  auto reply = discovery.call<v1::GetProviderReply>("get_provider", provider_ref(request),
-                                                    discovery.options.timeout);
-  answer_cacheable(responder, request, reply,
-                   [](const v1::GetProviderReply& r) { return to_json(r.provider()); });
+  read_through(discovery, request, responder, [&] {
+    return json_answer(discovery.call<v1::GetProviderReply>("get_provider", provider_ref(request),
+                                                            discovery.options.timeout),
+                       [](const v1::GetProviderReply& r) { return to_json(r.provider()); });
+  });
 }
 
 void delete_provider(const Discovery& discovery, const RouteRequest& request, Responder responder) {
   auto reply = discovery.call<v1::DeleteProviderReply>("delete_provider", provider_ref(request),
                                                        discovery.options.timeout);
   if (!reply) return responder.send_status(reply.status());
+  catalogue_changed(discovery);
   responder.send({204, {}, ""});
 }
 
@@ -155,6 +181,7 @@ void refresh_provider(const Discovery& discovery, const RouteRequest& request,
                       Responder responder) {
   auto reply = discovery.call<v1::RefreshProviderReply>("refresh_provider", provider_ref(request),
                                                         discovery.options.long_timeout);
+  if (reply) catalogue_changed(discovery);
   answer(responder, reply, [](const v1::RefreshProviderReply& r) {
     json body = to_json(r.provider());
     body["outcome"] = r.outcome();
@@ -167,12 +194,14 @@ void list_offerings(const Discovery& discovery, const RouteRequest& request, Res
   if (!params) return responder.send_status(params.status());
   auto filter = parse_offering_query(*params);
   if (!filter) return responder.send_status(filter.status());
-  auto reply =
-      discovery.call<v1::ListOfferingsReply>("list_offerings", *filter, discovery.options.timeout);
-  answer_cacheable(responder, request, reply, [](const v1::ListOfferingsReply& r) {
-    json body = to_json(r);
-    body["next_cursor"] = cursor_or_null(body);
-    return body;
+  read_through(discovery, request, responder, [&] {
+    return json_answer(discovery.call<v1::ListOfferingsReply>("list_offerings", *filter,
+                                                              discovery.options.timeout),
+                       [](const v1::ListOfferingsReply& r) {
+                         json body = to_json(r);
+                         body["next_cursor"] = cursor_or_null(body);
+                         return body;
+                       });
   });
 }
 
@@ -181,18 +210,17 @@ void get_offering(const Discovery& discovery, const RouteRequest& request, Respo
   v1::GetOfferingRequest get;
   get.set_id(request.parameters.at("id"));
   if (turtle) get.set_format("turtle");
-  auto reply = discovery.call<v1::GetOfferingReply>("get_offering", get, discovery.options.timeout);
-  if (!reply) return responder.send_status(reply.status());
-  if (turtle) {
-    send_cacheable(responder, request,
-                   {200, {{"Content-Type", kTurtle}, {"Vary", "Accept"}}, reply->turtle()});
-  } else {
-    send_cacheable(
-        responder, request,
-        {200,
-         {{"Content-Type", kJson}, {"Vary", "Accept"}},
-         to_json(reply->offering()).dump(-1, ' ', false, json::error_handler_t::replace)});
-  }
+  read_through(discovery, request, responder, [&]() -> Result<HttpResponse> {
+    auto reply =
+        discovery.call<v1::GetOfferingReply>("get_offering", get, discovery.options.timeout);
+    if (!reply) return reply.status();
+    if (turtle)
+      return HttpResponse{200, {{"Content-Type", kTurtle}, {"Vary", "Accept"}}, reply->turtle()};
+    return HttpResponse{
+        200,
+        {{"Content-Type", kJson}, {"Vary", "Accept"}},
+        to_json(reply->offering()).dump(-1, ' ', false, json::error_handler_t::replace)};
+  });
 }
 
 void export_catalog(const Discovery& discovery, const RouteRequest& request, Responder responder) {
@@ -224,17 +252,20 @@ void export_catalog(const Discovery& discovery, const RouteRequest& request, Res
 
 void well_known_providers(const Discovery& discovery, const RouteRequest& request,
                           Responder responder) {
-  auto reply = discovery.call<v1::ListProvidersReply>(
-      "well_known_providers", v1::ListProvidersRequest(), discovery.options.timeout);
-  answer_cacheable(responder, request, reply, [](const v1::ListProvidersReply& r) {
-    json providers = json::array();
-    for (const auto& p : r.providers()) {
-      providers.push_back({{"id", p.id()},
-                           {"name", p.name()},
-                           {"country", p.country()},
-                           {"manifest_url", p.manifest_url()}});
-    }
-    return json{{"providers", providers}};
+  read_through(discovery, request, responder, [&] {
+    return json_answer(
+        discovery.call<v1::ListProvidersReply>("well_known_providers", v1::ListProvidersRequest(),
+                                               discovery.options.timeout),
+        [](const v1::ListProvidersReply& r) {
+          json providers = json::array();
+          for (const auto& p : r.providers()) {
+            providers.push_back({{"id", p.id()},
+                                 {"name", p.name()},
+                                 {"country", p.country()},
+                                 {"manifest_url", p.manifest_url()}});
+          }
+          return json{{"providers", providers}};
+        });
   });
 }
 

@@ -9,6 +9,7 @@
 #include "services/gateway/auth/guard.h"
 #include "services/gateway/bounded_executor.h"
 #include "services/gateway/http_server.h"
+#include "services/gateway/ops/read_cache.h"
 
 namespace mpli::gateway {
 
@@ -24,6 +25,8 @@ struct DiscoveryRoutesOptions {
   // Who may do what: reads are public, registration is the admin's or a provider's (its own
   // manifest only), deletion and refresh the admin's or the provider's own.
   std::shared_ptr<const auth::Guard> guard;
+  // Catalogue reads answered from memory for a moment (ops/read_cache.h); null: always asked.
+  std::shared_ptr<ReadCache> read_cache;
 };
 
 void add_discovery_routes(HttpServer& server, bus::Connection& bus,

@@ -56,8 +56,14 @@ HttpResponse with_etag(const HttpRequest& request, HttpResponse response) {
   if (response.status != 200 || (request.method != "GET" && request.method != "HEAD")) {
     return response;
   }
-  std::string etag = strong_etag(response.body);
-  response.headers.emplace_back("ETag", etag);
+  std::string etag;
+  for (const auto& [name, value] : response.headers) {
+    if (name == "ETag") etag = value;  // computed already (a cached answer)
+  }
+  if (etag.empty()) {
+    etag = strong_etag(response.body);
+    response.headers.emplace_back("ETag", etag);
+  }
   std::string condition = request.header("if-none-match");
   if (condition.empty() || !if_none_match_matches(condition, etag)) return response;
   // RFC 9110 §15.4.5: a 304 carries the validators and the fields a 200 would have that

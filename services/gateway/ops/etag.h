@@ -17,9 +17,9 @@ std::string strong_etag(std::string_view body);
 // equals `etag`'s (W/ prefixes ignored: weak comparison). A malformed list matches nothing.
 bool if_none_match_matches(std::string_view header, std::string_view etag);
 
-// For a GET or HEAD answered 200: adds the ETag, and turns the answer into 304 Not Modified
-// (no body; the ETag, Vary and Cache-Control kept) when the request's If-None-Match matches.
-// Other methods and statuses are returned unchanged.
+// For a GET or HEAD answered 200: adds the ETag (unless the answer has one already), and turns the
+// answer into 304 Not Modified (no body; the ETag, Vary and Cache-Control kept) when the request's
+// If-None-Match matches. Other methods and statuses are returned unchanged.
 HttpResponse with_etag(const HttpRequest& request, HttpResponse response);
 
 }  // namespace mpli::gateway
