@@ -49,7 +49,10 @@ python3 bench/discovery/generate_manifests.py "$OUT/manifests" --providers "$PRO
 python3 bench/resolver/consumers.py "$OUT/consumers" > /dev/null
 "$BIN/mpli-demo-provider" --dir "$OUT/manifests" --port $SITE --threads 2 > "$OUT/site.log" 2>&1 &
 pids+=($!)
+# The slow executor (resolutions) may queue every connection, so the load row measures
+# resolutions, not the 503s a queue of the default 32 gives 64 connections at once.
 MPLI_RATELIMIT_REQUESTS_PER_SECOND=0 MPLI_LOG_LEVEL=$LOG_LEVEL MPLI_HTTP_THREADS=$THREADS \
+  MPLI_EXECUTOR_SLOW_QUEUE_LIMIT=$(( CONNECTIONS * 2 )) \
   "$BIN/mpli" up --state-dir "$OUT/state" --port $HTTP --nats-port $NATS --postgres-port $PG \
   --demo-dir none > "$OUT/hub.log" 2>&1 &
 pids+=($!)

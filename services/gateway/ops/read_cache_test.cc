@@ -9,7 +9,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-HttpResponse ok(const std::string& body) { return {200, {{"Content-Type", "application/json"}}, body}; }
+HttpResponse ok(const std::string& body) {
+  return {200, {{"Content-Type", "application/json"}}, body};
+}
 
 std::string header(const HttpResponse& response, const std::string& name) {
   for (const auto& [key, value] : response.headers) {
@@ -39,7 +41,7 @@ TEST_CASE("invalidate forgets every answer, and an answer fetched before it is n
   auto t0 = ReadCache::Clock::now();
   cache.store("a", cache.generation(), ok("1"), t0);
   uint64_t before = cache.generation();  // a read asks the service now...
-  cache.invalidate();                     // ...the catalogue changes meanwhile...
+  cache.invalidate();                    // ...the catalogue changes meanwhile...
   CHECK_FALSE(cache.find("a", t0));
   cache.store("b", before, ok("old"), t0);  // ...and its (old) answer must not be kept
   CHECK_FALSE(cache.find("b", t0));
@@ -58,7 +60,7 @@ TEST_CASE("only 200 answers are kept, within the entry and byte budgets, least r
 
   cache.store("a", cache.generation(), ok("aaaa"), t0);
   cache.store("b", cache.generation(), ok("bbbb"), t0);
-  CHECK(cache.find("a", t0));  // a is now the most recently used
+  CHECK(cache.find("a", t0));                            // a is now the most recently used
   cache.store("c", cache.generation(), ok("cccc"), t0);  // 2 entries at most: b goes
   CHECK(cache.find("a", t0));
   CHECK_FALSE(cache.find("b", t0));
