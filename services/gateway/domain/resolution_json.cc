@@ -1,10 +1,9 @@
 #include "services/gateway/domain/resolution_json.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <optional>
 
 #include "services/gateway/domain/json_body.h"
+#include "services/gateway/domain/proto_json.h"
 #include "services/gateway/domain/url.h"
 
 namespace mpli::gateway {
@@ -77,16 +76,7 @@ Result<v1::InlineCredential> credential_from_json(const json& item, const std::s
   return credential;
 }
 
-json message_to_json(const google::protobuf::Message& message) {
-  std::string text;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  auto status = google::protobuf::util::MessageToJsonString(message, &text, options);
-  if (!status.ok()) return json::object();
-  json parsed = json::parse(text, nullptr, false);
-  return parsed.is_discarded() ? json::object() : parsed;
-}
+json message_to_json(const google::protobuf::Message& message) { return proto_to_json(message); }
 
 }  // namespace
 

@@ -1,7 +1,6 @@
 #include "services/gateway/handlers/discovery_routes.h"
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +8,7 @@
 #include "libs/service/runtime.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "services/gateway/domain/offering_query.h"
+#include "services/gateway/domain/proto_json.h"
 #include "services/gateway/domain/provider_query.h"
 #include "services/gateway/domain/url.h"
 #include "services/gateway/http/media_type.h"
@@ -38,14 +38,7 @@ struct Discovery {
   }
 };
 
-json to_json(const google::protobuf::Message& message) {
-  std::string text;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  google::protobuf::util::MessageToJsonString(message, &text, options);
-  return json::parse(text, nullptr, false);
-}
+json to_json(const google::protobuf::Message& message) { return proto_to_json(message); }
 
 // A page's cursor, or null on the last page (discovery says "" there).
 json cursor_or_null(const json& body) {
