@@ -177,10 +177,10 @@ service::ServiceDefinition definition() {
        config::boolean()},
       {"auth.oidc_timeout", "5s", "how long one OIDC discovery or JWKS fetch may take",
        config::duration()},
-      {"cache.catalogue_max_age", "1s",
+      {"cache.catalogue_max_age", "0s",
        "catalogue reads (offerings, providers, /.well-known/mpli-providers) are answered from "
        "memory for at most this long; any hub event and any change through this gateway empties "
-       "the cache at once. 0: always ask discovery",
+       "the cache at once. 0: off, always ask discovery (`mpli up` sets 1s)",
        config::duration()},
       {"events.max_streams", "100",
        "GET /v1/events streams open at once (each is a JetStream consumer and a nats.c delivery "

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -443,7 +444,14 @@ int run_up_command(int argc, char** argv) {
         spec.environment["MPLI_FETCH_REWRITE"] = credential_rewrites;
       }
       // Only the gateway reads the signing key, and only through its file: never in argv.
-      if (name == "gateway") spec.environment["MPLI_AUTH_SIGNING_KEY_FILE"] = signing_key_file;
+      if (name == "gateway") {
+        spec.environment["MPLI_AUTH_SIGNING_KEY_FILE"] = signing_key_file;
+        // The federation answers repeated catalogue reads from the gateway's memory (emptied by
+        // every event; at most 1 s old) unless the caller chose otherwise.
+        if (std::getenv("MPLI_CACHE_CATALOGUE_MAX_AGE") == nullptr) {
+          spec.environment["MPLI_CACHE_CATALOGUE_MAX_AGE"] = "1s";
+        }
+      }
       supervisor.add(name, spec, options.restart);
     }
 

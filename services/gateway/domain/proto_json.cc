@@ -73,8 +73,8 @@ json printed(const Message& message) {
 json message_value(const Message& message);
 
 // Element `index` of a repeated field, or the singular field when index < 0.
-json field_value(const Message& message, const Reflection& reflection,
-                 const FieldDescriptor& field, int index) {
+json field_value(const Message& message, const Reflection& reflection, const FieldDescriptor& field,
+                 int index) {
   bool repeated = index >= 0;
   switch (field.cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:

@@ -54,16 +54,25 @@ class Filler {
   bool chance(int one_in) { return random_() % static_cast<unsigned>(one_in) == 0; }
   double number() {
     switch (random_() % 8) {
-      case 0: return std::numeric_limits<double>::quiet_NaN();
-      case 1: return std::numeric_limits<double>::infinity();
-      case 2: return -std::numeric_limits<double>::infinity();
-      case 3: return 0.1;
-      default: return static_cast<double>(static_cast<int>(random_() % 200000) - 100000) / 7.0;
+      case 0:
+        return std::numeric_limits<double>::quiet_NaN();
+      case 1:
+        return std::numeric_limits<double>::infinity();
+      case 2:
+        return -std::numeric_limits<double>::infinity();
+      case 3:
+        return 0.1;
+      default:
+        return static_cast<double>(static_cast<int>(random_() % 200000) - 100000) / 7.0;
     }
   }
   std::string text() {
-    static const char* kTexts[] = {"", "plain", "quote \" and \\\\ backslash", "tab\tnew\nline",
-                                   "ünïcödé €", "https://p7.bench.example/o#1"};
+    static const char* kTexts[] = {"",
+                                   "plain",
+                                   "quote \" and \\\\ backslash",
+                                   "tab\tnew\nline",
+                                   "ünïcödé €",
+                                   "https://p7.bench.example/o#1"};
     return kTexts[random_() % 6];
   }
   int enum_number(const FieldDescriptor* field) {
@@ -72,35 +81,69 @@ class Filler {
         ->number();
   }
 
-  void set(Message& m, const google::protobuf::Reflection& r, const FieldDescriptor* f,
-           int depth) {
+  void set(Message& m, const google::protobuf::Reflection& r, const FieldDescriptor* f, int depth) {
     switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32: r.SetInt32(&m, f, static_cast<int32_t>(random_())); break;
-      case FieldDescriptor::CPPTYPE_UINT32: r.SetUInt32(&m, f, static_cast<uint32_t>(random_())); break;
-      case FieldDescriptor::CPPTYPE_INT64: r.SetInt64(&m, f, -static_cast<int64_t>(random_()) * 4099); break;
-      case FieldDescriptor::CPPTYPE_UINT64: r.SetUInt64(&m, f, static_cast<uint64_t>(random_()) << 20); break;
-      case FieldDescriptor::CPPTYPE_DOUBLE: r.SetDouble(&m, f, number()); break;
-      case FieldDescriptor::CPPTYPE_FLOAT: r.SetFloat(&m, f, static_cast<float>(number())); break;
-      case FieldDescriptor::CPPTYPE_BOOL: r.SetBool(&m, f, chance(2)); break;
-      case FieldDescriptor::CPPTYPE_ENUM: r.SetEnumValue(&m, f, enum_number(f)); break;
-      case FieldDescriptor::CPPTYPE_STRING: r.SetString(&m, f, text()); break;
+      case FieldDescriptor::CPPTYPE_INT32:
+        r.SetInt32(&m, f, static_cast<int32_t>(random_()));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        r.SetUInt32(&m, f, static_cast<uint32_t>(random_()));
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        r.SetInt64(&m, f, -static_cast<int64_t>(random_()) * 4099);
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        r.SetUInt64(&m, f, static_cast<uint64_t>(random_()) << 20);
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        r.SetDouble(&m, f, number());
+        break;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        r.SetFloat(&m, f, static_cast<float>(number()));
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        r.SetBool(&m, f, chance(2));
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        r.SetEnumValue(&m, f, enum_number(f));
+        break;
+      case FieldDescriptor::CPPTYPE_STRING:
+        r.SetString(&m, f, text());
+        break;
       case FieldDescriptor::CPPTYPE_MESSAGE:
         if (depth < 4) fill(*r.MutableMessage(&m, f), depth + 1);
         break;
     }
   }
-  void add(Message& m, const google::protobuf::Reflection& r, const FieldDescriptor* f,
-           int depth) {
+  void add(Message& m, const google::protobuf::Reflection& r, const FieldDescriptor* f, int depth) {
     switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_INT32: r.AddInt32(&m, f, static_cast<int32_t>(random_())); break;
-      case FieldDescriptor::CPPTYPE_UINT32: r.AddUInt32(&m, f, static_cast<uint32_t>(random_())); break;
-      case FieldDescriptor::CPPTYPE_INT64: r.AddInt64(&m, f, static_cast<int64_t>(random_())); break;
-      case FieldDescriptor::CPPTYPE_UINT64: r.AddUInt64(&m, f, static_cast<uint64_t>(random_())); break;
-      case FieldDescriptor::CPPTYPE_DOUBLE: r.AddDouble(&m, f, number()); break;
-      case FieldDescriptor::CPPTYPE_FLOAT: r.AddFloat(&m, f, static_cast<float>(number())); break;
-      case FieldDescriptor::CPPTYPE_BOOL: r.AddBool(&m, f, chance(2)); break;
-      case FieldDescriptor::CPPTYPE_ENUM: r.AddEnumValue(&m, f, enum_number(f)); break;
-      case FieldDescriptor::CPPTYPE_STRING: r.AddString(&m, f, text()); break;
+      case FieldDescriptor::CPPTYPE_INT32:
+        r.AddInt32(&m, f, static_cast<int32_t>(random_()));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        r.AddUInt32(&m, f, static_cast<uint32_t>(random_()));
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        r.AddInt64(&m, f, static_cast<int64_t>(random_()));
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        r.AddUInt64(&m, f, static_cast<uint64_t>(random_()));
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        r.AddDouble(&m, f, number());
+        break;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        r.AddFloat(&m, f, static_cast<float>(number()));
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        r.AddBool(&m, f, chance(2));
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        r.AddEnumValue(&m, f, enum_number(f));
+        break;
+      case FieldDescriptor::CPPTYPE_STRING:
+        r.AddString(&m, f, text());
+        break;
       case FieldDescriptor::CPPTYPE_MESSAGE:
         if (depth < 4) fill(*r.AddMessage(&m, f), depth + 1);
         break;
