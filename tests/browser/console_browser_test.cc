@@ -132,8 +132,7 @@ TEST_CASE("the web console in Chromium: browse, filter, open an offering, sign i
       },
       60s, "the three demo providers are registered");
 
-  // A consumer token, once the hub issues them (`mpli token create`); until then the gateway
-  // needs none for resolutions, and the script sends no Authorization header.
+  // A consumer token: resolutions need one, and the console sends it once signed in.
   std::string token;
   {
     process::Spec create;
@@ -142,7 +141,10 @@ TEST_CASE("the web console in Chromium: browse, filter, open an offering, sign i
                    "--tenant", "browser-test", "--state", state};
     auto created = process::run(create, 30s);
     REQUIRE(created.is_ok());
-    if (created->exit_code == 0) token = last_line(created->output);
+    INFO(created->output);
+    REQUIRE(created->exit_code == 0);
+    token = last_line(created->output);
+    REQUIRE_FALSE(token.empty());
   }
   const std::string manifest =
       std::string(MPLI_SOURCE_DIR) + "/ontology/examples/consumer-web-shop.ttl";
@@ -154,7 +156,7 @@ TEST_CASE("the web console in Chromium: browse, filter, open an offering, sign i
         process::Spec cli;
         cli.program = testing::bin_dir() + "/mpli";
         cli.args = {"resolve", manifest, "--gateway", base};
-        if (!token.empty()) cli.environment["MPLI_TOKEN"] = token;
+        cli.environment["MPLI_TOKEN"] = token;
         auto completed = process::run(cli, 60s);
         return completed.is_ok() && completed->exit_code == 0;
       },

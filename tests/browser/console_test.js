@@ -3,8 +3,7 @@
 //
 //   MPLI_CONSOLE_URL        the gateway, e.g. http://127.0.0.1:20480 (required)
 //   MPLI_CONSOLE_MANIFEST   a consumer manifest (Turtle file) that resolves to answers (required)
-//   MPLI_CONSOLE_TOKEN      a consumer's bearer token; empty: sign-in is tried with a placeholder
-//                           and undone before resolving, so nothing sends Authorization
+//   MPLI_CONSOLE_TOKEN      a consumer's bearer token (required): the console signs in with it
 //   MPLI_SCREENSHOT_DIR     where the screenshots go (created)
 //   MPLI_CHROMIUM           the browser (default /usr/bin/chromium)
 //   MPLI_PLAYWRIGHT_CORE    where playwright-core is, when not on NODE_PATH
@@ -21,6 +20,7 @@ const {chromium} = require(process.env.MPLI_PLAYWRIGHT_CORE || "playwright-core"
 const base = process.env.MPLI_CONSOLE_URL;
 const manifestFile = process.env.MPLI_CONSOLE_MANIFEST;
 const token = process.env.MPLI_CONSOLE_TOKEN || "";
+if (!token) throw new Error("MPLI_CONSOLE_TOKEN is empty: the test needs a consumer token");
 const shots = process.env.MPLI_SCREENSHOT_DIR || path.join(process.cwd(), "browser-screenshots");
 const browserPath = process.env.MPLI_CHROMIUM || "/usr/bin/chromium";
 if (!base || !manifestFile) {
@@ -189,22 +189,11 @@ async function main() {
     await page.getByRole("heading", {level: 1, name: "Catalogue"}).waitFor();
 
     step("sign in with a token");
-    if (token) {
-      await page.getByLabel("Bearer token").fill(token);
-      await page.getByRole("button", {name: "Sign in"}).click();
-      await page.getByRole("button", {name: "Sign out"}).waitFor();
-      assert.match(await page.locator("#identity").innerText(), /Signed in as consumer/);
-      assert.equal(await page.evaluate(() => sessionStorage.getItem("mpli.console.token")), token);
-    } else {
-      // No token to be had from this hub yet: the form works, and is undone before resolving.
-      await page.getByLabel("Bearer token").fill("placeholder-token");
-      await page.getByRole("button", {name: "Sign in"}).click();
-      await page.getByRole("button", {name: "Sign out"}).waitFor();
-      assert.match(await page.locator("#identity").innerText(), /Signed in/);
-      await page.getByRole("button", {name: "Sign out"}).click();
-      await page.getByLabel("Bearer token").waitFor();
-      assert.equal(await page.evaluate(() => sessionStorage.getItem("mpli.console.token")), null);
-    }
+    await page.getByLabel("Bearer token").fill(token);
+    await page.getByRole("button", {name: "Sign in"}).click();
+    await page.getByRole("button", {name: "Sign out"}).waitFor();
+    assert.match(await page.locator("#identity").innerText(), /Signed in as consumer/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("mpli.console.token")), token);
     await page.screenshot({path: path.join(shots, "04-signed-in.png")});
 
     step("paste a consumer manifest with a syntax error: the problem names the line");
@@ -224,7 +213,7 @@ async function main() {
     const answer = await resolved;
     assert.equal(answer.status(), 201, `POST /v1/resolutions answered ${answer.status()}`);
     const sent = await answer.request().allHeaders();
-    assert.equal(sent["authorization"], token ? `Bearer ${token}` : undefined);
+    assert.equal(sent["authorization"], `Bearer ${token}`);
     await page.getByRole("heading", {level: 2, name: "Ranked answers"}).waitFor();
     assert.equal(await page.getByRole("alert").isHidden(), true, "no problem shown");
     const first = page.getByRole("heading", {level: 3, name: /^Rank 1: .* a month, score /});
