@@ -33,7 +33,8 @@ using namespace mpli;
 using Clock = std::chrono::steady_clock;
 
 int usage(const std::string& why) {
-  std::cerr << why << "\nusage: mpli-bench-gateway --nats URL --op offerings|resolve "
+  std::cerr << why
+            << "\nusage: mpli-bench-gateway --nats URL --op offerings|resolve "
                "[--manifest FILE] [--count N] [--concurrency C] [--warmup W]\n";
   return 2;
 }
@@ -47,9 +48,12 @@ double percentile(std::vector<double> sorted, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::map<std::string, std::string> args = {
-      {"--nats", "nats://127.0.0.1:4222"}, {"--op", ""}, {"--manifest", ""},
-      {"--count", "1000"}, {"--concurrency", "1"}, {"--warmup", "50"}};
+  std::map<std::string, std::string> args = {{"--nats", "nats://127.0.0.1:4222"},
+                                             {"--op", ""},
+                                             {"--manifest", ""},
+                                             {"--count", "1000"},
+                                             {"--concurrency", "1"},
+                                             {"--warmup", "50"}};
   for (int i = 1; i < argc; i += 2) {
     std::string key = argv[i];
     if (args.count(key) == 0 || i + 1 >= argc) return usage("unknown or incomplete option " + key);
@@ -118,8 +122,8 @@ int main(int argc, char** argv) {
   for (auto& thread : threads) thread.join();
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
-  std::printf("requests %d errors %d seconds %.2f throughput %.0f p50_ms %.3f p99_ms %.3f\n",
-              count, errors.load(), seconds, static_cast<double>(count) / seconds,
+  std::printf("requests %d errors %d seconds %.2f throughput %.0f p50_ms %.3f p99_ms %.3f\n", count,
+              errors.load(), seconds, static_cast<double>(count) / seconds,
               percentile(latencies_ms, 0.50), percentile(latencies_ms, 0.99));
   return errors.load() == 0 ? 0 : 1;
 }

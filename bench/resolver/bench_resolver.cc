@@ -105,8 +105,7 @@ Result<resolver::v1::Resolution> resolve(bus::Connection& bus, const std::string
 bool resolve_http(const std::string& base, const std::string& manifest, int explain_limit,
                   std::string* error) {
   nlohmann::json body = {{"manifest", manifest}, {"explain_limit", explain_limit}};
-  std::vector<std::string> headers = {"Content-Type: application/json",
-                                      "Accept: application/json"};
+  std::vector<std::string> headers = {"Content-Type: application/json", "Accept: application/json"};
   // A resolution belongs to the token's tenant: run.sh exports `mpli up`'s admin token.
   if (const char* token = std::getenv("MPLI_TOKEN"); token != nullptr && *token != '\0') {
     headers.push_back(std::string("Authorization: Bearer ") + token);
