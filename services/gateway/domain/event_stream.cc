@@ -2,7 +2,6 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 #include <memory>
@@ -11,6 +10,7 @@
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
+#include "services/gateway/domain/proto_json.h"
 
 namespace mpli::gateway {
 namespace {
@@ -215,16 +215,7 @@ StreamEvent decode_event(uint64_t sequence, std::string_view subject, std::strin
     data["payload_error"] = "the payload does not parse as its payload_type";
     return event;
   }
-  std::string text;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  if (!google::protobuf::util::MessageToJsonString(*payload, &text, options).ok()) {
-    data["payload_error"] = "the payload cannot be written as JSON";
-    return event;
-  }
-  data["payload"] = json::parse(text, nullptr, false);
-  if (data["payload"].is_discarded()) data["payload"] = nullptr;
+  data["payload"] = proto_to_json(*payload);
   collect(data["payload"], 0, event.concerns);
   return event;
 }
