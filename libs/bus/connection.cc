@@ -108,6 +108,9 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& op
   if (s == NATS_OK && !options.user.empty()) {
     s = natsOptions_SetUserInfo(owner.opts, options.user.c_str(), options.password.c_str());
   }
+  if (s == NATS_OK && !options.inbox_prefix.empty()) {
+    s = natsOptions_SetCustomInboxPrefix(owner.opts, options.inbox_prefix.c_str());
+  }
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(owner.opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(owner.opts, options.reconnect_wait.count());
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(owner.opts, 8 * 1024 * 1024);

@@ -24,6 +24,10 @@ struct ConnectOptions {
   std::string name;  // shown by the server's monitoring, e.g. "mpli-discovery"
   std::string user;  // optional credentials
   std::string password;
+  // Replies (requests, JetStream pulls) come to "<inbox_prefix>.<id>" instead of "_INBOX.<id>".
+  // A provider's worker gets "_INBOX_<provider_id>" and may subscribe to nothing else, so it
+  // cannot read the replies another provider's worker receives.
+  std::string inbox_prefix;
   std::chrono::milliseconds reconnect_wait{250};
   // True: a missing server is not an error; the connection is made when the server appears.
   bool retry_on_failed_connect = true;

@@ -141,8 +141,7 @@ Status DeliveredMessage::in_progress() {
 
 Status DeliveredMessage::term() { return from_nats(natsMsg_Term(raw_, nullptr), "term"); }
 
-Result<std::unique_ptr<PullConsumer>> PullConsumer::create(Connection& connection,
-                                                           const ConsumerSpec& spec) {
+Status ensure_consumer(Connection& connection, const ConsumerSpec& spec) {
   jsCtx* js = connection.jetstream_context();
   if (js == nullptr) return unavailable("JetStream context unavailable");
   jsConsumerConfig config;
@@ -162,16 +161,30 @@ Result<std::unique_ptr<PullConsumer>> PullConsumer::create(Connection& connectio
   if (s != NATS_OK && code != JSConsumerNameExistErr) {
     return from_js(s, code, "consumer " + spec.durable);
   }
+  return Status::ok();
+}
 
+Result<std::unique_ptr<PullConsumer>> PullConsumer::create(Connection& connection,
+                                                           const ConsumerSpec& spec) {
+  MPLI_RETURN_IF_ERROR(ensure_consumer(connection, spec));
+  return bind(connection, spec.stream, spec.durable);
+}
+
+Result<std::unique_ptr<PullConsumer>> PullConsumer::bind(Connection& connection,
+                                                         const std::string& stream,
+                                                         const std::string& durable) {
+  jsCtx* js = connection.jetstream_context();
+  if (js == nullptr) return unavailable("JetStream context unavailable");
   jsSubOptions options;
   jsSubOptions_Init(&options);
-  options.Stream = spec.stream.c_str();
-  options.Consumer = spec.durable.c_str();
+  options.Stream = stream.c_str();
+  options.Consumer = durable.c_str();
   std::unique_ptr<PullConsumer> consumer(new PullConsumer());
-  std::string subject = spec.filter_subject.empty() ? std::string() : spec.filter_subject;
-  s = js_PullSubscribe(&consumer->sub_, js, subject.empty() ? nullptr : subject.c_str(),
-                       spec.durable.c_str(), nullptr, &options, &code);
-  if (s != NATS_OK) return from_js(s, code, "pull subscribe " + spec.durable);
+  jsErrCode code = static_cast<jsErrCode>(0);
+  // With Stream and Consumer set, nats.c binds to the existing durable (its filter applies).
+  natsStatus s =
+      js_PullSubscribe(&consumer->sub_, js, nullptr, durable.c_str(), nullptr, &options, &code);
+  if (s != NATS_OK) return from_js(s, code, "pull subscribe " + durable);
   return consumer;
 }
 

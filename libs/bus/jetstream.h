@@ -92,10 +92,20 @@ struct ConsumerSpec {
   std::chrono::milliseconds inactive_threshold{0};
 };
 
+// Creates the durable consumer, or leaves it when one with that name exists. Lets one party
+// (delivery) create a consumer that another (a provider's worker) only binds to.
+Status ensure_consumer(Connection& connection, const ConsumerSpec& spec);
+
 class PullConsumer {
  public:
+  // ensure_consumer(spec), then bind to it.
   static Result<std::unique_ptr<PullConsumer>> create(Connection& connection,
                                                       const ConsumerSpec& spec);
+  // Pulls from an existing durable without creating or changing it (needs only the permission
+  // to read its info and pull from it). kNotFound-like error when it does not exist yet.
+  static Result<std::unique_ptr<PullConsumer>> bind(Connection& connection,
+                                                    const std::string& stream,
+                                                    const std::string& durable);
   ~PullConsumer();
   PullConsumer(const PullConsumer&) = delete;
   PullConsumer& operator=(const PullConsumer&) = delete;
