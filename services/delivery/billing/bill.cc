@@ -15,7 +15,7 @@ Status cannot_rate(const OrderUsage& order, const Status& why) {
 }
 
 Status add_to(std::map<std::pair<std::string, std::string>, Decimal>& sums,
-              std::pair<std::string, std::string> key, const Decimal& amount) {
+              const std::pair<std::string, std::string>& key, const Decimal& amount) {
   MPLI_ASSIGN_OR_RETURN(Decimal sum, sums[key].add(amount));
   sums[key] = sum;
   return Status::ok();
