@@ -6,16 +6,13 @@
 #include <map>
 #include <random>
 
+#include "services/delivery/billing/test_support.h"
+
 using namespace mpli::delivery::billing;
+using namespace mpli::delivery::billing::test;
 using mpli::StatusCode;
 
 namespace {
-
-constexpr std::int64_t kHour = 3'600'000;
-constexpr std::int64_t kDay = 24 * kHour;
-
-Period month(const std::string& name) { return parse_period(name).value(); }
-Decimal d(const std::string& text) { return Decimal::parse(text).value(); }
 
 OrderUsage order(const std::string& id, const std::string& provider, const std::string& price,
                  const std::string& unit, const std::string& currency, int quantity,

@@ -2,22 +2,18 @@
 
 #include <catch2/catch.hpp>
 
+#include "services/delivery/billing/test_support.h"
+
 using namespace mpli::delivery::billing;
+using namespace mpli::delivery::billing::test;
 using mpli::StatusCode;
 
 namespace {
-
-constexpr std::int64_t kHour = 3'600'000;
-constexpr std::int64_t kDay = 24 * kHour;
-
-Period month(const std::string& name) { return parse_period(name).value(); }
 
 // Milliseconds since the epoch of a time given as an offset into a month.
 std::int64_t at(const std::string& name, std::int64_t offset_ms) {
   return month(name).start_unix_ms + offset_ms;
 }
-
-Decimal d(const std::string& text) { return Decimal::parse(text).value(); }
 
 std::string amount(const std::string& price, const std::string& unit, int quantity,
                    std::int64_t seconds) {
@@ -73,7 +69,7 @@ TEST_CASE("billable time runs from active to deleted within the month") {
                                       {"active", at(p, kDay)},
                                       {"deprovisioning", at(p, 3 * kDay)},
                                       {"deleted", at(p, 3 * kDay + 90'000)}};
-  CHECK(billable_seconds(history, month(p), kFarFuture) == 2 * 86400 + 90);
+  CHECK(billable_seconds(history, month(p), kFarFuture) == 2 * kSecondsPerDay + 90);
   // Deleted mid-month: nothing after, nothing in the next month.
   CHECK(billable_seconds(history, month("2026-12"), kFarFuture) == 0);
   CHECK(billable_seconds(history, month("2026-10"), kFarFuture) == 0);
@@ -84,9 +80,10 @@ TEST_CASE("an order spanning month boundaries is split at midnight UTC") {
                                       {"active", at("2026-10", 30 * kDay + 12 * kHour)},
                                       {"deprovisioning", at("2026-12", 2 * kHour)},
                                       {"deleted", at("2026-12", 3 * kHour)}};
-  CHECK(billable_seconds(history, month("2026-10"), kFarFuture) == 12 * 3600);  // Oct has 31 days
-  CHECK(billable_seconds(history, month("2026-11"), kFarFuture) == 30 * 86400);
-  CHECK(billable_seconds(history, month("2026-12"), kFarFuture) == 3 * 3600);
+  CHECK(billable_seconds(history, month("2026-10"), kFarFuture) ==
+        12 * kSecondsPerHour);  // Oct has 31 days
+  CHECK(billable_seconds(history, month("2026-11"), kFarFuture) == 30 * kSecondsPerDay);
+  CHECK(billable_seconds(history, month("2026-12"), kFarFuture) == 3 * kSecondsPerHour);
 }
 
 TEST_CASE("modify cycles stay billable and a failure ends billing") {
@@ -96,7 +93,7 @@ TEST_CASE("modify cycles stay billable and a failure ends billing") {
                                       {"active", at(p, 2 * kHour)},
                                       {"modifying", at(p, 3 * kHour)},
                                       {"failed", at(p, 5 * kHour)}};
-  CHECK(billable_seconds(history, month(p), kFarFuture) == 5 * 3600);
+  CHECK(billable_seconds(history, month(p), kFarFuture) == 5 * kSecondsPerHour);
 }
 
 TEST_CASE("a month not yet over counts up to now, and the last state lasts") {
@@ -104,7 +101,7 @@ TEST_CASE("a month not yet over counts up to now, and the last state lasts") {
   std::vector<StateChange> history = {{"active", at(p, kDay)}};
   CHECK(billable_seconds(history, month(p), at(p, kDay + 1500)) == 1);  // truncated to seconds
   CHECK(billable_seconds(history, month(p), at(p, 0)) == 0);            // now before active
-  CHECK(billable_seconds(history, month(p), kFarFuture) == 29 * 86400);
+  CHECK(billable_seconds(history, month(p), kFarFuture) == 29 * kSecondsPerDay);
 }
 
 TEST_CASE("milliseconds add up across intervals before truncating") {
@@ -124,12 +121,13 @@ TEST_CASE("rows stamped out of order add nothing rather than negative time") {
 
 TEST_CASE("MON prices are per 730 hours and HUR prices per hour") {
   // A whole 730-hour month of a 49.90 MON offering is exactly its price.
-  CHECK(amount("49.90", "MON", 1, 730 * 3600) == "49.90");
-  CHECK(amount("49.90", "MON", 1, 30 * 86400) == "49.22");  // 720/730 x 49.90 = 49.216...
-  CHECK(amount("49.90", "MON", 3, 730 * 3600) == "149.70");
+  CHECK(amount("49.90", "MON", 1, 730 * kSecondsPerHour) == "49.90");
+  CHECK(amount("49.90", "MON", 1, 30 * kSecondsPerDay) == "49.22");  // 720/730 x 49.90 = 49.216...
+  CHECK(amount("49.90", "MON", 3, 730 * kSecondsPerHour) == "149.70");
   CHECK(amount("0.0137", "HUR", 1, 3600) == "0.01");
-  CHECK(amount("0.0137", "HUR", 1, 30 * 86400) == "9.86");   // 720 x 0.0137 = 9.864
-  CHECK(amount("0.0137", "HUR", 4, 30 * 86400) == "39.46");  // 39.456: one rounding per line
+  CHECK(amount("0.0137", "HUR", 1, 30 * kSecondsPerDay) == "9.86");  // 720 x 0.0137 = 9.864
+  CHECK(amount("0.0137", "HUR", 4, 30 * kSecondsPerDay) ==
+        "39.46");  // 39.456: one rounding per line
   CHECK(amount("1", "HUR", 1, 1) == "0.00");
   CHECK(amount("1", "HUR", 1, 0) == "0.00");
 }
