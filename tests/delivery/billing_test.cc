@@ -137,14 +137,15 @@ void check_october_bill(const delivery::v1::Bill& bill) {
   CHECK(first.price_unit() == "MON");
   CHECK(first.currency() == "EUR");
   CHECK(first.quantity() == 1);
-  CHECK(first.billable_seconds() == 20 * 86400 + 30);  // Oct 1 00:00 to Oct 21 00:00:30.4
-  CHECK(first.amount() == "32.81");                    // 49.90 x 1,728,030 / 2,628,000 = 32.8115...
+  CHECK(first.billable_seconds() ==
+        20 * 24 * kSecondsPerHour + 30);  // Oct 1 00:00 to Oct 21 00:00:30.4
+  CHECK(first.amount() == "32.81");       // 49.90 x 1,728,030 / 2,628,000 = 32.8115...
   const auto& second = bill.lines(1);
   CHECK(second.provider_id() == "beta");
   CHECK(second.order_id() == "ord_2");
   CHECK(second.quantity() == 2);
-  CHECK(second.billable_seconds() == 396 * 3600);  // Oct 15 12:00 to Nov 1 00:00
-  CHECK(second.amount() == "10.85");               // 0.0137 x 2 x 396 = 10.8504
+  CHECK(second.billable_seconds() == 396 * kSecondsPerHour);  // Oct 15 12:00 to Nov 1 00:00
+  CHECK(second.amount() == "10.85");                          // 0.0137 x 2 x 396 = 10.8504
   REQUIRE(bill.providers_size() == 2);
   CHECK(bill.providers(0).provider_id() == "alpha");
   CHECK(bill.providers(0).amount() == "32.81");
