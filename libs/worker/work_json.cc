@@ -12,8 +12,8 @@ Result<T> decode(const std::string& json, const char* what) {
   options.ignore_unknown_fields = true;
   auto status = google::protobuf::util::JsonStringToMessage(json, &message, options);
   if (!status.ok()) {
-    return invalid_argument(std::string(what) + " is not valid JSON of its schema: " +
-                            std::string(status.message()));
+    return invalid_argument(std::string(what) +
+                            " is not valid JSON of its schema: " + std::string(status.message()));
   }
   return message;
 }

@@ -20,9 +20,9 @@ TEST_CASE("a work item decodes, unknown fields ignored, int64 as string or numbe
   CHECK(item->provider_id() == "acme");
   CHECK(item->parameters().at("size") == "10");
   CHECK(item->deadline_unix_ms() == 1700000000000);
-  auto as_number = decode_work_item(
-      R"({"work_id":"w","attempt":1,"provider_id":"p","operation":"o",)"
-      R"("deadline_unix_ms":1700000000001})");
+  auto as_number =
+      decode_work_item(R"({"work_id":"w","attempt":1,"provider_id":"p","operation":"o",)"
+                       R"("deadline_unix_ms":1700000000001})");
   REQUIRE(as_number.is_ok());
   CHECK(as_number->deadline_unix_ms() == 1700000000001);
 }
@@ -54,7 +54,7 @@ TEST_CASE("hostile work items are refused with a clear error and no crash") {
       R"({"work_id":"w","attempt":1,"provider_id":"p","operation":"o","deadline_unix_ms":"x"})",
       std::string(10000, '[') + std::string(10000, ']'),
       std::string("{\"work_id\":\"\xff\xfe\",\"attempt\":1}"),
-      R"({"attempt":1,"provider_id":"p","operation":"o"})",   // no work_id
+      R"({"attempt":1,"provider_id":"p","operation":"o"})",    // no work_id
       R"({"work_id":"w","provider_id":"p","operation":"o"})",  // no attempt
       R"({"work_id":"w","attempt":1,"operation":"o"})",        // no provider
   };
@@ -100,7 +100,7 @@ TEST_CASE("worker options are checked") {
 }
 
 TEST_CASE("worker flags: the password comes from a file, never an argument") {
-  std::vector<std::string> args = {"w", "--provider", "acme", "--concurrency=3", "--script-dir",
+  std::vector<std::string> args = {"w",     "--provider", "acme", "--concurrency=3", "--script-dir",
                                    "/tmp/s"};
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());

@@ -87,11 +87,10 @@ class ItemProgress : public Progress {
  public:
   ItemProgress(Worker::Impl& impl, const Work& work, bus::DeliveredMessage& delivered)
       : impl_(impl), work_(work), delivered_(delivered) {
-    next_sequence_ = static_cast<int64_t>(delivered.delivery_count() > 0
-                                              ? delivered.delivery_count() - 1
-                                              : 0) *
-                         kSequenceStride +
-                     1;
+    next_sequence_ =
+        static_cast<int64_t>(delivered.delivery_count() > 0 ? delivered.delivery_count() - 1 : 0) *
+            kSequenceStride +
+        1;
   }
 
   void report(int percent, const std::string& message) override {
@@ -129,9 +128,9 @@ class ItemProgress : public Progress {
     update.set_percent(percent_);
     update.set_message(message_);
     update.set_sequence(static_cast<int>(next_sequence_++));
-    auto published = bus::publish_durable(*impl_.connection, result_subject(work_.provider_id()),
-                                          encode_work_update(update), update_msg_id(update),
-                                          json_headers());
+    auto published =
+        bus::publish_durable(*impl_.connection, result_subject(work_.provider_id()),
+                             encode_work_update(update), update_msg_id(update), json_headers());
     if (!published.is_ok()) {
       log::warn("progress update not published", {{"error", published.status().to_string()}});
     }
@@ -150,9 +149,9 @@ Status Worker::Impl::publish(const WorkUpdate& update) {
   std::chrono::milliseconds backoff(250);
   Status last;
   for (int attempt = 0; attempt < kPublishTries; ++attempt) {
-    auto published = bus::publish_durable(*connection, result_subject(update.provider_id()),
-                                          encode_work_update(update), update_msg_id(update),
-                                          json_headers());
+    auto published =
+        bus::publish_durable(*connection, result_subject(update.provider_id()),
+                             encode_work_update(update), update_msg_id(update), json_headers());
     if (published.is_ok()) return Status::ok();
     last = published.status();
     log::warn("outcome not published yet",
@@ -195,16 +194,15 @@ void Worker::Impl::handle(bus::DeliveredMessage& delivered) {
   if (!decoded.is_ok()) {
     // No work_id to answer to, and no later delivery will parse better.
     log::error("malformed work item dropped",
-               {{"subject", delivered.message().subject},
-                {"error", decoded.status().to_string()}});
+               {{"subject", delivered.message().subject}, {"error", decoded.status().to_string()}});
     (void)delivered.term();
     return;
   }
   const Work& work = *decoded;
   log::CorrelationScope scope(work.work_id());
   if (work.provider_id() != options.provider_id) {
-    log::error("work item for another provider dropped", {{"work_id", work.work_id()},
-                                                          {"provider_id", work.provider_id()}});
+    log::error("work item for another provider dropped",
+               {{"work_id", work.work_id()}, {"provider_id", work.provider_id()}});
     (void)delivered.term();
     return;
   }

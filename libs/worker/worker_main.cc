@@ -52,9 +52,9 @@ const char* const kUsage =
 Result<Flags> parse_worker_flags(int argc, char** argv,
                                  const std::vector<std::string>& extra_flags) {
   std::map<std::string, std::string> given;
-  std::set<std::string> known = {"--nats-url",         "--nats-user",  "--nats-password-file",
-                                 "--provider",         "--state-dir",  "--concurrency",
-                                 "--progress-interval-ms", "--log-level"};
+  std::set<std::string> known = {
+      "--nats-url",  "--nats-user",   "--nats-password-file",   "--provider",
+      "--state-dir", "--concurrency", "--progress-interval-ms", "--log-level"};
   known.insert(extra_flags.begin(), extra_flags.end());
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -91,12 +91,12 @@ Result<Flags> parse_worker_flags(int argc, char** argv,
   options.provider_id = flag("--provider", "MPLI_PROVIDER_ID", "");
   if (options.provider_id.empty()) return invalid_argument("--provider is required");
   options.state_dir = flag("--state-dir", "MPLI_STATE_DIR", "");
-  MPLI_ASSIGN_OR_RETURN(options.concurrency,
-                        parse_positive("--concurrency",
-                                       flag("--concurrency", "MPLI_WORKER_CONCURRENCY", "1")));
-  MPLI_ASSIGN_OR_RETURN(int interval,
-                        parse_positive("--progress-interval-ms",
-                                       flag("--progress-interval-ms", nullptr, "5000")));
+  MPLI_ASSIGN_OR_RETURN(
+      options.concurrency,
+      parse_positive("--concurrency", flag("--concurrency", "MPLI_WORKER_CONCURRENCY", "1")));
+  MPLI_ASSIGN_OR_RETURN(
+      int interval,
+      parse_positive("--progress-interval-ms", flag("--progress-interval-ms", nullptr, "5000")));
   options.progress_interval = std::chrono::milliseconds(interval);
   flags.log_level = flag("--log-level", "MPLI_LOG_LEVEL", "info");
   for (const auto& name : extra_flags) {
