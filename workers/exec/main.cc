@@ -15,19 +15,19 @@ Outcome run_item(const std::string& script_dir, const Work& work) {
   if (!script.is_ok()) return Outcome::failure(script.status().message(), false);
   auto deadline = std::chrono::system_clock::time_point::max();
   if (work.deadline_unix_ms() > 0) {
-    deadline = std::chrono::system_clock::time_point(
-        std::chrono::milliseconds(work.deadline_unix_ms()));
+    deadline =
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(work.deadline_unix_ms()));
   }
   auto run = mpli::worker::exec::run_script(*script, mpli::worker::encode_work_item(work),
                                             {{"MPLI_OPERATION", work.operation()},
                                              {"MPLI_WORK_ID", work.work_id()},
                                              {"MPLI_ORDER_ID", work.order_id()}},
                                             deadline);
-    // A script that cannot be started (bad interpreter line, no permission) will not start later.
+  // A script that cannot be started (bad interpreter line, no permission) will not start later.
   if (!run.is_ok()) return Outcome::failure(run.status().message(), false);
-  mpli::log::info("script finished", {{"script", work.artifact()},
-                                      {"exit_code", run->exit_code},
-                                      {"timed_out", run->timed_out}});
+  mpli::log::info(
+      "script finished",
+      {{"script", work.artifact()}, {"exit_code", run->exit_code}, {"timed_out", run->timed_out}});
   return mpli::worker::exec::interpret(*run);
 }
 

@@ -234,9 +234,8 @@ Outcome interpret(const ScriptRun& run) {
     auto outputs = string_map(document.value("outputs", nlohmann::json()), "outputs");
     auto secrets = string_map(document.value("secrets", nlohmann::json()), "secrets");
     if (!outputs.is_ok() || !secrets.is_ok()) {
-      return Outcome::failure("the script's output: " + (outputs.is_ok() ? secrets.status()
-                                                                          : outputs.status())
-                                                            .message(),
+      return Outcome::failure("the script's output: " +
+                                  (outputs.is_ok() ? secrets.status() : outputs.status()).message(),
                               false);
     }
     return Outcome::success(*outputs, *secrets, message);

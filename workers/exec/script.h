@@ -15,7 +15,7 @@ namespace mpli::worker::exec {
 Result<std::string> resolve_script(const std::string& script_dir, const std::string& artifact);
 
 struct ScriptRun {
-  int exit_code = -1;      // -1: killed (the timeout)
+  int exit_code = -1;  // -1: killed (the timeout)
   bool timed_out = false;
   std::string stdout_text;  // the first kMaxOutput bytes
   std::string stderr_tail;  // the last kMaxOutput bytes
