@@ -12,10 +12,13 @@
 namespace mpli::testing {
 
 FakeDelivery::FakeDelivery(const std::string& nats_url, const std::string& provider_id,
-                           std::chrono::milliseconds ack_wait)
+                           std::chrono::milliseconds ack_wait, const std::string& user,
+                           const std::string& password)
     : provider_id_(provider_id) {
   bus::ConnectOptions options;
   options.url = nats_url;
+  options.user = user;
+  options.password = password;
   options.name = "fake-delivery";
   auto connection = bus::Connection::connect(options);
   if (!connection) throw std::runtime_error(connection.status().to_string());

@@ -18,7 +18,8 @@ namespace mpli::testing {
 class FakeDelivery {
  public:
   FakeDelivery(const std::string& nats_url, const std::string& provider_id,
-               std::chrono::milliseconds ack_wait = std::chrono::seconds(30));
+               std::chrono::milliseconds ack_wait = std::chrono::seconds(30),
+               const std::string& user = "", const std::string& password = "");
 
   delivery::v1::WorkItem item(const std::string& work_id, const std::string& operation,
                               const std::string& artifact = "") const;
