@@ -99,11 +99,17 @@ TEST_CASE("worker options are checked") {
   CHECK(Worker::create(options).status().code() == StatusCode::kInvalidArgument);
 }
 
+std::vector<char*> argv_of(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.reserve(args.size());
+  for (auto& arg : args) argv.push_back(arg.data());
+  return argv;
+}
+
 TEST_CASE("worker flags: the password comes from a file, never an argument") {
   std::vector<std::string> args = {"w",     "--provider", "acme", "--concurrency=3", "--script-dir",
                                    "/tmp/s"};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
+  std::vector<char*> argv = argv_of(args);
   auto flags = parse_worker_flags(static_cast<int>(argv.size()), argv.data(), {"--script-dir"});
   REQUIRE(flags.is_ok());
   CHECK(flags->options.provider_id == "acme");
@@ -111,15 +117,13 @@ TEST_CASE("worker flags: the password comes from a file, never an argument") {
   CHECK(flags->extra.at("--script-dir") == "/tmp/s");
 
   std::vector<std::string> bad = {"w", "--provider", "acme", "--nats-password", "hunter2"};
-  argv.clear();
-  for (auto& arg : bad) argv.push_back(arg.data());
+  argv = argv_of(bad);
   auto refused = parse_worker_flags(static_cast<int>(argv.size()), argv.data(), {});
   REQUIRE_FALSE(refused.is_ok());
   CHECK(refused.status().message().find("hunter2") == std::string::npos);
 
   std::vector<std::string> zero = {"w", "--provider", "acme", "--concurrency", "0"};
-  argv.clear();
-  for (auto& arg : zero) argv.push_back(arg.data());
+  argv = argv_of(zero);
   CHECK_FALSE(parse_worker_flags(static_cast<int>(argv.size()), argv.data(), {}).is_ok());
 }
 

@@ -118,7 +118,7 @@ int worker_main(int argc, char** argv, const std::string& kind,
     for (const auto& name : extra_flags) std::cerr << "       " << name << " VALUE\n";
     return 2;
   }
-  // Signals are taken by one thread with sigwait, so they arrive as a plain stop() call; every
+  // Signals are taken by one thread with sigtimedwait, so they arrive as a plain stop() call; every
   // other thread (nats.c's included) inherits the blocked mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -139,11 +139,15 @@ int worker_main(int argc, char** argv, const std::string& kind,
   }
   std::atomic<bool> finished{false};
   std::thread signal_thread([&] {
-    int received = 0;
-    sigwait(&signals, &received);
-    if (!finished.load()) {
-      log::info("stopping: finishing the items in hand", {{"signal", received}});
-      worker.stop();
+    // sigtimedwait in short rounds, so the thread also ends after a fatal error in run().
+    const timespec round{0, 200L * 1000 * 1000};
+    while (!finished.load()) {
+      int received = sigtimedwait(&signals, nullptr, &round);
+      if (received > 0) {
+        log::info("stopping: finishing the items in hand", {{"signal", received}});
+        worker.stop();
+        return;
+      }
     }
   });
   log::info("worker started", {{"provider_id", flags->options.provider_id},
@@ -152,7 +156,6 @@ int worker_main(int argc, char** argv, const std::string& kind,
                                {"journal", !flags->options.state_dir.empty()}});
   Status ran = worker.run();
   finished.store(true);
-  pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   if (!ran.is_ok()) {
     log::error("worker failed", {{"error", ran.to_string()}});

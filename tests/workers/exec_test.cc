@@ -1,6 +1,7 @@
 // mpli-worker-exec with real shell scripts, the test playing delivery.
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -179,6 +180,27 @@ TEST_CASE("exec: after a SIGKILL mid-item the item is redone, a finished one is 
   std::string runs = read_file(dir.path() + "/runs");
   CHECK(count_lines(runs, "wrk_done") == 1);  // answered from the journal
   CHECK(count_lines(runs, "wrk_gate") == 2);  // not finished before the kill: done again
+}
+
+TEST_CASE("exec: SIGTERM finishes the item in hand, then the worker exits 0") {
+  TempDir dir;
+  TestNats nats(dir.path());
+  write_scripts(dir.path());
+  FakeDelivery delivery(nats.url(), "acme");
+  ExecWorker worker(nats.url(), dir.path(), dir.path() + "/state");
+  delivery.publish(delivery.item("wrk_term", "provision", "gate.sh"));
+  wait_until([&] { return count_lines(read_file(dir.path() + "/runs"), "wrk_term") == 1; },
+             std::chrono::seconds(20), "the gated script runs");
+  REQUIRE(worker.process.send_signal(SIGTERM).is_ok());
+  write_script(dir.path() + "/go", "");
+  auto outcome = delivery.outcome("wrk_term", 1);
+  CHECK(outcome.kind() == "succeeded");
+  auto status = worker.process.wait_for(std::chrono::seconds(20));
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  wait_until([&] { return delivery.pending_work() == 0; }, std::chrono::seconds(20),
+             "the finished item was acked before the exit");
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ struct AuthNats {
         << "authorization { users = [\n"
         << "  { user: delivery, password: delivery-pw }\n";
     for (const std::string provider : {"acme", "pyprov"}) {
-      out << "  { user: worker-" << provider << ", password: " << provider << "-pw, permissions: {\n"
+      out << "  { user: worker-" << provider << ", password: " << provider
+          << "-pw, permissions: {\n"
           << "      publish: { allow: [\"$JS.API.CONSUMER.INFO.MPLI_WORK.worker-" << provider
           << "\", \"$JS.API.CONSUMER.MSG.NEXT.MPLI_WORK.worker-" << provider
           << "\", \"$JS.ACK.MPLI_WORK.worker-" << provider << ".>\", \"mpli.work.v1.result."
@@ -86,16 +87,14 @@ TEST_CASE("permissions: the C++ SDK works with only the worker user's permission
 TEST_CASE("permissions: the Python worker works with only the worker user's permissions") {
   TempDir dir;
   AuthNats nats(dir.path());
-  FakeDelivery delivery(nats.url(), "pyprov", std::chrono::seconds(30), "delivery",
-                        "delivery-pw");
+  FakeDelivery delivery(nats.url(), "pyprov", std::chrono::seconds(30), "delivery", "delivery-pw");
   write_script(dir.path() + "/password", "pyprov-pw\n");
   ::chmod((dir.path() + "/password").c_str(), 0600);
-  auto worker = start_worker(
-      MPLI_PYTHON3,
-      {std::string(MPLI_SOURCE_DIR) + "/workers/python/mpli_worker.py", "--provider", "pyprov",
-       "--fetch-wait", "0.5", "--nats-user", "worker-pyprov", "--nats-password-file",
-       dir.path() + "/password"},
-      {{"MPLI_NATS_URL", nats.url()}}, dir.path() + "/python-worker.log");
+  auto worker = start_worker(MPLI_PYTHON3,
+                             {std::string(MPLI_SOURCE_DIR) + "/workers/python/mpli_worker.py",
+                              "--provider", "pyprov", "--fetch-wait", "0.5", "--nats-user",
+                              "worker-pyprov", "--nats-password-file", dir.path() + "/password"},
+                             {{"MPLI_NATS_URL", nats.url()}}, dir.path() + "/python-worker.log");
   delivery.publish(delivery.item("wrk_pyperm", "provision"));
   auto outcome = delivery.outcome("wrk_pyperm", 1);
   CHECK(outcome.kind() == "succeeded");
