@@ -122,6 +122,7 @@ Result<ScriptRun> run_script(const std::string& program, const std::string& inpu
   }
   for (const auto& [name, value] : environment) env_strings.push_back(name + "=" + value);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& entry : env_strings) envp.push_back(entry.data());
   envp.push_back(nullptr);
   std::string program_copy = program;
