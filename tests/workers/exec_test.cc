@@ -61,6 +61,26 @@ echo '{"outputs":{"gated":"yes"}}'
 )");
 }
 
+// One nats-server, the scripts, delivery played by the test, and one mpli-worker-exec.
+struct ExecFixture {
+  explicit ExecFixture(std::chrono::milliseconds ack_wait = std::chrono::seconds(30),
+                       bool journal = true)
+      : nats(dir.path()),
+        delivery(nats.url(), "acme", ack_wait),
+        state(journal ? dir.path() + "/state" : "") {
+    write_scripts(dir.path());
+    start();
+  }
+  void start() { worker = std::make_unique<ExecWorker>(nats.url(), dir.path(), state); }
+  std::string file(const std::string& name) const { return read_file(dir.path() + "/" + name); }
+
+  TempDir dir;
+  TestNats nats;
+  FakeDelivery delivery;
+  std::string state;
+  std::unique_ptr<ExecWorker> worker;
+};
+
 int count_lines(const std::string& text, const std::string& line) {
   int n = 0;
   size_t start = 0;
@@ -74,18 +94,14 @@ int count_lines(const std::string& text, const std::string& line) {
 }
 
 TEST_CASE("exec: script outcomes for success, exit 75, exit 1, bad JSON and path escapes") {
-  TempDir dir;
-  TestNats nats(dir.path());
-  write_scripts(dir.path());
-  FakeDelivery delivery(nats.url(), "acme");
-  ExecWorker worker(nats.url(), dir.path(), dir.path() + "/state");
-
+  ExecFixture f;
+  auto& delivery = f.delivery;
   delivery.publish(delivery.item("wrk_ok", "provision", "db/create.sh"));
   delivery.publish(delivery.item("wrk_busy", "modify", "busy.sh"));
   delivery.publish(delivery.item("wrk_broken", "provision", "broken.sh"));
   delivery.publish(delivery.item("wrk_badjson", "provision", "badjson.sh"));
   delivery.publish(delivery.item("wrk_dotdot", "provision", "../outside.sh"));
-  delivery.publish(delivery.item("wrk_absolute", "provision", dir.path() + "/outside.sh"));
+  delivery.publish(delivery.item("wrk_absolute", "provision", f.dir.path() + "/outside.sh"));
   delivery.publish(delivery.item("wrk_link", "provision", "link.sh"));
   delivery.publish(delivery.item("wrk_missing", "provision", "nope.sh"));
 
@@ -96,7 +112,7 @@ TEST_CASE("exec: script outcomes for success, exit 75, exit 1, bad JSON and path
   CHECK(ok.outputs().at("order") == "ord_wrk_ok");
   CHECK(ok.secrets().at("password") == "pw");
   CHECK(ok.message() == "created");
-  auto input = worker::decode_work_item(read_file(dir.path() + "/stdin-wrk_ok.json"));
+  auto input = worker::decode_work_item(f.file("stdin-wrk_ok.json"));
   REQUIRE(input.is_ok());
   CHECK(input->work_id() == "wrk_ok");
   CHECK(input->parameters().at("size") == "10");
@@ -123,15 +139,12 @@ TEST_CASE("exec: script outcomes for success, exit 75, exit 1, bad JSON and path
     CHECK_FALSE(refused.retryable());
   }
   // The worker's log never shows a secret.
-  CHECK(read_file(dir.path() + "/worker.log").find("\"pw\"") == std::string::npos);
+  CHECK(f.file("worker.log").find("\"pw\"") == std::string::npos);
 }
 
 TEST_CASE("exec: a script past its deadline is killed with its process group, retryable") {
-  TempDir dir;
-  TestNats nats(dir.path());
-  write_scripts(dir.path());
-  FakeDelivery delivery(nats.url(), "acme");
-  ExecWorker worker(nats.url(), dir.path(), "");
+  ExecFixture f(std::chrono::seconds(30), /*journal=*/false);
+  auto& delivery = f.delivery;
   auto item = delivery.item("wrk_hang", "provision", "hang.sh");
   item.set_deadline_unix_ms(unix_ms_from_now(std::chrono::seconds(2)));
   delivery.publish(item);
@@ -139,7 +152,7 @@ TEST_CASE("exec: a script past its deadline is killed with its process group, re
   CHECK(outcome.kind() == "failed");
   CHECK(outcome.retryable());
   CHECK(outcome.message().find("deadline") != std::string::npos);
-  std::string pid_text = read_file(dir.path() + "/grandchild.pid");
+  std::string pid_text = f.file("grandchild.pid");
   REQUIRE_FALSE(pid_text.empty());
   pid_t grandchild = std::stoi(pid_text);
   wait_until([&] { return !process::process_alive(grandchild); }, std::chrono::seconds(10),
@@ -147,29 +160,25 @@ TEST_CASE("exec: a script past its deadline is killed with its process group, re
 }
 
 TEST_CASE("exec: after a SIGKILL mid-item the item is redone, a finished one is not run again") {
-  TempDir dir;
-  TestNats nats(dir.path());
-  write_scripts(dir.path());
-  FakeDelivery delivery(nats.url(), "acme", std::chrono::seconds(2));
-  const std::string state = dir.path() + "/state";
-  auto worker = std::make_unique<ExecWorker>(nats.url(), dir.path(), state);
+  ExecFixture f(std::chrono::seconds(2));
+  auto& delivery = f.delivery;
 
   delivery.publish(delivery.item("wrk_done", "provision", "db/create.sh"));
   CHECK(delivery.outcome("wrk_done", 1).kind() == "succeeded");
 
   delivery.publish(delivery.item("wrk_gate", "provision", "gate.sh"));
-  wait_until([&] { return count_lines(read_file(dir.path() + "/runs"), "wrk_gate") == 1; },
-             std::chrono::seconds(20), "the gated script runs");
-  REQUIRE(worker->process.send_signal(SIGKILL).is_ok());
-  (void)worker->process.wait_for(std::chrono::seconds(10));
-  worker.reset();
+  wait_until([&] { return count_lines(f.file("runs"), "wrk_gate") == 1; }, std::chrono::seconds(20),
+             "the gated script runs");
+  REQUIRE(f.worker->process.send_signal(SIGKILL).is_ok());
+  (void)f.worker->process.wait_for(std::chrono::seconds(10));
+  f.worker.reset();
 
   // Delivery tries the finished item again (a new attempt, e.g. after a lost update).
   auto again = delivery.item("wrk_done", "provision", "db/create.sh");
   again.set_attempt(2);
   delivery.publish(again);
-  write_script(dir.path() + "/go", "");
-  worker = std::make_unique<ExecWorker>(nats.url(), dir.path(), state);
+  write_script(f.dir.path() + "/go", "");
+  f.start();
 
   auto gated = delivery.outcome("wrk_gate", 1);
   CHECK(gated.kind() == "succeeded");
@@ -177,25 +186,22 @@ TEST_CASE("exec: after a SIGKILL mid-item the item is redone, a finished one is 
   auto answered = delivery.outcome("wrk_done", 2);
   CHECK(answered.kind() == "succeeded");
   CHECK(answered.outputs().at("host") == "db.example");
-  std::string runs = read_file(dir.path() + "/runs");
+  std::string runs = f.file("runs");
   CHECK(count_lines(runs, "wrk_done") == 1);  // answered from the journal
   CHECK(count_lines(runs, "wrk_gate") == 2);  // not finished before the kill: done again
 }
 
 TEST_CASE("exec: SIGTERM finishes the item in hand, then the worker exits 0") {
-  TempDir dir;
-  TestNats nats(dir.path());
-  write_scripts(dir.path());
-  FakeDelivery delivery(nats.url(), "acme");
-  ExecWorker worker(nats.url(), dir.path(), dir.path() + "/state");
+  ExecFixture f;
+  auto& delivery = f.delivery;
   delivery.publish(delivery.item("wrk_term", "provision", "gate.sh"));
-  wait_until([&] { return count_lines(read_file(dir.path() + "/runs"), "wrk_term") == 1; },
-             std::chrono::seconds(20), "the gated script runs");
-  REQUIRE(worker.process.send_signal(SIGTERM).is_ok());
-  write_script(dir.path() + "/go", "");
+  wait_until([&] { return count_lines(f.file("runs"), "wrk_term") == 1; }, std::chrono::seconds(20),
+             "the gated script runs");
+  REQUIRE(f.worker->process.send_signal(SIGTERM).is_ok());
+  write_script(f.dir.path() + "/go", "");
   auto outcome = delivery.outcome("wrk_term", 1);
   CHECK(outcome.kind() == "succeeded");
-  auto status = worker.process.wait_for(std::chrono::seconds(20));
+  auto status = f.worker->process.wait_for(std::chrono::seconds(20));
   REQUIRE(status.has_value());
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);
