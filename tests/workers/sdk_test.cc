@@ -168,5 +168,29 @@ TEST_CASE("sdk: the journal answers a finished item's new attempt without runnin
   CHECK(runs.load() == 1);
 }
 
+TEST_CASE("sdk: the worker carries on after NATS was away") {
+  TempDir dir;
+  TestNats nats(dir.path());
+  std::atomic<int> runs{0};
+  RunningWorker running(nats.url(), "acme", dir.path() + "/state", [&](worker::Worker& w) {
+    w.on("provision", [&](const Work&, Progress&) {
+      ++runs;
+      return Outcome::success({{"n", std::to_string(runs.load())}});
+    });
+  });
+  {
+    FakeDelivery delivery(nats.url(), "acme");
+    delivery.publish(delivery.item("wrk_before", "provision"));
+    CHECK(delivery.outcome("wrk_before", 1).kind() == "succeeded");
+  }
+  nats.stop();
+  nats.start();
+  FakeDelivery delivery(nats.url(), "acme");
+  delivery.publish(delivery.item("wrk_after", "provision"));
+  auto outcome = delivery.outcome("wrk_after", 1);
+  CHECK(outcome.kind() == "succeeded");
+  CHECK(runs.load() == 2);
+}
+
 }  // namespace
 }  // namespace mpli::testing
