@@ -41,6 +41,14 @@ Result<int> parse_positive(const std::string& flag, const std::string& text) {
   return invalid_argument(flag + " must be a positive integer");
 }
 
+// A URL may carry credentials (nats://user:password@host): never log them.
+std::string redacted_url(const std::string& url) {
+  auto scheme = url.find("://");
+  auto at = url.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  return url.substr(0, scheme + 3) + "***" + url.substr(at);
+}
+
 const char* const kUsage =
     "flags: --nats-url URL (MPLI_NATS_URL) --nats-user USER (MPLI_NATS_USER)\n"
     "       --nats-password-file FILE (MPLI_NATS_PASSWORD_FILE) --provider ID (MPLI_PROVIDER_ID)\n"
@@ -151,7 +159,7 @@ int worker_main(int argc, char** argv, const std::string& kind,
     }
   });
   log::info("worker started", {{"provider_id", flags->options.provider_id},
-                               {"nats_url", flags->options.nats_url},
+                               {"nats_url", redacted_url(flags->options.nats_url)},
                                {"concurrency", flags->options.concurrency},
                                {"journal", !flags->options.state_dir.empty()}});
   Status ran = worker.run();
