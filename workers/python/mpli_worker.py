@@ -444,7 +444,8 @@ class Worker:
                 if self.nats is None or self.nats.closed.is_set():
                     self.nats = Nats(self.args.nats_url, self.args.nats_user, self.password,
                                      "_INBOX_" + self.provider, "mpli-worker-python-" + self.provider)
-                    log("info", "connected", nats_url=self.args.nats_url)
+                    # A URL may carry credentials (nats://user:password@host): never log them.
+                    log("info", "connected", nats_url=self.args.nats_url.rsplit("@", 1)[-1])
                 wait = self.args.fetch_wait
                 request = json.dumps({"batch": 1, "expires": int(wait * 1e9)}).encode()
                 message = self.nats.pull(pull_subject, request, wait + 2)
