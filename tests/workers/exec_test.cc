@@ -54,6 +54,7 @@ sleep 300
   ::symlink((dir + "/outside.sh").c_str(), (scripts + "/link.sh").c_str());
   // Blocks until the test lets it go (for the crash test).
   write_script(scripts + "/gate.sh", R"(#!/bin/sh
+echo $$ > "$(dirname "$0")/../gate.pid"
 echo "$MPLI_WORK_ID" >> "$(dirname "$0")/../runs"
 i=0
 while [ ! -f "$(dirname "$0")/../go" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
@@ -172,6 +173,10 @@ TEST_CASE("exec: after a SIGKILL mid-item the item is redone, a finished one is 
   REQUIRE(f.worker->process.send_signal(SIGKILL).is_ok());
   (void)f.worker->process.wait_for(std::chrono::seconds(10));
   f.worker.reset();
+  // The script dies with its worker (it would otherwise run on beside the redelivery).
+  pid_t script = std::stoi(f.file("gate.pid"));
+  wait_until([&] { return !process::process_alive(script); }, std::chrono::seconds(10),
+             "the script of the killed worker is gone");
 
   // Delivery tries the finished item again (a new attempt, e.g. after a lost update).
   auto again = delivery.item("wrk_done", "provision", "db/create.sh");

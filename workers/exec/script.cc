@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -128,30 +128,43 @@ Result<ScriptRun> run_script(const std::string& program, const std::string& inpu
   std::string program_copy = program;
   char* argv[] = {program_copy.data(), nullptr};
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in.fds[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out.fds[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err.fds[1], 2);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  // Its own process group, so a timeout kills everything the script started. Default signal
-  // handling and an empty mask: the worker blocks SIGTERM for its sigwait thread.
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  sigset_t all_signals;
-  sigfillset(&all_signals);
-  posix_spawnattr_setsigmask(&attributes, &no_signals);
-  posix_spawnattr_setsigdefault(&attributes, &all_signals);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = -1;
-  int spawned = ::posix_spawn(&pid, program.c_str(), &actions, &attributes, argv, envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (spawned != 0) {
-    errno = spawned;
+  // fork/exec rather than posix_spawn for PR_SET_PDEATHSIG: a script whose worker died (SIGKILL)
+  // is killed too instead of running on beside the redelivered attempt. Between fork and exec
+  // only async-signal-safe calls. Its own process group, so a timeout kills all it started;
+  // default signal handling and an empty mask (the worker blocks SIGTERM for its signal thread).
+  Pipe exec_error;
+  if (::pipe2(exec_error.fds, O_CLOEXEC) != 0) return errno_status("pipe");
+  const pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return errno_status("fork");
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    sigset_t no_signals;
+    sigemptyset(&no_signals);
+    for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
+      ::signal(signal_number, SIG_DFL);
+    }
+    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
+    ::dup2(in.fds[0], 0);
+    ::dup2(out.fds[1], 1);
+    ::dup2(err.fds[1], 2);
+    ::execve(program.c_str(), argv, envp.data());
+    int error = errno;
+    (void)!::write(exec_error.fds[1], &error, sizeof error);
+    ::_exit(127);
+  }
+  exec_error.close_end(1);
+  int exec_errno = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(exec_error.fds[0], &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    errno = exec_errno;
     return errno_status("start " + program);
   }
   in.close_end(0);
