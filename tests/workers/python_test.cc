@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "libs/bus/jetstream.h"
 #include "tests/workers/work_fixture.h"
 
 namespace mpli::testing {
@@ -74,6 +75,37 @@ printf '{"outputs":{"op":"%s","work":"%s"},"secrets":{"token":"t"}}' "$MPLI_OPER
   auto escape = delivery.outcome("wrk_escape", 1);
   CHECK(escape.kind() == "failed");
   CHECK_FALSE(escape.retryable());
+}
+
+TEST_CASE("python worker: hostile and foreign items are dropped, the next one is handled") {
+  TempDir dir;
+  TestNats nats(dir.path());
+  FakeDelivery delivery(nats.url(), "pyprov");
+  auto worker = start_python_worker(nats.url(), dir.path(), {});
+  const std::string subject = "mpli.work.v1.pyprov.provision";
+  int n = 0;
+  for (const std::string body :
+       {"{\"work_id\": 12", "[1,2]", "\xff\xfe", R"({"work_id":"w","attempt":"x"})",
+        R"({"work_id":"w","attempt":1,"provider_id":"other","operation":"provision"})"}) {
+    REQUIRE(
+        bus::publish_durable(delivery.connection(), subject, body, "hostile." + std::to_string(++n))
+            .is_ok());
+  }
+  auto odd = delivery.item("wrk_odd", "provision");
+  delivery.publish(odd);
+  // Parameters of the wrong type reach the handler's error path: a failed outcome, no crash.
+  REQUIRE(bus::publish_durable(delivery.connection(), subject,
+                               R"({"work_id":"wrk_badparams","attempt":1,"provider_id":"pyprov",)"
+                               R"("operation":"provision","parameters":[1]})",
+                               "wrk_badparams.1")
+              .is_ok());
+  CHECK(delivery.outcome("wrk_odd", 1).kind() == "succeeded");
+  auto bad = delivery.outcome("wrk_badparams", 1);
+  CHECK(bad.kind() == "failed");
+  CHECK_FALSE(bad.retryable());
+  wait_until([&] { return delivery.pending_work() == 0; }, std::chrono::seconds(20),
+             "every item is settled");
+  CHECK(worker.running());
 }
 
 }  // namespace
