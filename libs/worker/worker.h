@@ -103,7 +103,12 @@ class Worker {
 struct Flags {
   WorkerOptions options;
   StringMap extra;
+  std::string log_level = "info";  // --log-level (MPLI_LOG_LEVEL)
 };
+
+// The flag parsing worker_main does (also --progress-interval-ms and --log-level), for tests.
+Result<Flags> parse_worker_flags(int argc, char** argv,
+                                 const std::vector<std::string>& extra_flags);
 
 // Parses flags, sets up logging (JSON lines on stderr, service "worker-<kind>"), creates the
 // worker, calls `setup` to register handlers, runs until SIGTERM/SIGINT. Returns the exit code:
