@@ -26,7 +26,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kMaxKeptOutput = 256 * 1024;  // the tail is what describes a failure
+constexpr std::size_t kMaxKeptOutput =
+    std::size_t{256} * 1024;  // the tail is what describes a failure
 
 std::string safe_file_name(const std::string& text) {
   std::string out;

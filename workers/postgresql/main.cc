@@ -14,19 +14,12 @@ int main(int argc, char** argv) {
       [](mpli::worker::Worker& worker, const mpli::worker::Flags& flags) -> mpli::Status {
         MPLI_ASSIGN_OR_RETURN(auto config, mpli::pgworker::config_from_flags(flags));
         auto pg = std::make_shared<const mpli::pgworker::PostgresProvisioner>(std::move(config));
-        using Op = mpli::worker::Outcome (mpli::pgworker::PostgresProvisioner::*)(const Work&,
-                                                                                  Progress&) const;
-        for (auto [name, op] :
-             {std::pair<const char*, Op>{"provision",
-                                         &mpli::pgworker::PostgresProvisioner::provision},
-              {"modify", &mpli::pgworker::PostgresProvisioner::modify},
-              {"deprovision", &mpli::pgworker::PostgresProvisioner::deprovision},
-              {"export", &mpli::pgworker::PostgresProvisioner::export_database},
-              {"import", &mpli::pgworker::PostgresProvisioner::import_database}}) {
-          worker.on(name, [pg, op = op](const Work& work, Progress& progress) {
-            return ((*pg).*op)(work, progress);
-          });
-        }
+        worker.on("provision", [pg](const Work& w, Progress& p) { return pg->provision(w, p); });
+        worker.on("modify", [pg](const Work& w, Progress& p) { return pg->modify(w, p); });
+        worker.on("deprovision",
+                  [pg](const Work& w, Progress& p) { return pg->deprovision(w, p); });
+        worker.on("export", [pg](const Work& w, Progress& p) { return pg->export_database(w, p); });
+        worker.on("import", [pg](const Work& w, Progress& p) { return pg->import_database(w, p); });
         return mpli::Status::ok();
       });
 }

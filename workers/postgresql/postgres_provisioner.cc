@@ -216,6 +216,28 @@ Result<std::pair<std::string, std::uintmax_t>> sha256_of_file(const std::string&
   return std::make_pair(hex, total);
 }
 
+// pg_dump or pg_restore for the order's existing database, reaching the server as the DSN's role
+// through its environment, with time left before the item's deadline (args still to add).
+Result<process::Spec> tool_spec(const ProvisionerConfig& config, const Work& work,
+                                const std::string& database, const std::string& tool,
+                                const std::string& when_missing) {
+  int version = 0;
+  {
+    AdminSession session(config.server_dsn, database);
+    if (!session.database_owner(database)) {
+      return failed_precondition("database " + database + " does not exist: " + when_missing);
+    }
+    version = session.server_version();
+  }
+  if (time_left(work, config.default_tool_timeout).count() <= 0) {
+    return deadline_exceeded("the item's deadline passed before " + tool);
+  }
+  process::Spec spec;
+  spec.program = tool_path(config, version, tool);
+  MPLI_ASSIGN_OR_RETURN(spec.environment, libpq_environment(config.server_dsn, database));
+  return spec;
+}
+
 }  // namespace
 
 Result<std::string> read_server_dsn(const std::string& path) {
@@ -360,29 +382,17 @@ Outcome PostgresProvisioner::export_database(const Work& work, worker::Progress&
     MPLI_ASSIGN_OR_RETURN(std::string path,
                           dump_file_path(config_.dump_dir, parameter(work, "dump_path"),
                                          names.database + "-" + work.work_id() + ".dump"));
-    int version = 0;
-    {
-      AdminSession session(config_.server_dsn, names.database);
-      if (!session.database_owner(names.database)) {
-        return failed_precondition("database " + names.database +
-                                   " does not exist: nothing to export");
-      }
-      version = session.server_version();
-    }
-    auto timeout = time_left(work, config_.default_tool_timeout);
-    if (timeout.count() <= 0) return deadline_exceeded("the item's deadline passed before pg_dump");
-    MPLI_ASSIGN_OR_RETURN(auto env, libpq_environment(config_.server_dsn, names.database));
+    MPLI_ASSIGN_OR_RETURN(process::Spec spec,
+                          tool_spec(config_, work, names.database, "pg_dump", "nothing to export"));
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);
     fs::permissions(config_.dump_dir, fs::perms::owner_all, ec);
     // Written aside and renamed, so a dump_path never names half a dump.
     std::string partial = path + ".partial";
-    process::Spec spec;
-    spec.program = tool_path(config_, version, "pg_dump");
     spec.args = {"--format=custom", "--file=" + partial};
-    spec.environment = env;
     progress.report(10, "pg_dump of " + names.database + " started");
-    MPLI_ASSIGN_OR_RETURN(process::Completed done, process::run(spec, timeout));
+    MPLI_ASSIGN_OR_RETURN(process::Completed done,
+                          process::run(spec, time_left(work, config_.default_tool_timeout)));
     if (done.exit_code != 0) {
       fs::remove(partial, ec);
       return tool_failure("pg_dump", done.output);
@@ -417,22 +427,8 @@ Outcome PostgresProvisioner::import_database(const Work& work, worker::Progress&
         return invalid_field("sha256", "the dump at " + path + " has sha256 " + digest.first);
       }
     }
-    int version = 0;
-    {
-      AdminSession session(config_.server_dsn, names.database);
-      if (!session.database_owner(names.database)) {
-        return failed_precondition("database " + names.database +
-                                   " does not exist: provision it before importing");
-      }
-      version = session.server_version();
-    }
-    auto timeout = time_left(work, config_.default_tool_timeout);
-    if (timeout.count() <= 0) {
-      return deadline_exceeded("the item's deadline passed before pg_restore");
-    }
-    MPLI_ASSIGN_OR_RETURN(auto env, libpq_environment(config_.server_dsn, names.database));
-    process::Spec spec;
-    spec.program = tool_path(config_, version, "pg_restore");
+    MPLI_ASSIGN_OR_RETURN(process::Spec spec, tool_spec(config_, work, names.database, "pg_restore",
+                                                        "provision it before importing"));
     // --clean --if-exists: a repeated import replaces what the last one made. --role: the
     // restored objects belong to the order's role, whoever owned them where the dump was made.
     spec.args = {"--clean",
@@ -444,9 +440,9 @@ Outcome PostgresProvisioner::import_database(const Work& work, worker::Progress&
                  "--single-transaction",
                  "--dbname=" + names.database,
                  path};
-    spec.environment = env;
     progress.report(10, "pg_restore into " + names.database + " started");
-    MPLI_ASSIGN_OR_RETURN(process::Completed done, process::run(spec, timeout));
+    MPLI_ASSIGN_OR_RETURN(process::Completed done,
+                          process::run(spec, time_left(work, config_.default_tool_timeout)));
     if (done.exit_code != 0) return tool_failure("pg_restore", done.output);
     return Outcome::success({{"database", names.database}, {"dump_path", path}}, {},
                             "imported " + path + " into " + names.database);
