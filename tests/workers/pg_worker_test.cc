@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
@@ -120,6 +121,22 @@ TEST_CASE("provision twice for one order yields one database and a new password"
   CHECK(value_of(first.secrets, "password") != value_of(second.secrets, "password"));
   CHECK_THROWS_AS(pqxx::connection(value_of(first.secrets, "uri")), pqxx::broken_connection);
   CHECK_NOTHROW(pqxx::connection(value_of(second.secrets, "uri")));
+}
+
+TEST_CASE("two attempts at once for one order also leave one database") {
+  Fixture f;
+  worker::Outcome outcomes[2];
+  auto first = make_work("ord_race", "provision");
+  auto second = make_work("ord_race", "provision");
+  RecordingProgress progress[2];
+  std::thread racer([&] { outcomes[0] = f.provisioner.provision(first, progress[0]); });
+  outcomes[1] = f.provisioner.provision(second, progress[1]);
+  racer.join();
+  INFO(outcomes[0].message + " / " + outcomes[1].message);
+  CHECK(outcomes[0].succeeded);
+  CHECK(outcomes[1].succeeded);
+  CHECK(f.databases_named("mpli_ordrace") == 1);
+  CHECK(f.roles_named("mpli_ordrace") == 1);
 }
 
 TEST_CASE("another order's role cannot connect to the database") {
