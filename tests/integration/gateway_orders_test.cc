@@ -7,10 +7,12 @@
 // a second fixture next to `Gateway` below that starts mpli-delivery (and PostgreSQL) instead of
 // the responder; the HTTP expectations here carry over unchanged.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "libs/bus/connection.h"
+#include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
 #include "libs/testing/http_exchange.h"
 #include "libs/testing/tokens.h"
@@ -125,6 +127,31 @@ class Gateway {
   }
   const TestTokens& tokens() const { return tokens_; }
   DeliveryAnsweredByTest& delivery() { return delivery_; }
+
+  struct Outcome {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+  };
+  // build/bin/mpli `args` against this gateway with `token` in MPLI_TOKEN; stdout and stderr
+  // apart.
+  Outcome mpli(const std::vector<std::string>& args, const std::string& token) {
+    std::string err_file = dir_.path() + "/mpli-stderr";
+    process::Spec spec;
+    spec.program = "/bin/sh";
+    spec.args = {"-c", "exec \"$0\" \"$@\" 2>\"$MPLI_TEST_STDERR\"", testing::bin_dir() + "/mpli"};
+    spec.args.insert(spec.args.end(), args.begin(), args.end());
+    spec.environment = {{"MPLI_HUB", base_},
+                        {"MPLI_TOKEN", token},
+                        {"MPLI_TEST_STDERR", err_file},
+                        {"MPLI_STATE_DIR", dir_.path() + "/no-state"}};
+    spec.working_directory = dir_.path();
+    auto completed = process::run(spec, 60s);
+    REQUIRE(completed.is_ok());
+    std::ifstream in(err_file);
+    std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return {completed->exit_code, completed->output, err};
+  }
 
  private:
   testing::TempDir dir_;
@@ -453,4 +480,97 @@ TEST_CASE(
   CHECK(hub.send("GET", "/v1/bills?period=2026-11", marketplace, "", {"Mpli-On-Behalf-Of: acme"})
             .status == 403);
   CHECK(hub.send("GET", "/v1/bills?period=2026-11", tokens.provider("hexacloud")).status == 403);
+}
+
+TEST_CASE("mpli orders and mpli bills through the gateway (delivery answered by the test)") {
+  Gateway hub;
+  auto& delivery = hub.delivery();
+  std::string acme = hub.tokens().consumer("acme");
+  const std::string offering = "https://hexacloud.example/.well-known/mpli.ttl#pg-small";
+
+  v1::CreateOrderReply created;
+  *created.mutable_order() = sample_order("ord_1", "acme");
+  created.set_created(true);
+  delivery.answer("create_order", created);
+  auto placed = hub.mpli({"orders", "create", "--offering", offering, "--param",
+                          "connection_limit=20", "--idempotency-key", "k-cli"},
+                         acme);
+  INFO(placed.out << placed.err);
+  CHECK(placed.exit_code == 0);
+  CHECK(placed.out.find("ord_1") != std::string::npos);
+  CHECK(placed.out.find("requested") != std::string::npos);
+  auto sent = delivery.last<v1::CreateOrderRequest>("create_order");
+  CHECK(sent.idempotency_key() == "k-cli");
+  CHECK(sent.offering_id() == offering);
+  CHECK(sent.parameters().at("connection_limit") == "20");
+
+  // Without a key one is made up, said on stderr, and sent.
+  auto made_up = hub.mpli({"orders", "create", "--offering", offering}, acme);
+  CHECK(made_up.exit_code == 0);
+  std::string key = delivery.last<v1::CreateOrderRequest>("create_order").idempotency_key();
+  CHECK(key.rfind("mpli-", 0) == 0);
+  CHECK(made_up.err.find("idempotency key: " + key) != std::string::npos);
+
+  // A refusal is exit 1; bad usage is 2 and asks nobody.
+  delivery.refuse("get_order", delivery_error(StatusCode::kNotFound, v1::ORDER_NOT_FOUND));
+  auto missing = hub.mpli({"orders", "show", "ord_x"}, acme);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("order_not_found") != std::string::npos);
+  size_t asked = delivery.count("create_order");
+  CHECK(hub.mpli({"orders", "create", "--resolution", "res_1"}, acme).exit_code == 2);
+  CHECK(hub.mpli({"orders", "create", "--offering", offering, "--param", "novalue"}, acme)
+            .exit_code == 2);
+  CHECK(delivery.count("create_order") == asked);
+
+  // wait: done when the state is reached; 1 when the order ends elsewhere.
+  v1::GetOrderReply active;
+  *active.mutable_order() = sample_order("ord_1", "acme");
+  active.mutable_order()->set_state("active");
+  delivery.answer("get_order", active);
+  auto waited =
+      hub.mpli({"orders", "wait", "ord_1", "--state", "active", "--timeout", "10s"}, acme);
+  CHECK(waited.exit_code == 0);
+  CHECK(waited.out.find("active") != std::string::npos);
+  active.mutable_order()->set_state("failed");
+  active.mutable_order()->add_reasons("worker: disk full");
+  delivery.answer("get_order", active);
+  auto failed = hub.mpli({"orders", "wait", "ord_1", "--state", "active"}, acme);
+  CHECK(failed.exit_code == 1);
+  CHECK(failed.out.find("worker: disk full") != std::string::npos);
+
+  // The bill: a line per provider and order, each provider's total, the total.
+  v1::GetBillReply reply;
+  v1::Bill& bill = *reply.mutable_bill();
+  bill.set_tenant("acme");
+  bill.set_period("2026-11");
+  auto* line = bill.add_lines();
+  line->set_provider_id("hexacloud");
+  line->set_order_id("ord_1");
+  line->set_offering_name("Hexacloud PostgreSQL S");
+  line->set_quantity(1);
+  line->set_unit_price("45.00");
+  line->set_price_unit("MON");
+  line->set_currency("EUR");
+  line->set_billable_seconds(90000);
+  line->set_amount("1.56");
+  auto* provider = bill.add_providers();
+  provider->set_provider_id("hexacloud");
+  provider->set_currency("EUR");
+  provider->set_amount("1.56");
+  auto* total = bill.add_totals();
+  total->set_currency("EUR");
+  total->set_amount("1.56");
+  delivery.answer("get_bill", reply);
+  auto printed = hub.mpli({"bills", "--period", "2026-11"}, acme);
+  INFO(printed.out << printed.err);
+  CHECK(printed.exit_code == 0);
+  CHECK(printed.out.find("bill of acme for 2026-11") != std::string::npos);
+  CHECK(printed.out.find("ord_1") != std::string::npos);
+  CHECK(printed.out.find("25h00m") != std::string::npos);
+  CHECK(printed.out.find("provider hexacloud") != std::string::npos);
+  CHECK(printed.out.find("TOTAL") != std::string::npos);
+  CHECK(printed.out.find("1.56 EUR") != std::string::npos);
+  CHECK(delivery.last<v1::GetBillRequest>("get_bill").period() == "2026-11");
+  CHECK(hub.mpli({"bills"}, acme).exit_code == 2);
+  CHECK(hub.mpli({"bills", "--consumer", "globex", "--period", "2026-11"}, acme).exit_code == 1);
 }

@@ -4,6 +4,7 @@
 
 #include "tools/mpli/command_group.h"
 #include "tools/mpli/hub_client.h"
+#include "tools/mpli/orders_command.h"
 #include "tools/mpli/table.h"
 
 namespace mpli::cli {
@@ -11,17 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string text_of(const json& object, const std::string& key) {
-  if (!object.is_object() || !object.contains(key)) return "";
-  const json& value = object[key];
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return "";
-  return value.dump();
-}
-
 // Billable time as "12h05m": whole minutes, integers only (the amount is the hub's, exact).
 std::string duration_text(const json& seconds) {
-  if (!seconds.is_number_integer()) return text_of(json{{"s", seconds}}, "s");
+  if (!seconds.is_number_integer()) return json_text(json{{"s", seconds}}, "s");
   int64_t total = seconds.get<int64_t>();
   int64_t hours = total / 3600;
   int64_t minutes = (total % 3600) / 60;
@@ -76,23 +69,23 @@ int show_bill(const ParsedArguments& arguments) {
 }  // namespace
 
 std::string bill_text(const json& bill) {
-  std::string out = "bill of " + text_of(bill, "tenant") + " for " + text_of(bill, "period");
-  if (!text_of(bill, "period_start").empty()) {
-    out += " (" + text_of(bill, "period_start") + " to " + text_of(bill, "period_end") + ")";
+  std::string out = "bill of " + json_text(bill, "tenant") + " for " + json_text(bill, "period");
+  if (!json_text(bill, "period_start").empty()) {
+    out += " (" + json_text(bill, "period_start") + " to " + json_text(bill, "period_end") + ")";
   }
   out += bill.value("final", false) ? ", final\n" : ", so far (the month has not ended)\n";
   std::vector<std::vector<std::string>> lines;
   if (bill.contains("lines") && bill["lines"].is_array()) {
     for (const json& line : bill["lines"]) {
-      std::string unit = text_of(line, "price_unit") == "HUR" ? "/hour" : "/month";
+      std::string unit = json_text(line, "price_unit") == "HUR" ? "/hour" : "/month";
       lines.push_back(
-          {text_of(line, "provider_id"), text_of(line, "order_id"),
-           text_of(line, "offering_name").empty() ? text_of(line, "offering_id")
-                                                  : text_of(line, "offering_name"),
-           text_of(line, "quantity"),
-           text_of(line, "unit_price") + " " + text_of(line, "currency") + unit,
+          {json_text(line, "provider_id"), json_text(line, "order_id"),
+           json_text(line, "offering_name").empty() ? json_text(line, "offering_id")
+                                                    : json_text(line, "offering_name"),
+           json_text(line, "quantity"),
+           json_text(line, "unit_price") + " " + json_text(line, "currency") + unit,
            line.contains("billable_seconds") ? duration_text(line["billable_seconds"]) : "",
-           text_of(line, "amount") + " " + text_of(line, "currency")});
+           json_text(line, "amount") + " " + json_text(line, "currency")});
     }
   }
   if (lines.empty()) {
@@ -110,13 +103,13 @@ std::string bill_text(const json& bill) {
   std::vector<std::vector<std::string>> totals;
   if (bill.contains("providers") && bill["providers"].is_array()) {
     for (const json& provider : bill["providers"]) {
-      totals.push_back({"provider " + text_of(provider, "provider_id"),
-                        text_of(provider, "amount") + " " + text_of(provider, "currency")});
+      totals.push_back({"provider " + json_text(provider, "provider_id"),
+                        json_text(provider, "amount") + " " + json_text(provider, "currency")});
     }
   }
   if (bill.contains("totals") && bill["totals"].is_array()) {
     for (const json& total : bill["totals"]) {
-      totals.push_back({"TOTAL", text_of(total, "amount") + " " + text_of(total, "currency")});
+      totals.push_back({"TOTAL", json_text(total, "amount") + " " + json_text(total, "currency")});
     }
   }
   if (!totals.empty()) out += "\n" + render_table({{"", 0}, {"AMOUNT", 0, true}}, totals);

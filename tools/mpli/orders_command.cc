@@ -20,14 +20,6 @@ using nlohmann::json;
 constexpr std::chrono::seconds kCreateTimeout{60};
 constexpr std::chrono::milliseconds kWaitPoll{500};
 
-std::string text_of(const json& object, const std::string& key) {
-  if (!object.is_object() || !object.contains(key)) return "";
-  const json& value = object[key];
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return "";
-  return value.dump();
-}
-
 std::vector<OptionSpec> with_hub(std::vector<OptionSpec> options) {
   options.push_back({"--on-behalf-of", "TENANT",
                      "act for this consumer tenant (an admin or marketplace token;\n"
@@ -149,7 +141,7 @@ int orders_list(const ParsedArguments& arguments) {
   } else {
     std::cout << orders_table(orders);
   }
-  std::string next = text_of(answer.body, "next_cursor");
+  std::string next = json_text(answer.body, "next_cursor");
   if (!next.empty()) std::cerr << "more orders: add --cursor " << next << "\n";
   return kExitOk;
 }
@@ -214,7 +206,7 @@ int orders_wait(const ParsedArguments& arguments) {
   while (true) {
     auto answer = hub->call_json("GET", path, "", behalf_header(arguments));
     if (answer.exit_code != kExitOk) return answer.exit_code;
-    std::string state = text_of(answer.body, "state");
+    std::string state = json_text(answer.body, "state");
     if (state != last_state && !hub->json_output()) std::cerr << "state: " << state << "\n";
     last_state = state;
     if (state == wanted || (is_terminal(state) && state != wanted)) {
@@ -247,13 +239,22 @@ std::string map_lines(const json& object) {
 
 }  // namespace
 
+std::string json_text(const json& object, const std::string& key) {
+  if (!object.is_object() || !object.contains(key)) return "";
+  const json& value = object[key];
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null()) return "";
+  return value.dump();
+}
+
 std::string orders_table(const json& orders) {
   std::vector<std::vector<std::string>> rows;
   for (const json& order : orders) {
-    rows.push_back({text_of(order, "id"), text_of(order, "state"), text_of(order, "provider_id"),
-                    text_of(order, "offering_name").empty() ? text_of(order, "offering_id")
-                                                            : text_of(order, "offering_name"),
-                    text_of(order, "quantity"), text_of(order, "updated_at")});
+    rows.push_back({json_text(order, "id"), json_text(order, "state"),
+                    json_text(order, "provider_id"),
+                    json_text(order, "offering_name").empty() ? json_text(order, "offering_id")
+                                                              : json_text(order, "offering_name"),
+                    json_text(order, "quantity"), json_text(order, "updated_at")});
   }
   return render_table({{"ID", 0},
                        {"STATE", 16},
@@ -265,28 +266,28 @@ std::string orders_table(const json& orders) {
 }
 
 std::string order_fields(const json& order) {
-  std::string price = text_of(order, "price_amount");
+  std::string price = json_text(order, "price_amount");
   if (!price.empty()) {
-    price += " " + text_of(order, "price_currency") + " per " +
-             (text_of(order, "price_unit") == "HUR" ? "hour" : "month");
+    price += " " + json_text(order, "price_currency") + " per " +
+             (json_text(order, "price_unit") == "HUR" ? "hour" : "month");
   }
   std::string out = render_fields({
-      {"id", text_of(order, "id")},
-      {"state", text_of(order, "state") +
+      {"id", json_text(order, "id")},
+      {"state", json_text(order, "state") +
                     (order.value("deletion_requested", false) ? " (deletion requested)" : "")},
-      {"tenant", text_of(order, "tenant")},
-      {"offering", text_of(order, "offering_name")},
-      {"offering id", text_of(order, "offering_id")},
-      {"provider", text_of(order, "provider_id")},
-      {"worker", text_of(order, "worker_kind")},
-      {"quantity", text_of(order, "quantity")},
+      {"tenant", json_text(order, "tenant")},
+      {"offering", json_text(order, "offering_name")},
+      {"offering id", json_text(order, "offering_id")},
+      {"provider", json_text(order, "provider_id")},
+      {"worker", json_text(order, "worker_kind")},
+      {"quantity", json_text(order, "quantity")},
       {"price", price},
-      {"resolution", text_of(order, "resolution_id").empty()
+      {"resolution", json_text(order, "resolution_id").empty()
                          ? ""
-                         : text_of(order, "resolution_id") + " rank " + text_of(order, "rank")},
-      {"created", text_of(order, "created_at")},
-      {"updated", text_of(order, "updated_at")},
-      {"version", text_of(order, "version")},
+                         : json_text(order, "resolution_id") + " rank " + json_text(order, "rank")},
+      {"created", json_text(order, "created_at")},
+      {"updated", json_text(order, "updated_at")},
+      {"version", json_text(order, "version")},
   });
   for (const char* section : {"parameters", "outputs", "secrets"}) {
     if (order.contains(section) && order[section].is_object() && !order[section].empty()) {
@@ -306,7 +307,7 @@ std::string order_fields(const json& order) {
     std::vector<std::vector<std::string>> rows;
     for (const json& t : order["history"]) {
       rows.push_back(
-          {text_of(t, "at"), text_of(t, "from"), text_of(t, "to"), text_of(t, "reason")});
+          {json_text(t, "at"), json_text(t, "from"), json_text(t, "to"), json_text(t, "reason")});
     }
     out += "history:\n" + render_table({{"AT", 0}, {"FROM", 16}, {"TO", 16}, {"REASON", 60}}, rows);
   }

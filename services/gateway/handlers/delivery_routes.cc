@@ -24,6 +24,14 @@ HeaderList no_store_and(HeaderList more) {
   return more;
 }
 
+// 403 for what the guard let in but this caller may not have (reason "forbidden", as the
+// guard's own refusals).
+void refuse_forbidden(Responder& responder, const std::string& detail) {
+  Problem problem = http_problem(403, detail);
+  problem.body["reason"] = "forbidden";
+  responder.send_problem(problem);
+}
+
 // What every route needs to ask delivery.
 struct Delivery {
   bus::Connection& bus;
@@ -88,11 +96,9 @@ void list_orders(const Delivery& delivery, const auth::Grant& grant, const Route
   if (!list) return responder.send_status(list.status());
   if (!grant.provider.empty()) {
     if (!list->provider_id().empty() && list->provider_id() != grant.provider) {
-      Problem problem =
-          http_problem(403, "a provider token lists the orders of provider " + grant.provider +
-                                " only, not of " + list->provider_id());
-      problem.body["reason"] = "forbidden";
-      return responder.send_problem(problem);
+      return refuse_forbidden(responder, "a provider token lists the orders of provider " +
+                                             grant.provider + " only, not of " +
+                                             list->provider_id());
     }
     list->set_provider_id(grant.provider);
   }
@@ -111,12 +117,9 @@ void get_order(const Delivery& delivery, const auth::Grant& grant, const RouteRe
   auto secrets = include_secrets(*params);
   if (!secrets) return responder.send_status(secrets.status());
   if (*secrets && !grant.owner) {
-    Problem problem = http_problem(
-        403,
-        "an order's secrets go only to its owner's consumer token, not to the admin or a "
-        "marketplace acting for it");
-    problem.body["reason"] = "forbidden";
-    return responder.send_problem(problem);
+    return refuse_forbidden(responder,
+                            "an order's secrets go only to its owner's consumer token, not to "
+                            "the admin or a marketplace acting for it");
   }
   v1::GetOrderRequest get;
   get.set_id(request.parameters.at("id"));
