@@ -12,10 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "libs/bus/connection.h"
+#include "libs/bus/jetstream.h"
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
 #include "libs/testing/http_exchange.h"
 #include "libs/testing/tokens.h"
+#include "mpli/common/v1/envelope.pb.h"
 #include "mpli/delivery/v1/delivery.pb.h"
 
 using namespace mpli;
@@ -76,6 +78,29 @@ class DeliveryAnsweredByTest {
   void answer(const std::string& operation, const google::protobuf::Message& reply) {
     std::string bytes = reply.SerializeAsString();
     answer(operation, [bytes](const std::string&) -> Result<std::string> { return bytes; });
+  }
+  // Publishes delivery's OrderChanged event to MPLI_EVENTS as the outbox would (an envelope on
+  // mpli.events.delivery.v1.order_changed).
+  void publish_order_changed(const std::string& order_id, const std::string& tenant,
+                             const std::string& to) {
+    REQUIRE(bus::ensure_stream(*bus_, bus::events_stream()).is_ok());
+    v1::OrderChanged changed;
+    changed.set_order_id(order_id);
+    changed.set_tenant(tenant);
+    changed.set_provider_id("hexacloud");
+    changed.set_to(to);
+    changed.set_reason("test");
+    changed.set_version(1);
+    common::v1::Envelope envelope;
+    envelope.set_id("evt-" + order_id + "-" + to);
+    envelope.set_type("mpli.events.delivery.v1.order_changed");
+    envelope.set_occurred_at("2026-12-02T10:00:00.000Z");
+    envelope.set_producer("delivery");
+    envelope.set_payload_type(changed.GetTypeName());
+    envelope.set_payload(changed.SerializeAsString());
+    auto ack = bus::publish_durable(*bus_, "mpli.events.delivery.v1.order_changed",
+                                    envelope.SerializeAsString(), envelope.id());
+    REQUIRE(ack.is_ok());
   }
   void refuse(const std::string& operation, const Status& status) {
     answer(operation, [status](const std::string&) -> Result<std::string> { return status; });
@@ -573,4 +598,32 @@ TEST_CASE("mpli orders and mpli bills through the gateway (delivery answered by 
   CHECK(delivery.last<v1::GetBillRequest>("get_bill").period() == "2026-11");
   CHECK(hub.mpli({"bills"}, acme).exit_code == 2);
   CHECK(hub.mpli({"bills", "--consumer", "globex", "--period", "2026-11"}, acme).exit_code == 1);
+}
+
+TEST_CASE(
+    "gateway shows an order's events to its tenant only, filtered by ?order= "
+    "(events published by the test)") {
+  Gateway hub;
+  auto& delivery = hub.delivery();
+  delivery.publish_order_changed("ord_0", "acme", "requested");
+  delivery.publish_order_changed("ord_1", "acme", "active");
+  delivery.publish_order_changed("ord_2", "globex", "active");
+  auto first_event = [&](const std::string& token, std::vector<std::string> filter) {
+    std::vector<std::string> args = {"events", "--last-event-id", "0",   "--max",
+                                     "1",      "--timeout",       "60s", "--json"};
+    args.insert(args.end(), filter.begin(), filter.end());
+    auto outcome = hub.mpli(args, token);
+    INFO(outcome.out << outcome.err);
+    REQUIRE(outcome.exit_code == 0);
+    auto line = json::parse(outcome.out, nullptr, false);
+    REQUIRE(line.is_object());
+    CHECK(line["event"] == "delivery.v1.order_changed");
+    return line["data"]["payload"];
+  };
+  // ?order= skips the tenant's other order.
+  CHECK(first_event(hub.tokens().consumer("acme"), {"--order", "ord_1"})["order_id"] == "ord_1");
+  // Another tenant's events are not shown: globex's first event is its own, the third.
+  CHECK(first_event(hub.tokens().consumer("globex"), {})["order_id"] == "ord_2");
+  // The provider the orders were placed with sees them.
+  CHECK(first_event(hub.tokens().provider("hexacloud"), {})["order_id"] == "ord_0");
 }
