@@ -217,13 +217,17 @@ std::vector<std::string> with_key(const std::string& key, std::vector<std::strin
   return more;
 }
 
+// Each test's gateway and delivery's side of the bus.
+struct GatewayTest {
+  Gateway hub;
+  DeliveryAnsweredByTest& delivery = hub.delivery();
+};
+
 }  // namespace
 
-TEST_CASE(
-    "gateway maps POST /v1/orders to create_order with the token's tenant and the key "
-    "(delivery answered by the test)") {
-  Gateway hub;
-  auto& delivery = hub.delivery();
+TEST_CASE_METHOD(GatewayTest,
+                 "gateway maps POST /v1/orders to create_order with the token's tenant and the key "
+                 "(delivery answered by the test)") {
   std::string acme = hub.tokens().consumer("acme");
   const std::string offering =
       R"({"offering": "https://hexacloud.example/.well-known/mpli.ttl#pg-small",
@@ -278,11 +282,9 @@ TEST_CASE(
   CHECK(delivery.last<v1::CreateOrderRequest>("create_order").tenant() == "initech");
 }
 
-TEST_CASE(
-    "gateway refuses bad orders before asking delivery, naming the field "
-    "(delivery answered by the test)") {
-  Gateway hub;
-  auto& delivery = hub.delivery();
+TEST_CASE_METHOD(GatewayTest,
+                 "gateway refuses bad orders before asking delivery, naming the field "
+                 "(delivery answered by the test)") {
   std::string acme = hub.tokens().consumer("acme");
   const std::string good = R"({"offering": "https://h.example/m#pg"})";
   auto field_of = [&](const testing::HttpExchange& answer) {
@@ -320,9 +322,9 @@ TEST_CASE(
   CHECK(delivery.count("modify_order") == 0);
 }
 
-TEST_CASE("gateway maps delivery's typed errors to HTTP statuses (delivery answered by the test)") {
-  Gateway hub;
-  auto& delivery = hub.delivery();
+TEST_CASE_METHOD(
+    GatewayTest,
+    "gateway maps delivery's typed errors to HTTP statuses (delivery answered by the test)") {
   std::string acme = hub.tokens().consumer("acme");
   auto check = [&](const testing::HttpExchange& answer, int status, const std::string& reason) {
     INFO(answer.body);
@@ -367,11 +369,9 @@ TEST_CASE("gateway maps delivery's typed errors to HTTP statuses (delivery answe
   check(hub.send("GET", "/v1/bills?period=2026-11", acme), 400, "bill_period_invalid");
 }
 
-TEST_CASE(
-    "gateway reads, lists, modifies and deletes orders for the caller's tenant only "
-    "(delivery answered by the test)") {
-  Gateway hub;
-  auto& delivery = hub.delivery();
+TEST_CASE_METHOD(GatewayTest,
+                 "gateway reads, lists, modifies and deletes orders for the caller's tenant only "
+                 "(delivery answered by the test)") {
   const TestTokens& tokens = hub.tokens();
   std::string acme = tokens.consumer("acme");
 
@@ -458,11 +458,9 @@ TEST_CASE(
   CHECK(delivery.last<v1::DeleteOrderRequest>("delete_order").tenant() == "acme");
 }
 
-TEST_CASE(
-    "gateway answers a consumer its own bill only, the admin anyone's "
-    "(delivery answered by the test)") {
-  Gateway hub;
-  auto& delivery = hub.delivery();
+TEST_CASE_METHOD(GatewayTest,
+                 "gateway answers a consumer its own bill only, the admin anyone's "
+                 "(delivery answered by the test)") {
   const TestTokens& tokens = hub.tokens();
   v1::GetBillReply reply;
   v1::Bill& bill = *reply.mutable_bill();
@@ -507,9 +505,8 @@ TEST_CASE(
   CHECK(hub.send("GET", "/v1/bills?period=2026-11", tokens.provider("hexacloud")).status == 403);
 }
 
-TEST_CASE("mpli orders and mpli bills through the gateway (delivery answered by the test)") {
-  Gateway hub;
-  auto& delivery = hub.delivery();
+TEST_CASE_METHOD(GatewayTest,
+                 "mpli orders and mpli bills through the gateway (delivery answered by the test)") {
   std::string acme = hub.tokens().consumer("acme");
   const std::string offering = "https://hexacloud.example/.well-known/mpli.ttl#pg-small";
 
@@ -600,11 +597,9 @@ TEST_CASE("mpli orders and mpli bills through the gateway (delivery answered by 
   CHECK(hub.mpli({"bills", "--consumer", "globex", "--period", "2026-11"}, acme).exit_code == 1);
 }
 
-TEST_CASE(
-    "gateway shows an order's events to its tenant only, filtered by ?order= "
-    "(events published by the test)") {
-  Gateway hub;
-  auto& delivery = hub.delivery();
+TEST_CASE_METHOD(GatewayTest,
+                 "gateway shows an order's events to its tenant only, filtered by ?order= "
+                 "(events published by the test)") {
   delivery.publish_order_changed("ord_0", "acme", "requested");
   delivery.publish_order_changed("ord_1", "acme", "active");
   delivery.publish_order_changed("ord_2", "globex", "active");
