@@ -11,6 +11,7 @@
 #include "services/gateway/domain/readiness.h"
 #include "services/gateway/handlers/auth_routes.h"
 #include "services/gateway/handlers/console_routes.h"
+#include "services/gateway/handlers/delivery_routes.h"
 #include "services/gateway/handlers/discovery_routes.h"
 #include "services/gateway/handlers/event_routes.h"
 #include "services/gateway/handlers/health_routes.h"
@@ -281,6 +282,14 @@ service::ServiceDefinition definition() {
     resolver.resolve_timeout = config.get_duration("request.resolve_timeout");
     resolver.guard = auth->guard;
     add_resolver_routes(*server, context.bus, resolver);
+
+    DeliveryRoutesOptions delivery;
+    delivery.quick = &quick;
+    delivery.slow = &slow;
+    delivery.timeout = timeout;
+    delivery.create_timeout = long_timeout;
+    delivery.guard = auth->guard;
+    add_delivery_routes(*server, context.bus, delivery);
     add_auth_routes(*server, auth->guard, &quick, auth->hub_keys);
     add_openapi_routes(*server);
     add_console_routes(*server);

@@ -4,10 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "tools/mpli/bills_command.h"
 #include "tools/mpli/catalogue_commands.h"
 #include "tools/mpli/credential_command.h"
 #include "tools/mpli/events_command.h"
 #include "tools/mpli/federation_command.h"
+#include "tools/mpli/orders_command.h"
 #include "tools/mpli/resolve_command.h"
 #include "tools/mpli/shacl_command.h"
 #include "tools/mpli/token_command.h"
@@ -27,6 +29,8 @@ constexpr const char* kUsage =
     "               (`credential` is the same command)\n"
     "  anchors      get or replace a hub's trust anchors (admin)\n"
     "  events       follow the hub's events as they happen\n"
+    "  orders       place, list, show, modify, delete or wait for orders\n"
+    "  bills        print a consumer's bill for a month\n"
     "  token        create a bearer token for the hub's gateway (signed with the hub's key)\n"
     "offline:\n"
     "  shacl        validate RDF data against SHACL shapes\n"
@@ -51,6 +55,8 @@ std::optional<int> run_command(const std::string& command, int argc, char** argv
   if (command == "resolve") return run_resolve_command(argc, argv);
   if (command == "events") return run_events_command(argc, argv);
   if (command == "token") return run_token_command(argc, argv);
+  if (command == "orders") return run_orders_command(argc, argv);
+  if (command == "bills") return run_bills_command(argc, argv);
   return std::nullopt;
 }
 }  // namespace

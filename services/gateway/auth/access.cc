@@ -22,7 +22,7 @@ Decision tenant_of(const Caller& caller, std::string_view on_behalf_of) {
         return forbid("a consumer token acts only for its own tenant; Mpli-On-Behalf-Of names " +
                       std::string(on_behalf_of));
       }
-      return allow(Grant{caller.tenant, ""});
+      return allow(Grant{caller.tenant, "", true});
     case Role::kMarketplace: {
       if (on_behalf_of.empty()) {
         return forbid(
@@ -77,6 +77,9 @@ Decision decide(Access access, const std::optional<Caller>& caller, std::string_
       return forbid("this route is for the admin or the provider itself; the token's role is " +
                     role_text(*caller));
     case Access::kTenants:
+      return tenant_of(*caller, on_behalf_of);
+    case Access::kTenantsOrProvider:
+      if (caller->role == Role::kProvider) return allow(Grant{"", caller->provider});
       return tenant_of(*caller, on_behalf_of);
   }
   return forbid("unknown access rule");

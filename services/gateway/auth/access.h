@@ -18,6 +18,9 @@ enum class Access {
   kProviders,     // the admin, or a provider (the route checks what it may touch)
   kProviderSelf,  // the admin, or the provider whose id is the path's :id
   kTenants,       // the admin, a consumer, or a marketplace acting for one of its tenants
+  // As kTenants, and also a provider (granted its provider id and no tenant: the route narrows
+  // what it shows to that provider's, e.g. GET /v1/orders lists the orders placed with it).
+  kTenantsOrProvider,
 };
 
 // What the request may see: the tenant it acts for ("" for the admin: everything) and, for a
@@ -25,6 +28,9 @@ enum class Access {
 struct Grant {
   std::string tenant;
   std::string provider;
+  // The token is the tenant's own consumer token (not the admin or a marketplace acting for it):
+  // what only the owner may see (an order's secrets) goes to it alone.
+  bool owner = false;
 };
 
 struct Decision {

@@ -82,4 +82,29 @@ TEST_CASE("a marketplace acts on behalf of the tenants its token lists, and only
   CHECK(status(Access::kTenants, marketplace({"acme"}), "", "") == 403);
 }
 
+TEST_CASE("only a consumer's own token is the owner of its tenant's resources") {
+  CHECK(decide(Access::kTenants, consumer("acme"), "", "").grant.owner);
+  CHECK(decide(Access::kTenants, consumer("acme"), "", "acme").grant.owner);
+  Decision admin_for_acme = decide(Access::kTenants, admin(), "", "acme");
+  CHECK(admin_for_acme.grant.tenant == "acme");
+  CHECK_FALSE(admin_for_acme.grant.owner);
+  Decision market = decide(Access::kTenants, marketplace({"acme"}), "", "acme");
+  CHECK(market.grant.tenant == "acme");
+  CHECK_FALSE(market.grant.owner);
+}
+
+TEST_CASE("tenant-or-provider routes let a provider in with its provider id and no tenant") {
+  Decision own = decide(Access::kTenantsOrProvider, provider("hexacloud"), "", "");
+  CHECK(own.status == 200);
+  CHECK(own.grant.tenant.empty());
+  CHECK(own.grant.provider == "hexacloud");
+  CHECK_FALSE(own.grant.owner);
+  // Everyone else as on a tenant route.
+  CHECK(decide(Access::kTenantsOrProvider, consumer("acme"), "", "").grant.tenant == "acme");
+  CHECK(status(Access::kTenantsOrProvider, consumer("acme"), "", "globex") == 403);
+  CHECK(status(Access::kTenantsOrProvider, marketplace({"acme"}), "", "") == 403);
+  CHECK(decide(Access::kTenantsOrProvider, admin(), "", "").grant.tenant.empty());
+  CHECK(status(Access::kTenantsOrProvider, std::nullopt) == 401);
+}
+
 }  // namespace mpli::gateway::auth

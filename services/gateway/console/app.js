@@ -236,14 +236,20 @@ function reportError(error, where) {
 }
 
 // ---- Views ------------------------------------------------------------------------------
-// One entry per page. Orders, migrations and bills add theirs here (a route prefix, a
-// <section data-view> in index.html, a nav link) once the hub serves them.
+// One entry per page. Migrations add theirs here (a route prefix, a <section data-view> in
+// index.html, a nav link) once the hub serves them.
 
 const views = {
   catalogue: {show: showCatalogue},
   offering: {show: showOffering},
   resolve: {show: () => {}},
+  orders: {show: showOrders},
+  order: {show: showOrder},
+  bill: {show: showBill},
 };
+
+// The nav link that stays current on a page under it (an offering under the catalogue).
+const NAV_PARENT = {offering: "catalogue", order: "orders"};
 
 function route() {
   const hash = location.hash.replace(/^#\/?/, "");
@@ -254,7 +260,7 @@ function route() {
     section.hidden = section.dataset.view !== view;
   }
   for (const link of document.querySelectorAll("[data-nav]")) {
-    const current = link.dataset.nav === view || (view === "offering" && link.dataset.nav === "catalogue");
+    const current = link.dataset.nav === view || NAV_PARENT[view] === link.dataset.nav;
     if (current) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
@@ -584,6 +590,206 @@ function renderResolution(resolution) {
   $("resolution").replaceChildren(...out);
 }
 
+// ---- Orders -----------------------------------------------------------------------------
+
+const orders = {loaded: false, list: [], cursor: null, query: ""};
+
+function orderQuery() {
+  const params = new URLSearchParams();
+  for (const element of $("orders-filters").elements) {
+    if (element.name && element.value.trim()) params.set(element.name, element.value.trim());
+  }
+  params.set("limit", String(PAGE_SIZE));
+  return params;
+}
+
+function orderRow(order) {
+  return h("tr", {},
+    h("th", {scope: "row"}, h("a", {href: `#/order/${encodeURIComponent(order.id)}`}, h("code", {}, order.id))),
+    h("td", {}, h("span", {class: `tag state-${order.state}`}, order.state)),
+    h("td", {}, order.offering_name || localName(order.offering_id)),
+    h("td", {}, order.provider_id),
+    h("td", {class: "num"}, order.quantity || 1),
+    h("td", {}, order.updated_at ? new Date(order.updated_at).toLocaleString() : ""));
+}
+
+async function loadOrders(more) {
+  clearProblem();
+  const params = more ? new URLSearchParams(orders.query) : orderQuery();
+  if (more) params.set("cursor", orders.cursor);
+  else orders.query = params.toString();
+  $("orders-status").textContent = "Loading orders…";
+  $("orders-more").disabled = true;
+  try {
+    const page = await api(`/v1/orders?${params}`);
+    if (!more) orders.list = [];
+    orders.list.push(...page.orders);
+    orders.cursor = page.next_cursor || null;
+    orders.loaded = true;
+    const body = $("orders").tBodies[0];
+    const rows = page.orders.map(orderRow);
+    if (more) body.append(...rows);
+    else body.replaceChildren(...rows);
+    $("orders").hidden = orders.list.length === 0;
+    $("orders-more").hidden = !orders.cursor;
+    const count = orders.list.length;
+    $("orders-status").textContent = count === 0
+      ? "No orders."
+      : `${count} order${count === 1 ? "" : "s"} shown${orders.cursor ? "; more are available" : ""}.`;
+  } catch (error) {
+    $("orders-status").textContent = "The orders could not be loaded.";
+    reportError(error);
+  } finally {
+    $("orders-more").disabled = false;
+  }
+}
+
+function showOrders() {
+  if (!orders.loaded) loadOrders(false);
+}
+
+// A map of strings (parameters, outputs, secrets) as a titled list of terms.
+function mapSection(title, map) {
+  const entries = Object.entries(map || {});
+  if (!entries.length) return null;
+  return h("section", {"aria-label": title},
+    h("h2", {}, title),
+    h("dl", {class: "details"}, entries.flatMap(([key, value]) => [h("dt", {}, key), h("dd", {}, h("code", {}, value))])));
+}
+
+function renderOrder(order) {
+  $("order-heading").textContent = `Order ${order.id}`;
+  const price = order.price_amount
+    ? `${order.price_amount} ${order.price_currency || ""} per ${unitName(order.price_unit)}`
+    : "—";
+  const rows = [
+    ["State", h("span", {class: `tag state-${order.state}`}, order.state), order.deletion_requested ? " (deletion requested)" : ""],
+    ["Offering", order.offering_name || localName(order.offering_id)],
+    ["Offering IRI", h("code", {}, order.offering_id)],
+    ["Provider", order.provider_id],
+    ["Worker", order.worker_kind || "—"],
+    ["Quantity", order.quantity || 1],
+    ["Price", price],
+    ["Tenant", order.tenant],
+    ["From resolution", order.resolution_id ? `${order.resolution_id}, rank ${order.rank}` : "—"],
+    ["Created", order.created_at ? new Date(order.created_at).toLocaleString() : ""],
+    ["Version", order.version],
+  ];
+  $("order-details").replaceChildren(...rows.flatMap(([term, ...value]) => [h("dt", {}, term), h("dd", {}, ...value)]));
+  $("order-maps").replaceChildren(...[
+    mapSection("Parameters", order.parameters),
+    mapSection("Outputs", order.outputs),
+    order.secrets ? mapSection("Secrets", order.secrets) : null,
+    (order.reasons || []).length
+      ? h("section", {"aria-label": "Reasons"}, h("h2", {}, "Reasons"), h("ul", {}, order.reasons.map((r) => h("li", {}, r))))
+      : null,
+  ].filter(Boolean));
+  $("order-secrets-button").hidden = !order.has_secrets || Boolean(order.secrets);
+  const history = order.history || [];
+  $("order-history").tBodies[0].replaceChildren(...history.map((t) => h("tr", {},
+    h("td", {}, t.at ? h("time", {datetime: t.at}, new Date(t.at).toLocaleString()) : ""),
+    h("td", {}, t.from || "—"),
+    h("td", {}, t.to),
+    h("td", {}, t.reason))));
+  $("order-history").hidden = history.length === 0;
+  $("order-history-heading").hidden = history.length === 0;
+}
+
+async function showOrder(id, withSecrets) {
+  $("order-details").replaceChildren();
+  $("order-maps").replaceChildren();
+  $("order-history").hidden = true;
+  $("order-history-heading").hidden = true;
+  $("order-secrets-button").hidden = true;
+  $("order-heading").textContent = "Order";
+  if (!id) {
+    $("order-status").textContent = "No order chosen.";
+    return;
+  }
+  $("order-status").textContent = "Loading the order…";
+  try {
+    const order = await api(`/v1/orders/${encodeURIComponent(id)}${withSecrets === true ? "?include=secrets" : ""}`);
+    $("order-status").textContent = "";
+    renderOrder(order);
+    $("order-secrets-button").onclick = () => showOrder(id, true);
+  } catch (error) {
+    $("order-status").textContent = "The order could not be loaded.";
+    reportError(error);
+  }
+}
+
+// ---- The bill ---------------------------------------------------------------------------
+
+function duration(seconds) {
+  const total = Number(seconds) || 0;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  return `${hours} h ${String(minutes).padStart(2, "0")} min`;
+}
+
+function renderBill(bill) {
+  const lines = bill.lines || [];
+  const out = [
+    h("div", {class: "summary"},
+      h("h2", {}, `Bill of ${bill.tenant} for ${bill.period}`),
+      h("p", {}, bill.final ? "Final: the month has ended." : "So far: the month has not ended.")),
+  ];
+  if (!lines.length) {
+    out.push(h("p", {}, "No billable orders in this month."));
+  } else {
+    out.push(h("table", {class: "offerings"},
+      h("caption", {class: "visually-hidden"}, "Bill lines"),
+      h("thead", {}, h("tr", {},
+        h("th", {scope: "col"}, "Provider"), h("th", {scope: "col"}, "Order"), h("th", {scope: "col"}, "Offering"),
+        h("th", {scope: "col", class: "num"}, "Quantity"), h("th", {scope: "col", class: "num"}, "Unit price"),
+        h("th", {scope: "col", class: "num"}, "Billable time"), h("th", {scope: "col", class: "num"}, "Amount"))),
+      h("tbody", {}, lines.map((line) => h("tr", {},
+        h("td", {}, line.provider_id),
+        h("th", {scope: "row"}, h("a", {href: `#/order/${encodeURIComponent(line.order_id)}`}, h("code", {}, line.order_id))),
+        h("td", {}, line.offering_name || localName(line.offering_id)),
+        h("td", {class: "num"}, line.quantity),
+        // Amounts are the hub's exact decimals, shown as sent (never through floating point).
+        h("td", {class: "num"}, `${line.unit_price} ${line.currency} per ${unitName(line.price_unit)}`),
+        h("td", {class: "num"}, duration(line.billable_seconds)),
+        h("td", {class: "num"}, `${line.amount} ${line.currency}`))))));
+  }
+  const totals = [
+    ...(bill.providers || []).map((p) => [`Provider ${p.provider_id}`, `${p.amount} ${p.currency}`]),
+    ...(bill.totals || []).map((t) => ["Total", `${t.amount} ${t.currency}`]),
+  ];
+  if (totals.length) {
+    out.push(h("dl", {class: "details"}, totals.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {class: "num"}, value)])));
+  }
+  $("bill").replaceChildren(...out);
+}
+
+async function loadBill(event) {
+  if (event) event.preventDefault();
+  clearProblem();
+  const period = $("b-period").value.trim();
+  if (!/^[0-9]{4}-[0-9]{2}$/.test(period)) {
+    showProblem({title: "No month", detail: "Choose the month of the bill (YYYY-MM).", field: "period"});
+    $("b-period").focus();
+    return;
+  }
+  const params = new URLSearchParams({period});
+  const consumer = $("b-consumer").value.trim();
+  if (consumer) params.set("consumer", consumer);
+  $("bill-status").textContent = "Loading the bill…";
+  try {
+    renderBill(await api(`/v1/bills?${params}`));
+    $("bill-status").textContent = "";
+  } catch (error) {
+    $("bill").replaceChildren();
+    $("bill-status").textContent = "The bill could not be loaded.";
+    reportError(error);
+  }
+}
+
+function showBill() {
+  if (!$("b-period").value) $("b-period").value = new Date().toISOString().slice(0, 7);
+}
+
 // ---- Live activity (Server-Sent Events), when the hub has them ----------------------------
 
 // Event names the hub's catalogue may send; an unnamed event arrives as "message".
@@ -644,6 +850,12 @@ function start() {
   $("more").addEventListener("click", () => loadOfferings(true));
   $("manifest-file").addEventListener("change", () => loadManifestFile().catch(reportError));
   $("resolve-form").addEventListener("submit", resolve);
+  $("orders-filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadOrders(false);
+  });
+  $("orders-more").addEventListener("click", () => loadOrders(true));
+  $("bill-form").addEventListener("submit", loadBill);
   window.addEventListener("hashchange", onHashChange);
   // The skip link moves focus without changing the address (which names the view).
   document.querySelector(".skip").addEventListener("click", (event) => {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "mpli/common/v1/envelope.pb.h"
+#include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
@@ -25,6 +26,7 @@ const google::protobuf::Descriptor* const kKnownFiles[] = {
     discovery::v1::ManifestIngested::descriptor(),
     trust::v1::FactsChanged::descriptor(),
     resolver::v1::Resolution::descriptor(),
+    delivery::v1::OrderChanged::descriptor(),
 };
 
 bool is_type_char(char c) {

@@ -20,7 +20,7 @@ namespace mpli::gateway {
 
 struct EventFilter {
   std::string provider;     // only events concerning this provider id ("" = any)
-  std::string order;        // only events concerning this order id (delivery's, not yet published)
+  std::string order;        // only events concerning this order id (delivery.v1.order_changed)
   std::string migration;    // only events concerning this migration id (portability's, ditto)
   std::string type_prefix;  // only event types starting with this, e.g. "discovery.v1.offering_"
   // Resume after this stream sequence (the Last-Event-ID); none: new events only.

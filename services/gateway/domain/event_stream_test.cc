@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "mpli/common/v1/envelope.pb.h"
+#include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
 
@@ -293,4 +294,38 @@ TEST_CASE("the events_lost notice has no id and says what is left") {
   CHECK(data["first_available"] == 10);
   CHECK(data["last_available"] == 20);
   CHECK(data["reason"] == "expired");
+}
+
+TEST_CASE("delivery's order_changed decodes, filters by order and is seen by its tenant only") {
+  delivery::v1::OrderChanged changed;
+  changed.set_order_id("ord_1");
+  changed.set_tenant("acme");
+  changed.set_provider_id("hexacloud");
+  changed.set_offering_id("https://hexacloud.example/mpli.ttl#pg-small");
+  changed.set_from("provisioning");
+  changed.set_to("active");
+  changed.set_reason("worker: done");
+  changed.set_version(4);
+  std::string subject = "mpli.events.delivery.v1.order_changed";
+  StreamEvent event = decode_event(12, subject, envelope_of(changed, subject));
+  INFO(event.data.dump());
+  CHECK(event.type == "delivery.v1.order_changed");
+  CHECK_FALSE(event.data.contains("payload_error"));
+  CHECK(event.data["payload"]["order_id"] == "ord_1");
+  CHECK(event.data["payload"]["to"] == "active");
+  CHECK(event.concerns.orders == std::vector<std::string>{"ord_1"});
+  CHECK(event.concerns.tenants == std::vector<std::string>{"acme"});
+  CHECK(event.concerns.providers == std::vector<std::string>{"hexacloud"});
+
+  EventFilter by_order;
+  by_order.order = "ord_1";
+  CHECK(filter_matches(by_order, event));
+  by_order.order = "ord_2";
+  CHECK_FALSE(filter_matches(by_order, event));
+
+  CHECK(may_see(EventCaller{true, "consumer", "acme", "", {}}, event));
+  CHECK_FALSE(may_see(EventCaller{true, "consumer", "globex", "", {}}, event));
+  CHECK(may_see(EventCaller{true, "provider", "", "hexacloud", {}}, event));
+  CHECK_FALSE(may_see(EventCaller{true, "provider", "", "polderstack", {}}, event));
+  CHECK_FALSE(may_see(EventCaller{}, event));
 }

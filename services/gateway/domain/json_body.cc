@@ -39,6 +39,25 @@ Status only_known_members(const nlohmann::json& object, const std::string& prefi
   return Status::ok();
 }
 
+std::string range_text(int64_t low, int64_t high) {
+  return "must be an integer from " + std::to_string(low) + " to " + std::to_string(high);
+}
+
+Result<std::optional<int32_t>> optional_integer(const nlohmann::json& object,
+                                                const std::string& key, int64_t low, int64_t high) {
+  if (!object.contains(key) || object[key].is_null()) return std::optional<int32_t>();
+  const nlohmann::json& value = object[key];
+  std::optional<int64_t> n;
+  if (value.is_number_unsigned()) {
+    uint64_t u = value.get<uint64_t>();
+    if (u <= static_cast<uint64_t>(high)) n = static_cast<int64_t>(u);
+  } else if (value.is_number_integer()) {
+    n = value.get<int64_t>();
+  }
+  if (!n || *n < low || *n > high) return invalid_field(key, range_text(low, high));
+  return std::optional<int32_t>(static_cast<int32_t>(*n));
+}
+
 std::string short_media_type(std::string_view media_type) {
   std::string hint = lower_case(trim(media_type));
   if (hint.rfind("application/", 0) == 0) hint.erase(0, std::string_view("application/").size());

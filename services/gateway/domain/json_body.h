@@ -28,6 +28,14 @@ Status only_known_members(const nlohmann::json& object, const std::string& prefi
 // query parameters, path segments and headers.
 std::optional<int64_t> integer_between(std::string_view text, int64_t low, int64_t high);
 
+// "must be an integer from <low> to <high>": the message of every range refusal.
+std::string range_text(int64_t low, int64_t high);
+
+// The integer member `key` of `object` from `low` to `high`; nullopt when absent or null; a
+// kInvalidArgument naming `key` when not a JSON integer in range.
+Result<std::optional<int32_t>> optional_integer(const nlohmann::json& object,
+                                                const std::string& key, int64_t low, int64_t high);
+
 // "application/vc+jwt" and "vc+jwt" name the same thing; trust reads the short form.
 std::string short_media_type(std::string_view media_type);
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
@@ -16,6 +17,7 @@ namespace {
 namespace dv1 = discovery::v1;
 namespace tv1 = trust::v1;
 namespace rv1 = resolver::v1;
+namespace lv1 = delivery::v1;
 
 int http_status_for(StatusCode code) {
   switch (code) {
@@ -129,6 +131,35 @@ std::optional<int> http_status_for(rv1::ErrorReason reason) {
   }
 }
 
+std::optional<int> http_status_for(lv1::ErrorReason reason) {
+  switch (reason) {
+    // The order in the path.
+    case lv1::ORDER_NOT_FOUND:
+      return 404;
+    // The request does not fit the order's state (named in "state"), or its key was used for
+    // another request: the client must look again before retrying.
+    case lv1::INVALID_STATE:
+    case lv1::IDEMPOTENCY_KEY_REUSED:
+      return 409;
+    case lv1::BAD_PARAMETERS:
+    case lv1::BILL_PERIOD_INVALID:
+    case lv1::BAD_REQUEST:
+      return 400;
+    // What the body refers to (an offering, a resolution's answer) is missing or cannot be
+    // delivered: the request was understood and cannot be done. Not 404, which would say that
+    // /v1/orders itself is not there.
+    case lv1::OFFERING_NOT_FOUND:
+    case lv1::RESOLUTION_NOT_FOUND:
+    case lv1::NO_DELIVERY_BINDING:
+    case lv1::OPERATION_NOT_SUPPORTED:
+      return 422;
+    case lv1::UPSTREAM_UNAVAILABLE:
+      return 503;
+    default:
+      return std::nullopt;
+  }
+}
+
 // The Retry-After a reason promises when the service named no delay itself.
 std::chrono::milliseconds default_retry_after(const Status& status) {
   if (status.code() == StatusCode::kBusy) return std::chrono::seconds(1);
@@ -139,6 +170,9 @@ std::chrono::milliseconds default_retry_after(const Status& status) {
       if (reason == rv1::INDEX_NOT_READY) return std::chrono::seconds(5);
       if (reason == rv1::SHUTTING_DOWN) return std::chrono::seconds(1);
     }
+  }
+  if (status.detail("domain") == "delivery" && status.detail("reason") == "UPSTREAM_UNAVAILABLE") {
+    return std::chrono::seconds(1);
   }
   return std::chrono::milliseconds(0);
 }
@@ -157,6 +191,9 @@ std::optional<int> http_status_for_reason(const Status& status) {
   } else if (domain == "resolver") {
     rv1::ErrorReason reason = rv1::ERROR_REASON_UNSPECIFIED;
     if (rv1::ErrorReason_Parse(name, &reason)) return http_status_for(reason);
+  } else if (domain == "delivery") {
+    lv1::ErrorReason reason = lv1::ERROR_REASON_UNSPECIFIED;
+    if (lv1::ErrorReason_Parse(name, &reason)) return http_status_for(reason);
   }
   return std::nullopt;
 }

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
@@ -353,4 +354,50 @@ TEST_CASE("a resolver reason name said by another service is not read as the res
   // RESOLUTION_NOT_FOUND without a domain keeps its code's status.
   CHECK(problem_for(Status(StatusCode::kInvalidArgument, "x", {{"reason", "RESOLUTION_NOT_FOUND"}}))
             .http_status == 400);
+}
+
+namespace {
+Status delivery_error(StatusCode code, mpli::delivery::v1::ErrorReason reason,
+                      std::map<std::string, std::string> details = {}) {
+  details["reason"] = mpli::delivery::v1::ErrorReason_Name(reason);
+  details["domain"] = "delivery";
+  return Status(code, "delivery says no", std::move(details));
+}
+}  // namespace
+
+TEST_CASE(
+    "delivery's reasons: 404 for the order, 409 naming the state, 422 for what the body names") {
+  namespace lv1 = mpli::delivery::v1;
+  CHECK(problem_for(delivery_error(StatusCode::kNotFound, lv1::ORDER_NOT_FOUND)).http_status ==
+        404);
+  Problem state = problem_for(
+      delivery_error(StatusCode::kFailedPrecondition, lv1::INVALID_STATE, {{"state", "deleted"}}));
+  CHECK(state.http_status == 409);
+  CHECK(state.body["state"] == "deleted");
+  CHECK(state.body["reason"] == "invalid_state");
+  CHECK(
+      problem_for(delivery_error(StatusCode::kConflict, lv1::IDEMPOTENCY_KEY_REUSED)).http_status ==
+      409);
+  Problem bad = problem_for(delivery_error(StatusCode::kInvalidArgument, lv1::BAD_PARAMETERS,
+                                           {{"field", "parameters.connection_limit"}}));
+  CHECK(bad.http_status == 400);
+  CHECK(bad.body["field"] == "parameters.connection_limit");
+  // Codes that alone would say 404 or 409: the reason decides.
+  CHECK(problem_for(delivery_error(StatusCode::kNotFound, lv1::OFFERING_NOT_FOUND)).http_status ==
+        422);
+  CHECK(problem_for(delivery_error(StatusCode::kNotFound, lv1::RESOLUTION_NOT_FOUND)).http_status ==
+        422);
+  CHECK(problem_for(delivery_error(StatusCode::kFailedPrecondition, lv1::NO_DELIVERY_BINDING))
+            .http_status == 422);
+  CHECK(problem_for(delivery_error(StatusCode::kFailedPrecondition, lv1::OPERATION_NOT_SUPPORTED))
+            .http_status == 422);
+  CHECK(problem_for(delivery_error(StatusCode::kInvalidArgument, lv1::BILL_PERIOD_INVALID))
+            .http_status == 400);
+  Problem upstream =
+      problem_for(delivery_error(StatusCode::kUnavailable, lv1::UPSTREAM_UNAVAILABLE));
+  CHECK(upstream.http_status == 503);
+  CHECK(upstream.retry_after_seconds == 1);
+  // The same names from another service are not delivery's.
+  Status other(StatusCode::kNotFound, "x", {{"reason", "OFFERING_NOT_FOUND"}, {"domain", "x"}});
+  CHECK(problem_for(other).http_status == 404);
 }

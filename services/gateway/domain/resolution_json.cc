@@ -16,10 +16,6 @@ constexpr const char* kJsonShape =
     "{\"manifest\": \"<turtle>\", \"credentials\": [{\"token\": \"...\"}], \"top_k\": 10, "
     "\"explain_limit\": 20}";
 
-std::string range_text(int64_t low, int64_t high) {
-  return "must be an integer from " + std::to_string(low) + " to " + std::to_string(high);
-}
-
 // top_k and explain_limit from the query string of a Turtle POST; the defaults when absent.
 Status apply_query(const std::map<std::string, std::string>& params, v1::ResolveRequest& request) {
   for (const auto& [key, value] : params) {
@@ -36,22 +32,6 @@ Status apply_query(const std::map<std::string, std::string>& params, v1::Resolve
     }
   }
   return Status::ok();
-}
-
-// The integer member `key` from `low` to `high`; nullopt when absent or null.
-Result<std::optional<int32_t>> optional_integer(const json& object, const std::string& key,
-                                                int64_t low, int64_t high) {
-  if (!object.contains(key) || object[key].is_null()) return std::optional<int32_t>();
-  const json& value = object[key];
-  std::optional<int64_t> n;
-  if (value.is_number_unsigned()) {
-    uint64_t u = value.get<uint64_t>();
-    if (u <= static_cast<uint64_t>(high)) n = static_cast<int64_t>(u);
-  } else if (value.is_number_integer()) {
-    n = value.get<int64_t>();
-  }
-  if (!n || *n < low || *n > high) return invalid_field(key, range_text(low, high));
-  return std::optional<int32_t>(static_cast<int32_t>(*n));
 }
 
 Result<v1::InlineCredential> credential_from_json(const json& item, const std::string& field) {
