@@ -45,7 +45,7 @@ bool is_unavailable(const Status& status) {
 std::string work_json(const v1::WorkItem& item) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
-  options.preserving_proto_field_name = true;
+  options.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(item, &json, options);
   return json;
 }

@@ -88,7 +88,8 @@ service::ServiceDefinition definition() {
   definition.settings = {
       {"delivery.secret_key_file", "",
        "AES-256-GCM key for order secrets: 32 raw bytes or 64 hex characters, mode 0600 "
-       "(unset: a key for this process only)"},
+       "(unset: a key for this process only)",
+       nullptr},
       {"work.max_attempts", "5", "attempts of a work item before its order fails",
        config::int_between(1, 100)},
       {"work.deadline", "10m", "time an attempt may take before it is retried",

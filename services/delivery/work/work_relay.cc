@@ -55,7 +55,7 @@ Result<int> WorkRelay::publish_due(pqxx::connection& connection) {
   google::protobuf::util::JsonParseOptions parse;
   parse.ignore_unknown_fields = true;
   google::protobuf::util::JsonPrintOptions print;
-  print.preserving_proto_field_name = true;
+  print.preserve_proto_field_names = true;
   for (const WorkRow& work : due) {
     // The stored body is the template; the attempt and its deadline are the row's.
     v1::WorkItem item;
