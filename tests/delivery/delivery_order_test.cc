@@ -472,6 +472,8 @@ TEST_CASE("an order from a resolution's answer is re-checked, and rejected once 
   CHECK(created->order().quantity() == 2);  // the assignment's
   CHECK(created->order().resolution_id() == resolution.id());
   CHECK(created->order().worker_kind() == "opentofu");
+  CHECK(created->order().price_amount() == "0.0620");  // exact, as the manifest writes it
+  CHECK(created->order().price_unit() == "HUR");
   CHECK(created->order().history(1).reason() == "re-check passed");
 
   // Another tenant cannot order from acme's resolution.
@@ -481,12 +483,19 @@ TEST_CASE("an order from a resolution's answer is re-checked, and rejected once 
   REQUIRE_FALSE(refused.is_ok());
   CHECK(refused.status().detail("reason") == "RESOLUTION_NOT_FOUND");
 
-  // The provider leaves: the answer no longer holds, and a new order is rejected with why.
-  discovery::v1::ProviderRef hexacloud;
-  hexacloud.set_id("hexacloud");
-  REQUIRE(bus::call<discovery::v1::DeleteProviderReply>(
-              hub.bus(), "mpli.discovery.v1.delete_provider", hexacloud, 10s)
-              .is_ok());
+  // The provider's virtual machine shrinks below the requirement: the answer no longer holds,
+  // and a new order from it is rejected with why.
+  std::string shrunk = open_hexacloud();
+  const std::string vcpu = "mpli:vcpu 4 ;\n    mpli:memoryGiB 16 ;";
+  size_t at = shrunk.find(vcpu);
+  REQUIRE(at != std::string::npos);
+  shrunk.replace(at, vcpu.size(), "mpli:vcpu 1 ;\n    mpli:memoryGiB 16 ;");
+  discovery::v1::RegisterProviderRequest again;
+  again.set_manifest_turtle(shrunk);
+  auto registered = bus::call<discovery::v1::RegisterProviderReply>(
+      hub.bus(), "mpli.discovery.v1.register_provider", again, 30s);
+  INFO(registered.status().to_string());
+  REQUIRE(registered.is_ok());
   std::string last;
   auto no_longer_holds = [&] {
         rv1::RecheckAnswerRequest recheck;
