@@ -54,11 +54,7 @@ std::string work_json(const v1::WorkItem& item) {
 
 OrderService::OrderService(db::Pool& pool, bus::Connection& bus, SecretBox secrets,
                            OrderServiceOptions options, std::function<double()> jitter)
-    : pool_(pool),
-      bus_(bus),
-      secrets_(secrets),
-      options_(options),
-      jitter_(std::move(jitter)) {}
+    : pool_(pool), bus_(bus), secrets_(secrets), options_(options), jitter_(std::move(jitter)) {}
 
 Result<v1::Order> OrderService::with_history(const OrderRow& row) {
   v1::Order order = row.order;
@@ -155,9 +151,9 @@ Result<v1::CreateOrderReply> OrderService::create(const v1::CreateOrderRequest& 
   v1::CreateOrderReply reply;
   if (earlier) {
     if (earlier->request_hash != row.request_hash) {
-      return delivery_error(StatusCode::kConflict, "IDEMPOTENCY_KEY_REUSED",
-                            "idempotency key " + request.idempotency_key() +
-                                " was used for a different request");
+      return delivery_error(
+          StatusCode::kConflict, "IDEMPOTENCY_KEY_REUSED",
+          "idempotency key " + request.idempotency_key() + " was used for a different request");
     }
     MPLI_ASSIGN_OR_RETURN(*reply.mutable_order(), with_history(*earlier));
     reply.set_created(false);
@@ -216,8 +212,8 @@ Result<v1::Order> OrderService::accept(const std::string& order_id) {
       if (reasons.empty()) reasons.emplace_back("the answer no longer holds");
       MPLI_RETURN_IF_ERROR(reject(order_id, reasons));
       std::optional<OrderRow> rejected;
-      MPLI_RETURN_IF_ERROR(
-          pool_.transact([&](pqxx::work& tx) { rejected = OrderStore::find(tx, order_id, false); }));
+      MPLI_RETURN_IF_ERROR(pool_.transact(
+          [&](pqxx::work& tx) { rejected = OrderStore::find(tx, order_id, false); }));
       return with_history(*rejected);
     }
     const resolver::v1::Assignment* chosen = nullptr;
@@ -248,8 +244,8 @@ Result<v1::Order> OrderService::accept(const std::string& order_id) {
   discovery::v1::GetOfferingRequest lookup;
   lookup.set_id(offering_id);
   lookup.set_format("turtle");
-  auto offering = bus::call<discovery::v1::GetOfferingReply>(
-      bus_, "mpli.discovery.v1.get_offering", lookup, options_.upstream_timeout);
+  auto offering = bus::call<discovery::v1::GetOfferingReply>(bus_, "mpli.discovery.v1.get_offering",
+                                                             lookup, options_.upstream_timeout);
   if (!offering) {
     if (is_unavailable(offering.status())) return upstream(offering.status(), "discovery");
     return refuse(delivery_error(StatusCode::kNotFound, "OFFERING_NOT_FOUND",
@@ -291,8 +287,7 @@ Result<v1::Order> OrderService::accept(const std::string& order_id) {
     o.set_quantity(quantity);
     transition(tx, *accepted, state::kAccepted, accept_reason, "");
     std::string work_id = add_work(tx, *accepted, "provision", "order", o.parameters());
-    transition(tx, *accepted, state::kProvisioning, "provisioning handed to the provider",
-               work_id);
+    transition(tx, *accepted, state::kProvisioning, "provisioning handed to the provider", work_id);
     OrderStore::save(tx, *accepted);
   }));
   if (!accepted) return order_not_found(order_id);
@@ -330,8 +325,8 @@ Result<v1::ListOrdersReply> OrderService::list(const v1::ListOrdersRequest& requ
   }
   std::vector<OrderRow> rows;
   MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) {
-    rows = OrderStore::list(tx, request.tenant(), request.state(), request.provider_id(),
-                            limit + 1, request.cursor());
+    rows = OrderStore::list(tx, request.tenant(), request.state(), request.provider_id(), limit + 1,
+                            request.cursor());
   }));
   v1::ListOrdersReply reply;
   for (size_t i = 0; i < rows.size() && static_cast<int>(i) < limit; ++i) {
@@ -402,8 +397,8 @@ Result<v1::Order> OrderService::remove(const v1::DeleteOrderRequest& request) {
 
 // ---- Work ----------------------------------------------------------------------------------
 
-Status OrderService::conclude(pqxx::work& tx, OrderRow& order, const WorkRow& work,
-                              bool succeeded, bool retryable, const v1::WorkUpdate* update,
+Status OrderService::conclude(pqxx::work& tx, OrderRow& order, const WorkRow& work, bool succeeded,
+                              bool retryable, const v1::WorkUpdate* update,
                               const std::string& message) {
   WorkFacts facts{work.operation, work.purpose, work.attempt, work.max_attempts};
   OutcomeDecision decision =

@@ -55,8 +55,8 @@ class OrderService {
   std::string add_work(pqxx::work& tx, const OrderRow& order, const std::string& operation,
                        const std::string& purpose,
                        const google::protobuf::Map<std::string, std::string>& parameters);
-  void transition(pqxx::work& tx, OrderRow& order, const std::string& to,
-                  const std::string& reason, const std::string& work_id);
+  void transition(pqxx::work& tx, OrderRow& order, const std::string& to, const std::string& reason,
+                  const std::string& work_id);
 
   db::Pool& pool_;
   bus::Connection& bus_;

@@ -92,8 +92,7 @@ service::ServiceDefinition definition() {
        nullptr},
       {"work.max_attempts", "5", "attempts of a work item before its order fails",
        config::int_between(1, 100)},
-      {"work.deadline", "10m", "time an attempt may take before it is retried",
-       config::duration()},
+      {"work.deadline", "10m", "time an attempt may take before it is retried", config::duration()},
       {"work.progress_extension", "2m", "how far a progress update pushes the deadline",
        config::duration()},
       {"work.backoff_base", "1s", "pause before the second attempt (doubling after)",
@@ -102,8 +101,8 @@ service::ServiceDefinition definition() {
       {"work.ack_wait", "60s", "ack wait of the worker-<provider> consumers", config::duration()},
       {"work.scan_interval", "1s", "how often pending work is checked against its deadline",
        config::duration()},
-      {"orders.recovery_interval", "10s",
-       "how often orders a crash left requested are looked for", config::duration()},
+      {"orders.recovery_interval", "10s", "how often orders a crash left requested are looked for",
+       config::duration()},
       {"orders.recovery_age", "30s", "age at which a requested order counts as left behind",
        config::duration()},
       {"upstream.timeout", "10s", "deadline of requests to the resolver and discovery",
@@ -130,8 +129,8 @@ service::ServiceDefinition definition() {
 
     WorkRelayOptions relay_options;
     relay_options.ack_wait = config.get_duration("work.ack_wait");
-    auto relay = context.own(
-        std::make_shared<WorkRelay>(context.pool->dsn(), context.bus, relay_options));
+    auto relay =
+        context.own(std::make_shared<WorkRelay>(context.pool->dsn(), context.bus, relay_options));
     context.run_worker("work-relay", [relay](const service::StopToken& stop) {
       stop.on_stop([relay] { relay->stop(); });
       relay->run();
@@ -144,22 +143,20 @@ service::ServiceDefinition definition() {
                   [orders](const service::StopToken&) {
                     auto expired = orders->expire_deadlines();
                     if (!expired) {
-                      log::warn("deadline scan failed",
-                                {{"error", expired.status().to_string()}});
+                      log::warn("deadline scan failed", {{"error", expired.status().to_string()}});
                     }
                   });
     auto age = config.get_duration("orders.recovery_age");
-    context.every("order-recovery", config.get_duration("orders.recovery_interval"),
-                  [orders, age](const service::StopToken&) {
-                    auto recovered = orders->recover_stranded(age);
-                    if (!recovered) {
-                      log::warn("order recovery pass failed",
-                                {{"error", recovered.status().to_string()}});
-                    } else if (*recovered > 0) {
-                      log::info("orders left behind were taken up",
-                                {{"orders", *recovered}});
-                    }
-                  });
+    context.every(
+        "order-recovery", config.get_duration("orders.recovery_interval"),
+        [orders, age](const service::StopToken&) {
+          auto recovered = orders->recover_stranded(age);
+          if (!recovered) {
+            log::warn("order recovery pass failed", {{"error", recovered.status().to_string()}});
+          } else if (*recovered > 0) {
+            log::info("orders left behind were taken up", {{"orders", *recovered}});
+          }
+        });
     context.add_health_check("work_relay", [] { return std::string("ok"); });
     return Status::ok();
   };

@@ -80,11 +80,11 @@ TEST_CASE("create_order from an offering hands a WorkItem to the provider's work
 
   std::mutex mutex;
   std::vector<bus::Message> events;
-  auto subscription = delivery.bus().subscribe(
-      "mpli.events.delivery.v1.order_changed", [&](const bus::Message& message) {
-        std::lock_guard<std::mutex> lock(mutex);
-        events.push_back(message);
-      });
+  auto subscription = delivery.bus().subscribe("mpli.events.delivery.v1.order_changed",
+                                               [&](const bus::Message& message) {
+                                                 std::lock_guard<std::mutex> lock(mutex);
+                                                 events.push_back(message);
+                                               });
   REQUIRE(subscription.is_ok());
   REQUIRE(delivery.bus().flush(5s).is_ok());
 
@@ -133,8 +133,8 @@ TEST_CASE("create_order from an offering hands a WorkItem to the provider's work
         CHECK(message.data.find("\"order_id\"") != std::string::npos);
         v1::WorkItem parsed;
         REQUIRE(google::protobuf::util::JsonStringToMessage(message.data, &parsed).ok());
-        CHECK(message.header("Nats-Msg-Id") == parsed.work_id() + "." +
-                                                   std::to_string(parsed.attempt()));
+        CHECK(message.header("Nats-Msg-Id") ==
+              parsed.work_id() + "." + std::to_string(parsed.attempt()));
         REQUIRE(batch->front().ack().is_ok());
         item = parsed;
         return true;
@@ -254,7 +254,10 @@ TEST_CASE("typed errors: bad requests, unknown orders and offerings, states, reu
   CHECK(listed->orders(0).id() == id);
 
   // A body that is not the operation's message.
-  const std::string truncated("\x0a\x05" "ab", 4);
+  const std::string truncated(
+      "\x0a\x05"
+      "ab",
+      4);
   for (const char* operation :
        {"create_order", "get_order", "list_orders", "modify_order", "delete_order"}) {
     INFO(operation);

@@ -94,8 +94,7 @@ class Hub {
           [&] {
             auto reply = bus_->request(std::string("mpli.") + service + ".v1.health", "", 1s);
             common::v1::HealthReply health;
-            return reply.is_ok() && health.ParseFromString(reply->data) &&
-                   health.status() == "ok";
+            return reply.is_ok() && health.ParseFromString(reply->data) && health.status() == "ok";
           },
           60s, std::string(service) + " is healthy");
     }
@@ -291,8 +290,8 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     dv1::ModifyOrderRequest modify;
     modify.set_id(order.id());
     modify.set_tenant("acme");
-    auto refused = bus::call<dv1::ModifyOrderReply>(hub.bus(), "mpli.delivery.v1.modify_order",
-                                                    modify, 10s);
+    auto refused =
+        bus::call<dv1::ModifyOrderReply>(hub.bus(), "mpli.delivery.v1.modify_order", modify, 10s);
     REQUIRE_FALSE(refused.is_ok());
     CHECK(refused.status().code() == StatusCode::kConflict);
     CHECK(refused.status().detail("reason") == "INVALID_STATE");
@@ -348,8 +347,8 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     modify.set_id(order.id());
     modify.set_tenant("acme");
     (*modify.mutable_parameters())["connection_limit"] = "50";
-    auto modifying = bus::call<dv1::ModifyOrderReply>(hub.bus(), "mpli.delivery.v1.modify_order",
-                                                      modify, 10s);
+    auto modifying =
+        bus::call<dv1::ModifyOrderReply>(hub.bus(), "mpli.delivery.v1.modify_order", modify, 10s);
     INFO(modifying.status().to_string());
     REQUIRE(modifying.is_ok());
     CHECK(modifying->order().state() == "modifying");
@@ -365,8 +364,8 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     CHECK(after_failed_modify->history().rbegin()->reason().find("the test worker says no") !=
           std::string::npos);
 
-    modifying = bus::call<dv1::ModifyOrderReply>(hub.bus(), "mpli.delivery.v1.modify_order",
-                                                 modify, 10s);
+    modifying =
+        bus::call<dv1::ModifyOrderReply>(hub.bus(), "mpli.delivery.v1.modify_order", modify, 10s);
     REQUIRE(modifying.is_ok());
     change = worker.next();
     worker.answer(change, "succeeded");
@@ -380,16 +379,16 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     dv1::DeleteOrderRequest remove;
     remove.set_id(order.id());
     remove.set_tenant("acme");
-    auto deleting = bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order",
-                                                     remove, 10s);
+    auto deleting =
+        bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order", remove, 10s);
     REQUIRE(deleting.is_ok());
     CHECK(deleting->order().state() == "deprovisioning");
     auto deprovision = worker.next();
     CHECK(deprovision.operation() == "deprovision");
     worker.answer(deprovision, "succeeded");
     hub.wait_for_state(order.id(), "deleted");
-    auto again = bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order",
-                                                  remove, 10s);
+    auto again =
+        bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order", remove, 10s);
     REQUIRE(again.is_ok());
     CHECK(again->order().state() == "deleted");
     auto final_order = hub.get(order.id(), "acme");
@@ -408,8 +407,8 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     dv1::DeleteOrderRequest remove;
     remove.set_id(order.id());
     remove.set_tenant("acme");
-    auto marked = bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order",
-                                                   remove, 10s);
+    auto marked =
+        bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order", remove, 10s);
     REQUIRE(marked.is_ok());
     CHECK(marked->order().state() == "provisioning");
     CHECK(marked->order().deletion_requested());
@@ -498,13 +497,13 @@ TEST_CASE("an order from a resolution's answer is re-checked, and rejected once 
   REQUIRE(registered.is_ok());
   std::string last;
   auto no_longer_holds = [&] {
-        rv1::RecheckAnswerRequest recheck;
-        recheck.set_resolution_id(resolution.id());
-        recheck.set_rank(1);
-        auto reply = bus::call<rv1::RecheckAnswerReply>(
-            hub.bus(), "mpli.resolver.v1.recheck_answer", recheck, 10s);
-        last = reply.is_ok() ? (reply->holds() ? "holds" : "fails") : reply.status().to_string();
-        return reply.is_ok() && !reply->holds();
+    rv1::RecheckAnswerRequest recheck;
+    recheck.set_resolution_id(resolution.id());
+    recheck.set_rank(1);
+    auto reply = bus::call<rv1::RecheckAnswerReply>(hub.bus(), "mpli.resolver.v1.recheck_answer",
+                                                    recheck, 10s);
+    last = reply.is_ok() ? (reply->holds() ? "holds" : "fails") : reply.status().to_string();
+    return reply.is_ok() && !reply->holds();
   };
   try {
     testing::wait_until(no_longer_holds, 30s, "the resolver's index drops the deleted provider");

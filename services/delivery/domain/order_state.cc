@@ -14,15 +14,15 @@ Status delivery_error(StatusCode code, std::string_view reason, std::string mess
 namespace {
 
 constexpr std::array<std::string_view, 9> kStates = {
-    state::kRequested, state::kAccepted,       state::kProvisioning,
-    state::kActive,    state::kModifying,      state::kDeprovisioning,
-    state::kDeleted,   state::kRejected,       state::kFailed};
+    state::kRequested, state::kAccepted,  state::kProvisioning,
+    state::kActive,    state::kModifying, state::kDeprovisioning,
+    state::kDeleted,   state::kRejected,  state::kFailed};
 
 Status invalid_state(std::string_view request, std::string_view current) {
-  return delivery_error(StatusCode::kConflict, "INVALID_STATE",
-                        std::string(request) + " does not fit an order in state " +
-                            std::string(current),
-                        {{"state", std::string(current)}});
+  return delivery_error(
+      StatusCode::kConflict, "INVALID_STATE",
+      std::string(request) + " does not fit an order in state " + std::string(current),
+      {{"state", std::string(current)}});
 }
 
 }  // namespace

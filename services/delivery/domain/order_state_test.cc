@@ -6,7 +6,8 @@ using namespace mpli;
 using namespace mpli::delivery;
 
 namespace {
-WorkFacts work(const std::string& operation, int attempt = 1, const std::string& purpose = "order") {
+WorkFacts work(const std::string& operation, int attempt = 1,
+               const std::string& purpose = "order") {
   return WorkFacts{operation, purpose, attempt, 5};
 }
 }  // namespace
@@ -44,8 +45,8 @@ TEST_CASE("a successful provision makes the order active, or deprovisions a dele
   CHECK(d.take_outputs);
   CHECK_FALSE(d.next_operation);
 
-  auto deleting = decide_outcome({"provisioning", true}, work("provision"), WorkEnd::kSucceeded,
-                                 false, "");
+  auto deleting =
+      decide_outcome({"provisioning", true}, work("provision"), WorkEnd::kSucceeded, false, "");
   CHECK(deleting.to_state == std::optional<std::string>("deprovisioning"));
   CHECK(deleting.next_operation == std::optional<std::string>("deprovision"));
   CHECK(deleting.next_purpose == "order");
@@ -85,8 +86,8 @@ TEST_CASE("a failed modify returns the order to active with the reason") {
 }
 
 TEST_CASE("deprovision success deletes the order, a cleanup changes no state") {
-  auto d = decide_outcome({"deprovisioning", true}, work("deprovision"), WorkEnd::kSucceeded,
-                          false, "");
+  auto d =
+      decide_outcome({"deprovisioning", true}, work("deprovision"), WorkEnd::kSucceeded, false, "");
   CHECK(d.to_state == std::optional<std::string>("deleted"));
   auto cleanup = decide_outcome({"failed", false}, work("deprovision", 1, "cleanup"),
                                 WorkEnd::kSucceeded, false, "");

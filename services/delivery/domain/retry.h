@@ -7,7 +7,7 @@
 namespace mpli::delivery {
 
 struct RetryPolicy {
-  int max_attempts = 5;                                      // work.max_attempts
+  int max_attempts = 5;                                          // work.max_attempts
   std::chrono::milliseconds deadline{std::chrono::minutes(10)};  // work.deadline, per attempt
   std::chrono::milliseconds progress_extension{std::chrono::minutes(2)};
   std::chrono::milliseconds backoff_base{std::chrono::seconds(1)};

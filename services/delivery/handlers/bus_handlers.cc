@@ -8,8 +8,7 @@ using service::CallContext;
 
 Status serve_order_subjects(service::ServiceContext& context, OrderService& orders) {
   MPLI_RETURN_IF_ERROR((context.serve<v1::CreateOrderRequest, v1::CreateOrderReply>(
-      "create_order",
-      [&orders](const v1::CreateOrderRequest& request, const CallContext&) {
+      "create_order", [&orders](const v1::CreateOrderRequest& request, const CallContext&) {
         return orders.create(request);
       })));
   MPLI_RETURN_IF_ERROR((context.serve<v1::GetOrderRequest, v1::GetOrderReply>(
@@ -21,8 +20,9 @@ Status serve_order_subjects(service::ServiceContext& context, OrderService& orde
         return reply;
       })));
   MPLI_RETURN_IF_ERROR((context.serve<v1::ListOrdersRequest, v1::ListOrdersReply>(
-      "list_orders", [&orders](const v1::ListOrdersRequest& request,
-                               const CallContext&) { return orders.list(request); })));
+      "list_orders", [&orders](const v1::ListOrdersRequest& request, const CallContext&) {
+        return orders.list(request);
+      })));
   MPLI_RETURN_IF_ERROR((context.serve<v1::ModifyOrderRequest, v1::ModifyOrderReply>(
       "modify_order",
       [&orders](const v1::ModifyOrderRequest& request,

@@ -51,8 +51,8 @@ const std::string kOrderColumns =
     "to_jsonb(operations)::text, coalesce(resolution_id, ''), coalesce(rank, 0), "
     "coalesce(requirement, ''), parameters::text, outputs::text, secrets_sealed, "
     "coalesce(price_amount::text, ''), price_currency, price_unit, quantity, "
-    "to_jsonb(reasons)::text, idempotency_key, request_hash, deletion_requested, version, " MPLI_RFC3339(
-        "created_at") ", " MPLI_RFC3339("updated_at");
+    "to_jsonb(reasons)::text, idempotency_key, request_hash, deletion_requested, "
+    "version, " MPLI_RFC3339("created_at") ", " MPLI_RFC3339("updated_at");
 
 OrderRow order_of(const pqxx::row& r) {
   OrderRow row;
@@ -153,7 +153,8 @@ void OrderStore::save(pqxx::work& tx, OrderRow& row) {
       "UPDATE delivery.orders SET state = $2, offering_id = $3, offering_name = $4, "
       "provider_id = $5, worker_kind = $6, artifact = $7, "
       "operations = ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), parameters = $9::jsonb, "
-      "outputs = $10::jsonb, secrets_sealed = NULLIF($11, ''::bytea), price_amount = NULLIF($12, '')::numeric, "
+      "outputs = $10::jsonb, secrets_sealed = NULLIF($11, ''::bytea), price_amount = NULLIF($12, "
+      "'')::numeric, "
       "price_currency = $13, price_unit = $14, quantity = $15, "
       "reasons = ARRAY(SELECT jsonb_array_elements_text($16::jsonb)), deletion_requested = $17, "
       "version = $18, updated_at = clock_timestamp() WHERE id = $1 RETURNING " MPLI_RFC3339(
@@ -187,18 +188,18 @@ void OrderStore::record_change(pqxx::work& tx, const OrderRow& row, const std::s
   event.set_to(to);
   event.set_reason(reason);
   event.set_version(row.order.version());
-  db::enqueue_event(tx, kSchema, kSchema,
-                    {"mpli.events.delivery.v1.order_changed", event.GetTypeName(),
-                     event.SerializeAsString()});
+  db::enqueue_event(
+      tx, kSchema, kSchema,
+      {"mpli.events.delivery.v1.order_changed", event.GetTypeName(), event.SerializeAsString()});
 }
 
 std::vector<v1::Transition> OrderStore::history(pqxx::work& tx, const std::string& id) {
   std::vector<v1::Transition> out;
-  for (const auto& r : tx.exec_params(
-           "SELECT from_state, to_state, " MPLI_RFC3339(
-               "at") ", reason, coalesce(work_id, '') FROM delivery.order_transitions "
-                     "WHERE order_id = $1 ORDER BY seq",
-           id)) {
+  for (const auto& r :
+       tx.exec_params("SELECT from_state, to_state, " MPLI_RFC3339(
+                          "at") ", reason, coalesce(work_id, '') FROM delivery.order_transitions "
+                                "WHERE order_id = $1 ORDER BY seq",
+                      id)) {
     v1::Transition t;
     t.set_from(r[0].as<std::string>());
     t.set_to(r[1].as<std::string>());
@@ -251,10 +252,10 @@ void OrderStore::insert_work(pqxx::work& tx, const WorkRow& work,
 
 std::optional<WorkRow> OrderStore::find_work(pqxx::work& tx, const std::string& work_id,
                                              bool lock) {
-  auto rows = tx.exec_params("SELECT " + kWorkColumns +
-                                 " FROM delivery.work_items WHERE work_id = $1" +
-                                 (lock ? " FOR UPDATE" : ""),
-                             work_id);
+  auto rows =
+      tx.exec_params("SELECT " + kWorkColumns + " FROM delivery.work_items WHERE work_id = $1" +
+                         (lock ? " FOR UPDATE" : ""),
+                     work_id);
   if (rows.empty()) return std::nullopt;
   return work_of(rows[0]);
 }
@@ -310,10 +311,10 @@ void OrderStore::mark_published(pqxx::work& tx, const std::string& work_id, int 
 
 std::vector<std::string> OrderStore::past_deadline(pqxx::work& tx, int limit) {
   std::vector<std::string> out;
-  for (const auto& r : tx.exec_params(
-           "SELECT work_id FROM delivery.work_items WHERE state = 'pending' AND "
-           "deadline < clock_timestamp() ORDER BY deadline LIMIT $1",
-           limit)) {
+  for (const auto& r :
+       tx.exec_params("SELECT work_id FROM delivery.work_items WHERE state = 'pending' AND "
+                      "deadline < clock_timestamp() ORDER BY deadline LIMIT $1",
+                      limit)) {
     out.push_back(r[0].as<std::string>());
   }
   return out;

@@ -70,8 +70,9 @@ class OrderStore {
   static void finish_work(pqxx::work& tx, const std::string& work_id, const std::string& state,
                           const std::string& message);
   // A new attempt: attempt + 1, published after `pause`, its deadline `deadline` after that.
-  static void retry_work(pqxx::work& tx, const std::string& work_id, std::chrono::milliseconds pause,
-                         std::chrono::milliseconds deadline, const std::string& message);
+  static void retry_work(pqxx::work& tx, const std::string& work_id,
+                         std::chrono::milliseconds pause, std::chrono::milliseconds deadline,
+                         const std::string& message);
   static void progress_work(pqxx::work& tx, const std::string& work_id,
                             std::chrono::milliseconds extension, const std::string& message,
                             int percent);
