@@ -56,6 +56,16 @@ OrderService::OrderService(db::Pool& pool, bus::Connection& bus, SecretBox secre
                            OrderServiceOptions options, std::function<double()> jitter)
     : pool_(pool), bus_(bus), secrets_(secrets), options_(options), jitter_(std::move(jitter)) {}
 
+namespace {
+
+// The history joins the reply inside the transaction that already holds the order.
+void attach_history(pqxx::work& tx, OrderRow& row) {
+  row.order.clear_history();
+  for (auto& t : OrderStore::history(tx, row.order.id())) *row.order.add_history() = std::move(t);
+}
+
+}  // namespace
+
 Result<v1::Order> OrderService::with_history(const OrderRow& row) {
   v1::Order order = row.order;
   MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) {
@@ -137,11 +147,11 @@ Result<v1::CreateOrderReply> OrderService::create(const v1::CreateOrderRequest& 
     o.set_offering_id(request.offering_id());
   }
 
-  // The same key again: the order it made (or a conflict when the request differs).
+  // The same key again: the order it made (or a conflict when the request differs). The insert
+  // goes first: a new key, the common case, costs no look-up.
   std::optional<OrderRow> earlier;
   MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) {
-    earlier = OrderStore::find_by_key(tx, request.tenant(), request.idempotency_key());
-    if (earlier) return;
+    earlier.reset();
     if (OrderStore::insert(tx, row)) {
       OrderStore::record_transition(tx, row, "", state::kRequested, "order received", "");
     } else {
@@ -159,7 +169,7 @@ Result<v1::CreateOrderReply> OrderService::create(const v1::CreateOrderRequest& 
     reply.set_created(false);
     return reply;
   }
-  MPLI_ASSIGN_OR_RETURN(*reply.mutable_order(), accept(o.id()));
+  MPLI_ASSIGN_OR_RETURN(*reply.mutable_order(), accept(row));
   reply.set_created(true);
   return reply;
 }
@@ -180,7 +190,12 @@ Result<v1::Order> OrderService::accept(const std::string& order_id) {
       pool_.transact([&](pqxx::work& tx) { found = OrderStore::find(tx, order_id, false); }));
   if (!found) return order_not_found(order_id);
   if (found->order.state() != state::kRequested) return with_history(*found);
-  const v1::Order& order = found->order;
+  return accept(*found);
+}
+
+Result<v1::Order> OrderService::accept(const OrderRow& requested) {
+  const v1::Order& order = requested.order;
+  const std::string& order_id = order.id();
 
   // Rejects the order for a reason the caller caused and answers the typed error.
   auto refuse = [&](const Status& why) -> Status {
@@ -289,9 +304,11 @@ Result<v1::Order> OrderService::accept(const std::string& order_id) {
     std::string work_id = add_work(tx, *accepted, "provision", "order", o.parameters());
     transition(tx, *accepted, state::kProvisioning, "provisioning handed to the provider", work_id);
     OrderStore::save(tx, *accepted);
+    attach_history(tx, *accepted);
   }));
   if (!accepted) return order_not_found(order_id);
-  return with_history(*accepted);
+  if (accepted->order.history().empty()) return with_history(*accepted);  // accepted elsewhere
+  return accepted->order;
 }
 
 Result<v1::Order> OrderService::get(const v1::GetOrderRequest& request) {
@@ -360,9 +377,10 @@ Result<v1::Order> OrderService::modify(const v1::ModifyOrderRequest& request) {
     std::string work_id = add_work(tx, *row, "modify", "order", parameters);
     transition(tx, *row, state::kModifying, "modification requested", work_id);
     OrderStore::save(tx, *row);
+    attach_history(tx, *row);
     return Status::ok();
   }));
-  return with_history(*row);
+  return row->order;
 }
 
 Result<v1::Order> OrderService::remove(const v1::DeleteOrderRequest& request) {
@@ -390,9 +408,10 @@ Result<v1::Order> OrderService::remove(const v1::DeleteOrderRequest& request) {
       case DeleteAction::kAlreadyDeleting:
         break;
     }
+    attach_history(tx, *row);
     return Status::ok();
   }));
-  return with_history(*row);
+  return row->order;
 }
 
 // ---- Work ----------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class OrderService {
  private:
   // The re-check (or catalogue look-up) and the decision for a requested order.
   Result<v1::Order> accept(const std::string& order_id);
+  Result<v1::Order> accept(const OrderRow& requested);
   Status reject(const std::string& order_id, const std::vector<std::string>& reasons);
   Result<v1::Order> with_history(const OrderRow& row);
   // Applies the end of an attempt to a locked order and work item.

@@ -108,59 +108,60 @@ service::ServiceDefinition definition() {
       {"upstream.timeout", "10s", "deadline of requests to the resolver and discovery",
        config::duration()},
   };
-  definition.start = [](service::ServiceContext& context) -> Status {
-    const config::Config& config = context.config;
-    MPLI_ASSIGN_OR_RETURN(SecretBox secrets, secret_box(config));
-    OrderServiceOptions options;
-    options.retry.max_attempts = config.get_int("work.max_attempts");
-    options.retry.deadline = config.get_duration("work.deadline");
-    options.retry.progress_extension = config.get_duration("work.progress_extension");
-    options.retry.backoff_base = config.get_duration("work.backoff_base");
-    options.retry.backoff_max = config.get_duration("work.backoff_max");
-    options.upstream_timeout = config.get_duration("upstream.timeout");
-    auto random = std::make_shared<std::mt19937_64>(std::random_device{}());
-    auto random_mutex = std::make_shared<std::mutex>();
-    auto orders = context.own(std::make_shared<OrderService>(
-        *context.pool, context.bus, secrets, options, [random, random_mutex] {
-          std::lock_guard<std::mutex> lock(*random_mutex);
-          return std::uniform_real_distribution<double>(0.0, 1.0)(*random);
-        }));
-    MPLI_RETURN_IF_ERROR(serve_order_subjects(context, *orders));
-
-    WorkRelayOptions relay_options;
-    relay_options.ack_wait = config.get_duration("work.ack_wait");
-    auto relay =
-        context.own(std::make_shared<WorkRelay>(context.pool->dsn(), context.bus, relay_options));
-    context.run_worker("work-relay", [relay](const service::StopToken& stop) {
-      stop.on_stop([relay] { relay->stop(); });
-      relay->run();
-    });
-    bus::Connection& bus = context.bus;
-    context.run_worker("work-updates", [&bus, orders](const service::StopToken& stop) {
-      consume_updates(bus, *orders, stop);
-    });
-    context.every("work-deadlines", config.get_duration("work.scan_interval"),
-                  [orders](const service::StopToken&) {
-                    auto expired = orders->expire_deadlines();
-                    if (!expired) {
-                      log::warn("deadline scan failed", {{"error", expired.status().to_string()}});
-                    }
-                  });
-    auto age = config.get_duration("orders.recovery_age");
-    context.every(
-        "order-recovery", config.get_duration("orders.recovery_interval"),
-        [orders, age](const service::StopToken&) {
-          auto recovered = orders->recover_stranded(age);
-          if (!recovered) {
-            log::warn("order recovery pass failed", {{"error", recovered.status().to_string()}});
-          } else if (*recovered > 0) {
-            log::info("orders left behind were taken up", {{"orders", *recovered}});
-          }
-        });
-    context.add_health_check("work_relay", [] { return std::string("ok"); });
-    return Status::ok();
-  };
+  definition.start = start_order_flow;
   return definition;
+}
+
+Status start_order_flow(service::ServiceContext& context) {
+  const config::Config& config = context.config;
+  MPLI_ASSIGN_OR_RETURN(SecretBox secrets, secret_box(config));
+  OrderServiceOptions options;
+  options.retry.max_attempts = config.get_int("work.max_attempts");
+  options.retry.deadline = config.get_duration("work.deadline");
+  options.retry.progress_extension = config.get_duration("work.progress_extension");
+  options.retry.backoff_base = config.get_duration("work.backoff_base");
+  options.retry.backoff_max = config.get_duration("work.backoff_max");
+  options.upstream_timeout = config.get_duration("upstream.timeout");
+  auto random = std::make_shared<std::mt19937_64>(std::random_device{}());
+  auto random_mutex = std::make_shared<std::mutex>();
+  auto orders = context.own(std::make_shared<OrderService>(
+      *context.pool, context.bus, secrets, options, [random, random_mutex] {
+        std::lock_guard<std::mutex> lock(*random_mutex);
+        return std::uniform_real_distribution<double>(0.0, 1.0)(*random);
+      }));
+  MPLI_RETURN_IF_ERROR(serve_order_subjects(context, *orders));
+
+  WorkRelayOptions relay_options;
+  relay_options.ack_wait = config.get_duration("work.ack_wait");
+  auto relay =
+      context.own(std::make_shared<WorkRelay>(context.pool->dsn(), context.bus, relay_options));
+  context.run_worker("work-relay", [relay](const service::StopToken& stop) {
+    stop.on_stop([relay] { relay->stop(); });
+    relay->run();
+  });
+  bus::Connection& bus = context.bus;
+  context.run_worker("work-updates", [&bus, orders](const service::StopToken& stop) {
+    consume_updates(bus, *orders, stop);
+  });
+  context.every("work-deadlines", config.get_duration("work.scan_interval"),
+                [orders](const service::StopToken&) {
+                  auto expired = orders->expire_deadlines();
+                  if (!expired) {
+                    log::warn("deadline scan failed", {{"error", expired.status().to_string()}});
+                  }
+                });
+  auto age = config.get_duration("orders.recovery_age");
+  context.every(
+      "order-recovery", config.get_duration("orders.recovery_interval"),
+      [orders, age](const service::StopToken&) {
+        auto recovered = orders->recover_stranded(age);
+        if (!recovered) {
+          log::warn("order recovery pass failed", {{"error", recovered.status().to_string()}});
+        } else if (*recovered > 0) {
+          log::info("orders left behind were taken up", {{"orders", *recovered}});
+        }
+      });
+  return Status::ok();
 }
 
 }  // namespace mpli::delivery
