@@ -563,3 +563,22 @@ TEST_CASE("a work item past its deadline gets new attempts, then fails its order
   CHECK(hub.sql_text("SELECT purpose FROM delivery.work_items WHERE work_id = '" +
                      cleanup.work_id() + "'") == "cleanup");
 }
+
+TEST_CASE("an order a crash left requested is taken up by the recovery scanner") {
+  Hub hub({{"MPLI_ORDERS_RECOVERY_AGE", "1s"}, {"MPLI_ORDERS_RECOVERY_INTERVAL", "200ms"}});
+  // What a crash between the first commit and the re-check leaves: a requested order only.
+  hub.sql_text(
+      "INSERT INTO delivery.orders (id, tenant, state, offering_id, provider_id, quantity, "
+      "idempotency_key, request_hash) VALUES ('ord_left_behind', 'acme', 'requested', '" +
+      kPgOffering + "', '', 1, 'left', 'hash') RETURNING id");
+  hub.wait_for_state("ord_left_behind", "provisioning");
+  auto order = hub.get("ord_left_behind", "acme");
+  REQUIRE(order.is_ok());
+  CHECK(order->provider_id() == "hexacloud");
+  CHECK(order->price_amount() == "690.00");
+  TestWorker worker(hub, "hexacloud", "");
+  auto provision = worker.next();
+  CHECK(provision.order_id() == "ord_left_behind");
+  worker.answer(provision, "succeeded");
+  hub.wait_for_state("ord_left_behind", "active");
+}
