@@ -372,6 +372,13 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     hub.wait_for_state(order.id(), "active");
     auto modified = hub.get(order.id(), "acme", true);
     REQUIRE(modified.is_ok());
+    // For the record, not asserted (no timed assertions): modifying -> active through the relay,
+    // the worker's stream, the test worker and the update consumer, from the history's clock.
+    WARN("modify round trip (relay, worker, update applied): "
+         << hub.sql_text("SELECT round(extract(epoch from (max(at) - min(at))) * 1000, 1) FROM "
+                         "(SELECT at FROM delivery.order_transitions WHERE order_id = '" +
+                         order.id() + "' ORDER BY seq DESC LIMIT 2) last_two")
+         << " ms");
     CHECK(modified->parameters().at("connection_limit") == "50");
     CHECK(modified->secrets().at("password") == "correct-horse");  // kept across the modify
 
