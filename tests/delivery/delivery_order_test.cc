@@ -132,6 +132,26 @@ class Hub {
     if (!reply) return reply.status();
     return reply->order();
   }
+  Result<dv1::Order> modify(const std::string& id, const std::string& tenant,
+                            const std::map<std::string, std::string>& parameters = {}) {
+    dv1::ModifyOrderRequest request;
+    request.set_id(id);
+    request.set_tenant(tenant);
+    for (const auto& [key, value] : parameters) (*request.mutable_parameters())[key] = value;
+    auto reply =
+        bus::call<dv1::ModifyOrderReply>(*bus_, "mpli.delivery.v1.modify_order", request, 10s);
+    if (!reply) return reply.status();
+    return reply->order();
+  }
+  Result<dv1::Order> remove(const std::string& id, const std::string& tenant) {
+    dv1::DeleteOrderRequest request;
+    request.set_id(id);
+    request.set_tenant(tenant);
+    auto reply =
+        bus::call<dv1::DeleteOrderReply>(*bus_, "mpli.delivery.v1.delete_order", request, 10s);
+    if (!reply) return reply.status();
+    return reply->order();
+  }
   std::string state_of(const std::string& id) {
     auto order = get(id, "");
     return order.is_ok() ? order->state() : order.status().to_string();
@@ -287,11 +307,7 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
   }
 
   SECTION("a request that does not fit the state is a conflict naming the state") {
-    dv1::ModifyOrderRequest modify;
-    modify.set_id(order.id());
-    modify.set_tenant("acme");
-    auto refused =
-        bus::call<dv1::ModifyOrderReply>(hub.bus(), "mpli.delivery.v1.modify_order", modify, 10s);
+    auto refused = hub.modify(order.id(), "acme");
     REQUIRE_FALSE(refused.is_ok());
     CHECK(refused.status().code() == StatusCode::kConflict);
     CHECK(refused.status().detail("reason") == "INVALID_STATE");
@@ -334,24 +350,16 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
                        order.id() + "'") == "0");
 
     // Another tenant cannot modify or delete it either.
-    dv1::DeleteOrderRequest foreign_delete;
-    foreign_delete.set_id(order.id());
-    foreign_delete.set_tenant("globex");
-    auto foreign = bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order",
-                                                    foreign_delete, 10s);
+    auto foreign = hub.remove(order.id(), "globex");
     REQUIRE_FALSE(foreign.is_ok());
     CHECK(foreign.status().detail("reason") == "ORDER_NOT_FOUND");
 
     // Modify: the new parameters travel in the work item and become the order's on success.
-    dv1::ModifyOrderRequest modify;
-    modify.set_id(order.id());
-    modify.set_tenant("acme");
-    (*modify.mutable_parameters())["connection_limit"] = "50";
-    auto modifying =
-        bus::call<dv1::ModifyOrderReply>(hub.bus(), "mpli.delivery.v1.modify_order", modify, 10s);
+    const std::map<std::string, std::string> fifty = {{"connection_limit", "50"}};
+    auto modifying = hub.modify(order.id(), "acme", fifty);
     INFO(modifying.status().to_string());
     REQUIRE(modifying.is_ok());
-    CHECK(modifying->order().state() == "modifying");
+    CHECK(modifying->state() == "modifying");
     auto change = worker.next();
     CHECK(change.operation() == "modify");
     CHECK(change.parameters().at("connection_limit") == "50");
@@ -364,8 +372,7 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     CHECK(after_failed_modify->history().rbegin()->reason().find("the test worker says no") !=
           std::string::npos);
 
-    modifying =
-        bus::call<dv1::ModifyOrderReply>(hub.bus(), "mpli.delivery.v1.modify_order", modify, 10s);
+    modifying = hub.modify(order.id(), "acme", fifty);
     REQUIRE(modifying.is_ok());
     change = worker.next();
     worker.answer(change, "succeeded");
@@ -383,21 +390,16 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     CHECK(modified->secrets().at("password") == "correct-horse");  // kept across the modify
 
     // Delete: deprovision, then deleted; a repeated delete answers the order as it is.
-    dv1::DeleteOrderRequest remove;
-    remove.set_id(order.id());
-    remove.set_tenant("acme");
-    auto deleting =
-        bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order", remove, 10s);
+    auto deleting = hub.remove(order.id(), "acme");
     REQUIRE(deleting.is_ok());
-    CHECK(deleting->order().state() == "deprovisioning");
+    CHECK(deleting->state() == "deprovisioning");
     auto deprovision = worker.next();
     CHECK(deprovision.operation() == "deprovision");
     worker.answer(deprovision, "succeeded");
     hub.wait_for_state(order.id(), "deleted");
-    auto again =
-        bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order", remove, 10s);
+    auto again = hub.remove(order.id(), "acme");
     REQUIRE(again.is_ok());
-    CHECK(again->order().state() == "deleted");
+    CHECK(again->state() == "deleted");
     auto final_order = hub.get(order.id(), "acme");
     REQUIRE(final_order.is_ok());
     CHECK(states_of(*final_order) ==
@@ -411,14 +413,10 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
 
   SECTION("a delete while provisioning runs when the provision ends") {
     TestWorker worker(hub, "hexacloud", "");
-    dv1::DeleteOrderRequest remove;
-    remove.set_id(order.id());
-    remove.set_tenant("acme");
-    auto marked =
-        bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order", remove, 10s);
+    auto marked = hub.remove(order.id(), "acme");
     REQUIRE(marked.is_ok());
-    CHECK(marked->order().state() == "provisioning");
-    CHECK(marked->order().deletion_requested());
+    CHECK(marked->state() == "provisioning");
+    CHECK(marked->deletion_requested());
     auto provision = worker.next();
     worker.answer(provision, "succeeded");
     hub.wait_for_state(order.id(), "deprovisioning");
@@ -525,11 +523,7 @@ TEST_CASE("an order from a resolution's answer is re-checked, and rejected once 
   REQUIRE(rejected->order().reasons_size() > 0);
   CHECK(states_of(rejected->order()) == std::vector<std::string>{"requested", "rejected"});
   // A rejected order is terminal: no delete, no modify.
-  dv1::DeleteOrderRequest remove;
-  remove.set_id(rejected->order().id());
-  remove.set_tenant("acme");
-  auto no_delete =
-      bus::call<dv1::DeleteOrderReply>(hub.bus(), "mpli.delivery.v1.delete_order", remove, 10s);
+  auto no_delete = hub.remove(rejected->order().id(), "acme");
   REQUIRE_FALSE(no_delete.is_ok());
   CHECK(no_delete.status().detail("state") == "rejected");
 }
