@@ -237,10 +237,18 @@ class TestWorker {
   void answer(const dv1::WorkItem& item, const std::string& kind,
               std::map<std::string, std::string> outputs = {},
               std::map<std::string, std::string> secrets = {}, bool retryable = false) {
+    answer_as(provider_, provider_, item, kind, std::move(outputs), std::move(secrets), retryable);
+  }
+
+  // An update on `subject_provider`'s result subject claiming to come from `claimed_provider`.
+  void answer_as(const std::string& subject_provider, const std::string& claimed_provider,
+                 const dv1::WorkItem& item, const std::string& kind,
+                 std::map<std::string, std::string> outputs = {},
+                 std::map<std::string, std::string> secrets = {}, bool retryable = false) {
     dv1::WorkUpdate update;
     update.set_work_id(item.work_id());
     update.set_attempt(item.attempt());
-    update.set_provider_id(provider_);
+    update.set_provider_id(claimed_provider);
     update.set_kind(kind);
     update.set_message(kind == "failed" ? "the test worker says no" : "done by the test worker");
     update.set_retryable(retryable);
@@ -248,7 +256,7 @@ class TestWorker {
     for (auto& [k, v] : outputs) (*update.mutable_outputs())[k] = v;
     for (auto& [k, v] : secrets) (*update.mutable_secrets())[k] = v;
     auto ack = bus::publish_durable(
-        hub_.bus(), "mpli.work.v1.result." + provider_, to_json(update),
+        hub_.bus(), "mpli.work.v1.result." + subject_provider, to_json(update),
         item.work_id() + "." + std::to_string(item.attempt()) + "." + std::to_string(sequence_),
         {{"Content-Type", "application/json"}});
     INFO(ack.status().to_string());
@@ -325,6 +333,11 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     CHECK(provision.parameters().at("connection_limit") == "20");
     CHECK(provision.deadline_unix_ms() > 0);
     worker.answer(provision, "progress");
+    // Updates from another provider, or claiming another provider than their subject's, are
+    // dropped: they are read before the real one (one stream, in order) and leave no trace.
+    worker.answer_as("intruder", "intruder", provision, "succeeded", {{"forged", "1"}});
+    worker.answer_as("hexacloud", "intruder", provision, "succeeded", {{"forged", "2"}});
+    worker.answer_as("intruder", "hexacloud", provision, "failed");
     worker.answer(provision, "succeeded", {{"host", "db.hexacloud.example"}, {"port", "5432"}},
                   {{"password", "correct-horse"}});
     hub.wait_for_state(order.id(), "active");
@@ -333,6 +346,9 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
     auto owner = hub.get(order.id(), "acme", true);
     REQUIRE(owner.is_ok());
     CHECK(owner->outputs().at("host") == "db.hexacloud.example");
+    CHECK(owner->outputs().count("forged") == 0);
+    CHECK(states_of(*owner) ==
+          std::vector<std::string>{"requested", "accepted", "provisioning", "active"});
     CHECK(owner->has_secrets());
     CHECK(owner->secrets().at("password") == "correct-horse");
     auto admin = hub.get(order.id(), "", true);
