@@ -7,4 +7,9 @@ namespace mpli::delivery {
 
 service::ServiceDefinition definition();
 
+// The order flow's part of the start hook: the order subjects, the work relay, the work update
+// consumer, the deadline and recovery scanners. definition() starts only this; the bill
+// (billing/billing.h, serve_billing) joins by a start hook that calls both.
+Status start_order_flow(service::ServiceContext& context);
+
 }  // namespace mpli::delivery
