@@ -5,8 +5,10 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "libs/process/child_process.h"
+#include "libs/process/nats_authorization.h"
 
 namespace mpli::process {
 
@@ -18,6 +20,9 @@ struct NatsServerOptions {
   std::string max_file_store = "2GB";
   std::string log_file;  // "" = <state_dir>/nats.log
   std::string run_as_user;
+  // Empty: anyone may connect and do anything (the tests' servers). Otherwise only these users
+  // may connect, each with its permissions (nats_authorization.h); nats.conf is then mode 0600.
+  std::vector<NatsUser> users;
 };
 
 class NatsServer {
