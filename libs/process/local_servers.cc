@@ -236,8 +236,20 @@ Status convert_trust_to_password(const PostgresOptions& options, const fs::path&
 
 }  // namespace
 
-Result<PostgresServer> PostgresServer::start(const PostgresOptions& given,
-                                             std::chrono::milliseconds ready_within) {
+namespace {
+
+// A data directory ready for `postgres` to start on, and what starting it needs.
+struct PreparedPostgres {
+  PostgresOptions options;  // defaults filled in
+  fs::path data_dir;
+  std::string user;
+  std::string password;
+};
+
+// Fills in the defaults, initialises the data directory (initdb) or converts an old trusting
+// one, and loads the superuser's password. Leaves no server running.
+Result<PreparedPostgres> prepare_postgres(const PostgresOptions& given,
+                                          std::chrono::milliseconds ready_within) {
   PostgresOptions options = given;
   if (options.bin_dir.empty()) {
     const char* env = std::getenv("MPLI_PG_BIN");
@@ -299,13 +311,26 @@ Result<PostgresServer> PostgresServer::start(const PostgresOptions& given,
     MPLI_RETURN_IF_ERROR(
         convert_trust_to_password(options, data_dir, user, *password, ready_within));
   }
+  return PreparedPostgres{options, data_dir, user, *password};
+}
 
-  auto child = launch_postgres(options, data_dir, user, ready_within);
+}  // namespace
+
+Status PostgresServer::initialise(const PostgresOptions& options,
+                                  std::chrono::milliseconds ready_within) {
+  return prepare_postgres(options, ready_within).status();
+}
+
+Result<PostgresServer> PostgresServer::start(const PostgresOptions& given,
+                                             std::chrono::milliseconds ready_within) {
+  MPLI_ASSIGN_OR_RETURN(PreparedPostgres prepared, prepare_postgres(given, ready_within));
+  const PostgresOptions& options = prepared.options;
+  auto child = launch_postgres(options, prepared.data_dir, prepared.user, ready_within);
   if (!child) return child.status();
-  PostgresServer server(options, *password, std::move(child).value());
+  PostgresServer server(options, prepared.password, std::move(child).value());
 
   // CREATE DATABASE has no IF NOT EXISTS; a restart finds it already there, which is fine.
-  Spec psql = psql_spec(options, *password);
+  Spec psql = psql_spec(options, prepared.password);
   psql.args.emplace_back("-c");
   psql.args.push_back("SELECT 1 FROM pg_database WHERE datname = '" + options.database + "'");
   auto exists = run(psql, std::chrono::seconds(30));

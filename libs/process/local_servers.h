@@ -63,6 +63,11 @@ class PostgresServer {
   // superuser. A data directory from before passwords (trust) is converted on its first start.
   static Result<PostgresServer> start(const PostgresOptions& options,
                                       std::chrono::milliseconds ready_within);
+  // What start() does before the server runs (initdb, the password file), leaving no server
+  // running: callable on any thread, so several data directories can be initialised at once.
+  // A server started from a thread that then ends would be killed with it (its parent-death
+  // signal follows the thread that spawned it), so start() belongs on a long-lived thread.
+  static Status initialise(const PostgresOptions& options, std::chrono::milliseconds ready_within);
   // libpq connection string for the database, password included: pass it to services through
   // their environment or a secret setting, never in arguments or logs.
   std::string dsn() const;

@@ -109,7 +109,7 @@ void publish_work(bus::Connection& bus, const std::string& provider, const std::
   item.set_tenant("acme");
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
-  options.preserving_proto_field_name = true;
+  options.preserve_proto_field_names = true;
   REQUIRE(google::protobuf::util::MessageToJsonString(item, &json, options).ok());
   auto published = bus::publish_durable(bus, "mpli.work.v1." + provider + "." + operation, json,
                                         work_id + ".1", {{"Content-Type", "application/json"}});

@@ -518,7 +518,9 @@ int run_up_command(int argc, char** argv) {
              std::to_string(logins->size()) + " users, each worker limited to its provider's " +
              "work; passwords in " + users_dir + ")");
 
-    // The hub's PostgreSQL and every provider's start together: initdb dominates a first start.
+    // initdb dominates a first start, so every data directory is initialised at once; the
+    // servers are started from this thread, which lives as long as they do (a server started
+    // from a thread that ends would be stopped with it).
     process::PostgresOptions pg_options;
     pg_options.data_dir = options.state_dir + "/postgres/data";
     pg_options.socket_dir = options.state_dir + "/postgres";
@@ -526,7 +528,6 @@ int run_up_command(int argc, char** argv) {
     pg_options.log_file = log_dir + "/postgres.log";
     pg_options.port = options.postgres_port;
     std::vector<ProviderDatabase> provider_databases;
-    std::vector<std::future<Result<process::PostgresServer>>> provider_starts;
     for (size_t i = 0; i < worker_providers.size(); ++i) {
       provider_databases.push_back(
           provider_database(worker_providers[i], options.state_dir, log_dir,
@@ -534,22 +535,31 @@ int run_up_command(int argc, char** argv) {
     }
     fs::create_directories(options.state_dir + "/providers", ec);
     chmod((options.state_dir + "/providers").c_str(), 0755);
+    std::vector<std::future<Status>> initialised;
     for (auto& database : provider_databases) {
       fs::create_directories(fs::path(database.options.data_dir).parent_path(), ec);
       // PostgreSQL may run as another user: it must reach its directory through this one.
       chmod(fs::path(database.options.socket_dir).parent_path().c_str(), 0755);
-      provider_starts.push_back(std::async(std::launch::async, [options = database.options] {
-        return process::PostgresServer::start(options, std::chrono::seconds(60));
+      initialised.push_back(std::async(std::launch::async, [options = database.options] {
+        return process::PostgresServer::initialise(options, std::chrono::seconds(60));
       }));
     }
     auto postgres = process::PostgresServer::start(pg_options, std::chrono::seconds(60));
     for (size_t i = 0; i < provider_databases.size(); ++i) {
-      auto started = provider_starts[i].get();
-      if (started)
-        provider_databases[i].server.emplace(std::move(started).value());
-      else
-        pump.say("provider " + provider_databases[i].provider.provider_id +
-                 ": PostgreSQL did not start, so no worker: " + started.status().message());
+      ProviderDatabase& database = provider_databases[i];
+      Status ready = initialised[i].get();
+      if (ready.is_ok() && postgres) {
+        auto started = process::PostgresServer::start(database.options, std::chrono::seconds(60));
+        if (started) {
+          database.server.emplace(std::move(started).value());
+        } else {
+          ready = started.status();
+        }
+      }
+      if (!ready.is_ok()) {
+        pump.say("provider " + database.provider.provider_id +
+                 ": PostgreSQL did not start, so no worker: " + ready.message());
+      }
     }
     auto stop_provider_databases = [&] {
       for (auto& database : provider_databases) {
