@@ -58,6 +58,8 @@ MPLI_RATELIMIT_REQUESTS_PER_SECOND=0 MPLI_LOG_LEVEL=$LOG_LEVEL MPLI_HTTP_THREADS
 pids+=($!)
 for _ in $(seq 1 240); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fs "$BASE/readyz" >/dev/null || { echo "the hub did not become ready; see $OUT/hub.log" >&2; exit 1; }
+# The hub's nats-server lets in only its users: the driver connects as the operator.
+NATS_URL=nats://operator:$(cat "$OUT/state/nats/users/operator.password")@127.0.0.1:$NATS
 
 # Registration is an admin's (or the provider's) act once the hub has bearer tokens.
 admin=()

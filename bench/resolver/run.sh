@@ -54,6 +54,8 @@ pids+=($!)
 BASE=http://127.0.0.1:$HTTP
 for _ in $(seq 1 120); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fs "$BASE/readyz" >/dev/null
+# The hub's nats-server lets in only its users: the driver connects as the operator.
+NATS_URL=nats://operator:$(cat "$OUT/state/nats/users/operator.password")@127.0.0.1:$NATS
 # Registering and refreshing providers need the admin token `mpli up` wrote (load.py reads it).
 MPLI_TOKEN=$(cat "$OUT/state/admin-token")
 export MPLI_TOKEN

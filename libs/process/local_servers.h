@@ -5,8 +5,10 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "libs/process/child_process.h"
+#include "libs/process/nats_authorization.h"
 
 namespace mpli::process {
 
@@ -18,6 +20,9 @@ struct NatsServerOptions {
   std::string max_file_store = "2GB";
   std::string log_file;  // "" = <state_dir>/nats.log
   std::string run_as_user;
+  // Empty: anyone may connect and do anything (the tests' servers). Otherwise only these users
+  // may connect, each with its permissions (nats_authorization.h); nats.conf is then mode 0600.
+  std::vector<NatsUser> users;
 };
 
 class NatsServer {
@@ -58,6 +63,11 @@ class PostgresServer {
   // superuser. A data directory from before passwords (trust) is converted on its first start.
   static Result<PostgresServer> start(const PostgresOptions& options,
                                       std::chrono::milliseconds ready_within);
+  // What start() does before the server runs (initdb, the password file), leaving no server
+  // running: callable on any thread, so several data directories can be initialised at once.
+  // A server started from a thread that then ends would be killed with it (its parent-death
+  // signal follows the thread that spawned it), so start() belongs on a long-lived thread.
+  static Status initialise(const PostgresOptions& options, std::chrono::milliseconds ready_within);
   // libpq connection string for the database, password included: pass it to services through
   // their environment or a secret setting, never in arguments or logs.
   std::string dsn() const;

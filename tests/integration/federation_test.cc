@@ -23,8 +23,10 @@
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
 #include "mpli/common/v1/envelope.pb.h"
+#include "tests/integration/federation_fixture.h"
 
 using namespace mpli;
+using namespace mpli::fixture;
 using namespace std::chrono_literals;
 
 namespace {
@@ -34,62 +36,8 @@ int free_port() {
   return *port;
 }
 
-// True when a listener could bind 127.0.0.1:`port` now.
-bool bindable(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  int on = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
-
-// A port whose next three are free too: `mpli up` puts the demo providers there. Taken below
-// the kernel's ephemeral range (32768 and up), so the outgoing connections of tests running
-// alongside cannot take one of the four between this check and `mpli up` binding them.
-int free_port_block() {
-  std::mt19937 random(std::random_device{}());
-  std::uniform_int_distribution<int> base(20000, 32000);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    int port = base(random);
-    bool all_free = true;
-    for (int i = 0; i <= 3; ++i) all_free = all_free && bindable(port + i);
-    if (all_free) return port;
-  }
-  FAIL("no block of four free ports");
-  return 0;
-}
-
-std::vector<pid_t> descendants(pid_t pid) {
-  std::vector<pid_t> out;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  pid_t child = 0;
-  while (in >> child) {
-    out.push_back(child);
-    for (pid_t grandchild : descendants(child)) out.push_back(grandchild);
-  }
-  return out;
-}
-
 std::string readyz(int port) {
   return testing::http_get("http://127.0.0.1:" + std::to_string(port) + "/readyz").body;
-}
-
-bool federation_ready(int http_port) {
-  return testing::http_get("http://127.0.0.1:" + std::to_string(http_port) + "/readyz").status ==
-         200;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 size_t count_of(const std::string& text, const std::string& part) {
@@ -107,43 +55,6 @@ pid_t parent_of(pid_t pid) {
   pid_t parent = -1;
   fields >> state >> parent;
   return parent;
-}
-
-// The federation as the tests start it: every port free, state in `dir`.
-struct Federation {
-  int http_port = 0;
-  int nats_port = 0;
-  int pg_port = 0;
-  std::string state_dir;
-  std::string up_log;
-  process::Spec spec;
-};
-
-Federation federation_in(const std::string& dir, std::vector<std::string> extra_args = {}) {
-  Federation f;
-  f.http_port = free_port_block();
-  // Also below the ephemeral range, and clear of the gateway's block.
-  do {
-    f.nats_port = free_port_block();
-  } while (std::abs(f.nats_port - f.http_port) < 8);
-  do {
-    f.pg_port = free_port_block();
-  } while (std::abs(f.pg_port - f.http_port) < 8 || std::abs(f.pg_port - f.nats_port) < 8);
-  f.state_dir = dir + "/state";
-  f.up_log = dir + "/up.log";
-  f.spec.program = testing::bin_dir() + "/mpli";
-  f.spec.args = {"up",
-                 "--state-dir",
-                 f.state_dir,
-                 "--port",
-                 std::to_string(f.http_port),
-                 "--nats-port",
-                 std::to_string(f.nats_port),
-                 "--postgres-port",
-                 std::to_string(f.pg_port)};
-  f.spec.args.insert(f.spec.args.end(), extra_args.begin(), extra_args.end());
-  f.spec.output_file = f.up_log;
-  return f;
 }
 
 // The health a service reports over the bus (its pid is in `instance`), if it answers.
@@ -340,25 +251,12 @@ TEST_CASE(
       tx.commit();
     }
 
-    std::vector<pid_t> started = descendants(federation->pid());
+    std::vector<pid_t> started = stop_federation(*federation, 15s);
     INFO("processes under mpli up: " << started.size());
-    REQUIRE(started.size() >= 11);  // nats-server, postgres, 3 demo providers, 5 services, gateway
-    REQUIRE(federation->send_signal(SIGINT).is_ok());
-    auto status = federation->wait_for(15s);
-    REQUIRE(status.has_value());
-    CHECK(WIFEXITED(*status));
-    CHECK(WEXITSTATUS(*status) == 0);
-    for (pid_t pid : started) {
-      INFO("pid " << pid << " still alive after mpli up exited");
-      CHECK_FALSE(process::process_alive(pid));
-    }
+    CHECK(started.size() >= 11);  // nats-server, postgres, 3 demo providers, 5 services, gateway
 
     // The services got the password through their environment; no log shows it.
-    std::vector<std::string> logs = {f.up_log};
-    for (const auto& entry : std::filesystem::directory_iterator(f.state_dir + "/logs")) {
-      logs.push_back(entry.path().string());
-    }
-    for (const auto& log : logs) {
+    for (const auto& log : federation_logs(f)) {
       INFO("log " << log);
       CHECK(read_file(log).find(password) == std::string::npos);
     }
@@ -375,9 +273,7 @@ TEST_CASE("a service killed more often than the old restart budget is restarted 
   REQUIRE(federation.is_ok());
   testing::wait_until([&] { return federation_ready(f.http_port); }, 60s, "federation ready");
 
-  bus::ConnectOptions options;
-  options.url = "nats://127.0.0.1:" + std::to_string(f.nats_port);
-  auto client = bus::Connection::connect(options);
+  auto client = bus::Connection::connect(operator_login(f));
   REQUIRE(client.is_ok());
 
   const int kCrashes = 7;  // the old supervisor stopped everything at the sixth exit
@@ -410,9 +306,7 @@ TEST_CASE("a service that keeps crashing stops the federation once its restart b
   REQUIRE(federation.is_ok());
   testing::wait_until([&] { return federation_ready(f.http_port); }, 60s, "federation ready");
 
-  bus::ConnectOptions options;
-  options.url = "nats://127.0.0.1:" + std::to_string(f.nats_port);
-  auto client = bus::Connection::connect(options);
+  auto client = bus::Connection::connect(operator_login(f));
   REQUIRE(client.is_ok());
 
   pid_t first = wait_for_service_up(**client, "trust", 0, "trust up");

@@ -13,8 +13,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,8 +28,11 @@
 #include "libs/http/client.h"
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"
+#include "libs/process/nats_authorization.h"
+#include "libs/process/secrets.h"
 #include "services/gateway/auth/hub_key.h"
 #include "tools/mpli/demo_credentials.h"
+#include "tools/mpli/demo_workers.h"
 #include "tools/mpli/federation_options.h"
 #include "tools/mpli/restart_policy.h"
 
@@ -162,6 +167,73 @@ Result<std::string> prepare_hub_key(const std::string& key_file, const std::stri
   bool closed = close(fd) == 0;
   if (!closed) return internal_error("cannot write " + token_file + ": " + std::strerror(errno));
   return token;
+}
+
+// A NATS user of the federation and where its password is kept.
+struct NatsLogin {
+  std::string user;
+  std::string password;
+  std::string password_file;
+};
+
+// The users nats-server lets in: the hub's (kept in <state>/nats/users/<name>.password, 0600,
+// the same across starts) and one per provider's worker. nats.conf gets bcrypt hashes only.
+Result<std::map<std::string, NatsLogin>> prepare_nats_users(
+    const std::string& users_dir, const std::vector<DemoProvider>& providers,
+    std::vector<process::NatsUser>* config_users) {
+  std::error_code ec;
+  fs::create_directories(users_dir, ec);
+  if (ec) return internal_error("cannot create " + users_dir + ": " + ec.message());
+  chmod(users_dir.c_str(), 0700);
+  std::vector<std::pair<std::string, process::NatsPermissions>> wanted;
+  process::NatsPermissions unrestricted;
+  unrestricted.unrestricted = true;
+  for (const auto& name : process::hub_user_names()) wanted.emplace_back(name, unrestricted);
+  for (const auto& provider : providers) {
+    wanted.emplace_back(process::worker_user_name(provider.provider_id),
+                        process::worker_permissions(provider.provider_id));
+  }
+  std::map<std::string, NatsLogin> logins;
+  for (auto& [name, permissions] : wanted) {
+    NatsLogin login{name, "", users_dir + "/" + name + ".password"};
+    MPLI_ASSIGN_OR_RETURN(login.password, process::load_or_create_secret(login.password_file, ""));
+    MPLI_ASSIGN_OR_RETURN(std::string hash, process::bcrypt_hash(login.password));
+    config_users->push_back({name, hash, std::move(permissions)});
+    logins[name] = login;
+  }
+  return logins;
+}
+
+// A demo provider's own PostgreSQL server, on which its worker creates the databases ordered.
+struct ProviderDatabase {
+  DemoProvider provider;
+  process::PostgresOptions options;
+  std::string dsn_file;   // the worker's --server-dsn-file (0600)
+  std::string state_dir;  // the worker's --state-dir
+  std::optional<process::PostgresServer> server;
+};
+
+ProviderDatabase provider_database(const DemoProvider& provider, const std::string& state_dir,
+                                   const std::string& log_dir, int port) {
+  ProviderDatabase database;
+  database.provider = provider;
+  std::string dir = state_dir + "/providers/" + provider.provider_id;
+  database.options.data_dir = dir + "/postgres/data";
+  database.options.socket_dir = dir + "/postgres";
+  database.options.password_file = dir + "/postgres/password";
+  database.options.log_file = log_dir + "/postgres-" + provider.provider_id + ".log";
+  database.options.port = port;
+  database.options.database = "postgres";  // exists already: the worker creates the others
+  database.dsn_file = dir + "/server.dsn";
+  database.state_dir = dir + "/worker";
+  return database;
+}
+
+// Written anew at each start: the port may have changed. Private: it holds the superuser's
+// password.
+Status write_dsn_file(const std::string& path, const std::string& dsn) {
+  unlink(path.c_str());
+  return process::write_private_file(path, dsn + "\n", "");
 }
 
 std::string pid_file(const std::string& state_dir) { return state_dir + "/federation.pid"; }
@@ -302,6 +374,52 @@ class Supervisor {
   std::vector<SupervisedService> services_;
 };
 
+// One mpli-worker-postgresql per provider database that started, each with the provider's own
+// NATS user; a worker whose binary is not built is left out with a note (its provider's orders
+// then wait in MPLI_WORK until one runs).
+void add_provider_workers(Supervisor& supervisor, LogPump& pump,
+                          std::vector<ProviderDatabase>& databases,
+                          const std::map<std::string, NatsLogin>& logins,
+                          const std::string& nats_url, const std::string& bin_dir,
+                          const RestartSettings& restart) {
+  const std::string program = bin_dir + "/mpli-worker-postgresql";
+  bool built = fs::exists(program);
+  for (auto& database : databases) {
+    if (!database.server) continue;
+    const std::string& id = database.provider.provider_id;
+    std::string where = "provider " + id +
+                        ": PostgreSQL on 127.0.0.1:" + std::to_string(database.options.port) +
+                        " (user postgres, password in " + database.options.password_file + ")";
+    if (!built) {
+      pump.say(where + "; no worker: " + program + " is not built, so " + id +
+               "'s orders wait in MPLI_WORK until a worker runs");
+      continue;
+    }
+    Status written = write_dsn_file(database.dsn_file, database.server->dsn());
+    std::error_code ec;
+    fs::create_directories(database.state_dir, ec);
+    chmod(database.state_dir.c_str(), 0700);
+    if (!written.is_ok()) {
+      pump.say(where + "; no worker: " + written.message());
+      continue;
+    }
+    const NatsLogin& login = logins.at(process::worker_user_name(id));
+    process::Spec spec;
+    spec.program = program;
+    spec.args = {"--provider",           id,
+                 "--nats-url",           nats_url,
+                 "--nats-user",          login.user,
+                 "--nats-password-file", login.password_file,
+                 "--state-dir",          database.state_dir,
+                 "--server-dsn-file",    database.dsn_file,
+                 "--public-host",        "127.0.0.1",
+                 "--public-port",        std::to_string(database.options.port)};
+    spec.capture_output = true;
+    supervisor.add(login.user, spec, restart);
+    pump.say(where + "; worker mpli-worker-postgresql as NATS user " + login.user);
+  }
+}
+
 }  // namespace
 
 int run_up_command(int argc, char** argv) {
@@ -356,36 +474,108 @@ int run_up_command(int argc, char** argv) {
   LogPump pump;
   pump.say("state directory " + options.state_dir);
   pump.say("admin token: " + admin_token_file);
+  const std::string bin_dir = own_bin_dir();
+  auto stop_early = [&](const std::string& message) {
+    std::cerr << "mpli up: " << message << "\n";
+    fs::remove(pid_file(options.state_dir), ec);
+    return 1;
+  };
+
+  // The demo providers that get a PostgreSQL server and a worker: those whose manifests bind an
+  // offering to mpli:PostgresqlWorker, in the order of their manifest files (ports follow it).
+  std::vector<DemoProvider> worker_providers;
+  for (const auto& manifest : demo_files(options, bin_dir, "provider-")) {
+    auto provider = read_demo_provider(manifest);
+    if (!provider.is_ok()) {
+      pump.say("no worker for " + manifest + ": " + provider.status().message());
+      continue;
+    }
+    bool taken = std::any_of(worker_providers.begin(), worker_providers.end(),
+                             [&](const auto& p) { return p.provider_id == provider->provider_id; });
+    if (taken) {
+      pump.say("no worker for " + manifest + ": provider id '" + provider->provider_id +
+               "' is already another manifest's");
+    } else if (provider->postgresql_worker) {
+      worker_providers.push_back(*provider);
+    }
+  }
+
+  const std::string delivery_key_file = options.state_dir + "/delivery-secret.key";
+  auto delivery_key = process::load_or_create_secret(delivery_key_file, "");
+  if (!delivery_key) return stop_early("delivery secret key: " + delivery_key.status().message());
+
   int exit_code = 0;
   {
     process::NatsServerOptions nats_options;
     nats_options.state_dir = options.state_dir + "/nats";
     nats_options.port = options.nats_port;
+    const std::string users_dir = nats_options.state_dir + "/users";
+    auto logins = prepare_nats_users(users_dir, worker_providers, &nats_options.users);
+    if (!logins) return stop_early("NATS users: " + logins.status().message());
     auto nats = process::NatsServer::start(nats_options, std::chrono::seconds(20));
-    if (!nats) {
-      std::cerr << "mpli up: " << nats.status().message() << "\n";
-      fs::remove(pid_file(options.state_dir), ec);
-      return 1;
-    }
-    pump.say("nats-server ready at " + nats->url() + " (JetStream on)");
+    if (!nats) return stop_early(nats.status().message());
+    pump.say("nats-server ready at " + nats->url() + " (JetStream on; " +
+             std::to_string(logins->size()) + " users, each worker limited to its provider's " +
+             "work; passwords in " + users_dir + ")");
 
+    // initdb dominates a first start, so every data directory is initialised at once; the
+    // servers are started from this thread, which lives as long as they do (a server started
+    // from a thread that ends would be stopped with it).
     process::PostgresOptions pg_options;
     pg_options.data_dir = options.state_dir + "/postgres/data";
     pg_options.socket_dir = options.state_dir + "/postgres";
     pg_options.password_file = options.state_dir + "/postgres/password";
     pg_options.log_file = log_dir + "/postgres.log";
     pg_options.port = options.postgres_port;
+    std::vector<ProviderDatabase> provider_databases;
+    for (size_t i = 0; i < worker_providers.size(); ++i) {
+      provider_databases.push_back(
+          provider_database(worker_providers[i], options.state_dir, log_dir,
+                            options.postgres_port + static_cast<int>(i) + 1));
+    }
+    fs::create_directories(options.state_dir + "/providers", ec);
+    chmod((options.state_dir + "/providers").c_str(), 0755);
+    std::vector<std::future<Status>> initialised;
+    for (auto& database : provider_databases) {
+      fs::create_directories(fs::path(database.options.data_dir).parent_path(), ec);
+      // PostgreSQL may run as another user: it must reach its directory through this one.
+      chmod(fs::path(database.options.socket_dir).parent_path().c_str(), 0755);
+      initialised.push_back(std::async(std::launch::async, [options = database.options] {
+        return process::PostgresServer::initialise(options, std::chrono::seconds(60));
+      }));
+    }
     auto postgres = process::PostgresServer::start(pg_options, std::chrono::seconds(60));
+    for (size_t i = 0; i < provider_databases.size(); ++i) {
+      ProviderDatabase& database = provider_databases[i];
+      Status ready = initialised[i].get();
+      if (ready.is_ok() && postgres) {
+        auto started = process::PostgresServer::start(database.options, std::chrono::seconds(60));
+        if (started) {
+          database.server.emplace(std::move(started).value());
+        } else {
+          ready = started.status();
+        }
+      }
+      if (!ready.is_ok()) {
+        pump.say("provider " + database.provider.provider_id +
+                 ": PostgreSQL did not start, so no worker: " + ready.message());
+      }
+    }
+    auto stop_provider_databases = [&] {
+      for (auto& database : provider_databases) {
+        if (!database.server) continue;
+        database.server->stop(std::chrono::seconds(10));
+        pump.say("provider " + database.provider.provider_id + ": PostgreSQL stopped");
+      }
+    };
     if (!postgres) {
-      std::cerr << "mpli up: " << postgres.status().message() << "\n";
+      stop_provider_databases();
       nats->stop(std::chrono::seconds(5));
-      fs::remove(pid_file(options.state_dir), ec);
-      return 1;
+      return stop_early(postgres.status().message());
     }
     pump.say("PostgreSQL ready on port " + std::to_string(options.postgres_port) +
              " (user postgres, password in " + pg_options.password_file + ")");
 
-    std::string bin_dir = own_bin_dir();
     Supervisor supervisor(pump, log_dir);
     std::vector<std::string> demo_urls;
     int demo_port = options.http_port;
@@ -437,7 +627,12 @@ int run_up_command(int argc, char** argv) {
                           {"MPLI_HTTP_PORT", std::to_string(options.http_port)},
                           // The demo providers are plain http on loopback; a real hub refuses both.
                           {"MPLI_FETCH_ALLOW_HTTP", "true"},
-                          {"MPLI_FETCH_ALLOW_LOOPBACK", "true"}};
+                          {"MPLI_FETCH_ALLOW_LOOPBACK", "true"},
+                          // Each service its own NATS user; the password, like the DSN, only
+                          // through the environment.
+                          {"MPLI_NATS_USER", logins->at(name).user},
+                          {"MPLI_NATS_PASSWORD", logins->at(name).password}};
+      if (name == "delivery") spec.environment["MPLI_DELIVERY_SECRET_KEY_FILE"] = delivery_key_file;
       if (name == "trust" && demo_issuer.is_ok()) {
         spec.environment["MPLI_ANCHORS_FILE"] = demo_issuer->anchors_file;
         spec.environment["MPLI_ISSUER_KEY_FILE"] = demo_issuer->key_file;
@@ -454,6 +649,9 @@ int run_up_command(int argc, char** argv) {
       }
       supervisor.add(name, spec, options.restart);
     }
+    // Last, so they stop first: a worker's work ends before the server it works on goes.
+    add_provider_workers(supervisor, pump, provider_databases, *logins, nats->url(), bin_dir,
+                         options.restart);
 
     if (!supervisor.start_all()) {
       exit_code = 1;
@@ -509,6 +707,7 @@ int run_up_command(int argc, char** argv) {
     registering_stop = true;
     registration.join();
     supervisor.stop_all();
+    stop_provider_databases();
     postgres->stop(std::chrono::seconds(10));
     pump.say("PostgreSQL stopped");
     nats->stop(std::chrono::seconds(5));

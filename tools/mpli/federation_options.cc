@@ -49,7 +49,9 @@ OptionTable<UpOptions> up_table() {
        [](const std::string& value, UpOptions* options) {
          return check_port(value, &options->nats_port);
        }},
-      {"--postgres-port", "PORT", "PostgreSQL port (loopback, password in <state-dir>/postgres)",
+      {"--postgres-port", "PORT",
+       "PostgreSQL port (loopback, password in <state-dir>/postgres); the demo providers' own "
+       "servers on PORT+1, PORT+2, ...",
        std::to_string(defaults.postgres_port), "",
        [](const std::string& value, UpOptions* options) {
          return check_port(value, &options->postgres_port);
@@ -208,9 +210,11 @@ std::string up_usage() {
   return usage("mpli up [OPTION...]",
                "Runs a local federation in the foreground: nats-server, PostgreSQL, every "
                "service, the\n"
-               "gateway and the demo providers. Their output is prefixed on stdout and copied, "
-               "line by\n"
-               "line, to <state-dir>/logs. Ctrl-C or `mpli down` stops it.\n"
+               "gateway and the demo providers, each with its own PostgreSQL server and "
+               "worker. Their output\n"
+               "is prefixed on stdout and copied, line by line, to <state-dir>/logs. Ctrl-C or "
+               "`mpli down`\n"
+               "stops it.\n"
                "A service that exits is restarted at once; if it keeps exiting, after " +
                    format_duration(restart.first_delay) +
                    ", then twice as\n"

@@ -1,0 +1,161 @@
+// What the tests that run `mpli up` share: free port blocks for the federation (the demo
+// providers and their PostgreSQL servers take the ports after the gateway's and PostgreSQL's),
+// its process tree, its files and its NATS users.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "libs/bus/connection.h"
+#include "libs/process/child_process.h"
+#include "libs/testing/environment.h"
+
+namespace mpli::fixture {
+
+// True when a listener could bind 127.0.0.1:`port` now.
+inline bool bindable(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+// A port whose next three are free too: `mpli up` puts the demo providers there (after --port)
+// and their PostgreSQL servers (after --postgres-port). Taken below
+// the kernel's ephemeral range (32768 and up), so the outgoing connections of tests running
+// alongside cannot take one of the four between this check and `mpli up` binding them.
+inline int free_port_block() {
+  std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> base(20000, 32000);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    int port = base(random);
+    bool all_free = true;
+    for (int i = 0; i <= 3; ++i) all_free = all_free && bindable(port + i);
+    if (all_free) return port;
+  }
+  FAIL("no block of four free ports");
+  return 0;
+}
+
+inline std::vector<pid_t> descendants(pid_t pid) {
+  std::vector<pid_t> out;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  pid_t child = 0;
+  while (in >> child) {
+    out.push_back(child);
+    for (pid_t grandchild : descendants(child)) out.push_back(grandchild);
+  }
+  return out;
+}
+
+inline bool federation_ready(int http_port) {
+  return testing::http_get("http://127.0.0.1:" + std::to_string(http_port) + "/readyz").status ==
+         200;
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The federation as the tests start it: every port free, state in `dir`.
+struct Federation {
+  int http_port = 0;
+  int nats_port = 0;
+  int pg_port = 0;
+  std::string state_dir;
+  std::string up_log;
+  process::Spec spec;
+
+  // A NATS user of the federation, with the password `mpli up` generated for it.
+  bus::ConnectOptions login(const std::string& user, const std::string& inbox_prefix = "") const {
+    bus::ConnectOptions options;
+    options.url = "nats://127.0.0.1:" + std::to_string(nats_port);
+    options.user = user;
+    std::string password = read_file(state_dir + "/nats/users/" + user + ".password");
+    options.password = password.substr(0, password.find('\n'));
+    options.inbox_prefix = inbox_prefix;
+    return options;
+  }
+};
+
+inline Federation federation_in(const std::string& dir, std::vector<std::string> extra_args = {}) {
+  Federation f;
+  f.http_port = free_port_block();
+  // Also below the ephemeral range, and clear of the gateway's block.
+  do {
+    f.nats_port = free_port_block();
+  } while (std::abs(f.nats_port - f.http_port) < 8);
+  do {
+    f.pg_port = free_port_block();
+  } while (std::abs(f.pg_port - f.http_port) < 8 || std::abs(f.pg_port - f.nats_port) < 8);
+  f.state_dir = dir + "/state";
+  f.up_log = dir + "/up.log";
+  f.spec.program = testing::bin_dir() + "/mpli";
+  f.spec.args = {"up",
+                 "--state-dir",
+                 f.state_dir,
+                 "--port",
+                 std::to_string(f.http_port),
+                 "--nats-port",
+                 std::to_string(f.nats_port),
+                 "--postgres-port",
+                 std::to_string(f.pg_port)};
+  f.spec.args.insert(f.spec.args.end(), extra_args.begin(), extra_args.end());
+  f.spec.output_file = f.up_log;
+  return f;
+}
+
+// The federation's nats-server lets in only its users; the tests connect as its operator.
+inline bus::ConnectOptions operator_login(const Federation& f) { return f.login("operator"); }
+
+// Ctrl-C to `mpli up`: it must exit 0 within `within` and leave none of the processes it had
+// started (returned: what ran under it just before).
+inline std::vector<pid_t> stop_federation(process::ChildProcess& federation,
+                                          std::chrono::milliseconds within) {
+  std::vector<pid_t> started = descendants(federation.pid());
+  REQUIRE(federation.send_signal(SIGINT).is_ok());
+  auto status = federation.wait_for(within);
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  for (pid_t pid : started) {
+    INFO("pid " << pid << " still alive after mpli up exited");
+    CHECK_FALSE(process::process_alive(pid));
+  }
+  return started;
+}
+
+// Every log the federation wrote: its own output and <state-dir>/logs/*.
+inline std::vector<std::string> federation_logs(const Federation& f) {
+  std::vector<std::string> logs = {f.up_log};
+  for (const auto& entry : std::filesystem::directory_iterator(f.state_dir + "/logs")) {
+    logs.push_back(entry.path().string());
+  }
+  return logs;
+}
+
+}  // namespace mpli::fixture
