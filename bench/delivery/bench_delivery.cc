@@ -99,8 +99,9 @@ double script_run_ms(const std::string& script, int runs) {
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> args = {
-      {"--state", ""},         {"--orders", "1000"},     {"--concurrency", "16"},
-      {"--worker-concurrency", "8"}, {"--nats-port", "19291"}, {"--postgres-port", "19292"}};
+      {"--state", ""},          {"--orders", "1000"},
+      {"--concurrency", "16"},  {"--worker-concurrency", "8"},
+      {"--nats-port", "19291"}, {"--postgres-port", "19292"}};
   for (int i = 1; i < argc; i += 2) {
     std::string key = argv[i];
     if (args.count(key) == 0 || i + 1 >= argc) return usage("unknown or incomplete option " + key);
@@ -153,9 +154,9 @@ int main(int argc, char** argv) {
   };
   start("mpli-discovery", {});
   start("mpli-delivery", {});
-  start("mpli-worker-exec", {"--nats-url", nats->url(), "--provider", "polderstack",
-                             "--state-dir", state + "/worker", "--script-dir", scripts,
-                             "--concurrency", args["--worker-concurrency"]});
+  start("mpli-worker-exec",
+        {"--nats-url", nats->url(), "--provider", "polderstack", "--state-dir", state + "/worker",
+         "--script-dir", scripts, "--concurrency", args["--worker-concurrency"]});
 
   bus::ConnectOptions options;
   options.url = nats->url();
@@ -185,8 +186,8 @@ int main(int argc, char** argv) {
       **bus, "mpli.discovery.v1.register_provider", register_request, 30s);
   if (!registered) return usage("register: " + registered.status().to_string());
   discovery::v1::OfferingFilter filter;
-  filter.add_provider_ids("polderstack");
-  filter.add_kinds("ObjectStorage");
+  filter.set_provider_id("polderstack");
+  filter.set_kind("ObjectStorage");
   auto offerings = bus::call<discovery::v1::ListOfferingsReply>(
       **bus, "mpli.discovery.v1.list_offerings", filter, 10s);
   if (!offerings || offerings->offerings_size() == 0) return usage("no object storage offering");
@@ -197,23 +198,22 @@ int main(int argc, char** argv) {
   std::map<std::string, Clock::time_point> requested;
   std::map<std::string, Clock::time_point> activated;
   std::atomic<int> failures{0};
-  auto events = (*bus)->subscribe("mpli.events.delivery.v1.order_changed",
-                                  [&](const bus::Message& message) {
-                                    auto now = Clock::now();
-                                    common::v1::Envelope envelope;
-                                    dv1::OrderChanged changed;
-                                    if (!envelope.ParseFromString(message.data) ||
-                                        !changed.ParseFromString(envelope.payload())) {
-                                      return;
-                                    }
-                                    std::lock_guard lock(mutex);
-                                    if (changed.to() == "active") {
-                                      activated.emplace(changed.order_id(), now);
-                                    } else if (changed.to() == "failed" ||
-                                               changed.to() == "rejected") {
-                                      ++failures;
-                                    }
-                                  });
+  auto events =
+      (*bus)->subscribe("mpli.events.delivery.v1.order_changed", [&](const bus::Message& message) {
+        auto now = Clock::now();
+        common::v1::Envelope envelope;
+        dv1::OrderChanged changed;
+        if (!envelope.ParseFromString(message.data) ||
+            !changed.ParseFromString(envelope.payload())) {
+          return;
+        }
+        std::lock_guard lock(mutex);
+        if (changed.to() == "active") {
+          activated.emplace(changed.order_id(), now);
+        } else if (changed.to() == "failed" || changed.to() == "rejected") {
+          ++failures;
+        }
+      });
   if (!events) return usage("subscribe: " + events.status().to_string());
 
   auto place = [&](int index) {

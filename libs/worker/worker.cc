@@ -207,6 +207,14 @@ void Worker::Impl::handle(bus::DeliveredMessage& delivered) {
     return;
   }
 
+  if (!options.worker_kind.empty() && !work.worker_kind().empty() &&
+      work.worker_kind() != options.worker_kind) {
+    log::debug("work item of another worker kind handed back",
+               {{"work_id", work.work_id()}, {"worker_kind", work.worker_kind()}});
+    (void)delivered.nak(std::chrono::seconds(1));
+    return;
+  }
+
   ItemProgress progress(*this, work, delivered);
   WorkUpdate outcome;
   outcome.set_work_id(work.work_id());

@@ -65,6 +65,10 @@ struct WorkerOptions {
   std::string nats_user;      // the provider's worker user (mpli up writes it)
   std::string nats_password;  // never logged
   std::string provider_id;    // required: which work this worker takes
+  // The worker kind it is ("postgresql", "exec", ...; worker_main sets it). A provider's items
+  // share one consumer, so an item of another kind is handed back (nak, 1 s) for that kind's
+  // worker to take. "" takes every kind.
+  std::string worker_kind;
   // Where the journal of finished work ids lives ("" = no journal: idempotent handlers only).
   std::string state_dir;
   int concurrency = 1;  // items handled at once

@@ -134,6 +134,7 @@ int worker_main(int argc, char** argv, const std::string& kind,
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  flags->options.worker_kind = kind;
   auto created = Worker::create(flags->options);
   if (!created.is_ok()) {
     log::error("worker not created", {{"error", created.status().to_string()}});
