@@ -1,7 +1,6 @@
 // `mpli up` as a federation that delivers: every demo provider gets its own PostgreSQL server and
-// its own PostgreSQL worker, whose NATS user reaches that provider's work only. When the worker
-// is built, a provision item put on MPLI_WORK (as delivery would) really creates a database on
-// that provider's server, and a deprovision item drops it.
+// its own PostgreSQL worker, whose NATS user reaches that provider's work only; a managed
+// PostgreSQL ordered through the gateway really becomes a database on that provider's server.
 #include <google/protobuf/util/json_util.h>
 #include <nats/nats.h>
 #include <signal.h>
@@ -9,10 +8,12 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <sstream>
 
@@ -42,80 +43,6 @@ mode_t mode_of(const std::string& path) {
   return info.st_mode & 0777;
 }
 
-// Outputs and secrets of the outcome the worker reports for `work_id`.
-struct Outcome {
-  std::string kind;
-  std::string message;
-  std::map<std::string, std::string> values;  // outputs and secrets together
-};
-
-// Collects the WorkUpdates published for one provider (a plain subscription: it takes nothing
-// from the stream, so delivery, when it runs, still sees them).
-class UpdateWatcher {
- public:
-  UpdateWatcher(bus::Connection& bus, const std::string& provider) {
-    auto sub = bus.subscribe("mpli.work.v1.result." + provider, [this](const bus::Message& m) {
-      delivery::v1::WorkUpdate update;
-      if (!google::protobuf::util::JsonStringToMessage(m.data, &update).ok()) return;
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (update.kind() == "succeeded" || update.kind() == "failed") {
-        Outcome outcome{update.kind(), update.message(), {}};
-        for (const auto& [k, v] : update.outputs()) outcome.values[k] = v;
-        for (const auto& [k, v] : update.secrets()) outcome.values[k] = v;
-        outcomes_[update.work_id()] = outcome;
-      }
-    });
-    REQUIRE(sub.is_ok());
-    sub_ = std::move(sub).value();
-    REQUIRE(bus.flush(5s).is_ok());
-  }
-  Outcome wait_for(const std::string& work_id) {
-    Outcome out;
-    testing::wait_until(
-        [&] {
-          std::lock_guard<std::mutex> lock(mutex_);
-          auto it = outcomes_.find(work_id);
-          if (it == outcomes_.end()) return false;
-          out = it->second;
-          return true;
-        },
-        90s, "the worker's outcome for " + work_id);
-    return out;
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, Outcome> outcomes_;
-  std::unique_ptr<bus::Subscription> sub_;
-};
-
-void publish_work(bus::Connection& bus, const std::string& provider, const std::string& operation,
-                  const std::string& work_id, const std::map<std::string, std::string>& outputs) {
-  delivery::v1::WorkItem item;
-  item.set_work_id(work_id);
-  item.set_attempt(1);
-  item.set_order_id("ord_fedtest1");
-  item.set_provider_id(provider);
-  item.set_operation(operation);
-  item.set_offering_id("https://" + provider + ".example/.well-known/mpli.ttl#pg");
-  item.set_worker_kind("PostgresqlWorker");
-  item.set_artifact("demo");
-  (*item.mutable_parameters())["connection_limit"] = "7";
-  for (const auto& [k, v] : outputs) (*item.mutable_outputs())[k] = v;
-  item.set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch() + 5min)
-                                .count());
-  item.set_quantity(1);
-  item.set_tenant("acme");
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  REQUIRE(google::protobuf::util::MessageToJsonString(item, &json, options).ok());
-  auto published = bus::publish_durable(bus, "mpli.work.v1." + provider + "." + operation, json,
-                                        work_id + ".1", {{"Content-Type", "application/json"}});
-  REQUIRE(published.is_ok());
-}
-
 std::string provider_dsn(const Federation& f, int index, const std::string& provider) {
   return "host=127.0.0.1 port=" + std::to_string(f.pg_port + index + 1) +
          " dbname=postgres user=postgres connect_timeout=5 password=" +
@@ -129,7 +56,6 @@ TEST_CASE("every demo provider gets its own PostgreSQL server and a worker limit
   Federation f = federation_in(dir.path());
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
-  const bool worker_built = std::filesystem::exists(testing::bin_dir() + "/mpli-worker-postgresql");
 
   // Each provider's line in the start-up summary says where its PostgreSQL runs.
   for (size_t i = 0; i < kDemoProviders.size(); ++i) {
@@ -156,14 +82,8 @@ TEST_CASE("every demo provider gets its own PostgreSQL server and a worker limit
         "host=127.0.0.1 port=" + std::to_string(f.pg_port + static_cast<int>(i) + 1) +
         " dbname=postgres user=postgres passfile=/dev/null connect_timeout=5";
     CHECK_THROWS_WITH(pqxx::connection(without), Catch::Contains("password"));
-    if (worker_built) {
-      CHECK(mode_of(f.state_dir + "/providers/" + provider + "/server.dsn") == 0600);
-      CHECK(up_log.find("worker-" + provider + " started (pid") != std::string::npos);
-    } else {
-      CHECK(up_log.find("provider " + provider) != std::string::npos);
-      CHECK(up_log.find(provider + "'s orders wait in MPLI_WORK until a worker runs") !=
-            std::string::npos);
-    }
+    CHECK(mode_of(f.state_dir + "/providers/" + provider + "/server.dsn") == 0600);
+    CHECK(up_log.find("worker-" + provider + " started (pid") != std::string::npos);
   }
 
   // NATS: users only, passwords kept private, nats.conf holds hashes and no password.
@@ -197,53 +117,127 @@ TEST_CASE("every demo provider gets its own PostgreSQL server and a worker limit
                                                    "\"mpli.work.v1.nordwolke.>\""));
   }
 
-  if (worker_built) {
-    // What delivery does for an order, done by hand: nordwolke's worker provisions on
-    // nordwolke's server and nowhere else.
-    auto hub = bus::Connection::connect(f.login("operator"));
-    REQUIRE(hub.is_ok());
-    REQUIRE((*hub)->wait_connected(10s).is_ok());
-    REQUIRE(bus::ensure_stream(**hub, bus::work_stream()).is_ok());
-    bus::ConsumerSpec consumer;
-    consumer.stream = "MPLI_WORK";
-    consumer.durable = "worker-nordwolke";
-    consumer.filter_subject = "mpli.work.v1.nordwolke.>";
-    consumer.ack_wait = 30s;
-    REQUIRE(bus::ensure_consumer(**hub, consumer).is_ok());
-    UpdateWatcher updates(**hub, "nordwolke");
-    publish_work(**hub, "nordwolke", "provision", "wrk_fedtest_provision", {});
-    Outcome provisioned = updates.wait_for("wrk_fedtest_provision");
-    INFO(provisioned.message);
-    REQUIRE(provisioned.kind == "succeeded");
-    CHECK(provisioned.values["host"] == "127.0.0.1");
-    CHECK(provisioned.values["port"] == std::to_string(f.pg_port + 2));
-    CHECK(provisioned.values["database"] == "mpli_ordfedtest1");
+  {
+    // A consumer orders nordwolke's managed PostgreSQL through the gateway: delivery re-checks
+    // nothing (an offering order), hands the work to nordwolke's worker, which creates the
+    // database on nordwolke's own server; the returned credentials connect; a modify changes its
+    // connection limit; a delete drops it.
+    process::Spec mint;
+    mint.program = testing::bin_dir() + "/mpli";
+    mint.args = {"token",    "create", "--role",  "consumer",
+                 "--tenant", "acme",   "--state", f.state_dir};
+    mint.capture_output = true;
+    auto minted = process::run(mint, 30s);
+    REQUIRE(minted.is_ok());
+    REQUIRE(minted->exit_code == 0);
+    std::string token = minted->output;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    token = token.substr(token.rfind('\n') == std::string::npos ? 0 : token.rfind('\n') + 1);
+    const std::string base = "http://127.0.0.1:" + std::to_string(f.http_port);
+    const std::string auth = "Authorization: Bearer " + token;
+
+    // `mpli up` registers the demo providers once the hub is ready: wait for nordwolke's.
+    std::string offering;
+    testing::wait_until(
+        [&] {
+          auto listed =
+              testing::http_get(base + "/v1/offerings?kind=ManagedPostgreSQL&provider=nordwolke");
+          if (listed.status != 200) return false;
+          auto offerings = nlohmann::json::parse(listed.body)["offerings"];
+          if (offerings.empty()) return false;
+          offering = offerings[0]["id"].get<std::string>();
+          return true;
+        },
+        60s, "nordwolke's managed PostgreSQL in the catalogue");
+
+    auto created = testing::http_request(
+        "POST", base + "/v1/orders",
+        nlohmann::json{{"offering", offering}, {"parameters", {{"connection_limit", "5"}}}}.dump(),
+        {auth, "Content-Type: application/json", "Idempotency-Key: federation-order-1"});
+    INFO(created.body);
+    REQUIRE(created.status == 201);
+    const std::string id = nlohmann::json::parse(created.body)["id"].get<std::string>();
+    auto order_state = [&] {
+      auto got = testing::http_request("GET", base + "/v1/orders/" + id, "", {auth});
+      return got.status == 200 ? nlohmann::json::parse(got.body)["state"].get<std::string>() : "";
+    };
+    testing::wait_until([&] { return order_state() == "active"; }, 90s, id + " active");
+
+    auto shown =
+        testing::http_request("GET", base + "/v1/orders/" + id + "?include=secrets", "", {auth});
+    REQUIRE(shown.status == 200);
+    auto order = nlohmann::json::parse(shown.body);
+    INFO(order.dump());
+    const auto& outputs = order["outputs"];
+    CHECK(outputs["host"] == "127.0.0.1");
+    CHECK(outputs["port"] == std::to_string(f.pg_port + 2));  // nordwolke's own server
+    const std::string database = outputs["database"].get<std::string>();
+    const std::string password = order["secrets"]["password"].get<std::string>();
+    // The password is nowhere but in this answer: not in the order's plain reads, not in a log.
+    auto plain = testing::http_request("GET", base + "/v1/orders/" + id, "", {auth});
+    CHECK(plain.body.find(password) == std::string::npos);
     {
-      pqxx::connection c("host=127.0.0.1 port=" + provisioned.values["port"] + " dbname=" +
-                         provisioned.values["database"] + " user=" + provisioned.values["user"] +
-                         " password=" + provisioned.values["password"] + " connect_timeout=5");
+      pqxx::connection c("host=127.0.0.1 port=" + outputs["port"].get<std::string>() +
+                         " dbname=" + database + " user=" + outputs["user"].get<std::string>() +
+                         " password=" + password + " connect_timeout=5");
       pqxx::work tx(c);
-      CHECK(tx.exec1("SELECT current_database()")[0].as<std::string>() == "mpli_ordfedtest1");
+      CHECK(tx.exec1("SELECT current_database()")[0].as<std::string>() == database);
     }
-    auto databases_on = [&](int index, const std::string& provider) {
+    auto on_server = [&](int index, const std::string& provider, const std::string& column) {
       pqxx::connection c(provider_dsn(f, index, provider));
       pqxx::work tx(c);
-      return tx.exec1("SELECT count(*) FROM pg_database WHERE datname = 'mpli_ordfedtest1'")[0]
-          .as<int>();
+      auto rows =
+          tx.exec_params("SELECT " + column + " FROM pg_database WHERE datname = $1", database);
+      return rows.empty() ? std::string("none") : rows[0][0].as<std::string>();
     };
-    CHECK(databases_on(0, "hexacloud") == 0);
-    CHECK(databases_on(1, "nordwolke") == 1);
-    CHECK(databases_on(2, "polderstack") == 0);
+    CHECK(on_server(0, "hexacloud", "datname") == "none");
+    CHECK(on_server(1, "nordwolke", "datconnlimit") == "5");
+    CHECK(on_server(2, "polderstack", "datname") == "none");
 
-    publish_work(**hub, "nordwolke", "deprovision", "wrk_fedtest_deprovision",
-                 {{"host", provisioned.values["host"]},
-                  {"port", provisioned.values["port"]},
-                  {"database", provisioned.values["database"]},
-                  {"user", provisioned.values["user"]}});
-    Outcome deprovisioned = updates.wait_for("wrk_fedtest_deprovision");
-    INFO(deprovisioned.message);
-    CHECK(deprovisioned.kind == "succeeded");
-    CHECK(databases_on(1, "nordwolke") == 0);
+    auto modified =
+        testing::http_request("PATCH", base + "/v1/orders/" + id,
+                              nlohmann::json{{"parameters", {{"connection_limit", "7"}}}}.dump(),
+                              {auth, "Content-Type: application/json"});
+    INFO(modified.body);
+    REQUIRE(modified.status == 200);
+    testing::wait_until([&] { return on_server(1, "nordwolke", "datconnlimit") == "7"; }, 90s,
+                        "connection limit 7 on nordwolke's server");
+    testing::wait_until([&] { return order_state() == "active"; }, 90s, id + " active again");
+
+    // Billable time is counted in whole seconds: let two pass before the deletion, so the
+    // month's bill has a line for the order.
+    const auto billable_until = std::chrono::steady_clock::now() + 2s;
+    testing::wait_until([&] { return std::chrono::steady_clock::now() >= billable_until; }, 10s,
+                        "two billable seconds");
+    auto deleted = testing::http_request("DELETE", base + "/v1/orders/" + id, "", {auth});
+    INFO(deleted.body);
+    REQUIRE(deleted.status == 202);
+    testing::wait_until([&] { return order_state() == "deleted"; }, 90s, id + " deleted");
+    CHECK(on_server(1, "nordwolke", "datname") == "none");
+
+    // The month's bill has the order's line, from the time it was active to its deletion.
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char period[8];
+    std::strftime(period, sizeof(period), "%Y-%m", &utc);
+    auto bill =
+        testing::http_request("GET", base + "/v1/bills?period=" + std::string(period), "", {auth});
+    INFO(bill.body);
+    REQUIRE(bill.status == 200);
+    auto lines = nlohmann::json::parse(bill.body)["lines"];
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0]["order_id"] == id);
+    CHECK(lines[0]["provider_id"] == "nordwolke");
+    CHECK(lines[0]["unit_price"] == "149.00");
+    CHECK(lines[0]["billable_seconds"].get<int64_t>() >= 2);
+    auto totals = nlohmann::json::parse(bill.body)["totals"];
+    REQUIRE(totals.size() == 1);
+    CHECK(totals[0]["amount"] == lines[0]["amount"]);
+    for (const auto& log : federation_logs(f)) {
+      INFO("the database password in " << log);
+      CHECK(read_file(log).find(password) == std::string::npos);
+    }
   }
 
   // Ctrl-C stops everything, the providers' servers included; no NATS password reached a log.
