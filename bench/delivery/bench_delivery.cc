@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   const int orders = std::stoi(args["--orders"]);
   const int concurrency = std::max(1, std::stoi(args["--concurrency"]));
   const std::string bin = MPLI_BIN_DIR;
-  ::mkdir(state.c_str(), 0700);
+  ::mkdir(state.c_str(), 0755);  // PostgreSQL runs as postgres when we are root
   const std::string scripts = state + "/scripts";
   ::mkdir(scripts.c_str(), 0700);
   write_file(scripts + "/instant.sh",
@@ -251,6 +251,7 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& client : clients) client.join();
+  const double requests_seconds = std::chrono::duration<double>(Clock::now() - first).count();
   auto until = Clock::now() + 300s;
   for (;;) {
     {
@@ -283,9 +284,10 @@ int main(int argc, char** argv) {
   std::vector<double> overhead_ms;
   for (double ms : latency_ms) overhead_ms.push_back(std::max(0.0, ms - script_ms));
   std::printf(
-      "orders %d active %zu failures %d seconds %.2f orders_per_second %.1f latency_p50_ms %.2f "
+      "orders %d active %zu failures %d requests_seconds %.2f seconds %.2f orders_per_second %.1f "
+      "latency_p50_ms %.2f "
       "latency_p99_ms %.2f script_p50_ms %.2f overhead_p50_ms %.2f overhead_p99_ms %.2f\n",
-      orders, latency_ms.size(), failures.load(), seconds,
+      orders, latency_ms.size(), failures.load(), requests_seconds, seconds,
       seconds > 0 ? static_cast<double>(latency_ms.size()) / seconds : 0.0,
       percentile(latency_ms, 0.5), percentile(latency_ms, 0.99), script_ms,
       percentile(overhead_ms, 0.5), percentile(overhead_ms, 0.99));

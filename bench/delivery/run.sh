@@ -14,5 +14,5 @@ WORKER_CONCURRENCY=${3:-8}
 OUT=bench/out/delivery
 rm -rf "$OUT/state"
 mkdir -p "$OUT"
-build/bin/mpli-bench-delivery --state "$OUT/state" --orders "$ORDERS" \
+build/bin/mpli-bench-delivery --state "$PWD/$OUT/state" --orders "$ORDERS" \
   --concurrency "$CONCURRENCY" --worker-concurrency "$WORKER_CONCURRENCY" | tee "$OUT/results.txt"

@@ -100,6 +100,9 @@ service::ServiceDefinition definition() {
        config::duration()},
       {"work.backoff_max", "1m", "longest pause between attempts", config::duration()},
       {"work.ack_wait", "60s", "ack wait of the worker-<provider> consumers", config::duration()},
+      {"work.update_readers", "4",
+       "work updates applied at once (threads pulling from delivery-work-updates)",
+       config::int_between(1, 64)},
       {"work.scan_interval", "1s", "how often pending work is checked against its deadline",
        config::duration()},
       {"orders.recovery_interval", "10s", "how often orders a crash left requested are looked for",
@@ -144,9 +147,15 @@ Status start_order_flow(service::ServiceContext& context) {
     relay->run();
   });
   bus::Connection& bus = context.bus;
-  context.run_worker("work-updates", [&bus, orders](const service::StopToken& stop) {
-    consume_updates(bus, *orders, stop);
-  });
+  // Updates of different orders apply in parallel (each in its own transaction, serialised per
+  // order by the order's row lock); one reader would cap the orders a second an instance settles.
+  const int readers = static_cast<int>(config.get_int("work.update_readers"));
+  for (int reader = 0; reader < readers; ++reader) {
+    context.run_worker("work-updates-" + std::to_string(reader),
+                       [&bus, orders](const service::StopToken& stop) {
+                         consume_updates(bus, *orders, stop);
+                       });
+  }
   context.every("work-deadlines", config.get_duration("work.scan_interval"),
                 [orders](const service::StopToken&) {
                   auto expired = orders->expire_deadlines();
