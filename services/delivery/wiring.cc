@@ -151,10 +151,9 @@ Status start_order_flow(service::ServiceContext& context) {
   // order by the order's row lock); one reader would cap the orders a second an instance settles.
   const int readers = static_cast<int>(config.get_int("work.update_readers"));
   for (int reader = 0; reader < readers; ++reader) {
-    context.run_worker("work-updates-" + std::to_string(reader),
-                       [&bus, orders](const service::StopToken& stop) {
-                         consume_updates(bus, *orders, stop);
-                       });
+    context.run_worker(
+        "work-updates-" + std::to_string(reader),
+        [&bus, orders](const service::StopToken& stop) { consume_updates(bus, *orders, stop); });
   }
   context.every("work-deadlines", config.get_duration("work.scan_interval"),
                 [orders](const service::StopToken&) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "libs/testing/examples.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "tests/contract/contract_subject.h"
 
@@ -30,27 +31,6 @@ class Resolver : public contract::Subject {
   }
 };
 
-// A consumer who needs a virtual machine with at least 2 vCPUs from provider `token`.
-std::string consumer(const std::string& token) {
-  return R"(@prefix mpli: <https://w3id.org/mpli#> .
-@prefix gx: <https://w3id.org/gaia-x/development#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix schema: <https://schema.org/> .
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-<https://consumer.example/m> a mpli:ConsumerManifest ;
-  mpli:consumer <https://consumer.example/m#c> ; mpli:requirement <https://consumer.example/m#vm> .
-<https://consumer.example/m#c> a mpli:Consumer ; mpli:legalPerson <https://consumer.example/m#lp> .
-<https://consumer.example/m#lp> a gx:LegalPerson ; schema:name "Consumer" ;
-  gx:legalAddress [ a gx:Address ; gx:countryCode "FR" ] .
-<https://consumer.example/m#vm> a mpli:Requirement ; rdfs:label "VM" ; mpli:quantity 2 ;
-  mpli:requirementShape [ a sh:NodeShape ;
-    sh:property [ sh:path mpli:offeringKind ; sh:hasValue mpli:VirtualMachine ] ,
-                [ sh:path mpli:vcpu ; sh:minCount 1 ; sh:minInclusive 2 ] ,
-                [ sh:path ( mpli:provider mpli:providerId ) ; sh:hasValue ")" +
-         token + R"(" ] ] .
-)";
-}
-
 void check_typed_error(const Status& status, StatusCode code, const std::string& reason) {
   INFO(status.to_string());
   CHECK(status.code() == code);
@@ -68,7 +48,7 @@ TEST_CASE("resolve answers a Resolution that get_resolution returns again") {
   std::optional<v1::Resolution> resolution;
   testing::wait_until(
       [&] {
-        auto reply = resolver.resolve(consumer(token));
+        auto reply = resolver.resolve(testing::two_vms_consumer(token));
         if (reply.is_ok() && reply->resolution().requirements_size() == 1 &&
             reply->resolution().requirements(0).conforming() >= 1) {
           resolution = reply->resolution();
@@ -120,7 +100,7 @@ TEST_CASE("a resolution stored for a tenant is RESOLUTION_NOT_FOUND for another 
   testing::wait_until(
       [&] {
         v1::ResolveRequest request;
-        request.set_manifest(consumer(token));
+        request.set_manifest(testing::two_vms_consumer(token));
         request.set_tenant("tenant-a");
         auto reply = resolver.call<v1::ResolveReply>("resolve", request, 30s);
         if (reply.is_ok() && reply->resolution().requirements_size() == 1 &&
@@ -185,7 +165,7 @@ TEST_CASE("typed errors: unknown ids, bad manifests, bad requests") {
   CHECK_FALSE(shape.status().violations().empty());
 
   v1::ResolveRequest too_many;
-  too_many.set_manifest(consumer("x"));
+  too_many.set_manifest(testing::two_vms_consumer("x"));
   too_many.set_top_k(1000);
   auto refused = resolver.call<v1::ResolveReply>("resolve", too_many);
   REQUIRE_FALSE(refused.is_ok());

@@ -9,6 +9,7 @@
 
 #include "libs/bus/call.h"
 #include "libs/testing/environment.h"
+#include "libs/testing/examples.h"
 #include "mpli/common/v1/envelope.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
@@ -25,35 +26,6 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   }
   return text;
 }
-
-// The Hexacloud example without its provider-wide consumer prerequisites, so a consumer with
-// no verified facts gets answers (its virtual machine has no prerequisite of its own).
-std::string open_hexacloud() {
-  std::string manifest = testing::read_example("provider-hexacloud-fr.ttl");
-  const std::string prerequisites =
-      " ;\n    mpli:consumerPrerequisite <#prereq-identity-and-compliance> , <#prereq-eu> .";
-  size_t at = manifest.find(prerequisites);
-  REQUIRE(at != std::string::npos);
-  return manifest.replace(at, prerequisites.size(), " .");
-}
-
-// A consumer who needs two virtual machines with at least 2 vCPUs from Hexacloud.
-const char* const kConsumer = R"(@prefix mpli: <https://w3id.org/mpli#> .
-@prefix gx: <https://w3id.org/gaia-x/development#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix schema: <https://schema.org/> .
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-<https://consumer.example/m> a mpli:ConsumerManifest ;
-  mpli:consumer <https://consumer.example/m#c> ; mpli:requirement <https://consumer.example/m#vm> .
-<https://consumer.example/m#c> a mpli:Consumer ; mpli:legalPerson <https://consumer.example/m#lp> .
-<https://consumer.example/m#lp> a gx:LegalPerson ; schema:name "Consumer" ;
-  gx:legalAddress [ a gx:Address ; gx:countryCode "FR" ] .
-<https://consumer.example/m#vm> a mpli:Requirement ; rdfs:label "VM" ; mpli:quantity 2 ;
-  mpli:requirementShape [ a sh:NodeShape ;
-    sh:property [ sh:path mpli:offeringKind ; sh:hasValue mpli:VirtualMachine ] ,
-                [ sh:path mpli:vcpu ; sh:minCount 1 ; sh:minInclusive 2 ] ,
-                [ sh:path ( mpli:provider mpli:providerId ) ; sh:hasValue "hexacloud" ] ] .
-)";
 
 class Hub {
  public:
@@ -77,7 +49,7 @@ class Hub {
         },
         60s, "discovery is healthy");
     discovery::v1::RegisterProviderRequest request;
-    request.set_manifest_turtle(open_hexacloud());
+    request.set_manifest_turtle(testing::hexacloud_without_prerequisites());
     auto registered = bus::call<discovery::v1::RegisterProviderReply>(
         *bus_, "mpli.discovery.v1.register_provider", request, 30s);
     INFO(registered.status().to_string());
@@ -91,7 +63,7 @@ class Hub {
     testing::wait_until(
         [&] {
           rv1::ResolveRequest request;
-          request.set_manifest(kConsumer);
+          request.set_manifest(testing::two_vms_consumer("hexacloud"));
           request.set_tenant(tenant);
           auto reply =
               bus::call<rv1::ResolveReply>(*bus_, "mpli.resolver.v1.resolve", request, 30s);
