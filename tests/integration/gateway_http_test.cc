@@ -365,8 +365,8 @@ TEST_CASE("HEAD on every GET route, OPTIONS with Allow, and answers in order on 
   CHECK(refresh_options.header("allow") == "POST, OPTIONS");
   auto everything = hub.exchange("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n");
   CHECK(everything.status == 204);
-  // PUT: /v1/trust/anchors.
-  CHECK(everything.header("allow") == "GET, HEAD, POST, PUT, DELETE, OPTIONS");
+  // PUT: /v1/trust/anchors; PATCH: /v1/orders/{id}.
+  CHECK(everything.header("allow") == "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
   CHECK(hub.exchange("OPTIONS /nowhere HTTP/1.1\r\nHost: t\r\n\r\n").status == 404);
 }
 
