@@ -287,9 +287,24 @@ TEST_CASE("a service killed more often than the old restart budget is restarted 
                       "federation ready after the crashes");
   CHECK(federation->running());
   std::string up_log = read_file(f.up_log);
-  INFO(up_log);
-  CHECK(count_of(up_log, "trust was killed by signal 9") == kCrashes);
-  CHECK(count_of(up_log, "restart 1 of 5") == kCrashes);
+  // Only the supervisor's restart lines: the whole log is too long for CI's output.
+  std::string restarts;
+  size_t trust_first_restarts = 0;
+  std::istringstream lines(up_log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("restarting") == std::string::npos &&
+        line.find("keeps exiting") == std::string::npos)
+      continue;
+    restarts += line + "\n";
+    if (line.find("trust was killed by signal 9") != std::string::npos &&
+        line.find("(restart 1 of 5 ") != std::string::npos)
+      ++trust_first_restarts;
+  }
+  INFO(restarts);
+  // Each kill is an isolated crash, so each is the first restart of a fresh budget. Counted
+  // for trust only: another service exiting once on a loaded machine (a JetStream request
+  // timing out in its start, say) is restarted too, and is not what this test is about.
+  CHECK(trust_first_restarts == kCrashes);
   CHECK(count_of(up_log, "keeps exiting") == 0);
 
   REQUIRE(federation->send_signal(SIGINT).is_ok());
