@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Portability: a database of about SCALE/68 GiB (pgbench's tables at scale SCALE; 68 is about
+# 1 GiB) moves from hexacloud's PostgreSQL server to nordwolke's in the local federation.
+# In one run, between the same two servers and on the same data:
+#   1. MPLI offline migration (POST /v1/migrations mode=offline): wall time from the request to
+#      `completed`, and the report's per-step durations (the data is moved by the transferring
+#      step; verification checksums both sides);
+#   2. plain `pg_dump -Fc | pg_restore` into a new database;
+#   3. `pgcopydb clone` into a new database;
+#   4. MPLI online migration (logical replication) while pgbench writes: write downtime as the
+#      report measures it, and as the writer saw it (longest gap between two commits).
+# Prints a markdown table (bench/out/portability/results.md).
+#
+#   bench/portability/run.sh [SCALE=68]
+#
+# Needs a built tree (scripts/build.sh), pgbench and pgcopydb (scripts/packages.d/bench.txt),
+# curl and python3. Uses bench/out/portability/ and ports 19380-19393 on 127.0.0.1; everything it
+# starts is stopped by pid at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SCALE=${1:-68}
+OUT=$PWD/bench/out/portability
+BIN=$PWD/build/bin
+HTTP=19380; NATS=19385; PG=19390
+PGBIN=/usr/lib/postgresql/15/bin
+rm -rf "$OUT"; mkdir -p "$OUT"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+MPLI_MIGRATIONS_GRACE_PERIOD=0s MPLI_LOG_LEVEL=warn \
+  "$BIN/mpli" up --state-dir "$OUT/state" --port $HTTP --nats-port $NATS --postgres-port $PG \
+  > "$OUT/hub.log" 2>&1 &
+pids+=($!)
+BASE=http://127.0.0.1:$HTTP
+for _ in $(seq 1 240); do curl -fs "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -fs "$BASE/readyz" >/dev/null
+TOKEN=$("$BIN/mpli" token create --role consumer --tenant bench --state "$OUT/state" | tail -n 1)
+AUTH="Authorization: Bearer $TOKEN"
+api() { curl -fsS -H "$AUTH" -H "Content-Type: application/json" "$@"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+now_ms() { date +%s%3N; }
+
+offering() {  # provider -> the id of its managed PostgreSQL offering
+  for _ in $(seq 1 120); do
+    id=$(curl -fsS "$BASE/v1/offerings?kind=ManagedPostgreSQL&provider=$1" | json "d['offerings'][0]['id'] if d['offerings'] else ''")
+    [[ -n "$id" ]] && { echo "$id"; return; }
+    sleep 0.5
+  done
+  echo "no ManagedPostgreSQL offering at $1" >&2; exit 1
+}
+wait_state() {  # path wanted-state... -> waits until the resource's state is one of them
+  local path=$1; shift
+  for _ in $(seq 1 7200); do
+    state=$(api "$BASE$path" | json "d['state']")
+    for want in "$@"; do [[ "$state" == "$want" ]] && { echo "$state"; return; }; done
+    sleep 0.25
+  done
+  echo "timeout waiting for $path" >&2; exit 1
+}
+conninfo() {  # order id -> libpq connection string of its database (with the password)
+  api "$BASE/v1/orders/$1?include=secrets" |
+    json "'host=%s port=%s dbname=%s user=%s password=%s' % (d['outputs']['host'], d['outputs']['port'], d['outputs']['database'], d['outputs']['user'], d['secrets']['password'])"
+}
+admin_dsn() {  # provider index (1..3) -> the provider server's administrator, database $2
+  local p=("" hexacloud nordwolke polderstack)
+  echo "host=127.0.0.1 port=$((PG + $1)) dbname=$2 user=postgres password=$(head -n1 "$OUT/state/providers/${p[$1]}/postgres/password")"
+}
+new_order() {  # offering key -> order id, active
+  id=$(api -X POST "$BASE/v1/orders" -H "Idempotency-Key: $2" -d "{\"offering\":\"$1\"}" | json "d['id']")
+  wait_state "/v1/orders/$id" active >/dev/null
+  echo "$id"
+}
+migrate() {  # order target mode key -> migration id, ended
+  id=$(api -X POST "$BASE/v1/migrations" -H "Idempotency-Key: $4" \
+    -d "{\"order_id\":\"$1\",\"target_offering_id\":\"$2\",\"mode\":\"$3\"}" | json "d['id']")
+  end=$(wait_state "/v1/migrations/$id" completed rolled_back failed)
+  [[ "$end" == completed ]] || { echo "migration $id ended $end" >&2; api "$BASE/v1/migrations/$id" >&2; exit 1; }
+  echo "$id"
+}
+
+HEXA=$(offering hexacloud); NORD=$(offering nordwolke)
+echo "loading pgbench scale $SCALE into an order at hexacloud" >&2
+ORDER=$(new_order "$HEXA" bench-offline)
+SRC=$(conninfo "$ORDER")
+pgbench -q -i -s "$SCALE" --foreign-keys "$SRC" >"$OUT/pgbench-init.log" 2>&1
+SIZE=$(psql -tAq "$SRC" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
+SRCDB=$(psql -tAq "$SRC" -c "SELECT current_database()")
+echo "database: $SIZE" >&2
+
+# 2. pg_dump | pg_restore, hexacloud's server to nordwolke's, streamed.
+psql -q "$(admin_dsn 2 postgres)" -c "CREATE DATABASE bench_dump"
+t0=$(now_ms)
+pg_dump -Fc "$(admin_dsn 1 "$SRCDB")" | pg_restore --no-owner -d "$(admin_dsn 2 bench_dump)"
+dump_ms=$(( $(now_ms) - t0 ))
+# 3. pgcopydb clone (COPY in parallel, indexes built in parallel).
+psql -q "$(admin_dsn 2 postgres)" -c "CREATE DATABASE bench_pgcopydb"
+t0=$(now_ms)
+pgcopydb clone --no-owner --dir "$OUT/pgcopydb" --source "$(admin_dsn 1 "$SRCDB")" \
+  --target "$(admin_dsn 2 bench_pgcopydb)" >"$OUT/pgcopydb.log" 2>&1
+pgcopydb_ms=$(( $(now_ms) - t0 ))
+# 1. MPLI offline.
+t0=$(now_ms)
+MIG=$(migrate "$ORDER" "$NORD" offline bench-mig-offline)
+mpli_offline_ms=$(( $(now_ms) - t0 ))
+api "$BASE/v1/migrations/$MIG/report" > "$OUT/report-offline.json"
+steps_offline=$(json "' '.join('%s=%dms' % (s['name'], int(s.get('duration_ms', 0))) for s in d['steps'])" < "$OUT/report-offline.json")
+
+# 4. MPLI online while pgbench writes (a simple insert per transaction, logging each commit).
+ORDER2=$(new_order "$HEXA" bench-online)
+SRC2=$(conninfo "$ORDER2")
+pgbench -q -i -s "$SCALE" "$SRC2" >"$OUT/pgbench-init2.log" 2>&1
+psql -q "$SRC2" -c "CREATE TABLE ticks (n bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())"
+python3 - "$BASE" "$TOKEN" "$ORDER2" "$OUT/writer.txt" <<'PY' &
+import json, subprocess, sys, time, urllib.request
+base, token, order, out = sys.argv[1:]
+def conninfo():
+    req = urllib.request.Request(f"{base}/v1/orders/{order}?include=secrets", headers={"Authorization": f"Bearer {token}"})
+    d = json.load(urllib.request.urlopen(req))
+    o = d["outputs"]
+    return f"host={o['host']} port={o['port']} dbname={o['database']} user={o['user']} password={d['secrets']['password']} connect_timeout=2", d["provider_id"]
+commits, deadline = [], time.time() + 3600
+with open(out + ".stop", "w"): pass
+import os
+while os.path.exists(out + ".stop") and time.time() < deadline:
+    info, provider = conninfo()
+    # One psql session commits a row every 5 ms until it fails; each commit's time is printed.
+    script = "\n".join(["INSERT INTO ticks DEFAULT VALUES RETURNING extract(epoch from clock_timestamp());", "\\! sleep 0.005"] * 2000)
+    p = subprocess.run(["psql", "-tAq", "-v", "ON_ERROR_STOP=1", info], input=script, capture_output=True, text=True)
+    for line in p.stdout.split():
+        try: commits.append((float(line), provider))
+        except ValueError: pass
+with open(out, "w") as f:
+    for t, p in commits: f.write(f"{t} {p}\n")
+PY
+WRITER=$!
+sleep 3
+MIG2=$(migrate "$ORDER2" "$NORD" online bench-mig-online)
+sleep 3
+rm -f "$OUT/writer.txt.stop"; wait $WRITER
+api "$BASE/v1/migrations/$MIG2/report" > "$OUT/report-online.json"
+downtime_report=$(json "d['write_downtime_ms']" < "$OUT/report-online.json")
+gap=$(python3 -c "
+import sys
+t=[float(l.split()[0]) for l in open('$OUT/writer.txt')]
+print(int(max((b-a for a,b in zip(t,t[1:])), default=0)*1000))")
+steps_online=$(json "' '.join('%s=%dms' % (s['name'], int(s.get('duration_ms', 0))) for s in d['steps'])" < "$OUT/report-online.json")
+
+{
+  echo "| pgbench scale $SCALE ($SIZE), hexacloud -> nordwolke | wall time |"
+  echo "| --- | ---: |"
+  echo "| MPLI offline migration (request to completed, verification included) | $((mpli_offline_ms)) ms |"
+  echo "| pg_dump -Fc \| pg_restore | $dump_ms ms |"
+  echo "| pgcopydb clone | $pgcopydb_ms ms |"
+  echo
+  echo "MPLI offline steps: $steps_offline"
+  echo
+  echo "| online migration with a writer | |"
+  echo "| --- | ---: |"
+  echo "| write downtime, report (freeze to order moved) | $downtime_report ms |"
+  echo "| longest gap between two commits the writer saw | $gap ms |"
+  echo
+  echo "MPLI online steps: $steps_online"
+} | tee "$OUT/results.md"
