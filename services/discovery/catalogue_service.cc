@@ -334,8 +334,10 @@ Result<v1::ExportCatalogReply> CatalogueService::export_page(
   }
   const std::string& only = request.provider_id();
   if (!only.empty() && request.cursor().empty()) {
-    // Unknown is an error; known without a served version is an empty document.
-    MPLI_RETURN_IF_ERROR(get_provider(only).status());
+    // Unknown is an error; known without a served version is an empty document. The Result
+    // itself is checked: `.status()` of the temporary would leave the macro's reference
+    // dangling once the full expression ends.
+    MPLI_RETURN_IF_ERROR(get_provider(only));
   }
   size_t budget = page_budget();
   std::string document;

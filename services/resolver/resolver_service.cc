@@ -1,5 +1,7 @@
 #include "services/resolver/resolver_service.h"
 
+#include <algorithm>
+
 #include "libs/core/clock.h"
 #include "libs/core/digest.h"
 #include "libs/core/ids.h"
@@ -19,6 +21,12 @@ Status not_ready() {
   return resolver_error(StatusCode::kUnavailable, "INDEX_NOT_READY",
                         "the catalogue index is still loading")
       .with_retry_after(std::chrono::seconds(1));
+}
+
+Status offering_not_found(const std::string& offering) {
+  return resolver_error(StatusCode::kNotFound, "OFFERING_NOT_FOUND",
+                        "no offering '" + offering + "' in the catalogue",
+                        {{"field", "offering_id"}});
 }
 
 }  // namespace
@@ -208,6 +216,50 @@ Result<v1::RecheckAnswerReply> ResolverService::recheck(const std::string& id, i
   for (auto& reason : outcome.reasons) reply.add_reasons(std::move(reason));
   reply.set_monthly_price_now(outcome.monthly_price_now);
   return reply;
+}
+
+Result<v1::CheckOfferingReply> ResolverService::check_offering(const std::string& id,
+                                                               const std::string& requirement,
+                                                               const std::string& offering,
+                                                               const std::string& tenant) {
+  if (!ready_) return not_ready();  // an index still loading would call every offering unknown
+  MPLI_ASSIGN_OR_RETURN(auto stored, store_.get(id));
+  // Before the requirement: another tenant learns nothing of what the resolution holds.
+  MPLI_RETURN_IF_ERROR(
+      check_visible(stored ? &stored->resolution : nullptr, id, tenant, "resolution_id"));
+  const v1::Resolution& resolution = stored->resolution;
+  // The stored report has one entry per requirement of the manifest: asked before the
+  // manifest is read again and before trust is asked for the facts.
+  bool known = std::any_of(
+      resolution.requirements().begin(), resolution.requirements().end(),
+      [&](const v1::RequirementReport& report) { return report.requirement() == requirement; });
+  if (!known) {
+    std::string listed;
+    for (const auto& report : resolution.requirements()) {
+      listed += (listed.empty() ? "" : ", ") + report.requirement();
+    }
+    return resolver_error(StatusCode::kNotFound, "REQUIREMENT_NOT_FOUND",
+                          "resolution '" + id + "' has no requirement '" + requirement +
+                              "' (its requirements: " + listed + ")",
+                          {{"field", "requirement"}});
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!index_->find_offering(offering)) return offering_not_found(offering);
+  }
+  // Trust's answer may take a while: no lock.
+  MPLI_ASSIGN_OR_RETURN(auto facts, federation_.facts_about(resolution.consumer()));
+  std::lock_guard<std::mutex> lock(mutex_);
+  MPLI_ASSIGN_OR_RETURN(auto manifest, reader_->read(stored->manifest, index_->terms()));
+  auto served = std::find_if(manifest->requirements.begin(), manifest->requirements.end(),
+                             [&](const Requirement& r) { return r.iri == requirement; });
+  if (served == manifest->requirements.end()) {
+    return internal_error("resolution " + id + ": requirement " + requirement +
+                          " is in its report but not in its manifest");
+  }
+  auto ref = index_->find_offering(offering);
+  if (!ref) return offering_not_found(offering);  // its provider left meanwhile
+  return mpli::resolver::check_offering(*index_, *manifest, facts, *served, *ref);
 }
 
 size_t ResolverService::offering_count() const {

@@ -52,6 +52,13 @@ class ResolverService {
   Result<v1::Resolution> get(const std::string& id, const std::string& tenant);
   Result<v1::RecheckAnswerReply> recheck(const std::string& id, int rank,
                                          const std::string& tenant);
+  // Does `offering` serve `requirement` of resolution `id`, with the consumer's facts of now?
+  // RESOLUTION_NOT_FOUND (also for another tenant's), then REQUIREMENT_NOT_FOUND, then
+  // OFFERING_NOT_FOUND (not in the index now).
+  Result<v1::CheckOfferingReply> check_offering(const std::string& id,
+                                                const std::string& requirement,
+                                                const std::string& offering,
+                                                const std::string& tenant);
 
   size_t offering_count() const;
 

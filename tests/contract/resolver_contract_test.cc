@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "libs/testing/examples.h"
 #include "mpli/resolver/v1/resolver.pb.h"
@@ -28,6 +30,26 @@ class Resolver : public contract::Subject {
     v1::ResolveRequest request;
     request.set_manifest(manifest);
     return call<v1::ResolveReply>("resolve", request, 30s);
+  }
+
+  // Resolves the two-VM consumer of provider `token` for `tenant`, once the index follows
+  // discovery's events far enough to see that provider's virtual machine.
+  std::optional<v1::Resolution> resolve_seen(const std::string& token, const std::string& tenant) {
+    std::optional<v1::Resolution> resolution;
+    testing::wait_until(
+        [&] {
+          v1::ResolveRequest request;
+          request.set_manifest(testing::two_vms_consumer(token));
+          request.set_tenant(tenant);
+          auto reply = call<v1::ResolveReply>("resolve", request, 30s);
+          if (reply.is_ok() && reply->resolution().requirements_size() == 1 &&
+              reply->resolution().requirements(0).conforming() >= 1) {
+            resolution = reply->resolution();
+          }
+          return resolution.has_value();
+        },
+        30s, "the resolver sees the uploaded provider's virtual machine");
+    return resolution;
   }
 };
 
@@ -96,20 +118,7 @@ TEST_CASE("a resolution stored for a tenant is RESOLUTION_NOT_FOUND for another 
   Resolver resolver;
   std::string token = unique_token();
   resolver.register_upload(unique_manifest(token));
-  std::optional<v1::Resolution> resolution;
-  testing::wait_until(
-      [&] {
-        v1::ResolveRequest request;
-        request.set_manifest(testing::two_vms_consumer(token));
-        request.set_tenant("tenant-a");
-        auto reply = resolver.call<v1::ResolveReply>("resolve", request, 30s);
-        if (reply.is_ok() && reply->resolution().requirements_size() == 1 &&
-            reply->resolution().requirements(0).conforming() >= 1) {
-          resolution = reply->resolution();
-        }
-        return resolution.has_value();
-      },
-      30s, "the resolver sees the uploaded provider's virtual machine");
+  std::optional<v1::Resolution> resolution = resolver.resolve_seen(token, "tenant-a");
   CHECK(resolution->tenant() == "tenant-a");
 
   v1::GetResolutionRequest get;
@@ -142,6 +151,58 @@ TEST_CASE("a resolution stored for a tenant is RESOLUTION_NOT_FOUND for another 
   REQUIRE_FALSE(other.is_ok());
   check_typed_error(other.status(), StatusCode::kNotFound, "RESOLUTION_NOT_FOUND");
   CHECK(other.status().detail("field") == "resolution_id");
+}
+
+TEST_CASE("check_offering says whether an offering serves a requirement of a resolution") {
+  Resolver resolver;
+  std::string token = unique_token();
+  resolver.register_upload(unique_manifest(token));
+  std::optional<v1::Resolution> resolution = resolver.resolve_seen(token, "tenant-a");
+  const std::string requirement = "https://consumer.example/m#vm";
+  const std::string vm = "https://" + token + ".example/.well-known/mpli.ttl#vm-4";
+  auto check = [&](const std::string& id, const std::string& iri, const std::string& offering,
+                   const std::string& tenant) {
+    v1::CheckOfferingRequest request;
+    request.set_resolution_id(id);
+    request.set_requirement(iri);
+    request.set_offering_id(offering);
+    request.set_tenant(tenant);
+    return resolver.call<v1::CheckOfferingReply>("check_offering", request, 30s);
+  };
+
+  // The virtual machine satisfies the requirement, but its provider refuses a consumer without
+  // verified facts (as the resolution said): no fit, refusals, and a sentence for each.
+  auto checked = check(resolution->id(), requirement, vm, "tenant-a");
+  INFO(checked.status().to_string());
+  REQUIRE(checked.is_ok());
+  CHECK_FALSE(checked->fits());
+  CHECK(checked->failures_size() == 0);
+  REQUIRE(checked->refusals_size() >= 1);
+  CHECK_FALSE(checked->refusals(0).message().empty());
+  CHECK(checked->reasons_size() == checked->failures_size() + checked->refusals_size());
+  REQUIRE(check(resolution->id(), requirement, vm, "").is_ok());  // no restriction
+
+  auto no_requirement =
+      check(resolution->id(), "https://consumer.example/m#nothing", vm, "tenant-a");
+  REQUIRE_FALSE(no_requirement.is_ok());
+  check_typed_error(no_requirement.status(), StatusCode::kNotFound, "REQUIREMENT_NOT_FOUND");
+  CHECK(no_requirement.status().detail("field") == "requirement");
+  auto no_offering = check(resolution->id(), requirement, vm + "-none", "tenant-a");
+  REQUIRE_FALSE(no_offering.is_ok());
+  check_typed_error(no_offering.status(), StatusCode::kNotFound, "OFFERING_NOT_FOUND");
+  CHECK(no_offering.status().detail("field") == "offering_id");
+  for (const auto& [id, tenant] : std::vector<std::pair<std::string, std::string>>{
+           {resolution->id(), "tenant-b"}, {"res_unknown", ""}}) {
+    INFO(id << " for tenant '" << tenant << "'");
+    auto hidden = check(id, requirement, vm, tenant);
+    REQUIRE_FALSE(hidden.is_ok());
+    check_typed_error(hidden.status(), StatusCode::kNotFound, "RESOLUTION_NOT_FOUND");
+    CHECK(hidden.status().detail("field") == "resolution_id");
+  }
+  auto no_id = check("", requirement, vm, "");
+  REQUIRE_FALSE(no_id.is_ok());
+  check_typed_error(no_id.status(), StatusCode::kInvalidArgument, "BAD_REQUEST");
+  CHECK(no_id.status().detail("field") == "resolution_id");
 }
 
 TEST_CASE("typed errors: unknown ids, bad manifests, bad requests") {
@@ -177,7 +238,7 @@ TEST_CASE("typed errors: unknown ids, bad manifests, bad requests") {
       "\x0a\x05"
       "ab",
       4);
-  for (const char* operation : {"resolve", "get_resolution", "recheck_answer"}) {
+  for (const char* operation : {"resolve", "get_resolution", "recheck_answer", "check_offering"}) {
     INFO(operation);
     auto reply = resolver.bus().request(resolver.subject(operation), truncated, 10s);
     CHECK(reply.status().code() == StatusCode::kInvalidArgument);

@@ -7,12 +7,9 @@
 #include <pqxx/pqxx>
 #include <string>
 
-#include "libs/bus/call.h"
-#include "libs/testing/environment.h"
 #include "libs/testing/examples.h"
-#include "mpli/common/v1/envelope.pb.h"
-#include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
+#include "tests/integration/resolver_bus_hub.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -29,32 +26,7 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 
 class Hub {
  public:
-  Hub() : nats_(dir_.path()), pg_(dir_.path()) {
-    std::map<std::string, std::string> env = {{"MPLI_NATS_URL", nats_.url()},
-                                              {"MPLI_DATABASE_URL", pg_.dsn()}};
-    for (const char* binary : {"mpli-discovery", "mpli-trust", "mpli-resolver"}) {
-      processes_.push_back(
-          std::make_unique<process::ChildProcess>(testing::start_binary(binary, env, dir_.path())));
-    }
-    bus::ConnectOptions options;
-    options.url = nats_.url();
-    auto connection = bus::Connection::connect(options);
-    REQUIRE(connection.is_ok());
-    bus_ = std::move(connection).value();
-    testing::wait_until(
-        [&] {
-          auto reply = bus_->request("mpli.discovery.v1.health", "", 1s);
-          common::v1::HealthReply health;
-          return reply.is_ok() && health.ParseFromString(reply->data) && health.status() == "ok";
-        },
-        60s, "discovery is healthy");
-    discovery::v1::RegisterProviderRequest request;
-    request.set_manifest_turtle(testing::hexacloud_without_prerequisites());
-    auto registered = bus::call<discovery::v1::RegisterProviderReply>(
-        *bus_, "mpli.discovery.v1.register_provider", request, 30s);
-    INFO(registered.status().to_string());
-    REQUIRE(registered.is_ok());
-  }
+  Hub() { hub_.register_upload(testing::hexacloud_without_prerequisites()); }
 
   // Resolves for `tenant` once the index knows Hexacloud's virtual machine (it follows
   // discovery's events), so the resolution has answers.
@@ -66,7 +38,7 @@ class Hub {
           request.set_manifest(testing::two_vms_consumer("hexacloud"));
           request.set_tenant(tenant);
           auto reply =
-              bus::call<rv1::ResolveReply>(*bus_, "mpli.resolver.v1.resolve", request, 30s);
+              bus::call<rv1::ResolveReply>(hub_.bus(), "mpli.resolver.v1.resolve", request, 30s);
           if (reply.is_ok() && reply->resolution().satisfiable()) resolution = reply->resolution();
           return resolution.has_value();
         },
@@ -78,8 +50,8 @@ class Hub {
     rv1::GetResolutionRequest request;
     request.set_id(id);
     request.set_tenant(tenant);
-    auto reply =
-        bus::call<rv1::GetResolutionReply>(*bus_, "mpli.resolver.v1.get_resolution", request, 10s);
+    auto reply = bus::call<rv1::GetResolutionReply>(hub_.bus(), "mpli.resolver.v1.get_resolution",
+                                                    request, 10s);
     if (!reply.is_ok()) return reply.status();
     return reply->resolution();
   }
@@ -90,27 +62,23 @@ class Hub {
     request.set_resolution_id(id);
     request.set_rank(rank);
     request.set_tenant(tenant);
-    return bus::call<rv1::RecheckAnswerReply>(*bus_, "mpli.resolver.v1.recheck_answer", request,
-                                              30s);
+    return bus::call<rv1::RecheckAnswerReply>(hub_.bus(), "mpli.resolver.v1.recheck_answer",
+                                              request, 30s);
   }
 
   void exec(const std::string& sql) {
-    pqxx::connection c(pg_.dsn());
+    pqxx::connection c(hub_.dsn());
     pqxx::nontransaction tx(c);
     tx.exec0(sql);
   }
   std::string text(const std::string& sql) {
-    pqxx::connection c(pg_.dsn());
+    pqxx::connection c(hub_.dsn());
     pqxx::nontransaction tx(c);
     return tx.exec1(sql)[0].as<std::string>();
   }
 
  private:
-  testing::TempDir dir_;
-  testing::TestNats nats_;
-  testing::TestPostgres pg_;
-  std::vector<std::unique_ptr<process::ChildProcess>> processes_;
-  std::unique_ptr<bus::Connection> bus_;
+  testing::ResolverBusHub hub_;
 };
 
 // `refused` (for resolution `id`) is exactly what a missing id gets (for `missing_id`): same

@@ -336,6 +336,42 @@ v1::Failure price_failure() {
   return f;
 }
 
+// How far one candidate is checked. Resolution stops at the first reason to reject it: the
+// prerequisites of an offering that fails the requirement shape are not evaluated, so the
+// refusals a resolution lists are those of offerings that would otherwise serve. A single
+// check (check_offering) goes through every check, to say all that stands in the way.
+enum class CheckDepth { kFirstReason, kEveryReason };
+
+// Whether `ref` serves `requirement`, both ways: the requirement shape, then the consumer
+// against the provider's and the offering's prerequisites, then the resolver's own rules (a
+// monthly price, in the resolution's currency). The one per-candidate evaluation: resolve and
+// check_offering both call it, so they cannot disagree about a candidate.
+Candidate offering_serves(const ConsumerManifest& manifest, const Requirement& requirement,
+                          const OfferingRef& ref, ShapeChecks& checks, Prerequisites& prerequisites,
+                          CheckDepth depth) {
+  Candidate candidate{ref, {}, {}, nullptr, 0, ""};
+  if (!checks.requirement(requirement.shape, ref, &candidate.results)) {
+    candidate.reason = "requirement_shape";
+    if (depth == CheckDepth::kFirstReason) return candidate;
+  }
+  const auto& refusals = prerequisites.refusals(ref);
+  if (!refusals.empty()) {
+    if (candidate.reason.empty()) candidate.reason = "consumer_refused";
+    candidate.refusals = &refusals;
+    for (const auto& refusal : refusals) candidate.refusal_failures += refusal.failures_size();
+    if (depth == CheckDepth::kFirstReason) return candidate;
+  }
+  const OfferingEntry& offering = ref.offering();
+  if (!offering.unit_monthly_price) {
+    if (candidate.reason.empty()) candidate.reason = "no_price";
+    candidate.failures.push_back(price_failure());
+  } else if (offering.currency != manifest.currency) {
+    if (candidate.reason.empty()) candidate.reason = "currency";
+    candidate.failures.push_back(currency_failure(offering, manifest.currency));
+  }
+  return candidate;
+}
+
 RequirementOutcome match_requirement(const CatalogueIndex& index, const ConsumerManifest& manifest,
                                      const Requirement& requirement, ShapeChecks& checks,
                                      Prerequisites& prerequisites, const Vocabulary& vocabulary) {
@@ -349,9 +385,9 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
     out.other_kinds = static_cast<int64_t>(index.offering_count() - candidates.size());
   }
   for (const OfferingRef& ref : candidates) {
-    Candidate candidate{ref, {}, {}, nullptr, 0, ""};
-    if (!checks.requirement(requirement.shape, ref, &candidate.results)) {
-      candidate.reason = "requirement_shape";
+    Candidate candidate = offering_serves(manifest, requirement, ref, checks, prerequisites,
+                                          CheckDepth::kFirstReason);
+    if (candidate.reason == "requirement_shape") {
       for (size_t i = 0; i < candidate.results.size(); ++i) {
         // A constraint failing on several values eliminates the offering once (a handful of
         // results: a scan is cheaper than a set).
@@ -376,19 +412,6 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
       continue;
     }
     ++out.conforming;
-    const OfferingEntry& offering = ref.offering();
-    const auto& refusals = prerequisites.refusals(ref);
-    if (!refusals.empty()) {
-      candidate.reason = "consumer_refused";
-      candidate.refusals = &refusals;
-      for (const auto& refusal : refusals) candidate.refusal_failures += refusal.failures_size();
-    } else if (!offering.unit_monthly_price) {
-      candidate.reason = "no_price";
-      candidate.failures.push_back(price_failure());
-    } else if (offering.currency != manifest.currency) {
-      candidate.reason = "currency";
-      candidate.failures.push_back(currency_failure(offering, manifest.currency));
-    }
     if (candidate.reason.empty()) {
       out.accepted.push_back(std::move(candidate));
     } else {
@@ -939,6 +962,41 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
     }
   }
   return outcome;
+}
+
+v1::CheckOfferingReply check_offering(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                                      const std::vector<Fact>& consumer_facts,
+                                      const Requirement& requirement, const OfferingRef& ref) {
+  Vocabulary vocabulary(*index.terms());
+  ShapeChecks checks(*manifest.program);
+  Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  Candidate candidate =
+      offering_serves(manifest, requirement, ref, checks, prerequisites, CheckDepth::kEveryReason);
+  v1::CheckOfferingReply reply;
+  reply.set_fits(candidate.reason.empty());
+  const std::string& offering = ref.offering().iri;
+  auto add_failure = [&](v1::Failure failure) {
+    reply.add_reasons("offering " + offering + " does not satisfy '" + requirement.label +
+                      "': " + failure.message());
+    *reply.add_failures() = std::move(failure);
+  };
+  // Written as a resolution lists a rejected candidate (FailureWriter::all), claims included.
+  FailureWriter write(*manifest.program, vocabulary);
+  for (const auto& r : candidate.results) add_failure(write(r, ref.provider));
+  for (const auto& f : candidate.failures) add_failure(f);
+  if (candidate.refusals != nullptr) {
+    for (const auto& refusal : *candidate.refusals) {
+      std::string who =
+          refusal.provider_id() + " refuses the consumer" +
+          (refusal.scope() == "provider" ? "" : " for offering " + refusal.scope()) + " (" +
+          (refusal.label().empty() ? refusal.prerequisite() : refusal.label()) + "): ";
+      for (const auto& f : refusal.failures()) {
+        reply.add_reasons(who + f.message());
+        *reply.add_refusals() = f;
+      }
+    }
+  }
+  return reply;
 }
 
 }  // namespace mpli::resolver

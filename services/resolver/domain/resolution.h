@@ -31,6 +31,15 @@ struct RecheckOutcome {
 RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& manifest,
                        const std::vector<Fact>& consumer_facts, const v1::Answer& answer);
 
+// Does offering `ref` serve `requirement` (of `manifest`), for a consumer with
+// `consumer_facts`? The same per-candidate checks as resolve(), every one of them made: fits
+// is exactly resolve()'s verdict on that candidate; failures are the requirement's (shape,
+// price, currency), refusals the prerequisites' the consumer fails, and reasons one sentence
+// for each.
+v1::CheckOfferingReply check_offering(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                                      const std::vector<Fact>& consumer_facts,
+                                      const Requirement& requirement, const OfferingRef& ref);
+
 // Great-circle distance in km (haversine, mean Earth radius 6371 km).
 double great_circle_km(double lat1, double lon1, double lat2, double lon2);
 

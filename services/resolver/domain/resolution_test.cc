@@ -862,5 +862,211 @@ TEST_CASE("manifest errors: a quantity of 0 is MANIFEST_SHAPE with the violation
   CHECK(v.message.find("mpli:quantity") != std::string::npos);
 }
 
+// ---- check_offering: one candidate, checked as resolution checks it ------------------------
+
+const Requirement& requirement_of(const ConsumerManifest& manifest, const std::string& iri) {
+  for (const auto& r : manifest.requirements) {
+    if (r.iri == iri) return r;
+  }
+  FAIL("no requirement " << iri);
+  return manifest.requirements.front();
+}
+
+v1::CheckOfferingReply check(const Federation& f, const ConsumerManifest& manifest,
+                             const std::vector<Fact>& facts, const std::string& requirement,
+                             const std::string& offering) {
+  auto ref = f.index.find_offering(offering);
+  REQUIRE(ref);
+  return check_offering(f.index, manifest, facts, requirement_of(manifest, requirement), *ref);
+}
+
+bool has_failure(const google::protobuf::RepeatedPtrField<v1::Failure>& failures,
+                 const std::string& path, const std::string& constraint) {
+  for (const auto& f : failures) {
+    if (f.path() == path && f.constraint() == constraint) return true;
+  }
+  return false;
+}
+
+TEST_CASE("check_offering: the offering of the answer fits, with nothing to say") {
+  Federation f;
+  auto manifest = f.read_example("consumer-single-database.ttl");
+  auto facts = consumer_facts(kApfel + "consumer", "DE", false);
+  auto checked = check(f, *manifest, facts, kApfel + "database", kNord + "pg-m");
+  CHECK(checked.fits());
+  CHECK(checked.failures_size() == 0);
+  CHECK(checked.refusals_size() == 0);
+  CHECK(checked.reasons_size() == 0);
+}
+
+TEST_CASE(
+    "check_offering: another provider's offering fails the requirement shape, every reason said") {
+  Federation f;
+  auto manifest = f.read_example("consumer-single-database.ttl");
+  auto facts = consumer_facts(kApfel + "consumer", "DE", false);
+
+  // Polderstack pg-s: too little storage and too few vCPUs (the resolution's two failures).
+  auto pg_s = check(f, *manifest, facts, kApfel + "database", kPolder + "pg-s");
+  CHECK_FALSE(pg_s.fits());
+  CHECK(pg_s.failures_size() == 2);
+  CHECK(has_failure(pg_s.failures(), path_of("storageGiB"), "sh:MinInclusiveConstraintComponent"));
+  CHECK(has_failure(pg_s.failures(), path_of("vcpu"), "sh:MinInclusiveConstraintComponent"));
+  CHECK(pg_s.refusals_size() == 0);  // Polderstack asks for a legal identity only
+  REQUIRE(pg_s.reasons_size() == 2);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(pg_s.reasons(i) == "offering " + kPolder + "pg-s does not satisfy 'Order database': " +
+                                 pg_s.failures(i).message());
+  }
+
+  // Hexacloud pg-snc: over the price limit; a resolution stops there, check_offering also
+  // says that the SecNumCloud scope refuses a consumer not established in France.
+  auto snc = check(f, *manifest, facts, kApfel + "database", kHex + "pg-snc");
+  CHECK_FALSE(snc.fits());
+  REQUIRE(snc.failures_size() == 1);
+  CHECK(snc.failures(0).path() == "(" + path_of("price") + "/<https://schema.org/price>)");
+  CHECK(snc.failures(0).constraint() == "sh:MaxInclusiveConstraintComponent");
+  REQUIRE(snc.refusals_size() >= 1);
+  CHECK(snc.reasons_size() == snc.failures_size() + snc.refusals_size());
+  bool scoped = false;
+  for (const auto& reason : snc.reasons()) {
+    scoped = scoped || reason.find("hexacloud refuses the consumer for offering " + kHex +
+                                   "pg-snc (Established in France (SecNumCloud scope)): ") == 0;
+  }
+  CHECK(scoped);
+
+  // An offering of another kind fails the kind the requirement asks for.
+  auto vm = check(f, *manifest, facts, kApfel + "database", kNord + "vm-s");
+  CHECK_FALSE(vm.fits());
+  CHECK(has_failure(vm.failures(), path_of("offeringKind"), "sh:HasValueConstraintComponent"));
+}
+
+TEST_CASE(
+    "check_offering: a conforming offering whose prerequisites the consumer fails is refused") {
+  Federation f;
+  auto manifest = f.read_example("consumer-web-shop.ttl");
+  // The web shop's database: pg-snc conforms, but its SecNumCloud scope wants a French consumer.
+  auto checked = check(f, *manifest, consumer_facts(kTulp + "consumer", "NL", true),
+                       kTulp + "database", kHex + "pg-snc");
+  CHECK_FALSE(checked.fits());
+  CHECK(checked.failures_size() == 0);
+  REQUIRE(checked.refusals_size() >= 1);
+  CHECK(checked.refusals(0).constraint() == "sh:HasValueConstraintComponent");
+  REQUIRE(checked.reasons_size() == checked.refusals_size());
+  CHECK(checked.reasons(0) ==
+        "hexacloud refuses the consumer for offering " + kHex +
+            "pg-snc (Established in France (SecNumCloud scope)): " + checked.refusals(0).message());
+
+  // Without a verified country, Nordwolke's provider-level prerequisite refuses it too.
+  auto unverified = check(f, *manifest, consumer_facts(kTulp + "consumer", "", true),
+                          kTulp + "database", kNord + "pg-m");
+  CHECK_FALSE(unverified.fits());
+  CHECK(unverified.failures_size() == 0);
+  REQUIRE(unverified.refusals_size() == 1);
+  CHECK(unverified.refusals(0).path() == path_of("verifiedCountry"));
+  CHECK(unverified.reasons(0).find(
+            "nordwolke refuses the consumer (Established in the EU or EEA): ") == 0);
+  // The facts decide: with the country verified, the same offering fits.
+  CHECK(check(f, *manifest, consumer_facts(kTulp + "consumer", "NL", true), kTulp + "database",
+              kNord + "pg-m")
+            .fits());
+}
+
+TEST_CASE("check_offering: the resolver's own rules, currency and price") {
+  Federation f;
+  auto manifest =
+      f.read(custom_manifest("[ sh:path mpli:offeringKind ; sh:hasValue mpli:ObjectStorage ]",
+                             "; mpli:constraint [ a mpli:MonthlyBudget ; schema:maxPrice 100.00 ; "
+                             "schema:priceCurrency \"USD\" ]"));
+  auto checked = check(f, *manifest, consumer_facts("https://test.example/consumer", "DE", true),
+                       "https://test.example/r1", kNord + "s3-1t");
+  CHECK_FALSE(checked.fits());
+  REQUIRE(checked.failures_size() == 1);
+  CHECK(checked.failures(0).constraint() == "mpli:Currency");
+  CHECK(checked.failures(0).value() == "\"EUR\"");
+  REQUIRE(checked.reasons_size() == 1);
+  CHECK(checked.reasons(0).find("priced in EUR; this resolution is in USD") != std::string::npos);
+}
+
+// For every requirement and every offering of the index: check_offering fits exactly when the
+// resolution accepts the candidate, and every explanation the resolution lists for a rejected
+// candidate is among check_offering's.
+void check_agrees_with_resolution(const Federation& f, const ConsumerManifest& manifest,
+                                  const std::vector<Fact>& facts) {
+  ResolveOptions everything;
+  everything.explain_limit = 1000;  // every rejected candidate of the asked kind is listed
+  everything.top_k = 100;
+  v1::Resolution resolution = resolve(f.index, manifest, facts, everything);
+  REQUIRE(resolution.requirements_size() == static_cast<int>(manifest.requirements.size()));
+  size_t checks = 0;
+  for (int r = 0; r < resolution.requirements_size(); ++r) {
+    const v1::RequirementReport& report = resolution.requirements(r);
+    const Requirement& requirement = manifest.requirements[static_cast<size_t>(r)];
+    REQUIRE(report.requirement() == requirement.iri);
+    int fitting = 0;
+    int unlisted_misfits = 0;  // offerings of other kinds: counted, not listed
+    for (const OfferingRef& ref : f.index.offerings()) {
+      INFO(requirement.iri << " / " << ref.offering().iri);
+      v1::CheckOfferingReply checked = check_offering(f.index, manifest, facts, requirement, ref);
+      ++checks;
+      CHECK(checked.fits() == (checked.failures_size() == 0 && checked.refusals_size() == 0));
+      CHECK(checked.reasons_size() == checked.failures_size() + checked.refusals_size());
+      const v1::RejectedCandidate* listed = rejected_of(report, ref.offering().iri);
+      if (listed == nullptr) {
+        (checked.fits() ? fitting : unlisted_misfits) += 1;
+        continue;
+      }
+      CHECK_FALSE(checked.fits());
+      std::set<std::string> said;
+      for (const auto& x : checked.failures()) said.insert(x.SerializeAsString());
+      for (const auto& x : checked.refusals()) said.insert(x.SerializeAsString());
+      for (const auto& x : listed->failures()) {
+        INFO(x.ShortDebugString());
+        CHECK(said.count(x.SerializeAsString()) == 1);
+      }
+      bool shape_failed =
+          std::any_of(checked.failures().begin(), checked.failures().end(),
+                      [](const auto& x) { return x.constraint().rfind("sh:", 0) == 0; });
+      CHECK(shape_failed == (listed->reason() == "requirement_shape"));
+    }
+    CHECK(fitting == report.accepted());
+    CHECK(unlisted_misfits == report.rejected_total() - report.rejected_size());
+  }
+  for (const auto& answer : resolution.answers()) {
+    for (const auto& a : answer.assignments()) {
+      INFO(a.requirement() << " / " << a.offering());
+      CHECK(check(f, manifest, facts, a.requirement(), a.offering()).fits());
+    }
+  }
+  CHECK(checks == manifest.requirements.size() * f.index.offering_count());
+}
+
+TEST_CASE("check_offering agrees with resolution on every candidate of every example") {
+  Federation f;
+  SECTION("web shop, country verified") {
+    check_agrees_with_resolution(f, *f.read_example("consumer-web-shop.ttl"),
+                                 consumer_facts(kTulp + "consumer", "NL", true));
+  }
+  SECTION("web shop, country not verified") {
+    check_agrees_with_resolution(f, *f.read_example("consumer-web-shop.ttl"),
+                                 consumer_facts(kTulp + "consumer", "", true));
+  }
+  SECTION("single database") {
+    check_agrees_with_resolution(f, *f.read_example("consumer-single-database.ttl"),
+                                 consumer_facts(kApfel + "consumer", "DE", false));
+  }
+  SECTION("unservable") {
+    check_agrees_with_resolution(f, *f.read_example("consumer-unservable.ttl"),
+                                 consumer_facts(kLga + "consumer", "DE", false));
+  }
+  SECTION("a budget in another currency") {
+    check_agrees_with_resolution(
+        f,
+        *f.read(custom_manifest("[ sh:path mpli:offeringKind ; sh:hasValue mpli:ObjectStorage ]",
+                                "; mpli:constraint [ a mpli:MonthlyBudget ; schema:maxPrice "
+                                "100.00 ; schema:priceCurrency \"USD\" ]")),
+        consumer_facts("https://test.example/consumer", "DE", true));
+  }
+}
+
 }  // namespace
 }  // namespace mpli::resolver

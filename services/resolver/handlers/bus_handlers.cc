@@ -37,7 +37,7 @@ Status serve_resolver_subjects(service::ServiceContext& context, ResolverService
         return reply;
       })));
 
-  return context.serve<v1::RecheckAnswerRequest, v1::RecheckAnswerReply>(
+  MPLI_RETURN_IF_ERROR((context.serve<v1::RecheckAnswerRequest, v1::RecheckAnswerReply>(
       "recheck_answer",
       [&resolver](const v1::RecheckAnswerRequest& request,
                   const CallContext&) -> Result<v1::RecheckAnswerReply> {
@@ -45,6 +45,22 @@ Status serve_resolver_subjects(service::ServiceContext& context, ResolverService
         if (request.rank() < 1) return missing("rank", "a rank from 1");
         MPLI_RETURN_IF_ERROR(check_tenant(request.tenant()));
         return resolver.recheck(request.resolution_id(), request.rank(), request.tenant());
+      })));
+
+  return context.serve<v1::CheckOfferingRequest, v1::CheckOfferingReply>(
+      "check_offering",
+      [&resolver](const v1::CheckOfferingRequest& request,
+                  const CallContext&) -> Result<v1::CheckOfferingReply> {
+        if (request.resolution_id().empty()) return missing("resolution_id", "required");
+        if (request.requirement().empty()) {
+          return missing("requirement", "required: the IRI of a requirement of the resolution");
+        }
+        if (request.offering_id().empty()) {
+          return missing("offering_id", "required: the IRI of an offering");
+        }
+        MPLI_RETURN_IF_ERROR(check_tenant(request.tenant()));
+        return resolver.check_offering(request.resolution_id(), request.requirement(),
+                                       request.offering_id(), request.tenant());
       });
 }
 
