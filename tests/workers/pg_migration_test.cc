@@ -188,7 +188,13 @@ TEST_CASE("offline: the source's database streams into the target with equal che
   REQUIRE(again.succeeded);
   require_equal_checksums(m);
 
-  REQUIRE(m.source.migrator.unfreeze(make_work("unfreeze"), m.progress).succeeded);
+  // Unfrozen twice (a re-delivery): writable, no failure.
+  for (int i = 0; i < 2; ++i) {
+    auto unfrozen = m.source.migrator.unfreeze(make_work("unfreeze"), m.progress);
+    INFO(unfrozen.message);
+    REQUIRE(unfrozen.succeeded);
+  }
+  CHECK_NOTHROW(m.source.consumer_exec("INSERT INTO notes VALUES ('writable again', 1)"));
   for (int i = 0; i < 2; ++i) {
     auto cleaned =
         m.source.migrator.cleanup(make_work("cleanup", {{"migration_user", user}}), m.progress);
@@ -201,8 +207,8 @@ TEST_CASE("offline: the source's database streams into the target with equal che
 
 TEST_CASE("online: replication copies, catches up, freezes the source and finalizes") {
   Migration m;
-  auto exported = m.source.migrator.export_database(make_work("export", {{"mode", "online"}}),
-                                                    m.progress);
+  auto exported =
+      m.source.migrator.export_database(make_work("export", {{"mode", "online"}}), m.progress);
   INFO(exported.message);
   REQUIRE(exported.succeeded);
   std::string user = value_of(exported.outputs, "migration_user");
@@ -210,8 +216,8 @@ TEST_CASE("online: replication copies, catches up, freezes the source and finali
   std::map<std::string, std::string> secret{
       {"source_migration_password", value_of(exported.secrets, "migration_password")}};
   // A repeated export renews the password and keeps the publication.
-  auto exported_again = m.source.migrator.export_database(
-      make_work("export", {{"mode", "online"}}), m.progress);
+  auto exported_again =
+      m.source.migrator.export_database(make_work("export", {{"mode", "online"}}), m.progress);
   REQUIRE(exported_again.succeeded);
   CHECK(value_of(exported_again.outputs, "publication") == publication);
   secret["source_migration_password"] = value_of(exported_again.secrets, "migration_password");
@@ -239,8 +245,8 @@ TEST_CASE("online: replication copies, catches up, freezes the source and finali
   auto sub_parameters = parameters;
   sub_parameters["subscription"] = subscription;
   sub_parameters["max_lag_bytes"] = "1048576";
-  auto caught_up = m.target.migrator.catch_up(make_work("catch_up", sub_parameters, secret),
-                                              m.progress);
+  auto caught_up =
+      m.target.migrator.catch_up(make_work("catch_up", sub_parameters, secret), m.progress);
   INFO(caught_up.message);
   REQUIRE(caught_up.succeeded);
   CHECK(std::stoll(value_of(caught_up.outputs, "lag_bytes")) <= 1048576);
@@ -291,11 +297,10 @@ TEST_CASE("online: replication copies, catches up, freezes the source and finali
 
   for (int i = 0; i < 2; ++i) {
     for (Side* side : {&m.target, &m.source}) {
-      auto cleaned = side->migrator.cleanup(
-          make_work("cleanup", {{"publication", publication},
-                                {"subscription", subscription},
-                                {"migration_user", user}}),
-          m.progress);
+      auto cleaned = side->migrator.cleanup(make_work("cleanup", {{"publication", publication},
+                                                                  {"subscription", subscription},
+                                                                  {"migration_user", user}}),
+                                            m.progress);
       INFO(cleaned.message);
       REQUIRE(cleaned.succeeded);
     }
@@ -307,8 +312,8 @@ TEST_CASE("online: replication copies, catches up, freezes the source and finali
 
 TEST_CASE("cleanup after a rollback drops the live subscription and the slot it holds") {
   Migration m;
-  auto exported = m.source.migrator.export_database(make_work("export", {{"mode", "online"}}),
-                                                    m.progress);
+  auto exported =
+      m.source.migrator.export_database(make_work("export", {{"mode", "online"}}), m.progress);
   REQUIRE(exported.succeeded);
   auto imported = m.target.migrator.import_database(
       make_work("import",
@@ -330,14 +335,13 @@ TEST_CASE("cleanup after a rollback drops the live subscription and the slot it 
 
 TEST_CASE("a wrong source password fails for good and is not shown") {
   Migration m;
-  auto exported = m.source.migrator.export_database(make_work("export", {{"mode", "online"}}),
-                                                    m.progress);
+  auto exported =
+      m.source.migrator.export_database(make_work("export", {{"mode", "online"}}), m.progress);
   REQUIRE(exported.succeeded);
   const std::string wrong = "Wrong-Password-0123456789abcdef";
   for (const std::string mode : {"online", "offline"}) {
     auto imported = m.target.migrator.import_database(
-        make_work("import",
-                  m.source_parameters(mode, value_of(exported.outputs, "migration_user")),
+        make_work("import", m.source_parameters(mode, value_of(exported.outputs, "migration_user")),
                   {{"source_migration_password", wrong}}),
         m.progress);
     INFO(imported.message);

@@ -100,13 +100,13 @@ class Child {
     sigset_t defaults;
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&attr, 0);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &defaults);
-    int rc = ::posix_spawnp(&pid_, command.program.c_str(), &actions, &attr, argv.data(),
-                            envp.data());
+    int rc =
+        ::posix_spawnp(&pid_, command.program.c_str(), &actions, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) {
@@ -174,8 +174,10 @@ Result<PipeResult> run_pipe(const PipeCommand& producer, const PipeCommand& cons
   SigpipeBlock no_sigpipe;
   Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   Fd data_read, data_write, feed_read, feed_write, perr_read, perr_write, cout_read, cout_write;
-  for (auto [r, w] : {std::pair<Fd*, Fd*>{&data_read, &data_write}, {&feed_read, &feed_write},
-                      {&perr_read, &perr_write}, {&cout_read, &cout_write}}) {
+  for (auto [r, w] : {std::pair<Fd*, Fd*>{&data_read, &data_write},
+                      {&feed_read, &feed_write},
+                      {&perr_read, &perr_write},
+                      {&cout_read, &cout_write}}) {
     MPLI_RETURN_IF_ERROR(make_pipe(*r, *w));
   }
   PipeResult result;
@@ -233,9 +235,9 @@ Result<PipeResult> run_pipe(const PipeCommand& producer, const PipeCommand& cons
         pending_size = 0;
       }
     }
-    for (auto [index, fd, kept] : {std::tuple<int, Fd*, std::string*>{2, &perr_read,
-                                                                      &result.producer_output},
-                                   {3, &cout_read, &result.consumer_output}}) {
+    for (auto [index, fd, kept] :
+         {std::tuple<int, Fd*, std::string*>{2, &perr_read, &result.producer_output},
+          {3, &cout_read, &result.consumer_output}}) {
       if (fds[static_cast<std::size_t>(index)].revents == 0) continue;
       char text[4096];
       ssize_t n = ::read(fd->get(), text, sizeof text);

@@ -22,8 +22,8 @@ struct PipeCommand {
 };
 
 struct PipeResult {
-  std::uint64_t bytes = 0;     // relayed from the producer's stdout to the consumer's stdin
-  int producer_exit = -1;      // exit code; -1 when killed by a signal or on timeout
+  std::uint64_t bytes = 0;  // relayed from the producer's stdout to the consumer's stdin
+  int producer_exit = -1;   // exit code; -1 when killed by a signal or on timeout
   int consumer_exit = -1;
   std::string producer_output;  // its stderr (the last 64 KiB)
   std::string consumer_output;  // its stdout and stderr (the last 64 KiB)

@@ -30,6 +30,13 @@ Result<std::string> consumer_database(const Work& work) {
   return database_name(work.order_id());
 }
 
+// kFailedPrecondition when the consumer's database is not on this server.
+Status require_database(AdminSession& session, const std::string& database,
+                        const std::string& hint = "") {
+  if (session.database_owner(database)) return Status::ok();
+  return failed_precondition("database " + database + " does not exist on this server" + hint);
+}
+
 Result<MigrationNames> names_of(const Work& work) {
   std::string id = work.migration_id();
   if (id.empty()) id = parameter(work, "migration_id");
@@ -44,24 +51,15 @@ std::string named(const Work& work, const std::string& key, const std::string& d
 
 // The administrator's DSN pointed at another database of the same server, writable.
 Result<std::string> dsn_for_database(const std::string& dsn, const std::string& database) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
-  if (options == nullptr) {
-    std::string why = error != nullptr ? first_line(error) : "out of memory";
-    PQfreemem(error);
-    return invalid_argument("the server DSN does not parse: " + why);
-  }
+  MPLI_ASSIGN_OR_RETURN(std::vector<DsnSetting> settings, parse_dsn(dsn));
   std::map<std::string, std::string> keywords;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val != nullptr && *o->val != '\0') keywords[o->keyword] = o->val;
-  }
-  PQconninfoFree(options);
+  for (const auto& setting : settings) keywords[setting.keyword] = setting.value;
   keywords["dbname"] = database;
   keywords.emplace("connect_timeout", "10");
   // The worker's own sessions write also in a frozen database (export after an offline freeze).
   std::string& options_value = keywords["options"];
-  options_value += std::string(options_value.empty() ? "" : " ") +
-                   "-c default_transaction_read_only=off";
+  options_value +=
+      std::string(options_value.empty() ? "" : " ") + "-c default_transaction_read_only=off";
   return conninfo(keywords);
 }
 
@@ -76,9 +74,12 @@ struct SourceEndpoint {
   std::string dsn() const { return conninfo(keywords); }
   std::map<std::string, std::string> environment() const {
     static const std::map<std::string, std::string> kEnv = {
-        {"host", "PGHOST"},         {"port", "PGPORT"},
-        {"dbname", "PGDATABASE"},   {"user", "PGUSER"},
-        {"password", "PGPASSWORD"}, {"connect_timeout", "PGCONNECT_TIMEOUT"},
+        {"host", "PGHOST"},
+        {"port", "PGPORT"},
+        {"dbname", "PGDATABASE"},
+        {"user", "PGUSER"},
+        {"password", "PGPASSWORD"},
+        {"connect_timeout", "PGCONNECT_TIMEOUT"},
         {"application_name", "PGAPPNAME"}};
     std::map<std::string, std::string> env;
     for (const auto& [key, value] : keywords) env[kEnv.at(key)] = value;
@@ -148,9 +149,8 @@ class Reporter {
 
 std::vector<std::string> user_schemas(pqxx::nontransaction& tx) {
   std::vector<std::string> schemas;
-  for (const auto& row :
-       tx.exec("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
-               "AND nspname <> 'information_schema' ORDER BY 1")) {
+  for (const auto& row : tx.exec("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+                                 "AND nspname <> 'information_schema' ORDER BY 1")) {
     schemas.push_back(row[0].as<std::string>());
   }
   return schemas;
@@ -197,9 +197,9 @@ Result<int> end_sessions(pqxx::nontransaction& tx, const std::string& where,
     for (;;) {
       bool left = false;
       for (const auto& row : rows) {
-        left = left || !tx.exec_params("SELECT 1 FROM pg_stat_activity WHERE pid = $1",
-                                       row[0].as<int>())
-                            .empty();
+        left = left ||
+               !tx.exec_params("SELECT 1 FROM pg_stat_activity WHERE pid = $1", row[0].as<int>())
+                    .empty();
       }
       if (!left) break;
       if (waited_too_long(work, progress)) {
@@ -288,21 +288,25 @@ Result<PipeResult> dump_into(const ProvisionerConfig& config, const Work& work,
   dump.environment = source.environment();
   PipeCommand restore;
   restore.program = tool_path(config, server_version, "pg_restore");
-  restore.args = {"--clean",          "--if-exists",         "--no-owner",
-                  "--no-privileges",  "--role=" + database,  "--exit-on-error",
-                  "--single-transaction", "--dbname=" + database};
+  restore.args = {"--clean",
+                  "--if-exists",
+                  "--no-owner",
+                  "--no-privileges",
+                  "--role=" + database,
+                  "--exit-on-error",
+                  "--single-transaction",
+                  "--dbname=" + database};
   MPLI_ASSIGN_OR_RETURN(restore.environment, libpq_environment(config.server_dsn, database));
-  auto deadline =
-      std::chrono::steady_clock::now() + time_left(work, config.default_tool_timeout);
+  auto deadline = std::chrono::steady_clock::now() + time_left(work, config.default_tool_timeout);
   Reporter reporter(progress);
-  MPLI_ASSIGN_OR_RETURN(
-      PipeResult piped,
-      run_pipe(
-          dump, restore, deadline,
-          [&](std::uint64_t bytes) {
-            reporter.report(20, std::to_string(bytes) + " bytes streamed from the source");
-          },
-          [&] { return progress.should_stop(); }));
+  MPLI_ASSIGN_OR_RETURN(PipeResult piped,
+                        run_pipe(
+                            dump, restore, deadline,
+                            [&](std::uint64_t bytes) {
+                              reporter.report(
+                                  20, std::to_string(bytes) + " bytes streamed from the source");
+                            },
+                            [&] { return progress.should_stop(); }));
   if (piped.timed_out) {
     return deadline_exceeded("pg_dump | pg_restore did not finish before the item's deadline (" +
                              std::to_string(piped.bytes) + " bytes streamed)");
@@ -340,9 +344,7 @@ Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& pr
     bool online = mode == MigrationMode::kOnline;
 
     AdminSession session(config_.server_dsn, database);
-    if (!session.database_owner(database)) {
-      return failed_precondition("database " + database + " does not exist on this server");
-    }
+    MPLI_RETURN_IF_ERROR(require_database(session, database));
     const std::string role = session.q(names.role);
     // A new password each time: an earlier attempt's may be lost with its outcome.
     session.tx().exec0(std::string(session.role_exists(names.role) ? "ALTER" : "CREATE") +
@@ -350,8 +352,8 @@ Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& pr
                        (online ? "REPLICATION" : "NOREPLICATION") + " PASSWORD " +
                        session.literal(verifier));
     // Offline it only reads (pg_dump); online the walsender and the table copies need more.
-    session.tx().exec0("ALTER ROLE " + role + " SET default_transaction_read_only = " +
-                       (online ? "off" : "on"));
+    session.tx().exec0("ALTER ROLE " + role +
+                       " SET default_transaction_read_only = " + (online ? "off" : "on"));
     session.tx().exec0("GRANT CONNECT ON DATABASE " + session.q(database) + " TO " + role);
 
     MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
@@ -384,8 +386,7 @@ Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& pr
       }
       if (tx.exec_params("SELECT 1 FROM pg_publication WHERE pubname = $1", names.publication)
               .empty()) {
-        tx.exec0("CREATE PUBLICATION " + conn.quote_name(names.publication) +
-                 " FOR ALL TABLES");
+        tx.exec0("CREATE PUBLICATION " + conn.quote_name(names.publication) + " FOR ALL TABLES");
       }
       outputs["publication"] = names.publication;
       message += ", publication " + names.publication + " for all tables";
@@ -405,10 +406,7 @@ Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& pr
     MPLI_ASSIGN_OR_RETURN(SourceEndpoint source, source_of(work));
     MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
     AdminSession session(config_.server_dsn, database);
-    if (!session.database_owner(database)) {
-      return failed_precondition("database " + database +
-                                 " does not exist on this server: provision the target first");
-    }
+    MPLI_RETURN_IF_ERROR(require_database(session, database, ": provision the target first"));
     int version = session.server_version();
     MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
     pqxx::connection conn(dsn);
@@ -428,7 +426,6 @@ Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& pr
     MPLI_ASSIGN_OR_RETURN(MigrationNames names, names_of(work));
     const std::string subscription = named(work, "subscription", names.subscription);
     const std::string publication = named(work, "publication", names.publication);
-    std::uint64_t schema_bytes = 0;
     if (!subscription_exists(tx, subscription)) {
       MPLI_ASSIGN_OR_RETURN(auto source_conn, connect_source(source));
       {
@@ -448,7 +445,11 @@ Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& pr
       progress.report(5, "copying the schema of " + source.describe());
       MPLI_ASSIGN_OR_RETURN(PipeResult piped,
                             dump_into(config_, work, source, database, version, true, progress));
-      schema_bytes = piped.bytes;
+      progress.report(8, "schema copied (" + std::to_string(piped.bytes) + " bytes)");
+      // The statement holds the source's password: keep it out of this server's log, also
+      // when it fails (log_min_error_statement would print it).
+      tx.exec0("SET log_statement = 'none'");
+      tx.exec0("SET log_min_error_statement = 'panic'");
       tx.exec0("CREATE SUBSCRIPTION " + conn.quote_name(subscription) + " CONNECTION " +
                tx.quote(source.dsn()) + " PUBLICATION " + conn.quote_name(publication) +
                " WITH (copy_data = true, create_slot = true, enabled = true, slot_name = " +
@@ -470,8 +471,8 @@ Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& pr
                                  " tables copied by " + subscription +
                                  " when the item's deadline passed");
       }
-      reporter.report(10 + 80 * ready / total, std::to_string(ready) + " of " +
-                                                   std::to_string(total) + " tables copied");
+      reporter.report(10 + 80 * ready / total,
+                      std::to_string(ready) + " of " + std::to_string(total) + " tables copied");
       std::this_thread::sleep_for(kPollInterval);
     }
     std::string bytes =
@@ -480,11 +481,10 @@ Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& pr
               "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
               "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'")[0]
             .as<std::string>();
-    (void)schema_bytes;
     return Outcome::success(
         {{"subscription", subscription}, {"bytes", bytes}, {"tables", std::to_string(total)}}, {},
-        "subscription " + subscription + " copied all " + std::to_string(total) +
-            " table(s) of " + source.describe());
+        "subscription " + subscription + " copied all " + std::to_string(total) + " table(s) of " +
+            source.describe());
   });
 }
 
@@ -492,9 +492,9 @@ Outcome PostgresMigrator::catch_up(const Work& work, worker::Progress& progress)
   return guarded("catch_up", work, [&]() -> Result<Outcome> {
     MPLI_ASSIGN_OR_RETURN(SourceEndpoint source, source_of(work));
     MPLI_ASSIGN_OR_RETURN(MigrationNames names, names_of(work));
-    MPLI_ASSIGN_OR_RETURN(std::int64_t max_lag,
-                          parse_byte_count("max_lag_bytes", parameter(work, "max_lag_bytes"),
-                                           kDefaultMaxLagBytes));
+    MPLI_ASSIGN_OR_RETURN(
+        std::int64_t max_lag,
+        parse_byte_count("max_lag_bytes", parameter(work, "max_lag_bytes"), kDefaultMaxLagBytes));
     const std::string subscription = named(work, "subscription", names.subscription);
     {
       pqxx::connection conn(config_.server_dsn);
@@ -516,9 +516,9 @@ Outcome PostgresMigrator::catch_up(const Work& work, worker::Progress& progress)
       }
       auto lag = rows[0][0].as<std::int64_t>();
       if (lag <= max_lag) {
-        return Outcome::success({{"lag_bytes", std::to_string(lag)}}, {},
-                                subscription + " is " + std::to_string(lag) +
-                                    " bytes behind the source");
+        return Outcome::success(
+            {{"lag_bytes", std::to_string(lag)}}, {},
+            subscription + " is " + std::to_string(lag) + " bytes behind the source");
       }
       if (waited_too_long(work, progress)) {
         return deadline_exceeded(subscription + " still " + std::to_string(lag) +
@@ -534,9 +534,7 @@ Outcome PostgresMigrator::freeze(const Work& work, worker::Progress& progress) c
   return guarded("freeze", work, [&]() -> Result<Outcome> {
     MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
     AdminSession session(config_.server_dsn, database);
-    if (!session.database_owner(database)) {
-      return failed_precondition("database " + database + " does not exist on this server");
-    }
+    MPLI_RETURN_IF_ERROR(require_database(session, database));
     auto& tx = session.tx();
     const std::string db = session.q(database);
     tx.exec0("ALTER DATABASE " + db + " SET default_transaction_read_only = on");
@@ -566,9 +564,7 @@ Outcome PostgresMigrator::unfreeze(const Work& work, worker::Progress& progress)
   return guarded("unfreeze", work, [&]() -> Result<Outcome> {
     MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
     AdminSession session(config_.server_dsn, database);
-    if (!session.database_owner(database)) {
-      return failed_precondition("database " + database + " does not exist on this server");
-    }
+    MPLI_RETURN_IF_ERROR(require_database(session, database));
     auto& tx = session.tx();
     const std::string db = session.q(database);
     tx.exec0("ALTER DATABASE " + db + " RESET default_transaction_read_only");
@@ -580,9 +576,9 @@ Outcome PostgresMigrator::unfreeze(const Work& work, worker::Progress& progress)
     std::string now = tx.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
     MPLI_ASSIGN_OR_RETURN(int ended, end_sessions(tx, "backend_start < $2::timestamptz", database,
                                                   now, work, progress));
-    return Outcome::success({}, {},
-                            database + " is writable again; " + std::to_string(ended) +
-                                " read-only session(s) ended");
+    return Outcome::success(
+        {}, {},
+        database + " is writable again; " + std::to_string(ended) + " read-only session(s) ended");
   });
 }
 
@@ -594,9 +590,7 @@ Outcome PostgresMigrator::finalize(const Work& work, worker::Progress& progress)
     MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
     const std::string subscription = named(work, "subscription", names.subscription);
     AdminSession session(config_.server_dsn, database);
-    if (!session.database_owner(database)) {
-      return failed_precondition("database " + database + " does not exist on this server");
-    }
+    MPLI_RETURN_IF_ERROR(require_database(session, database));
     MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
     pqxx::connection conn(dsn);
     pqxx::nontransaction tx(conn);
@@ -631,8 +625,8 @@ Outcome PostgresMigrator::finalize(const Work& work, worker::Progress& progress)
         tx.exec0("DROP SUBSCRIPTION " + conn.quote_name(subscription));
       } catch (const pqxx::sql_error& e) {
         drop_subscription_locally(conn, tx, subscription);
-        note = "; the slot on the source is left to the source's cleanup (" +
-               first_line(e.what()) + ")";
+        note = "; the slot on the source is left to the source's cleanup (" + first_line(e.what()) +
+               ")";
       }
     }
     progress.report(80, "subscription " + subscription + " dropped; setting sequences");
@@ -708,8 +702,8 @@ Outcome PostgresMigrator::checksum(const Work& work, worker::Progress& progress)
 Outcome PostgresMigrator::cleanup(const Work& work, worker::Progress& progress) const {
   return guarded("cleanup", work, [&]() -> Result<Outcome> {
     MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
-    std::string id = work.migration_id().empty() ? parameter(work, "migration_id")
-                                                 : work.migration_id();
+    std::string id =
+        work.migration_id().empty() ? parameter(work, "migration_id") : work.migration_id();
     MigrationNames names;
     if (!id.empty()) {
       MPLI_ASSIGN_OR_RETURN(names, migration_names(id));
@@ -718,7 +712,8 @@ Outcome PostgresMigrator::cleanup(const Work& work, worker::Progress& progress) 
     const std::string publication = named(work, "publication", names.publication);
     const std::string role = named(work, "migration_user", names.role);
     if (subscription.empty() && publication.empty() && role.empty()) {
-      return invalid_field("migration_id", "required (or publication, subscription, migration_user)");
+      return invalid_field("migration_id",
+                           "required (or publication, subscription, migration_user)");
     }
     AdminSession session(config_.server_dsn, database);
     auto& admin = session.tx();
@@ -741,8 +736,8 @@ Outcome PostgresMigrator::cleanup(const Work& work, worker::Progress& progress) 
     bool has_role = !role.empty() && session.role_exists(role);
     if (has_role) {
       admin.exec0("ALTER ROLE " + session.q(role) + " NOLOGIN");
-      admin.exec_params(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role);
+      admin.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+                        role);
     }
     if (!subscription.empty()) {
       for (int attempt = 0;; ++attempt) {
@@ -777,7 +772,8 @@ Outcome PostgresMigrator::cleanup(const Work& work, worker::Progress& progress) 
     std::string message = "nothing of the migration was left here";
     if (!dropped.empty()) {
       message = "dropped";
-      for (std::size_t i = 0; i < dropped.size(); ++i) message += (i == 0 ? " " : ", ") + dropped[i];
+      for (std::size_t i = 0; i < dropped.size(); ++i)
+        message += (i == 0 ? " " : ", ") + dropped[i];
     }
     return Outcome::success({}, {}, message);
   });

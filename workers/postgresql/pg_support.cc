@@ -53,7 +53,6 @@ Outcome failure_from(const Status& status) {
   return Outcome::failure(status.message(), retryable);
 }
 
-
 void scrub_secrets(const Work& work, std::string& message) {
   for (const auto& [key, value] : work.secrets()) {
     if (value.size() < 4) continue;
@@ -63,8 +62,7 @@ void scrub_secrets(const Work& work, std::string& message) {
   }
 }
 
-Result<std::map<std::string, std::string>> libpq_environment(const std::string& dsn,
-                                                             const std::string& database) {
+Result<std::vector<DsnSetting>> parse_dsn(const std::string& dsn) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
   if (options == nullptr) {
@@ -72,11 +70,22 @@ Result<std::map<std::string, std::string>> libpq_environment(const std::string& 
     PQfreemem(error);
     return invalid_argument("the server DSN does not parse: " + why);
   }
-  std::map<std::string, std::string> env;
+  std::vector<DsnSetting> settings;
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val != nullptr && o->envvar != nullptr && *o->val != '\0') env[o->envvar] = o->val;
+    if (o->val == nullptr || *o->val == '\0') continue;
+    settings.push_back({o->keyword, o->envvar != nullptr ? o->envvar : "", o->val});
   }
   PQconninfoFree(options);
+  return settings;
+}
+
+Result<std::map<std::string, std::string>> libpq_environment(const std::string& dsn,
+                                                             const std::string& database) {
+  MPLI_ASSIGN_OR_RETURN(std::vector<DsnSetting> settings, parse_dsn(dsn));
+  std::map<std::string, std::string> env;
+  for (const auto& setting : settings) {
+    if (!setting.envvar.empty()) env[setting.envvar] = setting.value;
+  }
   env["PGDATABASE"] = database;
   env.emplace("PGCONNECT_TIMEOUT", "10");
   env["PGAPPNAME"] = "mpli-worker-postgresql";

@@ -7,6 +7,7 @@
 #include <map>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "libs/core/log.h"
 #include "libs/core/status.h"
@@ -98,6 +99,15 @@ class AdminSession {
   pqxx::connection conn_;
   pqxx::nontransaction tx_;
 };
+// A DSN's keywords that have a value, with the PG* variable each has ("" when none).
+struct DsnSetting {
+  std::string keyword;
+  std::string envvar;
+  std::string value;
+};
+// kInvalidArgument when the DSN does not parse (the message does not repeat the DSN).
+Result<std::vector<DsnSetting>> parse_dsn(const std::string& dsn);
+
 // The environment a libpq tool needs to reach `database` as the DSN's role: every DSN keyword
 // as its PG* variable (the password included), so nothing secret is on the command line, where
 // any local user could read it in /proc.

@@ -97,9 +97,9 @@ std::string conninfo(const std::map<std::string, std::string>& keywords) {
 }
 
 bool permanent_connection_failure(const std::string& message) {
-  for (const char* cause :
-       {"password authentication failed", "no pg_hba.conf entry", "does not exist",
-        "permission denied", "pg_hba.conf rejects", "password is required", "no password supplied"}) {
+  for (const char* cause : {"password authentication failed", "no pg_hba.conf entry",
+                            "does not exist", "permission denied", "pg_hba.conf rejects",
+                            "password is required", "no password supplied"}) {
     if (message.find(cause) != std::string::npos) return true;
   }
   return false;

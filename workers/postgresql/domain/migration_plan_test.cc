@@ -48,8 +48,9 @@ TEST_CASE("frozen_at is RFC 3339 with milliseconds in UTC") {
 
 TEST_CASE("verification is a JSON array sorted by table name") {
   std::string json = verification_json({{"public.b", 2, "bb"}, {"public.a", 1, "aa"}});
-  CHECK(json ==
-        R"([{"checksum":"aa","name":"public.a","rows":1},{"checksum":"bb","name":"public.b","rows":2}])");
+  CHECK(
+      json ==
+      R"([{"checksum":"aa","name":"public.a","rows":1},{"checksum":"bb","name":"public.b","rows":2}])");
   CHECK(verification_json({}) == "[]");
 }
 
