@@ -63,7 +63,8 @@ void TestNats::start() {
 
 void TestNats::stop() { server_->stop(std::chrono::seconds(5)); }
 
-TestPostgres::TestPostgres(const std::string& dir) : dir_(dir + "/postgres"), port_(pick_port(0)) {
+TestPostgres::TestPostgres(const std::string& dir, TestPostgresOptions options)
+    : dir_(dir + "/postgres"), port_(pick_port(0)), options_(options) {
   start();
 }
 
@@ -73,6 +74,25 @@ void TestPostgres::start() {
   options.socket_dir = dir_;
   options.port = port_;
   options.durable = false;
+  if (options_.logical_replication) {
+    // Server settings go into postgresql.conf before the first start (the later line wins), so
+    // no restart is needed; libs/process stays unaware of them.
+    std::string conf = options.data_dir + "/postgresql.conf";
+    if (!fs::exists(conf)) {
+      auto initialised = process::PostgresServer::initialise(options, std::chrono::seconds(60));
+      if (!initialised.is_ok()) throw std::runtime_error("initdb: " + initialised.to_string());
+    }
+    std::ifstream in(conf);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().find("# mpli TestPostgres: logical replication") == std::string::npos) {
+      std::ofstream out(conf, std::ios::app);
+      out << "\n# mpli TestPostgres: logical replication\nwal_level = logical\n"
+             "max_replication_slots = 20\nmax_wal_senders = 20\nmax_logical_replication_workers = "
+             "8\n";
+      if (!out) throw std::runtime_error("cannot append to " + conf);
+    }
+  }
   auto server = process::PostgresServer::start(options, std::chrono::seconds(60));
   if (!server) throw std::runtime_error("postgres: " + server.status().to_string());
   server_ = std::make_unique<process::PostgresServer>(std::move(server).value());

@@ -47,9 +47,15 @@ class TestNats {
   std::unique_ptr<process::NatsServer> server_;
 };
 
+struct TestPostgresOptions {
+  // wal_level=logical with room for replication slots and WAL senders: a server that can be a
+  // logical replication publisher (the default keeps PostgreSQL's own settings).
+  bool logical_replication = false;
+};
+
 class TestPostgres {
  public:
-  explicit TestPostgres(const std::string& dir);
+  explicit TestPostgres(const std::string& dir, TestPostgresOptions options = {});
   std::string dsn() const { return server_->dsn(); }
   void stop();
   void start();  // again, on the same port and data
@@ -57,6 +63,7 @@ class TestPostgres {
  private:
   std::string dir_;
   int port_;
+  TestPostgresOptions options_;
   std::unique_ptr<process::PostgresServer> server_;
 };
 

@@ -17,6 +17,7 @@
 #include "libs/core/log.h"
 #include "libs/process/child_process.h"
 #include "workers/postgresql/domain/database_plan.h"
+#include "workers/postgresql/pg_support.h"
 #include "workers/postgresql/role_password.h"
 
 namespace mpli::pgworker {
@@ -27,112 +28,6 @@ using worker::Work;
 
 namespace {
 
-std::string first_line(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())) != 0) {
-    line.pop_back();
-  }
-  return line;
-}
-
-std::string last_line(const std::string& text) {
-  std::istringstream in(text);
-  std::string line;
-  std::string last;
-  while (std::getline(in, line)) {
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  }
-  return last;
-}
-
-std::string parameter(const Work& work, const std::string& key) {
-  auto it = work.parameters().find(key);
-  return it == work.parameters().end() ? "" : it->second;
-}
-
-std::string with_notes(std::string message, const std::vector<std::string>& notes) {
-  for (const auto& note : notes) message += "; " + note;
-  return message;
-}
-
-// How long a child tool may run: until the item's deadline, or the configured default.
-std::chrono::milliseconds time_left(const Work& work, std::chrono::milliseconds fallback) {
-  if (work.deadline_unix_ms() <= 0) return fallback;
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return std::chrono::milliseconds(work.deadline_unix_ms()) - now;
-}
-
-Outcome failure_from(const Status& status) {
-  bool retryable = status.code() == StatusCode::kUnavailable ||
-                   status.code() == StatusCode::kDeadlineExceeded ||
-                   status.code() == StatusCode::kBusy;
-  return Outcome::failure(status.message(), retryable);
-}
-
-// Runs one operation: the failures it returns, and what libpqxx throws, become the outcome.
-template <typename Body>
-Outcome guarded(const char* operation, const Work& work, Body&& body) {
-  log::CorrelationScope scope(work.work_id());
-  Outcome outcome;
-  try {
-    Result<Outcome> result = body();
-    outcome = result ? std::move(result).value() : failure_from(result.status());
-  } catch (const pqxx::broken_connection& e) {
-    outcome = Outcome::failure("lost the connection to PostgreSQL: " + first_line(e.what()), true);
-  } catch (const pqxx::sql_error& e) {
-    // what() is the server's message; the query is not repeated (it may hold a password verifier).
-    outcome =
-        Outcome::failure("PostgreSQL: " + first_line(e.what()) + " (SQLSTATE " + e.sqlstate() + ")",
-                         retryable_sqlstate(e.sqlstate()));
-  } catch (const std::exception& e) {
-    outcome = Outcome::failure(std::string("PostgreSQL worker: ") + first_line(e.what()), false);
-  }
-  log::write(outcome.succeeded ? log::Level::kInfo : log::Level::kWarn,
-             std::string(operation) + (outcome.succeeded ? " succeeded" : " failed"),
-             {{"order_id", work.order_id()},
-              {"work_id", work.work_id()},
-              {"attempt", work.attempt()},
-              {"message", outcome.message},
-              {"retryable", outcome.retryable}});
-  return outcome;
-}
-
-// One administrative session on the provider's server, holding the order's advisory lock for
-// its lifetime (session-level: released when the connection closes, also on a crash).
-class AdminSession {
- public:
-  AdminSession(const std::string& dsn, const std::string& name) : conn_(dsn), tx_(conn_) {
-    // A stuck holder (a hung earlier attempt) must not block this one forever: lock_timeout
-    // gives 55P03, which is retryable.
-    tx_.exec0("SET lock_timeout = '60s'");
-    tx_.exec_params("SELECT pg_advisory_lock(hashtext($1))", "mpli-worker-postgresql/" + name);
-  }
-
-  pqxx::nontransaction& tx() { return tx_; }
-  std::string q(const std::string& identifier) { return conn_.quote_name(identifier); }
-  std::string literal(const std::string& text) { return tx_.quote(text); }
-  int server_version() const { return conn_.server_version(); }
-
-  bool role_exists(const std::string& role) {
-    return !tx_.exec_params("SELECT 1 FROM pg_roles WHERE rolname = $1", role).empty();
-  }
-  // The owner's name, or nullopt when there is no such database.
-  std::optional<std::string> database_owner(const std::string& database) {
-    auto rows = tx_.exec_params(
-        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", database);
-    if (rows.empty()) return std::nullopt;
-    return rows[0][0].as<std::string>();
-  }
-  bool is_superuser() {
-    return tx_.exec1("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0].as<bool>();
-  }
-
- private:
-  pqxx::connection conn_;
-  pqxx::nontransaction tx_;
-};
-
 struct OrderNames {
   std::string database;  // also the role's name
 };
@@ -140,55 +35,6 @@ struct OrderNames {
 Result<OrderNames> names_for(const Work& work) {
   MPLI_ASSIGN_OR_RETURN(std::string name, database_name(work.order_id()));
   return OrderNames{name};
-}
-
-// The environment a libpq tool needs to reach `database` as the DSN's role: every DSN keyword
-// as its PG* variable (the password included), so nothing secret is on the command line, where
-// any local user could read it in /proc.
-Result<std::map<std::string, std::string>> libpq_environment(const std::string& dsn,
-                                                             const std::string& database) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
-  if (options == nullptr) {
-    std::string why = error != nullptr ? first_line(error) : "out of memory";
-    PQfreemem(error);
-    return invalid_argument("the server DSN does not parse: " + why);
-  }
-  std::map<std::string, std::string> env;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val != nullptr && o->envvar != nullptr && *o->val != '\0') env[o->envvar] = o->val;
-  }
-  PQconninfoFree(options);
-  env["PGDATABASE"] = database;
-  env.emplace("PGCONNECT_TIMEOUT", "10");
-  env["PGAPPNAME"] = "mpli-worker-postgresql";
-  return env;
-}
-
-std::string tool_path(const ProvisionerConfig& config, int server_version,
-                      const std::string& tool) {
-  std::string dir = config.pg_bin_dir;
-  if (dir.empty()) {
-    const char* env = std::getenv("MPLI_PG_BIN");
-    if (env != nullptr && *env != '\0') dir = env;
-  }
-  if (dir.empty()) {
-    // A dump made by an older pg_dump than the server is refused, so use the server's major.
-    std::string versioned =
-        "/usr/lib/postgresql/" + std::to_string(server_version / 10000) + "/bin";
-    if (fs::exists(versioned + "/" + tool)) dir = versioned;
-  }
-  return dir.empty() ? tool : dir + "/" + tool;
-}
-
-// A libpq tool's failure: the last line it printed, retryable when it could not reach the server.
-Outcome tool_failure(const std::string& tool, const std::string& output) {
-  std::string line = last_line(output);
-  bool unreachable = output.find("connection to server") != std::string::npos ||
-                     output.find("could not connect") != std::string::npos ||
-                     output.find("server closed the connection") != std::string::npos ||
-                     output.find("the database system is") != std::string::npos;
-  return Outcome::failure(tool + " failed: " + (line.empty() ? "no output" : line), unreachable);
 }
 
 Result<std::pair<std::string, std::uintmax_t>> sha256_of_file(const std::string& path) {

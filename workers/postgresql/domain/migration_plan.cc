@@ -1,0 +1,108 @@
+#include "workers/postgresql/domain/migration_plan.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "workers/postgresql/domain/database_plan.h"
+
+namespace mpli::pgworker {
+
+Result<MigrationNames> migration_names(const std::string& migration_id) {
+  std::string key;
+  for (char c : migration_id) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x80 && std::isalnum(u) != 0) key += static_cast<char>(std::tolower(u));
+  }
+  if (key.empty()) {
+    return invalid_field("migration_id", "needs at least one ASCII letter or digit");
+  }
+  auto name = [&](const std::string& prefix) {
+    return (prefix + key).substr(0, kMaxIdentifierBytes);
+  };
+  return MigrationNames{name("mpli_pub_"), name("mpli_sub_"), name("mpli_mig_")};
+}
+
+Result<MigrationMode> parse_mode(const std::string& text) {
+  if (text == "online") return MigrationMode::kOnline;
+  if (text == "offline") return MigrationMode::kOffline;
+  return invalid_field("mode", "must be online or offline, not '" + text + "'");
+}
+
+Result<std::uint64_t> parse_lsn(const std::string& field, const std::string& text) {
+  auto slash = text.find('/');
+  auto hex = [](const std::string& part, std::uint64_t& out) {
+    if (part.empty() || part.size() > 8) return false;
+    const char* end = part.data() + part.size();
+    auto [ptr, ec] = std::from_chars(part.data(), end, out, 16);
+    return ec == std::errc() && ptr == end;
+  };
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+  if (slash == std::string::npos || !hex(text.substr(0, slash), high) ||
+      !hex(text.substr(slash + 1), low)) {
+    return invalid_field(field, "must be a WAL position like 0/16B3748, not '" + text + "'");
+  }
+  return (high << 32) | low;
+}
+
+Result<std::int64_t> parse_byte_count(const std::string& field, const std::string& text,
+                                      std::int64_t fallback) {
+  if (text.empty()) return fallback;
+  std::int64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || value < 0) {
+    return invalid_field(field, "must be a number of bytes >= 0, not '" + text + "'");
+  }
+  return value;
+}
+
+std::string rfc3339_ms(std::chrono::system_clock::time_point at) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
+  return std::string(text) + millis;
+}
+
+std::string verification_json(std::vector<TableChecksum> tables) {
+  std::sort(tables.begin(), tables.end(),
+            [](const TableChecksum& a, const TableChecksum& b) { return a.name < b.name; });
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& table : tables) {
+    out.push_back({{"name", table.name}, {"rows", table.rows}, {"checksum", table.checksum}});
+  }
+  return out.dump();
+}
+
+std::string conninfo(const std::map<std::string, std::string>& keywords) {
+  std::string out;
+  for (const auto& [key, value] : keywords) {
+    if (!out.empty()) out += ' ';
+    out += key + "='";
+    for (char c : value) {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '\'';
+  }
+  return out;
+}
+
+bool permanent_connection_failure(const std::string& message) {
+  for (const char* cause : {"password authentication failed", "no pg_hba.conf entry",
+                            "does not exist", "permission denied", "pg_hba.conf rejects",
+                            "password is required", "no password supplied"}) {
+    if (message.find(cause) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace mpli::pgworker

@@ -1,0 +1,68 @@
+// The migration's names, parameters and formats: what both sides must agree on without talking.
+#include "workers/postgresql/domain/migration_plan.h"
+
+#include <catch2/catch.hpp>
+
+namespace mpli::pgworker {
+namespace {
+
+TEST_CASE("a migration id names the same publication, subscription and role every time") {
+  auto names = migration_names("mig_01ABC-def");
+  REQUIRE(names);
+  CHECK(names->publication == "mpli_pub_mig01abcdef");
+  CHECK(names->subscription == "mpli_sub_mig01abcdef");
+  CHECK(names->role == "mpli_mig_mig01abcdef");
+  auto long_names = migration_names(std::string(100, 'a'));
+  REQUIRE(long_names);
+  CHECK(long_names->role.size() == 63);
+  CHECK(migration_names("--").status().message().find("migration_id") != std::string::npos);
+}
+
+TEST_CASE("mode is online or offline, nothing else") {
+  CHECK(parse_mode("online").value() == MigrationMode::kOnline);
+  CHECK(parse_mode("offline").value() == MigrationMode::kOffline);
+  auto bad = parse_mode("Online");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.status().message().find("mode") != std::string::npos);
+}
+
+TEST_CASE("WAL positions compare as numbers") {
+  CHECK(parse_lsn("lsn", "0/16B3748").value() == 0x16B3748u);
+  CHECK(parse_lsn("lsn", "1/0").value() > parse_lsn("lsn", "0/FFFFFFFF").value());
+  CHECK_FALSE(parse_lsn("lsn", "16B3748"));
+  CHECK_FALSE(parse_lsn("lsn", "0/xyz"));
+  CHECK_FALSE(parse_lsn("lsn", "0/"));
+}
+
+TEST_CASE("byte counts are digits, absent is the default") {
+  CHECK(parse_byte_count("max_lag_bytes", "", 7).value() == 7);
+  CHECK(parse_byte_count("max_lag_bytes", "1024", 7).value() == 1024);
+  CHECK_FALSE(parse_byte_count("max_lag_bytes", "-1", 7));
+  CHECK_FALSE(parse_byte_count("max_lag_bytes", "1k", 7));
+}
+
+TEST_CASE("frozen_at is RFC 3339 with milliseconds in UTC") {
+  std::chrono::system_clock::time_point at{std::chrono::milliseconds(1764741297123)};
+  CHECK(rfc3339_ms(at) == "2025-12-03T05:54:57.123Z");
+}
+
+TEST_CASE("verification is a JSON array sorted by table name") {
+  std::string json = verification_json({{"public.b", 2, "bb"}, {"public.a", 1, "aa"}});
+  CHECK(
+      json ==
+      R"([{"checksum":"aa","name":"public.a","rows":1},{"checksum":"bb","name":"public.b","rows":2}])");
+  CHECK(verification_json({}) == "[]");
+}
+
+TEST_CASE("connection strings quote every value") {
+  CHECK(conninfo({{"host", "h"}, {"password", "a b'c\\"}}) == R"(host='h' password='a b\'c\\')");
+}
+
+TEST_CASE("a wrong password is not worth another attempt, a refused connection is") {
+  CHECK(permanent_connection_failure(
+      "FATAL:  password authentication failed for user \"mpli_mig_x\""));
+  CHECK_FALSE(permanent_connection_failure("connection refused"));
+}
+
+}  // namespace
+}  // namespace mpli::pgworker

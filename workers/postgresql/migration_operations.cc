@@ -1,0 +1,782 @@
+#include "workers/postgresql/migration_operations.h"
+
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+
+#include <memory>
+#include <optional>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "workers/postgresql/domain/database_plan.h"
+#include "workers/postgresql/domain/migration_plan.h"
+#include "workers/postgresql/dump_pipe.h"
+#include "workers/postgresql/pg_support.h"
+#include "workers/postgresql/role_password.h"
+
+namespace mpli::pgworker {
+
+namespace {
+
+constexpr std::chrono::milliseconds kPollInterval{200};
+constexpr std::chrono::seconds kProgressEvery{5};
+constexpr std::int64_t kDefaultMaxLagBytes = 1 << 20;
+
+// The consumer's database on this side: the item's output `database` when it has one, else the
+// order's name (the same on both sides: the target was provisioned for the same order id).
+Result<std::string> consumer_database(const Work& work) {
+  auto it = work.outputs().find("database");
+  if (it != work.outputs().end() && !it->second.empty()) return it->second;
+  return database_name(work.order_id());
+}
+
+// kFailedPrecondition when the consumer's database is not on this server.
+Status require_database(AdminSession& session, const std::string& database,
+                        const std::string& hint = "") {
+  if (session.database_owner(database)) return Status::ok();
+  return failed_precondition("database " + database + " does not exist on this server" + hint);
+}
+
+Result<MigrationNames> names_of(const Work& work) {
+  std::string id = work.migration_id();
+  if (id.empty()) id = parameter(work, "migration_id");
+  return migration_names(id);
+}
+
+// The parameter, else the name derived from the migration id.
+std::string named(const Work& work, const std::string& key, const std::string& derived) {
+  std::string value = parameter(work, key);
+  return value.empty() ? derived : value;
+}
+
+// The administrator's DSN pointed at another database of the same server, writable.
+Result<std::string> dsn_for_database(const std::string& dsn, const std::string& database) {
+  MPLI_ASSIGN_OR_RETURN(std::vector<DsnSetting> settings, parse_dsn(dsn));
+  std::map<std::string, std::string> keywords;
+  for (const auto& setting : settings) keywords[setting.keyword] = setting.value;
+  keywords["dbname"] = database;
+  keywords.emplace("connect_timeout", "10");
+  // The worker's own sessions write also in a frozen database (export after an offline freeze).
+  std::string& options_value = keywords["options"];
+  options_value +=
+      std::string(options_value.empty() ? "" : " ") + "-c default_transaction_read_only=off";
+  return conninfo(keywords);
+}
+
+// How the target reaches the source: the import's source_* parameters and the secret
+// source_migration_password (the source export's migration_password, prefixed by portability).
+struct SourceEndpoint {
+  std::map<std::string, std::string> keywords;  // libpq keywords, password included
+  std::string describe() const {                // for messages: no password
+    return keywords.at("user") + "@" + keywords.at("host") + ":" + keywords.at("port") + "/" +
+           keywords.at("dbname");
+  }
+  std::string dsn() const { return conninfo(keywords); }
+  std::map<std::string, std::string> environment() const {
+    static const std::map<std::string, std::string> kEnv = {
+        {"host", "PGHOST"},
+        {"port", "PGPORT"},
+        {"dbname", "PGDATABASE"},
+        {"user", "PGUSER"},
+        {"password", "PGPASSWORD"},
+        {"connect_timeout", "PGCONNECT_TIMEOUT"},
+        {"application_name", "PGAPPNAME"}};
+    std::map<std::string, std::string> env;
+    for (const auto& [key, value] : keywords) env[kEnv.at(key)] = value;
+    return env;
+  }
+};
+
+Result<SourceEndpoint> source_of(const Work& work) {
+  SourceEndpoint source;
+  for (const auto& [field, keyword] : {std::pair<const char*, const char*>{"source_host", "host"},
+                                       {"source_port", "port"},
+                                       {"source_database", "dbname"},
+                                       {"source_user", "user"}}) {
+    std::string value = parameter(work, field);
+    if (value.empty()) return invalid_field(field, "required: how the target reaches the source");
+    source.keywords[keyword] = value;
+  }
+  const std::string& port = source.keywords["port"];
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+    return invalid_field("source_port", "must be a port number, not '" + port + "'");
+  }
+  auto secret = work.secrets().find("source_migration_password");
+  if (secret == work.secrets().end() || secret->second.empty()) {
+    return invalid_field("secrets.source_migration_password",
+                         "required: the source export's migration_password");
+  }
+  source.keywords["password"] = secret->second;
+  source.keywords["connect_timeout"] = "10";
+  source.keywords["application_name"] = "mpli-worker-postgresql";
+  return source;
+}
+
+// A connection to the source as the migration role. A wrong password is a permanent failure
+// naming the role, never the password.
+Result<std::unique_ptr<pqxx::connection>> connect_source(const SourceEndpoint& source) {
+  try {
+    return std::make_unique<pqxx::connection>(source.dsn());
+  } catch (const pqxx::broken_connection& e) {
+    std::string message =
+        "cannot connect to the source as " + source.describe() + ": " + last_line(e.what());
+    if (permanent_connection_failure(message)) return failed_precondition(message);
+    return unavailable(message);
+  }
+}
+
+bool waited_too_long(const Work& work, worker::Progress& progress) {
+  return progress.should_stop() || time_left(work, std::chrono::hours(1)).count() <= 0;
+}
+
+// Reports progress at most every kProgressEvery (each report extends delivery's deadline).
+class Reporter {
+ public:
+  explicit Reporter(worker::Progress& progress) : progress_(progress) {}
+  void report(int percent, const std::string& message, bool now = false) {
+    auto at = std::chrono::steady_clock::now();
+    if (!now && message == last_ && at - last_at_ < kProgressEvery) return;
+    last_ = message;
+    last_at_ = at;
+    progress_.report(percent, message);
+  }
+
+ private:
+  worker::Progress& progress_;
+  std::string last_;
+  std::chrono::steady_clock::time_point last_at_{};
+};
+
+std::vector<std::string> user_schemas(pqxx::nontransaction& tx) {
+  std::vector<std::string> schemas;
+  for (const auto& row : tx.exec("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+                                 "AND nspname <> 'information_schema' ORDER BY 1")) {
+    schemas.push_back(row[0].as<std::string>());
+  }
+  return schemas;
+}
+
+int user_table_count(pqxx::nontransaction& tx) {
+  return tx
+      .exec1(
+          "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+          "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT LIKE 'pg\\_%' "
+          "AND n.nspname <> 'information_schema'")[0]
+      .as<int>();
+}
+
+bool subscription_exists(pqxx::nontransaction& tx, const std::string& subscription) {
+  return !tx.exec_params("SELECT 1 FROM pg_subscription WHERE subname = $1", subscription).empty();
+}
+
+// Drops a subscription without touching the source (the slot is the source cleanup's).
+void drop_subscription_locally(pqxx::connection& conn, pqxx::nontransaction& tx,
+                               const std::string& subscription) {
+  const std::string sub = conn.quote_name(subscription);
+  tx.exec0("ALTER SUBSCRIPTION " + sub + " DISABLE");
+  tx.exec0("ALTER SUBSCRIPTION " + sub + " SET (slot_name = NONE)");
+  tx.exec0("DROP SUBSCRIPTION " + sub);
+}
+
+// Ends the sessions `where` selects in pg_stat_activity ($1 = the database) in passes, until a
+// pass finds none: a session that was starting during one pass is caught by the next.
+Result<int> end_sessions(pqxx::nontransaction& tx, const std::string& where,
+                         const std::string& database, const std::string& cutoff, const Work& work,
+                         worker::Progress& progress) {
+  int ended = 0;
+  for (;;) {
+    auto rows = tx.exec_params(
+        "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND " +
+            where,
+        database, cutoff);
+    if (rows.empty()) return ended;
+    ended += static_cast<int>(rows.size());
+    // A terminated backend is gone only once it has rolled back: wait for that before the next
+    // pass, so none of its transactions can still commit after we return.
+    for (;;) {
+      bool left = false;
+      for (const auto& row : rows) {
+        left = left ||
+               !tx.exec_params("SELECT 1 FROM pg_stat_activity WHERE pid = $1", row[0].as<int>())
+                    .empty();
+      }
+      if (!left) break;
+      if (waited_too_long(work, progress)) {
+        return deadline_exceeded("sessions of " + database + " are still ending");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+// The runtime settings of a database (pg_db_role_setting, role 0), e.g. "mpli.frozen_at".
+std::optional<std::string> database_setting(pqxx::nontransaction& tx, const std::string& database,
+                                            const std::string& name) {
+  auto rows = tx.exec_params(
+      "SELECT substr(s, length($2) + 2) FROM pg_db_role_setting r "
+      "JOIN pg_database d ON d.oid = r.setdatabase, unnest(r.setconfig) s "
+      "WHERE d.datname = $1 AND r.setrole = 0 AND s LIKE $2 || '=%'",
+      database, name);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+std::string sha256_hex(EVP_MD_CTX* ctx) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, digest, &length);
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+using PgConn = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+Status exec_command(PGconn* conn, const std::string& sql) {
+  PgResult result(PQexec(conn, sql.c_str()), PQclear);
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    return internal_error("PostgreSQL: " + first_line(PQerrorMessage(conn)));
+  }
+  return Status::ok();
+}
+
+// Rows and sha256 of COPY (query) TO STDOUT: every row's text line, in the query's order.
+Result<TableChecksum> checksum_copy(PGconn* conn, const std::string& name,
+                                    const std::string& query) {
+  PgResult started(PQexec(conn, ("COPY (" + query + ") TO STDOUT").c_str()), PQclear);
+  if (PQresultStatus(started.get()) != PGRES_COPY_OUT) {
+    return internal_error("PostgreSQL: " + first_line(PQerrorMessage(conn)) + " (table " + name +
+                          ")");
+  }
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  TableChecksum table{name, 0, ""};
+  for (;;) {
+    char* line = nullptr;
+    int n = PQgetCopyData(conn, &line, 0);
+    if (n < 0) break;
+    EVP_DigestUpdate(ctx.get(), line, static_cast<std::size_t>(n));
+    PQfreemem(line);
+    ++table.rows;
+  }
+  PgResult done(PQgetResult(conn), PQclear);
+  if (PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
+    return internal_error("PostgreSQL: " + first_line(PQerrorMessage(conn)) + " (table " + name +
+                          ")");
+  }
+  while (PGresult* more = PQgetResult(conn)) PQclear(more);
+  table.checksum = sha256_hex(ctx.get());
+  return table;
+}
+
+// pg_dump from the source piped into pg_restore on this server's `database` (objects owned by
+// its role; what a previous attempt restored is replaced, in one transaction).
+Result<PipeResult> dump_into(const ProvisionerConfig& config, const Work& work,
+                             const SourceEndpoint& source, const std::string& database,
+                             int server_version, bool schema_only, worker::Progress& progress) {
+  PipeCommand dump;
+  dump.program = tool_path(config, server_version, "pg_dump");
+  dump.args = {"--format=custom", "--no-owner", "--no-privileges", "--no-publications",
+               "--no-subscriptions"};
+  if (schema_only) dump.args.emplace_back("--schema-only");
+  dump.environment = source.environment();
+  PipeCommand restore;
+  restore.program = tool_path(config, server_version, "pg_restore");
+  restore.args = {"--clean",
+                  "--if-exists",
+                  "--no-owner",
+                  "--no-privileges",
+                  "--role=" + database,
+                  "--exit-on-error",
+                  "--single-transaction",
+                  "--dbname=" + database};
+  MPLI_ASSIGN_OR_RETURN(restore.environment, libpq_environment(config.server_dsn, database));
+  auto deadline = std::chrono::steady_clock::now() + time_left(work, config.default_tool_timeout);
+  Reporter reporter(progress);
+  MPLI_ASSIGN_OR_RETURN(PipeResult piped,
+                        run_pipe(
+                            dump, restore, deadline,
+                            [&](std::uint64_t bytes) {
+                              reporter.report(
+                                  20, std::to_string(bytes) + " bytes streamed from the source");
+                            },
+                            [&] { return progress.should_stop(); }));
+  if (piped.timed_out) {
+    return deadline_exceeded("pg_dump | pg_restore did not finish before the item's deadline (" +
+                             std::to_string(piped.bytes) + " bytes streamed)");
+  }
+  if (piped.producer_exit != 0) {
+    std::string line = last_line(piped.producer_output);
+    std::string message = "pg_dump of the source " + source.describe() +
+                          " failed: " + (line.empty() ? "no output" : line);
+    if (permanent_connection_failure(message)) return failed_precondition(message);
+    Outcome failed = tool_failure("pg_dump", piped.producer_output);
+    return failed.retryable ? unavailable(message) : internal_error(message);
+  }
+  if (piped.consumer_exit != 0) {
+    Outcome failed = tool_failure("pg_restore", piped.consumer_output);
+    return failed.retryable ? unavailable(failed.message) : internal_error(failed.message);
+  }
+  return piped;
+}
+
+}  // namespace
+
+PostgresMigrator::PostgresMigrator(ProvisionerConfig config) : config_(std::move(config)) {}
+
+bool PostgresMigrator::is_migration_item(const Work& work) {
+  return !work.migration_id().empty() || work.parameters().count("mode") > 0;
+}
+
+Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& progress) const {
+  return guarded("export", work, [&]() -> Result<Outcome> {
+    MPLI_ASSIGN_OR_RETURN(MigrationMode mode, parse_mode(parameter(work, "mode")));
+    MPLI_ASSIGN_OR_RETURN(MigrationNames names, names_of(work));
+    MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
+    MPLI_ASSIGN_OR_RETURN(std::string password, generate_password());
+    MPLI_ASSIGN_OR_RETURN(std::string verifier, scram_sha256_verifier(password));
+    bool online = mode == MigrationMode::kOnline;
+
+    AdminSession session(config_.server_dsn, database);
+    MPLI_RETURN_IF_ERROR(require_database(session, database));
+    const std::string role = session.q(names.role);
+    // A new password each time: an earlier attempt's may be lost with its outcome.
+    session.tx().exec0(std::string(session.role_exists(names.role) ? "ALTER" : "CREATE") +
+                       " ROLE " + role + " WITH LOGIN " +
+                       (online ? "REPLICATION" : "NOREPLICATION") + " PASSWORD " +
+                       session.literal(verifier));
+    // Offline it only reads (pg_dump); online the walsender and the table copies need more.
+    session.tx().exec0("ALTER ROLE " + role +
+                       " SET default_transaction_read_only = " + (online ? "off" : "on"));
+    session.tx().exec0("GRANT CONNECT ON DATABASE " + session.q(database) + " TO " + role);
+
+    MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
+    pqxx::connection conn(dsn);
+    pqxx::nontransaction tx(conn);
+    tx.exec0("SET lock_timeout = '60s'");
+    for (const std::string& schema : user_schemas(tx)) {
+      const std::string s = conn.quote_name(schema);
+      tx.exec0("GRANT USAGE ON SCHEMA " + s + " TO " + role);
+      tx.exec0("GRANT SELECT ON ALL TABLES IN SCHEMA " + s + " TO " + role);
+      tx.exec0("GRANT SELECT ON ALL SEQUENCES IN SCHEMA " + s + " TO " + role);
+    }
+    if (session.role_exists(database)) {
+      // Tables the consumer creates later are readable too (else pg_dump would fail on them).
+      tx.exec0("ALTER DEFAULT PRIVILEGES FOR ROLE " + conn.quote_name(database) +
+               " GRANT SELECT ON TABLES TO " + role);
+    }
+    worker::StringMap outputs{{"migration_user", names.role}, {"database", database}};
+    std::string message = "migration role " + names.role + " ready";
+    if (online) {
+      // Without a replica identity an UPDATE or DELETE on a published table fails on the source.
+      auto keyless = tx.exec(
+          "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
+          "AND c.relreplident = 'd' AND n.nspname NOT LIKE 'pg\\_%' "
+          "AND n.nspname <> 'information_schema' AND NOT EXISTS (SELECT 1 FROM pg_index i "
+          "WHERE i.indrelid = c.oid AND i.indisprimary)");
+      for (const auto& row : keyless) {
+        tx.exec0("ALTER TABLE " + row[0].as<std::string>() + " REPLICA IDENTITY FULL");
+      }
+      if (tx.exec_params("SELECT 1 FROM pg_publication WHERE pubname = $1", names.publication)
+              .empty()) {
+        tx.exec0("CREATE PUBLICATION " + conn.quote_name(names.publication) + " FOR ALL TABLES");
+      }
+      outputs["publication"] = names.publication;
+      message += ", publication " + names.publication + " for all tables";
+      if (!keyless.empty()) {
+        message += "; " + std::to_string(keyless.size()) +
+                   " table(s) without a primary key set to REPLICA IDENTITY FULL";
+      }
+    }
+    progress.report(90, message);
+    return Outcome::success(std::move(outputs), {{"migration_password", password}}, message);
+  });
+}
+
+Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& progress) const {
+  return guarded("import", work, [&]() -> Result<Outcome> {
+    MPLI_ASSIGN_OR_RETURN(MigrationMode mode, parse_mode(parameter(work, "mode")));
+    MPLI_ASSIGN_OR_RETURN(SourceEndpoint source, source_of(work));
+    MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
+    AdminSession session(config_.server_dsn, database);
+    MPLI_RETURN_IF_ERROR(require_database(session, database, ": provision the target first"));
+    int version = session.server_version();
+    MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
+    pqxx::connection conn(dsn);
+    pqxx::nontransaction tx(conn);
+
+    if (mode == MigrationMode::kOffline) {
+      progress.report(5, "pg_dump of " + source.describe() + " into " + database + " started");
+      MPLI_ASSIGN_OR_RETURN(PipeResult piped,
+                            dump_into(config_, work, source, database, version, false, progress));
+      int tables = user_table_count(tx);
+      return Outcome::success(
+          {{"bytes", std::to_string(piped.bytes)}, {"tables", std::to_string(tables)}}, {},
+          "restored " + std::to_string(tables) + " table(s) of " + source.describe() + " (" +
+              std::to_string(piped.bytes) + " bytes streamed)");
+    }
+
+    MPLI_ASSIGN_OR_RETURN(MigrationNames names, names_of(work));
+    const std::string subscription = named(work, "subscription", names.subscription);
+    const std::string publication = named(work, "publication", names.publication);
+    if (!subscription_exists(tx, subscription)) {
+      MPLI_ASSIGN_OR_RETURN(auto source_conn, connect_source(source));
+      {
+        // A slot an earlier attempt created on the source, whose subscription never committed
+        // here, would make CREATE SUBSCRIPTION fail.
+        pqxx::nontransaction stx(*source_conn);
+        stx.exec_params(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+            "WHERE slot_name = $1 AND NOT active",
+            subscription);
+        if (stx.exec_params("SELECT 1 FROM pg_publication WHERE pubname = $1", publication)
+                .empty()) {
+          return failed_precondition("the source has no publication " + publication +
+                                     ": export it online first");
+        }
+      }
+      progress.report(5, "copying the schema of " + source.describe());
+      MPLI_ASSIGN_OR_RETURN(PipeResult piped,
+                            dump_into(config_, work, source, database, version, true, progress));
+      progress.report(8, "schema copied (" + std::to_string(piped.bytes) + " bytes)");
+      // The statement holds the source's password: keep it out of this server's log, also
+      // when it fails (log_min_error_statement would print it).
+      tx.exec0("SET log_statement = 'none'");
+      tx.exec0("SET log_min_error_statement = 'panic'");
+      tx.exec0("CREATE SUBSCRIPTION " + conn.quote_name(subscription) + " CONNECTION " +
+               tx.quote(source.dsn()) + " PUBLICATION " + conn.quote_name(publication) +
+               " WITH (copy_data = true, create_slot = true, enabled = true, slot_name = " +
+               tx.quote(subscription) + ")");
+      progress.report(10, "subscription " + subscription + " created; copying tables");
+    }
+    Reporter reporter(progress);
+    int total = 0;
+    for (;;) {
+      auto row = tx.exec_params1(
+          "SELECT count(*), count(*) FILTER (WHERE r.srsubstate = 'r') FROM pg_subscription_rel r "
+          "JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = $1",
+          subscription);
+      total = row[0].as<int>();
+      int ready = row[1].as<int>();
+      if (ready == total) break;
+      if (waited_too_long(work, progress)) {
+        return deadline_exceeded(std::to_string(ready) + " of " + std::to_string(total) +
+                                 " tables copied by " + subscription +
+                                 " when the item's deadline passed");
+      }
+      reporter.report(10 + 80 * ready / total,
+                      std::to_string(ready) + " of " + std::to_string(total) + " tables copied");
+      std::this_thread::sleep_for(kPollInterval);
+    }
+    std::string bytes =
+        tx.exec1(
+              "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+              "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
+              "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'")[0]
+            .as<std::string>();
+    return Outcome::success(
+        {{"subscription", subscription}, {"bytes", bytes}, {"tables", std::to_string(total)}}, {},
+        "subscription " + subscription + " copied all " + std::to_string(total) + " table(s) of " +
+            source.describe());
+  });
+}
+
+Outcome PostgresMigrator::catch_up(const Work& work, worker::Progress& progress) const {
+  return guarded("catch_up", work, [&]() -> Result<Outcome> {
+    MPLI_ASSIGN_OR_RETURN(SourceEndpoint source, source_of(work));
+    MPLI_ASSIGN_OR_RETURN(MigrationNames names, names_of(work));
+    MPLI_ASSIGN_OR_RETURN(
+        std::int64_t max_lag,
+        parse_byte_count("max_lag_bytes", parameter(work, "max_lag_bytes"), kDefaultMaxLagBytes));
+    const std::string subscription = named(work, "subscription", names.subscription);
+    {
+      pqxx::connection conn(config_.server_dsn);
+      pqxx::nontransaction tx(conn);
+      if (!subscription_exists(tx, subscription)) {
+        return failed_precondition("no subscription " + subscription + " here: import first");
+      }
+    }
+    MPLI_ASSIGN_OR_RETURN(auto source_conn, connect_source(source));
+    pqxx::nontransaction stx(*source_conn);
+    Reporter reporter(progress);
+    for (;;) {
+      auto rows = stx.exec_params(
+          "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint "
+          "FROM pg_replication_slots WHERE slot_name = $1 AND confirmed_flush_lsn IS NOT NULL",
+          subscription);
+      if (rows.empty()) {
+        return failed_precondition("the source has no replication slot " + subscription);
+      }
+      auto lag = rows[0][0].as<std::int64_t>();
+      if (lag <= max_lag) {
+        return Outcome::success(
+            {{"lag_bytes", std::to_string(lag)}}, {},
+            subscription + " is " + std::to_string(lag) + " bytes behind the source");
+      }
+      if (waited_too_long(work, progress)) {
+        return deadline_exceeded(subscription + " still " + std::to_string(lag) +
+                                 " bytes behind when the item's deadline passed");
+      }
+      reporter.report(50, std::to_string(lag) + " bytes behind the source");
+      std::this_thread::sleep_for(kPollInterval);
+    }
+  });
+}
+
+Outcome PostgresMigrator::freeze(const Work& work, worker::Progress& progress) const {
+  return guarded("freeze", work, [&]() -> Result<Outcome> {
+    MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
+    AdminSession session(config_.server_dsn, database);
+    MPLI_RETURN_IF_ERROR(require_database(session, database));
+    auto& tx = session.tx();
+    const std::string db = session.q(database);
+    tx.exec0("ALTER DATABASE " + db + " SET default_transaction_read_only = on");
+    // A role's own setting would win over the database's; the role-in-database one wins over it.
+    if (session.role_exists(database)) {
+      tx.exec0("ALTER ROLE " + db + " IN DATABASE " + db +
+               " SET default_transaction_read_only = on");
+    }
+    // Sessions that begin from here on read the setting; every one that began before is ended.
+    std::string cutoff = tx.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
+    std::optional<std::string> frozen_at = database_setting(tx, database, "mpli.frozen_at");
+    if (!frozen_at) {
+      // Kept with the database, so a repeated freeze reports when the write downtime began.
+      frozen_at = rfc3339_ms(std::chrono::system_clock::now());
+      tx.exec0("ALTER DATABASE " + db + " SET mpli.frozen_at = " + session.literal(*frozen_at));
+    }
+    MPLI_ASSIGN_OR_RETURN(int ended, end_sessions(tx, "backend_start < $2::timestamptz", database,
+                                                  cutoff, work, progress));
+    std::string lsn = tx.exec1("SELECT pg_current_wal_lsn()::text")[0].as<std::string>();
+    return Outcome::success({{"frozen_at", *frozen_at}, {"lsn", lsn}}, {},
+                            database + " is read-only since " + *frozen_at + "; " +
+                                std::to_string(ended) + " earlier session(s) ended");
+  });
+}
+
+Outcome PostgresMigrator::unfreeze(const Work& work, worker::Progress& progress) const {
+  return guarded("unfreeze", work, [&]() -> Result<Outcome> {
+    MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
+    AdminSession session(config_.server_dsn, database);
+    MPLI_RETURN_IF_ERROR(require_database(session, database));
+    auto& tx = session.tx();
+    const std::string db = session.q(database);
+    tx.exec0("ALTER DATABASE " + db + " RESET default_transaction_read_only");
+    tx.exec0("ALTER DATABASE " + db + " RESET mpli.frozen_at");
+    if (session.role_exists(database)) {
+      tx.exec0("ALTER ROLE " + db + " IN DATABASE " + db + " RESET default_transaction_read_only");
+    }
+    // Sessions opened during the freeze keep it until they reconnect: end them.
+    std::string now = tx.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
+    MPLI_ASSIGN_OR_RETURN(int ended, end_sessions(tx, "backend_start < $2::timestamptz", database,
+                                                  now, work, progress));
+    return Outcome::success(
+        {}, {},
+        database + " is writable again; " + std::to_string(ended) + " read-only session(s) ended");
+  });
+}
+
+Outcome PostgresMigrator::finalize(const Work& work, worker::Progress& progress) const {
+  return guarded("finalize", work, [&]() -> Result<Outcome> {
+    MPLI_ASSIGN_OR_RETURN(SourceEndpoint source, source_of(work));
+    MPLI_ASSIGN_OR_RETURN(MigrationNames names, names_of(work));
+    MPLI_ASSIGN_OR_RETURN(std::uint64_t lsn, parse_lsn("lsn", parameter(work, "lsn")));
+    MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
+    const std::string subscription = named(work, "subscription", names.subscription);
+    AdminSession session(config_.server_dsn, database);
+    MPLI_RETURN_IF_ERROR(require_database(session, database));
+    MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
+    pqxx::connection conn(dsn);
+    pqxx::nontransaction tx(conn);
+    MPLI_ASSIGN_OR_RETURN(auto source_conn, connect_source(source));
+    pqxx::nontransaction stx(*source_conn);
+    std::string note;
+    // Absent: an earlier attempt dropped it, which it did only once caught up.
+    if (subscription_exists(tx, subscription)) {
+      Reporter reporter(progress);
+      for (;;) {
+        auto rows = stx.exec_params(
+            "SELECT confirmed_flush_lsn::text FROM pg_replication_slots "
+            "WHERE slot_name = $1 AND confirmed_flush_lsn IS NOT NULL",
+            subscription);
+        if (rows.empty()) {
+          return failed_precondition("the source has no replication slot " + subscription);
+        }
+        MPLI_ASSIGN_OR_RETURN(std::uint64_t confirmed,
+                              parse_lsn("confirmed_flush_lsn", rows[0][0].as<std::string>()));
+        if (confirmed >= lsn) break;
+        if (waited_too_long(work, progress)) {
+          return deadline_exceeded(subscription + " confirmed " + rows[0][0].as<std::string>() +
+                                   ", not yet " + parameter(work, "lsn") +
+                                   ", when the item's deadline passed");
+        }
+        reporter.report(50, subscription + " at " + rows[0][0].as<std::string>() + " of " +
+                                parameter(work, "lsn"));
+        std::this_thread::sleep_for(kPollInterval);
+      }
+      try {
+        // Also drops the slot on the source (else it would hold the source's WAL forever).
+        tx.exec0("DROP SUBSCRIPTION " + conn.quote_name(subscription));
+      } catch (const pqxx::sql_error& e) {
+        drop_subscription_locally(conn, tx, subscription);
+        note = "; the slot on the source is left to the source's cleanup (" + first_line(e.what()) +
+               ")";
+      }
+    }
+    progress.report(80, "subscription " + subscription + " dropped; setting sequences");
+    auto sequences = stx.exec(
+        "SELECT schemaname, sequencename, last_value FROM pg_sequences "
+        "WHERE last_value IS NOT NULL");
+    int set = 0;
+    for (const auto& row : sequences) {
+      auto done = tx.exec_params(
+          "SELECT setval(to_regclass(format('%I.%I', $1::text, $2::text)), $3::bigint, true) "
+          "WHERE to_regclass(format('%I.%I', $1::text, $2::text)) IS NOT NULL",
+          row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>());
+      set += static_cast<int>(done.size());
+    }
+    return Outcome::success({{"sequences", std::to_string(set)}}, {},
+                            "caught up to " + parameter(work, "lsn") + ", subscription " +
+                                subscription + " dropped, " + std::to_string(set) +
+                                " sequence(s) set" + note);
+  });
+}
+
+Outcome PostgresMigrator::checksum(const Work& work, worker::Progress& progress) const {
+  return guarded("checksum", work, [&]() -> Result<Outcome> {
+    MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
+    MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
+    PgConn conn(PQconnectdb(dsn.c_str()), PQfinish);
+    if (PQstatus(conn.get()) != CONNECTION_OK) {
+      std::string why = first_line(PQerrorMessage(conn.get()));
+      if (permanent_connection_failure(why)) return failed_precondition(why);
+      return unavailable("cannot connect to " + database + ": " + why);
+    }
+    // Both sides must print every value alike, and see one snapshot of all tables.
+    MPLI_RETURN_IF_ERROR(exec_command(
+        conn.get(),
+        "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET IntervalStyle = 'postgres'; "
+        "SET extra_float_digits = 3; SET bytea_output = 'hex'"));
+    MPLI_RETURN_IF_ERROR(
+        exec_command(conn.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    // Per table: its name and the ORDER BY (primary key; collatable columns in the C collation,
+    // whatever the server's default; without a key the whole row's text).
+    PgResult tables(
+        PQexec(conn.get(),
+               "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname, "
+               "coalesce((SELECT string_agg(quote_ident(a.attname) || CASE WHEN a.attcollation "
+               "<> 0 THEN ' COLLATE \"C\"' ELSE '' END, ', ' ORDER BY array_position(i.indkey::"
+               "int2[], a.attnum)) FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
+               "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = c.oid AND "
+               "i.indisprimary), 't::text COLLATE \"C\"') FROM pg_class c JOIN pg_namespace n "
+               "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+               "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 2"),
+        PQclear);
+    if (PQresultStatus(tables.get()) != PGRES_TUPLES_OK) {
+      return internal_error("PostgreSQL: " + first_line(PQerrorMessage(conn.get())));
+    }
+    std::vector<TableChecksum> checksums;
+    int count = PQntuples(tables.get());
+    for (int i = 0; i < count; ++i) {
+      std::string quoted = PQgetvalue(tables.get(), i, 0);
+      std::string name = PQgetvalue(tables.get(), i, 1);
+      std::string order = PQgetvalue(tables.get(), i, 2);
+      MPLI_ASSIGN_OR_RETURN(
+          TableChecksum table,
+          checksum_copy(conn.get(), name, "SELECT * FROM " + quoted + " t ORDER BY " + order));
+      checksums.push_back(std::move(table));
+      progress.report(count == 0 ? 100 : 100 * (i + 1) / count, "checksummed " + name);
+    }
+    MPLI_RETURN_IF_ERROR(exec_command(conn.get(), "COMMIT"));
+    return Outcome::success({{"verification", verification_json(checksums)}}, {},
+                            std::to_string(count) + " table(s) of " + database + " checksummed");
+  });
+}
+
+Outcome PostgresMigrator::cleanup(const Work& work, worker::Progress& progress) const {
+  return guarded("cleanup", work, [&]() -> Result<Outcome> {
+    MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
+    std::string id =
+        work.migration_id().empty() ? parameter(work, "migration_id") : work.migration_id();
+    MigrationNames names;
+    if (!id.empty()) {
+      MPLI_ASSIGN_OR_RETURN(names, migration_names(id));
+    }
+    const std::string subscription = named(work, "subscription", names.subscription);
+    const std::string publication = named(work, "publication", names.publication);
+    const std::string role = named(work, "migration_user", names.role);
+    if (subscription.empty() && publication.empty() && role.empty()) {
+      return invalid_field("migration_id",
+                           "required (or publication, subscription, migration_user)");
+    }
+    AdminSession session(config_.server_dsn, database);
+    auto& admin = session.tx();
+    std::vector<std::string> dropped;
+    bool has_database = session.database_owner(database).has_value();
+    std::unique_ptr<pqxx::connection> conn;
+    std::unique_ptr<pqxx::nontransaction> tx;
+    if (has_database) {
+      MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
+      conn = std::make_unique<pqxx::connection>(dsn);
+      tx = std::make_unique<pqxx::nontransaction>(*conn);
+    }
+    // Target side: the subscription, without reaching the source (its slot is the source's).
+    if (tx && !subscription.empty() && subscription_exists(*tx, subscription)) {
+      drop_subscription_locally(*conn, *tx, subscription);
+      dropped.push_back("subscription " + subscription);
+    }
+    // Source side: first no new logins of the role (a live subscriber would reconnect and hold
+    // the slot), then its sessions, then the slot.
+    bool has_role = !role.empty() && session.role_exists(role);
+    if (has_role) {
+      admin.exec0("ALTER ROLE " + session.q(role) + " NOLOGIN");
+      admin.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+                        role);
+    }
+    if (!subscription.empty()) {
+      for (int attempt = 0;; ++attempt) {
+        auto slot = admin.exec_params(
+            "SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1", subscription);
+        if (slot.empty()) break;
+        if (!slot[0][0].is_null()) {
+          admin.exec_params("SELECT pg_terminate_backend($1)", slot[0][0].as<int>());
+          if (attempt > 100 || waited_too_long(work, progress)) {
+            return unavailable("replication slot " + subscription + " is still in use");
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          continue;
+        }
+        admin.exec_params("SELECT pg_drop_replication_slot($1)", subscription);
+        dropped.push_back("replication slot " + subscription);
+        break;
+      }
+    }
+    if (tx && !publication.empty() &&
+        !tx->exec_params("SELECT 1 FROM pg_publication WHERE pubname = $1", publication).empty()) {
+      tx->exec0("DROP PUBLICATION IF EXISTS " + conn->quote_name(publication));
+      dropped.push_back("publication " + publication);
+    }
+    if (has_role) {
+      // Its grants and default privileges in the consumer's database (and on the database).
+      if (tx) tx->exec0("DROP OWNED BY " + conn->quote_name(role));
+      admin.exec0("DROP OWNED BY " + session.q(role));
+      admin.exec0("DROP ROLE IF EXISTS " + session.q(role));
+      dropped.push_back("role " + role);
+    }
+    std::string message = "nothing of the migration was left here";
+    if (!dropped.empty()) {
+      message = "dropped";
+      for (std::size_t i = 0; i < dropped.size(); ++i)
+        message += (i == 0 ? " " : ", ") + dropped[i];
+    }
+    return Outcome::success({}, {}, message);
+  });
+}
+
+}  // namespace mpli::pgworker
