@@ -46,7 +46,9 @@ bus::StreamSpec transfer_stream() {
   spec.name = "MPLI_TRANSFER";
   spec.subjects = {"mpli.transfer.v1.>"};
   spec.max_age = std::chrono::hours(1);
-  spec.max_bytes = int64_t{8} * 1024 * 1024 * 1024;
+  // Chunks are read by the target's import as they come and age out within the hour; 1 GiB
+  // bounds what a stalled import holds, and fits a JetStream whose file store is a few GB.
+  spec.max_bytes = int64_t{1} << 30;
   return spec;
 }
 

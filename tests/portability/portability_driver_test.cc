@@ -7,9 +7,11 @@
 #include <condition_variable>
 #include <csignal>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "libs/bus/call.h"
@@ -62,8 +64,8 @@ class Hub {
     bus_ = std::move(connected).value();
     REQUIRE(bus_->wait_connected(10s).is_ok());
     serve();
-    worker_ = std::thread([this] { work(); });
     start_portability();
+    worker_ = std::thread([this] { work(); });
   }
   ~Hub() {
     {
@@ -85,13 +87,21 @@ class Hub {
                                {"MPLI_MIGRATIONS_SCAN_INTERVAL", "300ms"},
                                {"MPLI_UPSTREAM_TIMEOUT", "3s"}},
                               dir_.path()));
-    testing::wait_until(
-        [&] {
-          auto reply = bus_->request("mpli.portability.v1.health", "", 1s);
-          common::v1::HealthReply health;
-          return reply.is_ok() && health.ParseFromString(reply->data) && health.status() == "ok";
-        },
-        60s, "mpli-portability is healthy");
+    try {
+      testing::wait_until(
+          [&] {
+            auto reply = bus_->request("mpli.portability.v1.health", "", 1s);
+            common::v1::HealthReply health;
+            return reply.is_ok() && health.ParseFromString(reply->data) && health.status() == "ok";
+          },
+          60s, "mpli-portability is healthy");
+    } catch (...) {
+      std::ifstream log(dir_.path() + "/mpli-portability.log");
+      std::stringstream text;
+      text << log.rdbuf();
+      FAIL_CHECK("mpli-portability's log:\n" << text.str());
+      throw;
+    }
   }
   void kill_portability() { portability_->stop(SIGKILL, 5s); }
 
@@ -196,12 +206,20 @@ class Hub {
   pv1::Migration wait_state(const std::string& id, const std::string& state,
                             std::chrono::milliseconds within = 90s) {
     pv1::Migration last;
-    testing::wait_until(
-        [&] {
-          last = get(id);
-          return last.state() == state;
-        },
-        within, "migration " + id + " reaches " + state);
+    try {
+      testing::wait_until(
+          [&] {
+            last = get(id);
+            return last.state() == state;
+          },
+          within, "migration " + id + " reaches " + state);
+    } catch (...) {
+      std::ifstream log(dir_.path() + "/mpli-portability.log");
+      std::stringstream text;
+      text << log.rdbuf();
+      FAIL_CHECK("last seen:\n" << last.DebugString() << "\nlog:\n" << text.str());
+      throw;
+    }
     return last;
   }
 
