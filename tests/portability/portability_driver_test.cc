@@ -3,6 +3,9 @@
 // move_order and the task_finished events), discovery (get_offering) and the resolver
 // (check_offering) by serving their subjects on the bus. Its "workers" finish tasks from a
 // thread of the test, with outputs shaped as docs/migrations.md says.
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <csignal>
@@ -44,6 +47,18 @@ std::string offering_turtle(const std::string& iri, const std::string& exports,
          " ; mpli:artifact \"pg-small\" ; mpli:supportsOperation mpli:Provision ] ;\n"
          "  mpli:price [ schema:price \"12.50\" ; schema:priceCurrency \"EUR\" ; "
          "schema:unitCode \"MON\" ] .\n";
+}
+
+// Map entries in key order: two encodings of one request compare equal.
+std::string deterministic(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream output(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&output);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return bytes;
 }
 
 struct Submission {
@@ -253,7 +268,7 @@ class Hub {
       dv1::SubmitTaskReply reply;
       auto it = tasks_.find(request.id());
       if (it != tasks_.end()) {
-        if (requests_[request.id()] != request.SerializeAsString()) {
+        if (requests_[request.id()] != deterministic(request)) {
           return Status(StatusCode::kConflict, "task id reused",
                         {{"reason", "TASK_ID_REUSED"}, {"domain", "delivery"}});
         }
@@ -269,7 +284,7 @@ class Hub {
       task.set_provider_id(side == "source" ? "alpha" : "beta");
       task.set_state("running");
       tasks_[task.id()] = task;
-      requests_[task.id()] = request.SerializeAsString();
+      requests_[task.id()] = deterministic(request);
       queue_.push_back(task.id());
       cv_.notify_all();
       *reply.mutable_task() = task;
