@@ -577,10 +577,19 @@ Result<bool> MigrationService::step_once(const std::string& id, bool poll) {
 
 Result<bool> MigrationService::run_waves(MigrationRow& row, int step_seq, bool poll) {
   const v1::Migration& m = row.migration;
-  const std::vector<Wave> waves = plan_step(m.state(), plan_input(row));
   std::vector<TaskRow> stored;
-  MPLI_RETURN_IF_ERROR(pool_.transact(
-      [&](pqxx::work& tx) { stored = MigrationStore::step_tasks(tx, m.id(), step_seq); }));
+  std::optional<MigrationRow> reread;
+  // The tasks first, then the migration: a task's outcome and the facts it taught commit
+  // together, so facts read after the tasks know every outcome those tasks show.
+  MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) {
+    stored = MigrationStore::step_tasks(tx, m.id(), step_seq);
+    reread = MigrationStore::find(tx, m.id(), false);
+  }));
+  if (!reread || reread->migration.version() != m.version()) {
+    return Status(StatusCode::kAborted, "migration " + m.id() + " changed meanwhile");
+  }
+  row = std::move(*reread);
+  const std::vector<Wave> waves = plan_step(m.state(), plan_input(row));
   auto find_stored = [&](const std::string& key) -> const TaskRow* {
     for (const auto& task : stored) {
       if (task.key == key) return &task;
