@@ -1,0 +1,220 @@
+#include "services/portability/domain/plan.h"
+
+#include "services/portability/domain/migration_state.h"
+
+namespace mpli::portability {
+
+namespace {
+
+std::string get(const StringMap& map, const std::string& key) {
+  auto it = map.find(key);
+  return it == map.end() ? "" : it->second;
+}
+
+bool is_set(const StringMap& facts, const char* key) { return get(facts, key) == "1"; }
+
+// The source's admin access is the order's own secrets (before cut-over).
+SecretRef source_admin(const PlanInput& input) { return {input.order_id, "", ""}; }
+// The target's admin access: the secrets its provision task returned.
+SecretRef target_admin(const PlanInput& input) {
+  return {"", get(input.facts, fact::kProvisionTask), ""};
+}
+// The source's migration password reaches the target as source_migration_password.
+SecretRef source_migration_password(const PlanInput& input) {
+  return {"", get(input.facts, fact::kExportTask), "source_"};
+}
+
+PlannedTask task(std::string side, std::string operation, StringMap parameters,
+                 std::vector<SecretRef> secrets) {
+  PlannedTask planned;
+  planned.side = std::move(side);
+  planned.operation = std::move(operation);
+  planned.parameters = std::move(parameters);
+  planned.secrets = std::move(secrets);
+  return planned;
+}
+
+// source_host, source_port, source_database from the order's outputs; source_user is the
+// migration user the export created.
+StringMap source_access(const PlanInput& input) {
+  StringMap out;
+  out["source_host"] = get(input.source_outputs, "host");
+  out["source_port"] = get(input.source_outputs, "port");
+  out["source_database"] = get(input.source_outputs, "database");
+  out["source_user"] = get(input.facts, fact::kMigrationUser);
+  return out;
+}
+
+std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& input) {
+  const bool online = input.mode == "online";
+  if (state == state::kProvisioningTarget) {
+    return {{task("target", "provision", input.target_parameters, {})}};
+  }
+  if (state == state::kExporting) {
+    PlannedTask exporting =
+        task("source", "export", {{"mode", input.mode}, {"migration_id", input.migration_id}},
+             {source_admin(input)});
+    if (online) return {{exporting}};
+    return {{task("source", "freeze", {}, {source_admin(input)})}, {exporting}};
+  }
+  if (state == state::kTransferring) {
+    StringMap parameters = source_access(input);
+    parameters["mode"] = input.mode;
+    parameters["publication"] = get(input.facts, fact::kPublication);
+    return {{task("target", "import", parameters,
+                  {target_admin(input), source_migration_password(input)})}};
+  }
+  if (state == state::kImporting) {
+    if (!online) return {};
+    StringMap parameters = source_access(input);
+    parameters["subscription"] = get(input.facts, fact::kSubscription);
+    parameters["max_lag_bytes"] = kMaxLagBytes;
+    return {{task("target", "catch_up", parameters,
+                  {target_admin(input), source_migration_password(input)})}};
+  }
+  if (state == state::kVerifying) {
+    Wave checksums = {task("source", "checksum", {}, {source_admin(input)}),
+                      task("target", "checksum", {}, {target_admin(input)})};
+    if (!online) return {checksums};
+    StringMap parameters = source_access(input);
+    parameters["subscription"] = get(input.facts, fact::kSubscription);
+    parameters["lsn"] = get(input.facts, fact::kLsn);
+    return {{task("source", "freeze", {}, {source_admin(input)})},
+            {task("target", "finalize", parameters,
+                  {target_admin(input), source_migration_password(input)})},
+            checksums};
+  }
+  if (state == state::kDecommissioningSource) {
+    StringMap cleanup;
+    cleanup["migration_user"] = get(input.facts, fact::kMigrationUser);
+    if (online) cleanup["publication"] = get(input.facts, fact::kPublication);
+    // After cut-over the order's secrets are the target's: the source is reached with the
+    // migration user the export created.
+    return {{task("source", "cleanup", cleanup, {source_migration_password(input)})},
+            {task("source", "deprovision", {}, {source_migration_password(input)})}};
+  }
+  return {};
+}
+
+std::vector<Wave> disk_image_step(const std::string& state, const PlanInput& input) {
+  if (state == state::kProvisioningTarget) {
+    return {{task("target", "provision", input.target_parameters, {})}};
+  }
+  if (state == state::kExporting) {
+    return {{task("source", "freeze", {}, {source_admin(input)})},
+            {task("source", "export",
+                  {{"migration_id", input.migration_id}, {"chunk_bytes", kChunkBytes}},
+                  {source_admin(input)})}};
+  }
+  if (state == state::kTransferring) {
+    StringMap parameters;
+    parameters["migration_id"] = input.migration_id;
+    parameters["source_format"] = get(input.facts, fact::kExportFormat).empty()
+                                      ? input.source_format
+                                      : get(input.facts, fact::kExportFormat);
+    parameters["bytes"] = get(input.facts, fact::kExportBytes);
+    parameters["chunks"] = get(input.facts, fact::kExportChunks);
+    parameters["sha256"] = get(input.facts, fact::kExportSha256);
+    return {{task("target", "import", parameters, {target_admin(input)})}};
+  }
+  if (state == state::kVerifying) {
+    return {{task("source", "checksum", {}, {source_admin(input)}),
+             task("target", "checksum", {}, {target_admin(input)})}};
+  }
+  if (state == state::kDecommissioningSource) {
+    return {{task("source", "deprovision", {}, {})}};
+  }
+  return {};
+}
+
+std::vector<Wave> rollback(const PlanInput& input) {
+  const bool postgresql = input.data_kind == "postgresql";
+  std::vector<Wave> waves;
+  if (is_set(input.facts, fact::kFrozen)) {
+    waves.push_back({task("source", "unfreeze", {}, {source_admin(input)})});
+  }
+  Wave cleanups;
+  if (postgresql && is_set(input.facts, fact::kExported)) {
+    StringMap parameters;
+    parameters["migration_user"] = get(input.facts, fact::kMigrationUser);
+    if (input.mode == "online") parameters["publication"] = get(input.facts, fact::kPublication);
+    cleanups.push_back(task("source", "cleanup", parameters, {source_admin(input)}));
+  }
+  if (postgresql && is_set(input.facts, fact::kProvisioned)) {
+    StringMap parameters;
+    if (!get(input.facts, fact::kSubscription).empty()) {
+      parameters["subscription"] = get(input.facts, fact::kSubscription);
+    }
+    cleanups.push_back(task("target", "cleanup", parameters, {target_admin(input)}));
+  }
+  if (!cleanups.empty()) waves.push_back(cleanups);
+  if (is_set(input.facts, fact::kProvisioned)) {
+    waves.push_back(
+        {task("target", "deprovision", input.target_parameters, {target_admin(input)})});
+  }
+  return waves;
+}
+
+}  // namespace
+
+bool step_skipped(const std::string& state, const std::string& mode, const std::string& data_kind) {
+  return state == state::kImporting && (mode != "online" || data_kind != "postgresql");
+}
+
+std::vector<Wave> plan_step(const std::string& state, const PlanInput& input) {
+  if (state == state::kRollingBack) return rollback(input);
+  if (step_skipped(state, input.mode, input.data_kind)) return {};
+  if (input.data_kind == "postgresql") return postgresql_step(state, input);
+  if (input.data_kind == "disk-image") return disk_image_step(state, input);
+  return {};
+}
+
+void record_submitted(StringMap& facts, const PlannedTask& task, const std::string& task_id) {
+  if (task.side == "target" && task.operation == "provision") {
+    facts[fact::kProvisioned] = "1";
+    facts[fact::kProvisionTask] = task_id;
+  } else if (task.side == "source" && task.operation == "export") {
+    facts[fact::kExported] = "1";
+    facts[fact::kExportTask] = task_id;
+  } else if (task.side == "source" && task.operation == "freeze") {
+    // Stays set after an unfreeze: the rollback's plan must not change under its own tasks.
+    facts[fact::kFrozen] = "1";
+  }
+}
+
+void record_success(StringMap& facts, const PlannedTask& task, const std::string& task_id,
+                    const StringMap& outputs) {
+  record_submitted(facts, task, task_id);
+  auto take = [&](const std::string& output, const char* key) {
+    auto it = outputs.find(output);
+    if (it != outputs.end() && !it->second.empty()) facts[key] = it->second;
+  };
+  const std::string& op = task.operation;
+  if (task.side == "source" && op == "export") {
+    take("publication", fact::kPublication);
+    take("migration_user", fact::kMigrationUser);
+    take("bytes", fact::kExportBytes);
+    take("chunks", fact::kExportChunks);
+    take("sha256", fact::kExportSha256);
+    take("format", fact::kExportFormat);
+  } else if (task.side == "source" && op == "freeze") {
+    take("frozen_at", fact::kFrozenAt);
+    take("lsn", fact::kLsn);
+  } else if (task.side == "target" && op == "import") {
+    take("subscription", fact::kSubscription);
+  } else if (op == "checksum") {
+    take("verification",
+         task.side == "source" ? fact::kSourceVerification : fact::kTargetVerification);
+  }
+}
+
+std::string left_behind(const PlannedTask& task) {
+  if (task.operation == "unfreeze") return "the source's writes are still frozen";
+  if (task.operation == "cleanup") {
+    return "the " + task.side + "'s migration objects (user, publication or subscription) remain";
+  }
+  if (task.operation == "deprovision") return "the " + task.side + " service is still provisioned";
+  return "the " + task.side + "'s " + task.operation + " did not finish";
+}
+
+}  // namespace mpli::portability
