@@ -1,20 +1,18 @@
 #!/usr/bin/env bash
-# Builds the fuzz targets with clang (libFuzzer, AddressSanitizer, UBSan) into build-fuzz/ and
-# runs each for SECONDS (default 60), starting from fuzz/corpus/ (example manifests included),
-# after the manifest replay (fuzz/manifest_replay.cc) has run once under the same sanitizers.
+# Fuzzes for longer, by hand: builds the clang build of the fuzz targets (cmake/MpliFuzz.cmake,
+# into <build>/fuzz-clang) and runs ctest's fuzz-long profile: each libFuzzer target for SECONDS
+# (default 600) from its seed corpus (fuzz/corpus/) and what earlier runs found, and the replay
+# drivers under AddressSanitizer and UBSan. ./test.sh runs the short profile (label fuzz).
 #   fuzz/run.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_EACH=${1:-60}
-command -v clang++ >/dev/null || { sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd=sudo; $sudo_cmd apt-get install -y -qq clang libclang-rt-14-dev; }
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DMPLI_FUZZ=ON -DMPLI_BUILD_TESTS=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz --target manifest_check_fuzz offering_query_fuzz manifest_replay
-# The seed corpus, its grown variants and the seeded mutations ctest runs, under the sanitizers.
-build-fuzz/bin/manifest_replay --mutations 2000 --seed 1 fuzz/corpus/manifest ontology/examples \
-  ontology/examples/invalid
-mkdir -p build-fuzz/corpus/manifest build-fuzz/corpus/query
-cp ontology/examples/*.ttl ontology/examples/invalid/*.ttl fuzz/corpus/manifest/* build-fuzz/corpus/manifest/ 2>/dev/null || true
-printf 'kind=VirtualMachine&country=DE&min_vcpu=4&max_price=12.5&limit=20' > build-fuzz/corpus/query/seed
-build-fuzz/bin/manifest_check_fuzz -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 build-fuzz/corpus/manifest
-build-fuzz/bin/offering_query_fuzz -max_total_time="$SECONDS_EACH" -max_len=4096 build-fuzz/corpus/query
+export MPLI_FUZZ_SECONDS=${1:-600}
+BUILD_DIR=${MPLI_BUILD_DIR:-build}
+scripts/install-deps.sh
+if ! scripts/build.sh mpli_fuzz_clang; then
+  echo "fuzz/run.sh: the clang build failed, or is not configured: see 'fuzz:' in the output of" \
+       "cmake -S . -B $BUILD_DIR" >&2
+  exit 1
+fi
+cd "$BUILD_DIR"
+exec ctest -C fuzz-long -L fuzz-long --output-on-failure -j "$(nproc)"

@@ -2,8 +2,13 @@
 """HTTP load for the discovery benchmark (standard library only).
 
   load.py register BASE URL_PREFIX N CONCURRENCY   POST N providers, print seconds
-  load.py latency  BASE QUERY COUNT                 GET BASE/v1/offerings?QUERY COUNT times,
-                                                    print p50 and p99 in milliseconds
+  load.py latency  BASE QUERY COUNT [CONTAINS]      GET BASE/v1/offerings?QUERY COUNT times,
+                                                    print p50 and p99 in milliseconds and the
+                                                    number of offerings answered
+
+Every benchmark query is meant to match: a latency measured on an empty answer says nothing,
+so an empty answer (or answers that differ between requests) fails the run. With CONTAINS,
+every offering answered must have it in its name, case-insensitively (the text search).
 """
 import http.client
 import json
@@ -66,23 +71,41 @@ def register(base, prefix, n, concurrency):
     return 0 if not failures else 1
 
 
-def latency(base, query, count):
+def latency(base, query, count, contains=None):
     conn = connection(base)
     samples = []
     path = "/v1/offerings?" + query
+    results = None
     for _ in range(count):
         start = time.perf_counter()
         conn.request("GET", path)
         r = conn.getresponse()
-        r.read()
+        body = r.read()
         samples.append((time.perf_counter() - start) * 1000)
         if r.status != 200:
             print(f"HTTP {r.status} for {path}", file=sys.stderr)
             return 1
+        if results is None:
+            offerings = json.loads(body)["offerings"]
+            results = len(offerings)
+            names = [o.get("name", "") for o in offerings]
+            if contains is not None:
+                wrong = [n for n in names if contains.lower() not in n.lower()]
+                if wrong:
+                    print(f"{path}: answered offerings without '{contains}': {wrong[:3]}",
+                          file=sys.stderr)
+                    return 1
+        elif len(json.loads(body)["offerings"]) != results:
+            print(f"{path}: the number of results changed between requests", file=sys.stderr)
+            return 1
+    if not results:
+        print(f"{path}: no results; the query is meant to match, so its latency means nothing",
+              file=sys.stderr)
+        return 1
     samples.sort()
     p50 = samples[len(samples) // 2]
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    print(f"{p50:.2f} {p99:.2f}")
+    print(f"{p50:.2f} {p99:.2f} {results}")
     return 0
 
 
@@ -90,5 +113,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "register":
         sys.exit(register(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
     if sys.argv[1] == "latency":
-        sys.exit(latency(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+        sys.exit(latency(sys.argv[2], sys.argv[3], int(sys.argv[4]),
+                         sys.argv[5] if len(sys.argv) > 5 else None))
     sys.exit(2)

@@ -16,6 +16,7 @@
 #include "libs/testing/http_test_server.h"
 #include "libs/testing/tokens.h"
 #include "mpli/common/v1/envelope.pb.h"
+#include "mpli/discovery/v1/discovery.pb.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -69,6 +70,24 @@ struct ProviderSite {
 };
 
 using Env = std::map<std::string, std::string>;
+
+// One event read back from MPLI_EVENTS: its type (the subject's last token) and envelope.
+struct Event {
+  std::string type;
+  common::v1::Envelope envelope;
+};
+
+// The refusal a refresh published: exactly one event, a manifest_rejected, its payload parsed.
+discovery::v1::ManifestRejected the_rejection(const std::vector<Event>& events) {
+  REQUIRE(events.size() == 1);  // a refusal changes nothing else
+  REQUIRE(events[0].type == "manifest_rejected");
+  const common::v1::Envelope& envelope = events[0].envelope;
+  CHECK(envelope.producer() == "discovery");
+  REQUIRE(envelope.payload_type() == "mpli.discovery.v1.ManifestRejected");
+  discovery::v1::ManifestRejected payload;
+  REQUIRE(payload.ParseFromString(envelope.payload()));
+  return payload;
+}
 
 class Hub {
  public:
@@ -138,9 +157,8 @@ class Hub {
     return tx.exec1(sql)[0].as<long>();
   }
 
-  // Events published since the last call, by type ("offering_added" -> 2), once the outbox
-  // has drained.
-  std::map<std::string, int> new_events() {
+  // Events published since the last call, in order, once the outbox has drained.
+  std::vector<Event> drain_events() {
     testing::wait_until(
         [&] {
           return scalar("SELECT count(*) FROM discovery.outbox WHERE published_at IS NULL") == 0;
@@ -153,17 +171,27 @@ class Hub {
       REQUIRE(consumer.is_ok());
       reader_ = std::move(consumer).value();
     }
-    std::map<std::string, int> counts;
-    while (true) {
+    std::vector<Event> events;
+    for (int batches = 0; batches < 1000; ++batches) {
       auto batch = reader_->fetch(500, 500ms);
       REQUIRE(batch.is_ok());
       if (batch->empty()) break;
       for (auto& m : *batch) {
-        std::string subject = m.message().subject;
-        ++counts[subject.substr(subject.rfind('.') + 1)];
+        const std::string& subject = m.message().subject;
+        Event event{subject.substr(subject.rfind('.') + 1), {}};
+        REQUIRE(event.envelope.ParseFromString(m.message().data));
+        CHECK(event.envelope.type() == subject);
+        events.push_back(std::move(event));
         REQUIRE(m.ack().is_ok());
       }
     }
+    return events;
+  }
+
+  // The same, counted by type ("offering_added" -> 2).
+  std::map<std::string, int> new_events() {
+    std::map<std::string, int> counts;
+    for (const Event& event : drain_events()) ++counts[event.type];
     return counts;
   }
 
@@ -184,6 +212,23 @@ int offering_count(Hub& hub, const std::string& provider) {
   auto r = hub.get("/v1/offerings?provider=" + provider + "&limit=500");
   REQUIRE(r.status == 200);
   return static_cast<int>(json::parse(r.body)["offerings"].size());
+}
+
+// Nordwolke's offerings (ontology/examples/provider-nordwolke-de.ttl) as IRI -> price, each
+// read on its own.
+std::map<std::string, double> nordwolke_prices(Hub& hub) {
+  std::map<std::string, double> prices;
+  for (const char* fragment : {"vm-s", "vm-l", "pg-m", "s3-1t"}) {
+    std::string id =
+        "https://cloud.nordwolke.example/.well-known/mpli.ttl#" + std::string(fragment);
+    auto r =
+        hub.get("/v1/offerings/https%3A%2F%2Fcloud.nordwolke.example%2F.well-known%2Fmpli.ttl%23" +
+                std::string(fragment));
+    INFO(id << ": " << r.body);
+    REQUIRE(r.status == 200);
+    prices[id] = json::parse(r.body)["price_amount"].get<double>();
+  }
+  return prices;
 }
 
 }  // namespace
@@ -247,6 +292,16 @@ TEST_CASE("bad manifests are refused with the reason and the good version stays 
   REQUIRE(offerings > 0);
   hub.new_events();
 
+  // Each refusal is answered and published with the same reason: the event's payload says
+  // which provider, which URL and what was wrong.
+  auto check_rejection = [&](const discovery::v1::ManifestRejected& event,
+                             discovery::v1::ErrorReason reason, const std::string& name) {
+    CHECK(event.provider_id() == "hexacloud");
+    CHECK(event.manifest_url() == site.url());
+    CHECK(event.error_reason() == reason);
+    CHECK(event.reason() == name);
+    CHECK_FALSE(event.detail().empty());
+  };
   SECTION("invalid Turtle: 400 with line and column") {
     site.serve(good + "\n<#broken> mpli:vcpu \"unterminated .\n");
     auto r = hub.post("/v1/providers/hexacloud/refresh");
@@ -256,23 +311,46 @@ TEST_CASE("bad manifests are refused with the reason and the good version stays 
     CHECK(body["reason"] == "manifest_syntax");
     CHECK(body["line"].get<int>() > 200);
     CHECK(body["column"].get<int>() > 0);
-    CHECK(hub.new_events()["manifest_rejected"] == 1);
+    check_rejection(the_rejection(hub.drain_events()), discovery::v1::MANIFEST_SYNTAX,
+                    "manifest_syntax");
   }
   SECTION("shape violation: 422 listing each violation") {
     site.serve(replace_all(good, "mpli:providerId \"hexacloud\" ;", ""));
     auto r = hub.post("/v1/providers/hexacloud/refresh");
     REQUIRE(r.status == 422);
     auto body = json::parse(r.body);
+    CHECK(body["reason"] == "manifest_shape");
     REQUIRE(body["violations"].is_array());
     REQUIRE_FALSE(body["violations"].empty());
-    auto v = body["violations"][0];
-    for (const char* key : {"focus_node", "path", "constraint", "message"}) CHECK(v.contains(key));
+    // The one thing removed, the provider's id, is what is reported, and nothing else.
+    std::set<std::string> answered;
+    for (const auto& v : body["violations"]) {
+      for (const char* key : {"focus_node", "path", "constraint", "message"}) {
+        CHECK(v.contains(key));
+      }
+      answered.insert(v["focus_node"].get<std::string>() + " " + v["path"].get<std::string>() +
+                      " " + v["constraint"].get<std::string>());
+    }
+    INFO(body.dump(2));
+    CHECK(answered ==
+          std::set<std::string>{"<https://hexacloud.example/.well-known/mpli.ttl#provider> "
+                                "<https://w3id.org/mpli#providerId> "
+                                "http://www.w3.org/ns/shacl#MinCountConstraintComponent"});
+    auto event = the_rejection(hub.drain_events());
+    check_rejection(event, discovery::v1::MANIFEST_SHAPE, "manifest_shape");
+    std::set<std::string> published;
+    for (const auto& v : event.violations()) {
+      published.insert(v.focus_node() + " " + v.path() + " " + v.constraint());
+    }
+    CHECK(published == answered);
   }
   SECTION("oversized manifest: refused") {
     site.serve(good + "\n# " + std::string(800000, 'x') + "\n");  // 0.8 MB against 64 KiB
     auto r = hub.post("/v1/providers/hexacloud/refresh");
     CHECK(r.status == 413);
     CHECK(json::parse(r.body)["reason"] == "manifest_too_large");
+    check_rejection(the_rejection(hub.drain_events()), discovery::v1::MANIFEST_TOO_LARGE,
+                    "manifest_too_large");
   }
   SECTION("endless redirects: refused after the limit") {
     site.redirect_loop = true;
@@ -282,12 +360,17 @@ TEST_CASE("bad manifests are refused with the reason and the good version stays 
     CHECK(json::parse(r.body)["detail"].get<std::string>().find("more than 3 redirects") !=
           std::string::npos);
     CHECK(site.server.requests() - before == 4);  // the first request and three redirects
+    auto event = the_rejection(hub.drain_events());
+    check_rejection(event, discovery::v1::FETCH_FAILED, "fetch_failed");
+    CHECK(event.detail().find("more than 3 redirects") != std::string::npos);
   }
   SECTION("too slow: refused") {
     site.delay = 3s;
     auto r = hub.post("/v1/providers/hexacloud/refresh");
     CHECK(r.status == 504);
     CHECK(json::parse(r.body)["reason"] == "fetch_timeout");
+    check_rejection(the_rejection(hub.drain_events()), discovery::v1::FETCH_TIMEOUT,
+                    "fetch_timeout");
   }
   // Whatever was refused, the last good version is what the catalogue serves.
   CHECK(offering_count(hub, "hexacloud") == offerings);
@@ -356,13 +439,25 @@ TEST_CASE("the catalogue API filters, pages, negotiates formats and exports ever
     CHECK(o["kind"] == "ManagedPostgreSQL");
     CHECK(o["price_amount"].get<double>() <= 700);
   }
+  // Two filters at once: exactly the offerings meeting both, and the examples have some.
   auto iso =
       json::parse(hub.get("/v1/offerings?certification=ISO27001&min_vcpu=4").body)["offerings"];
+  std::set<std::string> expected_iso;
+  for (const auto& o : all) {
+    if (o["vcpu"].is_number() && o["vcpu"].get<int>() >= 4 &&
+        has(o["certifications"], "ISO27001")) {
+      expected_iso.insert(o["id"].get<std::string>());
+    }
+  }
+  REQUIRE_FALSE(expected_iso.empty());
+  REQUIRE_FALSE(iso.empty());
+  std::set<std::string> found_iso;
   for (const auto& o : iso) {
     CHECK(o["vcpu"].get<int>() >= 4);
-    auto certs = o["certifications"];
-    CHECK(std::find(certs.begin(), certs.end(), "ISO27001") != certs.end());
+    CHECK(has(o["certifications"], "ISO27001"));
+    found_iso.insert(o["id"].get<std::string>());
   }
+  CHECK(found_iso == expected_iso);
   auto bad = hub.get("/v1/offerings?min_vcpu=lots");
   CHECK(bad.status == 400);
   CHECK(json::parse(bad.body)["field"] == "min_vcpu");
@@ -425,11 +520,13 @@ TEST_CASE("an uploaded manifest is registered, and a provider id cannot be taken
   auto registered = hub.post_json("/v1/providers", {{"manifest_url", site.url()}});
   REQUIRE(registered.status == 201);
   std::string id = json::parse(registered.body)["id"];
-  int before = offering_count(hub, id);
+  std::map<std::string, double> before = nordwolke_prices(hub);
+  // The same offerings with every price changed: a takeover would show in the prices.
   auto hijack =
       hub.post_turtle("/v1/providers", replace_all(nordwolke, "schema:price ", "schema:price 1"));
   CHECK(hijack.status == 409);
-  CHECK(offering_count(hub, id) == before);
+  CHECK(json::parse(hijack.body)["reason"] == "provider_taken");
+  CHECK(nordwolke_prices(hub) == before);
 
   auto empty = hub.post_turtle("/v1/providers", "");
   INFO(empty.body);
