@@ -3,8 +3,11 @@
 // qcow2 image with a known pattern moves to a raw store and on to a vmdk store with its raw
 // content's checksum unchanged, a repeated export adds no chunk, a missing or corrupted chunk
 // fails the import, and a frozen image is never changed.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -17,6 +20,7 @@
 #include "libs/process/nats_authorization.h"
 #include "libs/process/secrets.h"
 #include "libs/testing/environment.h"
+#include "tests/workers/work_fixture.h"
 #include "workers/disk-image/disk_image_store.h"
 
 namespace mpli::diskimage {
@@ -381,6 +385,43 @@ TEST_CASE("disk image: a frozen image refuses provision, modify and import") {
   REQUIRE(hexa.freeze(make_work("ord_ice", "freeze"), f.progress).succeeded);
   CHECK(hexa.deprovision(make_work("ord_ice", "deprovision"), f.progress).succeeded);
   CHECK(fs::is_empty(f.dir.path() + "/hexa/images"));
+}
+
+TEST_CASE("disk image: the binary takes its items from NATS as the provider's worker user") {
+  Fixture f;
+  testing::FakeDelivery delivery(f.nats->url(), "nord", 30s, "operator", "operator-pw");
+  testing::write_script(f.dir.path() + "/password", "nord-pw\n");
+  ::chmod((f.dir.path() + "/password").c_str(), 0600);
+  const std::string store = f.dir.path() + "/nord-binary/images";
+  auto worker =
+      testing::start_worker(testing::bin_dir() + "/mpli-worker-disk-image",
+                            {"--provider", "nord", "--nats-url", f.nats->url(), "--nats-user",
+                             "worker-nord", "--nats-password-file", f.dir.path() + "/password",
+                             "--store-dir", store, "--image-format", "raw"},
+                            {}, f.dir.path() + "/disk-image-worker.log");
+
+  auto tiny = delivery.item("wrk_tiny", "provision");  // the fixture's size "10": 10 bytes
+  tiny.set_worker_kind("disk-image");
+  delivery.publish(tiny);
+  auto refused = delivery.outcome("wrk_tiny", 1);
+  CHECK(refused.kind() == "failed");
+  CHECK_FALSE(refused.retryable());
+  CHECK(refused.message().find("size") != std::string::npos);
+
+  auto item = delivery.item("wrk_disk", "provision");
+  item.set_worker_kind("disk-image");
+  (*item.mutable_parameters())["size"] = "2M";
+  delivery.publish(item);
+  auto outcome = delivery.outcome("wrk_disk", 1);
+  INFO(outcome.message());
+  REQUIRE(outcome.kind() == "succeeded");
+  CHECK(outcome.outputs().at("image_path") == store + "/ord_wrk_disk.raw");
+  CHECK(outcome.outputs().at("virtual_size") == std::to_string(2 * 1024 * 1024));
+  CHECK(fs::file_size(store + "/ord_wrk_disk.raw") == 2 * 1024 * 1024);
+  worker.stop(SIGTERM, 10s);
+  CHECK_FALSE(f.permission_violations());
+  CHECK(testing::read_file(f.dir.path() + "/disk-image-worker.log").find("nord-pw") ==
+        std::string::npos);
 }
 
 }  // namespace
