@@ -74,6 +74,21 @@ NatsPermissions worker_permissions(const std::string& provider_id) {
   return permissions;
 }
 
+void add_transfer_permissions(NatsPermissions& permissions) {
+  for (const char* subject : {
+           "mpli.transfer.v1.>",
+           // nats.c creates an ordered consumer with the plain or the named form of the request.
+           "$JS.API.CONSUMER.CREATE.MPLI_TRANSFER",
+           "$JS.API.CONSUMER.CREATE.MPLI_TRANSFER.>",
+           "$JS.API.CONSUMER.INFO.MPLI_TRANSFER.>",
+           "$JS.API.CONSUMER.DELETE.MPLI_TRANSFER.>",
+           // The replies to the ordered consumer's flow-control messages.
+           "$JS.FC.MPLI_TRANSFER.>",
+       }) {
+    permissions.publish_allow.emplace_back(subject);
+  }
+}
+
 std::vector<std::string> hub_user_names() {
   std::vector<std::string> names(kServiceNames.begin(), kServiceNames.end());
   names.emplace_back("gateway");

@@ -45,6 +45,13 @@ std::string worker_inbox_prefix(const std::string& provider_id);
 // receive replies on its own inbox. Nothing of another provider, no event, no request subject.
 NatsPermissions worker_permissions(const std::string& provider_id);
 
+// What a worker that moves data through JetStream (the disk-image worker: export publishes an
+// image's chunks, import reads them with an ordered consumer) needs besides worker_permissions:
+// publish on mpli.transfer.v1.>, create, look up and delete consumers on MPLI_TRANSFER, answer
+// its flow control. Known limit: any such worker may read every migration's transfer, not only
+// its own (a subject per provider pair would need the target's id in the transfer subject).
+void add_transfer_permissions(NatsPermissions& permissions);
+
 // The hub's users: one per service (kServiceNames and the gateway), and "operator" for whoever
 // runs the federation (tests, benchmarks, the nats CLI). All unrestricted for now.
 std::vector<std::string> hub_user_names();

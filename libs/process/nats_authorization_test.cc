@@ -41,6 +41,21 @@ TEST_CASE("a worker may use exactly its own consumer, its own result subject and
   CHECK(worker_inbox_prefix("nordwolke") == "_INBOX_nordwolke");
 }
 
+TEST_CASE("a transferring worker may also publish and read mpli.transfer.v1 and nothing else") {
+  NatsPermissions permissions = worker_permissions("nordwolke");
+  const size_t before = permissions.publish_allow.size();
+  add_transfer_permissions(permissions);
+  REQUIRE(permissions.publish_allow.size() > before);
+  CHECK(permissions.publish_allow[before] == "mpli.transfer.v1.>");
+  for (size_t i = before; i < permissions.publish_allow.size(); ++i) {
+    const std::string& subject = permissions.publish_allow[i];
+    INFO(subject);
+    CHECK((subject.rfind("mpli.transfer.v1.", 0) == 0 ||
+           subject.find("MPLI_TRANSFER") != std::string::npos));
+  }
+  CHECK(permissions.subscribe_allow == std::vector<std::string>{"_INBOX_nordwolke.>"});
+}
+
 TEST_CASE("the hub has a user per service, the gateway and the operator") {
   std::vector<std::string> names = hub_user_names();
   for (const char* name :

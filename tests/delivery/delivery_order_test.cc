@@ -463,7 +463,7 @@ TEST_CASE("an order from a resolution's answer is re-checked, and rejected once 
   CHECK(created->order().provider_id() == "hexacloud");
   CHECK(created->order().quantity() == 2);  // the assignment's
   CHECK(created->order().resolution_id() == resolution.id());
-  CHECK(created->order().worker_kind() == "opentofu");
+  CHECK(created->order().worker_kind() == "disk-image");
   CHECK(created->order().price_amount() == "0.0620");  // exact, as the manifest writes it
   CHECK(created->order().price_unit() == "HUR");
   CHECK(created->order().history(1).reason() == "re-check passed");

@@ -25,11 +25,45 @@ Result<DemoProvider> read_demo_provider(const std::string& manifest) {
   provider.provider_id = summary.provider_id;
   const std::string mpli = discovery::kMpli;
   rdf::TermTable& terms = graph.terms();
-  provider.postgresql_worker = !graph
-                                    .with_predicate_object(terms.iri(mpli + "workerKind"),
-                                                           terms.iri(mpli + "PostgresqlWorker"))
-                                    .empty();
+  auto binds = [&](const std::string& kind) {
+    return !graph.with_predicate_object(terms.iri(mpli + "workerKind"), terms.iri(mpli + kind))
+                .empty();
+  };
+  provider.postgresql_worker = binds("PostgresqlWorker");
+  provider.disk_image_worker = binds("DiskImageWorker");
+  if (provider.disk_image_worker) provider.image_format = demo_image_format(provider.provider_id);
   return provider;
+}
+
+std::string demo_image_format(const std::string& provider_id) {
+  if (provider_id == "nordwolke") return "raw";
+  if (provider_id == "polderstack") return "vmdk";
+  return "qcow2";
+}
+
+Status enable_logical_replication(const std::string& data_dir) {
+  const std::string path = data_dir + "/postgresql.conf";
+  const std::string marker = "# mpli up: logical replication";
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return not_found("cannot read " + path);
+    std::ostringstream read;
+    read << in.rdbuf();
+    text = read.str();
+  }
+  if (text.find(marker) != std::string::npos) return Status::ok();
+  // Appended rather than rewritten: the file stays initdb's (and its owner's, postgres when we
+  // are root), and a setting given later in the file wins.
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out << "\n"
+      << marker << ", for online migrations (docs/migrations.md)\n"
+      << "wal_level = logical\n"
+      << "max_replication_slots = 16\n"
+      << "max_wal_senders = 16\n";
+  out.flush();
+  if (!out) return internal_error("cannot append to " + path);
+  return Status::ok();
 }
 
 }  // namespace mpli::cli

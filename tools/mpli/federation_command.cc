@@ -190,8 +190,11 @@ Result<std::map<std::string, NatsLogin>> prepare_nats_users(
   unrestricted.unrestricted = true;
   for (const auto& name : process::hub_user_names()) wanted.emplace_back(name, unrestricted);
   for (const auto& provider : providers) {
-    wanted.emplace_back(process::worker_user_name(provider.provider_id),
-                        process::worker_permissions(provider.provider_id));
+    process::NatsPermissions permissions = process::worker_permissions(provider.provider_id);
+    // The disk-image worker streams images through MPLI_TRANSFER (a known limit: it may read
+    // every migration's transfer, see nats_authorization.h).
+    if (provider.disk_image_worker) process::add_transfer_permissions(permissions);
+    wanted.emplace_back(process::worker_user_name(provider.provider_id), std::move(permissions));
   }
   std::map<std::string, NatsLogin> logins;
   for (auto& [name, permissions] : wanted) {
@@ -420,6 +423,46 @@ void add_provider_workers(Supervisor& supervisor, LogPump& pump,
   }
 }
 
+// One mpli-worker-disk-image per provider that binds an offering to mpli:DiskImageWorker, with
+// the provider's NATS user (the PostgreSQL worker's too: a provider's workers share its consumer
+// and hand back the items of the other kind) and its image store <state>/providers/<p>/images.
+void add_disk_image_workers(Supervisor& supervisor, LogPump& pump,
+                            const std::vector<DemoProvider>& providers,
+                            const std::map<std::string, NatsLogin>& logins,
+                            const std::string& nats_url, const std::string& bin_dir,
+                            const std::string& state_dir, const RestartSettings& restart) {
+  const std::string program = bin_dir + "/mpli-worker-disk-image";
+  bool built = fs::exists(program);
+  for (const auto& provider : providers) {
+    if (!provider.disk_image_worker) continue;
+    const std::string& id = provider.provider_id;
+    const std::string dir = state_dir + "/providers/" + id;
+    const std::string store = dir + "/images";
+    if (!built) {
+      pump.say("provider " + id + ": no disk-image worker: " + program + " is not built");
+      continue;
+    }
+    std::error_code ec;
+    fs::create_directories(store, ec);
+    fs::create_directories(dir + "/disk-image-worker", ec);
+    chmod((dir + "/disk-image-worker").c_str(), 0700);
+    const NatsLogin& login = logins.at(process::worker_user_name(id));
+    process::Spec spec;
+    spec.program = program;
+    spec.args = {"--provider",           id,
+                 "--nats-url",           nats_url,
+                 "--nats-user",          login.user,
+                 "--nats-password-file", login.password_file,
+                 "--state-dir",          dir + "/disk-image-worker",
+                 "--store-dir",          store,
+                 "--image-format",       provider.image_format};
+    spec.capture_output = true;
+    supervisor.add(login.user + "-disk-image", spec, restart);
+    pump.say("provider " + id + ": worker mpli-worker-disk-image as NATS user " + login.user +
+             ", " + provider.image_format + " images in " + store);
+  }
+}
+
 }  // namespace
 
 int run_up_command(int argc, char** argv) {
@@ -481,8 +524,9 @@ int run_up_command(int argc, char** argv) {
     return 1;
   };
 
-  // The demo providers that get a PostgreSQL server and a worker: those whose manifests bind an
-  // offering to mpli:PostgresqlWorker, in the order of their manifest files (ports follow it).
+  // The demo providers that get workers: those whose manifests bind an offering to
+  // mpli:PostgresqlWorker (a PostgreSQL server and its worker) or mpli:DiskImageWorker (an
+  // image store and its worker), in the order of their manifest files (ports follow it).
   std::vector<DemoProvider> worker_providers;
   for (const auto& manifest : demo_files(options, bin_dir, "provider-")) {
     auto provider = read_demo_provider(manifest);
@@ -495,7 +539,7 @@ int run_up_command(int argc, char** argv) {
     if (taken) {
       pump.say("no worker for " + manifest + ": provider id '" + provider->provider_id +
                "' is already another manifest's");
-    } else if (provider->postgresql_worker) {
+    } else if (provider->postgresql_worker || provider->disk_image_worker) {
       worker_providers.push_back(*provider);
     }
   }
@@ -528,10 +572,11 @@ int run_up_command(int argc, char** argv) {
     pg_options.log_file = log_dir + "/postgres.log";
     pg_options.port = options.postgres_port;
     std::vector<ProviderDatabase> provider_databases;
-    for (size_t i = 0; i < worker_providers.size(); ++i) {
-      provider_databases.push_back(
-          provider_database(worker_providers[i], options.state_dir, log_dir,
-                            options.postgres_port + static_cast<int>(i) + 1));
+    for (const auto& provider : worker_providers) {
+      if (!provider.postgresql_worker) continue;
+      provider_databases.push_back(provider_database(
+          provider, options.state_dir, log_dir,
+          options.postgres_port + static_cast<int>(provider_databases.size()) + 1));
     }
     fs::create_directories(options.state_dir + "/providers", ec);
     chmod((options.state_dir + "/providers").c_str(), 0755);
@@ -548,6 +593,8 @@ int run_up_command(int argc, char** argv) {
     for (size_t i = 0; i < provider_databases.size(); ++i) {
       ProviderDatabase& database = provider_databases[i];
       Status ready = initialised[i].get();
+      // Online migrations replicate from a provider's server (docs/migrations.md).
+      if (ready.is_ok()) ready = enable_logical_replication(database.options.data_dir);
       if (ready.is_ok() && postgres) {
         auto started = process::PostgresServer::start(database.options, std::chrono::seconds(60));
         if (started) {
@@ -652,6 +699,8 @@ int run_up_command(int argc, char** argv) {
     // Last, so they stop first: a worker's work ends before the server it works on goes.
     add_provider_workers(supervisor, pump, provider_databases, *logins, nats->url(), bin_dir,
                          options.restart);
+    add_disk_image_workers(supervisor, pump, worker_providers, *logins, nats->url(), bin_dir,
+                           options.state_dir, options.restart);
 
     if (!supervisor.start_all()) {
       exit_code = 1;
