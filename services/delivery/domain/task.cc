@@ -1,13 +1,10 @@
 #include "services/delivery/domain/task.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include <algorithm>
 #include <array>
 
-#include "libs/core/digest.h"
 #include "services/delivery/domain/order_state.h"
+#include "services/delivery/domain/request_hash.h"
 
 namespace mpli::delivery {
 
@@ -25,10 +22,9 @@ Status bad_request(const std::string& field, const std::string& message) {
 // An operation becomes a subject token (mpli.work.v1.<provider>.<operation>): no dots,
 // wildcards or spaces.
 bool is_subject_token(const std::string& text) {
-  return !text.empty() && text.size() <= 64 &&
-         std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-         });
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
 }
 
 }  // namespace
@@ -81,14 +77,7 @@ Status check_submit_task(const v1::SubmitTaskRequest& request) {
 }
 
 std::string task_request_hash(const v1::SubmitTaskRequest& request) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream output(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&output);
-    coded.SetSerializationDeterministic(true);
-    request.SerializeToCodedStream(&coded);
-  }
-  return digest::sha256_hex(bytes);
+  return deterministic_hash(request);
 }
 
 void add_prefixed(std::map<std::string, std::string>& into,

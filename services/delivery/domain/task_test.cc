@@ -83,10 +83,8 @@ TEST_CASE("secret sources are merged with their prefixes") {
   std::map<std::string, std::string> into = {{"kept", "1"}};
   add_prefixed(into, {{"password", "p"}, {"user", "u"}}, "source_");
   add_prefixed(into, {{"token", "t"}}, "");
-  CHECK(into == std::map<std::string, std::string>{{"kept", "1"},
-                                                   {"source_password", "p"},
-                                                   {"source_user", "u"},
-                                                   {"token", "t"}});
+  CHECK(into == std::map<std::string, std::string>{
+                    {"kept", "1"}, {"source_password", "p"}, {"source_user", "u"}, {"token", "t"}});
 }
 
 TEST_CASE("an attempt's end: success, a retry while attempts remain, else failure") {

@@ -3,18 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "libs/db/outbox.h"
+#include "services/delivery/store/row_json.h"
 
 namespace mpli::delivery {
 
 namespace {
 
 constexpr const char* kSchema = "delivery";
-
-std::string json_of(const google::protobuf::Map<std::string, std::string>& map) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [key, value] : map) out[key] = value;
-  return out.dump();
-}
 
 std::string json_of(const std::vector<std::string>& list) { return nlohmann::json(list).dump(); }
 
@@ -23,14 +18,6 @@ std::vector<std::string> strings_of(const Field& field) {
   std::vector<std::string> out;
   for (const auto& value : field) out.push_back(value);
   return out;
-}
-
-void fill_map(const std::string& json, google::protobuf::Map<std::string, std::string>* map) {
-  auto parsed = nlohmann::json::parse(json, nullptr, false);
-  if (!parsed.is_object()) return;
-  for (auto it = parsed.begin(); it != parsed.end(); ++it) {
-    (*map)[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
-  }
 }
 
 std::vector<std::string> list_of(const std::string& json) {
@@ -42,9 +29,6 @@ std::vector<std::string> list_of(const std::string& json) {
   }
   return out;
 }
-
-#define MPLI_RFC3339(column) \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 const std::string kOrderColumns =
     "id, tenant, state, offering_id, offering_name, provider_id, worker_kind, artifact, "

@@ -3,29 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "libs/db/outbox.h"
+#include "services/delivery/store/row_json.h"
 
 namespace mpli::delivery {
 
 namespace {
 
 constexpr const char* kSchema = "delivery";
-
-std::string json_of(const google::protobuf::Map<std::string, std::string>& map) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [key, value] : map) out[key] = value;
-  return out.dump();
-}
-
-void fill_map(const std::string& json, google::protobuf::Map<std::string, std::string>* map) {
-  auto parsed = nlohmann::json::parse(json, nullptr, false);
-  if (!parsed.is_object()) return;
-  for (auto it = parsed.begin(); it != parsed.end(); ++it) {
-    (*map)[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
-  }
-}
-
-#define MPLI_RFC3339(column) \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 const std::string kTaskColumns =
     "t.id, t.migration_id, t.order_id, t.tenant, t.provider_id, t.operation, t.offering_id, "
