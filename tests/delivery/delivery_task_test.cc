@@ -30,7 +30,6 @@ namespace {
 
 const std::string kHexacloudPg = "https://hexacloud.example/.well-known/mpli.ttl#pg-snc";
 
-
 class Hub {
  public:
   Hub() : nats_(dir_.path()), pg_(dir_.path()) {
@@ -157,11 +156,11 @@ class Hub {
 class FinishedTasks {
  public:
   explicit FinishedTasks(Hub& hub) {
-    auto subscription = hub.bus().subscribe(
-        "mpli.events.delivery.v1.task_finished", [this](const bus::Message& message) {
-          std::lock_guard<std::mutex> lock(mutex_);
-          raw_.push_back(message.data);
-        });
+    auto subscription = hub.bus().subscribe("mpli.events.delivery.v1.task_finished",
+                                            [this](const bus::Message& message) {
+                                              std::lock_guard<std::mutex> lock(mutex_);
+                                              raw_.push_back(message.data);
+                                            });
     REQUIRE(subscription.is_ok());
     subscription_ = std::move(subscription).value();
     REQUIRE(hub.bus().flush(5s).is_ok());
@@ -412,16 +411,25 @@ TEST_CASE("move_order moves an order to the target, and its bill splits at the m
   // Nordwolke since: the history is backdated so that the bill has whole seconds to split.
   hub.sql(
       "UPDATE delivery.order_transitions SET at = date_trunc('second', now()) - interval '700 s' "
-      "WHERE order_id = '" + order.id() + "' AND to_state <> 'active';"
+      "WHERE order_id = '" +
+      order.id() +
+      "' AND to_state <> 'active';"
       "UPDATE delivery.order_transitions SET at = date_trunc('second', now()) - interval '600 s' "
-      "WHERE order_id = '" + order.id() + "' AND from_state = 'provisioning';"
+      "WHERE order_id = '" +
+      order.id() +
+      "' AND from_state = 'provisioning';"
       "UPDATE delivery.order_transitions SET at = date_trunc('second', now()) - interval '240 s' "
-      "WHERE order_id = '" + order.id() + "' AND from_state = 'active';"
+      "WHERE order_id = '" +
+      order.id() +
+      "' AND from_state = 'active';"
       "UPDATE delivery.placements SET from_at = date_trunc('second', now()) - interval '700 s', "
       "until_at = date_trunc('second', now()) - interval '240 s' "
-      "WHERE order_id = '" + order.id() + "' AND until_at IS NOT NULL;"
+      "WHERE order_id = '" +
+      order.id() +
+      "' AND until_at IS NOT NULL;"
       "UPDATE delivery.placements SET from_at = date_trunc('second', now()) - interval '240 s' "
-      "WHERE order_id = '" + order.id() + "' AND until_at IS NULL;");
+      "WHERE order_id = '" +
+      order.id() + "' AND until_at IS NULL;");
 
   auto now = std::time(nullptr) - 240;  // the month of the move
   std::tm utc{};
