@@ -27,6 +27,21 @@ TEST_CASE("a work item decodes, unknown fields ignored, int64 as string or numbe
   CHECK(as_number->deadline_unix_ms() == 1700000000001);
 }
 
+TEST_CASE("a task's work item carries its task id, migration id and secrets to the handler") {
+  auto item =
+      decode_work_item(R"({"work_id":"w","attempt":1,"provider_id":"p","operation":"import",)"
+                       R"("task_id":"tsk_1","migration_id":"mig_1",)"
+                       R"("secrets":{"source_migration_password":"s3cret"}})");
+  REQUIRE(item.is_ok());
+  CHECK(item->task_id() == "tsk_1");
+  CHECK(item->migration_id() == "mig_1");
+  CHECK(item->secrets().at("source_migration_password") == "s3cret");
+  auto order_item = decode_work_item(kItem);
+  REQUIRE(order_item.is_ok());
+  CHECK(order_item->task_id().empty());
+  CHECK(order_item->secrets().empty());
+}
+
 TEST_CASE("a work item round-trips through the canonical JSON with snake_case keys") {
   auto item = decode_work_item(kItem);
   REQUIRE(item.is_ok());

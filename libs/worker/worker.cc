@@ -236,10 +236,14 @@ void Worker::Impl::handle(bus::DeliveredMessage& delivered) {
     }
   }
 
+  // Never the parameters' or secrets' values: only what names the work.
   log::info("work started", {{"work_id", work.work_id()},
                              {"attempt", work.attempt()},
                              {"operation", work.operation()},
-                             {"order_id", work.order_id()}});
+                             {"order_id", work.order_id()},
+                             {"task_id", work.task_id()},
+                             {"migration_id", work.migration_id()},
+                             {"secrets", static_cast<int64_t>(work.secrets_size())}});
   Outcome result;
   Handler handler;
   {

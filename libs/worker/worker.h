@@ -58,6 +58,10 @@ class Progress {
   virtual bool should_stop() const = 0;
 };
 
+// `work` is the whole WorkItem: parameters, outputs, and for a task (portability's export,
+// import, ...) work.task_id(), work.migration_id() and work.secrets() (from the task's secret
+// sources, e.g. "source_migration_password"). The SDK never logs parameters or secrets; a
+// handler must not either.
 using Handler = std::function<Outcome(const Work& work, Progress& progress)>;
 
 struct WorkerOptions {

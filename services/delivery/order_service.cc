@@ -10,6 +10,8 @@
 #include "services/delivery/domain/binding.h"
 #include "services/delivery/domain/order_state.h"
 #include "services/delivery/domain/request_hash.h"
+#include "services/delivery/domain/retry.h"
+#include "services/delivery/domain/task.h"
 
 namespace mpli::delivery {
 
@@ -35,6 +37,15 @@ bool visible(const OrderRow& row, const std::string& tenant) {
 Status upstream(const Status& status, const std::string& who) {
   return delivery_error(StatusCode::kUnavailable, "UPSTREAM_UNAVAILABLE",
                         who + " did not answer: " + status.message());
+}
+
+Status task_not_found(const std::string& id) {
+  return delivery_error(StatusCode::kNotFound, "TASK_NOT_FOUND", "no task " + id);
+}
+
+Status secret_source_not_found(const std::string& what) {
+  return delivery_error(StatusCode::kFailedPrecondition, "SECRET_SOURCE_NOT_FOUND",
+                        what + " has no secrets to hand over");
 }
 
 bool is_unavailable(const Status& status) {
@@ -87,7 +98,6 @@ std::string OrderService::add_work(pqxx::work& tx, const OrderRow& order,
                                    const google::protobuf::Map<std::string, std::string>& params) {
   v1::WorkItem item;
   item.set_work_id("wrk_" + ids::new_uuid_v7());
-  item.set_attempt(1);
   item.set_order_id(order.order.id());
   item.set_provider_id(order.order.provider_id());
   item.set_operation(operation);
@@ -98,16 +108,28 @@ std::string OrderService::add_work(pqxx::work& tx, const OrderRow& order,
   *item.mutable_outputs() = order.order.outputs();
   item.set_quantity(order.order.quantity());
   item.set_tenant(order.order.tenant());
+  enqueue_work(tx, item, purpose, options_.retry.max_attempts, options_.retry.deadline, "", "");
+  return item.work_id();
+}
+
+void OrderService::enqueue_work(pqxx::work& tx, const v1::WorkItem& item,
+                                const std::string& purpose, int max_attempts,
+                                std::chrono::milliseconds deadline, const std::string& task_id,
+                                const std::string& secrets_sealed) {
+  v1::WorkItem body = item;
+  body.set_attempt(1);
+  body.clear_secrets();  // sealed in their own column; the relay adds them when it publishes
   WorkRow work;
   work.work_id = item.work_id();
-  work.order_id = order.order.id();
-  work.provider_id = order.order.provider_id();
-  work.operation = operation;
+  work.order_id = item.order_id();
+  work.provider_id = item.provider_id();
+  work.operation = item.operation();
   work.purpose = purpose;
-  work.max_attempts = options_.retry.max_attempts;
-  work.body = work_json(item);
-  OrderStore::insert_work(tx, work, options_.retry.deadline);
-  return work.work_id;
+  work.max_attempts = max_attempts;
+  work.body = work_json(body);
+  work.task_id = task_id;
+  work.secrets_sealed = secrets_sealed;
+  OrderStore::insert_work(tx, work, deadline);
 }
 
 // ---- Orders --------------------------------------------------------------------------------
@@ -184,6 +206,30 @@ Status OrderService::reject(const std::string& order_id, const std::vector<std::
   });
 }
 
+Result<OrderService::CatalogueOffering> OrderService::look_up_offering(
+    const std::string& offering_id) {
+  discovery::v1::GetOfferingRequest lookup;
+  lookup.set_id(offering_id);
+  lookup.set_format("turtle");
+  auto offering = bus::call<discovery::v1::GetOfferingReply>(bus_, "mpli.discovery.v1.get_offering",
+                                                             lookup, options_.upstream_timeout);
+  if (!offering) {
+    if (is_unavailable(offering.status())) return upstream(offering.status(), "discovery");
+    return delivery_error(StatusCode::kNotFound, "OFFERING_NOT_FOUND",
+                          "offering " + offering_id + " is not in the catalogue");
+  }
+  auto binding = read_binding(offering->turtle(), offering_id);
+  if (!binding) {
+    if (binding.status().detail("reason").empty()) {
+      return delivery_error(StatusCode::kFailedPrecondition, "NO_DELIVERY_BINDING",
+                            "offering " + offering_id + ": " + binding.status().message());
+    }
+    return binding.status();
+  }
+  return CatalogueOffering{offering->offering().provider_id(), offering->offering().name(),
+                           std::move(binding).value()};
+}
+
 Result<v1::Order> OrderService::accept(const std::string& order_id) {
   std::optional<OrderRow> found;
   MPLI_RETURN_IF_ERROR(
@@ -256,26 +302,14 @@ Result<v1::Order> OrderService::accept(const OrderRow& requested) {
     accept_reason = "re-check passed";
   }
 
-  discovery::v1::GetOfferingRequest lookup;
-  lookup.set_id(offering_id);
-  lookup.set_format("turtle");
-  auto offering = bus::call<discovery::v1::GetOfferingReply>(bus_, "mpli.discovery.v1.get_offering",
-                                                             lookup, options_.upstream_timeout);
+  auto offering = look_up_offering(offering_id);
   if (!offering) {
-    if (is_unavailable(offering.status())) return upstream(offering.status(), "discovery");
-    return refuse(delivery_error(StatusCode::kNotFound, "OFFERING_NOT_FOUND",
-                                 "offering " + offering_id + " is not in the catalogue"));
+    if (is_unavailable(offering.status())) return offering.status();
+    return refuse(offering.status());
   }
-  if (provider_id.empty()) provider_id = offering->offering().provider_id();
-  if (offering_name.empty()) offering_name = offering->offering().name();
-  auto binding = read_binding(offering->turtle(), offering_id);
-  if (!binding) {
-    if (binding.status().detail("reason").empty()) {
-      return refuse(delivery_error(StatusCode::kFailedPrecondition, "NO_DELIVERY_BINDING",
-                                   "offering " + offering_id + ": " + binding.status().message()));
-    }
-    return refuse(binding.status());
-  }
+  if (provider_id.empty()) provider_id = offering->provider_id;
+  if (offering_name.empty()) offering_name = offering->name;
+  const DeliveryBinding* binding = &offering->binding;
   if (!binding->supports("provision")) {
     return refuse(delivery_error(StatusCode::kFailedPrecondition, "OPERATION_NOT_SUPPORTED",
                                  "offering " + offering_id + " does not support provision"));
@@ -474,6 +508,52 @@ Status OrderService::conclude(pqxx::work& tx, OrderRow& order, const WorkRow& wo
   return Status::ok();
 }
 
+Status OrderService::end_attempt(pqxx::work& tx, const WorkRow& unlocked, AttemptEnd end,
+                                 const v1::WorkUpdate* update, bool& concluded) {
+  concluded = false;
+  // The owner first, then the work item: the owner's lock serialises every change to it.
+  std::optional<OrderRow> order;
+  std::optional<TaskRow> task;
+  if (unlocked.task_id.empty()) {
+    order = OrderStore::find(tx, unlocked.order_id, true);
+    if (!order) return Status::ok();
+  } else {
+    task = TaskStore::find(tx, unlocked.task_id, true);
+    if (!task) return Status::ok();
+  }
+  auto work = OrderStore::find_work(tx, unlocked.work_id, true);
+  if (!work || work->state != "pending") return Status::ok();  // settled already
+  bool succeeded = false;
+  bool retryable = false;
+  std::string message;
+  switch (end) {
+    case AttemptEnd::kSucceeded:
+      // work_id is the idempotency key across attempts: a late success of an earlier attempt
+      // is as real as one of the current attempt.
+      if (update->attempt() > work->attempt) return Status::ok();
+      succeeded = true;
+      message = update->message();
+      break;
+    case AttemptEnd::kFailed:
+      if (update->attempt() != work->attempt) return Status::ok();  // an attempt given up already
+      retryable = update->retryable();
+      message = update->message();
+      break;
+    case AttemptEnd::kExpired: {
+      auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+      if (work->deadline_unix_ms > now_ms) return Status::ok();  // progress extended it
+      retryable = true;
+      message = "attempt " + std::to_string(work->attempt) + " passed its deadline";
+      break;
+    }
+  }
+  concluded = true;
+  if (task) return conclude_task(tx, *task, *work, succeeded, retryable, update, message);
+  return conclude(tx, *order, *work, succeeded, retryable, update, message);
+}
+
 Status OrderService::apply_update(const std::string& subject_provider,
                                   const v1::WorkUpdate& update) {
   if (update.provider_id() != subject_provider) {
@@ -481,34 +561,29 @@ Status OrderService::apply_update(const std::string& subject_provider,
               {{"work_id", update.work_id()}, {"subject_provider", subject_provider}});
     return Status::ok();
   }
+  const std::string& kind = update.kind();
+  AttemptEnd end = AttemptEnd::kSucceeded;
+  if (kind == "failed") {
+    end = AttemptEnd::kFailed;
+  } else if (kind != "succeeded" && kind != "progress") {
+    log::warn("work update of unknown kind ignored",
+              {{"work_id", update.work_id()}, {"kind", kind}});
+    return Status::ok();
+  }
   return pool_.transact([&](pqxx::work& tx) -> Status {
     auto unlocked = OrderStore::find_work(tx, update.work_id(), false);
     if (!unlocked || unlocked->provider_id != update.provider_id()) return Status::ok();
-    // The order first, then the work item: the order's lock serialises every change to it.
-    auto order = OrderStore::find(tx, unlocked->order_id, true);
-    auto work = OrderStore::find_work(tx, update.work_id(), true);
-    if (!order || !work || work->state != "pending") return Status::ok();  // settled already
-    const std::string& kind = update.kind();
     if (kind == "progress") {
-      if (update.attempt() == work->attempt) {
+      // Touches the work item alone: its lock is enough.
+      auto work = OrderStore::find_work(tx, update.work_id(), true);
+      if (work && work->state == "pending" && update.attempt() == work->attempt) {
         OrderStore::progress_work(tx, work->work_id, options_.retry.progress_extension,
                                   update.message(), update.percent());
       }
       return Status::ok();
     }
-    if (kind == "succeeded") {
-      // work_id is the idempotency key across attempts: a late success of an earlier attempt
-      // is as real as one of the current attempt.
-      if (update.attempt() > work->attempt) return Status::ok();
-      return conclude(tx, *order, *work, true, false, &update, update.message());
-    }
-    if (kind == "failed") {
-      if (update.attempt() != work->attempt) return Status::ok();  // an attempt given up already
-      return conclude(tx, *order, *work, false, update.retryable(), &update, update.message());
-    }
-    log::warn("work update of unknown kind ignored",
-              {{"work_id", update.work_id()}, {"kind", kind}});
-    return Status::ok();
+    bool concluded = false;
+    return end_attempt(tx, *unlocked, end, &update, concluded);
   });
 }
 
@@ -518,20 +593,13 @@ Result<int> OrderService::expire_deadlines() {
       pool_.transact([&](pqxx::work& tx) { expired = OrderStore::past_deadline(tx, 100); }));
   int handled = 0;
   for (const auto& work_id : expired) {
+    bool concluded = false;
     MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) -> Status {
       auto unlocked = OrderStore::find_work(tx, work_id, false);
       if (!unlocked) return Status::ok();
-      auto order = OrderStore::find(tx, unlocked->order_id, true);
-      auto work = OrderStore::find_work(tx, work_id, true);
-      if (!order || !work || work->state != "pending") return Status::ok();
-      auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-      if (work->deadline_unix_ms > now_ms) return Status::ok();  // progress extended it
-      ++handled;
-      return conclude(tx, *order, *work, false, true, nullptr,
-                      "attempt " + std::to_string(work->attempt) + " passed its deadline");
+      return end_attempt(tx, *unlocked, AttemptEnd::kExpired, nullptr, concluded);
     }));
+    if (concluded) ++handled;
   }
   return handled;
 }
@@ -550,6 +618,247 @@ Result<int> OrderService::recover_stranded(std::chrono::milliseconds age) {
     }
   }
   return recovered;
+}
+
+// ---- Tasks and the cut-over ----------------------------------------------------------------
+
+Result<std::map<std::string, std::string>> OrderService::source_secrets(
+    pqxx::work& tx, const v1::SubmitTaskRequest& request, const std::string& tenant) {
+  std::map<std::string, std::string> out;
+  for (const auto& source : request.secrets()) {
+    std::map<std::string, std::string> secrets;
+    // A source of another consumer is as missing as one that does not exist: a task never
+    // carries one consumer's secrets into another's work.
+    if (source.has_order_id()) {
+      auto order = OrderStore::find(tx, source.order_id(), false);
+      if (!order || order->order.tenant() != tenant || order->secrets_sealed.empty()) {
+        return secret_source_not_found("order " + source.order_id());
+      }
+      MPLI_ASSIGN_OR_RETURN(secrets, secrets_.open_map(order->secrets_sealed, source.order_id()));
+    } else {
+      auto task = TaskStore::find(tx, source.task_id(), false);
+      if (!task || task->task.tenant() != tenant || task->task.state() != task_state::kSucceeded ||
+          task->secrets_sealed.empty()) {
+        return secret_source_not_found("task " + source.task_id());
+      }
+      MPLI_ASSIGN_OR_RETURN(secrets, secrets_.open_map(task->secrets_sealed, source.task_id()));
+    }
+    add_prefixed(out, secrets, source.prefix());
+  }
+  return out;
+}
+
+Result<v1::SubmitTaskReply> OrderService::submit_task(const v1::SubmitTaskRequest& request) {
+  MPLI_RETURN_IF_ERROR(check_submit_task(request));
+  const std::string hash = task_request_hash(request);
+  auto answer_earlier = [&](const TaskRow& earlier) -> Result<v1::SubmitTaskReply> {
+    if (earlier.request_hash != hash) {
+      return delivery_error(StatusCode::kConflict, "TASK_ID_REUSED",
+                            "task id " + request.id() + " was used for a different request",
+                            {{"field", "id"}});
+    }
+    v1::SubmitTaskReply reply;
+    *reply.mutable_task() = earlier.task;
+    reply.set_created(false);
+    return reply;
+  };
+
+  // A resubmission (portability after a crash) is answered from the task, without look-ups.
+  std::optional<TaskRow> earlier;
+  std::optional<OrderRow> order;
+  MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) {
+    earlier = TaskStore::find(tx, request.id(), false);
+    if (!earlier) order = OrderStore::find(tx, request.order_id(), false);
+  }));
+  if (earlier) return answer_earlier(*earlier);
+  if (!order) return order_not_found(request.order_id());
+  MPLI_ASSIGN_OR_RETURN(CatalogueOffering offering, look_up_offering(request.offering_id()));
+  MPLI_RETURN_IF_ERROR(check_task_operation(offering.binding.operations, request.operation(),
+                                            request.offering_id()));
+  if (offering.provider_id == "result") {
+    return delivery_error(StatusCode::kFailedPrecondition, "NO_DELIVERY_BINDING",
+                          "provider id 'result' is reserved");
+  }
+
+  const std::chrono::milliseconds deadline = request.deadline_seconds() > 0
+                                                 ? std::chrono::seconds(request.deadline_seconds())
+                                                 : options_.retry.deadline;
+  const int max_attempts =
+      request.max_attempts() > 0 ? request.max_attempts() : options_.retry.max_attempts;
+  TaskRow row;
+  v1::Task& t = row.task;
+  t.set_id(request.id());
+  t.set_migration_id(request.migration_id());
+  t.set_order_id(request.order_id());
+  t.set_provider_id(offering.provider_id);
+  t.set_operation(request.operation());
+  t.set_offering_id(request.offering_id());
+  t.set_worker_kind(offering.binding.worker_kind);
+  t.set_artifact(offering.binding.artifact);
+  t.set_tenant(order->order.tenant());
+  *t.mutable_parameters() = request.parameters();
+  t.set_state(task_state::kRunning);
+  row.work_id = "wrk_" + ids::new_uuid_v7();
+  row.deadline_seconds = static_cast<int>(std::max<std::int64_t>(
+      1, std::chrono::duration_cast<std::chrono::seconds>(deadline).count()));
+  row.request_hash = hash;
+
+  std::optional<TaskRow> stored;
+  MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) -> Status {
+    earlier.reset();
+    stored.reset();
+    MPLI_ASSIGN_OR_RETURN(auto secrets, source_secrets(tx, request, t.tenant()));
+    if (!TaskStore::insert(tx, row)) {  // submitted meanwhile by another instance
+      earlier = TaskStore::find(tx, request.id(), false);
+      return Status::ok();
+    }
+    std::string sealed;
+    if (!secrets.empty()) {
+      MPLI_ASSIGN_OR_RETURN(sealed, secrets_.seal_map(secrets, row.work_id));
+    }
+    v1::WorkItem item;
+    item.set_work_id(row.work_id);
+    item.set_order_id(t.order_id());
+    item.set_provider_id(t.provider_id());
+    item.set_operation(t.operation());
+    item.set_offering_id(t.offering_id());
+    item.set_worker_kind(t.worker_kind());
+    item.set_artifact(t.artifact());
+    *item.mutable_parameters() = t.parameters();
+    *item.mutable_outputs() = request.outputs();
+    item.set_quantity(order->order.quantity());
+    item.set_tenant(t.tenant());
+    item.set_task_id(t.id());
+    item.set_migration_id(t.migration_id());
+    enqueue_work(tx, item, "task", max_attempts, deadline, t.id(), sealed);
+    stored = TaskStore::find(tx, t.id(), false);
+    return Status::ok();
+  }));
+  if (earlier) return answer_earlier(*earlier);
+  if (!stored) return internal_error("task " + request.id() + " vanished after its insert");
+  log::info("task submitted", {{"task_id", t.id()},
+                               {"migration_id", t.migration_id()},
+                               {"operation", t.operation()},
+                               {"provider_id", t.provider_id()}});
+  v1::SubmitTaskReply reply;
+  *reply.mutable_task() = stored->task;
+  reply.set_created(true);
+  return reply;
+}
+
+Result<v1::Task> OrderService::get_task(const v1::GetTaskRequest& request) {
+  if (request.id().empty()) return bad_request("id", "required");
+  std::optional<TaskRow> row;
+  MPLI_RETURN_IF_ERROR(
+      pool_.transact([&](pqxx::work& tx) { row = TaskStore::find(tx, request.id(), false); }));
+  if (!row) return task_not_found(request.id());
+  v1::Task task = row->task;
+  if (request.include_secrets() && !row->secrets_sealed.empty()) {
+    MPLI_ASSIGN_OR_RETURN(auto secrets, secrets_.open_map(row->secrets_sealed, task.id()));
+    for (auto& [key, value] : secrets) (*task.mutable_secrets())[key] = value;
+  }
+  return task;
+}
+
+Status OrderService::conclude_task(pqxx::work& tx, TaskRow& task, const WorkRow& work,
+                                   bool succeeded, bool retryable, const v1::WorkUpdate* update,
+                                   const std::string& message) {
+  v1::Task& t = task.task;
+  switch (decide_task_step(succeeded, retryable, work.attempt, work.max_attempts)) {
+    case TaskStep::kRetry:
+      OrderStore::retry_work(tx, work.work_id, backoff(options_.retry, work.attempt, jitter_()),
+                             std::chrono::seconds(task.deadline_seconds), message);
+      TaskStore::note(tx, t.id(), message);
+      return Status::ok();
+    case TaskStep::kSucceeded:
+      OrderStore::finish_work(tx, work.work_id, "succeeded", message);
+      t.set_state(task_state::kSucceeded);
+      t.set_retryable(false);
+      if (update != nullptr) {
+        *t.mutable_outputs() = update->outputs();
+        if (!update->secrets().empty()) {
+          std::map<std::string, std::string> secrets(update->secrets().begin(),
+                                                     update->secrets().end());
+          MPLI_ASSIGN_OR_RETURN(task.secrets_sealed, secrets_.seal_map(secrets, t.id()));
+        }
+      }
+      break;
+    case TaskStep::kFailed:
+      OrderStore::finish_work(tx, work.work_id, "failed", message);
+      t.set_state(task_state::kFailed);
+      t.set_retryable(retryable);
+      break;
+  }
+  t.set_message(message);
+  t.set_attempts(work.attempt);
+  TaskStore::save_outcome(tx, task);
+  TaskStore::record_finished(tx, task);
+  log::info("task finished", {{"task_id", t.id()},
+                              {"migration_id", t.migration_id()},
+                              {"state", t.state()},
+                              {"attempts", work.attempt}});
+  return Status::ok();
+}
+
+Result<v1::Order> OrderService::move(const v1::MoveOrderRequest& request) {
+  if (request.order_id().empty()) return bad_request("order_id", "required");
+  if (request.target_offering_id().empty()) return bad_request("target_offering_id", "required");
+  std::optional<OrderRow> current;
+  MPLI_RETURN_IF_ERROR(pool_.transact(
+      [&](pqxx::work& tx) { current = OrderStore::find(tx, request.order_id(), false); }));
+  if (!current) return order_not_found(request.order_id());
+  MPLI_ASSIGN_OR_RETURN(MoveAction action,
+                        check_move(current->order.state(), current->order.offering_id(),
+                                   request.target_offering_id()));
+  if (action == MoveAction::kAlreadyThere) return with_history(*current);
+  MPLI_ASSIGN_OR_RETURN(CatalogueOffering target, look_up_offering(request.target_offering_id()));
+
+  std::optional<OrderRow> row;
+  MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) -> Status {
+    row = OrderStore::find(tx, request.order_id(), true);
+    if (!row) return order_not_found(request.order_id());
+    MPLI_ASSIGN_OR_RETURN(MoveAction now, check_move(row->order.state(), row->order.offering_id(),
+                                                     request.target_offering_id()));
+    if (now == MoveAction::kAlreadyThere) {  // moved meanwhile by another instance
+      attach_history(tx, *row);
+      return Status::ok();
+    }
+    // The source's secrets do not open the target: the order takes the provisioning task's.
+    std::string sealed;
+    if (!request.secrets_from_task().empty()) {
+      auto task = TaskStore::find(tx, request.secrets_from_task(), false);
+      if (!task || task->task.tenant() != row->order.tenant() ||
+          task->task.state() != task_state::kSucceeded || task->secrets_sealed.empty()) {
+        return secret_source_not_found("task " + request.secrets_from_task());
+      }
+      MPLI_ASSIGN_OR_RETURN(auto secrets, secrets_.open_map(task->secrets_sealed, task->task.id()));
+      MPLI_ASSIGN_OR_RETURN(sealed, secrets_.seal_map(secrets, row->order.id()));
+    }
+    const v1::Order source = row->order;
+    v1::Order& o = row->order;
+    o.set_provider_id(target.provider_id);
+    o.set_offering_id(request.target_offering_id());
+    o.set_offering_name(target.name);
+    o.set_worker_kind(target.binding.worker_kind);
+    o.set_artifact(target.binding.artifact);
+    row->operations = target.binding.operations;
+    o.set_price_amount(target.binding.price_amount);
+    o.set_price_currency(target.binding.price_currency);
+    o.set_price_unit(target.binding.price_unit);
+    *o.mutable_outputs() = request.outputs();
+    row->secrets_sealed = sealed;
+    merge_move_parameters(*o.mutable_parameters(), request.parameters());
+    OrderStore::record_move(tx, source, o);
+    transition(tx, *row, state::kActive, move_reason(target.provider_id, request.migration_id()),
+               "");
+    OrderStore::save(tx, *row);
+    attach_history(tx, *row);
+    return Status::ok();
+  }));
+  log::info("order moved", {{"order_id", request.order_id()},
+                            {"migration_id", request.migration_id()},
+                            {"provider_id", target.provider_id}});
+  return row->order;
 }
 
 }  // namespace mpli::delivery

@@ -12,9 +12,11 @@
 #include "libs/bus/connection.h"
 #include "libs/db/pool.h"
 #include "mpli/delivery/v1/delivery.pb.h"
+#include "services/delivery/domain/binding.h"
 #include "services/delivery/domain/retry.h"
 #include "services/delivery/secret_box.h"
 #include "services/delivery/store/order_store.h"
+#include "services/delivery/store/task_store.h"
 
 namespace mpli::delivery {
 
@@ -35,6 +37,12 @@ class OrderService {
   Result<v1::Order> modify(const v1::ModifyOrderRequest& request);
   Result<v1::Order> remove(const v1::DeleteOrderRequest& request);
 
+  // Tasks (portability's work items, docs/migrations.md) and the cut-over. Only portability
+  // calls these; the bus permissions are the guard (the caller is not known here).
+  Result<v1::SubmitTaskReply> submit_task(const v1::SubmitTaskRequest& request);
+  Result<v1::Task> get_task(const v1::GetTaskRequest& request);
+  Result<v1::Order> move(const v1::MoveOrderRequest& request);
+
   // One WorkUpdate read from mpli.work.v1.result.<subject_provider>. Ok when applied or ignored
   // (stale, duplicate, foreign); an error only for a failure worth redelivering (database).
   Status apply_update(const std::string& subject_provider, const v1::WorkUpdate& update);
@@ -49,6 +57,27 @@ class OrderService {
   Result<v1::Order> accept(const OrderRow& requested);
   Status reject(const std::string& order_id, const std::vector<std::string>& reasons);
   Result<v1::Order> with_history(const OrderRow& row);
+  // An offering from discovery with its delivery binding: OFFERING_NOT_FOUND,
+  // NO_DELIVERY_BINDING, or UPSTREAM_UNAVAILABLE (retry).
+  struct CatalogueOffering {
+    std::string provider_id;
+    std::string name;
+    DeliveryBinding binding;
+  };
+  Result<CatalogueOffering> look_up_offering(const std::string& offering_id);
+  // The WorkItem.secrets of a task: its sources' secrets, prefixed; SECRET_SOURCE_NOT_FOUND.
+  Result<std::map<std::string, std::string>> source_secrets(pqxx::work& tx,
+                                                            const v1::SubmitTaskRequest& request,
+                                                            const std::string& tenant);
+  // The end of an attempt of a task's work item (locked task and work item).
+  Status conclude_task(pqxx::work& tx, TaskRow& task, const WorkRow& work, bool succeeded,
+                       bool retryable, const v1::WorkUpdate* update, const std::string& message);
+  // apply_update and expire_deadlines for either kind of work item: locks the order or the
+  // task first, then the item, and concludes the attempt (succeeded, failed or expired).
+  enum class AttemptEnd { kSucceeded, kFailed, kExpired };
+  // `concluded`: the attempt did end here (not stale, settled already, or extended).
+  Status end_attempt(pqxx::work& tx, const WorkRow& unlocked, AttemptEnd end,
+                     const v1::WorkUpdate* update, bool& concluded);
   // Applies the end of an attempt to a locked order and work item.
   Status conclude(pqxx::work& tx, OrderRow& order, const WorkRow& work, bool succeeded,
                   bool retryable, const v1::WorkUpdate* update, const std::string& message);
@@ -56,6 +85,10 @@ class OrderService {
   std::string add_work(pqxx::work& tx, const OrderRow& order, const std::string& operation,
                        const std::string& purpose,
                        const google::protobuf::Map<std::string, std::string>& parameters);
+  // Stores `item` (its work id set) as a pending work item: what every work item goes through.
+  void enqueue_work(pqxx::work& tx, const v1::WorkItem& item, const std::string& purpose,
+                    int max_attempts, std::chrono::milliseconds deadline,
+                    const std::string& task_id, const std::string& secrets_sealed);
   void transition(pqxx::work& tx, OrderRow& order, const std::string& to, const std::string& reason,
                   const std::string& work_id);
 

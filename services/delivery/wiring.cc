@@ -140,8 +140,8 @@ Status start_order_flow(service::ServiceContext& context) {
 
   WorkRelayOptions relay_options;
   relay_options.ack_wait = config.get_duration("work.ack_wait");
-  auto relay =
-      context.own(std::make_shared<WorkRelay>(context.pool->dsn(), context.bus, relay_options));
+  auto relay = context.own(
+      std::make_shared<WorkRelay>(context.pool->dsn(), context.bus, secrets, relay_options));
   context.run_worker("work-relay", [relay](const service::StopToken& stop) {
     stop.on_stop([relay] { relay->stop(); });
     relay->run();

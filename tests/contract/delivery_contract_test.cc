@@ -1,6 +1,7 @@
 // Delivery's bus contract, checked from the outside: the subjects mpli.delivery.v1.* (orders),
 // the messages of proto/mpli/delivery/v1, the typed errors, the work protocol on MPLI_WORK
-// (WorkItem JSON to worker-<provider>, WorkUpdate JSON back) and the order_changed events.
+// (WorkItem JSON to worker-<provider>, WorkUpdate JSON back), the order_changed events, and
+// portability's subjects (submit_task, get_task, move_order; task_finished events).
 // Nothing of services/ is linked.
 //   MPLI_CONTRACT_NATS_URL set   -> the bus there (delivery, with discovery, trust, resolver);
 //   unset                        -> nats-server, PostgreSQL and our binaries started per test.
@@ -258,11 +259,184 @@ TEST_CASE("typed errors: bad requests, unknown orders and offerings, states, reu
       "\x0a\x05"
       "ab",
       4);
-  for (const char* operation :
-       {"create_order", "get_order", "list_orders", "modify_order", "delete_order"}) {
+  for (const char* operation : {"create_order", "get_order", "list_orders", "modify_order",
+                                "delete_order", "submit_task", "get_task", "move_order"}) {
     INFO(operation);
     auto reply = delivery.bus().request(delivery.subject(operation), truncated, 10s);
     REQUIRE_FALSE(reply.is_ok());
     CHECK(reply.status().code() == StatusCode::kInvalidArgument);
   }
+}
+
+TEST_CASE("submit_task hands a task's WorkItem to the worker, task_finished and get_task answer") {
+  Delivery delivery;
+  std::string token = unique_token();
+  delivery.register_upload(unique_manifest(token));
+  std::mutex mutex;
+  std::vector<bus::Message> events;
+  auto subscription = delivery.bus().subscribe("mpli.events.delivery.v1.task_finished",
+                                               [&](const bus::Message& message) {
+                                                 std::lock_guard<std::mutex> lock(mutex);
+                                                 events.push_back(message);
+                                               });
+  REQUIRE(subscription.is_ok());
+  REQUIRE(delivery.bus().flush(5s).is_ok());
+
+  auto created = delivery.create("tenant-a", "task-key", offering_of(token));
+  INFO(created.status().to_string());
+  REQUIRE(created.is_ok());
+  const std::string order_id = created->order().id();
+
+  v1::SubmitTaskRequest submit;
+  submit.set_id("tsk_" + unique_token());
+  submit.set_migration_id("mig_contract");
+  submit.set_order_id(order_id);
+  submit.set_offering_id(offering_of(token));
+  submit.set_operation("checksum");
+  auto submitted = delivery.call<v1::SubmitTaskReply>("submit_task", submit, 30s);
+  INFO(submitted.status().to_string());
+  REQUIRE(submitted.is_ok());
+  CHECK(submitted->created());
+  CHECK(submitted->task().id() == submit.id());
+  CHECK(submitted->task().state() == "running");
+  CHECK(submitted->task().order_id() == order_id);
+  auto again = delivery.call<v1::SubmitTaskReply>("submit_task", submit, 30s);
+  REQUIRE(again.is_ok());
+  CHECK_FALSE(again->created());
+  auto reused_request = submit;
+  reused_request.set_operation("export");
+  auto reused = delivery.call<v1::SubmitTaskReply>("submit_task", reused_request, 30s);
+  REQUIRE_FALSE(reused.is_ok());
+  check_typed_error(reused.status(), StatusCode::kConflict, "TASK_ID_REUSED");
+
+  // The worker's side: the order's provision and the task's checksum, in any order.
+  std::unique_ptr<bus::PullConsumer> worker;
+  testing::wait_until(
+      [&] {
+        auto bound = bus::PullConsumer::bind(delivery.bus(), "MPLI_WORK", "worker-" + token);
+        if (bound.is_ok()) worker = std::move(bound).value();
+        return worker != nullptr;
+      },
+      30s, "delivery creates the consumer worker-" + token);
+  std::optional<v1::WorkItem> item;
+  testing::wait_until(
+      [&] {
+        auto batch = worker->fetch(1, 500ms);
+        if (!batch.is_ok() || batch->empty()) return false;
+        v1::WorkItem parsed;
+        REQUIRE(google::protobuf::util::JsonStringToMessage(batch->front().message().data, &parsed)
+                    .ok());
+        REQUIRE(batch->front().ack().is_ok());
+        if (parsed.task_id().empty()) return false;
+        CHECK(batch->front().message().subject == "mpli.work.v1." + token + ".checksum");
+        item = parsed;
+        return true;
+      },
+      30s, "the task's work item arrives");
+  CHECK(item->task_id() == submit.id());
+  CHECK(item->migration_id() == "mig_contract");
+  CHECK(item->order_id() == order_id);
+  CHECK(item->tenant() == "tenant-a");
+
+  v1::WorkUpdate update;
+  update.set_work_id(item->work_id());
+  update.set_attempt(item->attempt());
+  update.set_provider_id(token);
+  update.set_kind("succeeded");
+  update.set_sequence(1);
+  (*update.mutable_outputs())["verification"] = "[]";
+  (*update.mutable_secrets())["token"] = "contract-secret";
+  std::string json;
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  REQUIRE(google::protobuf::util::MessageToJsonString(update, &json, print).ok());
+  REQUIRE(bus::publish_durable(delivery.bus(), "mpli.work.v1.result." + token, json,
+                               item->work_id() + ".1.1", {{"Content-Type", "application/json"}})
+              .is_ok());
+  std::optional<v1::TaskFinished> finished;
+  testing::wait_until(
+      [&] {
+        std::lock_guard<std::mutex> lock(mutex);
+        for (const auto& message : events) {
+          common::v1::Envelope envelope;
+          REQUIRE(envelope.ParseFromString(message.data));
+          CHECK(envelope.type() == "mpli.events.delivery.v1.task_finished");
+          CHECK(message.data.find("contract-secret") == std::string::npos);
+          v1::TaskFinished event;
+          REQUIRE(event.ParseFromString(envelope.payload()));
+          if (event.task_id() == submit.id()) finished = event;
+        }
+        return finished.has_value();
+      },
+      30s, "task_finished for the task");
+  CHECK(finished->state() == "succeeded");
+  CHECK(finished->outputs().at("verification") == "[]");
+  CHECK(finished->migration_id() == "mig_contract");
+
+  v1::GetTaskRequest get;
+  get.set_id(submit.id());
+  get.set_include_secrets(true);
+  auto task = delivery.call<v1::GetTaskReply>("get_task", get);
+  REQUIRE(task.is_ok());
+  CHECK(task->task().state() == "succeeded");
+  CHECK(task->task().secrets().at("token") == "contract-secret");
+}
+
+TEST_CASE("typed errors of submit_task, get_task and move_order") {
+  Delivery delivery;
+  std::string token = unique_token();
+  delivery.register_upload(unique_manifest(token));
+
+  v1::SubmitTaskRequest submit;
+  auto no_id = delivery.call<v1::SubmitTaskReply>("submit_task", submit);
+  REQUIRE_FALSE(no_id.is_ok());
+  check_typed_error(no_id.status(), StatusCode::kInvalidArgument, "BAD_REQUEST");
+  CHECK(no_id.status().detail("field") == "id");
+
+  submit.set_id("tsk_" + unique_token());
+  submit.set_order_id("ord_unknown");
+  submit.set_offering_id(offering_of(token));
+  submit.set_operation("export");
+  auto no_order = delivery.call<v1::SubmitTaskReply>("submit_task", submit);
+  REQUIRE_FALSE(no_order.is_ok());
+  check_typed_error(no_order.status(), StatusCode::kNotFound, "ORDER_NOT_FOUND");
+
+  v1::GetTaskRequest get;
+  get.set_id("tsk_unknown");
+  auto no_task = delivery.call<v1::GetTaskReply>("get_task", get);
+  REQUIRE_FALSE(no_task.is_ok());
+  check_typed_error(no_task.status(), StatusCode::kNotFound, "TASK_NOT_FOUND");
+
+  auto created = delivery.create("tenant-a", "move-key", offering_of(token));
+  REQUIRE(created.is_ok());
+  submit.set_order_id(created->order().id());
+  submit.set_operation("reboot");
+  auto unsupported = delivery.call<v1::SubmitTaskReply>("submit_task", submit, 30s);
+  REQUIRE_FALSE(unsupported.is_ok());
+  check_typed_error(unsupported.status(), StatusCode::kFailedPrecondition,
+                    "OPERATION_NOT_SUPPORTED");
+  submit.set_operation("export");
+  submit.add_secrets()->set_order_id(created->order().id());  // no secrets before provisioning
+  auto no_secrets = delivery.call<v1::SubmitTaskReply>("submit_task", submit, 30s);
+  REQUIRE_FALSE(no_secrets.is_ok());
+  check_typed_error(no_secrets.status(), StatusCode::kFailedPrecondition,
+                    "SECRET_SOURCE_NOT_FOUND");
+
+  v1::MoveOrderRequest move;
+  move.set_order_id("ord_unknown");
+  move.set_target_offering_id(offering_of(token));
+  auto no_move = delivery.call<v1::MoveOrderReply>("move_order", move);
+  REQUIRE_FALSE(no_move.is_ok());
+  check_typed_error(no_move.status(), StatusCode::kNotFound, "ORDER_NOT_FOUND");
+  // Not active yet (no worker answers here): a move does not fit its state.
+  move.set_order_id(created->order().id());
+  move.set_target_offering_id(offering_of(token) + "-other");
+  auto not_active = delivery.call<v1::MoveOrderReply>("move_order", move);
+  REQUIRE_FALSE(not_active.is_ok());
+  check_typed_error(not_active.status(), StatusCode::kConflict, "INVALID_STATE");
+  move.clear_target_offering_id();
+  auto no_target = delivery.call<v1::MoveOrderReply>("move_order", move);
+  REQUIRE_FALSE(no_target.is_ok());
+  check_typed_error(no_target.status(), StatusCode::kInvalidArgument, "BAD_REQUEST");
+  CHECK(no_target.status().detail("field") == "target_offering_id");
 }

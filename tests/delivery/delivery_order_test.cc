@@ -19,24 +19,18 @@
 #include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
+#include "tests/delivery/test_worker.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
 namespace dv1 = mpli::delivery::v1;
 namespace rv1 = mpli::resolver::v1;
+using mpli::delivery::test::TestWorker;
 
 namespace {
 
 const char* const kBase = "https://hexacloud.example/.well-known/mpli.ttl";
 const std::string kPgOffering = std::string(kBase) + "#pg-snc";
-
-std::string to_json(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  REQUIRE(google::protobuf::util::MessageToJsonString(message, &json, options).ok());
-  return json;
-}
 
 class Hub {
  public:
@@ -165,83 +159,6 @@ class Hub {
   std::unique_ptr<bus::Connection> bus_;
 };
 
-// The provider's worker: pulls from worker-<provider> (created by delivery) on its own
-// connection and answers in JSON.
-class TestWorker {
- public:
-  TestWorker(Hub& hub, const std::string& provider, const std::string& nats_url_from)
-      : hub_(hub), provider_(provider) {
-    (void)nats_url_from;
-    testing::wait_until(
-        [&] {
-          auto bound = bus::PullConsumer::bind(hub_.bus(), "MPLI_WORK", "worker-" + provider_);
-          if (bound.is_ok()) consumer_ = std::move(bound).value();
-          return consumer_ != nullptr;
-        },
-        30s, "delivery created the consumer worker-" + provider_);
-  }
-
-  // The next work item, with its headers checked; acked (the test answers for it).
-  dv1::WorkItem next() {
-    std::optional<dv1::WorkItem> item;
-    testing::wait_until(
-        [&] {
-          auto batch = consumer_->fetch(1, 500ms);
-          if (!batch.is_ok() || batch->empty()) return false;
-          auto& delivered = batch->front();
-          const bus::Message& message = delivered.message();
-          CHECK(message.header("Content-Type") == "application/json");
-          dv1::WorkItem parsed;
-          REQUIRE(google::protobuf::util::JsonStringToMessage(message.data, &parsed).ok());
-          CHECK(message.header("Nats-Msg-Id") ==
-                parsed.work_id() + "." + std::to_string(parsed.attempt()));
-          CHECK(message.subject == "mpli.work.v1." + provider_ + "." + parsed.operation());
-          // The JSON keys are the proto field names (snake_case).
-          CHECK(message.data.find("\"work_id\"") != std::string::npos);
-          REQUIRE(delivered.ack().is_ok());
-          item = parsed;
-          return true;
-        },
-        30s, "a work item arrives for " + provider_);
-    return *item;
-  }
-
-  void answer(const dv1::WorkItem& item, const std::string& kind,
-              std::map<std::string, std::string> outputs = {},
-              std::map<std::string, std::string> secrets = {}, bool retryable = false) {
-    answer_as(provider_, provider_, item, kind, std::move(outputs), std::move(secrets), retryable);
-  }
-
-  // An update on `subject_provider`'s result subject claiming to come from `claimed_provider`.
-  void answer_as(const std::string& subject_provider, const std::string& claimed_provider,
-                 const dv1::WorkItem& item, const std::string& kind,
-                 std::map<std::string, std::string> outputs = {},
-                 std::map<std::string, std::string> secrets = {}, bool retryable = false) {
-    dv1::WorkUpdate update;
-    update.set_work_id(item.work_id());
-    update.set_attempt(item.attempt());
-    update.set_provider_id(claimed_provider);
-    update.set_kind(kind);
-    update.set_message(kind == "failed" ? "the test worker says no" : "done by the test worker");
-    update.set_retryable(retryable);
-    update.set_sequence(++sequence_);
-    for (auto& [k, v] : outputs) (*update.mutable_outputs())[k] = v;
-    for (auto& [k, v] : secrets) (*update.mutable_secrets())[k] = v;
-    auto ack = bus::publish_durable(
-        hub_.bus(), "mpli.work.v1.result." + subject_provider, to_json(update),
-        item.work_id() + "." + std::to_string(item.attempt()) + "." + std::to_string(sequence_),
-        {{"Content-Type", "application/json"}});
-    INFO(ack.status().to_string());
-    REQUIRE(ack.is_ok());
-  }
-
- private:
-  Hub& hub_;
-  std::string provider_;
-  std::unique_ptr<bus::PullConsumer> consumer_;
-  int sequence_ = 0;
-};
-
 std::vector<std::string> states_of(const dv1::Order& order) {
   std::vector<std::string> states;
   for (const auto& t : order.history()) states.push_back(t.to());
@@ -295,7 +212,7 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
   }
 
   SECTION("the worker drives it to active, a modify and a delete") {
-    TestWorker worker(hub, "hexacloud", "");
+    TestWorker worker(hub.bus(), "hexacloud");
     auto provision = worker.next();
     CHECK(provision.operation() == "provision");
     CHECK(provision.order_id() == order.id());
@@ -400,7 +317,7 @@ TEST_CASE("an order from an offering is provisioned, modified and deleted by its
   }
 
   SECTION("a delete while provisioning runs when the provision ends") {
-    TestWorker worker(hub, "hexacloud", "");
+    TestWorker worker(hub.bus(), "hexacloud");
     auto marked = hub.remove(order.id(), "acme");
     REQUIRE(marked.is_ok());
     CHECK(marked->state() == "provisioning");
@@ -522,7 +439,7 @@ TEST_CASE("a work item past its deadline gets new attempts, then fails its order
            {"MPLI_WORK_BACKOFF_BASE", "100ms"},
            {"MPLI_WORK_SCAN_INTERVAL", "200ms"}});
   auto created = hub.create_from_offering("acme", "slow", kPgOffering);
-  TestWorker worker(hub, "hexacloud", "");
+  TestWorker worker(hub.bus(), "hexacloud");
   auto first = worker.next();
   CHECK(first.attempt() == 1);
   // No answer: the deadline passes and a second attempt of the same work item comes.
@@ -565,7 +482,7 @@ TEST_CASE("an order a crash left requested is taken up by the recovery scanner")
   REQUIRE(order.is_ok());
   CHECK(order->provider_id() == "hexacloud");
   CHECK(order->price_amount() == "690.00");
-  TestWorker worker(hub, "hexacloud", "");
+  TestWorker worker(hub.bus(), "hexacloud");
   auto provision = worker.next();
   CHECK(provision.order_id() == "ord_left_behind");
   worker.answer(provision, "succeeded");

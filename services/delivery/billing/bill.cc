@@ -1,7 +1,9 @@
 #include "services/delivery/billing/bill.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <tuple>
 #include <utility>
 
 namespace mpli::delivery::billing {
@@ -23,13 +25,38 @@ Status add_to(std::map<std::pair<std::string, std::string>, Decimal>& sums,
 
 }  // namespace
 
+namespace {
+
+struct Line {
+  const OrderUsage* order;
+  Placement placement;
+};
+
+// An order that never moved is one placement over its whole life.
+std::vector<Placement> placements_of(const OrderUsage& order) {
+  if (!order.placements.empty()) return order.placements;
+  Placement whole;
+  whole.provider_id = order.provider_id;
+  whole.offering_id = order.offering_id;
+  whole.offering_name = order.offering_name;
+  whole.price_amount = order.price_amount;
+  whole.price_currency = order.price_currency;
+  whole.price_unit = order.price_unit;
+  whole.from_unix_ms = std::numeric_limits<std::int64_t>::min();
+  return {whole};
+}
+
+}  // namespace
+
 Result<v1::Bill> make_bill(const std::string& tenant, const Period& period,
                            const std::vector<OrderUsage>& orders, std::int64_t now_unix_ms) {
-  std::vector<const OrderUsage*> sorted;
-  sorted.reserve(orders.size());
-  for (const auto& order : orders) sorted.push_back(&order);
-  std::sort(sorted.begin(), sorted.end(), [](const OrderUsage* a, const OrderUsage* b) {
-    return std::tie(a->provider_id, a->order_id) < std::tie(b->provider_id, b->order_id);
+  std::vector<Line> lines;
+  for (const auto& order : orders) {
+    for (auto& placement : placements_of(order)) lines.push_back({&order, std::move(placement)});
+  }
+  std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+    return std::tie(a.placement.provider_id, a.order->order_id, a.placement.from_unix_ms) <
+           std::tie(b.placement.provider_id, b.order->order_id, b.placement.from_unix_ms);
   });
 
   v1::Bill bill;
@@ -43,29 +70,36 @@ Result<v1::Bill> make_bill(const std::string& tenant, const Period& period,
   // Keyed (provider, currency) and ("", currency); std::map keeps both sorted for the reply.
   std::map<std::pair<std::string, std::string>, Decimal> by_provider;
   std::map<std::pair<std::string, std::string>, Decimal> by_currency;
-  for (const OrderUsage* order : sorted) {
-    if (!order->price_amount) continue;
-    std::int64_t seconds = billable_seconds(order->history, period, now_unix_ms);
+  for (const Line& entry : lines) {
+    const OrderUsage* order = entry.order;
+    const Placement& at = entry.placement;
+    if (!at.price_amount) continue;
+    // The placement's share of the period: the same rule, over a narrower window.
+    Period window = period;
+    window.start_unix_ms = std::max(period.start_unix_ms, at.from_unix_ms);
+    if (at.until_unix_ms) window.end_unix_ms = std::min(period.end_unix_ms, *at.until_unix_ms);
+    if (window.end_unix_ms <= window.start_unix_ms) continue;
+    std::int64_t seconds = billable_seconds(order->history, window, now_unix_ms);
     if (seconds == 0) continue;
-    auto unit_price = Decimal::parse(*order->price_amount);
+    auto unit_price = Decimal::parse(*at.price_amount);
     if (!unit_price.is_ok()) return cannot_rate(*order, unit_price.status());
-    auto amount = line_amount(Price{*unit_price, order->price_unit, order->quantity}, seconds);
+    auto amount = line_amount(Price{*unit_price, at.price_unit, order->quantity}, seconds);
     if (!amount.is_ok()) return cannot_rate(*order, amount.status());
 
     v1::BillLine* line = bill.add_lines();
-    line->set_provider_id(order->provider_id);
+    line->set_provider_id(at.provider_id);
     line->set_order_id(order->order_id);
-    line->set_offering_id(order->offering_id);
-    line->set_offering_name(order->offering_name);
+    line->set_offering_id(at.offering_id);
+    line->set_offering_name(at.offering_name);
     line->set_quantity(order->quantity);
-    line->set_unit_price(*order->price_amount);
-    line->set_price_unit(order->price_unit);
-    line->set_currency(order->price_currency);
+    line->set_unit_price(*at.price_amount);
+    line->set_price_unit(at.price_unit);
+    line->set_currency(at.price_currency);
     line->set_billable_seconds(seconds);
     line->set_amount(amount->to_fixed(kAmountPlaces));
 
-    MPLI_RETURN_IF_ERROR(add_to(by_provider, {order->provider_id, order->price_currency}, *amount));
-    MPLI_RETURN_IF_ERROR(add_to(by_currency, {"", order->price_currency}, *amount));
+    MPLI_RETURN_IF_ERROR(add_to(by_provider, {at.provider_id, at.price_currency}, *amount));
+    MPLI_RETURN_IF_ERROR(add_to(by_currency, {"", at.price_currency}, *amount));
   }
 
   for (const auto& [key, sum] : by_provider) {

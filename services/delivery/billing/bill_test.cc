@@ -214,3 +214,62 @@ TEST_CASE("property: every total equals the exact sum of its lines") {
     CHECK(providers_by_currency == by_currency);
   }
 }
+
+TEST_CASE("an order moved mid-month has a line per provider, split at the move") {
+  const auto start = kNovember.start_unix_ms;
+  const auto moved = start + 10 * kDay + 1500;  // not on a whole second
+  OrderUsage usage =
+      order("ord_m", "hexacloud", "690.00", "MON", "EUR", 1, {{"active", start - kDay}});
+  Placement before;
+  before.provider_id = "hexacloud";
+  before.offering_id = "https://hexacloud.example/m#pg";
+  before.offering_name = "PostgreSQL SecNumCloud";
+  before.price_amount = "690.00";
+  before.price_currency = "EUR";
+  before.price_unit = "MON";
+  before.from_unix_ms = start - 2 * kDay;
+  before.until_unix_ms = moved;
+  Placement after = before;
+  after.provider_id = "nordwolke";
+  after.offering_id = "https://nordwolke.example/m#pg-m";
+  after.offering_name = "PostgreSQL M";
+  after.price_amount = "149.00";
+  after.from_unix_ms = moved;
+  after.until_unix_ms.reset();
+  usage.placements = {before, after};
+
+  auto bill = make_bill("acme", kNovember, {usage}, kAfterNovember);
+  REQUIRE(bill.is_ok());
+  REQUIRE(bill->lines_size() == 2);
+  const auto& first = bill->lines(0);
+  const auto& second = bill->lines(1);
+  CHECK(first.provider_id() == "hexacloud");
+  CHECK(first.unit_price() == "690.00");
+  CHECK(first.offering_name() == "PostgreSQL SecNumCloud");
+  CHECK(first.billable_seconds() == 10 * kSecondsPerDay + 1);
+  CHECK(second.provider_id() == "nordwolke");
+  CHECK(second.order_id() == "ord_m");
+  CHECK(second.unit_price() == "149.00");
+  CHECK(second.offering_id() == "https://nordwolke.example/m#pg-m");
+  // 30 days of November in all; each side truncated to whole seconds on its own.
+  CHECK(second.billable_seconds() == 20 * kSecondsPerDay - 2);
+  REQUIRE(bill->providers_size() == 2);
+  CHECK(bill->providers(0).provider_id() == "hexacloud");
+  CHECK(bill->providers(1).provider_id() == "nordwolke");
+
+  SECTION("a placement that ended before the period bills nothing there") {
+    auto december = make_bill("acme", month("2026-12"), {usage}, month("2027-01").start_unix_ms);
+    REQUIRE(december.is_ok());
+    REQUIRE(december->lines_size() == 1);
+    CHECK(december->lines(0).provider_id() == "nordwolke");
+    CHECK(december->lines(0).billable_seconds() == 31 * kSecondsPerDay);
+  }
+  SECTION("an order that never moved is one line at its own price") {
+    usage.placements.clear();
+    auto whole = make_bill("acme", kNovember, {usage}, kAfterNovember);
+    REQUIRE(whole.is_ok());
+    REQUIRE(whole->lines_size() == 1);
+    CHECK(whole->lines(0).billable_seconds() == 30 * kSecondsPerDay);
+    CHECK(whole->lines(0).provider_id() == "hexacloud");
+  }
+}

@@ -12,12 +12,16 @@ std::string request_hash(const v1::CreateOrderRequest& request) {
   keyless.clear_idempotency_key();
   // For an offering, 0 means 1: the same request. (For an answer 0 means the assignment's.)
   if (keyless.has_offering_id() && keyless.quantity() == 0) keyless.set_quantity(1);
+  return deterministic_hash(keyless);
+}
+
+std::string deterministic_hash(const google::protobuf::Message& message) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream output(&bytes);
     google::protobuf::io::CodedOutputStream coded(&output);
     coded.SetSerializationDeterministic(true);
-    keyless.SerializeToCodedStream(&coded);
+    message.SerializeToCodedStream(&coded);
   }
   return digest::sha256_hex(bytes);
 }

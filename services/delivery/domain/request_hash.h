@@ -12,4 +12,7 @@ namespace mpli::delivery {
 // entries sorted, so the order parameters arrive in does not matter).
 std::string request_hash(const v1::CreateOrderRequest& request);
 
+// sha256 (hex) of any message's deterministic encoding (also submit_task's "same request").
+std::string deterministic_hash(const google::protobuf::Message& message);
+
 }  // namespace mpli::delivery

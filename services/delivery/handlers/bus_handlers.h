@@ -1,5 +1,6 @@
 // The delivery subjects mpli.delivery.v1.{create_order, get_order, list_orders, modify_order,
-// delete_order}: decode, call the use case, encode. The bill is served by billing/.
+// delete_order, submit_task, get_task, move_order}: decode, call the use case, encode. The bill is
+// served by billing/.
 #pragma once
 
 #include "libs/service/runtime.h"

@@ -3,18 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "libs/db/outbox.h"
+#include "services/delivery/store/row_json.h"
 
 namespace mpli::delivery {
 
 namespace {
 
 constexpr const char* kSchema = "delivery";
-
-std::string json_of(const google::protobuf::Map<std::string, std::string>& map) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [key, value] : map) out[key] = value;
-  return out.dump();
-}
 
 std::string json_of(const std::vector<std::string>& list) { return nlohmann::json(list).dump(); }
 
@@ -23,14 +18,6 @@ std::vector<std::string> strings_of(const Field& field) {
   std::vector<std::string> out;
   for (const auto& value : field) out.push_back(value);
   return out;
-}
-
-void fill_map(const std::string& json, google::protobuf::Map<std::string, std::string>* map) {
-  auto parsed = nlohmann::json::parse(json, nullptr, false);
-  if (!parsed.is_object()) return;
-  for (auto it = parsed.begin(); it != parsed.end(); ++it) {
-    (*map)[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
-  }
 }
 
 std::vector<std::string> list_of(const std::string& json) {
@@ -42,9 +29,6 @@ std::vector<std::string> list_of(const std::string& json) {
   }
   return out;
 }
-
-#define MPLI_RFC3339(column) \
-  "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 const std::string kOrderColumns =
     "id, tenant, state, offering_id, offering_name, provider_id, worker_kind, artifact, "
@@ -94,7 +78,8 @@ std::optional<OrderRow> first_order(const pqxx::result& rows) {
 
 const std::string kWorkColumns =
     "work_id, order_id, provider_id, operation, purpose, state, attempt, max_attempts, "
-    "published_attempt, body::text, (extract(epoch from deadline) * 1000)::bigint";
+    "published_attempt, body::text, (extract(epoch from deadline) * 1000)::bigint, "
+    "coalesce(task_id, ''), secrets_sealed";
 
 WorkRow work_of(const pqxx::row& r) {
   WorkRow w;
@@ -109,6 +94,8 @@ WorkRow work_of(const pqxx::row& r) {
   w.published_attempt = r[8].as<int>();
   w.body = r[9].as<std::string>();
   w.deadline_unix_ms = r[10].as<int64_t>();
+  w.task_id = r[11].as<std::string>();
+  if (!r[12].is_null()) w.secrets_sealed = pqxx::binarystring(r[12]).str();
   return w;
 }
 
@@ -241,12 +228,14 @@ std::vector<std::string> OrderStore::stranded(pqxx::work& tx, std::chrono::milli
 
 void OrderStore::insert_work(pqxx::work& tx, const WorkRow& work,
                              std::chrono::milliseconds deadline) {
+  pqxx::binarystring sealed(work.secrets_sealed);
   tx.exec_params(
       "INSERT INTO delivery.work_items (work_id, order_id, provider_id, operation, purpose, state, "
-      "attempt, max_attempts, deadline, body) VALUES ($1, $2, $3, $4, $5, 'pending', 1, $6, "
-      "clock_timestamp() + make_interval(secs => $7), $8::jsonb)",
+      "attempt, max_attempts, deadline, body, task_id, secrets_sealed) VALUES ($1, $2, $3, $4, "
+      "$5, 'pending', 1, $6, clock_timestamp() + make_interval(secs => $7), $8::jsonb, "
+      "NULLIF($9, ''), NULLIF($10, ''::bytea))",
       work.work_id, work.order_id, work.provider_id, work.operation, work.purpose,
-      work.max_attempts, seconds(deadline), work.body);
+      work.max_attempts, seconds(deadline), work.body, work.task_id, sealed);
   tx.exec0(std::string("NOTIFY ") + kWorkChannel);
 }
 
@@ -318,6 +307,28 @@ std::vector<std::string> OrderStore::past_deadline(pqxx::work& tx, int limit) {
     out.push_back(r[0].as<std::string>());
   }
   return out;
+}
+
+void OrderStore::record_move(pqxx::work& tx, const v1::Order& source, const v1::Order& target) {
+  // One instant for both ends, so the two lines of the bill meet exactly.
+  auto now = tx.exec("SELECT clock_timestamp()::text")[0][0].as<std::string>();
+  tx.exec_params(
+      "INSERT INTO delivery.placements (order_id, provider_id, offering_id, offering_name, "
+      "price_amount, price_currency, price_unit, from_at) "
+      "SELECT id, $2, $3, $4, NULLIF($5, '')::numeric, $6, $7, created_at FROM delivery.orders "
+      "WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM delivery.placements WHERE order_id = $1)",
+      source.id(), source.provider_id(), source.offering_id(), source.offering_name(),
+      source.price_amount(), source.price_currency(), source.price_unit());
+  tx.exec_params(
+      "UPDATE delivery.placements SET until_at = $2::timestamptz "
+      "WHERE order_id = $1 AND until_at IS NULL",
+      source.id(), now);
+  tx.exec_params(
+      "INSERT INTO delivery.placements (order_id, provider_id, offering_id, offering_name, "
+      "price_amount, price_currency, price_unit, from_at) "
+      "VALUES ($1, $2, $3, $4, NULLIF($5, '')::numeric, $6, $7, $8::timestamptz)",
+      target.id(), target.provider_id(), target.offering_id(), target.offering_name(),
+      target.price_amount(), target.price_currency(), target.price_unit(), now);
 }
 
 }  // namespace mpli::delivery

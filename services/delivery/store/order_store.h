@@ -33,6 +33,8 @@ struct WorkRow {
   int published_attempt = 0;
   std::string body;  // WorkItem canonical JSON (the template; attempt and deadline from columns)
   int64_t deadline_unix_ms = 0;
+  std::string task_id;         // purpose "task": the task it runs
+  std::string secrets_sealed;  // WorkItem.secrets sealed under work_id ("" = none)
 };
 
 // The channel the work relay listens on; NOTIFY is delivered when the transaction commits.
@@ -81,6 +83,10 @@ class OrderStore {
   static void mark_published(pqxx::work& tx, const std::string& work_id, int attempt);
   // Pending items whose attempt's deadline has passed.
   static std::vector<std::string> past_deadline(pqxx::work& tx, int limit);
+
+  // Placements (the bill's split at a move): closes where the order was (first recording it,
+  // from the order's creation, when it never moved) and opens `target` from now.
+  static void record_move(pqxx::work& tx, const v1::Order& source, const v1::Order& target);
 };
 
 }  // namespace mpli::delivery

@@ -28,8 +28,9 @@ std::string work_subject(const std::string& provider_id, const std::string& oper
 
 std::string worker_consumer(const std::string& provider_id) { return "worker-" + provider_id; }
 
-WorkRelay::WorkRelay(std::string dsn, bus::Connection& bus, WorkRelayOptions options)
-    : dsn_(std::move(dsn)), bus_(bus), options_(options) {}
+WorkRelay::WorkRelay(std::string dsn, bus::Connection& bus, SecretBox secrets,
+                     WorkRelayOptions options)
+    : dsn_(std::move(dsn)), bus_(bus), secrets_(secrets), options_(options) {}
 
 Status WorkRelay::ensure_worker_consumer(const std::string& provider_id) {
   {
@@ -62,6 +63,15 @@ Result<int> WorkRelay::publish_due(pqxx::connection& connection) {
     if (!google::protobuf::util::JsonStringToMessage(work.body, &item, parse).ok()) {
       log::error("work item body unreadable; not published", {{"work_id", work.work_id}});
       continue;
+    }
+    if (!work.secrets_sealed.empty()) {
+      // Plain only in this message: the stored body never holds them.
+      auto secrets = secrets_.open_map(work.secrets_sealed, work.work_id);
+      if (!secrets) {
+        log::error("work item secrets do not open; not published", {{"work_id", work.work_id}});
+        continue;
+      }
+      for (auto& [key, value] : *secrets) (*item.mutable_secrets())[key] = value;
     }
     item.set_attempt(work.attempt);
     item.set_deadline_unix_ms(work.deadline_unix_ms);

@@ -13,6 +13,7 @@
 
 #include "libs/bus/connection.h"
 #include "libs/core/status.h"
+#include "services/delivery/secret_box.h"
 
 namespace mpli::delivery {
 
@@ -24,7 +25,8 @@ struct WorkRelayOptions {
 
 class WorkRelay {
  public:
-  WorkRelay(std::string dsn, bus::Connection& bus, WorkRelayOptions options);
+  // `secrets` opens a task's sealed WorkItem.secrets at publishing time (never logged).
+  WorkRelay(std::string dsn, bus::Connection& bus, SecretBox secrets, WorkRelayOptions options);
 
   // Publishes until stop(); reconnects to PostgreSQL and waits out bus outages.
   void run();
@@ -40,6 +42,7 @@ class WorkRelay {
 
   std::string dsn_;
   bus::Connection& bus_;
+  SecretBox secrets_;
   WorkRelayOptions options_;
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
