@@ -628,6 +628,8 @@ TEST_CASE_METHOD(GatewayTest,
         "mig_1");
   // Another tenant's events are not shown: globex's first event is its own, the third.
   CHECK(first_event(hub.tokens().consumer("globex"), {})["migration_id"] == "mig_2");
+  // Both providers of a migration see it (the target too: it is receiving the data).
+  CHECK(first_event(hub.tokens().provider("polderstack"), {})["migration_id"] == "mig_0");
   // Its own migration filtered for.
   CHECK(first_event(hub.tokens().consumer("globex"), {"--migration", "mig_2"})["to"] ==
         "exporting");
