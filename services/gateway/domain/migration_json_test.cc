@@ -40,14 +40,16 @@ TEST_CASE("a bad migration request names its field") {
         "order_id");
   CHECK(field_of(create_migration_request(R"({"order_id": "o"})").status()) ==
         "target_offering_id");
-  CHECK(field_of(create_migration_request(R"({"order_id": " ", "target_offering_id": "t"})")
-                     .status()) == "order_id");
+  CHECK(field_of(
+            create_migration_request(R"({"order_id": " ", "target_offering_id": "t"})").status()) ==
+        "order_id");
   CHECK(field_of(create_migration_request(
                      R"({"order_id": "o", "target_offering_id": "t", "mode": "fast"})")
                      .status()) == "mode");
-  CHECK(field_of(create_migration_request(
-                     R"({"order_id": "o", "target_offering_id": "t", "target_parameters": {"a": []}})")
-                     .status()) == "target_parameters.a");
+  CHECK(field_of(
+            create_migration_request(
+                R"({"order_id": "o", "target_offering_id": "t", "target_parameters": {"a": []}})")
+                .status()) == "target_parameters.a");
   CHECK(field_of(create_migration_request(
                      R"({"order_id": "o", "target_offering_id": "t", "target": "x"})")
                      .status()) == "target");
