@@ -17,6 +17,7 @@
 #include "services/gateway/handlers/health_routes.h"
 #include "services/gateway/handlers/metrics_routes.h"
 #include "services/gateway/handlers/openapi_routes.h"
+#include "services/gateway/handlers/portability_routes.h"
 #include "services/gateway/handlers/resolver_routes.h"
 #include "services/gateway/handlers/trust_routes.h"
 #include "services/gateway/http_server.h"
@@ -290,6 +291,13 @@ service::ServiceDefinition definition() {
     delivery.create_timeout = long_timeout;
     delivery.guard = auth->guard;
     add_delivery_routes(*server, context.bus, delivery);
+    PortabilityRoutesOptions portability;
+    portability.quick = &quick;
+    portability.slow = &slow;
+    portability.timeout = timeout;
+    portability.create_timeout = long_timeout;
+    portability.guard = auth->guard;
+    add_portability_routes(*server, context.bus, portability);
     add_auth_routes(*server, auth->guard, &quick, auth->hub_keys);
     add_openapi_routes(*server);
     add_console_routes(*server);

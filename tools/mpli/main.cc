@@ -9,6 +9,7 @@
 #include "tools/mpli/credential_command.h"
 #include "tools/mpli/events_command.h"
 #include "tools/mpli/federation_command.h"
+#include "tools/mpli/migrations_command.h"
 #include "tools/mpli/orders_command.h"
 #include "tools/mpli/resolve_command.h"
 #include "tools/mpli/shacl_command.h"
@@ -31,6 +32,7 @@ constexpr const char* kUsage =
     "  events       follow the hub's events as they happen\n"
     "  orders       place, list, show, modify, delete or wait for orders\n"
     "  bills        print a consumer's bill for a month\n"
+    "  migrations   move an order to another provider; follow it; its switching report\n"
     "  token        create a bearer token for the hub's gateway (signed with the hub's key)\n"
     "offline:\n"
     "  shacl        validate RDF data against SHACL shapes\n"
@@ -56,6 +58,7 @@ std::optional<int> run_command(const std::string& command, int argc, char** argv
   if (command == "events") return run_events_command(argc, argv);
   if (command == "token") return run_token_command(argc, argv);
   if (command == "orders") return run_orders_command(argc, argv);
+  if (command == "migrations") return run_migrations_command(argc, argv);
   if (command == "bills") return run_bills_command(argc, argv);
   return std::nullopt;
 }

@@ -236,8 +236,7 @@ function reportError(error, where) {
 }
 
 // ---- Views ------------------------------------------------------------------------------
-// One entry per page. Migrations add theirs here (a route prefix, a <section data-view> in
-// index.html, a nav link) once the hub serves them.
+// One entry per page: a route prefix, a <section data-view> in index.html, a nav link.
 
 const views = {
   catalogue: {show: showCatalogue},
@@ -245,11 +244,13 @@ const views = {
   resolve: {show: () => {}},
   orders: {show: showOrders},
   order: {show: showOrder},
+  migrations: {show: showMigrations},
+  migration: {show: showMigration},
   bill: {show: showBill},
 };
 
 // The nav link that stays current on a page under it (an offering under the catalogue).
-const NAV_PARENT = {offering: "catalogue", order: "orders"};
+const NAV_PARENT = {offering: "catalogue", order: "orders", migration: "migrations"};
 
 function route() {
   const hash = location.hash.replace(/^#\/?/, "");
@@ -718,6 +719,179 @@ async function showOrder(id, withSecrets) {
   }
 }
 
+// ---- Migrations -------------------------------------------------------------------------
+
+const migrations = {loaded: false, list: [], cursor: null, query: ""};
+
+// Milliseconds as a person reads them; -1 (the hub's "unknown") as a dash.
+function millis(ms) {
+  if (typeof ms !== "number" || ms < 0) return "—";
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(3)} s`;
+  const seconds = Math.floor(ms / 1000);
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = String(seconds % 60).padStart(2, "0");
+  return hours ? `${hours}h ${String(minutes).padStart(2, "0")}m ${rest}s` : `${minutes}m ${rest}s`;
+}
+
+function bytes(n) {
+  if (typeof n !== "number" || n < 0) return "—";
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${n} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function migrationQuery() {
+  const params = new URLSearchParams();
+  for (const element of $("migrations-filters").elements) {
+    if (element.name && element.value.trim()) params.set(element.name, element.value.trim());
+  }
+  params.set("limit", String(PAGE_SIZE));
+  return params;
+}
+
+function migrationRow(migration) {
+  return h("tr", {},
+    h("th", {scope: "row"}, h("a", {href: `#/migration/${encodeURIComponent(migration.id)}`}, h("code", {}, migration.id))),
+    h("td", {}, h("span", {class: `tag state-${migration.state}`}, migration.state)),
+    h("td", {}, h("a", {href: `#/order/${encodeURIComponent(migration.order_id)}`}, h("code", {}, migration.order_id))),
+    h("td", {}, migration.source_provider_id),
+    h("td", {}, migration.target_provider_id),
+    h("td", {}, migration.mode || "—"),
+    h("td", {}, migration.updated_at ? new Date(migration.updated_at).toLocaleString() : ""));
+}
+
+async function loadMigrations(more) {
+  clearProblem();
+  const params = more ? new URLSearchParams(migrations.query) : migrationQuery();
+  if (more) params.set("cursor", migrations.cursor);
+  else migrations.query = params.toString();
+  $("migrations-status").textContent = "Loading migrations…";
+  $("migrations-more").disabled = true;
+  try {
+    const page = await api(`/v1/migrations?${params}`);
+    if (!more) migrations.list = [];
+    migrations.list.push(...page.migrations);
+    migrations.cursor = page.next_cursor || null;
+    migrations.loaded = true;
+    const body = $("migrations").tBodies[0];
+    const rows = page.migrations.map(migrationRow);
+    if (more) body.append(...rows);
+    else body.replaceChildren(...rows);
+    $("migrations").hidden = migrations.list.length === 0;
+    $("migrations-more").hidden = !migrations.cursor;
+    const count = migrations.list.length;
+    $("migrations-status").textContent = count === 0
+      ? "No migrations."
+      : `${count} migration${count === 1 ? "" : "s"} shown${migrations.cursor ? "; more are available" : ""}.`;
+  } catch (error) {
+    $("migrations-status").textContent = "The migrations could not be loaded.";
+    reportError(error);
+  } finally {
+    $("migrations-more").disabled = false;
+  }
+}
+
+function showMigrations() {
+  if (!migrations.loaded) loadMigrations(false);
+}
+
+function renderMigration(migration) {
+  $("migration-heading").textContent = `Migration ${migration.id}`;
+  const at = (time) => (time ? new Date(time).toLocaleString() : "—");
+  const rows = [
+    ["State", h("span", {class: `tag state-${migration.state}`}, migration.state), migration.cancel_requested ? " (cancel requested)" : ""],
+    ["Order", h("a", {href: `#/order/${encodeURIComponent(migration.order_id)}`}, h("code", {}, migration.order_id))],
+    ["From", `${migration.source_provider_id} `, h("code", {}, migration.source_offering_id)],
+    ["To", `${migration.target_provider_id} `, h("code", {}, migration.target_offering_id)],
+    ["Data", migration.data_kind || "—"],
+    ["Mode", migration.mode || "—"],
+    ["Format", migration.format ? h("code", {}, migration.format) : "—"],
+    ["Transferred", bytes(migration.bytes_transferred)],
+    ["Write downtime", millis(migration.write_downtime_ms)],
+    ["Created", at(migration.created_at)],
+    ["Cut over", at(migration.cut_over_at)],
+    ["Completed", at(migration.completed_at)],
+    ["Tenant", migration.tenant],
+    ["Version", migration.version],
+  ];
+  $("migration-details").replaceChildren(...rows.flatMap(([term, ...value]) => [h("dt", {}, term), h("dd", {}, ...value)]));
+  $("migration-reasons").replaceChildren(...[
+    (migration.reasons || []).length
+      ? h("section", {"aria-label": "Reasons"}, h("h2", {}, "Reasons"), h("ul", {}, migration.reasons.map((r) => h("li", {}, r))))
+      : null,
+    mapSection("Target connection details", migration.target_outputs),
+  ].filter(Boolean));
+  const steps = migration.steps || [];
+  $("migration-steps").tBodies[0].replaceChildren(...steps.map((step) => h("tr", {},
+    h("td", {}, step.name),
+    h("td", {}, h("span", {class: `tag state-${step.outcome}`}, step.outcome)),
+    h("td", {}, step.started_at ? h("time", {datetime: step.started_at}, new Date(step.started_at).toLocaleString()) : ""),
+    h("td", {class: "num"}, step.finished_at ? millis(step.duration_ms) : "running"),
+    h("td", {}, (step.tasks || []).map((task) => `${task.operation} at ${task.provider_id}: ${task.state}`).join("; ")),
+    h("td", {}, step.message))));
+  $("migration-steps").hidden = steps.length === 0;
+  $("migration-steps-heading").hidden = steps.length === 0;
+  const checks = migration.verification || [];
+  $("migration-verification").tBodies[0].replaceChildren(...checks.map((check) => h("tr", {},
+    h("td", {}, check.name),
+    h("td", {class: "num"}, check.source_rows),
+    h("td", {class: "num"}, check.target_rows),
+    h("td", {}, check.equal ? "yes" : "NO"))));
+  $("migration-verification").hidden = checks.length === 0;
+  $("migration-verification-heading").hidden = checks.length === 0;
+  // A report exists once the migration has ended.
+  $("migration-report-button").hidden = !["completed", "rolled_back", "failed", "decommissioning_source"].includes(migration.state);
+}
+
+// The report page needs the token, which a plain link cannot carry: fetched here, then saved
+// as a file (it is self-contained, made to be handed over).
+async function downloadReport(id) {
+  clearProblem();
+  try {
+    const page = await api(`/v1/migrations/${encodeURIComponent(id)}/report`, {headers: {Accept: "text/html"}});
+    const url = URL.createObjectURL(new Blob([page], {type: "text/html"}));
+    const link = h("a", {href: url, download: `switching-report-${id}.html`});
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+async function showMigration(id) {
+  $("migration-details").replaceChildren();
+  $("migration-reasons").replaceChildren();
+  $("migration-steps").hidden = true;
+  $("migration-steps-heading").hidden = true;
+  $("migration-verification").hidden = true;
+  $("migration-verification-heading").hidden = true;
+  $("migration-report-button").hidden = true;
+  $("migration-heading").textContent = "Migration";
+  if (!id) {
+    $("migration-status").textContent = "No migration chosen.";
+    return;
+  }
+  $("migration-status").textContent = "Loading the migration…";
+  try {
+    const migration = await api(`/v1/migrations/${encodeURIComponent(id)}`);
+    $("migration-status").textContent = "";
+    renderMigration(migration);
+    $("migration-report-button").onclick = () => downloadReport(id);
+  } catch (error) {
+    $("migration-status").textContent = "The migration could not be loaded.";
+    reportError(error);
+  }
+}
+
 // ---- The bill ---------------------------------------------------------------------------
 
 function duration(seconds) {
@@ -855,6 +1029,11 @@ function start() {
     loadOrders(false);
   });
   $("orders-more").addEventListener("click", () => loadOrders(true));
+  $("migrations-filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadMigrations(false);
+  });
+  $("migrations-more").addEventListener("click", () => loadMigrations(true));
   $("bill-form").addEventListener("submit", loadBill);
   window.addEventListener("hashchange", onHashChange);
   // The skip link moves focus without changing the address (which names the view).

@@ -9,6 +9,7 @@
 #include "mpli/common/v1/envelope.pb.h"
 #include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/portability/v1/portability.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
 #include "services/gateway/domain/proto_json.h"
@@ -23,10 +24,9 @@ constexpr std::string_view kSubjectPrefix = "mpli.events.";
 // The payload types are found by name in the generated pool; naming one message of each
 // service's file here makes sure the linker keeps those files (and so their descriptors).
 const google::protobuf::Descriptor* const kKnownFiles[] = {
-    discovery::v1::ManifestIngested::descriptor(),
-    trust::v1::FactsChanged::descriptor(),
-    resolver::v1::Resolution::descriptor(),
-    delivery::v1::OrderChanged::descriptor(),
+    discovery::v1::ManifestIngested::descriptor(),   trust::v1::FactsChanged::descriptor(),
+    resolver::v1::Resolution::descriptor(),          delivery::v1::OrderChanged::descriptor(),
+    portability::v1::MigrationChanged::descriptor(),
 };
 
 bool is_type_char(char c) {
@@ -55,7 +55,10 @@ void collect(const json& node, int depth, EventSubjects& out) {
   }
   if (!node.is_object()) return;
   for (const auto& [key, value] : node.items()) {
-    if (key == "provider_id") add_unique(out.providers, value);
+    // A migration concerns both of its providers (MigrationChanged, portability.proto).
+    if (key == "provider_id" || key == "source_provider_id" || key == "target_provider_id") {
+      add_unique(out.providers, value);
+    }
     if (key == "order_id") add_unique(out.orders, value);
     if (key == "migration_id") add_unique(out.migrations, value);
     if (key == "tenant") add_unique(out.tenants, value);

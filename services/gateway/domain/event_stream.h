@@ -48,9 +48,9 @@ std::string subject_filter_for(std::string_view type_prefix);
 // outside mpli.events. is returned whole.
 std::string event_type_of_subject(std::string_view subject);
 
-// What an event concerns, read from its payload (field names of the protos): provider_id,
-// order_id, migration_id and tenant at any depth up to 3, and `id` inside an `order` or
-// `migration` object.
+// What an event concerns, read from its payload (field names of the protos): provider_id (and a
+// migration's source_provider_id and target_provider_id), order_id, migration_id and tenant at
+// any depth up to 3, and `id` inside an `order` or `migration` object.
 struct EventSubjects {
   std::vector<std::string> providers;
   std::vector<std::string> orders;

@@ -7,6 +7,7 @@
 #include "mpli/common/v1/envelope.pb.h"
 #include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/portability/v1/portability.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
 
 using namespace mpli;
@@ -176,6 +177,19 @@ TEST_CASE("an event becomes its type, its sequence and its envelope with the pay
   CHECK(later.concerns.tenants == std::vector<std::string>{"acme"});
   CHECK(later.concerns.orders == std::vector<std::string>{"o-7"});
   CHECK(later.concerns.migrations == std::vector<std::string>{"m-2"});
+
+  // A migration's change concerns its tenant, its order and both of its providers.
+  portability::v1::MigrationChanged moved;
+  moved.set_migration_id("mig_1");
+  moved.set_tenant("acme");
+  moved.set_order_id("ord_1");
+  moved.set_source_provider_id("hexacloud");
+  moved.set_target_provider_id("polderstack");
+  std::string portability = "mpli.events.portability.v1.migration_changed";
+  StreamEvent migration = decode_event(10, portability, envelope_of(moved, portability));
+  CHECK(migration.concerns.migrations == std::vector<std::string>{"mig_1"});
+  CHECK(migration.concerns.tenants == std::vector<std::string>{"acme"});
+  CHECK(migration.concerns.providers == std::vector<std::string>{"hexacloud", "polderstack"});
 }
 
 TEST_CASE("an event that cannot be read is still sent, saying why its payload is missing") {

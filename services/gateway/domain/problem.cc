@@ -7,6 +7,7 @@
 
 #include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/portability/v1/portability.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
 #include "services/gateway/http/response.h"
@@ -18,6 +19,7 @@ namespace dv1 = discovery::v1;
 namespace tv1 = trust::v1;
 namespace rv1 = resolver::v1;
 namespace lv1 = delivery::v1;
+namespace pv1 = portability::v1;
 
 int http_status_for(StatusCode code) {
   switch (code) {
@@ -160,6 +162,37 @@ std::optional<int> http_status_for(lv1::ErrorReason reason) {
   }
 }
 
+std::optional<int> http_status_for(pv1::ErrorReason reason) {
+  switch (reason) {
+    // The migration in the path; the order a create names is portability's answer too, but
+    // what the body names is 422 (as an order's offering), never a 404 of /v1/migrations.
+    case pv1::MIGRATION_NOT_FOUND:
+      return 404;
+    // Understood and refused: the order cannot move to that target (its state, the resolver's
+    // reasons, no common format, no migration path for its kind).
+    case pv1::ORDER_NOT_FOUND:
+    case pv1::ORDER_NOT_ACTIVE:
+    case pv1::TARGET_NOT_FOUND:
+    case pv1::SAME_PROVIDER:
+    case pv1::TARGET_DOES_NOT_FIT:
+    case pv1::FORMATS_INCOMPATIBLE:
+    case pv1::NOT_MIGRATABLE:
+      return 422;
+    // The order is already moving, the key was used for another request, or the migration is
+    // past the point where it can be cancelled: look again before retrying.
+    case pv1::MIGRATION_IN_PROGRESS:
+    case pv1::IDEMPOTENCY_KEY_REUSED:
+    case pv1::INVALID_STATE:
+      return 409;
+    case pv1::BAD_REQUEST:
+      return 400;
+    case pv1::UPSTREAM_UNAVAILABLE:
+      return 503;
+    default:
+      return std::nullopt;
+  }
+}
+
 // The Retry-After a reason promises when the service named no delay itself.
 std::chrono::milliseconds default_retry_after(const Status& status) {
   if (status.code() == StatusCode::kBusy) return std::chrono::seconds(1);
@@ -171,7 +204,8 @@ std::chrono::milliseconds default_retry_after(const Status& status) {
       if (reason == rv1::SHUTTING_DOWN) return std::chrono::seconds(1);
     }
   }
-  if (status.detail("domain") == "delivery" && status.detail("reason") == "UPSTREAM_UNAVAILABLE") {
+  if ((status.detail("domain") == "delivery" || status.detail("domain") == "portability") &&
+      status.detail("reason") == "UPSTREAM_UNAVAILABLE") {
     return std::chrono::seconds(1);
   }
   return std::chrono::milliseconds(0);
@@ -194,6 +228,9 @@ std::optional<int> http_status_for_reason(const Status& status) {
   } else if (domain == "delivery") {
     lv1::ErrorReason reason = lv1::ERROR_REASON_UNSPECIFIED;
     if (lv1::ErrorReason_Parse(name, &reason)) return http_status_for(reason);
+  } else if (domain == "portability") {
+    pv1::ErrorReason reason = pv1::ERROR_REASON_UNSPECIFIED;
+    if (pv1::ErrorReason_Parse(name, &reason)) return http_status_for(reason);
   }
   return std::nullopt;
 }

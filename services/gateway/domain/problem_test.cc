@@ -4,6 +4,7 @@
 
 #include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "mpli/portability/v1/portability.pb.h"
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
 #include "services/gateway/domain/offering_query.h"
@@ -400,4 +401,32 @@ TEST_CASE(
   // The same names from another service are not delivery's.
   Status other(StatusCode::kNotFound, "x", {{"reason", "OFFERING_NOT_FOUND"}, {"domain", "x"}});
   CHECK(problem_for(other).http_status == 404);
+}
+
+TEST_CASE(
+    "portability's reasons: 404 for the migration, 422 when it cannot move, 409 on conflict") {
+  namespace pv1 = mpli::portability::v1;
+  auto status_of = [](StatusCode code, pv1::ErrorReason reason) {
+    Status status(code, "portability says no",
+                  {{"reason", pv1::ErrorReason_Name(reason)}, {"domain", "portability"}});
+    return problem_for(status);
+  };
+  CHECK(status_of(StatusCode::kNotFound, pv1::MIGRATION_NOT_FOUND).http_status == 404);
+  CHECK(status_of(StatusCode::kNotFound, pv1::MIGRATION_NOT_FOUND).body["reason"] ==
+        "migration_not_found");
+  // What the body names is not the resource of the path: 422, not 404.
+  CHECK(status_of(StatusCode::kNotFound, pv1::ORDER_NOT_FOUND).http_status == 422);
+  CHECK(status_of(StatusCode::kNotFound, pv1::TARGET_NOT_FOUND).http_status == 422);
+  CHECK(status_of(StatusCode::kFailedPrecondition, pv1::ORDER_NOT_ACTIVE).http_status == 422);
+  CHECK(status_of(StatusCode::kFailedPrecondition, pv1::TARGET_DOES_NOT_FIT).http_status == 422);
+  CHECK(status_of(StatusCode::kFailedPrecondition, pv1::FORMATS_INCOMPATIBLE).http_status == 422);
+  CHECK(status_of(StatusCode::kFailedPrecondition, pv1::NOT_MIGRATABLE).http_status == 422);
+  CHECK(status_of(StatusCode::kInvalidArgument, pv1::SAME_PROVIDER).http_status == 422);
+  CHECK(status_of(StatusCode::kConflict, pv1::MIGRATION_IN_PROGRESS).http_status == 409);
+  CHECK(status_of(StatusCode::kConflict, pv1::IDEMPOTENCY_KEY_REUSED).http_status == 409);
+  CHECK(status_of(StatusCode::kFailedPrecondition, pv1::INVALID_STATE).http_status == 409);
+  CHECK(status_of(StatusCode::kInvalidArgument, pv1::BAD_REQUEST).http_status == 400);
+  Problem upstream = status_of(StatusCode::kUnavailable, pv1::UPSTREAM_UNAVAILABLE);
+  CHECK(upstream.http_status == 503);
+  CHECK(upstream.retry_after_seconds == 1);
 }
