@@ -70,7 +70,6 @@ TestPostgres::TestPostgres(const std::string& dir) : dir_(dir + "/postgres"), po
 void TestPostgres::start() {
   process::PostgresOptions options;
   options.data_dir = dir_ + "/data";
-  options.socket_dir = dir_;
   options.port = port_;
   options.durable = false;
   auto server = process::PostgresServer::start(options, std::chrono::seconds(60));
