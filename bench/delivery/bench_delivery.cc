@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   if (!nats) return usage("nats-server: " + nats.status().to_string());
   process::PostgresOptions pg_options;
   pg_options.data_dir = state + "/postgres/data";
-  pg_options.socket_dir = state + "/postgres";
+  // The socket goes in a short private directory of its own (libs/process): a deep checkout works.
   pg_options.port = std::stoi(args["--postgres-port"]);
   auto postgres = process::PostgresServer::start(pg_options, 60s);
   if (!postgres) return usage("postgres: " + postgres.status().to_string());

@@ -87,15 +87,24 @@ AddressClass classify_address(const std::string& address) {
   static const uint8_t kZero[16] = {0};
   if (std::memcmp(b, kZero, 15) == 0 && b[15] == 1) return AddressClass::kLoopback;
   if (std::memcmp(b, kZero, 16) == 0) return AddressClass::kUnspecified;
+  auto embedded_v4 = [b](int at) {
+    return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) |
+           b[at + 3];
+  };
   // IPv4-mapped (::ffff:a.b.c.d): judge the IPv4 address, or ::ffff:127.0.0.1 slips through.
   static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(b, kMapped, 12) == 0) {
-    return classify_v4((uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) |
-                       b[15]);
-  }
+  if (std::memcmp(b, kMapped, 12) == 0) return classify_v4(embedded_v4(12));
+  // NAT64 (64:ff9b::a.b.c.d): a translator on the way connects to the IPv4 address inside.
+  static const uint8_t kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+  if (std::memcmp(b, kNat64, 12) == 0) return classify_v4(embedded_v4(12));
+  // 6to4 (2002:aabb:ccdd::/48): the packets end at the IPv4 address aa.bb.cc.dd.
+  if (b[0] == 0x20 && b[1] == 0x02) return classify_v4(embedded_v4(2));
   if ((b[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;                    // fc00::/7
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressClass::kLinkLocal;  // fe80::/10
   if (b[0] == 0xff) return AddressClass::kMulticast;
+  // Global unicast is 2000::/3; everything else left (IPv4-compatible ::a.b.c.d, site-local
+  // fec0::/10, discard-only 100::/64, unassigned space) is no public destination.
+  if ((b[0] & 0xe0) != 0x20) return AddressClass::kReserved;
   return AddressClass::kPublic;
 }
 

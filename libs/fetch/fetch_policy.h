@@ -11,9 +11,9 @@
 namespace mpli::fetch {
 
 struct FetchPolicy {
-  bool allow_http = false;                     // plain http:// (local federation, tests)
-  bool allow_loopback = false;                 // 127.0.0.0/8, ::1
-  bool allow_private = false;                  // 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7
+  bool allow_http = false;      // plain http:// (local federation, tests)
+  bool allow_loopback = false;  // 127.0.0.0/8, ::1
+  bool allow_private = false;   // 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, link-local
   size_t max_bytes = size_t{8} * 1024 * 1024;  // decoded body bytes
   std::chrono::milliseconds timeout{10000};
   int max_redirects = 3;

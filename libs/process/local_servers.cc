@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -12,6 +13,7 @@
 #include <functional>
 #include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "libs/process/secrets.h"
@@ -151,15 +153,30 @@ std::string postgres_run_as_user() { return geteuid() == 0 ? "postgres" : ""; }
 
 namespace {
 
+// What limits a Unix socket's path: sockaddr_un.sun_path, its terminating NUL included.
+constexpr size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
+
+// A socket directory given in the options must leave room for the socket's name.
+Status check_socket_dir(const std::string& dir, int port) {
+  if (dir.empty()) return Status::ok();  // a private one, short
+  std::string socket = dir + "/.s.PGSQL." + std::to_string(port);
+  if (socket.size() <= kMaxSocketPath) return Status::ok();
+  return invalid_argument("socket_dir: PostgreSQL's socket " + socket + " would be " +
+                          std::to_string(socket.size()) + " bytes long, more than the " +
+                          std::to_string(kMaxSocketPath) +
+                          " a Unix socket path may have; give a shorter directory, or none " +
+                          "for a private one under /tmp");
+}
+
 // Starts postgres on an initialised data directory and waits until it accepts connections.
 Result<ChildProcess> launch_postgres(const PostgresOptions& options, const fs::path& data_dir,
-                                     const std::string& user,
+                                     const std::string& user, const SocketDirectory& socket_dir,
                                      std::chrono::milliseconds ready_within) {
   Spec postgres;
   postgres.program = options.bin_dir + "/postgres";
   postgres.args = {
       "-D", data_dir.string(),     "-p", std::to_string(options.port),
-      "-k", options.socket_dir,    "-c", "listen_addresses=127.0.0.1",
+      "-k", socket_dir.path(),     "-c", "listen_addresses=127.0.0.1",
       "-c", "max_connections=200", "-c", std::string("password_encryption=") + kPasswordMethod};
   if (!options.durable) {
     for (const char* setting : {"fsync=off", "synchronous_commit=off", "full_page_writes=off"}) {
@@ -206,7 +223,9 @@ Spec psql_spec(const PostgresOptions& options, const std::string& password) {
 Status convert_trust_to_password(const PostgresOptions& options, const fs::path& data_dir,
                                  const std::string& user, const std::string& password,
                                  std::chrono::milliseconds ready_within) {
-  auto server = launch_postgres(options, data_dir, user, ready_within);
+  MPLI_ASSIGN_OR_RETURN(SocketDirectory socket_dir,
+                        SocketDirectory::make(options.socket_dir, options.port, user));
+  auto server = launch_postgres(options, data_dir, user, socket_dir, ready_within);
   if (!server) return server.status();
   // The statement holds the password, so it goes through a private file, not psql's arguments.
   std::string sql_path = options.password_file + ".set-password.sql";
@@ -250,12 +269,12 @@ struct PreparedPostgres {
 // one, and loads the superuser's password. Leaves no server running.
 Result<PreparedPostgres> prepare_postgres(const PostgresOptions& given,
                                           std::chrono::milliseconds ready_within) {
+  MPLI_RETURN_IF_ERROR(check_socket_dir(given.socket_dir, given.port));
   PostgresOptions options = given;
   if (options.bin_dir.empty()) {
     const char* env = std::getenv("MPLI_PG_BIN");
     options.bin_dir = env != nullptr ? env : "/usr/lib/postgresql/15/bin";
   }
-  if (options.socket_dir.empty()) options.socket_dir = options.data_dir;
   fs::path data_dir = fs::absolute(options.data_dir);
   if (options.log_file.empty())
     options.log_file = (data_dir.parent_path() / "postgres.log").string();
@@ -267,10 +286,8 @@ Result<PreparedPostgres> prepare_postgres(const PostgresOptions& given,
 
   std::error_code ec;
   fs::create_directories(data_dir, ec);
-  fs::create_directories(options.socket_dir, ec);
   if (ec) return internal_error("cannot create " + data_dir.string() + ": " + ec.message());
   MPLI_RETURN_IF_ERROR(hand_to_user(data_dir.string(), user));
-  MPLI_RETURN_IF_ERROR(hand_to_user(options.socket_dir, user));
   chmod(data_dir.c_str(), 0700);
 
   bool initialised = fs::exists(data_dir / "PG_VERSION");
@@ -325,9 +342,12 @@ Result<PostgresServer> PostgresServer::start(const PostgresOptions& given,
                                              std::chrono::milliseconds ready_within) {
   MPLI_ASSIGN_OR_RETURN(PreparedPostgres prepared, prepare_postgres(given, ready_within));
   const PostgresOptions& options = prepared.options;
-  auto child = launch_postgres(options, prepared.data_dir, prepared.user, ready_within);
+  MPLI_ASSIGN_OR_RETURN(SocketDirectory socket_dir,
+                        SocketDirectory::make(options.socket_dir, options.port, prepared.user));
+  auto child = launch_postgres(options, prepared.data_dir, prepared.user, socket_dir, ready_within);
   if (!child) return child.status();
-  PostgresServer server(options, prepared.password, std::move(child).value());
+  PostgresServer server(options, prepared.password, std::move(socket_dir),
+                        std::move(child).value());
 
   // CREATE DATABASE has no IF NOT EXISTS; a restart finds it already there, which is fine.
   Spec psql = psql_spec(options, prepared.password);
@@ -354,6 +374,49 @@ std::string PostgresServer::dsn() const {
          " user=postgres password=" + password_ + " connect_timeout=5";
 }
 
-int PostgresServer::stop(std::chrono::milliseconds grace) { return process_.stop(SIGINT, grace); }
+int PostgresServer::stop(std::chrono::milliseconds grace) {
+  int status = process_.stop(SIGINT, grace);
+  socket_dir_.remove();
+  return status;
+}
+
+Result<SocketDirectory> SocketDirectory::make(const std::string& given, int port,
+                                              const std::string& user) {
+  if (given.empty()) {
+    std::string path = "/tmp/mpli-pg-XXXXXX";
+    if (mkdtemp(path.data()) == nullptr) {
+      return internal_error(std::string("cannot make a socket directory under /tmp: ") +
+                            std::strerror(errno));
+    }
+    SocketDirectory made(path, true);
+    MPLI_RETURN_IF_ERROR(hand_to_user(path, user));
+    return made;
+  }
+  MPLI_RETURN_IF_ERROR(check_socket_dir(given, port));
+  std::error_code ec;
+  fs::create_directories(given, ec);
+  if (ec) return internal_error("cannot create " + given + ": " + ec.message());
+  MPLI_RETURN_IF_ERROR(hand_to_user(given, user));
+  return SocketDirectory(given, false);
+}
+
+SocketDirectory::SocketDirectory(SocketDirectory&& other) noexcept
+    : path_(std::move(other.path_)), owned_(std::exchange(other.owned_, false)) {}
+
+SocketDirectory& SocketDirectory::operator=(SocketDirectory&& other) noexcept {
+  if (this != &other) {
+    remove();
+    path_ = std::move(other.path_);
+    owned_ = std::exchange(other.owned_, false);
+  }
+  return *this;
+}
+
+void SocketDirectory::remove() {
+  if (!owned_) return;
+  owned_ = false;
+  std::error_code ec;
+  fs::remove_all(path_, ec);  // the socket and its lock file, if the server left them
+}
 
 }  // namespace mpli::process

@@ -44,8 +44,12 @@ class NatsServer {
 };
 
 struct PostgresOptions {
-  std::string data_dir;           // initialised with initdb when empty or missing
-  std::string socket_dir;         // unix socket directory ("" = data_dir)
+  std::string data_dir;  // initialised with initdb when empty or missing
+  // The Unix socket's directory. "" (the default): a private directory made for each run,
+  // /tmp/mpli-pg-XXXXXX (0700, the server's user), removed at stop(): a socket's path may have
+  // at most 107 bytes, which a directory inside a deep state directory overruns. A directory
+  // given here must leave its socket path within that limit.
+  std::string socket_dir;
   int port = 5432;                // also listened on at 127.0.0.1
   std::string database = "mpli";  // created when missing
   std::string log_file;           // "" = <data_dir>/../postgres.log
@@ -53,6 +57,30 @@ struct PostgresOptions {
   std::string password_file;
   std::string bin_dir;  // "" = MPLI_PG_BIN or /usr/lib/postgresql/15/bin
   bool durable = true;  // false (tests): fsync off, for speed
+};
+
+// The directory of a PostgreSQL server's Unix socket: the one given, or a private one made
+// for the run and removed (with the socket in it) when this goes. Move-only.
+class SocketDirectory {
+ public:
+  // `given` empty: mkdtemp under /tmp. Otherwise `given`, created when missing, refused when
+  // the socket path for `port` in it would exceed the kernel's limit. Owned by `user` ("" =
+  // ourselves) so the server can create its socket there.
+  static Result<SocketDirectory> make(const std::string& given, int port, const std::string& user);
+  SocketDirectory() = default;
+  SocketDirectory(SocketDirectory&& other) noexcept;
+  SocketDirectory& operator=(SocketDirectory&& other) noexcept;
+  SocketDirectory(const SocketDirectory&) = delete;
+  SocketDirectory& operator=(const SocketDirectory&) = delete;
+  ~SocketDirectory() { remove(); }
+  const std::string& path() const { return path_; }
+  // Removes a directory this made (not one given); idempotent.
+  void remove();
+
+ private:
+  SocketDirectory(std::string path, bool owned) : path_(std::move(path)), owned_(owned) {}
+  std::string path_;
+  bool owned_ = false;
 };
 
 class PostgresServer {
@@ -73,17 +101,23 @@ class PostgresServer {
   std::string dsn() const;
   const std::string& password_file() const { return options_.password_file; }
   int port() const { return options_.port; }
+  // Where its Unix socket is (a libpq host=); the private one is gone after stop().
+  const std::string& socket_dir() const { return socket_dir_.path(); }
   ChildProcess& process() { return process_; }
-  // Fast shutdown (SIGINT): active sessions are rolled back, data is flushed.
+  // Fast shutdown (SIGINT): active sessions are rolled back, data is flushed; then a private
+  // socket directory is removed.
   int stop(std::chrono::milliseconds grace);
 
  private:
-  PostgresServer(PostgresOptions options, std::string password, ChildProcess process)
+  PostgresServer(PostgresOptions options, std::string password, SocketDirectory socket_dir,
+                 ChildProcess process)
       : options_(std::move(options)),
         password_(std::move(password)),
+        socket_dir_(std::move(socket_dir)),
         process_(std::move(process)) {}
   PostgresOptions options_;
   std::string password_;
+  SocketDirectory socket_dir_;  // declared before process_: removed after the server is gone
   ChildProcess process_;
 };
 

@@ -71,7 +71,6 @@ TestPostgres::TestPostgres(const std::string& dir, TestPostgresOptions options)
 void TestPostgres::start() {
   process::PostgresOptions options;
   options.data_dir = dir_ + "/data";
-  options.socket_dir = dir_;
   options.port = port_;
   options.durable = false;
   if (options_.logical_replication) {

@@ -57,6 +57,9 @@ class TestPostgres {
  public:
   explicit TestPostgres(const std::string& dir, TestPostgresOptions options = {});
   std::string dsn() const { return server_->dsn(); }
+  int port() const { return port_; }
+  // Its Unix socket's directory: a private one under /tmp, removed by stop().
+  std::string socket_dir() const { return server_->socket_dir(); }
   void stop();
   void start();  // again, on the same port and data
 

@@ -222,7 +222,6 @@ ProviderDatabase provider_database(const DemoProvider& provider, const std::stri
   database.provider = provider;
   std::string dir = state_dir + "/providers/" + provider.provider_id;
   database.options.data_dir = dir + "/postgres/data";
-  database.options.socket_dir = dir + "/postgres";
   database.options.password_file = dir + "/postgres/password";
   database.options.log_file = log_dir + "/postgres-" + provider.provider_id + ".log";
   database.options.port = port;
@@ -567,7 +566,6 @@ int run_up_command(int argc, char** argv) {
     // from a thread that ends would be stopped with it).
     process::PostgresOptions pg_options;
     pg_options.data_dir = options.state_dir + "/postgres/data";
-    pg_options.socket_dir = options.state_dir + "/postgres";
     pg_options.password_file = options.state_dir + "/postgres/password";
     pg_options.log_file = log_dir + "/postgres.log";
     pg_options.port = options.postgres_port;
@@ -584,7 +582,7 @@ int run_up_command(int argc, char** argv) {
     for (auto& database : provider_databases) {
       fs::create_directories(fs::path(database.options.data_dir).parent_path(), ec);
       // PostgreSQL may run as another user: it must reach its directory through this one.
-      chmod(fs::path(database.options.socket_dir).parent_path().c_str(), 0755);
+      chmod(fs::path(database.options.data_dir).parent_path().parent_path().c_str(), 0755);
       initialised.push_back(std::async(std::launch::async, [options = database.options] {
         return process::PostgresServer::initialise(options, std::chrono::seconds(60));
       }));
