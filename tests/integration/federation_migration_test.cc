@@ -1,0 +1,382 @@
+// `mpli up` as a federation that moves running services (EU Data Act switching): a managed
+// PostgreSQL database goes from hexacloud to nordwolke to polderstack in online mode while a
+// writer commits a numbered row every few milliseconds, and a virtual machine's disk image goes
+// qcow2 -> raw -> vmdk across the three providers' image stores. Everything is real: the
+// providers' PostgreSQL servers, logical replication, qemu-img, the workers, the gateway.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <set>
+#include <thread>
+
+#include "libs/process/child_process.h"
+#include "libs/testing/environment.h"
+#include "tests/integration/federation_fixture.h"
+
+using namespace mpli;
+using namespace mpli::fixture;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::vector<std::string> kDemoProviders = {"hexacloud", "nordwolke", "polderstack"};
+
+std::string first_line(const std::string& path) {
+  std::string text = read_file(path);
+  return text.substr(0, text.find('\n'));
+}
+
+// The provider's own server as its administrator (to look at what is there, not to change it).
+std::string provider_dsn(const Federation& f, int index, const std::string& provider) {
+  return "host=127.0.0.1 port=" + std::to_string(f.pg_port + index + 1) +
+         " dbname=postgres user=postgres connect_timeout=5 password=" +
+         first_line(f.state_dir + "/providers/" + provider + "/postgres/password");
+}
+
+bool database_exists(const Federation& f, int index, const std::string& database) {
+  pqxx::connection c(provider_dsn(f, index, kDemoProviders[static_cast<size_t>(index)]));
+  pqxx::work tx(c);
+  return !tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", database).empty();
+}
+
+// A consumer of the federation talking to its gateway.
+struct Consumer {
+  std::string base;
+  std::string auth;
+
+  testing::HttpResponse get(const std::string& path) const {
+    return testing::http_request("GET", base + path, "", {auth});
+  }
+  testing::HttpResponse post(const std::string& path, const nlohmann::json& body,
+                             const std::string& idempotency_key) const {
+    return testing::http_request(
+        "POST", base + path, body.dump(),
+        {auth, "Content-Type: application/json", "Idempotency-Key: " + idempotency_key});
+  }
+  nlohmann::json order(const std::string& id, bool with_secrets = false) const {
+    auto got = get("/v1/orders/" + id + (with_secrets ? "?include=secrets" : ""));
+    REQUIRE(got.status == 200);
+    return nlohmann::json::parse(got.body);
+  }
+  std::string offering_of(const std::string& kind, const std::string& provider) const {
+    std::string offering;
+    testing::wait_until(
+        [&] {
+          auto listed = testing::http_get(base + "/v1/offerings?kind=" + kind +
+                                          "&provider=" + provider);
+          if (listed.status != 200) return false;
+          auto offerings = nlohmann::json::parse(listed.body)["offerings"];
+          if (offerings.empty()) return false;
+          offering = offerings[0]["id"].get<std::string>();
+          return true;
+        },
+        90s, provider + "'s " + kind + " in the catalogue");
+    return offering;
+  }
+  std::string active_order(const std::string& offering, const nlohmann::json& parameters,
+                           const std::string& key) const {
+    auto created = post("/v1/orders", {{"offering", offering}, {"parameters", parameters}}, key);
+    INFO(created.body);
+    REQUIRE(created.status == 201);
+    std::string id = nlohmann::json::parse(created.body)["id"].get<std::string>();
+    testing::wait_until([&] { return order(id)["state"] == "active"; }, 120s, id + " active");
+    return id;
+  }
+  // Starts a migration and waits until it ends; returns it as GET shows it.
+  nlohmann::json migrate(const std::string& order_id, const std::string& target,
+                         const std::string& mode, const std::string& key) const {
+    auto created = post("/v1/migrations",
+                        {{"order_id", order_id}, {"target_offering_id", target}, {"mode", mode}},
+                        key);
+    INFO(created.body);
+    REQUIRE(created.status == 201);
+    std::string id = nlohmann::json::parse(created.body)["id"].get<std::string>();
+    nlohmann::json migration;
+    testing::wait_until(
+        [&] {
+          auto got = get("/v1/migrations/" + id);
+          if (got.status != 200) return false;
+          migration = nlohmann::json::parse(got.body);
+          std::string state = migration["state"].get<std::string>();
+          return state == "completed" || state == "rolled_back" || state == "failed";
+        },
+        300s, id + " ended");
+    INFO(migration.dump(2));
+    REQUIRE(migration["state"] == "completed");
+    return migration;
+  }
+};
+
+Consumer consumer_of(const Federation& f, const std::string& tenant) {
+  process::Spec mint;
+  mint.program = testing::bin_dir() + "/mpli";
+  mint.args = {"token", "create", "--role", "consumer", "--tenant", tenant, "--state", f.state_dir};
+  mint.capture_output = true;
+  auto minted = process::run(mint, 30s);
+  REQUIRE(minted.is_ok());
+  REQUIRE(minted->exit_code == 0);
+  std::string token = minted->output;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  token = token.substr(token.rfind('\n') == std::string::npos ? 0 : token.rfind('\n') + 1);
+  return Consumer{"http://127.0.0.1:" + std::to_string(f.http_port), "Authorization: Bearer " + token};
+}
+
+std::string connection_string(const nlohmann::json& order) {
+  const auto& out = order["outputs"];
+  return "host=" + out["host"].get<std::string>() + " port=" + out["port"].get<std::string>() +
+         " dbname=" + out["database"].get<std::string>() + " user=" +
+         out["user"].get<std::string>() + " password=" +
+         order["secrets"]["password"].get<std::string>() + " connect_timeout=3";
+}
+
+// Commits numbered rows 1, 2, 3, ... to the order's database, one every few milliseconds,
+// following the order wherever it lives: on any error it reads the order again and retries
+// the same number. A number counts as committed only when its COMMIT returned.
+class NumberWriter {
+ public:
+  NumberWriter(const Consumer& consumer, std::string order_id)
+      : consumer_(consumer), order_id_(std::move(order_id)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~NumberWriter() { stop(); }
+  void stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::set<int64_t> committed() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return committed_;
+  }
+  int64_t failures() const { return failures_; }
+
+ private:
+  void run() {
+    int64_t next = 1;
+    std::unique_ptr<pqxx::connection> connection;
+    // Bounded: at most 200 000 attempts (about 20 minutes at the pace below).
+    for (int attempt = 0; attempt < 200000 && !stopping_; ++attempt) {
+      try {
+        if (!connection) {
+          auto got = testing::http_request(
+              "GET", consumer_.base + "/v1/orders/" + order_id_ + "?include=secrets", "",
+              {consumer_.auth});
+          if (got.status != 200) throw std::runtime_error("order unreadable");
+          connection =
+              std::make_unique<pqxx::connection>(connection_string(nlohmann::json::parse(got.body)));
+        }
+        pqxx::work tx(*connection);
+        tx.exec_params("INSERT INTO numbers (n) VALUES ($1)", next);
+        tx.commit();
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          committed_.insert(next);
+        }
+        ++next;
+      } catch (const std::exception&) {
+        // Read-only (frozen source), terminated session or moved order: find the order again.
+        // A COMMIT whose answer was lost may still have happened: the final check allows rows
+        // that were not counted, never counted rows that are missing.
+        ++failures_;
+        connection.reset();
+        std::this_thread::sleep_for(20ms);
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+
+  const Consumer& consumer_;
+  std::string order_id_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> failures_{0};
+  std::mutex mutex_;
+  std::set<int64_t> committed_;
+};
+
+void check_report(const Consumer& consumer, const nlohmann::json& migration,
+                  const std::string& from, const std::string& to) {
+  const std::string id = migration["id"].get<std::string>();
+  auto report = consumer.get("/v1/migrations/" + id + "/report");
+  INFO(report.body);
+  REQUIRE(report.status == 200);
+  auto json = nlohmann::json::parse(report.body);
+  CHECK(json["outcome"] == "completed");
+  CHECK(json["source_provider_id"] == from);
+  CHECK(json["target_provider_id"] == to);
+  CHECK(json["verified"] == true);
+  REQUIRE(json.contains("write_downtime_ms"));
+  CHECK(json["write_downtime_ms"].get<int64_t>() >= 0);
+  REQUIRE_FALSE(json["verification"].empty());
+  for (const auto& row : json["verification"]) {
+    INFO(row.dump());
+    CHECK(row["equal"] == true);
+    CHECK(row["source_checksum"] == row["target_checksum"]);
+  }
+  std::set<std::string> steps;
+  for (const auto& step : json["steps"]) steps.insert(step["name"].get<std::string>());
+  for (const char* name : {"provisioning_target", "exporting", "transferring", "verifying",
+                           "cutting_over", "decommissioning_source"}) {
+    INFO(name);
+    CHECK(steps.count(name) == 1);
+  }
+  // The page a consumer hands over as evidence of the switch.
+  auto page =
+      testing::http_request("GET", consumer.base + "/v1/migrations/" + id + "/report", "",
+                            {consumer.auth, "Accept: text/html"});
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("<html") && Catch::Contains(from) && Catch::Contains(to));
+}
+
+}  // namespace
+
+TEST_CASE("a database moves online from hexacloud to nordwolke to polderstack while it is written") {
+  testing::TempDir dir;
+  Federation f = federation_in(dir.path());
+  // Decommission the source as soon as verification passed, so the test sees it go.
+  f.spec.environment["MPLI_MIGRATIONS_GRACE_PERIOD"] = "0s";
+  auto federation = process::ChildProcess::spawn(f.spec);
+  REQUIRE(federation.is_ok());
+  testing::wait_until([&] { return federation_ready(f.http_port); }, 120s, "federation ready");
+  Consumer acme = consumer_of(f, "acme");
+
+  std::vector<std::string> offerings;
+  for (const auto& provider : kDemoProviders) {
+    offerings.push_back(acme.offering_of("ManagedPostgreSQL", provider));
+  }
+  const std::string order_id = acme.active_order(offerings[0], nlohmann::json::object(), "mig-pg-1");
+  nlohmann::json at_a = acme.order(order_id, true);
+  {
+    pqxx::connection c(connection_string(at_a));
+    pqxx::work tx(c);
+    tx.exec("CREATE TABLE numbers (n bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())");
+    tx.commit();
+  }
+
+  NumberWriter writer(acme, order_id);
+  testing::wait_until([&] { return writer.committed().size() >= 50; }, 60s, "50 rows written");
+  nlohmann::json first = acme.migrate(order_id, offerings[1], "online", "mig-pg-a-b");
+  nlohmann::json at_b = acme.order(order_id);
+  CHECK(at_b["provider_id"] == "nordwolke");
+  size_t after_first = writer.committed().size();
+  testing::wait_until([&] { return writer.committed().size() >= after_first + 50; }, 60s,
+                      "50 rows written at nordwolke");
+  nlohmann::json second = acme.migrate(order_id, offerings[2], "online", "mig-pg-b-c");
+  size_t after_second = writer.committed().size();
+  testing::wait_until([&] { return writer.committed().size() >= after_second + 50; }, 60s,
+                      "50 rows written at polderstack");
+  writer.stop();
+
+  nlohmann::json at_c = acme.order(order_id, true);
+  CHECK(at_c["provider_id"] == "polderstack");
+  CHECK(at_c["outputs"]["port"] == std::to_string(f.pg_port + 3));
+  std::set<int64_t> committed = writer.committed();
+  {
+    pqxx::connection c(connection_string(at_c));
+    pqxx::work tx(c);
+    std::set<int64_t> stored;
+    for (const auto& row : tx.exec("SELECT n FROM numbers")) stored.insert(row[0].as<int64_t>());
+    std::vector<int64_t> missing;
+    for (int64_t n : committed) {
+      if (stored.count(n) == 0) missing.push_back(n);
+    }
+    INFO(missing.size() << " committed numbers missing at polderstack, first "
+                        << (missing.empty() ? 0 : missing.front()));
+    CHECK(missing.empty());
+    CHECK(committed.size() >= 150);
+  }
+  // A and B serve nothing: their databases are gone after the (zero) grace period.
+  testing::wait_until(
+      [&] {
+        return !database_exists(f, 0, at_a["outputs"]["database"].get<std::string>()) &&
+               !database_exists(f, 1, at_b["outputs"]["database"].get<std::string>());
+      },
+      60s, "the database gone from hexacloud and nordwolke");
+  CHECK(database_exists(f, 2, at_c["outputs"]["database"].get<std::string>()));
+
+  check_report(acme, first, "hexacloud", "nordwolke");
+  check_report(acme, second, "nordwolke", "polderstack");
+  stop_federation(*federation, 60s);
+}
+
+namespace {
+
+// qemu-io on an image file: `command` is one qemu-io command ("read -P 0x5a 0 1M").
+process::Completed qemu_io(const std::string& format, const std::string& image,
+                           const std::string& command) {
+  process::Spec spec;
+  spec.program = "qemu-io";
+  spec.args = {"-f", format, "-c", command, image};
+  spec.capture_output = true;
+  auto ran = process::run(spec, 60s);
+  REQUIRE(ran.is_ok());
+  return *ran;
+}
+
+std::string image_format(const std::string& image) {
+  process::Spec spec;
+  spec.program = "qemu-img";
+  spec.args = {"info", "--output=json", image};
+  spec.capture_output = true;
+  auto ran = process::run(spec, 60s);
+  REQUIRE(ran.is_ok());
+  REQUIRE(ran->exit_code == 0);
+  return nlohmann::json::parse(ran->output)["format"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("a virtual machine's disk image moves qcow2 to raw to vmdk across three image stores") {
+  testing::TempDir dir;
+  Federation f = federation_in(dir.path());
+  f.spec.environment["MPLI_MIGRATIONS_GRACE_PERIOD"] = "0s";
+  auto federation = process::ChildProcess::spawn(f.spec);
+  REQUIRE(federation.is_ok());
+  testing::wait_until([&] { return federation_ready(f.http_port); }, 120s, "federation ready");
+  Consumer acme = consumer_of(f, "acme");
+
+  std::vector<std::string> offerings;
+  for (const auto& provider : kDemoProviders) {
+    offerings.push_back(acme.offering_of("VirtualMachine", provider));
+  }
+  const std::string order_id = acme.active_order(offerings[0], nlohmann::json::object(), "mig-vm-1");
+  nlohmann::json at_a = acme.order(order_id);
+  const std::string image_a = at_a["outputs"]["image_path"].get<std::string>();
+  INFO(at_a.dump(2));
+  REQUIRE(image_format(image_a) == "qcow2");
+  // A recognisable first and last megabyte, so a conversion that loses or shifts data fails.
+  REQUIRE(qemu_io("qcow2", image_a, "write -P 0x5a 0 1M").exit_code == 0);
+  REQUIRE(qemu_io("qcow2", image_a, "write -P 0xa5 31M 1M").exit_code == 0);
+
+  nlohmann::json first = acme.migrate(order_id, offerings[1], "offline", "mig-vm-a-b");
+  nlohmann::json at_b = acme.order(order_id);
+  const std::string image_b = at_b["outputs"]["image_path"].get<std::string>();
+  CHECK(at_b["provider_id"] == "nordwolke");
+  CHECK(image_format(image_b) == "raw");
+  nlohmann::json second = acme.migrate(order_id, offerings[2], "offline", "mig-vm-b-c");
+  nlohmann::json at_c = acme.order(order_id);
+  const std::string image_c = at_c["outputs"]["image_path"].get<std::string>();
+  CHECK(at_c["provider_id"] == "polderstack");
+  CHECK(image_format(image_c) == "vmdk");
+  auto head = qemu_io("vmdk", image_c, "read -P 0x5a 0 1M");
+  INFO(head.output);
+  CHECK(head.exit_code == 0);
+  CHECK(head.output.find("Pattern verification failed") == std::string::npos);
+  auto tail = qemu_io("vmdk", image_c, "read -P 0xa5 31M 1M");
+  INFO(tail.output);
+  CHECK(tail.exit_code == 0);
+  CHECK(tail.output.find("Pattern verification failed") == std::string::npos);
+  // The sources are gone after the (zero) grace period.
+  testing::wait_until(
+      [&] { return !std::filesystem::exists(image_a) && !std::filesystem::exists(image_b); }, 60s,
+      "the images gone from hexacloud's and nordwolke's stores");
+
+  check_report(acme, first, "hexacloud", "nordwolke");
+  check_report(acme, second, "nordwolke", "polderstack");
+  stop_federation(*federation, 60s);
+}
