@@ -68,8 +68,8 @@ struct Consumer {
     std::string offering;
     testing::wait_until(
         [&] {
-          auto listed = testing::http_get(base + "/v1/offerings?kind=" + kind +
-                                          "&provider=" + provider);
+          auto listed =
+              testing::http_get(base + "/v1/offerings?kind=" + kind + "&provider=" + provider);
           if (listed.status != 200) return false;
           auto offerings = nlohmann::json::parse(listed.body)["offerings"];
           if (offerings.empty()) return false;
@@ -91,9 +91,9 @@ struct Consumer {
   // Starts a migration and waits until it ends; returns it as GET shows it.
   nlohmann::json migrate(const std::string& order_id, const std::string& target,
                          const std::string& mode, const std::string& key) const {
-    auto created = post("/v1/migrations",
-                        {{"order_id", order_id}, {"target_offering_id", target}, {"mode", mode}},
-                        key);
+    auto created =
+        post("/v1/migrations",
+             {{"order_id", order_id}, {"target_offering_id", target}, {"mode", mode}}, key);
     INFO(created.body);
     REQUIRE(created.status == 201);
     std::string id = nlohmann::json::parse(created.body)["id"].get<std::string>();
@@ -124,15 +124,16 @@ Consumer consumer_of(const Federation& f, const std::string& tenant) {
   std::string token = minted->output;
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   token = token.substr(token.rfind('\n') == std::string::npos ? 0 : token.rfind('\n') + 1);
-  return Consumer{"http://127.0.0.1:" + std::to_string(f.http_port), "Authorization: Bearer " + token};
+  return Consumer{"http://127.0.0.1:" + std::to_string(f.http_port),
+                  "Authorization: Bearer " + token};
 }
 
 std::string connection_string(const nlohmann::json& order) {
   const auto& out = order["outputs"];
   return "host=" + out["host"].get<std::string>() + " port=" + out["port"].get<std::string>() +
-         " dbname=" + out["database"].get<std::string>() + " user=" +
-         out["user"].get<std::string>() + " password=" +
-         order["secrets"]["password"].get<std::string>() + " connect_timeout=3";
+         " dbname=" + out["database"].get<std::string>() +
+         " user=" + out["user"].get<std::string>() +
+         " password=" + order["secrets"]["password"].get<std::string>() + " connect_timeout=3";
 }
 
 // Commits numbered rows 1, 2, 3, ... to the order's database, one every few milliseconds,
@@ -167,8 +168,8 @@ class NumberWriter {
               "GET", consumer_.base + "/v1/orders/" + order_id_ + "?include=secrets", "",
               {consumer_.auth});
           if (got.status != 200) throw std::runtime_error("order unreadable");
-          connection =
-              std::make_unique<pqxx::connection>(connection_string(nlohmann::json::parse(got.body)));
+          connection = std::make_unique<pqxx::connection>(
+              connection_string(nlohmann::json::parse(got.body)));
         }
         pqxx::work tx(*connection);
         tx.exec_params("INSERT INTO numbers (n) VALUES ($1)", next);
@@ -226,16 +227,16 @@ void check_report(const Consumer& consumer, const nlohmann::json& migration,
     CHECK(steps.count(name) == 1);
   }
   // The page a consumer hands over as evidence of the switch.
-  auto page =
-      testing::http_request("GET", consumer.base + "/v1/migrations/" + id + "/report", "",
-                            {consumer.auth, "Accept: text/html"});
+  auto page = testing::http_request("GET", consumer.base + "/v1/migrations/" + id + "/report", "",
+                                    {consumer.auth, "Accept: text/html"});
   REQUIRE(page.status == 200);
   CHECK_THAT(page.body, Catch::Contains("<html") && Catch::Contains(from) && Catch::Contains(to));
 }
 
 }  // namespace
 
-TEST_CASE("a database moves online from hexacloud to nordwolke to polderstack while it is written") {
+TEST_CASE(
+    "a database moves online from hexacloud to nordwolke to polderstack while it is written") {
   testing::TempDir dir;
   Federation f = federation_in(dir.path());
   // Decommission the source as soon as verification passed, so the test sees it go.
@@ -249,7 +250,8 @@ TEST_CASE("a database moves online from hexacloud to nordwolke to polderstack wh
   for (const auto& provider : kDemoProviders) {
     offerings.push_back(acme.offering_of("ManagedPostgreSQL", provider));
   }
-  const std::string order_id = acme.active_order(offerings[0], nlohmann::json::object(), "mig-pg-1");
+  const std::string order_id =
+      acme.active_order(offerings[0], nlohmann::json::object(), "mig-pg-1");
   nlohmann::json at_a = acme.order(order_id, true);
   {
     pqxx::connection c(connection_string(at_a));
@@ -344,7 +346,8 @@ TEST_CASE("a virtual machine's disk image moves qcow2 to raw to vmdk across thre
   for (const auto& provider : kDemoProviders) {
     offerings.push_back(acme.offering_of("VirtualMachine", provider));
   }
-  const std::string order_id = acme.active_order(offerings[0], nlohmann::json::object(), "mig-vm-1");
+  const std::string order_id =
+      acme.active_order(offerings[0], nlohmann::json::object(), "mig-vm-1");
   nlohmann::json at_a = acme.order(order_id);
   const std::string image_a = at_a["outputs"]["image_path"].get<std::string>();
   INFO(at_a.dump(2));

@@ -96,15 +96,16 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
   return {};
 }
 
+// The disk-image worker reaches its own image store: its tasks carry no secrets (a VM order has
+// none, and delivery refuses a secret source without secrets).
 std::vector<Wave> disk_image_step(const std::string& state, const PlanInput& input) {
   if (state == state::kProvisioningTarget) {
     return {{task("target", "provision", input.target_parameters, {})}};
   }
   if (state == state::kExporting) {
-    return {{task("source", "freeze", {}, {source_admin(input)})},
+    return {{task("source", "freeze", {}, {})},
             {task("source", "export",
-                  {{"migration_id", input.migration_id}, {"chunk_bytes", kChunkBytes}},
-                  {source_admin(input)})}};
+                  {{"migration_id", input.migration_id}, {"chunk_bytes", kChunkBytes}}, {})}};
   }
   if (state == state::kTransferring) {
     StringMap parameters;
@@ -115,11 +116,10 @@ std::vector<Wave> disk_image_step(const std::string& state, const PlanInput& inp
     parameters["bytes"] = get(input.facts, fact::kExportBytes);
     parameters["chunks"] = get(input.facts, fact::kExportChunks);
     parameters["sha256"] = get(input.facts, fact::kExportSha256);
-    return {{task("target", "import", parameters, {target_admin(input)})}};
+    return {{task("target", "import", parameters, {})}};
   }
   if (state == state::kVerifying) {
-    return {{task("source", "checksum", {}, {source_admin(input)}),
-             task("target", "checksum", {}, {target_admin(input)})}};
+    return {{task("source", "checksum", {}, {}), task("target", "checksum", {}, {})}};
   }
   if (state == state::kDecommissioningSource) {
     return {{task("source", "deprovision", {}, {})}};
@@ -129,9 +129,13 @@ std::vector<Wave> disk_image_step(const std::string& state, const PlanInput& inp
 
 std::vector<Wave> rollback(const PlanInput& input) {
   const bool postgresql = input.data_kind == "postgresql";
+  // Only the PostgreSQL worker's tasks carry secrets (see disk_image_step).
+  auto with = [postgresql](SecretRef ref) {
+    return postgresql ? std::vector<SecretRef>{std::move(ref)} : std::vector<SecretRef>{};
+  };
   std::vector<Wave> waves;
   if (is_set(input.facts, fact::kFrozen)) {
-    waves.push_back({task("source", "unfreeze", {}, {source_admin(input)})});
+    waves.push_back({task("source", "unfreeze", {}, with(source_admin(input)))});
   }
   Wave cleanups;
   if (postgresql && is_set(input.facts, fact::kExported)) {
@@ -150,7 +154,7 @@ std::vector<Wave> rollback(const PlanInput& input) {
   if (!cleanups.empty()) waves.push_back(cleanups);
   if (is_set(input.facts, fact::kProvisioned)) {
     waves.push_back(
-        {task("target", "deprovision", input.target_parameters, {target_admin(input)})});
+        {task("target", "deprovision", input.target_parameters, with(target_admin(input)))});
   }
   return waves;
 }

@@ -92,6 +92,20 @@ TEST_CASE("a disk image moves in chunks and is converted while importing") {
                                        {"bytes", "1024"},
                                        {"chunks", "1"},
                                        {"sha256", "abc"}});
+  // A VM order has no secrets, and delivery refuses a secret source without any: no disk-image
+  // task, rollback included, names one.
+  in.facts[fact::kProvisioned] = "1";
+  in.facts[fact::kFrozen] = "1";
+  for (const char* state :
+       {state::kProvisioningTarget, state::kExporting, state::kTransferring, state::kVerifying,
+        state::kDecommissioningSource, state::kRollingBack}) {
+    for (const auto& wave : plan_step(state, in)) {
+      for (const auto& task : wave) {
+        INFO(state << " " << task.side << ":" << task.operation);
+        CHECK(task.secrets.empty());
+      }
+    }
+  }
 }
 
 TEST_CASE("parameters and secret sources follow the worker operation table") {
