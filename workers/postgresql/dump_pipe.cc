@@ -18,7 +18,7 @@ namespace mpli::pgworker {
 
 namespace {
 
-constexpr std::size_t kKeepOutput = 64 * 1024;
+constexpr std::size_t kKeepOutput = std::size_t{64} * 1024;
 
 // One owned file descriptor.
 class Fd {
@@ -78,11 +78,13 @@ class Child {
     }
     for (const auto& [key, value] : command.environment) env_text.push_back(key + "=" + value);
     std::vector<char*> envp;
+    envp.reserve(env_text.size() + 1);
     for (auto& entry : env_text) envp.push_back(entry.data());
     envp.push_back(nullptr);
     std::vector<std::string> arg_text{command.program};
     arg_text.insert(arg_text.end(), command.args.begin(), command.args.end());
     std::vector<char*> argv;
+    argv.reserve(arg_text.size() + 1);
     for (auto& arg : arg_text) argv.push_back(arg.data());
     argv.push_back(nullptr);
 

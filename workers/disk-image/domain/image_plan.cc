@@ -7,7 +7,7 @@ namespace mpli::diskimage {
 namespace {
 
 constexpr int64_t kMaxDiskGb = 65536;
-constexpr int64_t kMib = 1024 * 1024;
+constexpr int64_t kMib = int64_t{1024} * 1024;
 
 bool token_character(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -98,7 +98,7 @@ Result<int64_t> image_size(const std::map<std::string, std::string>& parameters)
       break;
     case 'T':
     case 't':
-      unit = 1024 * 1024 * kMib;
+      unit = int64_t{1024} * 1024 * kMib;
       break;
     default:
       break;
