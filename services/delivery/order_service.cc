@@ -823,16 +823,20 @@ Result<v1::Order> OrderService::move(const v1::MoveOrderRequest& request) {
       attach_history(tx, *row);
       return Status::ok();
     }
-    // The source's secrets do not open the target: the order takes the provisioning task's.
+    // The source's secrets do not open the target: the order takes the provisioning task's
+    // (none when the target's provisioning returned none, e.g. a disk image).
     std::string sealed;
     if (!request.secrets_from_task().empty()) {
       auto task = TaskStore::find(tx, request.secrets_from_task(), false);
       if (!task || task->task.tenant() != row->order.tenant() ||
-          task->task.state() != task_state::kSucceeded || task->secrets_sealed.empty()) {
+          task->task.state() != task_state::kSucceeded) {
         return secret_source_not_found("task " + request.secrets_from_task());
       }
-      MPLI_ASSIGN_OR_RETURN(auto secrets, secrets_.open_map(task->secrets_sealed, task->task.id()));
-      MPLI_ASSIGN_OR_RETURN(sealed, secrets_.seal_map(secrets, row->order.id()));
+      if (!task->secrets_sealed.empty()) {
+        MPLI_ASSIGN_OR_RETURN(auto secrets,
+                              secrets_.open_map(task->secrets_sealed, task->task.id()));
+        MPLI_ASSIGN_OR_RETURN(sealed, secrets_.seal_map(secrets, row->order.id()));
+      }
     }
     const v1::Order source = row->order;
     v1::Order& o = row->order;
