@@ -107,7 +107,10 @@ void validate_and_write(const shacl::ShapesProgram& program, const rdf::Graph& d
   shacl::ValidationReport report = validator.validate();
   shacl::ShapesProgram reporting = program;
   reporting.terms = data.terms_ptr();  // results name data terms
-  (void)shacl::report_json(report, reporting).dump();
+  // A literal may hold bytes that are not UTF-8 (the lax parser keeps them): the JSON report
+  // replaces them rather than throwing, as the CLI's does.
+  (void)shacl::report_json(report, reporting)
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   rdf::Graph report_graph = shacl::report_graph(report, reporting);
   check_reads_back(rdf::to_turtle(report_graph, shacl::report_prefixes()), report_graph.size());
 }

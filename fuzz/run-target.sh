@@ -58,7 +58,11 @@ case $mode in
       rm -rf "$grown"
     fi
     mkdir -p "$grown"
-    if ! "$bin" "${common[@]}" "${options[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+    # The short run in ./test.sh has a fixed seed (MPLI_FUZZ_SEED) so that CI is repeatable;
+    # a long run by hand takes a new one each time.
+    seed=()
+    [[ "$grown" == *-short ]] && seed=(-seed="${MPLI_FUZZ_SEED:-1}")
+    if ! "$bin" "${common[@]}" "${options[@]}" "${seed[@]}" -max_total_time="$seconds" -print_final_stats=1 \
         "$grown" "${seeds[@]}"; then
       echo "run-target.sh: $name failed; the input is in $work/artifacts/ (replay: $bin <file>)" >&2
       exit 1

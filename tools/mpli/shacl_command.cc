@@ -129,7 +129,10 @@ int run_shacl_command(int argc, char** argv) {
     std::cout << "conforms=" << (report.conforms ? "true" : "false")
               << " results=" << report.results.size() << "\n";
   } else if (format == "json") {
-    std::cout << shacl::report_json(report, *program).dump(2) << "\n";
+    // Bytes that are not UTF-8 in a literal are replaced (U+FFFD), not a crash.
+    std::cout << shacl::report_json(report, *program)
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     rdf::Graph graph = shacl::report_graph(report, *program);
     rdf::PrefixList prefixes = shacl::report_prefixes();
