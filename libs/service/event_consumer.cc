@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "libs/core/log.h"
+#include "mpli/common/v1/envelope.pb.h"
 
 namespace mpli::service {
 namespace {
@@ -38,6 +39,18 @@ bus::StreamSpec dead_letter_stream() {
 }
 
 std::string dead_letter_subject(const std::string& durable) { return "mpli.dead." + durable; }
+
+Status parse_event_payload(const bus::Message& message, google::protobuf::MessageLite& event) {
+  common::v1::Envelope envelope;
+  if (!envelope.ParseFromString(message.data)) {
+    return invalid_argument(message.subject + ": not an mpli.common.v1.Envelope");
+  }
+  if (!event.ParseFromString(envelope.payload())) {
+    return invalid_argument(message.subject + ": the envelope's payload (" +
+                            envelope.payload_type() + ") is not a " + event.GetTypeName());
+  }
+  return Status::ok();
+}
 
 bool is_transient(StatusCode code) {
   switch (code) {

@@ -12,6 +12,8 @@
 // consumer's own schema in the same transaction as the state change.
 #pragma once
 
+#include <google/protobuf/message_lite.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -56,6 +58,17 @@ using EventHandler = std::function<Status(const bus::Message&, const Delivery&)>
 // Mpli-Dead-Attempts and Mpli-Dead-Sequence.
 bus::StreamSpec dead_letter_stream();
 std::string dead_letter_subject(const std::string& durable);
+
+// The event an MPLI_EVENTS message carries: the payload of its mpli.common.v1.Envelope (what
+// the outbox publishes), parsed as `Event`. Not the bare event: a handler that parsed the
+// message body as the event itself would refuse every real one.
+Status parse_event_payload(const bus::Message& message, google::protobuf::MessageLite& event);
+template <typename Event>
+Result<Event> event_payload(const bus::Message& message) {
+  Event event;
+  MPLI_RETURN_IF_ERROR(parse_event_payload(message, event));
+  return event;
+}
 
 // True for the codes a retry may fix.
 bool is_transient(StatusCode code);

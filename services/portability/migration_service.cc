@@ -310,6 +310,7 @@ Result<v1::CreateMigrationReply> MigrationService::create(
                                   {"order_id", m.order_id()},
                                   {"mode", m.mode()},
                                   {"target", m.target_offering_id()}});
+  if (options_.wake_driver) options_.wake_driver();
   v1::CreateMigrationReply reply;
   *reply.mutable_migration() = row.migration;
   reply.set_created(true);
@@ -378,6 +379,7 @@ Result<v1::Migration> MigrationService::cancel(const v1::CancelMigrationRequest&
     open_step_of_state(tx, *row, "undoing what was done");
     return save(tx, *row, version);
   }));
+  if (options_.wake_driver) options_.wake_driver();
   return with_steps(*row);
 }
 

@@ -23,6 +23,8 @@ namespace mpli::portability {
 struct MigrationServiceOptions {
   std::chrono::milliseconds upstream_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds grace_period{std::chrono::hours(24)};
+  // Wakes the driver: a migration just created or cancelled moves at once, not at the next scan.
+  std::function<void()> wake_driver;
 };
 
 class MigrationService {

@@ -72,9 +72,10 @@ service::ServiceDefinition definition() {
     MigrationServiceOptions options;
     options.grace_period = config.get_duration("migrations.grace_period");
     options.upstream_timeout = config.get_duration("upstream.timeout");
+    auto wakeup = context.own(std::make_shared<Wakeup>());
+    options.wake_driver = [wakeup] { wakeup->notify(); };
     auto service =
         context.own(std::make_shared<MigrationService>(*context.pool, context.bus, options));
-    auto wakeup = context.own(std::make_shared<Wakeup>());
     MPLI_RETURN_IF_ERROR(serve_migration_subjects(context, *service));
 
     service::EventConsumerSpec spec;
@@ -82,12 +83,13 @@ service::ServiceDefinition definition() {
     spec.subjects = {service::event_subject("delivery", "task_finished")};
     spec.max_attempts = 1000;  // only database trouble fails an event: keep it until it passes
     spec.backoff_max = std::chrono::seconds(5);
+    // One at a time: a fetch returns as soon as one event arrives, where a batch would wait up
+    // to the fetch's timeout for more; each event moves a migration on, during a cut-over too.
+    spec.batch = 1;
     MPLI_RETURN_IF_ERROR(context.consume(
         spec, [service, wakeup](const bus::Message& message, const service::Delivery&) -> Status {
-          delivery::v1::TaskFinished event;
-          if (!event.ParseFromString(message.data)) {
-            return invalid_argument("unreadable TaskFinished on " + message.subject);
-          }
+          MPLI_ASSIGN_OR_RETURN(auto event,
+                                service::event_payload<delivery::v1::TaskFinished>(message));
           MPLI_RETURN_IF_ERROR(service->on_task_finished(event));
           wakeup->notify();
           return Status::ok();

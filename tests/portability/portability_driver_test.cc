@@ -70,7 +70,10 @@ struct Submission {
 // Delivery, discovery and the resolver as the test plays them.
 class Hub {
  public:
-  Hub() : nats_(dir_.path()), pg_(dir_.path()) {
+  // `scan_interval`: how often portability scans (and asks get_task); between scans only the
+  // task_finished events move a migration.
+  explicit Hub(std::string scan_interval = "300ms")
+      : scan_interval_(std::move(scan_interval)), nats_(dir_.path()), pg_(dir_.path()) {
     bus::ConnectOptions options;
     options.url = nats_.url();
     options.name = "portability-test";
@@ -99,7 +102,7 @@ class Hub {
                               {{"MPLI_NATS_URL", nats_.url()},
                                {"MPLI_DATABASE_URL", pg_.dsn()},
                                {"MPLI_MIGRATIONS_GRACE_PERIOD", "0s"},
-                               {"MPLI_MIGRATIONS_SCAN_INTERVAL", "300ms"},
+                               {"MPLI_MIGRATIONS_SCAN_INTERVAL", scan_interval_},
                                {"MPLI_UPSTREAM_TIMEOUT", "3s"}},
                               dir_.path()));
     try {
@@ -429,7 +432,14 @@ class Hub {
         const bool drop = drop_events_ && (++published % 2 == 0);
         lock.unlock();
         if (!drop) {
-          (void)bus_->publish("mpli.events.delivery.v1.task_finished", event.SerializeAsString());
+          // As delivery's outbox publishes it: the event inside an envelope.
+          common::v1::Envelope envelope;
+          envelope.set_id(clock::now_rfc3339() + "-" + event.task_id());
+          envelope.set_type("mpli.events.delivery.v1.task_finished");
+          envelope.set_payload_type(event.GetTypeName());
+          envelope.set_payload(event.SerializeAsString());
+          (void)bus_->publish("mpli.events.delivery.v1.task_finished",
+                              envelope.SerializeAsString());
         }
         lock.lock();
         progressed = true;
@@ -439,6 +449,7 @@ class Hub {
     }
   }
 
+  std::string scan_interval_;
   testing::TempDir dir_;
   testing::TestNats nats_;
   testing::TestPostgres pg_;
@@ -558,6 +569,18 @@ TEST_CASE("an online PostgreSQL migration walks every state to completed with a 
   CHECK(r.terms().at("price_amount") == "12.50");
   CHECK(r.terms().at("price_currency") == "EUR");
   CHECK_FALSE(r.decommissioned_at().empty());
+}
+
+TEST_CASE("task_finished events alone drive a migration to completed (no scan between)") {
+  // The first scan runs at start, the next an hour later: only the events (delivery's, in their
+  // envelopes) and the wake-up on create can move this migration through its seven steps.
+  Hub hub("1h");
+  const std::string order = hub.add_order("acme");
+  auto created = hub.create("acme", "k1", order);
+  REQUIRE(created.is_ok());
+  pv1::Migration done = hub.wait_state(created->migration().id(), "completed", 60s);
+  CHECK(step_names(done).back() == "decommissioning_source=succeeded");
+  CHECK(hub.moves().size() == 1);
 }
 
 TEST_CASE("a failing import rolls back with the cleanup tasks and ends rolled_back") {
