@@ -75,6 +75,8 @@ struct Side {
     c.public_host = "127.0.0.1";
     c.public_port = port_of(dsn);
     c.dump_dir = dir + "/dumps";
+    // Ranges of 32 blocks: the 50,000-row table is read in several, on two connections.
+    c.checksum_range_blocks = 32;
     return c;
   }
   void provision() {
@@ -136,8 +138,8 @@ struct Migration {
             {"source_database", kDatabase},
             {"source_user", user}};
   }
-  worker::Outcome checksum(Side& side) {
-    auto outcome = side.migrator.checksum(make_work("checksum"), progress);
+  worker::Outcome checksum(Side& side, const std::map<std::string, std::string>& parameters = {}) {
+    auto outcome = side.migrator.checksum(make_work("checksum", parameters), progress);
     INFO(outcome.message);
     REQUIRE(outcome.succeeded);
     return outcome;
@@ -153,7 +155,7 @@ void require_equal_checksums(Migration& m, int big_rows = 50000) {
   CHECK(tables[0]["name"] == "public.big");
   CHECK(tables[0]["rows"] == big_rows);
   CHECK(tables[3]["name"] == "shop.orders");
-  for (const auto& table : tables) CHECK(table["checksum"].get<std::string>().size() == 64);
+  for (const auto& table : tables) CHECK(table["checksum"].get<std::string>().size() == 32);
 }
 
 TEST_CASE("offline: the source's database streams into the target with equal checksums") {
@@ -287,6 +289,20 @@ TEST_CASE("online: replication copies, catches up, freezes the source and finali
   // 230 rows, and the uncommitted insert took 231 from the sequence on the source.
   CHECK(m.target.admin_value("SELECT nextval('items_id_seq')") == "232");
   CHECK(m.target.admin_value("SELECT nextval('counter')") == "43");
+  // The snapshot finalize pinned: the consumer writes at the target after the cut-over, and the
+  // target as of the pin is still equal to the frozen source; once read, the pin is released.
+  const std::string snapshot = value_of(finalized.outputs, "snapshot");
+  REQUIRE_FALSE(snapshot.empty());
+  const std::string frozen_source = value_of(m.checksum(m.source).outputs, "verification");
+  m.target.consumer_exec("INSERT INTO items (name) VALUES ('after the cut-over')");
+  CHECK(value_of(m.checksum(m.target).outputs, "verification") != frozen_source);
+  CHECK(value_of(m.checksum(m.target, {{"snapshot", snapshot}}).outputs, "verification") ==
+        frozen_source);
+  auto unpinned =
+      m.target.migrator.checksum(make_work("checksum", {{"snapshot", snapshot}}), m.progress);
+  CHECK_FALSE(unpinned.succeeded);
+  CHECK(unpinned.message.find("no longer pinned") != std::string::npos);
+  m.target.consumer_exec("DELETE FROM items WHERE name = 'after the cut-over'");
   // Finalize re-delivered after it dropped the subscription: sequences set again, no failure.
   auto refinalized = m.target.migrator.finalize(finalize, m.progress);
   INFO(refinalized.message);

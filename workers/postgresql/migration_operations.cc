@@ -1,8 +1,9 @@
 #include "workers/postgresql/migration_operations.h"
 
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
@@ -18,7 +19,7 @@ namespace mpli::pgworker {
 
 namespace {
 
-constexpr std::chrono::milliseconds kPollInterval{200};
+constexpr std::chrono::milliseconds kPollInterval{50};
 constexpr std::chrono::seconds kProgressEvery{5};
 constexpr std::int64_t kDefaultMaxLagBytes = 1 << 20;
 
@@ -222,19 +223,6 @@ std::optional<std::string> database_setting(pqxx::nontransaction& tx, const std:
   return rows[0][0].as<std::string>();
 }
 
-std::string sha256_hex(EVP_MD_CTX* ctx) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
-
 using PgConn = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
@@ -246,33 +234,57 @@ Status exec_command(PGconn* conn, const std::string& sql) {
   return Status::ok();
 }
 
-// Rows and sha256 of COPY (query) TO STDOUT: every row's text line, in the query's order.
-Result<TableChecksum> checksum_copy(PGconn* conn, const std::string& name,
-                                    const std::string& query) {
+// Adds every row of COPY (query) TO STDOUT to `digest`.
+Status digest_copy(PGconn* conn, const std::string& query, RowDigestSum& digest) {
   PgResult started(PQexec(conn, ("COPY (" + query + ") TO STDOUT").c_str()), PQclear);
   if (PQresultStatus(started.get()) != PGRES_COPY_OUT) {
-    return internal_error("PostgreSQL: " + first_line(PQerrorMessage(conn)) + " (table " + name +
-                          ")");
+    return internal_error("PostgreSQL: " + first_line(PQerrorMessage(conn)));
   }
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  TableChecksum table{name, 0, ""};
   for (;;) {
     char* line = nullptr;
     int n = PQgetCopyData(conn, &line, 0);
     if (n < 0) break;
-    EVP_DigestUpdate(ctx.get(), line, static_cast<std::size_t>(n));
+    digest.add_row(std::string_view(line, static_cast<std::size_t>(n)));
     PQfreemem(line);
-    ++table.rows;
   }
   PgResult done(PQgetResult(conn), PQclear);
   if (PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
-    return internal_error("PostgreSQL: " + first_line(PQerrorMessage(conn)) + " (table " + name +
-                          ")");
+    return internal_error("PostgreSQL: " + first_line(PQerrorMessage(conn)));
   }
   while (PGresult* more = PQgetResult(conn)) PQclear(more);
-  table.checksum = sha256_hex(ctx.get());
-  return table;
+  return Status::ok();
+}
+
+// A session that prints values as every other checksum session does, inside a REPEATABLE READ
+// transaction on `snapshot` ("" = its own).
+Result<PgConn> checksum_session(const std::string& dsn, const std::string& snapshot) {
+  PgConn conn(PQconnectdb(dsn.c_str()), PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    std::string why = first_line(PQerrorMessage(conn.get()));
+    if (permanent_connection_failure(why)) return failed_precondition(why);
+    return unavailable("cannot connect for the checksum: " + why);
+  }
+  // Both sides must print every value alike.
+  MPLI_RETURN_IF_ERROR(exec_command(
+      conn.get(),
+      "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET IntervalStyle = 'postgres'; "
+      "SET extra_float_digits = 3; SET bytea_output = 'hex'"));
+  MPLI_RETURN_IF_ERROR(exec_command(conn.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  if (!snapshot.empty()) {
+    std::string quoted(snapshot.size() * 2 + 1, '\0');
+    int error = 0;
+    quoted.resize(
+        PQescapeStringConn(conn.get(), quoted.data(), snapshot.c_str(), snapshot.size(), &error));
+    Status imported = exec_command(conn.get(), "SET TRANSACTION SNAPSHOT '" + quoted + "'");
+    if (!imported.is_ok()) {
+      return failed_precondition(
+          "snapshot " + snapshot +
+          " is no longer pinned (the worker that pinned it at finalize restarted, or the pin "
+          "expired): the target cannot be compared as of the cut-over; " +
+          imported.message());
+    }
+  }
+  return conn;
 }
 
 // pg_dump from the source piped into pg_restore on this server's `database` (objects owned by
@@ -328,7 +340,8 @@ Result<PipeResult> dump_into(const ProvisionerConfig& config, const Work& work,
 
 }  // namespace
 
-PostgresMigrator::PostgresMigrator(ProvisionerConfig config) : config_(std::move(config)) {}
+PostgresMigrator::PostgresMigrator(ProvisionerConfig config)
+    : config_(std::move(config)), pins_(std::make_shared<SnapshotPins>(config_.snapshot_pin_ttl)) {}
 
 bool PostgresMigrator::is_migration_item(const Work& work) {
   return !work.migration_id().empty() || work.parameters().count("mode") > 0;
@@ -641,10 +654,13 @@ Outcome PostgresMigrator::finalize(const Work& work, worker::Progress& progress)
           row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>());
       set += static_cast<int>(done.size());
     }
-    return Outcome::success({{"sequences", std::to_string(set)}}, {},
+    // Nothing has written here since the subscription stopped: the consumer is moved here only
+    // after this task succeeded. So the pinned snapshot is the target as the source was frozen.
+    MPLI_ASSIGN_OR_RETURN(std::string snapshot, pins_->pin(work.migration_id(), dsn));
+    return Outcome::success({{"sequences", std::to_string(set)}, {"snapshot", snapshot}}, {},
                             "caught up to " + parameter(work, "lsn") + ", subscription " +
                                 subscription + " dropped, " + std::to_string(set) +
-                                " sequence(s) set" + note);
+                                " sequence(s) set, snapshot " + snapshot + " pinned" + note);
   });
 }
 
@@ -652,50 +668,88 @@ Outcome PostgresMigrator::checksum(const Work& work, worker::Progress& progress)
   return guarded("checksum", work, [&]() -> Result<Outcome> {
     MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
     MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
-    PgConn conn(PQconnectdb(dsn.c_str()), PQfinish);
-    if (PQstatus(conn.get()) != CONNECTION_OK) {
-      std::string why = first_line(PQerrorMessage(conn.get()));
-      if (permanent_connection_failure(why)) return failed_precondition(why);
-      return unavailable("cannot connect to " + database + ": " + why);
+    const std::string pinned = parameter(work, "snapshot");
+    MPLI_ASSIGN_OR_RETURN(PgConn leader, checksum_session(dsn, pinned));
+    // Every other session reads the leader's snapshot: the pinned one, or one exported now.
+    std::string snapshot = pinned;
+    if (snapshot.empty()) {
+      PgResult exported(PQexec(leader.get(), "SELECT pg_export_snapshot()"), PQclear);
+      if (PQresultStatus(exported.get()) != PGRES_TUPLES_OK) {
+        return internal_error("PostgreSQL: " + first_line(PQerrorMessage(leader.get())));
+      }
+      snapshot = PQgetvalue(exported.get(), 0, 0);
     }
-    // Both sides must print every value alike, and see one snapshot of all tables.
-    MPLI_RETURN_IF_ERROR(exec_command(
-        conn.get(),
-        "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET IntervalStyle = 'postgres'; "
-        "SET extra_float_digits = 3; SET bytea_output = 'hex'"));
-    MPLI_RETURN_IF_ERROR(
-        exec_command(conn.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-    // Per table: its name and the ORDER BY (primary key; collatable columns in the C collation,
-    // whatever the server's default; without a key the whole row's text).
-    PgResult tables(
-        PQexec(conn.get(),
+    // The user tables (partitions through their parent) and their heap sizes in blocks.
+    PgResult listed(
+        PQexec(leader.get(),
                "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname, "
-               "coalesce((SELECT string_agg(quote_ident(a.attname) || CASE WHEN a.attcollation "
-               "<> 0 THEN ' COLLATE \"C\"' ELSE '' END, ', ' ORDER BY array_position(i.indkey::"
-               "int2[], a.attnum)) FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
-               "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = c.oid AND "
-               "i.indisprimary), 't::text COLLATE \"C\"') FROM pg_class c JOIN pg_namespace n "
-               "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
-               "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' ORDER BY 2"),
+               "c.relkind = 'p', CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) / "
+               "current_setting('block_size')::bigint ELSE 0 END FROM pg_class c JOIN "
+               "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT "
+               "c.relispartition AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> "
+               "'information_schema' ORDER BY 2"),
         PQclear);
-    if (PQresultStatus(tables.get()) != PGRES_TUPLES_OK) {
-      return internal_error("PostgreSQL: " + first_line(PQerrorMessage(conn.get())));
+    if (PQresultStatus(listed.get()) != PGRES_TUPLES_OK) {
+      return internal_error("PostgreSQL: " + first_line(PQerrorMessage(leader.get())));
     }
+    std::vector<TableToScan> tables;
+    for (int i = 0; i < PQntuples(listed.get()); ++i) {
+      tables.push_back({PQgetvalue(listed.get(), i, 0), PQgetvalue(listed.get(), i, 1),
+                        std::string(PQgetvalue(listed.get(), i, 2)) == "t",
+                        std::stoll(PQgetvalue(listed.get(), i, 3))});
+    }
+    const std::vector<ScanRange> ranges = scan_ranges(tables, config_.checksum_range_blocks);
+
+    // The ranges are shared out to the sessions; each sums into its own digests per table.
+    const int sessions =
+        std::max(1, std::min<int>(config_.checksum_connections, static_cast<int>(ranges.size())));
+    std::vector<std::vector<RowDigestSum>> sums(static_cast<std::size_t>(sessions),
+                                                std::vector<RowDigestSum>(tables.size()));
+    std::vector<Status> outcomes(static_cast<std::size_t>(sessions), Status::ok());
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> done{0};
+    std::atomic<bool> stop{false};
+    auto read_ranges = [&](std::size_t session, PGconn* conn) {
+      for (std::size_t r = next++; r < ranges.size() && !stop; r = next++) {
+        Status read = digest_copy(conn, ranges[r].query, sums[session][ranges[r].table]);
+        if (!read.is_ok()) {
+          outcomes[session] =
+              Status(read.code(), read.message() + " (table " + tables[ranges[r].table].name + ")");
+          stop = true;
+          return;
+        }
+        ++done;
+      }
+    };
+    std::vector<std::thread> helpers;
+    for (int i = 1; i < sessions; ++i) {
+      helpers.emplace_back([&, i] {
+        auto conn = checksum_session(dsn, snapshot);
+        if (!conn) {
+          outcomes[static_cast<std::size_t>(i)] = conn.status();
+          stop = true;
+          return;
+        }
+        read_ranges(static_cast<std::size_t>(i), conn->get());
+      });
+    }
+    read_ranges(0, leader.get());
+    for (auto& helper : helpers) helper.join();
+    for (const auto& outcome : outcomes) MPLI_RETURN_IF_ERROR(outcome);
+    progress.report(100, std::to_string(done.load()) + " range(s) read");
+    MPLI_RETURN_IF_ERROR(exec_command(leader.get(), "COMMIT"));
+    if (!pinned.empty()) pins_->release(work.migration_id());
+
     std::vector<TableChecksum> checksums;
-    int count = PQntuples(tables.get());
-    for (int i = 0; i < count; ++i) {
-      std::string quoted = PQgetvalue(tables.get(), i, 0);
-      std::string name = PQgetvalue(tables.get(), i, 1);
-      std::string order = PQgetvalue(tables.get(), i, 2);
-      MPLI_ASSIGN_OR_RETURN(
-          TableChecksum table,
-          checksum_copy(conn.get(), name, "SELECT * FROM " + quoted + " t ORDER BY " + order));
-      checksums.push_back(std::move(table));
-      progress.report(count == 0 ? 100 : 100 * (i + 1) / count, "checksummed " + name);
+    for (std::size_t t = 0; t < tables.size(); ++t) {
+      RowDigestSum total;
+      for (const auto& session : sums) total.add(session[t]);
+      checksums.push_back({tables[t].name, total.rows(), total.hex()});
     }
-    MPLI_RETURN_IF_ERROR(exec_command(conn.get(), "COMMIT"));
     return Outcome::success({{"verification", verification_json(checksums)}}, {},
-                            std::to_string(count) + " table(s) of " + database + " checksummed");
+                            std::to_string(tables.size()) + " table(s) of " + database +
+                                " checksummed on " + std::to_string(sessions) + " connection(s)" +
+                                (pinned.empty() ? "" : ", as of the snapshot pinned at finalize"));
   });
 }
 

@@ -5,8 +5,11 @@
 // exist and made when not; a wait is bounded by the item's deadline and a missed one is retryable.
 #pragma once
 
+#include <memory>
+
 #include "libs/worker/worker.h"
 #include "workers/postgresql/postgres_provisioner.h"
+#include "workers/postgresql/snapshot_pins.h"
 
 namespace mpli::pgworker {
 
@@ -36,9 +39,12 @@ class PostgresMigrator {
   worker::Outcome freeze(const worker::Work& work, worker::Progress& progress) const;
   worker::Outcome unfreeze(const worker::Work& work, worker::Progress& progress) const;
   // Target. Waits until the source's slot confirms `lsn`, drops the subscription (and the slot on
-  // the source), sets every sequence to the source's value. Outputs sequences.
+  // the source), sets every sequence to the source's value, then pins a snapshot of the
+  // database for the checksum after the cut-over (snapshot_pins.h). Outputs sequences, snapshot.
   worker::Outcome finalize(const worker::Work& work, worker::Progress& progress) const;
-  // Either side. Outputs verification: per user table its rows and sha256 of their text.
+  // Either side. Outputs verification: per user table its rows and RowDigestSum of their COPY
+  // text, read in block ranges on config.checksum_connections connections sharing one snapshot:
+  // the `snapshot` parameter's (pinned by finalize) when given, else one taken now.
   worker::Outcome checksum(const worker::Work& work, worker::Progress& progress) const;
   // Either side. Drops what exists here of the subscription, the slot, the publication and the
   // migration role. Absent = success.
@@ -46,6 +52,7 @@ class PostgresMigrator {
 
  private:
   ProvisionerConfig config_;
+  std::shared_ptr<SnapshotPins> pins_;
 };
 
 }  // namespace mpli::pgworker

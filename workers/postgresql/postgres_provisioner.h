@@ -27,6 +27,11 @@ struct ProvisionerConfig {
   std::string pg_bin_dir;
   // For pg_dump/pg_restore when the item has no deadline.
   std::chrono::milliseconds default_tool_timeout{std::chrono::hours(1)};
+  // Connections a checksum reads a database on at once (block ranges of its tables).
+  int checksum_connections = 2;
+  std::int64_t checksum_range_blocks = 8192;  // heap blocks (8 KiB) per range: 64 MiB
+  // How long a snapshot finalize pinned for the post-cut-over checksum is held at most.
+  std::chrono::seconds snapshot_pin_ttl{std::chrono::minutes(30)};
 };
 
 // The DSN on the first non-empty line of `path`. kFailedPrecondition when the file can be read by

@@ -1,8 +1,11 @@
 #include "workers/postgresql/domain/migration_plan.h"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -70,6 +73,57 @@ std::string rfc3339_ms(std::chrono::system_clock::time_point at) {
   char millis[8];
   std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
   return std::string(text) + millis;
+}
+
+void RowDigestSum::add_value(std::uint64_t high, std::uint64_t low) {
+  const std::uint64_t sum = low_ + low;
+  high_ += high + (sum < low_ ? 1 : 0);  // the carry out of the low half
+  low_ = sum;
+}
+
+void RowDigestSum::add_row(std::string_view line) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(line.data()), line.size(), digest);
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+  for (int i = 0; i < 8; ++i) high = (high << 8) | digest[i];
+  for (int i = 8; i < 16; ++i) low = (low << 8) | digest[i];
+  add_value(high, low);
+  ++rows_;
+}
+
+void RowDigestSum::add(const RowDigestSum& other) {
+  add_value(other.high_, other.low_);
+  rows_ += other.rows_;
+}
+
+std::string RowDigestSum::hex() const {
+  char out[33];
+  std::snprintf(out, sizeof(out), "%016llx%016llx", static_cast<unsigned long long>(high_),
+                static_cast<unsigned long long>(low_));
+  return out;
+}
+
+std::vector<ScanRange> scan_ranges(const std::vector<TableToScan>& tables,
+                                   std::int64_t blocks_per_range) {
+  std::vector<ScanRange> ranges;
+  const std::int64_t step = std::max<std::int64_t>(blocks_per_range, 1);
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const std::string select = "SELECT * FROM " + tables[i].quoted + " t";
+    if (tables[i].partitioned || tables[i].blocks <= step) {
+      ranges.push_back({i, select});
+      continue;
+    }
+    for (std::int64_t from = 0; from < tables[i].blocks; from += step) {
+      std::string where = " WHERE t.ctid >= '(" + std::to_string(from) + ",0)'::tid";
+      // Open-ended last range: rows in blocks beyond the size read are counted too.
+      if (from + step < tables[i].blocks) {
+        where += " AND t.ctid < '(" + std::to_string(from + step) + ",0)'::tid";
+      }
+      ranges.push_back({i, select + where});
+    }
+  }
+  return ranges;
 }
 
 std::string verification_json(std::vector<TableChecksum> tables) {

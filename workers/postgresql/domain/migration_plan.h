@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "libs/core/status.h"
@@ -40,7 +41,41 @@ Result<std::int64_t> parse_byte_count(const std::string& field, const std::strin
 // "2026-12-03T05:54:57.123Z": RFC 3339, milliseconds, UTC.
 std::string rfc3339_ms(std::chrono::system_clock::time_point at);
 
-// One table's verification: schema-qualified name, row count, sha256 (hex) of its rows' text.
+// The content digest of a table, independent of the rows' order: the sum, modulo 2^128, of the
+// first 16 bytes of each row's SHA-256 (of its COPY text line, read as a big-endian number).
+// A sum rather than one hash of the ordered rows, so that a table is read in block ranges on
+// several connections at once, without an ORDER BY, and the ranges' sums add up; equal rows on
+// both sides give equal digests whatever their physical order.
+class RowDigestSum {
+ public:
+  void add_row(std::string_view line);
+  void add(const RowDigestSum& other);
+  std::int64_t rows() const { return rows_; }
+  std::string hex() const;  // 32 hex digits
+
+ private:
+  std::uint64_t high_ = 0;
+  std::uint64_t low_ = 0;
+  std::int64_t rows_ = 0;
+  void add_value(std::uint64_t high, std::uint64_t low);
+};
+
+// What the checksum reads of one table: the whole of a partitioned table (its partitions' rows
+// through it), else the heap in block ranges of `blocks_per_range`, the last one open-ended.
+struct TableToScan {
+  std::string quoted;  // format('%I.%I')
+  std::string name;    // schema.table, as reported
+  bool partitioned = false;
+  std::int64_t blocks = 0;  // heap size in blocks when the snapshot was taken
+};
+struct ScanRange {
+  std::size_t table = 0;  // index into the tables
+  std::string query;      // SELECT for COPY (...) TO STDOUT
+};
+std::vector<ScanRange> scan_ranges(const std::vector<TableToScan>& tables,
+                                   std::int64_t blocks_per_range);
+
+// One table's verification: schema-qualified name, row count, RowDigestSum::hex of its rows.
 struct TableChecksum {
   std::string name;
   std::int64_t rows = 0;

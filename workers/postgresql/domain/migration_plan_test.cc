@@ -54,6 +54,55 @@ TEST_CASE("verification is a JSON array sorted by table name") {
   CHECK(verification_json({}) == "[]");
 }
 
+TEST_CASE("a table's digest does not depend on the rows' order, and adds up over ranges") {
+  RowDigestSum forward;
+  for (const char* row : {"1\talice", "2\tbob", "3\tcarol"}) forward.add_row(row);
+  RowDigestSum backward;
+  for (const char* row : {"3\tcarol", "2\tbob", "1\talice"}) backward.add_row(row);
+  CHECK(forward.hex() == backward.hex());
+  CHECK(forward.rows() == 3);
+  CHECK(forward.hex().size() == 32);
+
+  RowDigestSum first;
+  first.add_row("1\talice");
+  RowDigestSum rest;
+  rest.add_row("2\tbob");
+  rest.add_row("3\tcarol");
+  first.add(rest);
+  CHECK(first.hex() == forward.hex());
+  CHECK(first.rows() == 3);
+
+  RowDigestSum changed;
+  for (const char* row : {"1\talice", "2\tbob", "3\tcaro1"}) changed.add_row(row);
+  CHECK(changed.hex() != forward.hex());
+  RowDigestSum missing;
+  for (const char* row : {"1\talice", "2\tbob"}) missing.add_row(row);
+  CHECK(missing.hex() != forward.hex());
+  RowDigestSum doubled;
+  for (const char* row : {"1\talice", "2\tbob", "2\tbob"}) doubled.add_row(row);
+  CHECK(doubled.hex() != forward.hex());
+  CHECK(RowDigestSum().hex() == std::string(32, '0'));
+}
+
+TEST_CASE("a table is read in block ranges (the last open-ended), a partitioned one whole") {
+  std::vector<TableToScan> tables = {{"public.big", "public.big", false, 25},
+                                     {"public.small", "public.small", false, 3},
+                                     {"public.parted", "public.parted", true, 0}};
+  auto ranges = scan_ranges(tables, 10);
+  REQUIRE(ranges.size() == 5);
+  CHECK(ranges[0].table == 0);
+  CHECK(ranges[0].query ==
+        "SELECT * FROM public.big t WHERE t.ctid >= '(0,0)'::tid AND t.ctid < '(10,0)'::tid");
+  CHECK(ranges[1].query ==
+        "SELECT * FROM public.big t WHERE t.ctid >= '(10,0)'::tid AND t.ctid < '(20,0)'::tid");
+  CHECK(ranges[2].query == "SELECT * FROM public.big t WHERE t.ctid >= '(20,0)'::tid");
+  CHECK(ranges[3].table == 1);
+  CHECK(ranges[3].query == "SELECT * FROM public.small t");
+  CHECK(ranges[4].table == 2);
+  CHECK(ranges[4].query == "SELECT * FROM public.parted t");
+  CHECK(scan_ranges({}, 10).empty());
+}
+
 TEST_CASE("connection strings quote every value") {
   CHECK(conninfo({{"host", "h"}, {"password", "a b'c\\"}}) == R"(host='h' password='a b\'c\\')");
 }
