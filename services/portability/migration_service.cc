@@ -570,10 +570,6 @@ Result<bool> MigrationService::step_once(const std::string& id, bool poll) {
   }
   const int step_seq = step ? step->seq : 0;
   if (m.state() == state::kCuttingOver) return cut_over(*row, step_seq);
-  if (m.state() == state::kDecommissioningSource) {
-    auto after = parse_rfc3339(m.decommission_after());
-    if (after && std::chrono::system_clock::now() < *after) return false;  // grace period
-  }
   return run_waves(*row, step_seq, poll);
 }
 
@@ -664,7 +660,20 @@ Result<bool> MigrationService::run_waves(MigrationRow& row, int step_seq, bool p
       request.SerializeToString(&task.request);
       fresh.push_back(std::move(task));
     }
-    if (wave_done) continue;
+    if (wave_done) {
+      // Online, the checksums run after the cut-over: nothing of the source is removed before
+      // both sides are compared (and found equal).
+      if (completes_verification(waves[w]) && value_of(row.facts, fact::kVerified) != "1") {
+        MPLI_RETURN_IF_ERROR(record_verification(row, step_seq).status());
+        return true;
+      }
+      continue;
+    }
+    // The source stays for the grace period after the cut-over; its checksum does not wait.
+    if (m.state() == state::kDecommissioningSource && !completes_verification(waves[w])) {
+      auto after = parse_rfc3339(m.decommission_after());
+      if (after && std::chrono::system_clock::now() < *after) return false;
+    }
     if (!fresh.empty()) {
       MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) -> Status {
         auto locked = MigrationStore::find(tx, m.id(), true);
@@ -720,35 +729,51 @@ Result<bool> MigrationService::run_waves(MigrationRow& row, int step_seq, bool p
 
   // Every wave done: verifying compares both sides before the step succeeds.
   std::string message = "done";
-  if (m.state() == state::kVerifying) {
-    auto compared = compare_verification(value_of(row.facts, fact::kSourceVerification),
-                                         value_of(row.facts, fact::kTargetVerification));
-    if (!compared) {
-      MPLI_RETURN_IF_ERROR(fail(m.id(), m.version(), step_seq,
-                                "verification unreadable: " + compared.status().message()));
-      return true;
-    }
-    MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) -> Status {
-      auto locked = MigrationStore::find(tx, m.id(), true);
-      if (!locked || locked->migration.version() != m.version()) {
-        return Status(StatusCode::kAborted, "migration " + m.id() + " changed meanwhile");
-      }
-      locked->migration.clear_verification();
-      for (const auto& table : compared->tables) *locked->migration.add_verification() = table;
-      return save(tx, *locked, m.version());
-    }));
-    if (!compared->equal) {
-      std::string reason = "verification failed";
-      for (const auto& difference : compared->differences) reason += "; " + difference;
-      MPLI_RETURN_IF_ERROR(fail(m.id(), m.version(), step_seq, reason));
-      return true;
-    }
-    message = std::to_string(compared->tables.size()) + " tables equal on both sides";
+  if (m.state() == state::kVerifying && value_of(row.facts, fact::kVerified) != "1" &&
+      !value_of(row.facts, fact::kTargetVerification).empty()) {
+    MPLI_ASSIGN_OR_RETURN(auto equal, record_verification(row, step_seq));
+    if (!equal) return true;  // failed: rolling back
+    message = *equal;
+  } else if (m.state() == state::kVerifying && m.mode() == "online") {
+    message = "the target caught up to the frozen source; checksums follow the cut-over";
   } else if (m.state() == state::kRollingBack) {
     message = "the source is untouched and serving";
   }
   MPLI_RETURN_IF_ERROR(advance(m.id(), m.version(), step_seq, "succeeded", message));
   return true;
+}
+
+Result<std::optional<std::string>> MigrationService::record_verification(const MigrationRow& row,
+                                                                         int step_seq) {
+  const v1::Migration& m = row.migration;
+  auto compared = compare_verification(value_of(row.facts, fact::kSourceVerification),
+                                       value_of(row.facts, fact::kTargetVerification));
+  if (!compared) {
+    MPLI_RETURN_IF_ERROR(fail(m.id(), m.version(), step_seq,
+                              "verification unreadable: " + compared.status().message()));
+    return std::optional<std::string>();
+  }
+  MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) -> Status {
+    auto locked = MigrationStore::find(tx, m.id(), true);
+    if (!locked || locked->migration.version() != m.version()) {
+      return Status(StatusCode::kAborted, "migration " + m.id() + " changed meanwhile");
+    }
+    locked->migration.clear_verification();
+    for (const auto& table : compared->tables) *locked->migration.add_verification() = table;
+    if (compared->equal) locked->facts[fact::kVerified] = "1";
+    return save(tx, *locked, m.version());
+  }));
+  if (!compared->equal) {
+    std::string reason = "verification failed";
+    if (m.state() == state::kDecommissioningSource) {
+      reason += " after the cut-over (the source is kept, frozen, not decommissioned)";
+    }
+    for (const auto& difference : compared->differences) reason += "; " + difference;
+    MPLI_RETURN_IF_ERROR(fail(m.id(), m.version(), step_seq, reason));
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(std::to_string(compared->tables.size()) +
+                                    " tables equal on both sides");
 }
 
 Result<bool> MigrationService::cut_over(MigrationRow& row, int step_seq) {

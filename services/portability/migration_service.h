@@ -57,6 +57,9 @@ class MigrationService {
   Result<bool> step_once(const std::string& id, bool poll);
   Result<bool> run_waves(MigrationRow& row, int step_seq, bool poll);
   Result<bool> cut_over(MigrationRow& row, int step_seq);
+  // Compares both sides' checksums and stores the per-table result; unequal or unreadable fails
+  // the migration (nullopt). Else the "N tables equal" message.
+  Result<std::optional<std::string>> record_verification(const MigrationRow& row, int step_seq);
   Status advance(const std::string& id, int64_t version, int step_seq, const std::string& outcome,
                  const std::string& message);
   Status fail(const std::string& id, int64_t version, int step_seq, const std::string& reason);

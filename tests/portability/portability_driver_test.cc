@@ -396,6 +396,9 @@ class Hub {
       } else if (op == "freeze") {
         out["frozen_at"] = clock::now_rfc3339();
         out["lsn"] = "0/16B3748";
+      } else if (op == "finalize") {
+        out["sequences"] = "1";
+        out["snapshot"] = "00000003-0000001B-1";
       } else if (op == "checksum") {
         const bool bad = mismatch_ && key == "target:checksum";
         out["verification"] = std::string(R"([{"name":"public.orders","rows":3,"checksum":")") +
@@ -526,6 +529,10 @@ TEST_CASE("an online PostgreSQL migration walks every state to completed with a 
     CHECK(s.task_id.rfind("tsk_", 0) == 0);
     if (s.key == "target:provision") provision_id = s.task_id;
     if (s.key == "source:export") export_id = s.task_id;
+    // After the cut-over the target is compared as finalize pinned it.
+    if (s.key == "target:checksum") {
+      CHECK(s.request.parameters().at("snapshot") == "00000003-0000001B-1");
+    }
     if (s.key == "target:import") {
       CHECK(s.request.parameters().at("publication") == "mpli_pub");
       CHECK(s.request.parameters().at("source_user") == "mpli_mig");
@@ -603,17 +610,24 @@ TEST_CASE("a failing import rolls back with the cleanup tasks and ends rolled_ba
   CHECK(hub.moves().empty());  // the order never moved
 }
 
-TEST_CASE("a checksum mismatch unfreezes the source and rolls back") {
+TEST_CASE("an offline checksum mismatch unfreezes the source and rolls back") {
   Hub hub;
   hub.mismatch_checksums();
   const std::string order = hub.add_order("acme");
-  auto created = hub.create("acme", "k1", order);
+  auto created = hub.create("acme", "k1", order, kTarget, "offline");
+  INFO(created.status().to_string());
   REQUIRE(created.is_ok());
   pv1::Migration m = hub.wait_state(created->migration().id(), "rolled_back");
   std::vector<std::string> keys = hub.task_keys(m.id());
-  REQUIRE(keys.size() == 12);
-  CHECK(keys[8] == "source:unfreeze");
-  CHECK(keys[11] == "target:deprovision");
+  REQUIRE(keys.size() == 10);
+  CHECK(std::vector<std::string>(keys.begin(), keys.begin() + 3) ==
+        std::vector<std::string>{"target:provision", "source:freeze", "source:export"});
+  // The source's checksum runs beside the import (the source is frozen from the export on).
+  CHECK(std::set<std::string>(keys.begin() + 3, keys.begin() + 5) ==
+        std::set<std::string>{"target:import", "source:checksum"});
+  CHECK(keys[5] == "target:checksum");
+  CHECK(keys[6] == "source:unfreeze");
+  CHECK(keys[9] == "target:deprovision");
   REQUIRE(m.verification_size() == 2);
   int unequal = 0;
   for (const auto& table : m.verification()) unequal += table.equal() ? 0 : 1;
@@ -621,6 +635,26 @@ TEST_CASE("a checksum mismatch unfreezes the source and rolls back") {
   REQUIRE(m.reasons_size() >= 1);
   CHECK(m.reasons(0).find("public.orders: the checksums differ") != std::string::npos);
   CHECK(hub.moves().empty());
+}
+
+TEST_CASE("an online checksum mismatch after the cut-over fails and keeps the source") {
+  Hub hub;
+  hub.mismatch_checksums();
+  const std::string order = hub.add_order("acme");
+  auto created = hub.create("acme", "k1", order);
+  REQUIRE(created.is_ok());
+  pv1::Migration m = hub.wait_state(created->migration().id(), "failed");
+  std::vector<std::string> keys = hub.task_keys(m.id());
+  // Moved (write downtime without the checksums), compared, and nothing of the source removed.
+  REQUIRE(keys.size() == 8);
+  CHECK(keys[5] == "target:finalize");
+  CHECK(std::set<std::string>(keys.begin() + 6, keys.end()) ==
+        std::set<std::string>{"source:checksum", "target:checksum"});
+  CHECK(hub.moves().size() == 1);
+  REQUIRE(m.reasons_size() >= 1);
+  CHECK(m.reasons(0).find("after the cut-over") != std::string::npos);
+  CHECK(m.reasons(0).find("public.orders: the checksums differ") != std::string::npos);
+  CHECK(step_names(m).back() == "decommissioning_source=failed");
 }
 
 TEST_CASE("cancel before cut-over rolls back, after it is INVALID_STATE") {

@@ -61,8 +61,11 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
     StringMap parameters = source_access(input);
     parameters["mode"] = input.mode;
     parameters["publication"] = get(input.facts, fact::kPublication);
-    return {{task("target", "import", parameters,
-                  {target_admin(input), source_migration_password(input)})}};
+    PlannedTask import = task("target", "import", parameters,
+                              {target_admin(input), source_migration_password(input)});
+    if (online) return {{import}};
+    // Offline the source is frozen from the export on: its checksum runs beside the copy.
+    return {{import, task("source", "checksum", {}, {source_admin(input)})}};
   }
   if (state == state::kImporting) {
     if (!online) return {};
@@ -73,16 +76,16 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
                   {target_admin(input), source_migration_password(input)})}};
   }
   if (state == state::kVerifying) {
-    Wave checksums = {task("source", "checksum", {}, {source_admin(input)}),
-                      task("target", "checksum", {}, {target_admin(input)})};
-    if (!online) return {checksums};
+    if (!online) return {{task("target", "checksum", {}, {target_admin(input)})}};
+    // Write downtime runs from the freeze to the cut-over: only the freeze and the catch-up to
+    // the frozen position are in it. The checksums follow the cut-over (decommissioning_source),
+    // on the frozen source and on the snapshot finalize pinned.
     StringMap parameters = source_access(input);
     parameters["subscription"] = get(input.facts, fact::kSubscription);
     parameters["lsn"] = get(input.facts, fact::kLsn);
     return {{task("source", "freeze", {}, {source_admin(input)})},
             {task("target", "finalize", parameters,
-                  {target_admin(input), source_migration_password(input)})},
-            checksums};
+                  {target_admin(input), source_migration_password(input)})}};
   }
   if (state == state::kDecommissioningSource) {
     StringMap cleanup;
@@ -90,8 +93,16 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
     if (online) cleanup["publication"] = get(input.facts, fact::kPublication);
     // After cut-over the order's secrets are the target's: the source is reached with the
     // migration user the export created.
-    return {{task("source", "cleanup", cleanup, {source_migration_password(input)})},
-            {task("source", "deprovision", {}, {source_migration_password(input)})}};
+    std::vector<Wave> waves;
+    if (online) {
+      waves.push_back(
+          {task("source", "checksum", {}, {source_migration_password(input)}),
+           task("target", "checksum", {{"snapshot", get(input.facts, fact::kTargetSnapshot)}},
+                {target_admin(input)})});
+    }
+    waves.push_back({task("source", "cleanup", cleanup, {source_migration_password(input)})});
+    waves.push_back({task("source", "deprovision", {}, {source_migration_password(input)})});
+    return waves;
   }
   return {};
 }
@@ -116,11 +127,10 @@ std::vector<Wave> disk_image_step(const std::string& state, const PlanInput& inp
     parameters["bytes"] = get(input.facts, fact::kExportBytes);
     parameters["chunks"] = get(input.facts, fact::kExportChunks);
     parameters["sha256"] = get(input.facts, fact::kExportSha256);
-    return {{task("target", "import", parameters, {})}};
+    // The source is frozen from the export on: its checksum runs beside the import.
+    return {{task("target", "import", parameters, {}), task("source", "checksum", {}, {})}};
   }
-  if (state == state::kVerifying) {
-    return {{task("source", "checksum", {}, {}), task("target", "checksum", {}, {})}};
-  }
+  if (state == state::kVerifying) return {{task("target", "checksum", {}, {})}};
   if (state == state::kDecommissioningSource) {
     return {{task("source", "deprovision", {}, {})}};
   }
@@ -160,6 +170,13 @@ std::vector<Wave> rollback(const PlanInput& input) {
 }
 
 }  // namespace
+
+bool completes_verification(const Wave& wave) {
+  for (const auto& planned : wave) {
+    if (planned.side == "target" && planned.operation == "checksum") return true;
+  }
+  return false;
+}
 
 bool step_skipped(const std::string& state, const std::string& mode, const std::string& data_kind) {
   return state == state::kImporting && (mode != "online" || data_kind != "postgresql");
@@ -206,6 +223,8 @@ void record_success(StringMap& facts, const PlannedTask& task, const std::string
     take("lsn", fact::kLsn);
   } else if (task.side == "target" && op == "import") {
     take("subscription", fact::kSubscription);
+  } else if (task.side == "target" && op == "finalize") {
+    take("snapshot", fact::kTargetSnapshot);
   } else if (op == "checksum") {
     take("verification",
          task.side == "source" ? fact::kSourceVerification : fact::kTargetVerification);

@@ -53,6 +53,9 @@ inline constexpr const char* kExportSha256 = "export_sha256";
 inline constexpr const char* kExportFormat = "export_format";
 inline constexpr const char* kSourceVerification = "source_verification";
 inline constexpr const char* kTargetVerification = "target_verification";
+// The snapshot the target's finalize pinned (online): its checksum after the cut-over reads it.
+inline constexpr const char* kTargetSnapshot = "target_snapshot";
+inline constexpr const char* kVerified = "verified";  // "1": both sides compared (equal)
 }  // namespace fact
 
 struct PlanInput {
@@ -75,6 +78,10 @@ inline constexpr const char* kMaxLagBytes = "1048576";
 // disk images; cutting_over is delivery's move_order, which the driver calls itself).
 // rolling_back plans from the facts what must be undone.
 std::vector<Wave> plan_step(const std::string& state, const PlanInput& input);
+
+// True when `wave` holds the checksum that completes the verification (the target's): once it
+// is done, both sides are compared before anything else happens.
+bool completes_verification(const Wave& wave);
 
 // True when `state`'s step is skipped for this mode and data kind (recorded as "skipped").
 bool step_skipped(const std::string& state, const std::string& mode, const std::string& data_kind);

@@ -54,18 +54,19 @@ TEST_CASE("an online PostgreSQL migration follows the docs' plan step by step") 
         "exporting: source:export\n"
         "transferring: target:import\n"
         "importing: target:catch_up\n"
-        "verifying: source:freeze | target:finalize | source:checksum target:checksum\n"
+        "verifying: source:freeze | target:finalize\n"
         "cutting_over: \n"
-        "decommissioning_source: source:cleanup | source:deprovision\n");
+        "decommissioning_source: source:checksum target:checksum | source:cleanup | "
+        "source:deprovision\n");
 }
 
 TEST_CASE("an offline PostgreSQL migration freezes before exporting and skips importing") {
   CHECK(walk(input("offline")) ==
         "provisioning_target: target:provision\n"
         "exporting: source:freeze | source:export\n"
-        "transferring: target:import\n"
+        "transferring: target:import source:checksum\n"
         "importing: skipped\n"
-        "verifying: source:checksum target:checksum\n"
+        "verifying: target:checksum\n"
         "cutting_over: \n"
         "decommissioning_source: source:cleanup | source:deprovision\n");
 }
@@ -74,9 +75,9 @@ TEST_CASE("a disk image moves in chunks and is converted while importing") {
   CHECK(walk(input("offline", "disk-image")) ==
         "provisioning_target: target:provision\n"
         "exporting: source:freeze | source:export\n"
-        "transferring: target:import\n"
+        "transferring: target:import source:checksum\n"
         "importing: skipped\n"
-        "verifying: source:checksum target:checksum\n"
+        "verifying: target:checksum\n"
         "cutting_over: \n"
         "decommissioning_source: source:deprovision\n");
   PlanInput in = input("offline", "disk-image");
@@ -137,6 +138,18 @@ TEST_CASE("parameters and secret sources follow the worker operation table") {
   CHECK(finalize.parameters.at("lsn") == "0/16B3748");
   CHECK(finalize.parameters.at("subscription") == "sub1");
   CHECK(finalize.secrets[1].prefix == "source_");
+
+  // After the cut-over the target is compared as finalize pinned it.
+  in.facts[fact::kTargetSnapshot] = "00000003-0000001B-1";
+  auto checksums = plan_step(state::kDecommissioningSource, in)[0];
+  REQUIRE(checksums.size() == 2);
+  CHECK(checksums[1].key() == "target:checksum");
+  CHECK(checksums[1].parameters == StringMap{{"snapshot", "00000003-0000001B-1"}});
+  CHECK(completes_verification(checksums));
+  CHECK_FALSE(completes_verification(plan_step(state::kDecommissioningSource, in)[1]));
+  // Offline the target's checksum alone completes it; the source's ran beside the import.
+  CHECK(completes_verification(plan_step(state::kVerifying, input("offline"))[0]));
+  CHECK_FALSE(completes_verification(plan_step(state::kTransferring, input("offline"))[0]));
 }
 
 TEST_CASE("rollback undoes exactly what was done") {
@@ -182,6 +195,10 @@ TEST_CASE("facts record task ids on submission and outputs on success") {
   record_success(facts, checksum, "tsk_c", {{"verification", "[]"}});
   CHECK(facts.at(fact::kTargetVerification) == "[]");
   CHECK(facts.count(fact::kSourceVerification) == 0);
+
+  PlannedTask finalize{"target", "finalize", {}, {}};
+  record_success(facts, finalize, "tsk_z", {{"sequences", "2"}, {"snapshot", "00000003-1"}});
+  CHECK(facts.at(fact::kTargetSnapshot) == "00000003-1");
   CHECK(left_behind(PlannedTask{"source", "unfreeze", {}, {}}) ==
         "the source's writes are still frozen");
 }
