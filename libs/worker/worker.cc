@@ -209,9 +209,17 @@ void Worker::Impl::handle(bus::DeliveredMessage& delivered) {
 
   if (!options.worker_kind.empty() && !work.worker_kind().empty() &&
       work.worker_kind() != options.worker_kind) {
+    // The provider's workers of every kind share its consumer: hand the item back at once, so
+    // that the right worker takes it within milliseconds (a second here was a second on every
+    // task of a migration, write downtime included). After ten hand-backs, once a second: the
+    // right worker may be down, and the item need not circle the bus meanwhile.
+    const auto delay = delivered.delivery_count() <= 10 ? std::chrono::milliseconds(20)
+                                                        : std::chrono::milliseconds(1000);
     log::debug("work item of another worker kind handed back",
-               {{"work_id", work.work_id()}, {"worker_kind", work.worker_kind()}});
-    (void)delivered.nak(std::chrono::seconds(1));
+               {{"work_id", work.work_id()},
+                {"worker_kind", work.worker_kind()},
+                {"delay_ms", static_cast<int64_t>(delay.count())}});
+    (void)delivered.nak(delay);
     return;
   }
 
