@@ -148,10 +148,14 @@ sleep 3
 rm -f "$OUT/writer.txt.stop"; wait $WRITER
 api "$BASE/v1/migrations/$MIG2/report" > "$OUT/report-online.json"
 downtime_report=$(json "d['write_downtime_ms']" < "$OUT/report-online.json")
-gap=$(python3 -c "
-import sys
-t=[float(l.split()[0]) for l in open('$OUT/writer.txt')]
-print(int(max((b-a for a,b in zip(t,t[1:])), default=0)*1000))")
+# The writer's view: the gap between its last commit at the source and its first at the target
+# (the downtime plus its own reconnect), and its longest gap anywhere (CPU contention included).
+read -r switch_gap gap < <(python3 -c "
+rows = [l.split() for l in open('$OUT/writer.txt')]
+t = [(float(a), p) for a, p in rows]
+pairs = list(zip(t, t[1:]))
+switch = [b[0] - a[0] for a, b in pairs if a[1] != b[1]]
+print(int(max(switch, default=0) * 1000), int(max((b[0] - a[0] for a, b in pairs), default=0) * 1000))")
 steps_online=$(json "' '.join('%s=%dms' % (s['name'], int(s.get('duration_ms', 0))) for s in d['steps'])" < "$OUT/report-online.json")
 
 {
@@ -167,7 +171,8 @@ steps_online=$(json "' '.join('%s=%dms' % (s['name'], int(s.get('duration_ms', 0
   echo "| online migration with a writer | |"
   echo "| --- | ---: |"
   echo "| write downtime, report (freeze to order moved) | $downtime_report ms |"
-  echo "| longest gap between two commits the writer saw | $gap ms |"
+  echo "| the writer's gap from its last commit at the source to its first at the target (downtime plus its reconnect) | $switch_gap ms |"
+  echo "| the writer's longest gap between two commits anywhere in the run | $gap ms |"
   echo
   echo "MPLI online steps: $steps_online"
 } | tee "$OUT/results.md"

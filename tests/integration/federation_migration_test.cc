@@ -241,6 +241,8 @@ TEST_CASE(
   Federation f = federation_in(dir.path());
   // Decommission the source as soon as verification passed, so the test sees it go.
   f.spec.environment["MPLI_MIGRATIONS_GRACE_PERIOD"] = "0s";
+  // No scan after the first: delivery's task_finished events alone must drive the migrations.
+  f.spec.environment["MPLI_MIGRATIONS_SCAN_INTERVAL"] = "1h";
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
   testing::wait_until([&] { return federation_ready(f.http_port); }, 120s, "federation ready");
@@ -337,6 +339,8 @@ TEST_CASE("a virtual machine's disk image moves qcow2 to raw to vmdk across thre
   testing::TempDir dir;
   Federation f = federation_in(dir.path());
   f.spec.environment["MPLI_MIGRATIONS_GRACE_PERIOD"] = "0s";
+  // No scan after the first: delivery's task_finished events alone must drive the migrations.
+  f.spec.environment["MPLI_MIGRATIONS_SCAN_INTERVAL"] = "1h";
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
   testing::wait_until([&] { return federation_ready(f.http_port); }, 120s, "federation ready");
