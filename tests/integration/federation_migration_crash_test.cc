@@ -362,6 +362,15 @@ TEST_CASE("an online migration survives a SIGKILL of portability in each of its 
                         "the killed portability gone");
     const pid_t restarted = healthy_portability(**bus, up, killed, "portability restarted");
     CHECK(restarted != killed);
+    {
+      // Still in the step (or rolling back) with the new portability, before anything is let
+      // go: the kill certainly came inside the step, not after it ended by itself.
+      std::string now;
+      testing::wait_until([&] { return !(now = state_of(acme, id)).empty(); }, 30s,
+                          id + " readable after the restart");
+      INFO(id << " is " << now << " after the restart");
+      REQUIRE((now == step || now == "rolling_back" || now == "rolled_back"));
+    }
     row_lock.reset();
     source_held.reset();
     target_held.reset();
