@@ -323,7 +323,9 @@ void Worker::Impl::fetch_loop(int index) {
         }
         last_error = error;
         pause(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+        // At most a second: delivery makes a provider's consumer with its first work item, and
+        // that item (a migration's first task at a new provider, say) waits for this bind.
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
         continue;
       }
       consumer = std::move(bound).value();
