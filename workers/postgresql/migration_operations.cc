@@ -693,6 +693,7 @@ Outcome PostgresMigrator::checksum(const Work& work, worker::Progress& progress)
       return internal_error("PostgreSQL: " + first_line(PQerrorMessage(leader.get())));
     }
     std::vector<TableToScan> tables;
+    tables.reserve(static_cast<std::size_t>(PQntuples(listed.get())));
     for (int i = 0; i < PQntuples(listed.get()); ++i) {
       tables.push_back({PQgetvalue(listed.get(), i, 0), PQgetvalue(listed.get(), i, 1),
                         std::string(PQgetvalue(listed.get(), i, 2)) == "t",
@@ -741,6 +742,7 @@ Outcome PostgresMigrator::checksum(const Work& work, worker::Progress& progress)
     if (!pinned.empty()) pins_->release(work.migration_id());
 
     std::vector<TableChecksum> checksums;
+    checksums.reserve(tables.size());
     for (std::size_t t = 0; t < tables.size(); ++t) {
       RowDigestSum total;
       for (const auto& session : sums) total.add(session[t]);
