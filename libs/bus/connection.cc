@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "libs/bus/error_reply.h"
 #include "libs/bus/nats_util.h"
@@ -99,10 +100,36 @@ void Subscription::drain(std::chrono::milliseconds timeout) {
   }
 }
 
+std::vector<std::string> split_server_list(const std::string& urls) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= urls.size()) {
+    size_t comma = urls.find(',', start);
+    if (comma == std::string::npos) comma = urls.size();
+    std::string one = urls.substr(start, comma - start);
+    one.erase(0, one.find_first_not_of(" \t"));
+    one.erase(one.find_last_not_of(" \t") + 1);
+    if (!one.empty()) out.push_back(one);
+    start = comma + 1;
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& options) {
   OptionsOwner owner;
   natsStatus s = natsOptions_Create(&owner.opts);
-  if (s == NATS_OK) s = natsOptions_SetURL(owner.opts, options.url.c_str());
+  // Several servers (a cluster) go in as a list: natsOptions_SetURL takes a single URL in the
+  // nats.c Debian 12 ships (3.4), and "No server available" is all a comma list gets there.
+  const std::vector<std::string> servers = split_server_list(options.url);
+  std::vector<const char*> server_pointers;
+  server_pointers.reserve(servers.size());
+  for (const auto& server : servers) server_pointers.push_back(server.c_str());
+  if (s == NATS_OK && servers.size() == 1) s = natsOptions_SetURL(owner.opts, servers[0].c_str());
+  if (s == NATS_OK && servers.size() > 1) {
+    s = natsOptions_SetServers(owner.opts, server_pointers.data(),
+                               static_cast<int>(server_pointers.size()));
+  }
+  if (s == NATS_OK && servers.empty()) s = NATS_INVALID_ARG;
   if (s == NATS_OK && !options.name.empty())
     s = natsOptions_SetName(owner.opts, options.name.c_str());
   if (s == NATS_OK && !options.user.empty()) {
@@ -122,6 +149,7 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& op
   if (s != NATS_OK) return from_nats(s, "bus options");
 
   std::unique_ptr<Connection> connection(new Connection());
+  connection->stream_replicas_ = std::max(1, options.stream_replicas);
   s = natsConnection_Connect(&connection->nc_, owner.opts);
   // NOT_YET_CONNECTED: the server is not up; the library keeps trying in the background.
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {

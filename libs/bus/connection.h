@@ -20,6 +20,7 @@ struct __jsCtx;
 namespace mpli::bus {
 
 struct ConnectOptions {
+  // One server, or a cluster's servers separated by commas.
   std::string url = "nats://127.0.0.1:4222";
   std::string name;  // shown by the server's monitoring, e.g. "mpli-discovery"
   std::string user;  // optional credentials
@@ -31,6 +32,9 @@ struct ConnectOptions {
   std::chrono::milliseconds reconnect_wait{250};
   // True: a missing server is not an error; the connection is made when the server appears.
   bool retry_on_failed_connect = true;
+  // How many servers keep a copy of each stream this connection creates (ensure_stream): 1 on
+  // a single server, 3 on a three-node JetStream cluster, so losing a node loses nothing.
+  int stream_replicas = 1;
 };
 
 // What a request handler returns: the reply body, or a Status sent back as a typed error.
@@ -52,6 +56,9 @@ class Subscription {
   __natsSubscription* sub_ = nullptr;
   std::unique_ptr<Context> context_;
 };
+
+// "nats://a:4222, nats://b:4222" -> each URL, trimmed; empty items dropped.
+std::vector<std::string> split_server_list(const std::string& urls);
 
 class Connection {
  public:
@@ -96,12 +103,14 @@ class Connection {
 
   __natsConnection* raw() const { return nc_; }
   __jsCtx* jetstream_context();
+  int stream_replicas() const { return stream_replicas_; }
 
  private:
   Connection() = default;
   __natsConnection* nc_ = nullptr;
   __jsCtx* js_ = nullptr;
   std::atomic<bool> closed_{false};
+  int stream_replicas_ = 1;
 };
 
 }  // namespace mpli::bus

@@ -50,6 +50,7 @@ Status ensure_stream(Connection& connection, const StreamSpec& spec) {
   config.Duplicates = spec.duplicate_window.count() * kNanosPerMilli;
   config.MaxBytes = spec.max_bytes;
   config.MaxAge = spec.max_age.count() * kNanosPerMilli;
+  config.Replicas = connection.stream_replicas();
 
   jsStreamInfo* info = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);

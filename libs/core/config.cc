@@ -168,6 +168,20 @@ Check url_with_scheme(std::vector<std::string> schemes) {
   };
 }
 
+Check url_list_with_scheme(std::vector<std::string> schemes) {
+  return [one = url_with_scheme(std::move(schemes))](std::string_view value) -> std::string {
+    if (value.find(',') == std::string_view::npos) return one(value);
+    size_t start = 0;
+    for (int position = 1;; ++position) {
+      size_t comma = value.find(',', start);
+      std::string problem = one(value.substr(start, comma - start));
+      if (!problem.empty()) return "URL " + std::to_string(position) + " of the list " + problem;
+      if (comma == std::string_view::npos) return "";
+      start = comma + 1;
+    }
+  };
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;

@@ -58,6 +58,8 @@ class Config {
 Check one_of(std::vector<std::string> allowed);
 Check int_between(long min, long max);
 Check url_with_scheme(std::vector<std::string> schemes);
+// One URL or several separated by commas (a cluster's servers), each one url_with_scheme's.
+Check url_list_with_scheme(std::vector<std::string> schemes);
 Check duration();  // "250ms", "5s", "2m", "1h"
 Check boolean();   // true/false/1/0/yes/no
 

@@ -96,3 +96,12 @@ TEST_CASE("durations and booleans parse strictly") {
   CHECK_FALSE(config::parse_bool("maybe").has_value());
   CHECK(config::environment_name("database.pool_size") == "MPLI_DATABASE_POOL_SIZE");
 }
+
+TEST_CASE("a list of URLs is checked URL by URL") {
+  auto check = config::url_list_with_scheme({"nats", "tls"});
+  CHECK(check("nats://127.0.0.1:4222") == "");
+  CHECK(check("nats://127.0.0.1:4222,nats://127.0.0.1:4223,tls://hub:4224") == "");
+  CHECK(check("nats://127.0.0.1:4222,http://127.0.0.1:4223") ==
+        "URL 2 of the list must be a URL starting with nats:// or tls://");
+  CHECK(check("nats://a,") == "URL 2 of the list must be a URL starting with nats:// or tls://");
+}

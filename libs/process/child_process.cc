@@ -295,9 +295,20 @@ bool tcp_port_open(const std::string& host, int port) {
   return true;
 }
 
-std::string tcp_greeting(const std::string& host, int port, std::chrono::milliseconds timeout) {
+std::string tcp_exchange(const std::string& host, int port, const std::string& request,
+                         std::chrono::milliseconds timeout) {
   int fd = connect_tcp(host, port);
   if (fd < 0) return "";
+  size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd);
+      return "";
+    }
+    sent += static_cast<size_t>(n);
+  }
   std::string text;
   pollfd pfd{fd, POLLIN, 0};
   if (poll(&pfd, 1, static_cast<int>(timeout.count())) > 0) {
@@ -307,6 +318,10 @@ std::string tcp_greeting(const std::string& host, int port, std::chrono::millise
   }
   close(fd);
   return text;
+}
+
+std::string tcp_greeting(const std::string& host, int port, std::chrono::milliseconds timeout) {
+  return tcp_exchange(host, port, "", timeout);
 }
 
 }  // namespace mpli::process

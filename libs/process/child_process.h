@@ -72,6 +72,10 @@ Result<Completed> run(const Spec& spec, std::chrono::milliseconds timeout);
 Result<int> free_tcp_port();
 bool tcp_port_open(const std::string& host, int port);
 // Reads the first bytes a server sends on connect (NATS sends INFO {...}); "" when none.
+// Sends `request` to host:port and returns the first chunk of the answer ("" when none came
+// within `timeout` or the connection failed).
+std::string tcp_exchange(const std::string& host, int port, const std::string& request,
+                         std::chrono::milliseconds timeout);
 std::string tcp_greeting(const std::string& host, int port, std::chrono::milliseconds timeout);
 
 // True while `pid` (not necessarily our child) exists and is not a zombie.

@@ -23,18 +23,32 @@ struct NatsServerOptions {
   // Empty: anyone may connect and do anything (the tests' servers). Otherwise only these users
   // may connect, each with its permissions (nats_authorization.h); nats.conf is then mode 0600.
   std::vector<NatsUser> users;
+  // A node of a JetStream cluster: its unique server name, the cluster's name, the port its
+  // routes listen on and its peers' route ports, all on 127.0.0.1 (the routes are not
+  // authenticated: loopback only). An empty cluster_name makes a standalone server.
+  std::string server_name;
+  std::string cluster_name;
+  int cluster_port = 0;
+  std::vector<int> route_ports;
 };
+
+// The nats.conf `options` describe (pure; start() writes it).
+Result<std::string> render_nats_config(const NatsServerOptions& options);
 
 class NatsServer {
  public:
   // Writes <state_dir>/nats.conf, starts nats-server and waits until it accepts clients with
-  // JetStream enabled.
+  // JetStream enabled (a cluster node: before its cluster has elected a JetStream leader; see
+  // jetstream_healthy).
   static Result<NatsServer> start(const NatsServerOptions& options,
                                   std::chrono::milliseconds ready_within);
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(options_.port); }
   int port() const { return options_.port; }
   ChildProcess& process() { return process_; }
   int stop(std::chrono::milliseconds grace);
+  // True when the monitoring endpoint's /healthz answers 200: JetStream is usable here (in a
+  // cluster: a meta leader is elected and this node is current). Needs monitor_port.
+  bool jetstream_healthy() const;
 
  private:
   NatsServer(NatsServerOptions options, ChildProcess process)

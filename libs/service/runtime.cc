@@ -175,8 +175,12 @@ ServiceDefinition schema_only_service(const std::string& name,
 
 std::vector<config::Setting> common_settings(bool with_database) {
   std::vector<config::Setting> settings = {
-      {"nats.url", "nats://127.0.0.1:4222", "NATS server URL",
-       config::url_with_scheme({"nats", "tls"})},
+      {"nats.url", "nats://127.0.0.1:4222",
+       "NATS server URL; a cluster's servers separated by commas",
+       config::url_list_with_scheme({"nats", "tls"})},
+      {"nats.stream_replicas", "1",
+       "copies of each JetStream stream this service creates (3 on a three-node cluster)",
+       config::int_between(1, 5)},
       {"nats.user", "", "NATS user (least privilege: one per service)", {}},
       {"nats.password", "", "NATS password", {}, false, true},
       {"log.level", "info", "minimum log level",
@@ -233,6 +237,7 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
   bus_options.name = "mpli-" + definition.name;
   bus_options.user = config.get("nats.user");
   bus_options.password = config.get("nats.password");
+  bus_options.stream_replicas = std::stoi(config.get("nats.stream_replicas"));
   auto connected = bus::Connection::connect(bus_options);
   if (!connected) {
     log::error("cannot use the bus", {{"error", connected.status().to_string()}});

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -23,6 +24,7 @@
 #include "libs/bus/connection.h"
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
+#include "mpli/common/v1/envelope.pb.h"
 
 namespace mpli::fixture {
 
@@ -41,20 +43,21 @@ inline bool bindable(int port) {
   return ok;
 }
 
-// A port whose next three are free too: `mpli up` puts the demo providers there (after --port)
-// and their PostgreSQL servers (after --postgres-port). Taken below
-// the kernel's ephemeral range (32768 and up), so the outgoing connections of tests running
-// alongside cannot take one of the four between this check and `mpli up` binding them.
-inline int free_port_block() {
+// A port whose next `count - 1` are free too: `mpli up` puts the demo providers there (after
+// --port) and their PostgreSQL servers (after --postgres-port); with --cluster the NATS nodes
+// (after --nats-port) and the second gateway (--port + 10). Taken below the kernel's ephemeral
+// range (32768 and up), so the outgoing connections of tests running alongside cannot take one
+// between this check and `mpli up` binding them.
+inline int free_port_block(int count = 4) {
   std::mt19937 random(std::random_device{}());
   std::uniform_int_distribution<int> base(20000, 32000);
   for (int attempt = 0; attempt < 200; ++attempt) {
     int port = base(random);
     bool all_free = true;
-    for (int i = 0; i <= 3; ++i) all_free = all_free && bindable(port + i);
+    for (int i = 0; i < count; ++i) all_free = all_free && bindable(port + i);
     if (all_free) return port;
   }
-  FAIL("no block of four free ports");
+  FAIL("no block of " << count << " free ports");
   return 0;
 }
 
@@ -67,6 +70,32 @@ inline std::vector<pid_t> descendants(pid_t pid) {
     for (pid_t grandchild : descendants(child)) out.push_back(grandchild);
   }
   return out;
+}
+
+// The command line of process `pid` (/proc/<pid>/cmdline), one argument each.
+inline std::vector<std::string> arguments_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  std::string arg;
+  while (std::getline(in, arg, '\0')) args.push_back(arg);
+  return args;
+}
+
+// The value after `flag` in `args`, "" if none.
+inline std::string argument_after(const std::vector<std::string>& args, const std::string& flag) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == flag) return args[i + 1];
+  }
+  return "";
+}
+
+// The health a service reports over the bus (its pid is in `instance`), if it answers.
+inline std::optional<common::v1::HealthReply> health_of(bus::Connection& bus,
+                                                        const std::string& service) {
+  auto reply = bus.request("mpli." + service + ".v1.health", "", std::chrono::milliseconds(500));
+  common::v1::HealthReply health;
+  if (!reply || !health.ParseFromString(reply->data)) return std::nullopt;
+  return health;
 }
 
 inline bool federation_ready(int http_port) {
@@ -102,16 +131,20 @@ struct Federation {
   }
 };
 
-inline Federation federation_in(const std::string& dir, std::vector<std::string> extra_args = {}) {
+// `block`: the ports each of the gateway's, NATS's and PostgreSQL's blocks needs (4 for a
+// federation, 11 with --cluster).
+inline Federation federation_in(const std::string& dir, std::vector<std::string> extra_args = {},
+                                int block = 4) {
   Federation f;
-  f.http_port = free_port_block();
+  f.http_port = free_port_block(block);
   // Also below the ephemeral range, and clear of the gateway's block.
   do {
-    f.nats_port = free_port_block();
-  } while (std::abs(f.nats_port - f.http_port) < 8);
+    f.nats_port = free_port_block(block);
+  } while (std::abs(f.nats_port - f.http_port) < 2 * block);
   do {
-    f.pg_port = free_port_block();
-  } while (std::abs(f.pg_port - f.http_port) < 8 || std::abs(f.pg_port - f.nats_port) < 8);
+    f.pg_port = free_port_block(block);
+  } while (std::abs(f.pg_port - f.http_port) < 2 * block ||
+           std::abs(f.pg_port - f.nats_port) < 2 * block);
   f.state_dir = dir + "/state";
   f.up_log = dir + "/up.log";
   f.spec.program = testing::bin_dir() + "/mpli";

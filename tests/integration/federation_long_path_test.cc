@@ -28,22 +28,6 @@ std::string deep_path(const std::string& base, size_t length) {
   return path;
 }
 
-std::vector<std::string> arguments_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::vector<std::string> args;
-  std::string arg;
-  while (std::getline(in, arg, '\0')) args.push_back(arg);
-  return args;
-}
-
-// The value after `flag` in `args`, "" if none.
-std::string argument_after(const std::vector<std::string>& args, const std::string& flag) {
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == flag) return args[i + 1];
-  }
-  return "";
-}
-
 }  // namespace
 
 TEST_CASE("mpli up starts and stops cleanly in a 150-character state directory") {

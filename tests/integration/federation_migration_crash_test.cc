@@ -50,21 +50,6 @@ size_t progress_of(const std::string& state) {
   return it == kForward.end() ? kForward.size() : static_cast<size_t>(it - kForward.begin());
 }
 
-std::vector<std::string> arguments_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::vector<std::string> args;
-  std::string arg;
-  while (std::getline(in, arg, '\0')) args.push_back(arg);
-  return args;
-}
-
-std::string argument_after(const std::vector<std::string>& args, const std::string& flag) {
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == flag) return args[i + 1];
-  }
-  return "";
-}
-
 bool runs_program(pid_t pid, const std::string& program) {
   auto args = arguments_of(pid);
   return !args.empty() && std::filesystem::path(args[0]).filename() == program;
@@ -156,14 +141,6 @@ std::string task_state(const Federation& f, const std::string& migration_id,
       "ORDER BY created_at DESC LIMIT 1",
       migration_id, operation);
   return rows.empty() ? "" : rows[0][0].as<std::string>();
-}
-
-std::optional<mpli::common::v1::HealthReply> health_of(bus::Connection& bus,
-                                                       const std::string& service) {
-  auto reply = bus.request("mpli." + service + ".v1.health", "", 500ms);
-  mpli::common::v1::HealthReply health;
-  if (!reply || !health.ParseFromString(reply->data)) return std::nullopt;
-  return health;
 }
 
 // The pid of the healthy portability, other than `not_this` (the one just killed).

@@ -57,15 +57,6 @@ pid_t parent_of(pid_t pid) {
   return parent;
 }
 
-// The health a service reports over the bus (its pid is in `instance`), if it answers.
-std::optional<mpli::common::v1::HealthReply> health_of(bus::Connection& bus,
-                                                       const std::string& service) {
-  auto reply = bus.request("mpli." + service + ".v1.health", "", 500ms);
-  mpli::common::v1::HealthReply health;
-  if (!reply || !health.ParseFromString(reply->data)) return std::nullopt;
-  return health;
-}
-
 pid_t pid_of_instance(const std::string& instance) {
   auto colon = instance.rfind(':');
   return colon == std::string::npos ? -1

@@ -49,6 +49,11 @@ const std::vector<std::string> kServices = [] {
   return all;
 }();
 
+// The services `mpli up --cluster` runs twice.
+bool second_instance_allowed(const std::string& name) {
+  return name == "gateway" || name == "discovery" || name == "resolver" || name == "trust";
+}
+
 std::vector<std::string> arguments_after_command(int argc, char** argv) {
   return std::vector<std::string>(argv + 1, argv + argc);
 }
@@ -376,6 +381,75 @@ class Supervisor {
   std::vector<SupervisedService> services_;
 };
 
+// The federation's bus: one nats-server, or with --cluster three as a JetStream cluster on
+// loopback. Services and workers get every node's URL, comma-separated: the client picks one
+// and moves to another when it goes.
+struct LocalBus {
+  std::vector<process::NatsServer> nodes;
+  std::string url;
+  int stream_replicas = 1;
+
+  void stop() {
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) it->stop(std::chrono::seconds(5));
+  }
+};
+
+constexpr int kClusterNodes = 3;
+
+// Node i's client port is nats_port + i; its route port and monitoring port follow the three
+// client ports (docs/operations.md, "A clustered bus on one machine").
+Result<LocalBus> start_bus(const UpOptions& options, const std::vector<process::NatsUser>& users,
+                           LogPump& pump) {
+  LocalBus bus;
+  process::NatsServerOptions single;
+  single.state_dir = options.state_dir + "/nats";
+  single.port = options.nats_port;
+  single.users = users;
+  if (!options.cluster) {
+    MPLI_ASSIGN_OR_RETURN(process::NatsServer server,
+                          process::NatsServer::start(single, std::chrono::seconds(20)));
+    bus.url = server.url();
+    bus.nodes.push_back(std::move(server));
+    return bus;
+  }
+  for (int i = 0; i < kClusterNodes; ++i) {
+    process::NatsServerOptions node = single;
+    // Its own store: a standalone server's streams are not a cluster member's.
+    node.state_dir = options.state_dir + "/nats-cluster/n" + std::to_string(i + 1);
+    node.port = options.nats_port + i;
+    node.cluster_port = options.nats_port + kClusterNodes + i;
+    node.monitor_port = options.nats_port + 2 * kClusterNodes + i;
+    node.server_name = "mpli-n" + std::to_string(i + 1);
+    node.cluster_name = "mpli";
+    for (int peer = 0; peer < kClusterNodes; ++peer) {
+      if (peer != i) node.route_ports.push_back(options.nats_port + kClusterNodes + peer);
+    }
+    auto started = process::NatsServer::start(node, std::chrono::seconds(20));
+    if (!started) {
+      bus.stop();
+      return started.status();
+    }
+    pump.say("nats-server " + node.server_name + " started (pid " +
+             std::to_string(started->process().pid()) + ") at " + started->url() +
+             ", routes on port " + std::to_string(node.cluster_port));
+    bus.url += (bus.url.empty() ? "" : ",") + started->url();
+    bus.nodes.push_back(std::move(started).value());
+  }
+  // JetStream answers once the nodes have elected a meta leader.
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!std::all_of(bus.nodes.begin(), bus.nodes.end(),
+                      [](const process::NatsServer& node) { return node.jetstream_healthy(); })) {
+    if (Clock::now() >= deadline) {
+      bus.stop();
+      return deadline_exceeded("the NATS cluster elected no JetStream leader within 30 s; see " +
+                               options.state_dir + "/nats-cluster/n*/nats.log");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  bus.stream_replicas = kClusterNodes;
+  return bus;
+}
+
 // One mpli-worker-postgresql per provider database that started, each with the provider's own
 // NATS user; a worker whose binary is not built is left out with a note (its provider's orders
 // then wait in MPLI_WORK until one runs).
@@ -549,15 +623,17 @@ int run_up_command(int argc, char** argv) {
 
   int exit_code = 0;
   {
-    process::NatsServerOptions nats_options;
-    nats_options.state_dir = options.state_dir + "/nats";
-    nats_options.port = options.nats_port;
-    const std::string users_dir = nats_options.state_dir + "/users";
-    auto logins = prepare_nats_users(users_dir, worker_providers, &nats_options.users);
+    std::vector<process::NatsUser> nats_users;
+    const std::string users_dir = options.state_dir + "/nats/users";
+    auto logins = prepare_nats_users(users_dir, worker_providers, &nats_users);
     if (!logins) return stop_early("NATS users: " + logins.status().message());
-    auto nats = process::NatsServer::start(nats_options, std::chrono::seconds(20));
-    if (!nats) return stop_early(nats.status().message());
-    pump.say("nats-server ready at " + nats->url() + " (JetStream on; " +
+    auto bus = start_bus(options, nats_users, pump);
+    if (!bus) return stop_early(bus.status().message());
+    const std::string nats_url = bus->url;
+    pump.say(std::string(options.cluster ? "NATS JetStream cluster of 3 ready at "
+                                         : "nats-server ready at ") +
+             nats_url + " (JetStream on, streams with " + std::to_string(bus->stream_replicas) +
+             (bus->stream_replicas == 1 ? " copy; " : " copies; ") +
              std::to_string(logins->size()) + " users, each worker limited to its provider's " +
              "work; passwords in " + users_dir + ")");
 
@@ -615,7 +691,7 @@ int run_up_command(int argc, char** argv) {
     };
     if (!postgres) {
       stop_provider_databases();
-      nats->stop(std::chrono::seconds(5));
+      bus->stop();
       return stop_early(postgres.status().message());
     }
     pump.say("PostgreSQL ready on port " + std::to_string(options.postgres_port) +
@@ -667,7 +743,8 @@ int run_up_command(int argc, char** argv) {
       spec.capture_output = true;
       // The DSN carries the PostgreSQL password: the environment keeps it out of the process
       // list, and the services redact database.url when they log their configuration.
-      spec.environment = {{"MPLI_NATS_URL", nats->url()},
+      spec.environment = {{"MPLI_NATS_URL", nats_url},
+                          {"MPLI_NATS_STREAM_REPLICAS", std::to_string(bus->stream_replicas)},
                           {"MPLI_DATABASE_URL", postgres->dsn()},
                           {"MPLI_HTTP_PORT", std::to_string(options.http_port)},
                           // The demo providers are plain http on loopback; a real hub refuses both.
@@ -693,11 +770,20 @@ int run_up_command(int argc, char** argv) {
         }
       }
       supervisor.add(name, spec, options.restart);
+      // A second instance where two may run side by side (their state is in PostgreSQL, shared
+      // work is claimed with SKIP LOCKED or a shared consumer); delivery and portability drive
+      // their state machines from one instance (docs/operations.md).
+      if (options.cluster && second_instance_allowed(name)) {
+        if (name == "gateway") {
+          spec.environment["MPLI_HTTP_PORT"] = std::to_string(options.http_port + 10);
+        }
+        supervisor.add(name + "-2", spec, options.restart);
+      }
     }
     // Last, so they stop first: a worker's work ends before the server it works on goes.
-    add_provider_workers(supervisor, pump, provider_databases, *logins, nats->url(), bin_dir,
+    add_provider_workers(supervisor, pump, provider_databases, *logins, nats_url, bin_dir,
                          options.restart);
-    add_disk_image_workers(supervisor, pump, worker_providers, *logins, nats->url(), bin_dir,
+    add_disk_image_workers(supervisor, pump, worker_providers, *logins, nats_url, bin_dir,
                            options.state_dir, options.restart);
 
     if (!supervisor.start_all()) {
@@ -705,6 +791,8 @@ int run_up_command(int argc, char** argv) {
     } else {
       pump.say(
           "federation starting: gateway http://127.0.0.1:" + std::to_string(options.http_port) +
+          (options.cluster ? " and http://127.0.0.1:" + std::to_string(options.http_port + 10)
+                           : std::string()) +
           " (readiness: /readyz); Ctrl-C or `mpli down` stops it");
     }
 
@@ -757,8 +845,8 @@ int run_up_command(int argc, char** argv) {
     stop_provider_databases();
     postgres->stop(std::chrono::seconds(10));
     pump.say("PostgreSQL stopped");
-    nats->stop(std::chrono::seconds(5));
-    pump.say("nats-server stopped");
+    bus->stop();
+    pump.say(options.cluster ? "NATS cluster stopped" : "nats-server stopped");
   }
   pump.join();
   fs::remove(pid_file(options.state_dir), ec);

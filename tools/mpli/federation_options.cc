@@ -11,7 +11,7 @@ namespace {
 template <typename Options>
 struct OptionDefinition {
   std::string flag;        // "--port"
-  std::string value_name;  // "PORT"
+  std::string value_name;  // "PORT"; "" for a switch ("--cluster", "--cluster=false")
   std::string description;
   std::string default_text;
   std::string environment;  // "" when no variable stands in for the option
@@ -60,6 +60,17 @@ OptionTable<UpOptions> up_table() {
        "ontology/examples of the source tree mpli was built from", "",
        [](const std::string& value, UpOptions* options) {
          options->demo_dir = value;
+         return std::string();
+       }},
+      {"--cluster", "",
+       "a three-node NATS JetStream cluster (client ports --nats-port and the next two, routes "
+       "on the three after, monitoring on the three after those; streams with 3 replicas) and "
+       "two instances of the gateway (the second on --port + 10), discovery, resolver and trust",
+       defaults.cluster ? "on" : "off", "MPLI_CLUSTER",
+       [](const std::string& value, UpOptions* options) {
+         auto on = config::parse_bool(value);
+         if (!on) return "must be true or false, got '" + value + "'";
+         options->cluster = *on;
          return std::string();
        }},
       {"--restart-budget", "N",
@@ -137,6 +148,7 @@ ParsedCommandLine<Options> parse(const OptionTable<Options>& table,
       return fail(arg.rfind('-', 0) == 0 ? "unknown option '" + flag + "'"
                                          : "unexpected argument '" + arg + "'");
     }
+    if (!value && option->value_name.empty()) value = "true";  // a switch
     if (!value) {
       if (i + 1 >= args.size()) return fail(flag + " needs a value (" + option->value_name + ")");
       value = args[++i];
@@ -173,7 +185,8 @@ std::string usage(const std::string& synopsis, const std::string& summary,
   std::ostringstream out;
   out << "usage: " << synopsis << "\n" << summary << "\noptions:\n";
   for (const auto& option : table) {
-    std::string left = option.flag + " " + option.value_name;
+    std::string left =
+        option.value_name.empty() ? option.flag : option.flag + " " + option.value_name;
     out << "  " << left << std::string(width - left.size(), ' ') << option.description << "\n"
         << "  " << std::string(width, ' ') << "default: " << option.default_text;
     if (!option.environment.empty()) out << "; environment: " << option.environment;

@@ -16,6 +16,7 @@ struct UpOptions {
   int nats_port = 14222;  // not 4222: a system nats-server may own that
   int postgres_port = 55432;
   std::string demo_dir;  // "" = <repo>/ontology/examples next to the build, "none" = off
+  bool cluster = false;  // three NATS nodes, two instances of the stateless services
   RestartSettings restart;
 };
 

@@ -31,6 +31,21 @@ TEST_CASE("mpli up without options runs with the documented defaults") {
   CHECK(parsed.options.demo_dir.empty());
   CHECK(parsed.options.restart.budget == 5);
   CHECK(parsed.options.restart.healthy_after == 60s);
+  CHECK_FALSE(parsed.options.cluster);
+}
+
+TEST_CASE("--cluster is a switch: alone it is on, =false turns it off, so does the environment") {
+  auto on = parse_up_command_line({"--cluster", "--port", "9090"}, environment());
+  REQUIRE(on.outcome == CommandLineOutcome::kRun);
+  CHECK(on.options.cluster);
+  CHECK(on.options.http_port == 9090);  // the next argument is not taken as its value
+  auto off = parse_up_command_line({"--cluster=false"}, environment({{"MPLI_CLUSTER", "true"}}));
+  REQUIRE(off.outcome == CommandLineOutcome::kRun);
+  CHECK_FALSE(off.options.cluster);
+  CHECK(parse_up_command_line({}, environment({{"MPLI_CLUSTER", "yes"}})).options.cluster);
+  auto bad = parse_up_command_line({"--cluster=maybe"}, environment());
+  CHECK(bad.outcome == CommandLineOutcome::kError);
+  CHECK(contains(bad.error, "--cluster: must be true or false, got 'maybe'"));
 }
 
 TEST_CASE("-h and --help ask for help wherever they stand") {
@@ -112,7 +127,8 @@ TEST_CASE("the usage lists every option with its default") {
         "default: 14222", "--postgres-port PORT", "default: 55432", "--demo-dir DIR",
         "--restart-budget N", "default: 5; environment: MPLI_RESTART_BUDGET",
         "--healthy-after DURATION", "default: 60s; environment: MPLI_RESTART_HEALTHY_AFTER",
-        "-h, --help", "after 500ms", "up to 30s"}) {
+        "-h, --help", "after 500ms", "up to 30s", "  --cluster ",
+        "default: off; environment: MPLI_CLUSTER"}) {
     INFO(up);
     CHECK(contains(up, part));
   }
