@@ -14,7 +14,7 @@ PACKAGES=(
   # the local federation and the tests run a real PostgreSQL
   postgresql-15 postgresql-client-15
 )
-# Extra packages later issues add (one file per need, one package per line).
+# Extra packages later issues add (one file per need, one package per line; "a|b": either).
 shopt -s nullglob
 for list in "$(dirname "$0")"/packages.d/*.txt; do
   while read -r pkg _; do
@@ -22,10 +22,20 @@ for list in "$(dirname "$0")"/packages.d/*.txt; do
   done < "$list"
 done
 
+# "a|b" (packages.d) is satisfied by either package: the first is installed when neither is
+# (e.g. kubernetes-client|kubectl: another package may already provide /usr/bin/kubectl).
 missing=()
-for pkg in "${PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+for entry in "${PACKAGES[@]}"; do
+  IFS='|' read -r -a alternatives <<<"$entry"
+  installed=0
+  for pkg in "${alternatives[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    if [[ "$status" == "install ok installed" ]]; then
+      installed=1
+      break
+    fi
+  done
+  [[ $installed -eq 1 ]] || missing+=("${alternatives[0]}")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
