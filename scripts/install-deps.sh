@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages MPLI needs to build, test and run, and nothing when all are
 # present. Non-interactive. Used by ./run.sh and ./test.sh; safe to run by hand.
+# --core: only what building and running the binaries needs, not the packages.d lists of the
+# suite's tools (deploy/compose/Dockerfile's build stage).
 set -euo pipefail
+CORE_ONLY=0
+if [[ "${1:-}" == "--core" ]]; then
+  CORE_ONLY=1
+elif [[ $# -gt 0 ]]; then
+  echo "usage: install-deps.sh [--core]" >&2
+  exit 2
+fi
 
 PACKAGES=(
   # toolchain
@@ -16,7 +25,9 @@ PACKAGES=(
 )
 # Extra packages later issues add (one file per need, one package per line; "a|b": either).
 shopt -s nullglob
-for list in "$(dirname "$0")"/packages.d/*.txt; do
+lists=("$(dirname "$0")"/packages.d/*.txt)
+[[ $CORE_ONLY -eq 0 ]] || lists=()
+for list in "${lists[@]}"; do
   while read -r pkg _; do
     [[ -z "$pkg" || "$pkg" == \#* ]] || PACKAGES+=("$pkg")
   done < "$list"
