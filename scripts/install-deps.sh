@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages MPLI needs to build, test and run, and nothing when all are
 # present. Non-interactive. Used by ./run.sh and ./test.sh; safe to run by hand.
+# --core: only what building and running the binaries needs, not the packages.d lists of the
+# suite's tools (deploy/compose/Dockerfile's build stage).
 set -euo pipefail
+CORE_ONLY=0
+if [[ "${1:-}" == "--core" ]]; then
+  CORE_ONLY=1
+elif [[ $# -gt 0 ]]; then
+  echo "usage: install-deps.sh [--core]" >&2
+  exit 2
+fi
 
 PACKAGES=(
   # toolchain
@@ -14,18 +23,30 @@ PACKAGES=(
   # the local federation and the tests run a real PostgreSQL
   postgresql-15 postgresql-client-15
 )
-# Extra packages later issues add (one file per need, one package per line).
+# Extra packages later issues add (one file per need, one package per line; "a|b": either).
 shopt -s nullglob
-for list in "$(dirname "$0")"/packages.d/*.txt; do
+lists=("$(dirname "$0")"/packages.d/*.txt)
+[[ $CORE_ONLY -eq 0 ]] || lists=()
+for list in "${lists[@]}"; do
   while read -r pkg _; do
     [[ -z "$pkg" || "$pkg" == \#* ]] || PACKAGES+=("$pkg")
   done < "$list"
 done
 
+# "a|b" (packages.d) is satisfied by either package: the first is installed when neither is
+# (e.g. kubernetes-client|kubectl: another package may already provide /usr/bin/kubectl).
 missing=()
-for pkg in "${PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+for entry in "${PACKAGES[@]}"; do
+  IFS='|' read -r -a alternatives <<<"$entry"
+  installed=0
+  for pkg in "${alternatives[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    if [[ "$status" == "install ok installed" ]]; then
+      installed=1
+      break
+    fi
+  done
+  [[ $installed -eq 1 ]] || missing+=("${alternatives[0]}")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Node tools the test suite runs (tools/npm: the OpenAPI linter @redocly/cli and
-# playwright-core for the console's browser test) with `npm ci`, exactly as package-lock.json
+# Installs the Node tools the test suite runs (tools/npm: the OpenAPI linter @redocly/cli,
+# playwright-core for the console's browser test, kubernetes-models, ajv and js-yaml for the
+# Kubernetes manifests' check in tests/deploy) with `npm ci`, exactly as package-lock.json
 # pins them. Does nothing when tools/npm/node_modules already matches the lock file, so ./test.sh
 # may call it every time. Quiet unless it installs or fails. Used by ./test.sh; safe by hand.
 set -euo pipefail
@@ -27,7 +28,8 @@ fi
 # both package.json and package-lock.json and every pinned tool is there, nothing changed.
 stamp="$tools/node_modules/.package-lock.json"
 if [[ -f "$stamp" && "$stamp" -nt "$tools/package-lock.json" && "$stamp" -nt "$tools/package.json" &&
-  -x "$tools/node_modules/.bin/redocly" && -d "$tools/node_modules/playwright-core" ]]; then
+  -x "$tools/node_modules/.bin/redocly" && -d "$tools/node_modules/playwright-core" &&
+  -d "$tools/node_modules/kubernetes-models" ]]; then
   exit 0
 fi
 
@@ -39,7 +41,7 @@ if ! (cd "$tools" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-f
   --loglevel=error >"$log" 2>&1); then
   cat "$log" >&2
   die "npm ci failed in $tools. It needs the npm registry (or a filled npm cache: \
-npm ci --offline works then). Without it the OpenAPI lint and console tests cannot run."
+npm ci --offline works then). Without it the OpenAPI lint, console and deploy_k8s tests cannot run."
 fi
 # npm ci leaves package-lock.json's time alone; touch the stamp so the next run sees it is newer.
 touch "$stamp"
