@@ -44,6 +44,7 @@ class NatsServer {
                                   std::chrono::milliseconds ready_within);
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(options_.port); }
   int port() const { return options_.port; }
+  const NatsServerOptions& options() const { return options_; }
   ChildProcess& process() { return process_; }
   int stop(std::chrono::milliseconds grace);
   // True when the monitoring endpoint's /healthz answers 200: JetStream is usable here (in a
@@ -115,6 +116,7 @@ class PostgresServer {
   std::string dsn() const;
   const std::string& password_file() const { return options_.password_file; }
   int port() const { return options_.port; }
+  const PostgresOptions& options() const { return options_; }
   // Where its Unix socket is (a libpq host=); the private one is gone after stop().
   const std::string& socket_dir() const { return socket_dir_.path(); }
   ChildProcess& process() { return process_; }

@@ -205,8 +205,8 @@ TEST_CASE("a stream with three replicas loses nothing and stores nothing twice w
   const size_t duplicated = state->messages - distinct.size();
   std::cout << "nats cluster, node " << killed << " killed at message " << kKillAt << ": "
             << kMessages << " published, " << retries << " retried, " << lost << " lost, "
-            << duplicated << " duplicated, longest wait for an acknowledgement "
-            << recovery.count() << " ms\n";
+            << duplicated << " duplicated, longest wait for an acknowledgement " << recovery.count()
+            << " ms\n";
   CHECK(lost == 0);
   CHECK(duplicated == 0);
   CHECK(state->messages == static_cast<uint64_t>(kMessages));

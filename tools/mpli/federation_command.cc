@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <list>
@@ -450,6 +451,59 @@ Result<LocalBus> start_bus(const UpOptions& options, const std::vector<process::
   return bus;
 }
 
+// Restarts what the services stand on when it exits: a NATS node, the hub's PostgreSQL, a
+// provider's PostgreSQL. Never gives up (the services wait for their dependencies meanwhile and
+// /readyz shows it); a restart that fails is tried again a second later.
+class InfrastructureWatch {
+ public:
+  explicit InfrastructureWatch(LogPump& pump) : pump_(pump) {}
+
+  // `server` must stay where it is while watched (an element of a vector that no longer grows).
+  template <typename Server>
+  void watch(const std::string& name, Server* server) {
+    watched_.push_back({name, [server]() -> process::ChildProcess& { return server->process(); },
+                        [server]() -> Status {
+                          auto again = Server::start(server->options(), std::chrono::seconds(60));
+                          if (!again) return again.status();
+                          *server = std::move(again).value();
+                          return Status::ok();
+                        }});
+  }
+
+  void check(Clock::time_point now) {
+    for (auto& item : watched_) {
+      if (!item.down) {
+        if (item.process().running()) continue;
+        item.down = true;
+        pump_.say(item.name + " " +
+                  describe_exit(item.process().wait_for(std::chrono::milliseconds(0))) +
+                  "; restarting it");
+      }
+      if (now < item.next_attempt) continue;
+      Status restarted = item.restart();
+      if (restarted.is_ok()) {
+        item.down = false;
+        pump_.say(item.name + " restarted (pid " + std::to_string(item.process().pid()) + ")");
+      } else {
+        item.next_attempt = now + std::chrono::seconds(1);
+        pump_.say("cannot restart " + item.name + " yet: " + restarted.message() +
+                  "; trying again in 1s");
+      }
+    }
+  }
+
+ private:
+  struct Watched {
+    std::string name;
+    std::function<process::ChildProcess&()> process;
+    std::function<Status()> restart;
+    bool down = false;
+    Clock::time_point next_attempt{};
+  };
+  LogPump& pump_;
+  std::vector<Watched> watched_;
+};
+
 // One mpli-worker-postgresql per provider database that started, each with the provider's own
 // NATS user; a worker whose binary is not built is left out with a note (its provider's orders
 // then wait in MPLI_WORK until one runs).
@@ -833,8 +887,24 @@ int run_up_command(int argc, char** argv) {
       }
     });
 
+    InfrastructureWatch infrastructure(pump);
+    for (auto& node : bus->nodes) {
+      std::string name = node.options().server_name.empty()
+                             ? "nats-server"
+                             : "nats-server " + node.options().server_name;
+      infrastructure.watch(name, &node);
+    }
+    infrastructure.watch("PostgreSQL", &postgres.value());
+    for (auto& database : provider_databases) {
+      if (database.server) {
+        infrastructure.watch("provider " + database.provider.provider_id + ": PostgreSQL",
+                             &*database.server);
+      }
+    }
+
     timespec tick{0, 200 * 1000 * 1000};
     while (exit_code == 0 && sigtimedwait(&signals, nullptr, &tick) < 0) {
+      infrastructure.check(Clock::now());
       if (!supervisor.check(Clock::now())) exit_code = 1;
     }
 
