@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -403,8 +404,30 @@ std::string PostgresServer::dsn() const {
          " user=postgres password=" + password_ + " connect_timeout=5";
 }
 
+namespace {
+
+// The processes `pid` has forked that still run (the kernel's list of its children).
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> out;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  pid_t child = 0;
+  while (in >> child) out.push_back(child);
+  return out;
+}
+
+}  // namespace
+
 int PostgresServer::stop(std::chrono::milliseconds grace) {
+  // The postmaster's own processes (checkpointer, writers, backends) each run in a session of
+  // their own: when the postmaster does not finish its fast shutdown within `grace` and is
+  // killed, they would outlive it until they notice. They are ended with it.
+  std::vector<pid_t> helpers = children_of(process_.pid());
   int status = process_.stop(SIGINT, grace);
+  if (status == -1 || (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
+    for (pid_t helper : helpers) {
+      if (process_alive(helper)) kill(helper, SIGKILL);
+    }
+  }
   socket_dir_.remove();
   return status;
 }
