@@ -64,10 +64,8 @@ std::string signal_process_with(pid_t federation, const std::string& flag,
 
 std::vector<Fault> faults_for(bool long_profile) {
   std::vector<Fault> once = {
-      {"SIGKILL delivery",
-       [](pid_t f) { return signal_first(f, "mpli-delivery", SIGKILL); }},
-      {"SIGKILL resolver",
-       [](pid_t f) { return signal_first(f, "mpli-resolver", SIGKILL); }},
+      {"SIGKILL delivery", [](pid_t f) { return signal_first(f, "mpli-delivery", SIGKILL); }},
+      {"SIGKILL resolver", [](pid_t f) { return signal_first(f, "mpli-resolver", SIGKILL); }},
       {"SIGSTOP delivery for 3 s",
        [](pid_t f) { return stop_then_continue(f, "mpli-delivery", 3s); }},
       {"SIGSTOP resolver for 3 s",

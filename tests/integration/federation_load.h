@@ -138,8 +138,8 @@ class SteadyLoad {
         order.ids.insert(made["id"].get<std::string>());
         orders_.push_back(order);
       } else {
-        refused_.push_back("order " + order.key + ": HTTP " + std::to_string(created.status) +
-                           " " + created.body.substr(0, 300));
+        refused_.push_back("order " + order.key + ": HTTP " + std::to_string(created.status) + " " +
+                           created.body.substr(0, 300));
       }
       auto resolved = with_retries(gateways_, n + 1, tally, [&](const std::string& base) {
         return testing::http_request("POST", base + "/v1/resolutions", manifest_,
@@ -227,8 +227,8 @@ inline LoadVerdict verify_load(const SteadyLoad& load, std::chrono::seconds with
     } while (std::chrono::steady_clock::now() < deadline);
     if (state != "active") {
       ++verdict.lost[order.window];
-      verdict.problems.push_back(order.key + " (" + id + ") is not active: " +
-                                 shown.dump().substr(0, 400));
+      verdict.problems.push_back(order.key + " (" + id +
+                                 ") is not active: " + shown.dump().substr(0, 400));
       continue;
     }
     int provisioned = 0;
