@@ -149,13 +149,23 @@ int replay_main(int argc, char** argv, const ReplayTarget& target) {
     if (!save_current.empty()) std::ofstream(save_current, std::ios::binary) << input;
     target.check(input);
   };
-  for (const auto& input : corpus) run(input);
+  size_t grown = 0;
+  for (const auto& input : corpus) {
+    run(input);
+    if (!target.variants) continue;
+    for (const std::string& variant : target.variants(input)) {
+      if (variant.empty()) continue;
+      run(variant);
+      ++grown;
+    }
+  }
   std::mt19937_64 random(seed);
   for (size_t i = 0; i < mutations; ++i) {
     run(target.mutate ? target.mutate(random, corpus) : Mutator(random, target).mutate(corpus));
   }
-  std::cout << target.name << ": " << corpus.size() << " corpus inputs and " << mutations
-            << " mutations came back\n";
+  std::cout << target.name << ": " << corpus.size() << " corpus inputs, ";
+  if (target.variants) std::cout << grown << " grown variants, ";
+  std::cout << mutations << " mutations (seed " << seed << "): every input came back\n";
   return 0;
 }
 
