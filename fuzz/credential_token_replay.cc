@@ -1,36 +1,26 @@
 // Runs the credential token fuzz body (fuzz/credential_token_input.h) without libFuzzer, so
-// ctest can run it under any compiler: every file of the given directories, then a fixed
-// number of seeded mutations aimed at the token grammar (separators '.', '~', base64url and
-// JSON fragments, deep nesting inside a re-encoded part), the same on every machine.
+// ctest can run it under any compiler (fuzz/replay_driver.h): every file of the given
+// directories, then a fixed number of seeded mutations aimed at the token grammar (separators
+// '.', '~', base64url and JSON fragments, deep nesting inside a re-encoded part), the same on
+// every machine.
 //   credential_token_replay [--mutations N] [--seed S] [--save-current FILE] DIR...
 // Exit 0 when every input came back; a crash or a sanitizer report ends the process instead.
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "fuzz/credential_token_input.h"
+#include "fuzz/replay_driver.h"
 #include "libs/credentials/base64url.h"
 
 namespace {
 
 constexpr size_t kMaxInput = 300 * 1024;  // past the verifier's 256 KiB token limit
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class Mutator {
  public:
-  explicit Mutator(uint64_t seed) : random_(seed) {}
+  explicit Mutator(std::mt19937_64& random) : random_(random) {}
 
   std::string mutate(const std::vector<std::string>& corpus) {
     std::string text = corpus[below(corpus.size())];
@@ -106,47 +96,19 @@ class Mutator {
     }
   }
 
-  std::mt19937_64 random_;
+  std::mt19937_64& random_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  size_t mutations = 2000;
-  uint64_t seed = 1;
-  std::string save_current;
-  std::vector<std::filesystem::path> dirs;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--mutations" && i + 1 < argc) {
-      mutations = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--seed" && i + 1 < argc) {
-      seed = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--save-current" && i + 1 < argc) {
-      save_current = argv[++i];
-    } else {
-      dirs.emplace_back(arg);
-    }
-  }
-  std::vector<std::string> corpus;
-  for (const auto& dir : dirs) {
-    if (!std::filesystem::is_directory(dir)) continue;  // an optional corpus may be absent
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      if (entry.is_regular_file()) corpus.push_back(read_file(entry.path()));
-    }
-  }
-  if (corpus.empty()) {
-    std::cerr << "credential_token_replay: no corpus files\n";
-    return 1;
-  }
-  auto run = [&](const std::string& input) {
-    if (!save_current.empty()) std::ofstream(save_current, std::ios::binary) << input;
-    mpli::fuzz::check_credential_token_input(input);
+  mpli::fuzz::ReplayTarget target;
+  target.name = "credential_token_replay";
+  target.check = mpli::fuzz::check_credential_token_input;
+  target.mutate = [](std::mt19937_64& random, const std::vector<std::string>& corpus) {
+    return Mutator(random).mutate(corpus);
   };
-  for (const auto& input : corpus) run(input);
-  Mutator mutator(seed);
-  for (size_t i = 0; i < mutations; ++i) run(mutator.mutate(corpus));
-  std::cout << "credential_token_replay: " << corpus.size() << " corpus inputs and " << mutations
-            << " mutations came back\n";
-  return 0;
+  // The W3C vectors next to the repository are optional.
+  target.skip_missing_dirs = true;
+  return mpli::fuzz::replay_main(argc, argv, target);
 }

@@ -2,34 +2,23 @@
 // under any compiler: every file of the given corpus directories, two grown variants of each
 // (nesting multiplied to 30,000 levels, the longest string literal stretched to 40,000 bytes,
 // both past what used to overflow a stack), then a fixed number of cheap mutations from a
-// seeded generator, so a run is the same on every machine.
+// seeded generator, so a run is the same on every machine (fuzz/replay_driver.h).
 //   manifest_replay [--mutations N] [--seed S] [--save-current FILE] DIR...
 // Exit 0 when every input came back; a crash or a sanitizer report ends the process instead.
 // --save-current writes each input to FILE before it runs, so a crash or a hang leaves the
 // input that caused it behind.
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "fuzz/manifest_input.h"
+#include "fuzz/replay_driver.h"
 
 namespace {
 
 constexpr size_t kMaxInput = 256 * 1024;  // grown variants and mutations stay below this
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The longest run of nested openers ('(' or '[' followed by what precedes the next opener, such
 // as "[ :p "), repeated until it nests `levels` deep; "" when the text has no opener.
@@ -86,7 +75,7 @@ std::string stretch_literal(const std::string& text, size_t bytes) {
 // nesting and literal growth.
 class Mutator {
  public:
-  explicit Mutator(uint64_t seed) : random_(seed) {}
+  explicit Mutator(std::mt19937_64& random) : random_(random) {}
 
   std::string mutate(const std::vector<std::string>& corpus) {
     std::string text = corpus[below(corpus.size())];
@@ -183,71 +172,20 @@ class Mutator {
     }
   }
 
-  std::mt19937_64 random_;
+  std::mt19937_64& random_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  size_t mutations = 2000;
-  uint64_t seed = 1;
-  std::string save_current;
-  std::vector<std::filesystem::path> dirs;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--mutations" && i + 1 < argc) {
-      mutations = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--seed" && i + 1 < argc) {
-      seed = std::strtoull(argv[++i], nullptr, 10);
-    } else if (arg == "--save-current" && i + 1 < argc) {
-      save_current = argv[++i];
-    } else {
-      dirs.emplace_back(arg);
-    }
-  }
-  if (dirs.empty()) {
-    std::cerr << "usage: manifest_replay [--mutations N] [--seed S] [--save-current FILE] DIR...\n";
-    return 2;
-  }
-
-  // Sorted, so the seeded mutations pick the same files everywhere.
-  std::vector<std::filesystem::path> files;
-  for (const auto& dir : dirs) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      if (entry.is_regular_file()) files.push_back(entry.path());
-    }
-    if (ec) {
-      std::cerr << "manifest_replay: cannot list " << dir << ": " << ec.message() << "\n";
-      return 2;
-    }
-  }
-  std::sort(files.begin(), files.end());
-  if (files.empty()) {
-    std::cerr << "manifest_replay: no corpus files\n";
-    return 2;
-  }
-
-  auto run = [&](const std::string& input) {
-    if (!save_current.empty()) std::ofstream(save_current, std::ios::binary) << input;
-    mpli::fuzz::check_manifest_input(input);
+  mpli::fuzz::ReplayTarget target;
+  target.name = "manifest_replay";
+  target.check = mpli::fuzz::check_manifest_input;
+  target.mutate = [](std::mt19937_64& random, const std::vector<std::string>& corpus) {
+    return Mutator(random).mutate(corpus);
   };
-  std::vector<std::string> corpus;
-  size_t grown = 0;
-  for (const auto& file : files) {
-    corpus.push_back(read_file(file));
-    run(corpus.back());
-    for (const std::string& variant :
-         {deepen(corpus.back(), 30000), stretch_literal(corpus.back(), 40000)}) {
-      if (variant.empty()) continue;
-      run(variant);
-      ++grown;
-    }
-  }
-  Mutator mutator(seed);
-  for (size_t i = 0; i < mutations; ++i) run(mutator.mutate(corpus));
-  std::cout << "manifest_replay: " << corpus.size() << " corpus files, " << grown
-            << " grown variants, " << mutations << " mutations (seed " << seed
-            << "): every input came back\n";
-  return 0;
+  target.variants = [](const std::string& text) {
+    return std::vector<std::string>{deepen(text, 30000), stretch_literal(text, 40000)};
+  };
+  return mpli::fuzz::replay_main(argc, argv, target);
 }

@@ -24,6 +24,12 @@ case $name in
   credential_token)
     seeds=("$src/fuzz/corpus/credential_token")
     options=(-max_len=16384) ;;
+  gateway_request)
+    seeds=("$src/fuzz/corpus/gateway_request")
+    options=(-max_len=16384) ;;
+  worker_message)
+    seeds=("$src/fuzz/corpus/worker_message")
+    options=(-max_len=16384) ;;
   *) echo "run-target.sh: no seeds known for $name" >&2; exit 2 ;;
 esac
 [[ -x "$bin" ]] || { echo "run-target.sh: $bin is not built (cmake --build <build> --target mpli_fuzz_clang)" >&2; exit 1; }

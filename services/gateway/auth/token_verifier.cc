@@ -1,5 +1,6 @@
 #include "services/gateway/auth/token_verifier.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "libs/credentials/jws.h"
@@ -28,7 +29,13 @@ Result<int64_t> time_claim(const json& claims, const std::string& name, bool req
     return int64_t{-1};
   }
   if (!it->is_number()) return refused(kBadClaims, "the token's " + name + " is not a number");
-  return static_cast<int64_t>(it->get<double>());
+  // Past +-10^15 seconds (31 million years) a time is no time: converting it to int64_t could
+  // overflow (undefined behaviour), and so could adding the leeway to it.
+  double value = it->get<double>();
+  if (!(std::fabs(value) <= 1e15)) {
+    return refused(kBadClaims, "the token's " + name + " is out of range");
+  }
+  return static_cast<int64_t>(value);
 }
 
 bool audience_matches(const json& aud, const std::string& audience) {

@@ -122,6 +122,24 @@ TEST_CASE("expired and not yet valid tokens are refused, within 60 s of leeway")
   CHECK(reason_of(hub.verifier.verify(hub.sign(claims), kNow)) == kBadClaims);
 }
 
+// Found by fuzz/gateway_request: exp 1e300 was converted to int64_t, which is undefined
+// behaviour (UBSan: "outside the range of representable values of type 'long'").
+TEST_CASE("a time claim too far from now for any clock is refused, not converted") {
+  Hub hub;
+  for (const char* name : {"exp", "nbf"}) {
+    for (json value : {json(1e300), json(-1e300), json(18446744073709551615u),
+                       json(9223372036854775807), json(-9223372036854775807 - 1)}) {
+      INFO(name << " " << value.dump());
+      json claims = hub.claims();
+      claims[name] = value;
+      CHECK(reason_of(hub.verifier.verify(hub.sign(claims), kNow)) == kBadClaims);
+    }
+  }
+  json claims = hub.claims();
+  claims["exp"] = 1e15;  // the far end of what is still read as a time
+  CHECK(hub.verifier.verify(hub.sign(claims), kNow));
+}
+
 TEST_CASE("a token whose signature does not verify is refused") {
   Hub hub;
   std::string token = hub.sign(hub.claims());
