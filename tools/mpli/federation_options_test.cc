@@ -34,7 +34,7 @@ TEST_CASE("mpli up without options runs with the documented defaults") {
   CHECK_FALSE(parsed.options.cluster);
 }
 
-TEST_CASE("--cluster is a switch: alone it is on, =false turns it off, so does the environment") {
+TEST_CASE("the switch --cluster: alone it is on, =false turns it off, so does the environment") {
   auto on = parse_up_command_line({"--cluster", "--port", "9090"}, environment());
   REQUIRE(on.outcome == CommandLineOutcome::kRun);
   CHECK(on.options.cluster);
