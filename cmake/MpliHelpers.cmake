@@ -39,9 +39,14 @@ endfunction()
 
 # Unit tests are Catch2 binaries whose cases are discovered one by one.
 function(mpli_add_test)
-  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT;COST" "SRCS;DEPS;LABELS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 60)
+  endif()
+  # COST: ctest starts costlier tests first; a long test given one runs beside the short ones
+  # instead of alone at the end of the suite.
+  if(NOT ARG_COST)
+    set(ARG_COST 0)
   endif()
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} Catch2::Catch2WithMain)
@@ -54,7 +59,7 @@ function(mpli_add_test)
     TEST_PREFIX "${ARG_NAME}: "
     # A name that selects no test case must fail, not pass having run nothing.
     EXTRA_ARGS --warn NoTests
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} COST ${ARG_COST}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endfunction()
 

@@ -105,6 +105,7 @@ TEST_CASE("mpli up --help lists every option with its default, and so does the R
       {"--demo-dir DIR", "ontology/examples"},
       {"--restart-budget N", "5"},
       {"--healthy-after DURATION", "60s"},
+      {"--cluster", "off"},
   };
   auto source_dir = std::filesystem::path(MPLI_SOURCE_DIR);
   std::string readme = read_file((source_dir / "README.md").string());

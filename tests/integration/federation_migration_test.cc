@@ -58,8 +58,11 @@ class NumberWriter {
               "GET", consumer_.base + "/v1/orders/" + order_id_ + "?include=secrets", "",
               {consumer_.auth});
           if (got.status != 200) throw std::runtime_error("order unreadable");
+          // A statement that waits (a lock, a server that went quiet) gives up after 5 s and
+          // the writer looks the order up again, instead of hanging past the test's waits.
           connection = std::make_unique<pqxx::connection>(
-              connection_string(nlohmann::json::parse(got.body)));
+              connection_string(nlohmann::json::parse(got.body)) +
+              " options=-cstatement_timeout=5000 keepalives_idle=5 keepalives_interval=2");
         }
         pqxx::work tx(*connection);
         tx.exec_params("INSERT INTO numbers (n) VALUES ($1)", next);
