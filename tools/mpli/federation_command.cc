@@ -387,8 +387,15 @@ class Supervisor {
 // and moves to another when it goes.
 struct LocalBus {
   std::vector<process::NatsServer> nodes;
-  std::string url;
-  int stream_replicas = 1;
+
+  // Every node's URL, comma-separated.
+  std::string url() const {
+    std::string urls;
+    for (const auto& node : nodes) urls += (urls.empty() ? "" : ",") + node.url();
+    return urls;
+  }
+  // A copy of each stream on every node.
+  int stream_replicas() const { return static_cast<int>(nodes.size()); }
 
   void stop() {
     for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) it->stop(std::chrono::seconds(5));
@@ -409,7 +416,6 @@ Result<LocalBus> start_bus(const UpOptions& options, const std::vector<process::
   if (!options.cluster) {
     MPLI_ASSIGN_OR_RETURN(process::NatsServer server,
                           process::NatsServer::start(single, std::chrono::seconds(20)));
-    bus.url = server.url();
     bus.nodes.push_back(std::move(server));
     return bus;
   }
@@ -433,7 +439,6 @@ Result<LocalBus> start_bus(const UpOptions& options, const std::vector<process::
     pump.say("nats-server " + node.server_name + " started (pid " +
              std::to_string(started->process().pid()) + ") at " + started->url() +
              ", routes on port " + std::to_string(node.cluster_port));
-    bus.url += (bus.url.empty() ? "" : ",") + started->url();
     bus.nodes.push_back(std::move(started).value());
   }
   // JetStream answers once the nodes have elected a meta leader.
@@ -447,7 +452,6 @@ Result<LocalBus> start_bus(const UpOptions& options, const std::vector<process::
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  bus.stream_replicas = kClusterNodes;
   return bus;
 }
 
@@ -683,11 +687,11 @@ int run_up_command(int argc, char** argv) {
     if (!logins) return stop_early("NATS users: " + logins.status().message());
     auto bus = start_bus(options, nats_users, pump);
     if (!bus) return stop_early(bus.status().message());
-    const std::string nats_url = bus->url;
+    const std::string nats_url = bus->url();
     pump.say(std::string(options.cluster ? "NATS JetStream cluster of 3 ready at "
                                          : "nats-server ready at ") +
-             nats_url + " (JetStream on, streams with " + std::to_string(bus->stream_replicas) +
-             (bus->stream_replicas == 1 ? " copy; " : " copies; ") +
+             nats_url + " (JetStream on, streams with " + std::to_string(bus->stream_replicas()) +
+             (bus->stream_replicas() == 1 ? " copy; " : " copies; ") +
              std::to_string(logins->size()) + " users, each worker limited to its provider's " +
              "work; passwords in " + users_dir + ")");
 
@@ -798,7 +802,7 @@ int run_up_command(int argc, char** argv) {
       // The DSN carries the PostgreSQL password: the environment keeps it out of the process
       // list, and the services redact database.url when they log their configuration.
       spec.environment = {{"MPLI_NATS_URL", nats_url},
-                          {"MPLI_NATS_STREAM_REPLICAS", std::to_string(bus->stream_replicas)},
+                          {"MPLI_NATS_STREAM_REPLICAS", std::to_string(bus->stream_replicas())},
                           {"MPLI_DATABASE_URL", postgres->dsn()},
                           {"MPLI_HTTP_PORT", std::to_string(options.http_port)},
                           // The demo providers are plain http on loopback; a real hub refuses both.
