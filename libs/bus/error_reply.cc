@@ -52,6 +52,9 @@ std::string encode_error(const Status& status, const std::string& domain) {
     out->set_value(v.value);
     out->set_message(v.message);
     out->set_severity(v.severity);
+    out->set_line(v.line);
+    out->set_column(v.column);
+    out->set_owner(v.owner);
   }
   error.set_retry_after_ms(static_cast<uint32_t>(status.retry_after().count()));
   return error.SerializeAsString();
@@ -69,8 +72,8 @@ Status decode_error(const std::string& body) {
   Status status(from_proto(error.code()), error.message(), std::move(details));
   std::vector<Violation> violations;
   for (const auto& v : error.violations()) {
-    violations.push_back(
-        {v.focus_node(), v.path(), v.constraint(), v.value(), v.message(), v.severity()});
+    violations.push_back({v.focus_node(), v.path(), v.constraint(), v.value(), v.message(),
+                          v.severity(), v.line(), v.column(), v.owner()});
   }
   if (!violations.empty()) status.with_violations(std::move(violations));
   if (error.retry_after_ms() > 0) {

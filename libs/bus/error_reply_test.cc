@@ -39,8 +39,8 @@ TEST_CASE("reason, position, violations and retry-after travel as typed fields")
   Status status(
       StatusCode::kInvalidArgument, "bad manifest",
       {{"reason", "MANIFEST_SYNTAX"}, {"line", "3"}, {"column", "25"}, {"problem", "syntax"}});
-  status.with_violations(
-      {{"<s>", "<p>", "sh:MinCountConstraintComponent", "", "missing", "Violation"}});
+  status.with_violations({{"<s>", "<p>", "sh:MinCountConstraintComponent", "", "missing",
+                           "Violation", 12, 5, "https://cloud.example/#vm-s"}});
   std::string body = bus::encode_error(status, "discovery");
   mpli::common::v1::Error wire;
   REQUIRE(wire.ParseFromString(body));
@@ -52,6 +52,9 @@ TEST_CASE("reason, position, violations and retry-after travel as typed fields")
   CHECK(wire.details().at("problem") == "syntax");
   REQUIRE(wire.violations_size() == 1);
   CHECK(wire.violations(0).constraint() == "sh:MinCountConstraintComponent");
+  CHECK(wire.violations(0).line() == 12);
+  CHECK(wire.violations(0).column() == 5);
+  CHECK(wire.violations(0).owner() == "https://cloud.example/#vm-s");
 
   Status decoded = bus::decode_error(body);
   CHECK(decoded.detail("line") == "3");

@@ -43,7 +43,8 @@ std::optional<StatusCode> status_code_from_name(std::string_view name) {
 
 bool Violation::operator==(const Violation& o) const {
   return focus_node == o.focus_node && path == o.path && constraint == o.constraint &&
-         value == o.value && message == o.message && severity == o.severity;
+         value == o.value && message == o.message && severity == o.severity && line == o.line &&
+         column == o.column && owner == o.owner;
 }
 
 std::string Status::detail(const std::string& key) const {

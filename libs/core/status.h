@@ -44,6 +44,11 @@ struct Violation {
   std::string value;
   std::string message;
   std::string severity = "Violation";
+  // Where the focus node was written in the document checked (1-based; 0 when unknown), and
+  // the provider or offering it belongs to (its IRI), so a person finds what to fix.
+  unsigned line = 0;
+  unsigned column = 0;
+  std::string owner;
   bool operator==(const Violation& other) const;
 };
 

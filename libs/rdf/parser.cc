@@ -262,6 +262,13 @@ struct ParseContext {
   std::vector<std::string> bad_curies;
   // Set when the input could not be read to its end (Serd takes a read error for the end).
   std::string read_error;
+  // Node positions (ParseOptions::node_positions): the text Serd reads one byte at a time,
+  // how far it has read, and the positions found, handed over only if the document is taken.
+  std::optional<NodePositions> positions;
+  std::string_view position_text;
+  size_t read_offset = 0;
+  std::vector<size_t> line_starts;
+  std::string blank_prefix;
 
   void add_error(ParseError error) {
     if (errors.size() < kMaxRecordedErrors) {
@@ -421,7 +428,48 @@ bool append_node(ParseContext& ctx, const SerdNode* node, const SerdNode* dataty
   }
 }
 
-SerdStatus on_statement(void* handle, SerdStatementFlags /*flags*/, const SerdNode* /*graph*/,
+// 1-based line and byte column of `offset`, from the line starts of ctx.position_text.
+SourcePosition position_at(const ParseContext& ctx, size_t offset) {
+  auto next_line = std::upper_bound(ctx.line_starts.begin(), ctx.line_starts.end(), offset);
+  size_t line_start = *(next_line - 1);  // line_starts[0] is 0
+  return {static_cast<unsigned>(next_line - ctx.line_starts.begin()),
+          static_cast<unsigned>(offset - line_start + 1)};
+}
+
+// Where `needle` was last written before `end`, or `end` when it cannot be found.
+size_t written_before(std::string_view text, size_t end, std::string_view needle) {
+  if (needle.empty() || needle.size() > end) return end;
+  size_t at = text.rfind(needle, end - needle.size());
+  return at == std::string_view::npos ? end : at;
+}
+
+// Serd calls the statement sink just after reading the object (a byte or so of look-ahead),
+// and, for an object '[ ... ]', just after its '['. So a subject is searched back from there as
+// it was written; a blank node opened with '[' is placed at that bracket.
+void record_positions(ParseContext& ctx, SerdStatementFlags flags, const SerdNode* subject,
+                      TermId s, const SerdNode* object, TermId o) {
+  NodePositions& positions = *ctx.positions;
+  std::string_view text = ctx.position_text;
+  size_t end = std::min(ctx.read_offset, text.size());
+  if ((flags & SERD_ANON_O_BEGIN) != 0 && object->type == SERD_BLANK) {
+    positions.emplace(o, position_at(ctx, written_before(text, end, "[")));
+  }
+  if (positions.count(s) != 0) return;
+  size_t at = end;
+  std::string_view written = node_text(subject);
+  if (subject->type == SERD_CURIE) {
+    at = written_before(text, end, written);
+  } else if (subject->type == SERD_URI) {
+    at = written_before(text, end, "<" + std::string(written) + ">");
+  } else if ((flags & SERD_ANON_S_BEGIN) != 0) {
+    at = written_before(text, end, "[");
+  } else if (subject->type == SERD_BLANK && written.rfind(ctx.blank_prefix, 0) == 0) {
+    at = written_before(text, end, "_:" + std::string(written.substr(ctx.blank_prefix.size())));
+  }
+  positions.emplace(s, position_at(ctx, at));
+}
+
+SerdStatus on_statement(void* handle, SerdStatementFlags flags, const SerdNode* /*graph*/,
                         const SerdNode* subject, const SerdNode* predicate, const SerdNode* object,
                         const SerdNode* object_datatype, const SerdNode* object_lang) {
   auto* ctx = static_cast<ParseContext*>(handle);
@@ -443,6 +491,7 @@ SerdStatus on_statement(void* handle, SerdStatementFlags /*flags*/, const SerdNo
     TermId o = to_term(*ctx, object, object_datatype, object_lang);
     if (s == kNoTerm || p == kNoTerm || o == kNoTerm) return SERD_ERR_BAD_CURIE;
     ctx->graph->add(s, p, o);
+    if (ctx->positions) record_positions(*ctx, flags, subject, s, object, o);
     return SERD_SUCCESS;
   } catch (...) {
     ctx->add_error({ctx->source, 0, 0, "out of memory"});
@@ -529,6 +578,7 @@ Status run_reader(ParseContext& ctx, const ParseOptions& options, bool pipelined
   std::string blank_prefix = graph.terms().fresh_blank_prefix();
   serd_reader_add_blank_prefix(reader.get(),
                                reinterpret_cast<const uint8_t*>(blank_prefix.c_str()));
+  ctx.blank_prefix = blank_prefix;
 
   SerdStatus st = SERD_SUCCESS;
   bool interned = true;
@@ -582,6 +632,9 @@ Status run_reader(ParseContext& ctx, const ParseOptions& options, bool pipelined
     return invalid_argument(message);
   }
   for (auto& [name, iri] : ctx.prefixes) graph.set_prefix(name, iri);
+  if (ctx.positions && options.node_positions != nullptr) {
+    options.node_positions->insert(ctx.positions->begin(), ctx.positions->end());
+  }
   return Status::ok();
 }
 
@@ -655,6 +708,31 @@ class NulPaddedStream {
   bool padded_ = false;  // the page of NULs after the text has gone out
 };
 
+// Hands Serd the text one byte per page, so ParseContext::read_offset says how far Serd has
+// read when it reports a statement (node positions). Strict parsing only: lax Turtle needs the
+// NUL padding above.
+class TrackedStream {
+ public:
+  explicit TrackedStream(ParseContext& ctx) : ctx_(ctx) {}
+  static size_t read(void* buf, size_t size, size_t count, void* stream) {
+    auto* self = static_cast<TrackedStream*>(stream);
+    std::string_view text = self->ctx_.position_text;
+    size_t n = std::min(size * count, text.size() - self->ctx_.read_offset);
+    std::memcpy(buf, text.data() + self->ctx_.read_offset, n);
+    self->ctx_.read_offset += n;
+    return n;
+  }
+  static int error(void* /*stream*/) { return 0; }
+
+ private:
+  ParseContext& ctx_;
+};
+
+SerdStatus read_tracked(SerdReader* reader, TrackedStream& stream, const std::string& name) {
+  return serd_reader_read_source(reader, &TrackedStream::read, &TrackedStream::error, &stream,
+                                 reinterpret_cast<const uint8_t*>(name.c_str()), 1);
+}
+
 SerdStatus read_padded(SerdReader* reader, NulPaddedStream& stream, const std::string& name) {
   return serd_reader_read_source(reader, &NulPaddedStream::read, &NulPaddedStream::error, &stream,
                                  reinterpret_cast<const uint8_t*>(name.c_str()),
@@ -719,8 +797,10 @@ Status parse_file(const std::string& path, Graph& graph, const ParseOptions& opt
   ParseOptions opts = options;
   if (opts.base_iri.empty()) opts.base_iri = file_iri(path);
 
-  if (!std::filesystem::is_regular_file(status)) {
-    // A pipe or a device can be read only once: read it whole, then parse the text.
+  if (!std::filesystem::is_regular_file(status) ||
+      (opts.node_positions != nullptr && opts.strict)) {
+    // A pipe or a device can be read only once: read it whole, then parse the text. Node
+    // positions are found in the text too.
     std::string text;
     char buf[1 << 16];
     size_t n = 0;
@@ -790,18 +870,31 @@ Status parse_string(std::string_view text, std::string_view source_name, Graph& 
   ctx.source = std::string(source_name);
   std::string copy(text);  // Serd wants a NUL-terminated buffer
   NulPaddedStream padded(copy);
+  TrackedStream tracked(ctx);
+  bool track = options.node_positions != nullptr && options.strict;
+  if (track) {
+    ctx.positions.emplace();
+    ctx.position_text = copy;
+    ctx.line_starts.push_back(0);
+    for (size_t i = 0; i < copy.size(); ++i) {
+      if (copy[i] == '\n') ctx.line_starts.push_back(i + 1);
+    }
+  }
   struct Arg {
     const std::string* text;
     NulPaddedStream* padded;  // lax Turtle and TriG only
-  } arg{&copy, !options.strict && is_turtle_or_trig(options.syntax) ? &padded : nullptr};
+    TrackedStream* tracked;   // node positions only
+  } arg{&copy, !options.strict && is_turtle_or_trig(options.syntax) ? &padded : nullptr,
+        track ? &tracked : nullptr};
   auto read = [](SerdReader* r, const void* a) {
     const auto* args = static_cast<const Arg*>(a);
     if (args->padded != nullptr) return read_padded(r, *args->padded, "string");
+    if (args->tracked != nullptr) return read_tracked(r, *args->tracked, "string");
     return serd_reader_read_string(r, reinterpret_cast<const uint8_t*>(args->text->c_str()));
   };
-  bool pipelined = options.pipelining == ParseOptions::Pipelining::kOn ||
-                   (options.pipelining == ParseOptions::Pipelining::kAuto &&
-                    copy.size() >= (4u << 20) && spare_core());
+  bool pipelined = !track && (options.pipelining == ParseOptions::Pipelining::kOn ||
+                              (options.pipelining == ParseOptions::Pipelining::kAuto &&
+                               copy.size() >= (4u << 20) && spare_core()));
   return run_reader(ctx, options, pipelined, graph, warnings, read, &arg, copy, {});
 }
 

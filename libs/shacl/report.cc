@@ -1,5 +1,7 @@
 #include "libs/shacl/report.h"
 
+#include <algorithm>
+
 #include "libs/rdf/literal.h"
 
 namespace mpli::shacl {
@@ -275,6 +277,41 @@ nlohmann::json report_json(const ValidationReport& report, const ShapesProgram& 
     results.push_back(std::move(j));
   }
   return nlohmann::json{{"conforms", report.conforms}, {"results", results}};
+}
+
+std::vector<Violation> report_violations(const ValidationReport& report,
+                                         const ShapesProgram& program,
+                                         const rdf::NodePositions* positions) {
+  const rdf::TermTable& terms = *program.terms;
+  std::vector<Violation> violations;
+  for (const ValidationResult& r : report.results) {
+    const Shape& shape = program.shapes[r.shape];
+    Violation v;
+    v.focus_node = terms.to_ntriples(r.focus);
+    if (r.path_predicate != rdf::kNoTerm) {
+      v.path = terms.to_ntriples(r.path_predicate);
+    } else if (shape.is_property) {
+      v.path = path_to_string(shape.path, terms);
+    }
+    if (r.value != rdf::kNoTerm) v.value = terms.to_ntriples(r.value);
+    v.constraint = std::string(kShNamespace) + std::string(component_name(r.component));
+    v.severity = std::string(terms.value(shape.severity));
+    v.message = shape.messages.empty() ? describe(r, program)
+                                       : std::string(terms.value(shape.messages.front()));
+    if (positions != nullptr) {
+      auto at = positions->find(r.focus);
+      if (at != positions->end()) {
+        v.line = at->second.line;
+        v.column = at->second.column;
+      }
+    }
+    bool repeat = std::any_of(violations.begin(), violations.end(), [&](const Violation& seen) {
+      return seen.focus_node == v.focus_node && seen.path == v.path && seen.value == v.value &&
+             seen.message == v.message;
+    });
+    if (!repeat) violations.push_back(std::move(v));
+  }
+  return violations;
 }
 
 }  // namespace mpli::shacl

@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "libs/core/status.h"
 #include "libs/rdf/graph.h"
+#include "libs/rdf/parser.h"
 #include "libs/shacl/shapes.h"
 #include "libs/shacl/validator.h"
 
@@ -34,5 +36,13 @@ std::vector<std::pair<std::string, std::string>> report_prefixes();
 // "sourceShape", "sourceConstraintComponent", "resultSeverity", "resultMessage": [...]}]},
 // terms in N-Triples form. Used by `mpli shacl validate --report json` and by discovery.
 nlohmann::json report_json(const ValidationReport& report, const ShapesProgram& program);
+
+// The results as Violations (terms in N-Triples form, a result's first message), in report order
+// with exact repeats left out: two constraints of one shape failing on one value with one
+// sh:message are one problem to the person reading. With `positions`, each violation carries
+// the line and column where its focus node was written.
+std::vector<Violation> report_violations(const ValidationReport& report,
+                                         const ShapesProgram& program,
+                                         const rdf::NodePositions* positions = nullptr);
 
 }  // namespace mpli::shacl

@@ -110,6 +110,7 @@ Result<IngestResult> CatalogueService::ingest(const std::string& text,
                                 "', but it is registered as '" + known_provider_id + "'",
                             0,
                             0,
+                            {},
                             {}};
     Status recorded = record_rejection(known_provider_id, text, meta, renamed);
     if (!recorded.is_ok())

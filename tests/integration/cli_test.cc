@@ -62,7 +62,8 @@ TEST_CASE("mpli -h, --help and help print the command list on stdout and exit 0"
     auto outcome = run_mpli({flag});
     CHECK(outcome.exit_code == 0);
     CHECK(contains(outcome.out, "usage: mpli <command>"));
-    for (const char* command : {"up", "down", "shacl"}) CHECK(contains(outcome.out, command));
+    for (const char* command : {"up", "down", "shacl", "manifest"})
+      CHECK(contains(outcome.out, command));
   }
 }
 

@@ -2,7 +2,9 @@
 // NATS, PostgreSQL, mpli-discovery and mpli-gateway. Events are read back from MPLI_EVENTS.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -560,4 +562,53 @@ TEST_CASE("the catalogue survives a restart of discovery and of PostgreSQL") {
   testing::wait_until([&] { return hub.get("/v1/offerings?provider=" + id).status == 200; }, 60s,
                       "catalogue answers after PostgreSQL restarts");
   CHECK(offering_count(hub, id) == before);
+}
+
+TEST_CASE("mpli manifest check and the hub agree on every provider manifest example") {
+  Hub hub;
+  std::vector<std::string> examples;
+  for (const char* dir : {"/ontology/examples", "/ontology/examples/invalid"}) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::string(MPLI_SOURCE_DIR) + dir)) {
+      std::string name = entry.path().filename().string();
+      if (name.rfind("provider-", 0) == 0 && entry.path().extension() == ".ttl") {
+        examples.push_back(entry.path().string());
+      }
+    }
+  }
+  REQUIRE(examples.size() >= 10);
+  std::sort(examples.begin(), examples.end());
+  int accepted = 0;
+  for (const std::string& file : examples) {
+    INFO(file);
+    process::Spec spec;
+    spec.program = testing::bin_dir() + "/mpli";
+    spec.args = {"manifest", "check", file, "--json"};
+    auto cli = process::run(spec, 60s);
+    REQUIRE(cli.is_ok());
+    json offline = json::parse(cli->output);
+    CHECK(cli->exit_code == (offline["accepted"] == true ? 0 : 1));
+
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto answer = hub.post_turtle("/v1/providers", text.str());
+    INFO(answer.body);
+    if (offline["accepted"] == true) {
+      ++accepted;
+      CHECK((answer.status == 201 || answer.status == 200));
+      continue;
+    }
+    // Refused by both, for the same reason, with the same results in the same order: every
+    // field, the line and column of each node and the offering it belongs to included.
+    REQUIRE((answer.status == 400 || answer.status == 422));
+    json problem = json::parse(answer.body);
+    CHECK(problem["reason"] == offline["reason"]);
+    CHECK(problem.value("violations", json::array()) == offline["violations"]);
+    if (offline.contains("line")) {
+      CHECK(problem["line"] == offline["line"]);
+      CHECK(problem["column"] == offline["column"]);
+    }
+  }
+  CHECK(accepted == 3);  // hexacloud, nordwolke and polderstack
 }

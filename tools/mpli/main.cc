@@ -9,6 +9,7 @@
 #include "tools/mpli/credential_command.h"
 #include "tools/mpli/events_command.h"
 #include "tools/mpli/federation_command.h"
+#include "tools/mpli/manifest_command.h"
 #include "tools/mpli/migrations_command.h"
 #include "tools/mpli/orders_command.h"
 #include "tools/mpli/resolve_command.h"
@@ -35,6 +36,7 @@ constexpr const char* kUsage =
     "  migrations   move an order to another provider; follow it; its switching report\n"
     "  token        create a bearer token for the hub's gateway (signed with the hub's key)\n"
     "offline:\n"
+    "  manifest     check a provider manifest exactly as the hub would, before publishing it\n"
     "  shacl        validate RDF data against SHACL shapes\n"
     "`mpli <command> --help` (or `mpli help <command>`) describes a command and its options.\n"
     "exit status: 0 done, 1 the hub refused, 2 bad usage, 3 the hub cannot be reached or\n"
@@ -48,6 +50,7 @@ std::optional<int> run_command(const std::string& command, int argc, char** argv
   if (command == "up") return run_up_command(argc, argv);
   if (command == "down") return run_down_command(argc, argv);
   if (command == "shacl") return run_shacl_command(argc, argv);
+  if (command == "manifest") return run_manifest_command(argc, argv);
   if (command == "providers") return run_providers_command(argc, argv);
   if (command == "offerings") return run_offerings_command(argc, argv);
   if (command == "credentials" || command == "credential") {

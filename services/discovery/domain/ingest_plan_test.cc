@@ -58,7 +58,7 @@ std::vector<const Event*> events_of(const std::vector<CatalogueEvent>& events) {
 }
 
 ManifestProblem syntax_problem() {
-  return ManifestProblem{v1::MANIFEST_SYNTAX, "upload:3:1: bad", 3, 1, {}};
+  return ManifestProblem{v1::MANIFEST_SYNTAX, "upload:3:1: bad", 3, 1, {}, {}};
 }
 
 }  // namespace

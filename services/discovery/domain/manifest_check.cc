@@ -1,5 +1,6 @@
 #include "services/discovery/domain/manifest_check.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "libs/core/digest.h"
+#include "libs/core/violation_json.h"
 #include "libs/rdf/parser.h"
 #include "libs/rdf/serializer.h"
 #include "libs/shacl/report.h"
@@ -22,14 +24,6 @@ Result<shacl::ShapesProgram> compile(const std::string& shapes_turtle,
   rdf::Graph shapes(terms);
   MPLI_RETURN_IF_ERROR(rdf::parse_string(shapes_turtle, "manifest-shapes", shapes));
   return shacl::compile_shapes(shapes);
-}
-
-std::string text_of(const nlohmann::json& j, const char* key) {
-  if (!j.contains(key)) return "";
-  const auto& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_array() && !v.empty() && v[0].is_string()) return v[0].get<std::string>();
-  return v.dump();
 }
 
 // N-Triples of the whole manifest with blank nodes renamed "_:<provider>_<n>", so manifests of
@@ -95,14 +89,7 @@ Status problem_status(const ManifestProblem& problem) {
 
 nlohmann::json violations_json(const ManifestProblem& problem) {
   nlohmann::json violations = nlohmann::json::array();
-  for (const auto& v : problem.violations) {
-    violations.push_back({{"focus_node", v.focus_node},
-                          {"path", v.path},
-                          {"constraint", v.constraint},
-                          {"value", v.value},
-                          {"message", v.message},
-                          {"severity", v.severity}});
-  }
+  for (const auto& v : problem.violations) violations.push_back(violation_json(v));
   return violations;
 }
 
@@ -137,6 +124,8 @@ CheckOutcome ManifestChecker::check(std::string_view manifest_text,
   rdf::ParseOptions options;
   options.strict = true;
   options.base_iri = source.rfind("http", 0) == 0 ? source : "urn:mpli:upload";
+  rdf::NodePositions positions;  // each result names the line of its node
+  options.node_positions = &positions;
   Status parsed = rdf::parse_string(manifest_text, source, data, options, &errors);
   if (!parsed.is_ok()) {
     ManifestProblem problem;
@@ -162,34 +151,35 @@ CheckOutcome ManifestChecker::check(std::string_view manifest_text,
   // The program's ids are valid in the clone, so it validates the clone's graph as it is.
   shacl::Validator validator(program_, data);
   shacl::ValidationReport report = validator.validate();
+  std::vector<ViolationRecord> advice;  // sh:Warning and sh:Info results do not reject
+  std::vector<ManifestNode> owners;
   if (!report.conforms) {
-    ManifestProblem problem;
-    problem.reason = v1::MANIFEST_SHAPE;
     // Reports name data terms, so they read from the manifest's table (rare: copy the program).
     shacl::ShapesProgram reporting = program_;
     reporting.terms = terms;
-    nlohmann::json results = shacl::report_json(report, reporting)["results"];
-    bool blocking = false;  // sh:Warning and sh:Info results are advice; they do not reject
-    for (const auto& r : results) {
-      ViolationRecord v{text_of(r, "focusNode"),
-                        text_of(r, "resultPath"),
-                        text_of(r, "sourceConstraintComponent"),
-                        text_of(r, "value"),
-                        text_of(r, "resultMessage"),
-                        text_of(r, "resultSeverity")};
-      blocking = blocking || v.severity.find("Violation") != std::string::npos;
-      problem.violations.push_back(std::move(v));
-    }
+    std::vector<ViolationRecord> results = shacl::report_violations(report, reporting, &positions);
+    owners = assign_owners(data, positions, results);
+    bool blocking = std::any_of(results.begin(), results.end(), [](const ViolationRecord& v) {
+      return v.severity.find("Violation") != std::string::npos;
+    });
     if (blocking) {
-      problem.message =
-          std::to_string(problem.violations.size()) + " violation(s) of the manifest shapes";
+      ManifestProblem problem;
+      problem.reason = v1::MANIFEST_SHAPE;
+      problem.message = std::to_string(results.size()) + " violation(s) of the manifest shapes";
+      problem.violations = std::move(results);
+      problem.owners = std::move(owners);
       return problem;
     }
+    advice = std::move(results);
   }
 
   auto summary = read_manifest(data);
-  if (!summary) return ManifestProblem{v1::MANIFEST_CONTENT, summary.status().message(), 0, 0, {}};
+  if (!summary) {
+    return ManifestProblem{v1::MANIFEST_CONTENT, summary.status().message(), 0, 0, {}, {}};
+  }
   AcceptedManifest accepted;
+  accepted.warnings = std::move(advice);
+  accepted.owners = std::move(owners);
   accepted.ntriples = normalised_ntriples(data, summary->provider_id);
   accepted.summary = std::move(summary).value();
   return accepted;

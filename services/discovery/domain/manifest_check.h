@@ -15,6 +15,7 @@
 #include "libs/core/status.h"
 #include "libs/shacl/shapes.h"
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "services/discovery/domain/manifest_owners.h"
 #include "services/discovery/domain/offering.h"
 
 namespace mpli::discovery {
@@ -28,11 +29,17 @@ struct ManifestProblem {
   unsigned line = 0;
   unsigned column = 0;
   std::vector<ViolationRecord> violations;
+  // The providers and offerings the violations belong to (Violation::owner), for reports
+  // grouped the way the manifest was written.
+  std::vector<ManifestNode> owners;
 };
 
 struct AcceptedManifest {
   ManifestSummary summary;
   std::string ntriples;  // the whole manifest, normalised, blank nodes prefixed per provider
+  // sh:Warning and sh:Info results: advice that does not refuse the manifest.
+  std::vector<ViolationRecord> warnings;
+  std::vector<ManifestNode> owners;
 };
 
 using CheckOutcome = std::variant<AcceptedManifest, ManifestProblem>;

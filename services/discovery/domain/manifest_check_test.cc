@@ -255,7 +255,8 @@ TEST_CASE("hourly prices are read with their monthly equivalent") {
 }
 
 TEST_CASE("a rejected manifest becomes a typed error with its position") {
-  Status status = problem_status(ManifestProblem{v1::MANIFEST_SYNTAX, "upload:3:7: bad", 3, 7, {}});
+  Status status =
+      problem_status(ManifestProblem{v1::MANIFEST_SYNTAX, "upload:3:7: bad", 3, 7, {}, {}});
   CHECK(status.code() == StatusCode::kInvalidArgument);
   CHECK(reason_of(status) == v1::MANIFEST_SYNTAX);
   CHECK(status.detail("line") == "3");

@@ -219,6 +219,9 @@ void fill_violations(const std::vector<Violation>& violations,
     violation->set_value(v.value);
     violation->set_message(v.message);
     violation->set_severity(v.severity);
+    violation->set_line(v.line);
+    violation->set_column(v.column);
+    violation->set_owner(v.owner);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 
+#include "libs/core/violation_json.h"
 #include "mpli/delivery/v1/delivery.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/portability/v1/portability.pb.h"
@@ -276,14 +277,7 @@ Problem problem_for(const Status& status) {
   }
   if (!status.violations().empty()) {
     nlohmann::json violations = nlohmann::json::array();
-    for (const auto& v : status.violations()) {
-      violations.push_back({{"focus_node", v.focus_node},
-                            {"path", v.path},
-                            {"constraint", v.constraint},
-                            {"value", v.value},
-                            {"message", v.message},
-                            {"severity", v.severity}});
-    }
+    for (const auto& v : status.violations()) violations.push_back(violation_json(v));
     problem.body["violations"] = violations;
   }
   auto retry_after = status.retry_after();

@@ -39,15 +39,25 @@ TEST_CASE("a manifest syntax error becomes 400 with line and column as numbers")
 }
 
 TEST_CASE("a shape violation becomes 422 with the violations as a list") {
-  Problem p = problem_for(discovery_error(StatusCode::kInvalidArgument, dv1::MANIFEST_SHAPE)
-                              .with_violations({{"<s>", "<p>", "sh:MinCountConstraintComponent", "",
-                                                 "m", "Violation"}}));
+  Problem p = problem_for(
+      discovery_error(StatusCode::kInvalidArgument, dv1::MANIFEST_SHAPE)
+          .with_violations(
+              {{"<s>", "<p>", "sh:MinCountConstraintComponent", "", "m", "Violation", 0, 0, ""},
+               {"_:b1", "<q>", "sh:DatatypeConstraintComponent", "\"x\"", "n", "Violation", 41, 17,
+                "https://cloud.example/#vm-s"}}));
   CHECK(p.http_status == 422);
   CHECK(p.body["title"] == "Unprocessable Content");
   CHECK(p.body["reason"] == "manifest_shape");
   REQUIRE(p.body["violations"].is_array());
   CHECK(p.body["violations"][0]["message"] == "m");
   CHECK(p.body["violations"][0]["constraint"] == "sh:MinCountConstraintComponent");
+  // A position and an owner are shown only when known: a focus node's line, where it was
+  // written, and the offering it belongs to.
+  CHECK_FALSE(p.body["violations"][0].contains("line"));
+  CHECK_FALSE(p.body["violations"][0].contains("owner"));
+  CHECK(p.body["violations"][1]["line"] == 41);
+  CHECK(p.body["violations"][1]["column"] == 17);
+  CHECK(p.body["violations"][1]["owner"] == "https://cloud.example/#vm-s");
 }
 
 TEST_CASE("each discovery reason decides its HTTP status over the status code") {
@@ -294,7 +304,7 @@ TEST_CASE("a consumer manifest breaking its shapes is 422 with the violations") 
   Problem p = problem_for(
       resolver_error(StatusCode::kInvalidArgument, rv1::MANIFEST_SHAPE)
           .with_violations({{"_:r1", "mpli:quantity", "sh:MinInclusiveConstraintComponent", "0",
-                             "quantity must be at least 1", "Violation"}}));
+                             "quantity must be at least 1", "Violation", 14, 5, ""}}));
   CHECK(p.http_status == 422);
   CHECK(p.body["reason"] == "manifest_shape");
   REQUIRE(p.body["violations"].is_array());

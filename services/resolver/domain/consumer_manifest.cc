@@ -19,14 +19,6 @@ constexpr const char* kUploadBase = "urn:mpli:consumer-manifest";
 
 std::string mpli(std::string_view local) { return std::string(kMpli) + std::string(local); }
 
-std::string text_of(const nlohmann::json& j, const char* key) {
-  if (!j.contains(key)) return "";
-  const auto& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_array() && !v.empty() && v[0].is_string()) return v[0].get<std::string>();
-  return v.dump();
-}
-
 bool has_type(const rdf::Graph& graph, TermId node, TermId klass) {
   return graph.contains(node, graph.terms().well_known().rdf_type, klass);
 }
@@ -41,10 +33,11 @@ Status syntax_error(const std::vector<rdf::ParseError>& errors, const Status& pa
       {{"line", std::to_string(first.line)}, {"column", std::to_string(first.column)}});
 }
 
-Status parse(std::string_view text, rdf::Graph& graph) {
+Status parse(std::string_view text, rdf::Graph& graph, rdf::NodePositions* positions = nullptr) {
   rdf::ParseOptions options;
   options.strict = true;
   options.base_iri = kUploadBase;
+  options.node_positions = positions;
   std::vector<rdf::ParseError> errors;
   Status parsed = rdf::parse_string(text, "manifest", graph, options, &errors);
   if (!parsed.is_ok()) return syntax_error(errors, parsed);
@@ -79,7 +72,8 @@ Status ConsumerManifestReader::check(std::string_view text) const {
   }
   rdf::TermTablePtr terms = program_.terms->clone();
   rdf::Graph data(terms);
-  MPLI_RETURN_IF_ERROR(parse(text, data));
+  rdf::NodePositions positions;  // each violation names the line of its node
+  MPLI_RETURN_IF_ERROR(parse(text, data, &positions));
   if (data.size() > limits_.max_triples) {
     return resolver_error(StatusCode::kTooLarge, "MANIFEST_TOO_LARGE",
                           "the manifest has " + std::to_string(data.size()) +
@@ -90,14 +84,7 @@ Status ConsumerManifestReader::check(std::string_view text) const {
   if (report.conforms) return Status::ok();
   shacl::ShapesProgram reporting = program_;
   reporting.terms = terms;
-  std::vector<Violation> violations;
-  // Held in a local: a range-for over a member of a temporary would dangle.
-  nlohmann::json results = shacl::report_json(report, reporting)["results"];
-  for (const auto& r : results) {
-    violations.push_back({text_of(r, "focusNode"), text_of(r, "resultPath"),
-                          text_of(r, "sourceConstraintComponent"), text_of(r, "value"),
-                          text_of(r, "resultMessage"), text_of(r, "resultSeverity")});
-  }
+  std::vector<Violation> violations = shacl::report_violations(report, reporting, &positions);
   // Counted before the move: argument evaluation order is unspecified.
   std::string message =
       std::to_string(violations.size()) + " violation(s) of the consumer manifest shapes";

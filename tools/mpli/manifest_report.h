@@ -1,0 +1,26 @@
+// `mpli manifest check`'s report: what the hub's check of a provider manifest found, for a
+// person reading top-down (results grouped by the provider and offering they belong to, each
+// with the line and column of its node) or as JSON for tools. Plain functions, no I/O.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "services/discovery/domain/manifest_check.h"
+
+namespace mpli::cli {
+
+// IRIs of the namespaces manifests use written as prefix:local ("<https://w3id.org/mpli#vcpu>"
+// becomes "mpli:vcpu"); anything else unchanged.
+std::string compact_iris(const std::string& text);
+
+// The report as text. `file` names the manifest as the person gave it.
+std::string manifest_report_text(const std::string& file, const discovery::CheckOutcome& outcome);
+
+// {"file", "accepted", "reason"?, "message"?, "line"?, "column"?, "violations": [...],
+//  "warnings": [...], "owners": [{"iri", "kind", "name", "line"}]}; violations in the hub's 422
+// form (libs/core/violation_json.h).
+nlohmann::json manifest_report_json(const std::string& file,
+                                    const discovery::CheckOutcome& outcome);
+
+}  // namespace mpli::cli
