@@ -5,11 +5,16 @@
 // after a restart, and takes a consumer's credentials inline.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "libs/bus/call.h"
 #include "libs/credentials/status_list.h"
@@ -431,4 +436,61 @@ TEST_CASE("the resolver follows the catalogue and the verified facts, both ways"
     CHECK_FALSE(gone->holds());
     CHECK(gone->reasons(0).find("no longer in the catalogue") != std::string::npos);
   }
+}
+
+TEST_CASE("mpli manifest check and the resolver agree on every consumer manifest example",
+          "[resolver]") {
+  TestIssuer hub = TestIssuer::did_key(KeyType::kEd25519);
+  std::string anchors =
+      json({{"anchors", {{{"credential_type", "*"}, {"issuers", {hub.did}}, {"label", "hub"}}}}})
+          .dump();
+  ResolverHub hub_processes(anchors, "");
+  std::vector<std::string> examples;
+  for (const char* dir : {"/ontology/examples", "/ontology/examples/invalid"}) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::string(MPLI_SOURCE_DIR) + dir)) {
+      std::string name = entry.path().filename().string();
+      if (name.rfind("consumer-", 0) == 0 && entry.path().extension() == ".ttl") {
+        examples.push_back(entry.path().string());
+      }
+    }
+  }
+  REQUIRE(examples.size() >= 6);
+  std::sort(examples.begin(), examples.end());
+  testing::wait_until(
+      [&] {
+        return testing::http_request("GET", hub_processes.url("/v1/resolutions/res_nothing"), "",
+                                     {hub_processes.consumer()})
+                   .status == 404;
+      },
+      30s, "the gateway reaches the resolver");
+  int accepted = 0;
+  for (const std::string& file : examples) {
+    INFO(file);
+    process::Spec spec;
+    spec.program = testing::bin_dir() + "/mpli";
+    spec.args = {"manifest", "check", file, "--json"};
+    auto cli = process::run(spec, 60s);
+    REQUIRE(cli.is_ok());
+    json offline = json::parse(cli->output);
+    CHECK(cli->exit_code == (offline["accepted"] == true ? 0 : 1));
+
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto answer = testing::http_request("POST", hub_processes.url("/v1/resolutions"), text.str(),
+                                        {"Content-Type: text/turtle", hub_processes.consumer()});
+    INFO(answer.body);
+    if (offline["accepted"] == true) {
+      ++accepted;
+      CHECK(offline["kind"] == "consumer");
+      CHECK(answer.status == 201);  // resolved, satisfiable or not: the manifest was taken
+      continue;
+    }
+    REQUIRE((answer.status == 400 || answer.status == 422));
+    json problem = json::parse(answer.body);
+    CHECK(problem["reason"] == offline["reason"]);
+    CHECK(problem.value("violations", json::array()) == offline["violations"]);
+  }
+  CHECK(accepted == 3);  // single-database, unservable and web-shop
 }

@@ -8,7 +8,9 @@
 #include <sstream>
 #include <string>
 
+#include "libs/rdf/parser.h"
 #include "services/discovery/domain/manifest_check.h"
+#include "services/resolver/domain/consumer_manifest.h"
 #include "tools/mpli/manifest_report.h"
 
 namespace mpli::cli {
@@ -16,6 +18,7 @@ namespace mpli::cli {
 // ontology/shapes/manifest.ttl and ontology/templates/*.ttl, embedded at build time
 // (mpli_embed_text).
 const std::string& manifest_shapes();
+const std::string& consumer_shapes();
 const std::string& provider_template();
 const std::string& consumer_template();
 
@@ -31,7 +34,8 @@ void usage(std::ostream& out) {
          "  Checks a provider manifest exactly as the hub does when it is registered or\n"
          "  refreshed: strict Turtle, the manifest shapes, the catalogue's own reading. The\n"
          "  report groups what is wrong by provider and offering, each result with the line\n"
-         "  and column of the node to fix and what to write instead.\n"
+         "  and column of the node to fix and what to write instead. A consumer manifest (a\n"
+         "  node typed mpli:ConsumerManifest) is checked as the resolver reads one.\n"
          "  FILE    the manifest (Turtle); - reads standard input. Relative IRIs resolve\n"
          "          against the file's @base, as for an upload.\n"
          "  --json  the report as JSON (violations in the form of the hub's 422 answers)\n"
@@ -39,6 +43,46 @@ void usage(std::ostream& out) {
          "  marked CHOOSE, to FILE (never over an existing file) or to standard output.\n"
          "exit status: 0 the hub accepts it (warnings may be shown), 1 the hub refuses it,\n"
          "             2 bad usage or a file that cannot be read\n";
+}
+
+// A consumer manifest names a node typed mpli:ConsumerManifest; anything else, text that does
+// not parse included, is checked as a provider manifest (whose report names the syntax error).
+bool is_consumer_manifest(const std::string& text) {
+  rdf::Graph graph;
+  rdf::ParseOptions options;
+  options.base_iri = "urn:mpli:upload";
+  if (!rdf::parse_string(text, "upload", graph, options).is_ok()) return false;
+  rdf::TermId consumer_manifest = graph.terms().find_iri("https://w3id.org/mpli#ConsumerManifest");
+  return consumer_manifest != rdf::kNoTerm &&
+         !graph.with_predicate_object(graph.terms().well_known().rdf_type, consumer_manifest)
+              .empty();
+}
+
+// What the resolver answers for a consumer manifest, in the provider check's terms: its
+// reasons (MANIFEST_SYNTAX, MANIFEST_SHAPE, MANIFEST_TOO_LARGE) share names with discovery's.
+discovery::CheckOutcome check_consumer(const std::string& text, size_t* requirements) {
+  auto reader = resolver::ConsumerManifestReader::create(consumer_shapes());
+  if (!reader) {
+    return discovery::ManifestProblem{
+        discovery::v1::ERROR_REASON_UNSPECIFIED, reader.status().message(), 0, 0, {}, {}};
+  }
+  auto read = (*reader)->read(text, std::make_shared<rdf::TermTable>());
+  if (read.is_ok()) {
+    *requirements = (*read)->requirements.size();
+    return discovery::AcceptedManifest{};
+  }
+  const Status& status = read.status();
+  discovery::ManifestProblem problem;
+  discovery::v1::ErrorReason reason = discovery::v1::ERROR_REASON_UNSPECIFIED;
+  discovery::v1::ErrorReason_Parse(status.detail("reason"), &reason);
+  problem.reason = reason;
+  problem.message = status.message();
+  if (!status.detail("line").empty()) {
+    problem.line = static_cast<unsigned>(std::stoul(status.detail("line")));
+    problem.column = static_cast<unsigned>(std::stoul(status.detail("column")));
+  }
+  problem.violations = status.violations();
+  return problem;
 }
 
 bool read_input(const std::string& file, std::string* text) {
@@ -138,20 +182,34 @@ int run_manifest_command(int argc, char** argv) {
     std::cerr << "error: cannot read " << file << "\n";
     return kExitError;
   }
-  auto checker = discovery::ManifestChecker::from_text(manifest_shapes());
-  if (!checker) {
-    std::cerr << "error: " << checker.status().message() << "\n";
-    return kExitError;
+  discovery::CheckOutcome outcome;
+  size_t requirements = 0;
+  bool consumer = is_consumer_manifest(text);
+  if (consumer) {
+    outcome = check_consumer(text, &requirements);
+  } else {
+    auto checker = discovery::ManifestChecker::from_text(manifest_shapes());
+    if (!checker) {
+      std::cerr << "error: " << checker.status().message() << "\n";
+      return kExitError;
+    }
+    // "upload" as the source: the hub reads an uploaded manifest against its own @base only.
+    outcome = (*checker)->check(text, "upload");
   }
-  // "upload" as the source: the hub reads an uploaded manifest against its own @base only.
-  discovery::CheckOutcome outcome = (*checker)->check(text, "upload");
-  if (json) {
+  bool accepted = std::holds_alternative<discovery::AcceptedManifest>(outcome);
+  if (consumer && accepted) {
+    if (json) {
+      std::cout << consumer_accepted_json(file, requirements).dump(2) << "\n";
+    } else {
+      std::cout << file << ": the hub accepts this consumer manifest: " << requirements
+                << " requirement(s)\n";
+    }
+  } else if (json) {
     std::cout << manifest_report_json(file, outcome).dump(2) << "\n";
   } else {
     std::cout << manifest_report_text(file, outcome);
   }
-  return std::holds_alternative<discovery::AcceptedManifest>(outcome) ? kExitAccepted
-                                                                      : kExitRefused;
+  return accepted ? kExitAccepted : kExitRefused;
 }
 
 }  // namespace mpli::cli

@@ -85,13 +85,17 @@ void write_grouped(std::ostream& out, const std::string& file,
   }
 }
 
-// The problem's message, naming the file where the hub's names the source ("upload:3:7: ...").
+// The problem's message, naming the file where the hub's names the source: "upload:3:7: ..."
+// (discovery) or "manifest:3:7: ..." (the resolver).
 std::string message_in(const std::string& file, const discovery::ManifestProblem& problem) {
-  std::string prefix =
-      "upload:" + std::to_string(problem.line) + ":" + std::to_string(problem.column) + ": ";
-  if (problem.line == 0 || problem.message.rfind(prefix, 0) != 0) return problem.message;
-  return file + ":" + std::to_string(problem.line) + ":" + std::to_string(problem.column) + ": " +
-         problem.message.substr(prefix.size());
+  std::string position = ":" + std::to_string(problem.line) + ":" + std::to_string(problem.column);
+  for (const char* source : {"upload", "manifest"}) {
+    std::string prefix = source + position + ": ";
+    if (problem.line > 0 && problem.message.rfind(prefix, 0) == 0) {
+      return file + position + ": " + problem.message.substr(prefix.size());
+    }
+  }
+  return problem.message;
 }
 
 nlohmann::json owners_json(const std::vector<discovery::ManifestNode>& owners) {
@@ -183,6 +187,16 @@ nlohmann::json manifest_report_json(const std::string& file,
   report["warnings"] = nlohmann::json::array();
   report["owners"] = owners_json(problem.owners);
   return report;
+}
+
+nlohmann::json consumer_accepted_json(const std::string& file, size_t requirements) {
+  return {{"file", file},
+          {"accepted", true},
+          {"kind", "consumer"},
+          {"requirements", requirements},
+          {"violations", nlohmann::json::array()},
+          {"warnings", nlohmann::json::array()},
+          {"owners", nlohmann::json::array()}};
 }
 
 }  // namespace mpli::cli

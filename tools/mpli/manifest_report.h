@@ -23,4 +23,8 @@ std::string manifest_report_text(const std::string& file, const discovery::Check
 nlohmann::json manifest_report_json(const std::string& file,
                                     const discovery::CheckOutcome& outcome);
 
+// {"file", "accepted": true, "kind": "consumer", "requirements", "violations": [],
+//  "warnings": [], "owners": []}: an accepted consumer manifest.
+nlohmann::json consumer_accepted_json(const std::string& file, size_t requirements);
+
 }  // namespace mpli::cli
