@@ -19,6 +19,7 @@
 #include "libs/testing/tokens.h"
 #include "mpli/common/v1/envelope.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
+#include "tests/integration/manifest_check_fixture.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -566,28 +567,12 @@ TEST_CASE("the catalogue survives a restart of discovery and of PostgreSQL") {
 
 TEST_CASE("mpli manifest check and the hub agree on every provider manifest example") {
   Hub hub;
-  std::vector<std::string> examples;
-  for (const char* dir : {"/ontology/examples", "/ontology/examples/invalid"}) {
-    for (const auto& entry :
-         std::filesystem::directory_iterator(std::string(MPLI_SOURCE_DIR) + dir)) {
-      std::string name = entry.path().filename().string();
-      if (name.rfind("provider-", 0) == 0 && entry.path().extension() == ".ttl") {
-        examples.push_back(entry.path().string());
-      }
-    }
-  }
+  std::vector<std::string> examples = fixture::example_manifests("provider-");
   REQUIRE(examples.size() >= 10);
-  std::sort(examples.begin(), examples.end());
   int accepted = 0;
   for (const std::string& file : examples) {
     INFO(file);
-    process::Spec spec;
-    spec.program = testing::bin_dir() + "/mpli";
-    spec.args = {"manifest", "check", file, "--json"};
-    auto cli = process::run(spec, 60s);
-    REQUIRE(cli.is_ok());
-    json offline = json::parse(cli->output);
-    CHECK(cli->exit_code == (offline["accepted"] == true ? 0 : 1));
+    json offline = fixture::manifest_check_json(file);
 
     std::ifstream in(file);
     std::stringstream text;

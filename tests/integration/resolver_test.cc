@@ -25,6 +25,7 @@
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
 #include "tests/integration/credential_fixtures.h"
+#include "tests/integration/manifest_check_fixture.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -445,18 +446,8 @@ TEST_CASE("mpli manifest check and the resolver agree on every consumer manifest
       json({{"anchors", {{{"credential_type", "*"}, {"issuers", {hub.did}}, {"label", "hub"}}}}})
           .dump();
   ResolverHub hub_processes(anchors, "");
-  std::vector<std::string> examples;
-  for (const char* dir : {"/ontology/examples", "/ontology/examples/invalid"}) {
-    for (const auto& entry :
-         std::filesystem::directory_iterator(std::string(MPLI_SOURCE_DIR) + dir)) {
-      std::string name = entry.path().filename().string();
-      if (name.rfind("consumer-", 0) == 0 && entry.path().extension() == ".ttl") {
-        examples.push_back(entry.path().string());
-      }
-    }
-  }
+  std::vector<std::string> examples = fixture::example_manifests("consumer-");
   REQUIRE(examples.size() >= 6);
-  std::sort(examples.begin(), examples.end());
   testing::wait_until(
       [&] {
         return testing::http_request("GET", hub_processes.url("/v1/resolutions/res_nothing"), "",
@@ -467,13 +458,7 @@ TEST_CASE("mpli manifest check and the resolver agree on every consumer manifest
   int accepted = 0;
   for (const std::string& file : examples) {
     INFO(file);
-    process::Spec spec;
-    spec.program = testing::bin_dir() + "/mpli";
-    spec.args = {"manifest", "check", file, "--json"};
-    auto cli = process::run(spec, 60s);
-    REQUIRE(cli.is_ok());
-    json offline = json::parse(cli->output);
-    CHECK(cli->exit_code == (offline["accepted"] == true ? 0 : 1));
+    json offline = fixture::manifest_check_json(file);
 
     std::ifstream in(file);
     std::stringstream text;
