@@ -130,3 +130,22 @@ TEST_CASE("3. messages say what is wrong and what to write, once per problem") {
     CHECK(mentions(report["violations"][0], "e.g. 18.50 or 18.0"));
   }
 }
+
+TEST_CASE("4. value sets and units the shapes hold are said where they are broken") {
+  SECTION("Greece is GR in ISO 3166-1, not the EU's EL") {
+    std::string manifest = with(nordwolke(), "mpli:country \"DE\" ;", "mpli:country \"EL\" ;");
+    json report = check(manifest);
+    REQUIRE(report["violations"].size() == 1);
+    const json& v = report["violations"][0];
+    CHECK(mentions(v, "Greece is \"GR\""));
+    CHECK(v["line"] == line_of(manifest, "<#region-fra1> a mpli:Region"));
+  }
+  SECTION("capacities are whole GiB: 1 TiB is written 1024") {
+    std::string manifest = with(nordwolke(), "mpli:storageGiB 50 ;", "mpli:storageGiB \"1 TiB\" ;");
+    json report = check(manifest);
+    REQUIRE(report["violations"].size() == 1);
+    const json& v = report["violations"][0];
+    CHECK(v["owner"] == kVmS);
+    CHECK(mentions(v, "in GiB: 1 TiB is written 1024"));
+  }
+}
