@@ -5,12 +5,17 @@
 
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "libs/rdf/parser.h"
+#include "libs/shacl/report.h"
+#include "libs/shacl/validator.h"
 #include "services/discovery/domain/manifest_check.h"
+#include "services/discovery/domain/manifest_owners.h"
 #include "services/resolver/domain/consumer_manifest.h"
+#include "tools/mpli/gaia_x_messages.h"
 #include "tools/mpli/manifest_report.h"
 
 namespace mpli::cli {
@@ -29,7 +34,7 @@ constexpr int kExitRefused = 1;
 constexpr int kExitError = 2;
 
 void usage(std::ostream& out) {
-  out << "usage: mpli manifest check FILE [--json]\n"
+  out << "usage: mpli manifest check FILE [--json] [--gaia-x SHAPES]\n"
          "       mpli manifest init (--provider | --consumer) [FILE]\n"
          "  Checks a provider manifest exactly as the hub does when it is registered or\n"
          "  refreshed: strict Turtle, the manifest shapes, the catalogue's own reading. The\n"
@@ -39,6 +44,10 @@ void usage(std::ostream& out) {
          "  FILE    the manifest (Turtle); - reads standard input. Relative IRIs resolve\n"
          "          against the file's @base, as for an upload.\n"
          "  --json  the report as JSON (violations in the form of the hub's 422 answers)\n"
+         "  --gaia-x SHAPES  also validate against the Gaia-X 25.11 shapes in SHAPES (e.g.\n"
+         "          ../shared/ontologies/gaia-x-25.11/gx.shacl.ttl), their results grouped the\n"
+         "          same way with a message saying what the Gaia-X node needs; any violation\n"
+         "          makes the exit status 1\n"
          "  init writes a commented starting manifest that conforms, the choices to make\n"
          "  marked CHOOSE, to FILE (never over an existing file) or to standard output.\n"
          "exit status: 0 the hub accepts it (warnings may be shown), 1 the hub refuses it,\n"
@@ -83,6 +92,37 @@ discovery::CheckOutcome check_consumer(const std::string& text, size_t* requirem
   }
   problem.violations = status.violations();
   return problem;
+}
+
+Result<shacl::ShapesProgram> load_shapes(const std::string& file) {
+  rdf::Graph shapes(std::make_shared<rdf::TermTable>());
+  MPLI_RETURN_IF_ERROR(rdf::parse_file(file, shapes));
+  return shacl::compile_shapes(shapes);
+}
+
+// The Gaia-X shapes over the manifest: each result with its node's position, its owner and,
+// where the table has one, a message saying what to write (the engine's text kept after it).
+// Nothing when the manifest does not parse: its report says so already.
+std::optional<GaiaXResults> check_gaia_x(const std::string& text,
+                                         const shacl::ShapesProgram& program,
+                                         const std::string& shapes_file) {
+  rdf::Graph manifest(program.terms);
+  rdf::NodePositions positions;
+  rdf::ParseOptions options;
+  options.base_iri = "urn:mpli:upload";
+  options.node_positions = &positions;
+  if (!rdf::parse_string(text, "upload", manifest, options).is_ok()) return std::nullopt;
+  auto report = shacl::validate(program, manifest);
+  if (!report) return std::nullopt;
+  GaiaXResults results;
+  results.shapes_file = shapes_file;
+  results.violations = shacl::report_violations(*report, program, &positions);
+  results.owners = discovery::assign_owners(manifest, positions, results.violations);
+  for (Violation& v : results.violations) {
+    std::string friendly = gaia_x_message(v);
+    if (!friendly.empty()) v.message = friendly + " (" + v.message + ")";
+  }
+  return results;
 }
 
 bool read_input(const std::string& file, std::string* text) {
@@ -156,11 +196,14 @@ int run_manifest_command(int argc, char** argv) {
     return kExitError;
   }
   std::string file;
+  std::string gaia_x_shapes;
   bool json = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--json") {
       json = true;
+    } else if (arg == "--gaia-x" && i + 1 < argc) {
+      gaia_x_shapes = argv[++i];
     } else if (arg == "--help" || arg == "-h") {
       usage(std::cout);
       return kExitAccepted;
@@ -197,19 +240,31 @@ int run_manifest_command(int argc, char** argv) {
     outcome = (*checker)->check(text, "upload");
   }
   bool accepted = std::holds_alternative<discovery::AcceptedManifest>(outcome);
-  if (consumer && accepted) {
-    if (json) {
-      std::cout << consumer_accepted_json(file, requirements).dump(2) << "\n";
-    } else {
+  std::optional<GaiaXResults> gaia_x;
+  if (!gaia_x_shapes.empty()) {
+    auto program = load_shapes(gaia_x_shapes);
+    if (!program) {
+      std::cerr << "error: --gaia-x: " << program.status().message() << "\n";
+      return kExitError;
+    }
+    gaia_x = check_gaia_x(text, *program, gaia_x_shapes);
+  }
+  nlohmann::json report = consumer && accepted ? consumer_accepted_json(file, requirements)
+                                               : manifest_report_json(file, outcome);
+  if (json) {
+    if (gaia_x) report["gaia_x"] = gaia_x_report_json(*gaia_x);
+    std::cout << report.dump(2) << "\n";
+  } else {
+    if (consumer && accepted) {
       std::cout << file << ": the hub accepts this consumer manifest: " << requirements
                 << " requirement(s)\n";
+    } else {
+      std::cout << manifest_report_text(file, outcome);
     }
-  } else if (json) {
-    std::cout << manifest_report_json(file, outcome).dump(2) << "\n";
-  } else {
-    std::cout << manifest_report_text(file, outcome);
+    if (gaia_x) std::cout << gaia_x_report_text(file, *gaia_x);
   }
-  return accepted ? kExitAccepted : kExitRefused;
+  bool gaia_x_conforms = !gaia_x || gaia_x->conforms();
+  return accepted && gaia_x_conforms ? kExitAccepted : kExitRefused;
 }
 
 }  // namespace mpli::cli

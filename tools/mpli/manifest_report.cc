@@ -1,5 +1,6 @@
 #include "tools/mpli/manifest_report.h"
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 #include <utility>
@@ -187,6 +188,31 @@ nlohmann::json manifest_report_json(const std::string& file,
   report["warnings"] = nlohmann::json::array();
   report["owners"] = owners_json(problem.owners);
   return report;
+}
+
+bool GaiaXResults::conforms() const {
+  return std::none_of(violations.begin(), violations.end(), [](const Violation& v) {
+    return v.severity.find("Violation") != std::string::npos;
+  });
+}
+
+std::string gaia_x_report_text(const std::string& file, const GaiaXResults& results) {
+  std::ostringstream out;
+  out << "\nGaia-X 25.11 shapes (" << results.shapes_file << "): ";
+  if (results.violations.empty()) {
+    out << "the manifest conforms\n";
+    return out.str();
+  }
+  out << results.violations.size() << " result(s)\n";
+  write_grouped(out, file, results.violations, results.owners);
+  return out.str();
+}
+
+nlohmann::json gaia_x_report_json(const GaiaXResults& results) {
+  return {{"shapes", results.shapes_file},
+          {"conforms", results.conforms()},
+          {"violations", list_json(results.violations)},
+          {"owners", owners_json(results.owners)}};
 }
 
 nlohmann::json consumer_accepted_json(const std::string& file, size_t requirements) {

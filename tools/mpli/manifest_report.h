@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "services/discovery/domain/manifest_check.h"
 
@@ -22,6 +23,19 @@ std::string manifest_report_text(const std::string& file, const discovery::Check
 // form (libs/core/violation_json.h).
 nlohmann::json manifest_report_json(const std::string& file,
                                     const discovery::CheckOutcome& outcome);
+
+// The Gaia-X 25.11 shapes' results on a manifest (`--gaia-x`), grouped like the hub's.
+struct GaiaXResults {
+  std::string shapes_file;
+  std::vector<Violation> violations;
+  std::vector<discovery::ManifestNode> owners;
+  bool conforms() const;
+};
+
+// "Gaia-X 25.11 shapes (FILE): ..." and the results grouped by provider and offering.
+std::string gaia_x_report_text(const std::string& file, const GaiaXResults& results);
+// {"shapes", "conforms", "violations", "owners"}.
+nlohmann::json gaia_x_report_json(const GaiaXResults& results);
 
 // {"file", "accepted": true, "kind": "consumer", "requirements", "violations": [],
 //  "warnings": [], "owners": []}: an accepted consumer manifest.

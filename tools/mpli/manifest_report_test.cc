@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tools/mpli/gaia_x_messages.h"
+
 using namespace mpli;
 
 namespace {
@@ -95,4 +97,21 @@ TEST_CASE("a syntax error names its file line and column and an accepted manifes
   auto appended_line = static_cast<unsigned>(std::count(good.begin(), good.end(), '\n')) + 2;
   CHECK(report["line"].get<unsigned>() == appended_line);
   CHECK(report["message"].get<std::string>().rfind("nordwolke.ttl:", 0) == 0);
+}
+
+TEST_CASE("a Gaia-X result gets a message that says what the Gaia-X node needs") {
+  Violation legal_address;
+  legal_address.path = "<https://w3id.org/gaia-x/development#legalAddress>";
+  CHECK(cli::gaia_x_message(legal_address)
+            .find("gx:legalAddress pointing to a node typed "
+                  "gx:Address") != std::string::npos);
+  Violation nested;  // a sequence path: the last step names the property
+  nested.path =
+      "(<https://w3id.org/mpli#legalPerson>/<https://w3id.org/gaia-x/development#"
+      "countryCode>)";
+  CHECK(cli::gaia_x_message(nested).find("ISO 3166-1") != std::string::npos);
+  Violation other;
+  other.path = "<https://w3id.org/mpli#vcpu>";
+  CHECK(cli::gaia_x_message(other).empty());
+  CHECK(cli::gaia_x_message(Violation{}).empty());
 }
