@@ -3,12 +3,12 @@
 # built a second time with that clang (ExternalProject, in <build>/fuzz-clang, MPLI_FUZZ=ON,
 # only the fuzz targets and what they reach), and ctest runs every target
 #   fuzz_<name>_corpus  over its seed corpus, as a regression test (label fuzz);
-#   fuzz_<name>_run     for MPLI_FUZZ_SECONDS (20) seconds of fuzzing (label fuzz);
+#   fuzz_<name>_run     for MPLI_FUZZ_SECONDS (10) seconds of fuzzing (label fuzz);
 #   fuzz_<name>_long    for ${MPLI_FUZZ_SECONDS:-600} seconds, only with `ctest -C fuzz-long`
 #                       (label fuzz-long; fuzz/run.sh runs these).
 # Without such a clang the targets are left out, with a message saying why.
 option(MPLI_FUZZ_TESTS "Build the libFuzzer targets with clang and run them in ctest" ON)
-set(MPLI_FUZZ_SECONDS 20 CACHE STRING "Seconds of fuzzing per target in ./test.sh")
+set(MPLI_FUZZ_SECONDS 10 CACHE STRING "Seconds of fuzzing per target in ./test.sh")
 
 # Sets ${out} to TRUE when clang++ compiles and links a libFuzzer target with the sanitizers
 # the fuzz build uses. The answer is cached per compiler: configuring again costs nothing.
