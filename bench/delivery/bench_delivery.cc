@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
   // The Polderstack example, its object storage bound to the instant script.
   std::string manifest =
       read_file(std::string(MPLI_SOURCE_DIR) + "/ontology/examples/provider-polderstack-nl.ttl");
-  const std::string artifact = "/usr/local/libexec/polderstack/s3-bucket";
+  const std::string artifact = "libexec/s3-bucket";
   size_t at = manifest.find(artifact);
   if (at == std::string::npos) return usage("the Polderstack example changed: no " + artifact);
   manifest.replace(at, artifact.size(), "instant.sh");

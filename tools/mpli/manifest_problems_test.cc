@@ -149,3 +149,32 @@ TEST_CASE("4. value sets and units the shapes hold are said where they are broke
     CHECK(mentions(v, "in GiB: 1 TiB is written 1024"));
   }
 }
+
+TEST_CASE("5. what a term means for the hub is said where a manifest gets it wrong") {
+  SECTION("a claim without its credential can never become a verified fact") {
+    std::string manifest = with(
+        nordwolke(),
+        "    mpli:credential <https://cloud.nordwolke.example/credentials/bsi-c5-type2.jwt> ;\n",
+        "");
+    json report = check(manifest);
+    REQUIRE(report["violations"].size() == 1);
+    const json& v = report["violations"][0];
+    CHECK(mentions(v, "Without it the claim can never become a"));
+    CHECK(v["line"] == line_of(manifest, "<#cert-c5> a mpli:CertificationClaim"));
+  }
+  SECTION("an exec worker's artifact is a script relative to its directory") {
+    std::string manifest =
+        with(nordwolke(), "mpli:artifact \"bin/bucket-order\"", "mpli:artifact \"/opt/bin/order\"");
+    json report = check(manifest);
+    REQUIRE(report["violations"].size() == 1);
+    const json& v = report["violations"][0];
+    CHECK(mentions(v, "relative to the worker's own directory"));
+    size_t binding = manifest.find("mpli:delivery [", manifest.find("<#s3-1t> a mpli:Offering"));
+    REQUIRE(binding != std::string::npos);
+    CHECK(v["line"] == 1 + std::count(manifest.begin(), manifest.begin() + binding, '\n'));
+    // A relative path that climbs out of the directory is refused the same way.
+    json climbing = check(with(nordwolke(), "mpli:artifact \"bin/bucket-order\"",
+                               "mpli:artifact \"bin/../../etc/order\""));
+    CHECK(climbing["violations"].size() == 1);
+  }
+}
