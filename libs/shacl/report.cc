@@ -1,6 +1,7 @@
 #include "libs/shacl/report.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "libs/rdf/literal.h"
 
@@ -284,6 +285,7 @@ std::vector<Violation> report_violations(const ValidationReport& report,
                                          const rdf::NodePositions* positions) {
   const rdf::TermTable& terms = *program.terms;
   std::vector<Violation> violations;
+  std::unordered_set<std::string> seen;  // focus, path, value and message of each kept result
   for (const ValidationResult& r : report.results) {
     const Shape& shape = program.shapes[r.shape];
     Violation v;
@@ -305,11 +307,10 @@ std::vector<Violation> report_violations(const ValidationReport& report,
         v.column = at->second.column;
       }
     }
-    bool repeat = std::any_of(violations.begin(), violations.end(), [&](const Violation& seen) {
-      return seen.focus_node == v.focus_node && seen.path == v.path && seen.value == v.value &&
-             seen.message == v.message;
-    });
-    if (!repeat) violations.push_back(std::move(v));
+    // A set, not a scan of what was kept: a hostile manifest can break tens of thousands of
+    // constraints, and comparing each result with every earlier one would be quadratic.
+    std::string key = v.focus_node + '\0' + v.path + '\0' + v.value + '\0' + v.message;
+    if (seen.insert(std::move(key)).second) violations.push_back(std::move(v));
   }
   return violations;
 }
