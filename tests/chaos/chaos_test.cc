@@ -114,7 +114,8 @@ TEST_CASE("the hub under scripted faults loses no accepted request and does none
 
   // Window 0: no fault; window i: faults[i - 1] from its injection to the next one's.
   SteadyLoad load(gateways, consumer.auth, offering, manifest, faults.size() + 1, 300ms);
-  load.start(window * (faults.size() + 2));
+  // The limit leaves room for the waits for recovery below.
+  load.start(window * (faults.size() + 2) + 90s * faults.size());
   std::this_thread::sleep_for(window / 2);
   std::vector<std::string> labels = {"no fault"};
   for (size_t i = 0; i < faults.size(); ++i) {
@@ -124,6 +125,8 @@ TEST_CASE("the hub under scripted faults loses no accepted request and does none
     REQUIRE_FALSE(aimed_at.empty());
     labels.push_back(faults[i].name + " (" + aimed_at + ")");
     std::this_thread::sleep_for(window);
+    // The next fault only once the hub answers again: its recovery is part of this window.
+    REQUIRE(load.wait_for_round_in_current_window(90s));
   }
   load.stop();
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -109,6 +110,19 @@ class SteadyLoad {
   }
   // Requests from now on count for window `w` (< windows).
   void set_window(size_t w) { window_ = w; }
+  // Waits (up to `limit`) until a round of requests begun in the current window has been
+  // answered: the hub is taking requests again. A fault script waits for this before the next
+  // fault, so that a slow recovery from one fault does not swallow the next fault's window
+  // (the load's single client would still be retrying a request of the earlier window).
+  // False when the limit passed first.
+  bool wait_for_round_in_current_window(std::chrono::seconds limit) const {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (last_answered_window_ != window_) {
+      if (!running_ || std::chrono::steady_clock::now() >= end) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
+  }
 
   // After stop():
   const std::vector<Order>& orders() const { return orders_; }
@@ -153,6 +167,7 @@ class SteadyLoad {
         refused_.push_back("resolution: HTTP " + std::to_string(resolved.status) + " " +
                            resolved.body.substr(0, 300));
       }
+      last_answered_window_ = window;
       std::this_thread::sleep_for(pause_);
     }
   }
@@ -164,6 +179,7 @@ class SteadyLoad {
   std::chrono::milliseconds pause_;
   std::atomic<bool> running_{true};
   std::atomic<size_t> window_{0};
+  std::atomic<size_t> last_answered_window_{SIZE_MAX};  // of the last round answered
   std::vector<Tally> tallies_;
   std::vector<Order> orders_;
   std::vector<Resolution> resolutions_;
