@@ -86,6 +86,26 @@ function(mpli_embed_sql)
   target_sources(${ARG_TARGET} PRIVATE ${out})
 endfunction()
 
+# Compiles every file of DIR matching GLOB into the target as
+# `const std::vector<std::pair<std::string, std::string>>& <NAMESPACE>::<FUNCTION>()`: (file
+# name, text) pairs sorted by name. For data that comes as a folder of files (the built-in
+# service kinds, ontology/kinds/*.ttl).
+function(mpli_embed_texts)
+  cmake_parse_arguments(ARG "" "TARGET;NAMESPACE;FUNCTION;DIR;GLOB" "" ${ARGN})
+  file(GLOB files CONFIGURE_DEPENDS ${ARG_DIR}/${ARG_GLOB})
+  list(SORT files)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${ARG_TARGET}_${ARG_FUNCTION}.cc)
+  string(REPLACE ";" "|" file_list "${files}")
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${ARG_NAMESPACE} -DFUNCTION=${ARG_FUNCTION}
+            "-DFILES=${file_list}" -P ${PROJECT_SOURCE_DIR}/cmake/EmbedTexts.cmake
+    VERBATIM
+    DEPENDS ${files} ${PROJECT_SOURCE_DIR}/cmake/EmbedTexts.cmake
+    COMMENT "Embedding ${ARG_DIR}/${ARG_GLOB}")
+  target_sources(${ARG_TARGET} PRIVATE ${out})
+endfunction()
+
 # Compiles a text file into the target as `const char* <NAMESPACE>::<FUNCTION>()`, so a binary
 # carries data it must not look for at run time (the manifest shapes, say).
 function(mpli_embed_text)

@@ -30,7 +30,8 @@ std::string manifest_shapes_text() {
 // Compiled once: a broken shapes file is a broken build, not a finding.
 const discovery::ManifestChecker& checker() {
   static const std::shared_ptr<const discovery::ManifestChecker> instance = [] {
-    auto loaded = discovery::ManifestChecker::from_text(manifest_shapes_text());
+    auto loaded = discovery::ManifestChecker::from_text(manifest_shapes_text(), {},
+                                                        discovery::builtin_kinds().value());
     if (!loaded) std::abort();
     return *loaded;
   }();

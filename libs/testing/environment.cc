@@ -110,6 +110,14 @@ std::string read_example(const std::string& name) {
   return text.str();
 }
 
+std::string replace_first(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  if (at == std::string::npos) {
+    throw std::invalid_argument("replace_first: the text holds no \"" + from + "\"");
+  }
+  return text.replace(at, from.size(), to);
+}
+
 process::ChildProcess start_binary(const std::string& binary,
                                    const std::map<std::string, std::string>& environment,
                                    const std::string& log_dir) {

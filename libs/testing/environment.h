@@ -74,6 +74,9 @@ class TestPostgres {
 std::string bin_dir();
 // The text of ontology/examples/<name> in the source tree; fails the test when unreadable.
 std::string read_example(const std::string& name);
+// `text` with its first `from` replaced by `to`; throws std::invalid_argument naming `from`
+// when `text` holds none (a test's edit that misses its mark would test nothing).
+std::string replace_first(std::string text, const std::string& from, const std::string& to);
 
 // Starts build/bin/<binary> with the given environment, output to <log_dir>/<binary>.log.
 process::ChildProcess start_binary(const std::string& binary,

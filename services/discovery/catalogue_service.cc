@@ -1,6 +1,7 @@
 #include "services/discovery/catalogue_service.h"
 
 #include <optional>
+#include <set>
 
 #include "libs/core/digest.h"
 #include "libs/core/log.h"
@@ -74,7 +75,8 @@ Result<IngestResult> CatalogueService::ingest(const std::string& text,
                                               const std::string& source_url,
                                               const std::string& known_provider_id,
                                               const FetchResponse* fetched, bool describe,
-                                              const std::string& expected_provider_id) {
+                                              const std::string& expected_provider_id,
+                                              bool recheck) {
   FetchMeta meta;
   meta.source_url = source_url;
   meta.content_hash = digest::sha256_hex(text);
@@ -84,7 +86,8 @@ Result<IngestResult> CatalogueService::ingest(const std::string& text,
   }
   meta.next_refresh_in_ms = source_url.empty() ? 0 : next_refresh_ms(0);
 
-  CheckOutcome checked = checker_->check(text, source_url.empty() ? "upload" : source_url);
+  MPLI_ASSIGN_OR_RETURN(auto checker, current_checker());
+  CheckOutcome checked = checker->check(text, source_url.empty() ? "upload" : source_url);
   if (auto* problem = std::get_if<ManifestProblem>(&checked)) {
     FetchMeta failed = meta;
     if (!known_provider_id.empty()) {
@@ -117,7 +120,7 @@ Result<IngestResult> CatalogueService::ingest(const std::string& text,
       log::warn("cannot record a rejection", {{"error", recorded.to_string()}});
     return problem_status(renamed);
   }
-  Arrival arrival{meta.source_url, meta.content_hash};
+  Arrival arrival{meta.source_url, meta.content_hash, recheck};
   MPLI_ASSIGN_OR_RETURN(IngestPlan plan,
                         store_.accept(accepted, text, meta, [&](const CurrentState& state) {
                           return plan_ingest(state, accepted, arrival);
@@ -297,7 +300,13 @@ Result<v1::ListOfferingsReply> CatalogueService::list_offerings(const v1::Offeri
   if (!filter.cursor().empty()) {
     MPLI_ASSIGN_OR_RETURN(after, cursors_.open(CursorKind::kOfferings, filter.cursor()));
   }
-  MPLI_ASSIGN_OR_RETURN(auto offerings, store_.list_offerings(filter, after, limit + 1));
+  std::vector<PropertyCondition> conditions;
+  if (filter.properties_size() > 0) {
+    MPLI_ASSIGN_OR_RETURN(auto checker, current_checker());
+    MPLI_ASSIGN_OR_RETURN(conditions, property_conditions(filter, checker->kinds()));
+  }
+  MPLI_ASSIGN_OR_RETURN(auto offerings,
+                        store_.list_offerings(filter, conditions, after, limit + 1));
   std::vector<size_t> sizes;
   for (const auto& o : offerings) sizes.push_back(o.ByteSizeLong() + 8);
   v1::ListOfferingsReply reply;
@@ -371,6 +380,122 @@ Result<v1::ExportCatalogReply> CatalogueService::export_page(
   if (next)
     reply.set_next_cursor(cursors_.seal(CursorKind::kExport, encode_export_position(*next)));
   return reply;
+}
+
+}  // namespace mpli::discovery
+
+namespace mpli::discovery {
+
+Result<std::shared_ptr<const ManifestChecker>> CatalogueService::current_checker() {
+  MPLI_ASSIGN_OR_RETURN(std::string generation, store_.kinds_generation());
+  std::lock_guard<std::mutex> lock(kinds_mutex_);
+  if (generation == kinds_generation_) return checker_;
+  MPLI_ASSIGN_OR_RETURN(auto registered, store_.registered_kinds());
+  MPLI_ASSIGN_OR_RETURN(auto rebuilt,
+                        checker_->with_kinds(current_kinds(options_.builtin_kinds, registered)));
+  checker_ = std::move(rebuilt);
+  registered_kinds_ = std::move(registered);
+  kinds_generation_ = generation;
+  return checker_;
+}
+
+v1::ServiceKind CatalogueService::describe_kind(const ServiceKind& kind) const {
+  std::set<int64_t> versions = {kind.version};
+  for (const auto* list : {&options_.builtin_kinds, &registered_kinds_}) {
+    for (const ServiceKind& other : *list) {
+      if (other.iri == kind.iri) versions.insert(other.version);
+    }
+  }
+  return kind_to_proto(kind, std::vector<int64_t>(versions.begin(), versions.end()));
+}
+
+Result<KindRegistrationResult> CatalogueService::register_kind(const std::string& turtle,
+                                                               const std::string& registered_by) {
+  MPLI_ASSIGN_OR_RETURN(ServiceKind proposed, read_service_kind(turtle, "the kind vocabulary"));
+  proposed.provenance = "registered";
+  proposed.registered_by = registered_by;
+  MPLI_ASSIGN_OR_RETURN(auto checker, current_checker());
+  auto plan = [&](const std::vector<ServiceKind>& registered) -> Result<KindRegistration> {
+    std::vector<ServiceKind> kinds = current_kinds(options_.builtin_kinds, registered);
+    std::map<std::string, ServiceKind> by_iri;
+    for (const ServiceKind& kind : kinds) by_iri[kind.iri] = kind;
+    MPLI_ASSIGN_OR_RETURN(KindRegistration outcome, plan_kind_registration(by_iri, proposed));
+    if (outcome == KindRegistration::kUnchanged) return outcome;
+    // Its shapes must compile next to the manifest shapes and the other kinds'.
+    std::vector<ServiceKind> registered_after = registered;
+    registered_after.push_back(proposed);
+    auto compiled = checker->with_kinds(current_kinds(options_.builtin_kinds, registered_after));
+    if (!compiled) {
+      return discovery_error(
+          StatusCode::kInvalidArgument, v1::KIND_INVALID,
+          "the kind's shapes do not compile with the others: " + compiled.status().message());
+    }
+    return outcome;
+  };
+  MPLI_ASSIGN_OR_RETURN(KindRegistration outcome,
+                        store_.register_kind(proposed, plan, [&](KindRegistration) {
+                          return kind_to_proto(proposed, {proposed.version});
+                        }));
+  MPLI_RETURN_IF_ERROR(current_checker().status());
+  log::info("service kind registered", {{"kind", proposed.iri},
+                                        {"version", std::to_string(proposed.version)},
+                                        {"outcome", std::string(registration_name(outcome))},
+                                        {"by", registered_by}});
+  KindRegistrationResult result;
+  result.outcome = outcome;
+  // Also when unchanged: a registration that stopped before this step is finished by
+  // registering the same text again.
+  result.reclassified = reclassify(proposed.iri);
+  MPLI_ASSIGN_OR_RETURN(result.kind, get_kind(proposed.iri));
+  result.kind.clear_turtle();
+  return result;
+}
+
+int CatalogueService::reclassify(const std::string& kind_iri) {
+  auto providers = store_.providers_with_unclassified(kind_iri);
+  if (!providers) {
+    log::warn("cannot list unclassified offerings",
+              {{"kind", kind_iri}, {"error", providers.status().to_string()}});
+    return 0;
+  }
+  int checked = 0;
+  for (const std::string& provider_id : *providers) {
+    auto served = store_.served_manifest(provider_id);
+    if (!served.is_ok() || !served->has_value()) continue;
+    const auto& [text, url] = **served;
+    auto result = ingest(text, url, provider_id, nullptr, false, "", true);
+    if (result.is_ok()) {
+      ++checked;
+    } else {
+      log::warn(
+          "an unclassified offering's manifest failed its kind",
+          {{"provider", provider_id}, {"kind", kind_iri}, {"error", result.status().to_string()}});
+    }
+  }
+  return checked;
+}
+
+Result<v1::ListKindsReply> CatalogueService::list_kinds() {
+  MPLI_ASSIGN_OR_RETURN(auto checker, current_checker());
+  v1::ListKindsReply reply;
+  std::lock_guard<std::mutex> lock(kinds_mutex_);
+  for (const ServiceKind& kind : checker->kinds()) *reply.add_kinds() = describe_kind(kind);
+  return reply;
+}
+
+Result<v1::ServiceKind> CatalogueService::get_kind(const std::string& name) {
+  MPLI_ASSIGN_OR_RETURN(auto checker, current_checker());
+  std::lock_guard<std::mutex> lock(kinds_mutex_);
+  for (const ServiceKind& kind : checker->kinds()) {
+    if (kind.name == name || kind.iri == name) {
+      v1::ServiceKind out = describe_kind(kind);
+      out.set_turtle(kind.turtle);
+      return out;
+    }
+  }
+  return discovery_error(StatusCode::kNotFound, v1::KIND_NOT_FOUND,
+                         "no kind '" + name + "' (GET /v1/ontologies lists them)",
+                         {{"field", "name"}});
 }
 
 }  // namespace mpli::discovery

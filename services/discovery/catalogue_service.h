@@ -29,6 +29,13 @@ struct CatalogueOptions {
   size_t page_bytes = 256 * 1024;  // catalogue.page_bytes; never more than half the bus allows
   std::function<int64_t()> max_payload = [] { return int64_t{0}; };  // the bus's; 0: unknown
   std::string cursor_secret;                                         // cursor.secret
+  std::vector<ServiceKind> builtin_kinds;  // ontology/kinds/*.ttl, compiled in
+};
+
+struct KindRegistrationResult {
+  v1::ServiceKind kind;
+  KindRegistration outcome = KindRegistration::kUnchanged;
+  int reclassified = 0;  // providers whose unclassified offerings were checked again
 };
 
 class CatalogueService {
@@ -58,11 +65,30 @@ class CatalogueService {
   Result<std::pair<v1::Offering, std::string>> get_offering(const std::string& id);
   Result<v1::ExportCatalogReply> export_page(const v1::ExportCatalogRequest& request);
 
+  // Service kinds (docs/service-kinds.md). Registering reads and checks the vocabulary, stores
+  // it (or refuses a breaking change, an older version or a clash with another kind) with its
+  // event, and checks again the unclassified offerings of the kind, provider by provider
+  // (each a new version of its served manifest, with the usual offering events).
+  Result<KindRegistrationResult> register_kind(const std::string& turtle,
+                                               const std::string& registered_by);
+  Result<v1::ListKindsReply> list_kinds();
+  // By local name or IRI; with the vocabulary's text.
+  Result<v1::ServiceKind> get_kind(const std::string& name);
+
  private:
   // `describe`: fill IngestResult::provider (one more query), for answers to a caller.
+  // `recheck`: the served text again, after a kind was registered (a new version even though
+  // the text is the same).
   Result<IngestResult> ingest(const std::string& text, const std::string& source_url,
                               const std::string& known_provider_id, const FetchResponse* fetched,
-                              bool describe, const std::string& expected_provider_id = "");
+                              bool describe, const std::string& expected_provider_id = "",
+                              bool recheck = false);
+  // The checker for the kinds in force: rebuilt when any instance registered a kind since.
+  Result<std::shared_ptr<const ManifestChecker>> current_checker();
+  // Checks again the served manifests of providers with unclassified offerings of the kind.
+  int reclassify(const std::string& kind_iri);
+  // The wire form of a kind, with every version held of it.
+  v1::ServiceKind describe_kind(const ServiceKind& kind) const;
   // `unchanged_batch`: when given, an unchanged provider's bookkeeping is added to it for the
   // caller to store with others, instead of being stored at once.
   Result<IngestResult> refresh_known(
@@ -74,7 +100,10 @@ class CatalogueService {
   size_t page_budget() const;
 
   CatalogueStore& store_;
+  std::mutex kinds_mutex_;  // guards the three below
   std::shared_ptr<const ManifestChecker> checker_;
+  std::vector<ServiceKind> registered_kinds_;  // as last read, in registration order
+  std::string kinds_generation_;               // of registered_kinds_; "" before the first read
   CatalogueOptions options_;
   service::StopToken stop_;
   ManifestFetcher fetcher_;

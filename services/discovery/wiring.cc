@@ -100,10 +100,14 @@ service::ServiceDefinition definition() {
        true},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
+    // The kinds registered at run time join these at the first check (CatalogueService).
+    MPLI_ASSIGN_OR_RETURN(std::vector<ServiceKind> builtin, builtin_kinds());
     MPLI_ASSIGN_OR_RETURN(
-        auto checker, ManifestChecker::from_text(manifest_shapes(), limits_from(context.config)));
+        auto checker,
+        ManifestChecker::from_text(manifest_shapes(), limits_from(context.config), builtin));
     auto store = context.own(std::make_shared<CatalogueStore>(*context.pool));
     CatalogueOptions options;
+    options.builtin_kinds = std::move(builtin);
     options.policy = policy_from(context.config);
     options.page_bytes = static_cast<size_t>(context.config.get_int("catalogue.page_bytes"));
     bus::Connection* bus = &context.bus;

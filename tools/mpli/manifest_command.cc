@@ -231,7 +231,8 @@ int run_manifest_command(int argc, char** argv) {
   if (consumer) {
     outcome = check_consumer(text, &requirements);
   } else {
-    auto checker = discovery::ManifestChecker::from_text(manifest_shapes());
+    auto checker = discovery::ManifestChecker::from_text(manifest_shapes(), {},
+                                                         discovery::builtin_kinds().value());
     if (!checker) {
       std::cerr << "error: " << checker.status().message() << "\n";
       return kExitError;

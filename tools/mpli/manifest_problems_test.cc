@@ -38,8 +38,9 @@ unsigned line_of(const std::string& text, const std::string& needle) {
 
 json check(const std::string& manifest) {
   static auto checker = [] {
-    auto loaded = discovery::ManifestChecker::load(std::string(MPLI_SOURCE_DIR) +
-                                                   "/ontology/shapes/manifest.ttl");
+    auto loaded = discovery::ManifestChecker::load(
+        std::string(MPLI_SOURCE_DIR) + "/ontology/shapes/manifest.ttl", {},
+        discovery::builtin_kinds().value());
     REQUIRE(loaded.is_ok());
     return *loaded;
   }();

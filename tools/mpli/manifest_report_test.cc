@@ -22,8 +22,9 @@ std::string read_file(const std::string& relative) {
 }
 
 std::shared_ptr<const discovery::ManifestChecker> checker() {
-  auto loaded = discovery::ManifestChecker::load(std::string(MPLI_SOURCE_DIR) +
-                                                 "/ontology/shapes/manifest.ttl");
+  auto loaded = discovery::ManifestChecker::load(
+      std::string(MPLI_SOURCE_DIR) + "/ontology/shapes/manifest.ttl", {},
+      discovery::builtin_kinds().value());
   REQUIRE(loaded.is_ok());
   return *loaded;
 }

@@ -67,7 +67,7 @@ Result<IngestPlan> plan_ingest(const CurrentState& state, const AcceptedManifest
 
   IngestPlan plan;
   plan.create_provider = !state.provider_known;
-  if (state.provider_known && state.served_hash == arrival.hash) {
+  if (state.provider_known && state.served_hash == arrival.hash && !arrival.recheck) {
     plan.unchanged = true;
     return plan;
   }

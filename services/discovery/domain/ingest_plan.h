@@ -40,6 +40,9 @@ struct CurrentState {
 struct Arrival {
   std::string source_url;  // "" for an upload
   std::string hash;        // sha256 of the text
+  // The served text checked again (a kind was registered): planned even though the hash is
+  // the one served.
+  bool recheck = false;
 };
 
 // Events, as plain values; the store turns them into mpli.discovery.v1 payloads.

@@ -1,6 +1,7 @@
 #include "services/discovery/domain/manifest_check.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -19,10 +20,18 @@
 namespace mpli::discovery {
 namespace {
 
+constexpr std::string_view kOfferingKind = "https://w3id.org/mpli#offeringKind";
+
+// The manifest shapes and every kind's vocabulary, compiled as one program.
 Result<shacl::ShapesProgram> compile(const std::string& shapes_turtle,
+                                     const std::vector<ServiceKind>& kinds,
                                      const rdf::TermTablePtr& terms) {
   rdf::Graph shapes(terms);
   MPLI_RETURN_IF_ERROR(rdf::parse_string(shapes_turtle, "manifest-shapes", shapes));
+  for (const auto& kind : kinds) {
+    Status parsed = rdf::parse_string(kind.turtle, "kind " + kind.iri, shapes);
+    if (!parsed.is_ok()) return Status(parsed.code(), "kind " + kind.iri + ": " + parsed.message());
+  }
   return shacl::compile_shapes(shapes);
 }
 
@@ -93,22 +102,79 @@ nlohmann::json violations_json(const ManifestProblem& problem) {
   return violations;
 }
 
-Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::load(const std::string& shapes_path,
-                                                                     ManifestLimits limits) {
+Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::load(
+    const std::string& shapes_path, ManifestLimits limits, std::vector<ServiceKind> kinds) {
   std::ifstream in(shapes_path);
   if (!in) return invalid_argument("cannot read manifest shapes " + shapes_path);
   std::stringstream text;
   text << in.rdbuf();
-  return from_text(text.str(), limits);
+  return from_text(text.str(), limits, std::move(kinds));
 }
 
-Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::from_text(std::string shapes_turtle,
-                                                                          ManifestLimits limits) {
-  auto program = compile(shapes_turtle, std::make_shared<rdf::TermTable>());
+Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::from_text(
+    std::string shapes_turtle, ManifestLimits limits, std::vector<ServiceKind> kinds) {
+  auto terms = std::make_shared<rdf::TermTable>();
+  auto program = compile(shapes_turtle, kinds, terms);
   if (!program)
     return Status(program.status().code(), "manifest shapes: " + program.status().message());
+  std::map<rdf::TermId, CompiledKind> by_term;
+  for (size_t k = 0; k < kinds.size(); ++k) {
+    rdf::TermId shape_node = terms->find_iri(kinds[k].shape_iri);
+    rdf::TermId kind_node = terms->find_iri(kinds[k].iri);
+    const auto& shapes = program->shapes;
+    auto shape = std::find_if(shapes.begin(), shapes.end(), [&](const shacl::Shape& s) {
+      return s.node == shape_node && !s.is_property;
+    });
+    if (shape_node == rdf::kNoTerm || kind_node == rdf::kNoTerm || shape == shapes.end()) {
+      return invalid_argument("kind " + kinds[k].iri + ": its shape " + kinds[k].shape_iri +
+                              " did not compile as a node shape");
+    }
+    by_term[kind_node] = {static_cast<uint32_t>(shape - shapes.begin()), k};
+  }
   return std::shared_ptr<const ManifestChecker>(
-      new ManifestChecker(std::move(program).value(), limits));
+      new ManifestChecker(std::move(program).value(), limits, std::move(shapes_turtle),
+                          std::move(kinds), std::move(by_term)));
+}
+
+Result<std::shared_ptr<const ManifestChecker>> ManifestChecker::with_kinds(
+    std::vector<ServiceKind> kinds) const {
+  return from_text(shapes_turtle_, limits_, std::move(kinds));
+}
+
+void ManifestChecker::classify(const rdf::Graph& data,
+                               std::vector<OfferingRecord>& offerings) const {
+  const rdf::TermTable& terms = data.terms();
+  rdf::TermId kind_predicate = terms.find_iri(kOfferingKind);
+  for (OfferingRecord& offering : offerings) {
+    rdf::TermId node = terms.find_iri(offering.id);
+    rdf::TermId kind = data.object(node, kind_predicate);
+    offering.kind_iri = kind == rdf::kNoTerm ? "" : std::string(terms.value(kind));
+    auto found = kinds_by_term_.find(kind);
+    if (found == kinds_by_term_.end()) {
+      offering.kind_version = 0;
+      // Classifying it later changes the record, so the catalogue sees a changed offering.
+      offering.content_hash = digest::sha256_hex(offering.content_hash + " unclassified");
+      continue;
+    }
+    const ServiceKind& known = kinds_[found->second.kind];
+    offering.kind_version = known.version;
+    for (const KindProperty& property : known.properties) {
+      if (!property.filterable) continue;
+      rdf::TermId predicate = terms.find_iri(property.iri);
+      if (predicate == rdf::kNoTerm) continue;
+      for (const auto& t : data.with_subject_predicate(node, predicate)) {
+        if (!terms.is_literal(t.o)) continue;
+        OfferingProperty value{property.iri, property.name, std::string(terms.value(t.o)),
+                               std::nullopt};
+        if (property.numeric()) {
+          char* end = nullptr;
+          double number = std::strtod(value.text.c_str(), &end);
+          if (end != value.text.c_str() && *end == '\0') value.number = number;
+        }
+        offering.properties.push_back(std::move(value));
+      }
+    }
+  }
 }
 
 CheckOutcome ManifestChecker::check(std::string_view manifest_text,
@@ -151,6 +217,35 @@ CheckOutcome ManifestChecker::check(std::string_view manifest_text,
   // The program's ids are valid in the clone, so it validates the clone's graph as it is.
   shacl::Validator validator(program_, data);
   shacl::ValidationReport report = validator.validate();
+  // Each offering against its kind's shape; an unknown kind is a warning, not a refusal.
+  std::vector<ViolationRecord> unclassified;
+  rdf::TermId kind_predicate = terms->find_iri(kOfferingKind);
+  if (kind_predicate != rdf::kNoTerm) {
+    for (const auto& t : data.with_predicate(kind_predicate)) {
+      auto known = kinds_by_term_.find(t.o);
+      if (known != kinds_by_term_.end()) {
+        if (!validator.validate_node(known->second.shape, t.s, &report.results)) {
+          report.conforms = false;
+        }
+      } else if (terms->is_iri(t.o)) {
+        Violation v;
+        v.focus_node = terms->to_ntriples(t.s);
+        v.path = "<" + std::string(kOfferingKind) + ">";
+        v.value = terms->to_ntriples(t.o);
+        v.constraint = "service kind";
+        v.severity = "http://www.w3.org/ns/shacl#Warning";
+        v.message = "The hub knows no kind " + std::string(terms->value(t.o)) +
+                    " (GET /v1/ontologies lists the kinds): the offering is listed as "
+                    "unclassified, and checked against the kind once it is registered.";
+        auto at = positions.find(t.s);
+        if (at != positions.end()) {
+          v.line = at->second.line;
+          v.column = at->second.column;
+        }
+        unclassified.push_back(std::move(v));
+      }
+    }
+  }
   std::vector<ViolationRecord> advice;  // sh:Warning and sh:Info results do not reject
   std::vector<ManifestNode> owners;
   if (!report.conforms) {
@@ -176,6 +271,15 @@ CheckOutcome ManifestChecker::check(std::string_view manifest_text,
   auto summary = read_manifest(data);
   if (!summary) {
     return ManifestProblem{v1::MANIFEST_CONTENT, summary.status().message(), 0, 0, {}, {}};
+  }
+  classify(data, summary->offerings);
+  if (!unclassified.empty()) {
+    for (ManifestNode& node : assign_owners(data, positions, unclassified)) {
+      if (std::find(owners.begin(), owners.end(), node) == owners.end()) {
+        owners.push_back(std::move(node));
+      }
+    }
+    advice.insert(advice.end(), unclassified.begin(), unclassified.end());
   }
   AcceptedManifest accepted;
   accepted.warnings = std::move(advice);

@@ -21,7 +21,8 @@ std::string read(const std::string& relative) {
 
 std::shared_ptr<const ManifestChecker> checker(ManifestLimits limits = {}) {
   auto loaded =
-      ManifestChecker::load(std::string(MPLI_SOURCE_DIR) + "/ontology/shapes/manifest.ttl", limits);
+      ManifestChecker::load(std::string(MPLI_SOURCE_DIR) + "/ontology/shapes/manifest.ttl", limits,
+                            builtin_kinds().value());
   REQUIRE(loaded.is_ok());
   return *loaded;
 }

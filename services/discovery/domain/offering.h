@@ -2,18 +2,30 @@
 // manifest, compared across versions, stored in the index and sent on the bus.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace mpli::discovery {
 
+// A value of one of its kind's filterable properties (the catalogue filters on these).
+struct OfferingProperty {
+  std::string iri;
+  std::string name;              // the property's local name
+  std::string text;              // the literal as written
+  std::optional<double> number;  // numeric properties
+};
+
 struct OfferingRecord {
   std::string id;  // the offering's IRI
   std::string provider_id;
   std::string name;
   std::string description;
-  std::string kind;                    // local name of mpli:offeringKind
+  std::string kind;          // local name of mpli:offeringKind
+  std::string kind_iri;      // mpli:offeringKind
+  int64_t kind_version = 0;  // of the kind it was validated against; 0: unclassified
+  std::vector<OfferingProperty> properties;  // its kind's filterable properties
   std::vector<std::string> countries;  // of its regions (the provider's when it names none), sorted
   std::vector<std::string> regions;    // region codes, sorted
   int vcpu = 0;

@@ -107,6 +107,34 @@ Status serve_discovery_subjects(service::ServiceContext& context, CatalogueServi
         return catalogue.export_page(request);
       })));
 
+  MPLI_RETURN_IF_ERROR((context.serve<v1::RegisterKindRequest, v1::RegisterKindReply>(
+      "register_kind",
+      [&catalogue](const v1::RegisterKindRequest& request,
+                   const CallContext&) -> Result<v1::RegisterKindReply> {
+        MPLI_ASSIGN_OR_RETURN(KindRegistrationResult result,
+                              catalogue.register_kind(request.turtle(), request.registered_by()));
+        v1::RegisterKindReply reply;
+        *reply.mutable_kind() = std::move(result.kind);
+        reply.set_outcome(std::string(registration_name(result.outcome)));
+        reply.set_reclassified(result.reclassified);
+        return reply;
+      })));
+
+  MPLI_RETURN_IF_ERROR((context.serve<v1::ListKindsRequest, v1::ListKindsReply>(
+      "list_kinds", [&catalogue](const v1::ListKindsRequest&, const CallContext&) {
+        return catalogue.list_kinds();
+      })));
+
+  MPLI_RETURN_IF_ERROR((context.serve<v1::GetKindRequest, v1::GetKindReply>(
+      "get_kind",
+      [&catalogue](const v1::GetKindRequest& request,
+                   const CallContext&) -> Result<v1::GetKindReply> {
+        MPLI_ASSIGN_OR_RETURN(v1::ServiceKind kind, catalogue.get_kind(request.name()));
+        v1::GetKindReply reply;
+        *reply.mutable_kind() = std::move(kind);
+        return reply;
+      })));
+
   return context.serve<v1::ListProvidersRequest, v1::ListProvidersReply>(
       "well_known_providers",
       [&catalogue](const v1::ListProvidersRequest& request, const CallContext&) {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "libs/core/log.h"
 #include "libs/db/outbox.h"
 #include "libs/service/runtime.h"
 #include "services/discovery/domain/errors.h"
@@ -73,7 +74,10 @@ constexpr const char* kDeleteProvider = "DELETE FROM discovery.providers WHERE i
 constexpr const char* kOfferingColumns =
     "id, provider_id, name, kind, countries, regions, vcpu, memory_gib, storage_gib, "
     "price_amount, price_currency, price_unit, monthly_price, certifications, "
-    "availability_percent, content_hash";
+    "availability_percent, content_hash, kind_iri, kind_version, "
+    "(SELECT coalesce(json_agg(json_build_array(p.iri, p.name, p.text, p.number) ORDER BY "
+    "p.position), '[]') FROM discovery.offering_properties p WHERE p.offering_id = "
+    "offerings.id) AS properties";
 constexpr const char* kProviderSelect =
     "SELECT p.id, p.name, p.country, p.manifest_url, p.current_version, p.current_hash, "
     "to_char(p.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS fetched_at, "
@@ -167,6 +171,15 @@ OfferingRecord offering_record_from_row(const pqxx::row& row) {
   o.certifications = parse_pg_array(text(row["certifications"]));
   o.availability_percent = row["availability_percent"].as<double>();
   o.content_hash = text(row["content_hash"]);
+  o.kind_iri = text(row["kind_iri"]);
+  o.kind_version = row["kind_version"].as<int64_t>();
+  for (const auto& value : nlohmann::json::parse(text(row["properties"]), nullptr, false)) {
+    if (!value.is_array() || value.size() != 4) continue;
+    OfferingProperty property{value[0].get<std::string>(), value[1].get<std::string>(),
+                              value[2].get<std::string>(), std::nullopt};
+    if (value[3].is_number()) property.number = value[3].get<double>();
+    o.properties.push_back(std::move(property));
+  }
   return o;
 }
 
@@ -341,7 +354,12 @@ void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& 
       "INSERT INTO discovery.offerings (id, provider_id, name, description, kind, countries, "
       "regions, vcpu, memory_gib, storage_gib, price_amount, price_currency, price_unit, "
       "monthly_price, certifications, availability_percent, content_hash, search_text, "
-      "updated_at) VALUES ";
+      "kind_iri, kind_version, updated_at) VALUES ";
+  std::string properties =
+      "INSERT INTO discovery.offering_properties (offering_id, position, iri, name, text, "
+      "number) VALUES ";
+  std::vector<std::string> ids;
+  size_t property_rows = 0;
   std::string documents = "INSERT INTO discovery.offering_documents (id, ntriples) VALUES ";
   auto number_or_null = [&tx](bool present, double value) {
     return present ? tx.quote(value) : std::string("NULL");
@@ -358,8 +376,17 @@ void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& 
            tx.quote(o.price_currency) + "," + tx.quote(o.price_unit) + "," +
            number_or_null(o.monthly_price.has_value(), o.monthly_price.value_or(0)) + "," +
            tx.quote(pg_array(o.certifications)) + "::text[]," + tx.quote(o.availability_percent) +
-           "," + tx.quote(o.content_hash) + "," + tx.quote(search) + ", now())";
+           "," + tx.quote(o.content_hash) + "," + tx.quote(search) + "," + tx.quote(o.kind_iri) +
+           "," + tx.quote(o.kind_version) + ", now())";
     documents += (i == 0 ? "(" : ", (") + tx.quote(o.id) + "," + tx.quote(o.ntriples) + ")";
+    ids.push_back(o.id);
+    for (size_t position = 0; position < o.properties.size(); ++position) {
+      const OfferingProperty& p = o.properties[position];
+      properties += (property_rows++ == 0 ? "(" : ", (") + tx.quote(o.id) + "," +
+                    tx.quote(static_cast<int64_t>(position)) + "," + tx.quote(p.iri) + "," +
+                    tx.quote(p.name) + "," + tx.quote(p.text) + "," +
+                    number_or_null(p.number.has_value(), p.number.value_or(0)) + ")";
+    }
   }
   sql +=
       " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, "
@@ -369,9 +396,13 @@ void upsert_offerings(pqxx::work& tx, const std::vector<const OfferingRecord*>& 
       "price_unit = EXCLUDED.price_unit, monthly_price = EXCLUDED.monthly_price, "
       "certifications = EXCLUDED.certifications, availability_percent = "
       "EXCLUDED.availability_percent, content_hash = EXCLUDED.content_hash, search_text = "
-      "EXCLUDED.search_text, updated_at = now()";
+      "EXCLUDED.search_text, kind_iri = EXCLUDED.kind_iri, kind_version = "
+      "EXCLUDED.kind_version, updated_at = now()";
   tx.exec0(sql);
   tx.exec0(documents + " ON CONFLICT (id) DO UPDATE SET ntriples = EXCLUDED.ntriples");
+  tx.exec_params0("DELETE FROM discovery.offering_properties WHERE offering_id = ANY($1::text[])",
+                  pg_array(ids));
+  if (property_rows > 0) tx.exec0(properties);
 }
 
 // pqxx reports errors as exceptions; callers want a Status.
@@ -417,6 +448,13 @@ v1::Offering to_proto(const OfferingRecord& r) {
   for (const auto& c : r.certifications) o.add_certifications(c);
   o.set_availability_percent(r.availability_percent);
   o.set_content_hash(r.content_hash);
+  o.set_kind_iri(r.kind_iri);
+  o.set_kind_version(static_cast<int32_t>(r.kind_version));
+  auto& properties = *o.mutable_properties();
+  for (const auto& p : r.properties) {
+    std::string& shown = properties[p.name];
+    shown += (shown.empty() ? "" : ", ") + p.text;
+  }
   return o;
 }
 
@@ -603,9 +641,9 @@ Result<bool> CatalogueStore::delete_provider(const std::string& id) {
   });
 }
 
-Result<std::vector<v1::Offering>> CatalogueStore::list_offerings(const v1::OfferingFilter& f,
-                                                                 const std::string& after_id,
-                                                                 int limit) {
+Result<std::vector<v1::Offering>> CatalogueStore::list_offerings(
+    const v1::OfferingFilter& f, const std::vector<PropertyCondition>& conditions,
+    const std::string& after_id, int limit) {
   using Offerings = std::vector<v1::Offering>;
   return read<Offerings>(pool_, [&](pqxx::nontransaction& tx) -> Result<Offerings> {
     // Values are quoted by libpq (tx.quote), never spliced raw.
@@ -626,6 +664,17 @@ Result<std::vector<v1::Offering>> CatalogueStore::list_offerings(const v1::Offer
         pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       }
       add("search_text LIKE " + tx.quote("%" + pattern + "%"));
+    }
+    for (const PropertyCondition& c : conditions) {
+      const char* op = c.op == PropertyCondition::Op::kAtLeast  ? " >= "
+                       : c.op == PropertyCondition::Op::kAtMost ? " <= "
+                                                                : " = ";
+      add("EXISTS (SELECT 1 FROM discovery.offering_properties p WHERE p.offering_id = "
+          "offerings.id AND p.iri = ANY(" +
+          tx.quote(pg_array(c.iris)) + "::text[]) AND " +
+          (c.numeric ? "p.number" + std::string(op) + tx.quote(c.number)
+                     : "p.text" + std::string(op) + tx.quote(c.text)) +
+          ")");
     }
     if (!after_id.empty()) add("id > " + tx.quote(after_id));
     Offerings out;
@@ -665,6 +714,134 @@ Result<std::vector<DocumentChunk>> CatalogueStore::document_chunks(const ExportP
                      row["total"].as<int64_t>()});
     }
     return out;
+  });
+}
+
+// ---- Service kinds ----------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kKindColumns =
+    "iri, version, vocabulary, registered_by, "
+    "to_char(registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS "
+    "registered_at";
+
+std::vector<ServiceKind> kinds_from_rows(const pqxx::result& rows) {
+  std::vector<ServiceKind> kinds;
+  for (const auto& row : rows) {
+    // Stored only after read_service_kind accepted it: a row that no longer reads is a
+    // defect worth a log line, not a reason to stop serving the others.
+    auto kind = read_service_kind(text(row["vocabulary"]), text(row["iri"]));
+    if (!kind) {
+      log::error("a stored kind vocabulary does not read",
+                 {{"kind", text(row["iri"])}, {"error", kind.status().to_string()}});
+      continue;
+    }
+    kind->provenance = "registered";
+    kind->registered_by = text(row["registered_by"]);
+    kind->registered_at = text(row["registered_at"]);
+    kinds.push_back(std::move(kind).value());
+  }
+  return kinds;
+}
+
+}  // namespace
+
+v1::ServiceKind kind_to_proto(const ServiceKind& kind, const std::vector<int64_t>& versions) {
+  v1::ServiceKind out;
+  out.set_iri(kind.iri);
+  out.set_name(kind.name);
+  out.set_label(kind.label);
+  out.set_description(kind.description);
+  out.set_version(static_cast<int32_t>(kind.version));
+  for (const KindProperty& p : kind.properties) {
+    v1::KindProperty* property = out.add_properties();
+    property->set_iri(p.iri);
+    property->set_name(p.name);
+    property->set_label(p.label);
+    property->set_datatype(p.datatype);
+    property->set_unit(p.unit);
+    property->set_required(p.required);
+    property->set_filterable(p.filterable);
+  }
+  out.set_provenance(kind.provenance);
+  out.set_registered_by(kind.registered_by);
+  out.set_registered_at(kind.registered_at);
+  out.set_hash(kind.hash);
+  for (int64_t version : versions) out.add_versions(static_cast<int32_t>(version));
+  return out;
+}
+
+Result<std::vector<ServiceKind>> CatalogueStore::registered_kinds() {
+  using Kinds = std::vector<ServiceKind>;
+  return read<Kinds>(pool_, [&](pqxx::nontransaction& tx) -> Result<Kinds> {
+    return kinds_from_rows(tx.exec(std::string("SELECT ") + kKindColumns +
+                                   " FROM discovery.service_kinds ORDER BY seq"));
+  });
+}
+
+Result<std::string> CatalogueStore::kinds_generation() {
+  return read<std::string>(pool_, [&](pqxx::nontransaction& tx) -> Result<std::string> {
+    auto row = tx.exec1("SELECT count(*), coalesce(max(seq), 0) FROM discovery.service_kinds");
+    return row[0].as<std::string>() + ":" + row[1].as<std::string>();
+  });
+}
+
+Result<KindRegistration> CatalogueStore::register_kind(
+    const ServiceKind& proposed,
+    const std::function<Result<KindRegistration>(const std::vector<ServiceKind>&)>& planner,
+    const std::function<v1::ServiceKind(KindRegistration)>& describe) {
+  return guarded([&]() -> Result<KindRegistration> {
+    return pool_.transact([&](pqxx::work& tx) -> Result<KindRegistration> {
+      // One registration at a time across instances: the plan reads what the others stored.
+      tx.exec("SELECT pg_advisory_xact_lock(hashtext('discovery.service_kinds'))");
+      std::vector<ServiceKind> registered = kinds_from_rows(tx.exec(
+          std::string("SELECT ") + kKindColumns + " FROM discovery.service_kinds ORDER BY seq"));
+      MPLI_ASSIGN_OR_RETURN(KindRegistration outcome, planner(registered));
+      if (outcome == KindRegistration::kUnchanged) return outcome;
+      // An update replaces its version's text; its seq moves so every instance reloads.
+      tx.exec_params0(
+          "INSERT INTO discovery.service_kinds (iri, version, name, vocabulary, hash, "
+          "registered_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (iri, version) DO UPDATE "
+          "SET vocabulary = EXCLUDED.vocabulary, hash = EXCLUDED.hash, registered_by = "
+          "EXCLUDED.registered_by, registered_at = now(), seq = "
+          "nextval(pg_get_serial_sequence('discovery.service_kinds', 'seq'))",
+          proposed.iri, proposed.version, proposed.name, proposed.turtle, proposed.hash,
+          proposed.registered_by);
+      v1::KindRegistered payload;
+      *payload.mutable_kind() = describe(outcome);
+      payload.set_outcome(std::string(registration_name(outcome)));
+      db::enqueue_events(tx, kSchema, "discovery", {event_of("kind_registered", payload)});
+      return outcome;
+    });
+  });
+}
+
+Result<std::vector<std::string>> CatalogueStore::providers_with_unclassified(
+    const std::string& kind_iri) {
+  using Ids = std::vector<std::string>;
+  return read<Ids>(pool_, [&](pqxx::nontransaction& tx) -> Result<Ids> {
+    Ids ids;
+    for (const auto& row : tx.exec_params(
+             "SELECT DISTINCT provider_id FROM discovery.offerings WHERE kind_iri = $1 AND "
+             "kind_version = 0 ORDER BY provider_id",
+             kind_iri)) {
+      ids.push_back(text(row[0]));
+    }
+    return ids;
+  });
+}
+
+Result<std::optional<std::pair<std::string, std::string>>> CatalogueStore::served_manifest(
+    const std::string& provider_id) {
+  using Found = std::optional<std::pair<std::string, std::string>>;
+  return read<Found>(pool_, [&](pqxx::nontransaction& tx) -> Result<Found> {
+    auto rows = tx.exec_params(
+        "SELECT v.content, p.manifest_url FROM discovery.providers p JOIN "
+        "discovery.manifest_versions v ON v.id = p.current_version WHERE p.id = $1",
+        provider_id);
+    if (rows.empty()) return Found();
+    return Found(std::make_pair(text(rows[0][0]), text(rows[0][1])));
   });
 }
 

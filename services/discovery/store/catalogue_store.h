@@ -15,6 +15,8 @@
 #include "services/discovery/domain/ingest_plan.h"
 #include "services/discovery/domain/manifest_check.h"
 #include "services/discovery/domain/paging.h"
+#include "services/discovery/domain/property_filter.h"
+#include "services/discovery/domain/service_kind.h"
 
 namespace mpli::discovery {
 
@@ -75,8 +77,10 @@ class CatalogueStore {
   // Removes the provider and its offerings; offering_removed for each.
   Result<bool> delete_provider(const std::string& id);
 
-  // Up to `limit` offerings matching `filter` (its cursor and limit ignored) after `after_id`.
+  // Up to `limit` offerings matching `filter` (its cursor, limit and property filters ignored)
+  // and every one of `conditions` (domain/property_filter.h), after `after_id`.
   Result<std::vector<v1::Offering>> list_offerings(const v1::OfferingFilter& filter,
+                                                   const std::vector<PropertyCondition>& conditions,
                                                    const std::string& after_id, int limit);
   Result<std::optional<std::pair<v1::Offering, std::string>>> get_offering(const std::string& id);
   // Export reading: from `from`, up to `providers` served documents in provider id order, each
@@ -86,11 +90,30 @@ class CatalogueStore {
                                                      int64_t max_characters, int providers,
                                                      const std::string& only = "");
 
+  // ---- Service kinds (docs/service-kinds.md) ----
+  // Every registered kind vocabulary, every version, in registration order.
+  Result<std::vector<ServiceKind>> registered_kinds();
+  // Changes whenever a kind is registered or updated (by any instance): "<count>:<last seq>".
+  Result<std::string> kinds_generation();
+  // Under a lock on the kinds: reads the registered kinds, asks `planner` what registering
+  // `proposed` means and stores it with its event kind_registered (nothing for kUnchanged).
+  Result<KindRegistration> register_kind(
+      const ServiceKind& proposed,
+      const std::function<Result<KindRegistration>(const std::vector<ServiceKind>&)>& planner,
+      const std::function<v1::ServiceKind(KindRegistration)>& describe);
+  // Providers with offerings of `kind_iri` that are unclassified (kind_version 0).
+  Result<std::vector<std::string>> providers_with_unclassified(const std::string& kind_iri);
+  // The text and source URL ("" for an upload) of the version a provider is served from.
+  Result<std::optional<std::pair<std::string, std::string>>> served_manifest(
+      const std::string& provider_id);
+
  private:
   db::Pool& pool_;
 };
 
 // Wire form of an offering record (shared with tests and the event payloads).
 v1::Offering to_proto(const OfferingRecord& record);
+// Wire form of a kind, with the versions the hub holds of it.
+v1::ServiceKind kind_to_proto(const ServiceKind& kind, const std::vector<int64_t>& versions);
 
 }  // namespace mpli::discovery

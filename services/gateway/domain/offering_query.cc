@@ -30,6 +30,17 @@ bool parse_number(const std::string& text, double* out) {
   return true;
 }
 
+// A property's local name as a query parameter: letters, digits, '_' and '-', at most 128.
+bool property_name(const std::string& key) {
+  if (key.empty() || key.size() > 128) return false;
+  for (char c : key) {
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '_' || c == '-';
+    if (!allowed) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<discovery::v1::OfferingFilter> parse_offering_query(
@@ -70,9 +81,21 @@ Result<discovery::v1::OfferingFilter> parse_offering_query(
     } else if (key == "cursor") {
       filter.set_cursor(value);
     } else {
-      return bad(key,
-                 "unknown parameter (known: kind, country, region, min_vcpu, min_memory_gib, "
-                 "max_price, certification, provider, q, limit, cursor)");
+      // Any other name filters on a kind's property (docs/service-kinds.md): discovery knows
+      // which kinds declare it filterable and refuses a name none does, so a typo is still an
+      // error, named by discovery.
+      if (!property_name(key)) {
+        return bad(key,
+                   "unknown parameter (known: kind, country, region, min_vcpu, min_memory_gib, "
+                   "max_price, certification, provider, q, limit, cursor, and the filterable "
+                   "properties of the kinds: <property>, min_<property>, max_<property>)");
+      }
+      discovery::v1::PropertyFilter* property = filter.add_properties();
+      bool min = key.rfind("min_", 0) == 0;
+      bool max = key.rfind("max_", 0) == 0;
+      property->set_name(min || max ? key.substr(4) : key);
+      property->set_op(min ? "min" : max ? "max" : "eq");
+      property->set_value(value);
     }
   }
   return filter;

@@ -10,8 +10,9 @@
 namespace mpli::gateway {
 
 // Parameters: kind, country, region, min_vcpu, min_memory_gib, max_price, certification,
-// provider, q (text), limit (1..500), cursor. Unknown parameters are an error too: a typo must
-// not silently widen a query.
+// provider, q (text), limit (1..500), cursor; any other name is a filter on a kind's
+// filterable property (<name>=value, min_<name>=n, max_<name>=n), which discovery checks
+// against the kinds it knows: a typo is an error there, and must not silently widen a query.
 Result<discovery::v1::OfferingFilter> parse_offering_query(
     const std::map<std::string, std::string>& params);
 

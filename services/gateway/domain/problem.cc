@@ -60,6 +60,7 @@ std::optional<int> http_status_for(dv1::ErrorReason reason) {
     // Understood and refused: the manifest parses but breaks the shapes or names nobody.
     case dv1::MANIFEST_SHAPE:
     case dv1::MANIFEST_CONTENT:
+    case dv1::KIND_INVALID:
       return 422;
     case dv1::MANIFEST_SYNTAX:
       return 400;

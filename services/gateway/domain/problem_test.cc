@@ -192,9 +192,18 @@ TEST_CASE("offering query parameters are parsed, and a bad one is named") {
   CHECK_FALSE(parse_offering_query({{"limit", "501"}}).is_ok());
   CHECK_FALSE(parse_offering_query({{"country", "France"}}).is_ok());
   CHECK_FALSE(parse_offering_query({{"max_price", "-1"}}).is_ok());
-  auto typo = parse_offering_query({{"knid", "x"}});
-  REQUIRE_FALSE(typo.is_ok());
-  CHECK(typo.status().details().at("field") == "knid");
+  // Other names are filters on kinds' properties, for discovery to check against the kinds.
+  auto properties = parse_offering_query({{"gpuModel", "NVIDIA H100"}, {"min_gpuCount", "2"}});
+  REQUIRE(properties.is_ok());
+  REQUIRE(properties->properties_size() == 2);
+  CHECK(properties->properties(0).name() == "gpuModel");
+  CHECK(properties->properties(0).op() == "eq");
+  CHECK(properties->properties(0).value() == "NVIDIA H100");
+  CHECK(properties->properties(1).name() == "gpuCount");
+  CHECK(properties->properties(1).op() == "min");
+  auto not_a_name = parse_offering_query({{"kn id", "x"}});
+  REQUIRE_FALSE(not_a_name.is_ok());
+  CHECK(not_a_name.status().details().at("field") == "kn id");
 }
 
 TEST_CASE("provider list parameters: a page size and a cursor, nothing else") {

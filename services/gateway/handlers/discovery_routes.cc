@@ -262,6 +262,56 @@ void well_known_providers(const Discovery& discovery, const RouteRequest& reques
   });
 }
 
+// Service kinds (docs/service-kinds.md): an admin registers a kind vocabulary (Turtle); anyone
+// reads them.
+void register_kind(const Discovery& discovery, const RouteRequest& request, Responder responder) {
+  if (media_type_of(request.http.header("content-type")) != kTurtle) {
+    return responder.send_problem(http_problem(415, "send the kind vocabulary as text/turtle"));
+  }
+  if (request.http.body.empty()) {
+    return responder.send_status(invalid_field("body", "the kind vocabulary is empty"));
+  }
+  v1::RegisterKindRequest register_request;
+  register_request.set_turtle(request.http.body);
+  register_request.set_registered_by("admin");
+  auto reply = discovery.call<v1::RegisterKindReply>("register_kind", register_request,
+                                                     discovery.options.long_timeout);
+  if (!reply) return responder.send_status(reply.status());
+  catalogue_changed(discovery);
+  json body = to_json(reply->kind());
+  body["outcome"] = reply->outcome();
+  body["reclassified_providers"] = reply->reclassified();
+  bool created = reply->outcome() == "created" || reply->outcome() == "new_version";
+  responder.send_json(created ? 201 : 200, body);
+}
+
+void list_kinds(const Discovery& discovery, const RouteRequest& request, Responder responder) {
+  read_through(discovery, request, responder, [&] {
+    return json_answer(discovery.call<v1::ListKindsReply>("list_kinds", v1::ListKindsRequest(),
+                                                          discovery.options.timeout),
+                       [](const v1::ListKindsReply& r) { return to_json(r); });
+  });
+}
+
+void get_kind(const Discovery& discovery, const RouteRequest& request, Responder responder) {
+  bool turtle = request.media_type == kTurtle;
+  v1::GetKindRequest get;
+  get.set_name(request.parameters.at("name"));
+  read_through(discovery, request, responder, [&]() -> Result<HttpResponse> {
+    auto reply = discovery.call<v1::GetKindReply>("get_kind", get, discovery.options.timeout);
+    if (!reply) return reply.status();
+    if (turtle) {
+      return HttpResponse{
+          200, {{"Content-Type", kTurtle}, {"Vary", "Accept"}}, reply->kind().turtle()};
+    }
+    v1::ServiceKind shown = reply->kind();
+    shown.clear_turtle();
+    return HttpResponse{200,
+                        {{"Content-Type", kJson}, {"Vary", "Accept"}},
+                        to_json(shown).dump(-1, ' ', false, json::error_handler_t::replace)};
+  });
+}
+
 }  // namespace
 
 void add_discovery_routes(HttpServer& server, bus::Connection& bus,
@@ -297,6 +347,10 @@ void add_discovery_routes(HttpServer& server, bus::Connection& bus,
                with(Access::kPublic, export_catalog));
   server.route("GET", "/.well-known/mpli-providers", {kJson}, quick,
                with(Access::kPublic, well_known_providers));
+  server.route("POST", "/v1/ontologies", {kJson}, slow, with(Access::kAdmin, register_kind));
+  server.route("GET", "/v1/ontologies", {kJson}, quick, with(Access::kPublic, list_kinds));
+  server.route("GET", "/v1/ontologies/:name", {kJson, kTurtle}, quick,
+               with(Access::kPublic, get_kind));
 }
 
 }  // namespace mpli::gateway

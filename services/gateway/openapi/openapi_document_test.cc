@@ -74,7 +74,9 @@ TEST_CASE("the routes that need no token are the contract's public ones") {
                                    {"GET", "/v1/providers"},
                                    {"GET", "/v1/providers/:id"},
                                    {"GET", "/.well-known/mpli-providers"},
-                                   {"GET", "/.well-known/jwks.json"}};
+                                   {"GET", "/.well-known/jwks.json"},
+                                   {"GET", "/v1/ontologies"},
+                                   {"GET", "/v1/ontologies/:name"}};
   std::set<Route> no_token;
   std::set<Route> token_optional;
   const json doc = document();
