@@ -183,6 +183,9 @@ TEST_CASE("every command and subcommand answers --help with its usage on stdout 
       {"anchors", "put"},
       {"resolve"},
       {"events"},
+      {"kinds", "list"},
+      {"kinds", "show"},
+      {"kinds", "register"},
   };
   for (const auto& words : leaves) {
     std::string name;
@@ -231,8 +234,8 @@ TEST_CASE("every command and subcommand answers --help with its usage on stdout 
     CHECK(contains(outcome.out, "usage: mpli"));
   }
   auto top = run_mpli({"--help"}, dir.path());
-  for (const char* command :
-       {"providers", "offerings", "resolve", "credentials", "anchors", "events", "token"}) {
+  for (const char* command : {"providers", "offerings", "kinds", "resolve", "credentials",
+                              "anchors", "events", "token"}) {
     CHECK(contains(top.out, "  " + std::string(command) + " "));
   }
 }
@@ -398,6 +401,36 @@ TEST_CASE("mpli providers and offerings against a real hub: tables, JSON, refusa
     auto missing = hub.mpli({"offerings", "get", "https://nowhere.example/m.ttl#x"});
     CHECK(missing.exit_code == 1);
     CHECK(contains(missing.err, "refused: HTTP 404"));
+  }
+
+  SECTION("kinds list and show and register and offerings by a kind's property") {
+    auto kinds = parse_json(hub.mpli({"kinds", "list", "--json"}));
+    std::set<std::string> names;
+    for (const auto& k : kinds["kinds"]) names.insert(k["name"].get<std::string>());
+    CHECK(names.count("GpuInstance") == 1);
+    CHECK(names.count("ManagedPostgreSQL") == 1);
+    auto table = hub.mpli({"kinds", "list"});
+    REQUIRE(table.exit_code == 0);
+    CHECK(contains(table.out, "gpuCount*"));
+    auto shown = hub.mpli({"kinds", "show", "GpuInstance"});
+    REQUIRE(shown.exit_code == 0);
+    CHECK(contains(shown.out, "gpuModel"));
+    CHECK(contains(shown.out, "required"));
+    CHECK(contains(hub.mpli({"kinds", "show", "--turtle", "GpuInstance"}).out, "mpli:kindShape"));
+
+    // Polderstack's two L40S (ontology/examples/provider-polderstack-nl.ttl) and nothing else.
+    auto pairs = parse_json(hub.mpli(
+        {"offerings", "list", "--kind", "GpuInstance", "--property", "min_gpuCount=2", "--json"}));
+    REQUIRE(pairs["offerings"].size() == 1);
+    CHECK(pairs["offerings"][0]["provider_id"] == "polderstack");
+    CHECK(pairs["offerings"][0]["properties"]["gpuCount"] == "2");
+    CHECK(hub.mpli({"offerings", "list", "--property", "gpuCount"}).exit_code == 2);
+
+    auto again = hub.mpli(
+        {"kinds", "register", std::string(MPLI_SOURCE_DIR) + "/ontology/kinds/gpu-instance.ttl"});
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(contains(again.out, "kind GpuInstance version 1: unchanged"));
   }
 
   SECTION("a refusal names the parameter, the reason and the position; exit 1") {

@@ -177,6 +177,18 @@ int offerings_list(const ParsedArguments& arguments) {
   for (const auto& [option, parameter] : kOfferingFilters) {
     parameters.emplace_back(parameter, arguments.value(option).value_or(""));
   }
+  // --property NAME=VALUE: a kind's filterable property (min_NAME=, max_NAME= for numbers).
+  for (const std::string& property : arguments.all("--property")) {
+    size_t equals = property.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      hub->error(
+          "--property takes NAME=VALUE (e.g. gpuModel=\"NVIDIA H100\" or min_gpuCount=2), "
+          "not '" +
+          property + "'");
+      return kExitUsage;
+    }
+    parameters.emplace_back(property.substr(0, equals), property.substr(equals + 1));
+  }
   return list_pages(*hub, arguments, "/v1/offerings", parameters, "offerings", offerings_table);
 }
 
@@ -197,7 +209,93 @@ int offerings_get(const ParsedArguments& arguments) {
   return print_json_or(*hub, hub->call_json("GET", path), offering_fields);
 }
 
+// ---- kinds --------------------------------------------------------------------------------
+
+std::string kind_path(const std::string& name) {
+  return "/v1/ontologies/" + gateway::percent_encode(name);
+}
+
+int kinds_list(const ParsedArguments& arguments) {
+  auto hub = HubClient::open("kinds list", arguments, TokenUse::kIfGiven);
+  if (!hub) return kExitUsage;
+  return print_json_or(*hub, hub->call_json("GET", "/v1/ontologies"),
+                       [](const json& body) { return kinds_table(body["kinds"]); });
+}
+
+int kinds_show(const ParsedArguments& arguments) {
+  auto hub = HubClient::open("kinds show", arguments, TokenUse::kIfGiven);
+  if (!hub) return kExitUsage;
+  std::string path = kind_path(arguments.operands[0]);
+  if (arguments.has("--turtle")) {
+    if (hub->json_output()) {
+      hub->error("--turtle and --json exclude each other");
+      return kExitUsage;
+    }
+    auto response = hub->call("GET", path, "", {"Accept: text/turtle"});
+    if (response.status != 200) return hub->fail(response);
+    std::cout << response.body;
+    return kExitOk;
+  }
+  return print_json_or(*hub, hub->call_json("GET", path), kind_fields);
+}
+
+int kinds_register(const ParsedArguments& arguments) {
+  const std::string command = "kinds register";
+  auto vocabulary = read_input(arguments.operands[0], command);
+  if (!vocabulary) return kExitUsage;
+  auto hub = HubClient::open(command, arguments, TokenUse::kPreferred);
+  if (!hub) return kExitUsage;
+  auto answer = hub->call_json("POST", "/v1/ontologies", *vocabulary, {"Content-Type: text/turtle"},
+                               kSlowTimeout);
+  return print_json_or(*hub, answer, [](const json& body) {
+    return "kind " + body.value("name", std::string()) + " version " +
+           std::to_string(body.value("version", 0)) + ": " + body.value("outcome", std::string()) +
+           "; offerings classified at " + std::to_string(body.value("reclassified_providers", 0)) +
+           " provider(s)\n" + kind_fields(body);
+  });
+}
+
 }  // namespace
+
+int run_kinds_command(int argc, char** argv) {
+  std::vector<Subcommand> subcommands = {
+      {{"kinds list",
+        "",
+        "Lists the kinds of service the hub knows, built in or registered.\n"
+        "With each kind's properties; those marked * filter the catalogue\n"
+        "(`mpli offerings list --property NAME=VALUE`). (GET /v1/ontologies)",
+        with_hub({}),
+        0,
+        0,
+        {"mpli kinds list", "mpli kinds list --json"}},
+       kinds_list},
+      {{"kinds show",
+        "NAME",
+        "Shows one kind: its version, provenance and properties.\n"
+        "By its name (GpuInstance) or IRI (GET /v1/ontologies/{name}); --turtle prints its\n"
+        "vocabulary instead.",
+        with_hub({{"--turtle", "", "print the kind's vocabulary (Turtle) instead"}}),
+        1,
+        1,
+        {"mpli kinds show GpuInstance", "mpli kinds show --turtle ManagedPostgreSQL"}},
+       kinds_show},
+      {{"kinds register",
+        "VOCABULARY.ttl",
+        "Registers a kind vocabulary with the hub (admin; POST /v1/ontologies).\n"
+        "A new kind or version is created; the same text is unchanged; under the same version\n"
+        "only compatible changes (an optional property, a wider range) are taken, a breaking\n"
+        "one is refused naming it. Offerings of the kind that were unclassified are checked\n"
+        "and classified. docs/service-kinds.md says how to write one.",
+        with_hub({}),
+        1,
+        1,
+        {"mpli kinds register ontology/kinds/gpu-instance.ttl"}},
+       kinds_register},
+  };
+  for (auto& sub : subcommands) sub.spec.footer = exit_status_help();
+  return run_group("kinds", "The kinds of service a hub knows (docs/service-kinds.md).\n",
+                   subcommands, argc, argv, exit_status_help());
+}
 
 int run_providers_command(int argc, char** argv) {
   std::vector<Subcommand> subcommands = {
@@ -265,6 +363,12 @@ int run_offerings_command(int argc, char** argv) {
       {"--certification", "NAME", "holds this certification, e.g. ISO27001"},
       {"--provider", "ID", "offered by this provider"},
       {"--q", "TEXT", "TEXT in the name or description (case-insensitive)"},
+      {"--property",
+       "NAME=VALUE",
+       "a kind's filterable property: NAME=VALUE, min_NAME=N or max_NAME=N (repeatable; "
+       "`mpli kinds list` names them)",
+       {},
+       true},
   };
   for (auto& option : page_options("offerings")) filters.push_back(std::move(option));
   std::vector<Subcommand> subcommands = {
@@ -278,7 +382,8 @@ int run_offerings_command(int argc, char** argv) {
         0,
         {"mpli offerings list --country FR --min-vcpu 4",
          "mpli offerings list --kind ManagedPostgreSQL --max-price 500 --all --json",
-         "mpli offerings list --q \"PostgreSQL S\""}},
+         "mpli offerings list --q \"PostgreSQL S\"",
+         "mpli offerings list --kind GpuInstance --property min_gpuCount=2"}},
        offerings_list},
       {{"offerings get",
         "IRI",

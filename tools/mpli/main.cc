@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "or $MPLI_TOKEN; --json for the hub's JSON):\n"
     "  providers    list, show, register, refresh or delete providers\n"
     "  offerings    search the catalogue, show an offering\n"
+    "  kinds        list, show or register the kinds of service the hub knows\n"
     "  resolve      resolve a consumer manifest against the catalogue and print the answers\n"
     "  credentials  submit, verify, list or issue verifiable credentials, list verified facts\n"
     "               (`credential` is the same command)\n"
@@ -53,6 +54,7 @@ std::optional<int> run_command(const std::string& command, int argc, char** argv
   if (command == "manifest") return run_manifest_command(argc, argv);
   if (command == "providers") return run_providers_command(argc, argv);
   if (command == "offerings") return run_offerings_command(argc, argv);
+  if (command == "kinds") return run_kinds_command(argc, argv);
   if (command == "credentials" || command == "credential") {
     return run_credential_command(argc, argv);
   }

@@ -154,8 +154,89 @@ std::string offering_fields(const json& o) {
                         : money(o, "monthly_price") + " " + text(o, "price_currency")},
       {"certifications", joined(o, "certifications")},
       {"availability", quantity(o, "availability_percent", " %")},
+      {"kind version", o.value("kind_version", 0) == 0 ? "unclassified (its kind is not registered)"
+                                                       : text(o, "kind_version")},
+      {"properties",
+       [&o] {
+         std::string shown;
+         if (!o.contains("properties") || !o["properties"].is_object()) return shown;
+         for (const auto& [name, value] : o["properties"].items()) {
+           shown += (shown.empty() ? "" : ", ") + name + "=" +
+                    (value.is_string() ? value.get<std::string>() : value.dump());
+         }
+         return shown;
+       }()},
       {"content hash", text(o, "content_hash")},
   });
+}
+
+namespace {
+// The member `key` of `object`, or null: a reference that outlives the expression it is in.
+const json& member(const json& object, const char* key) {
+  static const json kNull;
+  return object.is_object() && object.contains(key) ? object[key] : kNull;
+}
+
+// "vcpu*, memoryGiB*, postgresVersion": the kind's properties, filterable ones starred.
+std::string property_names(const json& kind) {
+  std::string names;
+  for (const json& p : items(member(kind, "properties"))) {
+    names +=
+        (names.empty() ? "" : ", ") + text(p, "name") + (p.value("filterable", false) ? "*" : "");
+  }
+  return names;
+}
+}  // namespace
+
+std::string kinds_table(const json& kinds) {
+  std::vector<std::vector<std::string>> rows;
+  for (const json& k : items(kinds)) {
+    rows.push_back({text(k, "name"), text(k, "version"), text(k, "label"), property_names(k),
+                    text(k, "provenance")});
+  }
+  return render_table({{"NAME", 24},
+                       {"VERSION", 7, true},
+                       {"LABEL", 28},
+                       {"PROPERTIES (* filterable)", 60},
+                       {"PROVENANCE", 0}},
+                      rows);
+}
+
+std::string kind_fields(const json& k) {
+  std::string out = render_fields({
+      {"name", text(k, "name")},
+      {"iri", text(k, "iri")},
+      {"label", text(k, "label")},
+      {"description", text(k, "description")},
+      {"version", text(k, "version")},
+      {"versions held",
+       [&k] {
+         std::string versions;
+         for (const json& v : items(member(k, "versions"))) {
+           versions += (versions.empty() ? "" : ", ") + v.dump();
+         }
+         return versions;
+       }()},
+      {"provenance", text(k, "provenance")},
+      {"registered by", text(k, "registered_by")},
+      {"registered at", text(k, "registered_at")},
+  });
+  std::vector<std::vector<std::string>> rows;
+  for (const json& p : items(member(k, "properties"))) {
+    rows.push_back({text(p, "name"), compact_iri(text(p, "datatype")),
+                    p.value("required", false) ? "required" : "optional",
+                    p.value("filterable", false) ? "yes" : "no", text(p, "unit"), text(p, "iri")});
+  }
+  if (!rows.empty()) {
+    out += "\n" + render_table({{"PROPERTY", 24},
+                                {"DATATYPE", 14},
+                                {"REQUIRED", 8},
+                                {"FILTER", 6},
+                                {"UNIT", 24},
+                                {"IRI", 0}},
+                               rows);
+  }
+  return out;
 }
 
 std::string credentials_table(const json& credentials) {

@@ -19,6 +19,10 @@ std::string provider_fields(const nlohmann::json& provider);
 // then ID uncut (the IRI `mpli offerings get` takes).
 std::string offerings_table(const nlohmann::json& offerings);
 std::string offering_fields(const nlohmann::json& offering);
+// GET /v1/ontologies: NAME, VERSION, LABEL, PROPERTIES (filterable marked *), PROVENANCE.
+std::string kinds_table(const nlohmann::json& kinds);
+// One kind: its fields, then a table of its properties.
+std::string kind_fields(const nlohmann::json& kind);
 
 // GET /v1/credentials: STATE, FORMAT, KIND, ISSUER, VALID UNTIL, ID.
 std::string credentials_table(const nlohmann::json& credentials);

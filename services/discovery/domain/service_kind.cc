@@ -131,6 +131,18 @@ KindProperty read_property(VocabularyReader& r, TermId property_shape, TermId pa
     std::sort(allowed.begin(), allowed.end());
     p.allowed = std::move(allowed);
   }
+  // A filterable property's local name becomes a query parameter of GET /v1/offerings: it
+  // must not be one of the catalogue's own, nor read as a min_/max_ filter of another.
+  static const std::set<std::string> kReserved = {
+      "kind", "country", "region", "provider", "certification", "max_price",
+      "q",    "limit",   "cursor", "min_vcpu", "min_memory_gib"};
+  if (p.filterable && (kReserved.count(p.name) > 0 || p.name.rfind("min_", 0) == 0 ||
+                       p.name.rfind("max_", 0) == 0)) {
+    r.problem(property_shape, p.iri,
+              "the filterable property's local name '" + p.name +
+                  "' is a query parameter of the catalogue already (or starts with min_ or "
+                  "max_); name the property otherwise");
+  }
   if (p.filterable && !indexable_datatype(p.datatype)) {
     r.problem(property_shape, p.iri,
               "the filterable property " + p.iri +
@@ -436,6 +448,25 @@ Result<KindRegistration> plan_kind_registration(
       return conflict(shared.front() + " is described by the vocabulary of kind " + iri +
                           " already; a kind vocabulary describes only its own terms",
                       {{"field", shared.front()}, {"other_kind", iri}});
+    }
+  }
+  // Names are filters: `kind=<name>`, and a filterable property's local name. Two kinds may
+  // share a property only by its IRI.
+  for (const auto& [iri, other] : current_by_iri) {
+    if (iri == proposed.iri) continue;
+    if (other.name == proposed.name) {
+      return conflict("kind " + iri + " has the name '" + proposed.name +
+                          "' already (the catalogue's kind filter); choose another local name",
+                      {{"field", proposed.iri}, {"other_kind", iri}});
+    }
+    for (const KindProperty& mine : proposed.properties) {
+      const KindProperty* theirs = other.property_named(mine.name);
+      if (theirs != nullptr && theirs->iri != mine.iri && (mine.filterable || theirs->filterable)) {
+        return conflict("the property name '" + mine.name + "' (" + mine.iri +
+                            ") is a filter of kind " + iri + " already, for " + theirs->iri +
+                            "; reuse that property by its IRI or name yours otherwise",
+                        {{"field", mine.iri}, {"other_kind", iri}});
+      }
     }
   }
   auto current = current_by_iri.find(proposed.iri);

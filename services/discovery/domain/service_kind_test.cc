@@ -228,6 +228,36 @@ TEST_CASE("registering a kind: created, new version, unchanged, compatible updat
   REQUIRE_FALSE(clashed.is_ok());
   CHECK(clashed.status().message().find("https://w3id.org/mpli#VirtualMachine is described by") !=
         std::string::npos);
+
+  // Names are filters: another kind's name, or a filterable property named like another
+  // kind's but with another IRI, is refused; the same IRI is a reuse.
+  auto renamed = plan_kind_registration(
+      by_iri(builtins),
+      telescope(replace_first(kTelescope, "tel:TelescopeTime a", "tel:GpuInstance a")));
+  REQUIRE_FALSE(renamed.is_ok());
+  CHECK(renamed.status().message().find("has the name 'GpuInstance'") != std::string::npos);
+  auto shadow = plan_kind_registration(
+      by_iri(builtins),
+      telescope(replace_first(kTelescope, "sh:path tel:site", "sh:path tel:vcpu")));
+  REQUIRE_FALSE(shadow.is_ok());
+  CHECK(shadow.status().message().find("the property name 'vcpu'") != std::string::npos);
+  auto reuse = plan_kind_registration(
+      by_iri(builtins),
+      telescope(replace_first(replace_first(kTelescope, "sh:path tel:site", "sh:path mpli:vcpu"),
+                              "sh:datatype xsd:string ; sh:maxCount 1",
+                              "sh:datatype xsd:integer ; sh:maxCount 1")));
+  CHECK(reuse.is_ok());
+}
+
+TEST_CASE("a filterable property may not take a name the catalogue's query uses") {
+  for (const char* name : {"kind", "max_price", "min_gpus"}) {
+    INFO(name);
+    auto kind = read_service_kind(
+        replace_first(kTelescope, "sh:path tel:site", std::string("sh:path tel:") + name), "t.ttl");
+    REQUIRE_FALSE(kind.is_ok());
+    CHECK(kind.status().message().find("is a query parameter of the catalogue") !=
+          std::string::npos);
+  }
 }
 
 TEST_CASE("offerings are checked against their kind's shape and unknown kinds are unclassified") {

@@ -246,6 +246,7 @@ EventAudience audience_of(const StreamEvent& event) {
       // The catalogue: what GET /v1/offerings and GET /v1/providers show anyone.
       {"discovery.v1.manifest_ingested", EventAudience::kPublic},
       {"discovery.v1.offering_added", EventAudience::kPublic},
+      {"discovery.v1.kind_registered", EventAudience::kPublic},  // the kinds are public too
       {"discovery.v1.offering_changed", EventAudience::kPublic},
       {"discovery.v1.offering_removed", EventAudience::kPublic},
       // Why a registration failed: the provider's business (its manifest URL, its violations).

@@ -63,6 +63,7 @@ std::optional<int> http_status_for(dv1::ErrorReason reason) {
     case dv1::KIND_INVALID:
       return 422;
     case dv1::MANIFEST_SYNTAX:
+    case dv1::KIND_SYNTAX:
       return 400;
     case dv1::MANIFEST_TOO_LARGE:
       return 413;
