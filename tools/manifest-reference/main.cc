@@ -1,9 +1,15 @@
 // mpli-manifest-reference: renders docs/manifest-reference.md from the manifest and consumer
-// shapes, writes it (--output) or checks that a checked-in copy is current (--check).
+// shapes and the kind vocabularies, writes it (--output) or checks that a checked-in copy is
+// current (--check).
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "libs/rdf/parser.h"
 #include "tools/manifest-reference/manifest_reference.h"
@@ -13,10 +19,12 @@ namespace {
 constexpr const char* kRegenerate = "cmake --build build --target manifest-reference";
 
 int usage() {
-  std::cerr << "usage: mpli-manifest-reference [--root DIR] [--output FILE | --check FILE]\n"
-               "  Renders the manifest reference from DIR/ontology/shapes/{manifest,consumer}.ttl\n"
-               "  and DIR/ontology/mpli.ttl (DIR defaults to .) to standard output, to FILE\n"
-               "  (--output), or compares it with FILE (--check: exit 1 when they differ).\n";
+  std::cerr
+      << "usage: mpli-manifest-reference [--root DIR] [--output FILE | --check FILE]\n"
+         "  Renders the manifest reference from DIR/ontology/shapes/{manifest,consumer}.ttl,\n"
+         "  the kind vocabularies DIR/ontology/kinds/*.ttl and DIR/ontology/mpli.ttl (DIR\n"
+         "  defaults to .) to standard output, to FILE (--output), or compares it with FILE\n"
+         "  (--check: exit 1 when they differ).\n";
   return 2;
 }
 
@@ -24,6 +32,22 @@ bool parse(const std::string& path, mpli::rdf::Graph& graph) {
   mpli::Status status = mpli::rdf::parse_file(path, graph);
   if (!status.is_ok()) std::cerr << "mpli-manifest-reference: " << status.to_string() << "\n";
   return status.is_ok();
+}
+
+// The names of the Turtle files in `dir`, sorted; false (with a message) when it cannot be read.
+bool turtle_files(const std::string& dir, std::vector<std::string>& names) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".ttl") {
+      names.push_back(entry.path().filename().string());
+    }
+  }
+  if (error) {
+    std::cerr << "mpli-manifest-reference: cannot read " << dir << ": " << error.message() << "\n";
+    return false;
+  }
+  std::sort(names.begin(), names.end());
+  return true;
 }
 
 }  // namespace
@@ -56,7 +80,16 @@ int main(int argc, char** argv) {
       !parse(root + "/ontology/mpli.ttl", vocabulary)) {
     return 2;
   }
+  std::vector<std::string> kind_files;
+  if (!turtle_files(root + "/ontology/kinds", kind_files)) return 2;
+  std::vector<std::unique_ptr<mpli::rdf::Graph>> kinds;
   mpli::manifest_reference::ReferenceInput input;
+  for (const std::string& name : kind_files) {
+    std::string source = "ontology/kinds/" + name;
+    kinds.push_back(std::make_unique<mpli::rdf::Graph>());
+    if (!parse(root + "/" + source, *kinds.back())) return 2;
+    input.kinds.push_back({source, kinds.back().get()});
+  }
   input.documents = {{"Provider manifest", "ontology/shapes/manifest.ttl", &manifest},
                      {"Consumer manifest", "ontology/shapes/consumer.ttl", &consumer}};
   input.vocabulary = &vocabulary;

@@ -19,7 +19,7 @@ using rdf::iri::kRdf;
 using rdf::iri::kXsd;
 constexpr std::string_view kRdfs = "http://www.w3.org/2000/01/rdf-schema#";
 constexpr std::string_view kSkos = "http://www.w3.org/2004/02/skos/core#";
-constexpr std::string_view kMpliUnit = "https://w3id.org/mpli#unit";
+constexpr std::string_view kMpli = "https://w3id.org/mpli#";
 constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
 std::string cat(std::string_view a, std::string_view b) {
@@ -77,9 +77,15 @@ struct Terms {
     closed = sh("closed");
     language_in = sh("languageIn");
     unique_lang = sh("uniqueLang");
+    name = sh("name");
     rdf_type = t.find_iri(cat(kRdf, "type"));
     example = t.find_iri(cat(kSkos, "example"));
-    unit = t.find_iri(kMpliUnit);
+    auto mpli = [&](std::string_view local) { return t.find_iri(cat(kMpli, local)); };
+    unit = mpli("unit");
+    filterable = mpli("filterable");
+    offering_kind = mpli("OfferingKind");
+    kind_version = mpli("kindVersion");
+    kind_shape = mpli("kindShape");
   }
   TermId node_shape, target_class, target_objects_of, target_subjects_of, target_node, property,
       path, inverse_path, alternative_path, zero_or_more_path, one_or_more_path, zero_or_one_path,
@@ -87,7 +93,8 @@ struct Terms {
       min_exclusive, max_inclusive, max_exclusive, min_length, max_length, pattern, flags, node,
       sh_not, sh_and, sh_or, sh_xone, qualified_value_shape, qualified_min_count,
       qualified_max_count, equals, disjoint, less_than, less_than_or_equals, closed, language_in,
-      unique_lang, rdf_type, example, unit;
+      unique_lang, name, rdf_type, example, unit, filterable, offering_kind, kind_version,
+      kind_shape;
 };
 
 // Objects of (s, p), in the order they were first written (term ids follow parse order).
@@ -163,10 +170,39 @@ std::string join_and(const std::vector<std::string>& parts, std::string_view con
   return join(head, ", ") + " " + std::string(conjunction) + " " + parts.back();
 }
 
-// Labels and definitions from the vocabulary graph, by IRI text.
+// The part of an IRI after its last '#' or '/': a kind's or a property's name in the catalogue.
+std::string_view local_name(std::string_view iri) {
+  size_t cut = iri.find_last_of("#/");
+  return cut == std::string_view::npos ? iri : iri.substr(cut + 1);
+}
+
+// "ontology/kinds/" for "ontology/kinds/gpu-instance.ttl".
+std::string_view directory_of(std::string_view path) {
+  size_t cut = path.rfind('/');
+  return cut == std::string_view::npos ? std::string_view() : path.substr(0, cut + 1);
+}
+
+// The datatypes the catalogue compares as numbers, so that min_ and max_ filter on them (as
+// KindProperty::numeric in services/discovery decides).
+bool numeric_datatype(std::string_view iri) {
+  if (iri.substr(0, kXsd.size()) != kXsd) return false;
+  std::string_view local = iri.substr(kXsd.size());
+  for (std::string_view number :
+       {"integer", "decimal", "double", "int", "long", "nonNegativeInteger", "positiveInteger"}) {
+    if (local == number) return true;
+  }
+  return false;
+}
+
+// Labels and definitions from vocabulary graphs, by IRI text: the first graph that has an
+// answer gives it.
 class Vocabulary {
  public:
-  explicit Vocabulary(const Graph* g) : g_(g) {}
+  explicit Vocabulary(const std::vector<const Graph*>& graphs) {
+    for (const Graph* g : graphs) {
+      if (g != nullptr) graphs_.push_back(g);
+    }
+  }
 
   std::string label(std::string_view iri) const {
     return first_text(iri, {cat(kSkos, "prefLabel"), cat(kRdfs, "label")});
@@ -178,47 +214,55 @@ class Vocabulary {
   // written.
   std::vector<std::string> instances(std::string_view klass) const {
     std::vector<std::string> out;
-    if (g_ == nullptr || klass.empty()) return out;
-    TermId k = g_->terms().find_iri(klass);
-    TermId type = g_->terms().find_iri(cat(kRdf, "type"));
-    if (k == kNoTerm || type == kNoTerm) return out;
-    std::vector<TermId> ids;
-    for (const rdf::Triple& t : g_->with_predicate_object(type, k)) ids.push_back(t.s);
-    std::sort(ids.begin(), ids.end());
-    for (TermId id : ids) {
-      if (g_->terms().is_iri(id)) out.emplace_back(g_->terms().value(id));
+    if (klass.empty()) return out;
+    for (const Graph* g : graphs_) {
+      TermId k = g->terms().find_iri(klass);
+      TermId type = g->terms().find_iri(cat(kRdf, "type"));
+      if (k == kNoTerm || type == kNoTerm) continue;
+      std::vector<TermId> ids;
+      for (const rdf::Triple& t : g->with_predicate_object(type, k)) ids.push_back(t.s);
+      std::sort(ids.begin(), ids.end());
+      for (TermId id : ids) {
+        std::string iri(g->terms().value(id));
+        if (g->terms().is_iri(id) && std::find(out.begin(), out.end(), iri) == out.end()) {
+          out.push_back(std::move(iri));
+        }
+      }
     }
     return out;
   }
 
   std::string range(std::string_view iri) const {
-    if (g_ == nullptr) return {};
-    TermId s = g_->terms().find_iri(iri);
-    TermId p = g_->terms().find_iri(cat(kRdfs, "range"));
-    for (TermId o : objects(*g_, s, p)) {
-      if (g_->terms().is_iri(o)) return std::string(g_->terms().value(o));
+    for (const Graph* g : graphs_) {
+      TermId s = g->terms().find_iri(iri);
+      TermId p = g->terms().find_iri(cat(kRdfs, "range"));
+      for (TermId o : objects(*g, s, p)) {
+        if (g->terms().is_iri(o)) return std::string(g->terms().value(o));
+      }
     }
     return {};
   }
 
  private:
-  // The English (or untagged) text of the first predicate that has one.
+  // The English (or untagged) text of the first predicate that has one, in the first graph that
+  // has one.
   std::string first_text(std::string_view iri, const std::vector<std::string>& predicates) const {
-    if (g_ == nullptr) return {};
-    const rdf::TermTable& t = g_->terms();
-    TermId s = t.find_iri(iri);
-    if (s == kNoTerm) return {};
-    for (const std::string& predicate : predicates) {
-      for (TermId o : objects(*g_, s, t.find_iri(predicate))) {
-        if (t.is_literal(o) && (t.lang(o).empty() || t.lang(o) == "en")) {
-          return std::string(t.value(o));
+    for (const Graph* g : graphs_) {
+      const rdf::TermTable& t = g->terms();
+      TermId s = t.find_iri(iri);
+      if (s == kNoTerm) continue;
+      for (const std::string& predicate : predicates) {
+        for (TermId o : objects(*g, s, t.find_iri(predicate))) {
+          if (t.is_literal(o) && (t.lang(o).empty() || t.lang(o) == "en")) {
+            return std::string(t.value(o));
+          }
         }
       }
     }
     return {};
   }
 
-  const Graph* g_;
+  std::vector<const Graph*> graphs_;
 };
 
 // Renders terms, paths and constraints of one shapes graph.
@@ -228,6 +272,7 @@ class ShapesReader {
 
   const Graph& graph() const { return g_; }
   const Terms& terms() const { return t_; }
+  const Vocabulary& vocabulary() const { return vocab_; }
 
   std::vector<TermId> objects_of(TermId s, TermId p) const { return objects(g_, s, p); }
   TermId first(TermId s, TermId p) const {
@@ -550,6 +595,26 @@ struct PropertyRow {
   std::vector<TermId> shapes;
 };
 
+// The rows of the node shapes' property shapes, one per path, in the order written.
+std::vector<PropertyRow> rows_of(const ShapesReader& r, const std::vector<TermId>& shapes) {
+  const Terms& t = r.terms();
+  std::vector<PropertyRow> rows;
+  for (TermId shape : shapes) {
+    for (TermId p : r.objects_of(shape, t.property)) {
+      TermId path = r.first(p, t.path);
+      std::string text = r.path(path);
+      auto it = std::find_if(rows.begin(), rows.end(),
+                             [&](const PropertyRow& row) { return row.path == text; });
+      if (it == rows.end()) {
+        rows.push_back({text, r.graph().terms().is_iri(path) ? path : kNoTerm, {}});
+        it = rows.end() - 1;
+      }
+      it->shapes.push_back(p);
+    }
+  }
+  return rows;
+}
+
 struct Target {
   TermId kind;
   TermId value;
@@ -593,23 +658,24 @@ std::vector<Section> sections_of(const ShapesReader& r) {
 
 class Renderer {
  public:
-  explicit Renderer(const ReferenceInput& input) : input_(input), vocab_(input.vocabulary) {}
+  explicit Renderer(const ReferenceInput& input) : input_(input), vocab_({input.vocabulary}) {}
 
   std::string render() {
     std::vector<std::string> sources;
     for (const ShapesDocument& d : input_.documents) sources.push_back(code(d.source));
+    if (!input_.kinds.empty()) sources.push_back("the kind vocabularies in " + kind_folders());
     out_ << "# Manifest reference\n\n";
     out_ << "*Generated by `mpli-manifest-reference` from " << join(sources, ", ")
          << " and the labels of `ontology/mpli.ttl`; do not edit. Regenerate with `"
          << input_.command << "`.*\n\n";
     write_introduction();
-    for (const ShapesDocument& d : input_.documents) {
-      if (d.graph == nullptr) continue;
-      ShapesReader reader(*d.graph, vocab_);
-      out_ << "## " << d.title << "\n\n";
-      out_ << "Shapes: [" << code(d.source) << "](../" << d.source << ").\n\n";
-      for (const Section& s : sections_of(reader)) write_section(reader, s);
+    // The kinds follow the first document, the provider manifest: they say what its offerings
+    // state besides what its shapes require.
+    for (size_t i = 0; i < input_.documents.size(); ++i) {
+      write_document(input_.documents[i]);
+      if (i == 0) write_kinds();
     }
+    if (input_.documents.empty()) write_kinds();
     std::string text = out_.str();
     while (text.size() >= 2 && text[text.size() - 1] == '\n' && text[text.size() - 2] == '\n') {
       text.pop_back();
@@ -640,6 +706,115 @@ class Renderer {
     out_ << "The Gaia-X nodes (`gx:LegalPerson`, `gx:ServiceOffering`, ...) are checked "
             "against the Gaia-X 25.11 shapes in a separate pass; here only what the MPLI "
             "shapes require of them appears.\n\n";
+  }
+
+  void write_document(const ShapesDocument& d) {
+    if (d.graph == nullptr) return;
+    ShapesReader reader(*d.graph, vocab_);
+    out_ << "## " << d.title << "\n\n";
+    out_ << "Shapes: [" << code(d.source) << "](../" << d.source << ").\n\n";
+    for (const Section& s : sections_of(reader)) write_section(reader, s);
+  }
+
+  // The folders the kind vocabularies come from: "`ontology/kinds/`".
+  std::string kind_folders() const {
+    std::vector<std::string> folders;
+    for (const KindDocument& k : input_.kinds) {
+      std::string folder = code(directory_of(k.source).empty() ? k.source : directory_of(k.source));
+      if (std::find(folders.begin(), folders.end(), folder) == folders.end()) {
+        folders.push_back(folder);
+      }
+    }
+    return join_and(folders, "and");
+  }
+
+  void write_kinds() {
+    if (input_.kinds.empty()) return;
+    out_ << "## Kinds of service\n\n";
+    out_ << "Every offering names what it sells with one `mpli:offeringKind`, and besides the "
+            "offering shapes above the hub checks it against its kind's shape: the properties "
+            "of a kind go on the `mpli:Offering` node itself, next to its `mpli:offeringKind`. "
+            "The kinds below are built into the hub, from the vocabularies in "
+         << kind_folders()
+         << "; an admin can register more at run time, and `GET /v1/ontologies` lists every kind "
+            "a hub knows. [Service kinds](service-kinds.md) explains how a kind is written and "
+            "registered.\n\n";
+    out_ << "The tables read as those above, with one more column: **Filter** names the "
+            "catalogue filters of a property the kind marks `mpli:filterable`. "
+            "`GET /v1/offerings?kind=<kind>&<name>=<value>` lists the offerings whose property "
+            "equals the value; for numbers, `min_<name>=<number>` and `max_<name>=<number>` those "
+            "whose property is at least or at most the number.\n\n";
+    for (const KindDocument& k : input_.kinds) write_kind(k);
+  }
+
+  // One kind vocabulary: its mpli:OfferingKind node (one, unless the hub would refuse the file)
+  // and the properties its kind shape requires of an offering.
+  void write_kind(const KindDocument& k) {
+    if (k.graph == nullptr) return;
+    // The vocabulary's own labels and definitions first (a community kind defines its
+    // properties itself), then those of ontology/mpli.ttl (for the mpli: properties it reuses).
+    Vocabulary vocab({k.graph, input_.vocabulary});
+    ShapesReader r(*k.graph, vocab);
+    const Terms& t = r.terms();
+    std::vector<TermId> kinds;
+    if (t.rdf_type != kNoTerm && t.offering_kind != kNoTerm) {
+      for (const rdf::Triple& triple :
+           r.graph().with_predicate_object(t.rdf_type, t.offering_kind)) {
+        kinds.push_back(triple.s);
+      }
+    }
+    std::sort(kinds.begin(), kinds.end());
+    std::string link = "[" + code(k.source) + "](../" + k.source + ")";
+    if (kinds.empty()) {
+      out_ << "### " << code(k.source) << "\n\n";
+      out_ << "No node of " << link << " is typed `mpli:OfferingKind`.\n\n";
+      return;
+    }
+    for (TermId kind : kinds) {
+      std::string iri = r.iri_text(kind);
+      std::string label = vocab.label(iri);
+      std::string name = code(r.compact(kind));
+      out_ << "### " << (label.empty() ? name : capitalised(prose(label)) + " (" + name + ")")
+           << "\n\n";
+      std::vector<TermId> shapes = r.objects_of(kind, t.kind_shape);
+      std::vector<std::string> shape_names;
+      shape_names.reserve(shapes.size());
+      for (TermId shape : shapes) shape_names.push_back(code(r.turtle(shape)));
+      out_ << "Applies to every offering whose `mpli:offeringKind` is " << name << ".";
+      if (!shape_names.empty()) out_ << " Shapes: " << join(shape_names, ", ") << ".";
+      out_ << "\n\n";
+      std::string about = vocab.comment(iri);
+      if (!about.empty()) out_ << prose(about) << "\n\n";
+
+      out_ << "- **IRI:** " << name;
+      std::string prefix = prefix_declaration(r, kind);
+      if (!prefix.empty()) out_ << " (" << code(prefix) << ")";
+      out_ << "\n";
+      std::vector<TermId> versions = r.objects_of(kind, t.kind_version);
+      if (!versions.empty()) {
+        out_ << "- **Version:** " << r.graph().terms().value(versions.front()) << "\n";
+      }
+      out_ << "- **Vocabulary:** " << link << "\n";
+      out_ << "- **Catalogue:** " << code("kind=" + std::string(local_name(iri))) << "\n\n";
+
+      std::vector<PropertyRow> rows = rows_of(r, shapes);
+      if (!rows.empty()) write_properties(r, rows, /*filters=*/true);
+      write_rules(r, shapes);
+    }
+  }
+
+  // The @prefix line that makes r.compact(iri) readable in another document ("" when the IRI
+  // is written in full).
+  static std::string prefix_declaration(const ShapesReader& r, TermId iri) {
+    std::string compact = r.compact(iri);
+    if (compact.empty() || compact.front() == '<') return {};
+    std::string prefix = compact.substr(0, compact.find(':'));
+    for (const auto& declared : r.graph().prefixes()) {
+      if (declared.first == prefix) {
+        return "@prefix " + prefix + ": <" + declared.second + "> .";
+      }
+    }
+    return {};
   }
 
   std::string heading(const ShapesReader& r, const std::vector<Target>& targets) const {
@@ -696,7 +871,6 @@ class Renderer {
   }
 
   void write_section(const ShapesReader& r, const Section& s) {
-    const Terms& t = r.terms();
     out_ << "### " << heading(r, s.targets) << "\n\n";
     out_ << "Applies to " << applies_to(r, s.targets) << ".";
     std::vector<std::string> names;
@@ -705,28 +879,44 @@ class Renderer {
     std::string about = description(r, s.targets.front());
     if (!about.empty()) out_ << prose(about) << "\n\n";
 
-    std::vector<PropertyRow> rows;
-    for (TermId shape : s.shapes) {
-      for (TermId p : r.objects_of(shape, t.property)) {
-        TermId path = r.first(p, t.path);
-        std::string text = r.path(path);
-        auto it = std::find_if(rows.begin(), rows.end(),
-                               [&](const PropertyRow& row) { return row.path == text; });
-        if (it == rows.end()) {
-          rows.push_back({text, r.graph().terms().is_iri(path) ? path : kNoTerm, {}});
-          it = rows.end() - 1;
-        }
-        it->shapes.push_back(p);
-      }
-    }
-    if (!rows.empty()) write_properties(r, rows);
-    write_rules(r, s);
+    std::vector<PropertyRow> rows = rows_of(r, s.shapes);
+    if (!rows.empty()) write_properties(r, rows, /*filters=*/false);
+    write_rules(r, s.shapes);
   }
 
-  void write_properties(const ShapesReader& r, const std::vector<PropertyRow>& rows) {
+  // The catalogue filters on a row's property: `name=`, and for numbers `min_name=` and
+  // `max_name=`; "no" when the property is not mpli:filterable (or not one predicate).
+  static std::string filter_names(const ShapesReader& r, const PropertyRow& row) {
     const Terms& t = r.terms();
-    out_ << "| Property | Required | Count | Value | Unit | Example |\n";
-    out_ << "| --- | --- | --- | --- | --- | --- |\n";
+    const rdf::TermTable& terms = r.graph().terms();
+    bool filterable = false;
+    bool number = false;
+    for (TermId p : row.shapes) {
+      for (TermId f : r.objects_of(p, t.filterable)) {
+        filterable = filterable ||
+                     (terms.is_literal(f) && (terms.value(f) == "true" || terms.value(f) == "1"));
+      }
+      for (TermId d : r.objects_of(p, t.datatype)) {
+        number = number || numeric_datatype(terms.value(d));
+      }
+    }
+    if (!filterable || row.predicate == kNoTerm) return "no";
+    std::string name(local_name(r.iri_text(row.predicate)));
+    std::vector<std::string> names = {code(name + "=")};
+    if (number) {
+      names.push_back(code("min_" + name + "="));
+      names.push_back(code("max_" + name + "="));
+    }
+    return join(names, ", ");
+  }
+
+  // `filters`: a last column with the catalogue filters, for the properties of a kind.
+  void write_properties(const ShapesReader& r, const std::vector<PropertyRow>& rows, bool filters) {
+    const Terms& t = r.terms();
+    const Vocabulary& vocab = r.vocabulary();
+    out_ << "| Property | Required | Count | Value | Unit | Example |"
+         << (filters ? " Filter |" : "") << "\n";
+    out_ << "| --- | --- | --- | --- | --- | --- |" << (filters ? " --- |" : "") << "\n";
     for (const PropertyRow& row : rows) {
       uint64_t min = 0;
       uint64_t max = kUnbounded;
@@ -762,7 +952,7 @@ class Renderer {
                                 [&](TermId p) { return r.first(p, t.in) != kNoTerm; });
       if (!has_in && max != 0 && row.predicate != kNoTerm) {
         std::vector<std::string> known;
-        for (const std::string& iri : vocab_.instances(vocab_.range(r.iri_text(row.predicate)))) {
+        for (const std::string& iri : vocab.instances(vocab.range(r.iri_text(row.predicate)))) {
           known.push_back(r.labelled(iri));
         }
         if (!known.empty()) values.push_back("known values: " + join(known, ", "));
@@ -773,10 +963,12 @@ class Renderer {
                               ? std::to_string(min)
                               : std::to_string(min) + ".." +
                                     (max == kUnbounded ? std::string("*") : std::to_string(max));
-      out_ << "| " << cell(code(row.path)) << " | " << required << " | " << count << " | "
+      out_ << "| " << cell(property_name(r, row)) << " | " << required << " | " << count << " | "
            << cell(values.empty() ? "any" : join(values, "; ")) << " | "
            << cell(unit.empty() ? "" : unit) << " | " << cell(example.empty() ? "" : code(example))
-           << " |\n";
+           << " |";
+      if (filters) out_ << " " << cell(filter_names(r, row)) << " |";
+      out_ << "\n";
     }
     out_ << "\n**Messages**\n\n";
     for (const PropertyRow& row : rows) {
@@ -787,18 +979,31 @@ class Renderer {
         }
       }
       if (row.predicate != kNoTerm) {
-        std::string comment = vocab_.comment(r.iri_text(row.predicate));
+        std::string comment = vocab.comment(r.iri_text(row.predicate));
         if (!comment.empty()) out_ << "  - *Definition:* " << prose(comment) << "\n";
       }
     }
     out_ << "\n";
   }
 
+  // The path, with the sh:name a property shape gives it: `gpu:gpuCount` (GPUs).
+  static std::string property_name(const ShapesReader& r, const PropertyRow& row) {
+    const rdf::TermTable& terms = r.graph().terms();
+    for (TermId p : row.shapes) {
+      for (TermId n : r.objects_of(p, r.terms().name)) {
+        if (terms.is_literal(n) && (terms.lang(n).empty() || terms.lang(n) == "en")) {
+          return code(row.path) + " (" + prose(terms.value(n)) + ")";
+        }
+      }
+    }
+    return code(row.path);
+  }
+
   // Constraints on the focus node itself (sh:or, sh:xone, ...), each shape's with its message.
-  void write_rules(const ShapesReader& r, const Section& s) {
+  void write_rules(const ShapesReader& r, const std::vector<TermId>& shapes) {
     const Terms& t = r.terms();
     bool first = true;
-    for (TermId shape : s.shapes) {
+    for (TermId shape : shapes) {
       std::vector<std::string> phrases = r.value_phrases(shape, false);
       if (phrases.empty()) continue;
       if (first) out_ << "**Rules**\n\n";

@@ -1,5 +1,7 @@
 // The manifest reference (docs/manifest-reference.md) rendered from SHACL shapes graphs: per
-// target, every property with its cardinality, values, unit, example and sh:message.
+// target, every property with its cardinality, values, unit, example and sh:message; and per
+// kind of service (ontology/kinds/*.ttl), the properties its offerings state, with their
+// catalogue filters.
 #pragma once
 
 #include <optional>
@@ -20,8 +22,21 @@ struct ShapesDocument {
   const rdf::Graph* graph = nullptr;
 };
 
+// One kind vocabulary (docs/service-kinds.md): a node typed mpli:OfferingKind, with its label,
+// comment, mpli:kindVersion and mpli:kindShape, a sh:NodeShape without targets that the hub
+// applies to every offering of the kind. Parsed into a TermTable of its own, as a ShapesDocument.
+struct KindDocument {
+  std::string source;  // repository-relative path shown and linked from docs/
+  const rdf::Graph* graph = nullptr;
+};
+
 struct ReferenceInput {
   std::vector<ShapesDocument> documents;
+  // The kind vocabularies, in the order given (main sorts them by file name), rendered as
+  // "Kinds of service" after the first document (the provider manifest, whose offerings they
+  // apply to). Their labels and comments come first from the vocabulary itself, then from
+  // `vocabulary`.
+  std::vector<KindDocument> kinds;
   // Labels and comments of the concepts (ontology/mpli.ttl), looked up by IRI; may be null.
   const rdf::Graph* vocabulary = nullptr;
   // How to regenerate the file, quoted in its first line.

@@ -1,7 +1,10 @@
 #include "tools/manifest-reference/manifest_reference.h"
 
 #include <catch2/catch.hpp>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "libs/rdf/parser.h"
 
@@ -231,6 +234,176 @@ exsh:T a sh:NodeShape ; sh:targetClass ex:Thing ;
   sh:property [ sh:path ex:size ; sh:in ( ex:Small ex:Large ) ] .
 )ttl";
   CHECK(render(shapes) == render(shapes));
+}
+
+// A kind vocabulary as in ontology/kinds/: its own namespace, an untargeted shape.
+const std::string kKit = R"ttl(
+@prefix kit:  <https://example.org/kinds/kit#> .
+@prefix mpli: <https://w3id.org/mpli#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix sh:   <http://www.w3.org/ns/shacl#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd:  <http://www.w3.org/2001/XMLSchema#> .
+
+kit:ToolKit a mpli:OfferingKind ;
+    rdfs:label "tool kit"@en ;
+    rdfs:comment "A box of tools, rented by the month."@en ;
+    mpli:kindVersion 3 ;
+    mpli:kindShape kit:ToolKitShape .
+
+kit:toolCount rdfs:comment "How many tools the box holds."@en .
+
+kit:ToolKitShape a sh:NodeShape ;
+    sh:property [
+        sh:path kit:toolCount ; sh:name "tools" ;
+        sh:minCount 1 ; sh:maxCount 1 ;
+        sh:datatype xsd:integer ; sh:minInclusive 1 ; sh:maxInclusive 64 ;
+        mpli:unit "tools" ; mpli:filterable true ;
+        sh:message "A tool kit offering states kit:toolCount: one integer from 1 to 64." ;
+        skos:example 12 ;
+    ] , [
+        sh:path kit:weightKg ;
+        sh:datatype xsd:decimal ; sh:minExclusive 0 ;
+        mpli:unit "kg" ; mpli:filterable true ;
+    ] , [
+        sh:path kit:brand ;
+        sh:minCount 1 ; sh:maxCount 1 ;
+        sh:datatype xsd:string ; sh:in ( "Acme" "Bolt" ) ;
+        mpli:filterable true ;
+    ] , [
+        sh:path kit:serial ;
+        sh:maxCount 1 ;
+        sh:datatype xsd:string ; sh:pattern "^[A-Z0-9]+$" ;
+        mpli:filterable false ;
+        sh:message "kit:serial is optional: at most one string of capitals and digits." ;
+    ] , [
+        sh:path ex:size ;
+        sh:maxCount 1 ;
+    ] .
+)ttl";
+
+// Renders the shapes document "Things" and, after it, the kind vocabularies (source, Turtle).
+std::string render_with_kinds(const std::vector<std::pair<std::string, std::string>>& kinds,
+                              bool second_document = false) {
+  rdf::Graph shapes;
+  REQUIRE(rdf::parse_string(kPrefixes + "exsh:T a sh:NodeShape ; sh:targetClass ex:Thing .",
+                            "shapes.ttl", shapes)
+              .is_ok());
+  rdf::Graph other;
+  REQUIRE(rdf::parse_string(kPrefixes + "exsh:O a sh:NodeShape ; sh:targetClass ex:Other .",
+                            "other.ttl", other)
+              .is_ok());
+  rdf::Graph vocabulary;
+  REQUIRE(rdf::parse_string(kVocabulary, "vocabulary.ttl", vocabulary).is_ok());
+  std::vector<std::unique_ptr<rdf::Graph>> graphs;
+  ReferenceInput input;
+  for (const auto& [source, text] : kinds) {
+    graphs.push_back(std::make_unique<rdf::Graph>());
+    // ex: for the property reused from the vocabulary, as gpu-instance.ttl reuses mpli:vcpu.
+    REQUIRE(rdf::parse_string("@prefix ex: <https://example.org/ns#> .\n" + text, source,
+                              *graphs.back())
+                .is_ok());
+    input.kinds.push_back({source, graphs.back().get()});
+  }
+  input.documents = {{"Things", "shapes/things.ttl", &shapes}};
+  if (second_document) input.documents.push_back({"Others", "shapes/others.ttl", &other});
+  input.vocabulary = &vocabulary;
+  input.command = "make reference";
+  return render_reference(input);
+}
+
+TEST_CASE("a kind vocabulary renders its subsection: label, IRI, version, file and kind filter") {
+  std::string text = render_with_kinds({{"ontology/kinds/tool-kit.ttl", kKit}});
+  CHECK(text.find("from `shapes/things.ttl`, the kind vocabularies in `ontology/kinds/` and the "
+                  "labels of") != std::string::npos);
+  CHECK(has_line(text, "## Kinds of service"));
+  CHECK(has_line(text, "### Tool kit (`kit:ToolKit`)"));
+  CHECK(has_line(text,
+                 "Applies to every offering whose `mpli:offeringKind` is `kit:ToolKit`. Shapes: "
+                 "`kit:ToolKitShape`."));
+  CHECK(has_line(text, "A box of tools, rented by the month."));
+  CHECK(has_line(text,
+                 "- **IRI:** `kit:ToolKit` (`@prefix kit: <https://example.org/kinds/kit#> .`)"));
+  CHECK(has_line(text, "- **Version:** 3"));
+  CHECK(has_line(text,
+                 "- **Vocabulary:** [`ontology/kinds/tool-kit.ttl`](../ontology/kinds/"
+                 "tool-kit.ttl)"));
+  CHECK(has_line(text, "- **Catalogue:** `kind=ToolKit`"));
+  CHECK(has_line(text, "| Property | Required | Count | Value | Unit | Example | Filter |"));
+  CHECK(has_line(text, "| --- | --- | --- | --- | --- | --- | --- |"));
+  // The property's sh:name, its message and its definition from the kind's own vocabulary; a
+  // property the kind reuses keeps the definition the core vocabulary gives it.
+  CHECK(has_line(text,
+                 "- `kit:toolCount`\n  - A tool kit offering states kit:toolCount: one integer "
+                 "from 1 to 64.\n  - *Definition:* How many tools the box holds."));
+  CHECK(has_line(text, "- `ex:size`\n  - *Definition:* How big it is."));
+}
+
+TEST_CASE("a kind's table says which properties are required and which optional") {
+  std::string text = render_with_kinds({{"ontology/kinds/tool-kit.ttl", kKit}});
+  CHECK(has_line(text,
+                 "| `kit:toolCount` (tools) | **required** | 1 | `xsd:integer`; from 1 to 64 | "
+                 "tools | `12` | `toolCount=`, `min_toolCount=`, `max_toolCount=` |"));
+  CHECK(has_line(text,
+                 "| `kit:brand` | **required** | 1 | `xsd:string`; one of `\"Acme\"`, `\"Bolt\"` "
+                 "|  | `\"Acme\"` | `brand=` |"));
+  CHECK(has_line(text,
+                 "| `kit:serial` | optional | 0..1 | `xsd:string`; matching `^[A-Z0-9]+$` |  |  "
+                 "| no |"));
+  CHECK(has_line(text,
+                 "- `kit:serial`\n  - kit:serial is optional: at most one string of capitals and "
+                 "digits."));
+}
+
+TEST_CASE("a filterable number has min_ and max_ filters, a string only name=") {
+  std::string text = render_with_kinds({{"ontology/kinds/tool-kit.ttl", kKit}});
+  // A decimal is a number as much as an integer; not required, it is still filterable.
+  CHECK(has_line(text,
+                 "| `kit:weightKg` | optional | 0..* | `xsd:decimal`; more than 0 | kg |  | "
+                 "`weightKg=`, `min_weightKg=`, `max_weightKg=` |"));
+  CHECK(text.find("`min_brand=`") == std::string::npos);
+  // Not marked filterable (or marked false): no filter.
+  CHECK(has_line(text, "| `ex:size` | optional | 0..1 | any |  |  | no |"));
+}
+
+TEST_CASE("kinds follow the first document in the order given, and none means no section") {
+  const std::string other_kind = R"ttl(
+@prefix mpli: <https://w3id.org/mpli#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://example.org/Anvil> a mpli:OfferingKind ; rdfs:label "anvil"@en ;
+    mpli:kindVersion 1 .
+)ttl";
+  std::string text = render_with_kinds(
+      {{"ontology/kinds/anvil.ttl", other_kind}, {"ontology/kinds/tool-kit.ttl", kKit}}, true);
+  size_t things = text.find("\n## Things\n");
+  size_t kinds = text.find("\n## Kinds of service\n");
+  size_t anvil = text.find("\n### Anvil (`<https://example.org/Anvil>`)\n");
+  size_t kit = text.find("\n### Tool kit (`kit:ToolKit`)\n");
+  size_t others = text.find("\n## Others\n");
+  REQUIRE(things != std::string::npos);
+  REQUIRE(kinds != std::string::npos);
+  REQUIRE(anvil != std::string::npos);
+  REQUIRE(kit != std::string::npos);
+  REQUIRE(others != std::string::npos);
+  CHECK(things < kinds);
+  CHECK(kinds < anvil);
+  CHECK(anvil < kit);
+  CHECK(kit < others);
+  // An IRI no prefix shortens is written in full, without a prefix line; no shape, no table.
+  CHECK(has_line(text, "- **IRI:** `<https://example.org/Anvil>`"));
+  CHECK(has_line(text, "- **Catalogue:** `kind=Anvil`"));
+
+  std::string none = render_with_kinds({});
+  CHECK(none.find("Kinds of service") == std::string::npos);
+  CHECK(none.find("kind vocabularies") == std::string::npos);
+}
+
+TEST_CASE("a file without a node typed mpli:OfferingKind says so") {
+  std::string text = render_with_kinds({{"ontology/kinds/empty.ttl", "<#a> <#b> <#c> ."}});
+  CHECK(has_line(text, "### `ontology/kinds/empty.ttl`"));
+  CHECK(has_line(text,
+                 "No node of [`ontology/kinds/empty.ttl`](../ontology/kinds/empty.ttl) is typed "
+                 "`mpli:OfferingKind`."));
 }
 
 TEST_CASE("first_difference names the first differing line") {
