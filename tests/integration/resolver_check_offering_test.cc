@@ -63,7 +63,8 @@ class Hub {
           request.set_explain_limit(1000);
           auto reply =
               bus::call<rv1::ResolveReply>(hub_.bus(), "mpli.resolver.v1.resolve", request, 30s);
-          if (reply.is_ok() && reply->resolution().catalogue_offerings() == 6 &&
+          // Five offerings in each manifest (ontology/examples/provider-hexacloud-fr.ttl).
+          if (reply.is_ok() && reply->resolution().catalogue_offerings() == 10 &&
               reply->resolution().requirements(0).conforming() == 1) {
             resolution = reply->resolution();
           }
