@@ -233,6 +233,10 @@ TEST_CASE("a breaking change to a registered kind is refused with a 409 naming i
   CHECK(updated.status == 200);
   CHECK(json::parse(updated.body)["outcome"] == "updated");
 
+  // An offering checked against version 1.
+  REQUIRE(hub.post_turtle("/v1/providers", manifest_with_annealer(kProperties)).status == 201);
+  CHECK(json::parse(hub.get(kOfferingPath).body)["kind_version"] == 1);
+
   // The breaking change as a new version is taken.
   auto v2 = hub.post_turtle("/v1/ontologies",
                             replace_first(narrowed, "mpli:kindVersion 1", "mpli:kindVersion 2"));
@@ -240,6 +244,13 @@ TEST_CASE("a breaking change to a registered kind is refused with a 409 naming i
   CHECK(v2.status == 201);
   CHECK(json::parse(v2.body)["outcome"] == "new_version");
   CHECK(json::parse(v2.body)["versions"] == json::array({1, 2}));
+
+  // The offering keeps the version it was checked against until its provider publishes again.
+  CHECK(json::parse(hub.get(kOfferingPath).body)["kind_version"] == 1);
+  std::string moved = replace_first(manifest_with_annealer(kProperties), "schema:price 300.00",
+                                    "schema:price 280.00");
+  REQUIRE(hub.post_turtle("/v1/providers", moved).status == 200);
+  CHECK(json::parse(hub.get(kOfferingPath).body)["kind_version"] == 2);
 
   // An ill-formed vocabulary: 422 with the line; another kind's IRI: 409.
   auto invalid =

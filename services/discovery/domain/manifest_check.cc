@@ -150,15 +150,16 @@ void ManifestChecker::classify(const rdf::Graph& data,
     rdf::TermId kind = data.object(node, kind_predicate);
     offering.kind_iri = kind == rdf::kNoTerm ? "" : std::string(terms.value(kind));
     auto found = kinds_by_term_.find(kind);
-    if (found == kinds_by_term_.end()) {
-      offering.kind_version = 0;
-      // Classifying it later changes the record, so the catalogue sees a changed offering.
-      offering.content_hash = digest::sha256_hex(offering.content_hash + " unclassified");
-      continue;
-    }
-    const ServiceKind& known = kinds_[found->second.kind];
-    offering.kind_version = known.version;
-    for (const KindProperty& property : known.properties) {
+    const ServiceKind* known =
+        found == kinds_by_term_.end() ? nullptr : &kinds_[found->second.kind];
+    offering.kind_version = known == nullptr ? 0 : known->version;
+    // The kind version it was checked against is part of the record: classifying an offering,
+    // or checking it against a new version, changes it (an offering_changed event), and an
+    // offering that did not change keeps the version its record says.
+    offering.content_hash = digest::sha256_hex(offering.content_hash + "\nkind version " +
+                                               std::to_string(offering.kind_version));
+    if (known == nullptr) continue;
+    for (const KindProperty& property : known->properties) {
       if (!property.filterable) continue;
       rdf::TermId predicate = terms.find_iri(property.iri);
       if (predicate == rdf::kNoTerm) continue;

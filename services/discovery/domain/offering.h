@@ -38,8 +38,9 @@ struct OfferingRecord {
   std::optional<double> monthly_price;      // what max_price compares (domain/price.h)
   std::vector<std::string> certifications;  // local names of mpli:standard, sorted
   double availability_percent = 0;
-  // sha256 over the offering's own triples (blank-node structure included) and the facts it
-  // inherits (region, provider certifications): equal hash, unchanged offering.
+  // sha256 over the offering's own triples (blank-node structure included), the facts it
+  // inherits (region, provider certifications) and the kind version it was checked against:
+  // equal hash, unchanged offering.
   std::string content_hash;
   std::string ntriples;  // the offering's description, blank nodes labelled per offering
 };
