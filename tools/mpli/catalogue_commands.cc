@@ -192,10 +192,11 @@ int offerings_list(const ParsedArguments& arguments) {
   return list_pages(*hub, arguments, "/v1/offerings", parameters, "offerings", offerings_table);
 }
 
-int offerings_get(const ParsedArguments& arguments) {
-  auto hub = HubClient::open("offerings get", arguments, TokenUse::kIfGiven);
+// One resource shown as fields (or --json), or with --turtle as the Turtle the hub serves.
+int show_resource(const std::string& command, const ParsedArguments& arguments,
+                  const std::string& path, const std::function<std::string(const json&)>& fields) {
+  auto hub = HubClient::open(command, arguments, TokenUse::kIfGiven);
   if (!hub) return kExitUsage;
-  std::string path = "/v1/offerings/" + gateway::percent_encode(arguments.operands[0]);
   if (arguments.has("--turtle")) {
     if (hub->json_output()) {
       hub->error("--turtle and --json exclude each other");
@@ -206,7 +207,13 @@ int offerings_get(const ParsedArguments& arguments) {
     print_line(response.body);
     return kExitOk;
   }
-  return print_json_or(*hub, hub->call_json("GET", path), offering_fields);
+  return print_json_or(*hub, hub->call_json("GET", path), fields);
+}
+
+int offerings_get(const ParsedArguments& arguments) {
+  return show_resource("offerings get", arguments,
+                       "/v1/offerings/" + gateway::percent_encode(arguments.operands[0]),
+                       offering_fields);
 }
 
 // ---- kinds --------------------------------------------------------------------------------
@@ -223,20 +230,7 @@ int kinds_list(const ParsedArguments& arguments) {
 }
 
 int kinds_show(const ParsedArguments& arguments) {
-  auto hub = HubClient::open("kinds show", arguments, TokenUse::kIfGiven);
-  if (!hub) return kExitUsage;
-  std::string path = kind_path(arguments.operands[0]);
-  if (arguments.has("--turtle")) {
-    if (hub->json_output()) {
-      hub->error("--turtle and --json exclude each other");
-      return kExitUsage;
-    }
-    auto response = hub->call("GET", path, "", {"Accept: text/turtle"});
-    if (response.status != 200) return hub->fail(response);
-    std::cout << response.body;
-    return kExitOk;
-  }
-  return print_json_or(*hub, hub->call_json("GET", path), kind_fields);
+  return show_resource("kinds show", arguments, kind_path(arguments.operands[0]), kind_fields);
 }
 
 int kinds_register(const ParsedArguments& arguments) {
