@@ -131,7 +131,8 @@ Result<IngestResult> CatalogueService::ingest(const std::string& text,
                                     {"changed", plan.changed},
                                     {"removed", plan.removed}});
   }
-  IngestResult result{{}, plan.create_provider, plan.unchanged ? "unchanged" : "updated"};
+  IngestResult result{
+      {}, plan.create_provider, plan.unchanged ? "unchanged" : "updated", accepted.warnings};
   if (describe) {
     MPLI_ASSIGN_OR_RETURN(result.provider, get_provider(accepted.summary.provider_id));
   }
@@ -206,7 +207,7 @@ Result<IngestResult> CatalogueService::refresh_known(
     } else {
       MPLI_RETURN_IF_ERROR(store_.not_modified({{provider.id, meta}}));
     }
-    IngestResult result{{}, false, "unchanged"};
+    IngestResult result{{}, false, "unchanged", {}};
     if (describe) {
       MPLI_ASSIGN_OR_RETURN(result.provider, get_provider(provider.id));
     }

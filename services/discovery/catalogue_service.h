@@ -21,7 +21,8 @@ namespace mpli::discovery {
 struct IngestResult {
   v1::Provider provider;
   bool created = false;
-  std::string outcome;  // "updated", "unchanged"
+  std::string outcome;              // "updated", "unchanged"
+  std::vector<Violation> warnings;  // of the manifest checked (AcceptedManifest::warnings)
 };
 
 struct CatalogueOptions {

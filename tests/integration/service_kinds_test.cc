@@ -118,7 +118,14 @@ json offerings(Hub& hub, const std::string& query) {
 TEST_CASE(
     "a kind registered at run time classifies and filters and resolves with no code naming it") {
   Hub hub({}, {"trust", "resolver"});
-  REQUIRE(hub.post_turtle("/v1/providers", manifest_with_annealer(kProperties)).status == 201);
+  auto published = hub.post_turtle("/v1/providers", manifest_with_annealer(kProperties));
+  INFO(published.body);
+  REQUIRE(published.status == 201);
+  // Accepted, with a warning naming the offering of a kind the hub does not know.
+  json warnings = json::parse(published.body)["warnings"];
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0]["focus_node"] == "<" + kOffering + ">");
+  CHECK(warnings[0]["message"].get<std::string>().find("unclassified") != std::string::npos);
 
   // Before its kind is known, the offering is in the catalogue, unclassified.
   auto before = hub.get(kOfferingPath);

@@ -14,6 +14,7 @@ Result<v1::RegisterProviderReply> ingest_reply(Result<IngestResult> result) {
   v1::RegisterProviderReply reply;
   *reply.mutable_provider() = std::move(ingested.provider);
   reply.set_created(ingested.created);
+  fill_violations(ingested.warnings, reply.mutable_warnings());
   return reply;
 }
 

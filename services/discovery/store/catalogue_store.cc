@@ -222,6 +222,8 @@ std::string ids_array(const std::vector<int64_t>& ids) {
   return pg_array(texts);
 }
 
+}  // namespace
+
 void fill_violations(const std::vector<Violation>& violations,
                      google::protobuf::RepeatedPtrField<v1::Violation>* out) {
   for (const auto& v : violations) {
@@ -237,6 +239,8 @@ void fill_violations(const std::vector<Violation>& violations,
     violation->set_owner(v.owner);
   }
 }
+
+namespace {
 
 // The provider row (locked), its stored versions and, for an accepted manifest, its indexed
 // offerings and who else owns what the manifest claims: everything a plan may look at.

@@ -113,6 +113,9 @@ class CatalogueStore {
 
 // Wire form of an offering record (shared with tests and the event payloads).
 v1::Offering to_proto(const OfferingRecord& record);
+// Wire form of violations (a rejection's, a registration's warnings).
+void fill_violations(const std::vector<Violation>& violations,
+                     google::protobuf::RepeatedPtrField<v1::Violation>* out);
 // Wire form of a kind, with the versions the hub holds of it.
 v1::ServiceKind kind_to_proto(const ServiceKind& kind, const std::vector<int64_t>& versions);
 

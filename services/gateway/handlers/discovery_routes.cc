@@ -122,7 +122,12 @@ void register_provider(const Discovery& discovery, const auth::Grant& grant,
                                                          discovery.options.long_timeout);
   if (!reply) return responder.send_status(reply.status());
   catalogue_changed(discovery);
-  responder.send_json(reply->created() ? 201 : 200, to_json(reply->provider()));
+  json body = to_json(reply->provider());
+  if (reply->warnings_size() > 0) {
+    body["warnings"] = json::array();
+    for (const auto& warning : reply->warnings()) body["warnings"].push_back(to_json(warning));
+  }
+  responder.send_json(reply->created() ? 201 : 200, body);
 }
 
 void ask_for_page(v1::ListProvidersRequest& request, const ProviderPage& page) {
