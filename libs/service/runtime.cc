@@ -318,9 +318,6 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
   }
 
   Endpoints endpoints(bus, definition.name, hostname() + ":" + std::to_string(getpid()), kVersion);
-  Status stats_served = endpoints.serve_stats();
-  if (!stats_served.is_ok())
-    log::warn("cannot serve statistics", {{"error", stats_served.to_string()}});
   std::unique_ptr<db::OutboxRelay> relay;
   std::thread relay_thread;
   if (pool) {
@@ -369,6 +366,12 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
       return 1;
     }
   }
+  // Statistics only once the start hook has served the service's own subjects: a caller that
+  // waits until they answer may then call any endpoint (a start that compiles shapes or loads
+  // an index takes a while, and a request in between would find no responder).
+  Status stats_served = endpoints.serve_stats();
+  if (!stats_served.is_ok())
+    log::warn("cannot serve statistics", {{"error", stats_served.to_string()}});
   ready = true;
   log::info("ready");
 
