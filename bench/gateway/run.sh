@@ -2,11 +2,14 @@
 # Gateway: throughput and latency of GET /v1/offerings?limit=20 and POST /v1/resolutions
 # through the gateway (wrk), and the same requests straight on the bus (mpli-bench-gateway),
 # on one local federation (`mpli up`) with PROVIDERS generated providers of OFFERINGS offerings.
-# The gateway's added latency is the difference of the one-connection p50s. Prints a markdown
-# table, also written to bench/out/gateway/results.md.
+# The gateway's added latency is measured request by request: one client sends each request
+# through the gateway and on the bus, alternately first (mpli-bench-gateway --gateway), and the
+# p50 of the per-pair differences is what the gateway adds. Prints markdown tables, also
+# written to bench/out/gateway/results.md.
 #
 #   bench/gateway/run.sh [DURATION=30s] [PROVIDERS=100] [OFFERINGS=10]
 #   env: CONNECTIONS=64 THREADS=2 (wrk's load run)  COUNT=2000 (bus requests per measurement)
+#        PAIRS=1000 (gateway/bus pairs per request for the added latency)
 #        MANIFEST=m1 (bench/resolver/consumers.py's consumer manifest for POST /v1/resolutions)
 #        TOKEN= (bearer token sent by wrk and curl; unset: once `mpli token` exists, the script
 #        makes a consumer token with `mpli token create --role consumer --tenant bench --state
@@ -25,6 +28,7 @@ OFFERINGS=${3:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 COUNT=${COUNT:-2000}
+PAIRS=${PAIRS:-1000}
 MANIFEST=${MANIFEST:-m1}
 LOG_LEVEL=${LOG_LEVEL:-info}
 TOKEN=${TOKEN:-}
@@ -130,8 +134,13 @@ read -r b1_rps b1_p50 b1_p99 b1_bad < <(bus --op offerings --count "$COUNT" --co
 read -r bN_rps bN_p50 bN_p99 bN_bad < <(bus --op offerings --count "$COUNT" --concurrency "$CONNECTIONS")
 read -r c1_rps c1_p50 c1_p99 c1_bad < <(bus --op resolve --manifest "$manifest" --count "$COUNT" --concurrency 1)
 read -r cN_rps cN_p50 cN_p99 cN_bad < <(bus --op resolve --manifest "$manifest" --count "$COUNT" --concurrency "$CONNECTIONS")
-
-added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
+log "the gateway's added latency: $PAIRS pairs per request, one client, gateway and bus alternately first"
+paired() {  # op args... -> "bus_p50 bus_p99 gateway_p50 gateway_p99 added_p50 added_p99 errors"
+  "$BIN/mpli-bench-gateway" --nats $NATS_URL --gateway "$BASE" --token "$TOKEN" --count "$PAIRS" \
+    --concurrency 1 "$@" | awk '{ print $10, $12, $14, $16, $18, $20, $4 }'
+}
+read -r po_bus50 po_bus99 po_gw50 po_gw99 po_add50 po_add99 po_bad < <(paired --op offerings)
+read -r pr_bus50 pr_bus99 pr_gw50 pr_gw99 pr_add50 pr_add99 pr_bad < <(paired --op resolve --manifest "$manifest")
 {
   echo "Gateway benchmark: $PROVIDERS providers x $OFFERINGS offerings, wrk $DURATION per row, $(nproc) cores, $(date -u +%FT%TZ)"
   echo
@@ -146,5 +155,10 @@ added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a - b }'; }
   echo "| POST /v1/resolutions ($MANIFEST) | gateway | $CONNECTIONS | $rN_rps | $rN_p50 | $rN_p99 | $rN_bad |"
   echo "| POST /v1/resolutions ($MANIFEST) | bus | $CONNECTIONS | $cN_rps | $cN_p50 | $cN_p99 | $cN_bad |"
   echo
-  echo "Added by the gateway at p50, one client: offerings $(added "$g1_p50" "$b1_p50") ms, resolutions $(added "$r1_p50" "$c1_p50") ms"
+  echo "Added by the gateway, one client, $PAIRS pairs of the same request (gateway, bus), alternately first:"
+  echo
+  echo "| request | bus p50 / p99 ms | gateway p50 / p99 ms | added p50 / p99 ms (per pair) | errors |"
+  echo "| --- | --- | --- | --- | --- |"
+  echo "| GET /v1/offerings?limit=20 | $po_bus50 / $po_bus99 | $po_gw50 / $po_gw99 | **$po_add50** / $po_add99 | $po_bad |"
+  echo "| POST /v1/resolutions ($MANIFEST) | $pr_bus50 / $pr_bus99 | $pr_gw50 / $pr_gw99 | **$pr_add50** / $pr_add99 | $pr_bad |"
 } | tee "$OUT/results.md"

@@ -129,6 +129,34 @@ TokenVerifier::TokenVerifier(std::vector<TrustedIssuer> issuers, TokenRules rule
 
 Result<Caller> TokenVerifier::verify(std::string_view token,
                                      std::chrono::system_clock::time_point now) const {
+  int64_t seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (rules_.cache_entries > 0) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto it = cache_.find(std::string(token));
+    if (it != cache_.end()) {
+      const Remembered& remembered = it->second;
+      // A clock set back before the verification is not trusted to be inside the window.
+      if (seconds <= remembered.valid_until && now >= remembered.verified_at &&
+          now - remembered.verified_at < rules_.cache_max_age) {
+        return remembered.caller;
+      }
+      cache_.erase(it);
+    }
+  }
+  int64_t valid_until = 0;
+  auto caller = verify_signed(token, now, &valid_until);
+  if (caller && rules_.cache_entries > 0) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (cache_.size() >= rules_.cache_entries) cache_.clear();
+    cache_[std::string(token)] = Remembered{*caller, valid_until, now};
+  }
+  return caller;
+}
+
+Result<Caller> TokenVerifier::verify_signed(std::string_view token,
+                                            std::chrono::system_clock::time_point now,
+                                            int64_t* valid_until) const {
   auto jws = credentials::parse_compact_jws(token, rules_.max_token_bytes);
   if (!jws)
     return refused(kMalformed, "the bearer token is not a compact JWS (header.payload.signature)");
@@ -179,6 +207,7 @@ Result<Caller> TokenVerifier::verify(std::string_view token,
   if (!claims.contains("aud") || !audience_matches(claims["aud"], rules_.audience)) {
     return refused(kWrongAudience, "the token is not meant for \"" + rules_.audience + "\" (aud)");
   }
+  *valid_until = *exp + leeway;
   return caller_from(claims, *issuer);
 }
 

@@ -276,4 +276,79 @@ TEST_CASE("an issuer's own claim names carry the role and the tenant") {
   CHECK_FALSE(verifier.verify(*key.sign({{"kid", "k1"}}, claims.dump()), kNow));
 }
 
+// Keys that count how often they are asked: a remembered token is not checked again.
+class CountingKeys : public IssuerKeys {
+ public:
+  explicit CountingKeys(credentials::PublicKey key) : key_(std::move(key)) {}
+  Result<credentials::PublicKey> key(const std::string& /*kid*/) const override {
+    ++asked;
+    if (withdrawn) return not_found("withdrawn");
+    return key_;
+  }
+  mutable int asked = 0;
+  bool withdrawn = false;
+
+ private:
+  credentials::PublicKey key_;
+};
+
+TEST_CASE("a token that verified is remembered until it expires or for the cache's max age") {
+  SigningKey key = new_key();
+  auto keys = std::make_shared<CountingKeys>(key.public_key());
+  TokenRules rules;
+  rules.cache_max_age = seconds(60);
+  TokenVerifier verifier({{"mpli", keys, "role", "tenant"}}, rules);
+  int64_t now = std::chrono::duration_cast<seconds>(kNow.time_since_epoch()).count();
+  json claims = {{"iss", "mpli"},
+                 {"aud", "mpli"},
+                 {"exp", now + 3600},
+                 {"role", "consumer"},
+                 {"tenant", "acme"}};
+  std::string token = *key.sign({{"kid", "k1"}}, claims.dump());
+
+  REQUIRE(verifier.verify(token, kNow));
+  REQUIRE(keys->asked == 1);
+  auto again = verifier.verify(token, kNow + seconds(30));
+  REQUIRE(again);
+  CHECK(again->tenant == "acme");
+  CHECK(keys->asked == 1);
+
+  // The issuer withdraws its key: the remembered token is believed only up to the max age.
+  keys->withdrawn = true;
+  CHECK(verifier.verify(token, kNow + seconds(59)));
+  CHECK(reason_of(verifier.verify(token, kNow + seconds(60))) == kUnknownKey);
+  CHECK(keys->asked == 2);
+
+  // A refusal is not remembered: the next attempt asks again.
+  CHECK_FALSE(verifier.verify(token, kNow + seconds(61)));
+  CHECK(keys->asked == 3);
+
+  // Nor is a token believed past its exp and the leeway, however recently it verified.
+  keys->withdrawn = false;
+  claims["exp"] = now + 10;
+  std::string short_lived = *key.sign({{"kid", "k1"}}, claims.dump());
+  REQUIRE(verifier.verify(short_lived, kNow));
+  CHECK(verifier.verify(short_lived, kNow + seconds(70)));  // exp + 60 s of leeway
+  CHECK(reason_of(verifier.verify(short_lived, kNow + seconds(71))) == kExpired);
+
+  // Nor when the clock is set back to before it verified.
+  REQUIRE(verifier.verify(token, kNow + seconds(100)));
+  int asked = keys->asked;
+  CHECK(verifier.verify(token, kNow + seconds(99)));
+  CHECK(keys->asked == asked + 1);
+}
+
+TEST_CASE("without a cache every request checks the token's signature") {
+  SigningKey key = new_key();
+  auto keys = std::make_shared<CountingKeys>(key.public_key());
+  TokenRules rules;
+  rules.cache_entries = 0;
+  TokenVerifier verifier({{"mpli", keys, "role", "tenant"}}, rules);
+  int64_t now = std::chrono::duration_cast<seconds>(kNow.time_since_epoch()).count();
+  json claims = {{"iss", "mpli"}, {"aud", "mpli"}, {"exp", now + 3600}, {"role", "admin"}};
+  std::string token = *key.sign({{"kid", "k1"}}, claims.dump());
+  for (int i = 0; i < 3; ++i) CHECK(verifier.verify(token, kNow));
+  CHECK(keys->asked == 3);
+}
+
 }  // namespace mpli::gateway::auth
