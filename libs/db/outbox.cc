@@ -7,6 +7,7 @@
 #include "libs/core/ids.h"
 #include "libs/core/log.h"
 #include "libs/db/migrations.h"
+#include "libs/db/prepared.h"
 #include "mpli/common/v1/envelope.pb.h"
 
 namespace mpli::db {
@@ -23,11 +24,31 @@ class OutboxNotification : public pqxx::notification_receiver {
   void operator()(const std::string&, int) override {}
 };
 
+mpli::common::v1::Envelope envelope_of(const std::string& producer, const OutgoingEvent& event) {
+  mpli::common::v1::Envelope envelope;
+  envelope.set_id(ids::new_uuid_v7());
+  envelope.set_type(event.subject);
+  envelope.set_occurred_at(clock::now_rfc3339());
+  envelope.set_correlation_id(log::correlation_id());
+  envelope.set_producer(producer);
+  envelope.set_payload_type(event.payload_type);
+  envelope.set_payload(event.payload);
+  return envelope;
+}
+
 }  // namespace
 
+// One event (a state change's, the common case) is a prepared statement with the payload as a
+// binary parameter; the table's trigger notifies the relay on commit.
 std::string enqueue_event(pqxx::work& tx, const std::string& schema, const std::string& producer,
                           const OutgoingEvent& event) {
-  return enqueue_events(tx, schema, producer, {event}).front();
+  auto envelope = envelope_of(producer, event);
+  pqxx::binarystring payload(envelope.SerializeAsString());
+  exec_prepared(tx,
+                "INSERT INTO " + quote_identifier(schema) +
+                    ".outbox (id, subject, payload) VALUES ($1::uuid, $2, $3)",
+                envelope.id(), event.subject, payload);
+  return envelope.id();
 }
 
 std::vector<std::string> enqueue_events(pqxx::work& tx, const std::string& schema,
@@ -35,17 +56,13 @@ std::vector<std::string> enqueue_events(pqxx::work& tx, const std::string& schem
                                         const std::vector<OutgoingEvent>& events) {
   std::vector<std::string> ids;
   if (events.empty()) return ids;
+  if (events.size() == 1) return {enqueue_event(tx, schema, producer, events.front())};
+  // Many events (an ingest's offerings) in one statement: its text differs with their number,
+  // so it is not worth preparing.
   std::string sql =
       "INSERT INTO " + quote_identifier(schema) + ".outbox (id, subject, payload) VALUES ";
   for (size_t i = 0; i < events.size(); ++i) {
-    mpli::common::v1::Envelope envelope;
-    envelope.set_id(ids::new_uuid_v7());
-    envelope.set_type(events[i].subject);
-    envelope.set_occurred_at(clock::now_rfc3339());
-    envelope.set_correlation_id(log::correlation_id());
-    envelope.set_producer(producer);
-    envelope.set_payload_type(events[i].payload_type);
-    envelope.set_payload(events[i].payload);
+    auto envelope = envelope_of(producer, events[i]);
     std::string bytes = envelope.SerializeAsString();
     // Values go through libpq's quoting (bytea escaped), never spliced raw.
     sql += (i == 0 ? "(" : ", (") + tx.quote(envelope.id()) + ", " + tx.quote(events[i].subject) +
@@ -65,10 +82,11 @@ Result<int> OutboxRelay::publish_pending(pqxx::connection& connection) {
   const std::string table = quote_identifier(schema_) + ".outbox";
   pqxx::work tx(connection);
   // SKIP LOCKED: several instances of a service share the outbox without blocking each other.
-  auto rows = tx.exec_params("SELECT seq, id::text, subject, payload FROM " + table +
-                                 " WHERE published_at IS NULL ORDER BY seq LIMIT $1"
-                                 " FOR UPDATE SKIP LOCKED",
-                             options_.batch_size);
+  auto rows = exec_prepared(tx,
+                            "SELECT seq, id::text, subject, payload FROM " + table +
+                                " WHERE published_at IS NULL ORDER BY seq LIMIT $1"
+                                " FOR UPDATE SKIP LOCKED",
+                            options_.batch_size);
   std::string published_seqs;
   int published = 0;
   Status failure;
@@ -86,8 +104,8 @@ Result<int> OutboxRelay::publish_pending(pqxx::connection& connection) {
   if (published > 0) {
     // A crash between the publishes above and this commit republishes the same ids on restart;
     // the stream drops them as duplicates (Nats-Msg-Id), so each event is stored once.
-    tx.exec_params("UPDATE " + table + " SET published_at = now() WHERE seq = ANY($1::bigint[])",
-                   "{" + published_seqs + "}");
+    exec_prepared(tx, "UPDATE " + table + " SET published_at = now() WHERE seq = ANY($1::bigint[])",
+                  "{" + published_seqs + "}");
     tx.commit();
   }
   if (!failure.is_ok()) return failure;

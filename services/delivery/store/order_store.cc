@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libs/db/outbox.h"
+#include "libs/db/prepared.h"
 #include "services/delivery/store/row_json.h"
 
 namespace mpli::delivery {
@@ -106,23 +107,26 @@ double seconds(std::chrono::milliseconds duration) {
 }  // namespace
 
 std::optional<OrderRow> OrderStore::find(pqxx::work& tx, const std::string& id, bool lock) {
-  return first_order(tx.exec_params("SELECT " + kOrderColumns +
-                                        " FROM delivery.orders WHERE id = $1" +
-                                        (lock ? " FOR UPDATE" : ""),
-                                    id));
+  return first_order(db::exec_prepared(tx,
+                                       "SELECT " + kOrderColumns +
+                                           " FROM delivery.orders WHERE id = $1" +
+                                           (lock ? " FOR UPDATE" : ""),
+                                       id));
 }
 
 std::optional<OrderRow> OrderStore::find_by_key(pqxx::work& tx, const std::string& tenant,
                                                 const std::string& key) {
-  return first_order(tx.exec_params("SELECT " + kOrderColumns +
-                                        " FROM delivery.orders WHERE tenant = $1 AND "
-                                        "idempotency_key = $2",
-                                    tenant, key));
+  return first_order(db::exec_prepared(tx,
+                                       "SELECT " + kOrderColumns +
+                                           " FROM delivery.orders WHERE tenant = $1 AND "
+                                           "idempotency_key = $2",
+                                       tenant, key));
 }
 
 bool OrderStore::insert(pqxx::work& tx, const OrderRow& row) {
   const v1::Order& o = row.order;
-  auto inserted = tx.exec_params(
+  auto inserted = db::exec_prepared(
+      tx,
       "INSERT INTO delivery.orders (id, tenant, state, offering_id, provider_id, resolution_id, "
       "rank, requirement, parameters, quantity, idempotency_key, request_hash) "
       "VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), NULLIF($7, 0), NULLIF($8, ''), $9::jsonb, $10, "
@@ -136,7 +140,8 @@ bool OrderStore::insert(pqxx::work& tx, const OrderRow& row) {
 void OrderStore::save(pqxx::work& tx, OrderRow& row) {
   const v1::Order& o = row.order;
   pqxx::binarystring sealed(row.secrets_sealed);
-  auto updated = tx.exec_params(
+  auto updated = db::exec_prepared(
+      tx,
       "UPDATE delivery.orders SET state = $2, offering_id = $3, offering_name = $4, "
       "provider_id = $5, worker_kind = $6, artifact = $7, "
       "operations = ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), parameters = $9::jsonb, "
@@ -157,7 +162,8 @@ void OrderStore::save(pqxx::work& tx, OrderRow& row) {
 void OrderStore::record_transition(pqxx::work& tx, const OrderRow& row, const std::string& from,
                                    const std::string& to, const std::string& reason,
                                    const std::string& work_id) {
-  tx.exec_params(
+  db::exec_prepared(
+      tx,
       "INSERT INTO delivery.order_transitions (order_id, from_state, to_state, reason, work_id) "
       "VALUES ($1, $2, $3, $4, NULLIF($5, ''))",
       row.order.id(), from, to, reason, work_id);
@@ -182,11 +188,12 @@ void OrderStore::record_change(pqxx::work& tx, const OrderRow& row, const std::s
 
 std::vector<v1::Transition> OrderStore::history(pqxx::work& tx, const std::string& id) {
   std::vector<v1::Transition> out;
-  for (const auto& r :
-       tx.exec_params("SELECT from_state, to_state, " MPLI_RFC3339(
-                          "at") ", reason, coalesce(work_id, '') FROM delivery.order_transitions "
-                                "WHERE order_id = $1 ORDER BY seq",
-                      id)) {
+  for (const auto& r : db::exec_prepared(
+           tx,
+           "SELECT from_state, to_state, " MPLI_RFC3339(
+               "at") ", reason, coalesce(work_id, '') FROM delivery.order_transitions "
+                     "WHERE order_id = $1 ORDER BY seq",
+           id)) {
     v1::Transition t;
     t.set_from(r[0].as<std::string>());
     t.set_to(r[1].as<std::string>());
@@ -204,11 +211,12 @@ std::vector<OrderRow> OrderStore::list(pqxx::work& tx, const std::string& tenant
   std::vector<OrderRow> out;
   // Ids are "ord_" + UUIDv7: ordering by id is ordering by creation.
   for (const auto& r :
-       tx.exec_params("SELECT " + kOrderColumns +
-                          " FROM delivery.orders WHERE ($1 = '' OR tenant = $1) AND "
-                          "($2 = '' OR state = $2) AND ($3 = '' OR provider_id = $3) AND "
-                          "($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5",
-                      tenant, state, provider_id, after_id, limit)) {
+       db::exec_prepared(tx,
+                         "SELECT " + kOrderColumns +
+                             " FROM delivery.orders WHERE ($1 = '' OR tenant = $1) AND "
+                             "($2 = '' OR state = $2) AND ($3 = '' OR provider_id = $3) AND "
+                             "($4 = '' OR id < $4) ORDER BY id DESC LIMIT $5",
+                         tenant, state, provider_id, after_id, limit)) {
     out.push_back(order_of(r));
   }
   return out;
@@ -217,7 +225,8 @@ std::vector<OrderRow> OrderStore::list(pqxx::work& tx, const std::string& tenant
 std::vector<std::string> OrderStore::stranded(pqxx::work& tx, std::chrono::milliseconds age,
                                               int limit) {
   std::vector<std::string> out;
-  for (const auto& r : tx.exec_params(
+  for (const auto& r : db::exec_prepared(
+           tx,
            "SELECT id FROM delivery.orders WHERE state IN ('requested', 'accepted') AND "
            "updated_at < clock_timestamp() - make_interval(secs => $1) ORDER BY id LIMIT $2",
            seconds(age), limit)) {
@@ -229,58 +238,61 @@ std::vector<std::string> OrderStore::stranded(pqxx::work& tx, std::chrono::milli
 void OrderStore::insert_work(pqxx::work& tx, const WorkRow& work,
                              std::chrono::milliseconds deadline) {
   pqxx::binarystring sealed(work.secrets_sealed);
-  tx.exec_params(
+  db::exec_prepared(
+      tx,
       "INSERT INTO delivery.work_items (work_id, order_id, provider_id, operation, purpose, state, "
       "attempt, max_attempts, deadline, body, task_id, secrets_sealed) VALUES ($1, $2, $3, $4, "
       "$5, 'pending', 1, $6, clock_timestamp() + make_interval(secs => $7), $8::jsonb, "
-      "NULLIF($9, ''), NULLIF($10, ''::bytea))",
+      "NULLIF($9, ''), NULLIF($10, ''::bytea)) RETURNING pg_notify($11, '')",
       work.work_id, work.order_id, work.provider_id, work.operation, work.purpose,
-      work.max_attempts, seconds(deadline), work.body, work.task_id, sealed);
-  tx.exec0(std::string("NOTIFY ") + kWorkChannel);
+      work.max_attempts, seconds(deadline), work.body, work.task_id, sealed,
+      std::string(kWorkChannel));  // the NOTIFY rides on the insert: one statement, not two
 }
 
 std::optional<WorkRow> OrderStore::find_work(pqxx::work& tx, const std::string& work_id,
                                              bool lock) {
   auto rows =
-      tx.exec_params("SELECT " + kWorkColumns + " FROM delivery.work_items WHERE work_id = $1" +
-                         (lock ? " FOR UPDATE" : ""),
-                     work_id);
+      db::exec_prepared(tx,
+                        "SELECT " + kWorkColumns + " FROM delivery.work_items WHERE work_id = $1" +
+                            (lock ? " FOR UPDATE" : ""),
+                        work_id);
   if (rows.empty()) return std::nullopt;
   return work_of(rows[0]);
 }
 
 void OrderStore::finish_work(pqxx::work& tx, const std::string& work_id, const std::string& state,
                              const std::string& message) {
-  tx.exec_params(
-      "UPDATE delivery.work_items SET state = $2, last_message = $3, "
-      "updated_at = clock_timestamp() WHERE work_id = $1",
-      work_id, state, message);
+  db::exec_prepared(tx,
+                    "UPDATE delivery.work_items SET state = $2, last_message = $3, "
+                    "updated_at = clock_timestamp() WHERE work_id = $1",
+                    work_id, state, message);
 }
 
 void OrderStore::retry_work(pqxx::work& tx, const std::string& work_id,
                             std::chrono::milliseconds pause, std::chrono::milliseconds deadline,
                             const std::string& message) {
-  tx.exec_params(
-      "UPDATE delivery.work_items SET attempt = attempt + 1, last_message = $2, "
-      "publish_after = clock_timestamp() + make_interval(secs => $3), "
-      "deadline = clock_timestamp() + make_interval(secs => $3 + $4), "
-      "updated_at = clock_timestamp() WHERE work_id = $1",
-      work_id, message, seconds(pause), seconds(deadline));
+  db::exec_prepared(tx,
+                    "UPDATE delivery.work_items SET attempt = attempt + 1, last_message = $2, "
+                    "publish_after = clock_timestamp() + make_interval(secs => $3), "
+                    "deadline = clock_timestamp() + make_interval(secs => $3 + $4), "
+                    "updated_at = clock_timestamp() WHERE work_id = $1",
+                    work_id, message, seconds(pause), seconds(deadline));
 }
 
 void OrderStore::progress_work(pqxx::work& tx, const std::string& work_id,
                                std::chrono::milliseconds extension, const std::string& message,
                                int percent) {
-  tx.exec_params(
-      "UPDATE delivery.work_items SET last_message = $2, last_percent = $3, "
-      "deadline = greatest(deadline, clock_timestamp() + make_interval(secs => $4)), "
-      "updated_at = clock_timestamp() WHERE work_id = $1",
-      work_id, message, percent, seconds(extension));
+  db::exec_prepared(tx,
+                    "UPDATE delivery.work_items SET last_message = $2, last_percent = $3, "
+                    "deadline = greatest(deadline, clock_timestamp() + make_interval(secs => $4)), "
+                    "updated_at = clock_timestamp() WHERE work_id = $1",
+                    work_id, message, percent, seconds(extension));
 }
 
 std::vector<WorkRow> OrderStore::due_for_publishing(pqxx::work& tx, int limit) {
   std::vector<WorkRow> out;
-  for (const auto& r : tx.exec_params(
+  for (const auto& r : db::exec_prepared(
+           tx,
            "SELECT " + kWorkColumns +
                " FROM delivery.work_items WHERE state = 'pending' AND published_attempt < attempt "
                "AND publish_after <= clock_timestamp() ORDER BY publish_after LIMIT $1 "
@@ -292,7 +304,8 @@ std::vector<WorkRow> OrderStore::due_for_publishing(pqxx::work& tx, int limit) {
 }
 
 void OrderStore::mark_published(pqxx::work& tx, const std::string& work_id, int attempt) {
-  tx.exec_params(
+  db::exec_prepared(
+      tx,
       "UPDATE delivery.work_items SET published_attempt = greatest(published_attempt, $2) "
       "WHERE work_id = $1",
       work_id, attempt);
@@ -301,9 +314,10 @@ void OrderStore::mark_published(pqxx::work& tx, const std::string& work_id, int 
 std::vector<std::string> OrderStore::past_deadline(pqxx::work& tx, int limit) {
   std::vector<std::string> out;
   for (const auto& r :
-       tx.exec_params("SELECT work_id FROM delivery.work_items WHERE state = 'pending' AND "
-                      "deadline < clock_timestamp() ORDER BY deadline LIMIT $1",
-                      limit)) {
+       db::exec_prepared(tx,
+                         "SELECT work_id FROM delivery.work_items WHERE state = 'pending' AND "
+                         "deadline < clock_timestamp() ORDER BY deadline LIMIT $1",
+                         limit)) {
     out.push_back(r[0].as<std::string>());
   }
   return out;
@@ -312,18 +326,20 @@ std::vector<std::string> OrderStore::past_deadline(pqxx::work& tx, int limit) {
 void OrderStore::record_move(pqxx::work& tx, const v1::Order& source, const v1::Order& target) {
   // One instant for both ends, so the two lines of the bill meet exactly.
   auto now = tx.exec("SELECT clock_timestamp()::text")[0][0].as<std::string>();
-  tx.exec_params(
+  db::exec_prepared(
+      tx,
       "INSERT INTO delivery.placements (order_id, provider_id, offering_id, offering_name, "
       "price_amount, price_currency, price_unit, from_at) "
       "SELECT id, $2, $3, $4, NULLIF($5, '')::numeric, $6, $7, created_at FROM delivery.orders "
       "WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM delivery.placements WHERE order_id = $1)",
       source.id(), source.provider_id(), source.offering_id(), source.offering_name(),
       source.price_amount(), source.price_currency(), source.price_unit());
-  tx.exec_params(
-      "UPDATE delivery.placements SET until_at = $2::timestamptz "
-      "WHERE order_id = $1 AND until_at IS NULL",
-      source.id(), now);
-  tx.exec_params(
+  db::exec_prepared(tx,
+                    "UPDATE delivery.placements SET until_at = $2::timestamptz "
+                    "WHERE order_id = $1 AND until_at IS NULL",
+                    source.id(), now);
+  db::exec_prepared(
+      tx,
       "INSERT INTO delivery.placements (order_id, provider_id, offering_id, offering_name, "
       "price_amount, price_currency, price_unit, from_at) "
       "VALUES ($1, $2, $3, $4, NULLIF($5, '')::numeric, $6, $7, $8::timestamptz)",

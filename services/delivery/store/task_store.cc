@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libs/db/outbox.h"
+#include "libs/db/prepared.h"
 #include "services/delivery/store/row_json.h"
 
 namespace mpli::delivery {
@@ -48,18 +49,20 @@ TaskRow task_of(const pqxx::row& r) {
 }  // namespace
 
 std::optional<TaskRow> TaskStore::find(pqxx::work& tx, const std::string& id, bool lock) {
-  auto rows = tx.exec_params("SELECT " + kTaskColumns +
-                                 " FROM delivery.tasks t LEFT JOIN delivery.work_items w "
-                                 "ON w.work_id = t.work_id WHERE t.id = $1" +
-                                 (lock ? " FOR UPDATE OF t" : ""),
-                             id);
+  auto rows = db::exec_prepared(tx,
+                                "SELECT " + kTaskColumns +
+                                    " FROM delivery.tasks t LEFT JOIN delivery.work_items w "
+                                    "ON w.work_id = t.work_id WHERE t.id = $1" +
+                                    (lock ? " FOR UPDATE OF t" : ""),
+                                id);
   if (rows.empty()) return std::nullopt;
   return task_of(rows[0]);
 }
 
 bool TaskStore::insert(pqxx::work& tx, const TaskRow& row) {
   const v1::Task& t = row.task;
-  auto inserted = tx.exec_params(
+  auto inserted = db::exec_prepared(
+      tx,
       "INSERT INTO delivery.tasks (id, migration_id, order_id, tenant, provider_id, operation, "
       "offering_id, worker_kind, artifact, parameters, state, work_id, deadline_seconds, "
       "request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14) "
@@ -73,7 +76,8 @@ bool TaskStore::insert(pqxx::work& tx, const TaskRow& row) {
 void TaskStore::save_outcome(pqxx::work& tx, TaskRow& row) {
   const v1::Task& t = row.task;
   pqxx::binarystring sealed(row.secrets_sealed);
-  auto updated = tx.exec_params(
+  auto updated = db::exec_prepared(
+      tx,
       "UPDATE delivery.tasks SET state = $2, message = $3, outputs = $4::jsonb, "
       "secrets_sealed = NULLIF($5, ''::bytea), retryable = $6, finished_at = clock_timestamp() "
       "WHERE id = $1 RETURNING " MPLI_RFC3339("finished_at"),
@@ -82,7 +86,7 @@ void TaskStore::save_outcome(pqxx::work& tx, TaskRow& row) {
 }
 
 void TaskStore::note(pqxx::work& tx, const std::string& id, const std::string& message) {
-  tx.exec_params("UPDATE delivery.tasks SET message = $2 WHERE id = $1", id, message);
+  db::exec_prepared(tx, "UPDATE delivery.tasks SET message = $2 WHERE id = $1", id, message);
 }
 
 void TaskStore::record_finished(pqxx::work& tx, const TaskRow& row) {

@@ -4,6 +4,7 @@
 
 #include "libs/core/log.h"
 #include "libs/db/outbox.h"
+#include "libs/db/prepared.h"
 #include "libs/service/runtime.h"
 #include "services/discovery/domain/errors.h"
 
@@ -695,10 +696,12 @@ Result<std::optional<std::pair<v1::Offering, std::string>>> CatalogueStore::get_
     const std::string& id) {
   using Found = std::optional<std::pair<v1::Offering, std::string>>;
   return read<Found>(pool_, [&](pqxx::nontransaction& tx) -> Result<Found> {
-    auto rows = tx.exec_params(std::string("SELECT ") + sql::kOfferingColumns +
-                                   ", d.ntriples FROM discovery.offerings JOIN "
-                                   "discovery.offering_documents d USING (id) WHERE id = $1",
-                               id);
+    // Prepared: delivery asks for the offering of every order it accepts.
+    auto rows = db::exec_prepared(tx,
+                                  std::string("SELECT ") + sql::kOfferingColumns +
+                                      ", d.ntriples FROM discovery.offerings JOIN "
+                                      "discovery.offering_documents d USING (id) WHERE id = $1",
+                                  id);
     if (rows.empty()) return Found();
     return Found(
         std::make_pair(to_proto(offering_record_from_row(rows[0])), text(rows[0]["ntriples"])));
