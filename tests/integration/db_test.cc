@@ -4,6 +4,7 @@
 
 #include "libs/db/migrations.h"
 #include "libs/db/pool.h"
+#include "libs/db/prepared.h"
 #include "libs/testing/environment.h"
 
 using namespace mpli;
@@ -110,4 +111,53 @@ TEST_CASE("a transaction that throws leaves nothing and the pool heals after Pos
                 tx.exec0("INSERT INTO svc.providers (id, name) VALUES ('p2', 'two')");
               })
               .is_ok());
+}
+
+TEST_CASE("a prepared statement is named by its text and prepared again on a new connection") {
+  CHECK(db::statement_name("SELECT 1") == db::statement_name("SELECT 1"));
+  CHECK(db::statement_name("SELECT 1") != db::statement_name("SELECT 2"));
+  CHECK(db::statement_name("SELECT 1").rfind("mpli_", 0) == 0);
+
+  testing::TempDir dir;
+  testing::TestPostgres pg(dir.path());
+  db::Pool pool(pg.dsn(), 1);
+  {
+    auto lease = pool.acquire();
+    REQUIRE(lease.is_ok());
+    REQUIRE(db::migrate(**lease, "svc", kMigrations).is_ok());
+  }
+  const std::string insert = "INSERT INTO svc.providers (id, name) VALUES ($1, $2) RETURNING id";
+  const std::string names = "SELECT name FROM svc.providers WHERE id = $1";
+  auto name_of = [&](const std::string& id) {
+    std::string name;
+    REQUIRE(pool.transact([&](pqxx::work& tx) {
+                  auto rows = db::exec_prepared(tx, names, id);
+                  if (!rows.empty()) name = rows[0][0].as<std::string>();
+                })
+                .is_ok());
+    return name;
+  };
+  for (const char* id : {"p1", "p2"}) {
+    REQUIRE(pool.transact([&](pqxx::work& tx) {
+                  CHECK(db::exec_prepared(tx, insert, id, std::string("name of ") + id)[0][0]
+                            .as<std::string>() == id);
+                })
+                .is_ok());
+  }
+  CHECK(name_of("p2") == "name of p2");
+  // The server holds both statements under their names, on the one connection.
+  REQUIRE(pool.transact([&](pqxx::work& tx) {
+                CHECK(tx.exec1("SELECT count(*) FROM pg_prepared_statements WHERE name IN ('" +
+                               db::statement_name(insert) + "', '" + db::statement_name(names) +
+                               "')")[0]
+                          .as<long>() == 2);
+              })
+              .is_ok());
+  // A restart loses them with the connection; the pool's new connection prepares them again.
+  pg.stop();
+  CHECK_FALSE(pool.healthy());
+  pg.start();
+  testing::wait_until([&] { return pool.healthy(); }, 20s, "pool reconnects after restart");
+  CHECK(name_of("p1") == "name of p1");
+  CHECK(name_of("missing").empty());
 }
