@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -102,6 +104,65 @@ Result<std::string> resolve_script(const std::string& script_dir, const std::str
   return std::string(script_real);
 }
 
+namespace {
+
+// What the child needs, prepared before the clone: between the clone and the exec the child
+// shares the worker's memory and may only make system calls, touching nothing the worker owns.
+struct ChildStart {
+  const char* program;
+  char** argv;
+  char** envp;
+  pid_t parent;
+  int stdin_fd;
+  int stdout_fd;
+  int stderr_fd;
+  int exec_error_fd;  // close-on-exec: errno is written to it when the exec fails
+};
+
+int start_child(void* arg) {
+  const auto& start = *static_cast<const ChildStart*>(arg);
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != start.parent) ::_exit(127);
+  // The child has its own signal table (no CLONE_SIGHAND): the worker's handlers must not run
+  // here, on the worker's memory, so every signal goes back to its default before the mask,
+  // blocked whole by spawn_child, is emptied.
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
+    ::sigaction(signal_number, &default_action, nullptr);
+  }
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
+  ::dup2(start.stdin_fd, 0);
+  ::dup2(start.stdout_fd, 1);
+  ::dup2(start.stderr_fd, 2);
+  ::execve(start.program, start.argv, start.envp);
+  int error = errno;
+  (void)!::write(start.exec_error_fd, &error, sizeof error);
+  ::_exit(127);
+}
+
+// clone(CLONE_VM | CLONE_VFORK): returns once the child has exec'd or exited. Every signal is
+// blocked around it, so no handler of the worker's runs in the child before it resets them.
+pid_t spawn_child(ChildStart& start) {
+  constexpr size_t kStackBytes = 64 * 1024;
+  std::vector<char> stack(kStackBytes);
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pid_t pid =
+      ::clone(start_child, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+  int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  errno = clone_errno;
+  return pid;
+}
+
+}  // namespace
+
 Result<ScriptRun> run_script(const std::string& program, const std::string& input,
                              const std::map<std::string, std::string>& environment,
                              std::chrono::system_clock::time_point deadline) {
@@ -128,33 +189,17 @@ Result<ScriptRun> run_script(const std::string& program, const std::string& inpu
   std::string program_copy = program;
   char* argv[] = {program_copy.data(), nullptr};
 
-  // fork/exec rather than posix_spawn for PR_SET_PDEATHSIG: a script whose worker died (SIGKILL)
-  // is killed too instead of running on beside the redelivered attempt. Between fork and exec
-  // only async-signal-safe calls. Its own process group, so a timeout kills all it started;
+  // Started like posix_spawn (a vfork-style clone: no copy of the worker's page tables, which
+  // a fork costs, and the worker's thread waits only until the exec) but by hand, for
+  // PR_SET_PDEATHSIG: a script whose worker died (SIGKILL) is killed too instead of running on
+  // beside the redelivered attempt. Its own process group, so a timeout kills all it started;
   // default signal handling and an empty mask (the worker blocks SIGTERM for its signal thread).
   Pipe exec_error;
   if (::pipe2(exec_error.fds, O_CLOEXEC) != 0) return errno_status("pipe");
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) return errno_status("fork");
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    sigset_t no_signals;
-    sigemptyset(&no_signals);
-    for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
-      ::signal(signal_number, SIG_DFL);
-    }
-    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-    ::dup2(in.fds[0], 0);
-    ::dup2(out.fds[1], 1);
-    ::dup2(err.fds[1], 2);
-    ::execve(program.c_str(), argv, envp.data());
-    int error = errno;
-    (void)!::write(exec_error.fds[1], &error, sizeof error);
-    ::_exit(127);
-  }
+  ChildStart start{program.c_str(), argv,       envp.data(), ::getpid(),
+                   in.fds[0],       out.fds[1], err.fds[1],  exec_error.fds[1]};
+  pid_t pid = spawn_child(start);
+  if (pid < 0) return errno_status("clone");
   exec_error.close_end(1);
   int exec_errno = 0;
   ssize_t got = 0;
