@@ -5,7 +5,7 @@
 // places the orders from CONCURRENCY client threads.
 //
 //   mpli-bench-delivery --state DIR [--orders 1000] [--concurrency 16] [--worker-concurrency 8]
-//                       [--nats-port 19291] [--postgres-port 19292]
+//                       [--nats-port 19291] [--postgres-port 19292] [--postgres socket|tcp]
 //
 // Prints: orders, failures, seconds, orders per second (first request to last active), the
 // request-to-active latency p50/p99, the script's own run time p50 (spawned the same way,
@@ -53,7 +53,8 @@ namespace dv1 = mpli::delivery::v1;
 int usage(const std::string& why) {
   std::cerr << why
             << "\nusage: mpli-bench-delivery --state DIR [--orders N] [--concurrency C] "
-               "[--worker-concurrency W] [--nats-port P] [--postgres-port P]\n";
+               "[--worker-concurrency W] [--nats-port P] [--postgres-port P] "
+               "[--postgres socket|tcp]\n";
   return 2;
 }
 
@@ -150,7 +151,8 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> args = {
       {"--state", ""},          {"--orders", "1000"},
       {"--concurrency", "16"},  {"--worker-concurrency", "8"},
-      {"--nats-port", "19291"}, {"--postgres-port", "19292"}};
+      {"--nats-port", "19291"}, {"--postgres-port", "19292"},
+      {"--postgres", "socket"}};
   for (int i = 1; i < argc; i += 2) {
     std::string key = argv[i];
     if (args.count(key) == 0 || i + 1 >= argc) return usage("unknown or incomplete option " + key);
@@ -182,7 +184,9 @@ int main(int argc, char** argv) {
 
   std::map<std::string, std::string> env = {
       {"MPLI_NATS_URL", nats->url()},
-      {"MPLI_DATABASE_URL", postgres->dsn()},
+      // As `mpli up` connects its services: over the Unix socket (or 127.0.0.1 with tcp).
+      {"MPLI_DATABASE_URL",
+       args["--postgres"] == "tcp" ? postgres->dsn() : postgres->socket_dsn()},
       {"MPLI_DELIVERY_SECRET_KEY_FILE", state + "/delivery.key"},
       {"MPLI_LOG_LEVEL", "warn"},
       {"MPLI_HANDLERS_CONCURRENCY", "16"},

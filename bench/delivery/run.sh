@@ -6,6 +6,7 @@
 # ports 19291-19292 of 127.0.0.1, and stops them at the end.
 #
 #   bench/delivery/run.sh [ORDERS=1000] [CONCURRENCY=16] [WORKER_CONCURRENCY=8]
+#   env: POSTGRES=socket|tcp (how the services reach PostgreSQL; `mpli up` uses the socket)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ORDERS=${1:-1000}
@@ -15,4 +16,5 @@ OUT=bench/out/delivery
 rm -rf "$OUT/state"
 mkdir -p "$OUT"
 build/bin/mpli-bench-delivery --state "$PWD/$OUT/state" --orders "$ORDERS" \
-  --concurrency "$CONCURRENCY" --worker-concurrency "$WORKER_CONCURRENCY" | tee "$OUT/results.txt"
+  --concurrency "$CONCURRENCY" --worker-concurrency "$WORKER_CONCURRENCY" \
+  --postgres "${POSTGRES:-socket}" | tee "$OUT/results.txt"

@@ -404,6 +404,12 @@ std::string PostgresServer::dsn() const {
          " user=postgres password=" + password_ + " connect_timeout=5";
 }
 
+std::string PostgresServer::socket_dsn() const {
+  return "host=" + socket_dir() + " port=" + std::to_string(options_.port) +
+         " dbname=" + options_.database + " user=postgres password=" + password_ +
+         " connect_timeout=5";
+}
+
 namespace {
 
 // The processes `pid` has forked that still run (the kernel's list of its children).

@@ -703,6 +703,16 @@ int run_up_command(int argc, char** argv) {
     pg_options.password_file = options.state_dir + "/postgres/password";
     pg_options.log_file = log_dir + "/postgres.log";
     pg_options.port = options.postgres_port;
+    // The services reach the hub's PostgreSQL through its Unix socket (socket_dsn: no TCP stack
+    // on either side of every statement), in one directory for the whole run, so a PostgreSQL
+    // that exits and is started again by the watch below listens where their DSN points.
+    auto hub_socket_dir =
+        process::SocketDirectory::make("", options.postgres_port, process::postgres_run_as_user());
+    if (!hub_socket_dir) {
+      bus->stop();
+      return stop_early("PostgreSQL socket directory: " + hub_socket_dir.status().message());
+    }
+    pg_options.socket_dir = hub_socket_dir->path();
     std::vector<ProviderDatabase> provider_databases;
     for (const auto& provider : worker_providers) {
       if (!provider.postgresql_worker) continue;
@@ -803,7 +813,7 @@ int run_up_command(int argc, char** argv) {
       // list, and the services redact database.url when they log their configuration.
       spec.environment = {{"MPLI_NATS_URL", nats_url},
                           {"MPLI_NATS_STREAM_REPLICAS", std::to_string(bus->stream_replicas())},
-                          {"MPLI_DATABASE_URL", postgres->dsn()},
+                          {"MPLI_DATABASE_URL", postgres->socket_dsn()},
                           {"MPLI_HTTP_PORT", std::to_string(options.http_port)},
                           // The demo providers are plain http on loopback; a real hub refuses both.
                           {"MPLI_FETCH_ALLOW_HTTP", "true"},
