@@ -169,13 +169,27 @@ Result<v1::CreateOrderReply> OrderService::create(const v1::CreateOrderRequest& 
     o.set_offering_id(request.offering_id());
   }
 
-  // The same key again: the order it made (or a conflict when the request differs). The insert
-  // goes first: a new key, the common case, costs no look-up.
+  // The re-check and the catalogue are asked before anything is stored, so an order they accept
+  // (the common case) is written once: requested, accepted and provisioning with its work item
+  // in one transaction. Any other verdict stores the order requested first, as a trace of the
+  // request, and settles it from there (an unavailable service leaves it to the recovery
+  // scanner). A crash before the commit stored nothing and answered nothing: the client's retry
+  // with the same key starts again. The same key again finds the order it made (or a conflict
+  // when the request differs).
+  const Verdict verdict = judge(row.order);
+  const bool accept_at_once = verdict.kind == Verdict::Kind::kAccept;
   std::optional<OrderRow> earlier;
+  std::optional<OrderRow> created;
   MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) {
     earlier.reset();
+    created.reset();
     if (OrderStore::insert(tx, row)) {
-      OrderStore::record_transition(tx, row, "", state::kRequested, "order received", "");
+      created = row;
+      OrderStore::record_transition(tx, *created, "", state::kRequested, "order received", "");
+      if (accept_at_once) {
+        take_accepted(tx, *created, verdict);
+        attach_history(tx, *created);
+      }
     } else {
       earlier = OrderStore::find_by_key(tx, request.tenant(), request.idempotency_key());
     }
@@ -191,7 +205,11 @@ Result<v1::CreateOrderReply> OrderService::create(const v1::CreateOrderRequest& 
     reply.set_created(false);
     return reply;
   }
-  MPLI_ASSIGN_OR_RETURN(*reply.mutable_order(), accept(row));
+  if (accept_at_once) {
+    *reply.mutable_order() = created->order;
+  } else {
+    MPLI_ASSIGN_OR_RETURN(*reply.mutable_order(), settle(row, verdict));
+  }
   reply.set_created(true);
   return reply;
 }
@@ -240,20 +258,25 @@ Result<v1::Order> OrderService::accept(const std::string& order_id) {
 }
 
 Result<v1::Order> OrderService::accept(const OrderRow& requested) {
-  const v1::Order& order = requested.order;
-  const std::string& order_id = order.id();
+  return settle(requested, judge(requested.order));
+}
 
-  // Rejects the order for a reason the caller caused and answers the typed error.
-  auto refuse = [&](const Status& why) -> Status {
-    MPLI_RETURN_IF_ERROR(reject(order_id, {why.message()}));
-    return why;
+OrderService::Verdict OrderService::judge(const v1::Order& order) {
+  Verdict verdict;
+  auto refuse = [&](Status why) {
+    verdict.kind = Verdict::Kind::kRefuse;
+    verdict.status = std::move(why);
+    return verdict;
+  };
+  auto unavailable = [&](Status why) {
+    verdict.kind = Verdict::Kind::kUnavailable;
+    verdict.status = std::move(why);
+    return verdict;
   };
 
-  std::string offering_id = order.offering_id();
-  std::string provider_id;
-  std::string offering_name;
-  int quantity = order.quantity();
-  std::string accept_reason = "offering found in the catalogue";
+  verdict.offering_id = order.offering_id();
+  verdict.quantity = order.quantity();
+  verdict.reason = "offering found in the catalogue";
   if (!order.resolution_id().empty()) {
     resolver::v1::RecheckAnswerRequest recheck;
     recheck.set_resolution_id(order.resolution_id());
@@ -262,20 +285,19 @@ Result<v1::Order> OrderService::accept(const OrderRow& requested) {
     auto checked = bus::call<resolver::v1::RecheckAnswerReply>(
         bus_, "mpli.resolver.v1.recheck_answer", recheck, options_.upstream_timeout);
     if (!checked) {
-      if (is_unavailable(checked.status())) return upstream(checked.status(), "the resolver");
+      if (is_unavailable(checked.status())) {
+        return unavailable(upstream(checked.status(), "the resolver"));
+      }
       return refuse(delivery_error(StatusCode::kNotFound, "RESOLUTION_NOT_FOUND",
                                    "resolution " + order.resolution_id() + " answer " +
                                        std::to_string(order.rank()) + ": " +
                                        checked.status().message()));
     }
     if (!checked->holds()) {
-      std::vector<std::string> reasons(checked->reasons().begin(), checked->reasons().end());
-      if (reasons.empty()) reasons.emplace_back("the answer no longer holds");
-      MPLI_RETURN_IF_ERROR(reject(order_id, reasons));
-      std::optional<OrderRow> rejected;
-      MPLI_RETURN_IF_ERROR(pool_.transact(
-          [&](pqxx::work& tx) { rejected = OrderStore::find(tx, order_id, false); }));
-      return with_history(*rejected);
+      verdict.kind = Verdict::Kind::kReject;
+      verdict.reasons.assign(checked->reasons().begin(), checked->reasons().end());
+      if (verdict.reasons.empty()) verdict.reasons.emplace_back("the answer no longer holds");
+      return verdict;
     }
     const resolver::v1::Assignment* chosen = nullptr;
     const auto& assignments = checked->answer().assignments();
@@ -294,50 +316,78 @@ Result<v1::Order> OrderService::accept(const OrderRow& requested) {
               : "the answer has no assignment for requirement " + order.requirement(),
           {{"field", "answer.requirement"}}));
     }
-    offering_id = chosen->offering();
-    provider_id = chosen->provider_id();
-    offering_name = chosen->offering_name();
+    verdict.offering_id = chosen->offering();
+    verdict.provider_id = chosen->provider_id();
+    verdict.offering_name = chosen->offering_name();
     // Quantity 1 is what an order without one stores: the assignment's count then applies.
-    if (quantity <= 1 && chosen->quantity() > 0) quantity = chosen->quantity();
-    accept_reason = "re-check passed";
+    if (verdict.quantity <= 1 && chosen->quantity() > 0) verdict.quantity = chosen->quantity();
+    verdict.reason = "re-check passed";
   }
 
-  auto offering = look_up_offering(offering_id);
+  auto offering = look_up_offering(verdict.offering_id);
   if (!offering) {
-    if (is_unavailable(offering.status())) return offering.status();
+    if (is_unavailable(offering.status())) return unavailable(offering.status());
     return refuse(offering.status());
   }
-  if (provider_id.empty()) provider_id = offering->provider_id;
-  if (offering_name.empty()) offering_name = offering->name;
-  const DeliveryBinding* binding = &offering->binding;
-  if (!binding->supports("provision")) {
-    return refuse(delivery_error(StatusCode::kFailedPrecondition, "OPERATION_NOT_SUPPORTED",
-                                 "offering " + offering_id + " does not support provision"));
+  if (verdict.provider_id.empty()) verdict.provider_id = offering->provider_id;
+  if (verdict.offering_name.empty()) verdict.offering_name = offering->name;
+  if (!offering->binding.supports("provision")) {
+    return refuse(
+        delivery_error(StatusCode::kFailedPrecondition, "OPERATION_NOT_SUPPORTED",
+                       "offering " + verdict.offering_id + " does not support provision"));
   }
-  if (provider_id == "result") {
+  if (verdict.provider_id == "result") {
     return refuse(delivery_error(StatusCode::kFailedPrecondition, "NO_DELIVERY_BINDING",
                                  "provider id 'result' is reserved"));
   }
+  verdict.binding = std::move(offering->binding);
+  verdict.kind = Verdict::Kind::kAccept;
+  return verdict;
+}
 
+void OrderService::take_accepted(pqxx::work& tx, OrderRow& order, const Verdict& verdict) {
+  v1::Order& o = order.order;
+  o.set_offering_id(verdict.offering_id);
+  o.set_offering_name(verdict.offering_name);
+  o.set_provider_id(verdict.provider_id);
+  o.set_worker_kind(verdict.binding.worker_kind);
+  o.set_artifact(verdict.binding.artifact);
+  order.operations = verdict.binding.operations;
+  o.set_price_amount(verdict.binding.price_amount);
+  o.set_price_currency(verdict.binding.price_currency);
+  o.set_price_unit(verdict.binding.price_unit);
+  o.set_quantity(verdict.quantity);
+  transition(tx, order, state::kAccepted, verdict.reason, "");
+  std::string work_id = add_work(tx, order, "provision", "order", o.parameters());
+  transition(tx, order, state::kProvisioning, "provisioning handed to the provider", work_id);
+  OrderStore::save(tx, order);
+}
+
+Result<v1::Order> OrderService::settle(const OrderRow& requested, const Verdict& verdict) {
+  const std::string& order_id = requested.order.id();
+  switch (verdict.kind) {
+    case Verdict::Kind::kUnavailable:
+      return verdict.status;
+    case Verdict::Kind::kRefuse:
+      // A reason the caller caused: the order is rejected and the typed error answered.
+      MPLI_RETURN_IF_ERROR(reject(order_id, {verdict.status.message()}));
+      return verdict.status;
+    case Verdict::Kind::kReject: {
+      MPLI_RETURN_IF_ERROR(reject(order_id, verdict.reasons));
+      std::optional<OrderRow> rejected;
+      MPLI_RETURN_IF_ERROR(pool_.transact(
+          [&](pqxx::work& tx) { rejected = OrderStore::find(tx, order_id, false); }));
+      if (!rejected) return order_not_found(order_id);
+      return with_history(*rejected);
+    }
+    case Verdict::Kind::kAccept:
+      break;
+  }
   std::optional<OrderRow> accepted;
   MPLI_RETURN_IF_ERROR(pool_.transact([&](pqxx::work& tx) {
     accepted = OrderStore::find(tx, order_id, true);
     if (!accepted || accepted->order.state() != state::kRequested) return;  // someone else did
-    v1::Order& o = accepted->order;
-    o.set_offering_id(offering_id);
-    o.set_offering_name(offering_name);
-    o.set_provider_id(provider_id);
-    o.set_worker_kind(binding->worker_kind);
-    o.set_artifact(binding->artifact);
-    accepted->operations = binding->operations;
-    o.set_price_amount(binding->price_amount);
-    o.set_price_currency(binding->price_currency);
-    o.set_price_unit(binding->price_unit);
-    o.set_quantity(quantity);
-    transition(tx, *accepted, state::kAccepted, accept_reason, "");
-    std::string work_id = add_work(tx, *accepted, "provision", "order", o.parameters());
-    transition(tx, *accepted, state::kProvisioning, "provisioning handed to the provider", work_id);
-    OrderStore::save(tx, *accepted);
+    take_accepted(tx, *accepted, verdict);
     attach_history(tx, *accepted);
   }));
   if (!accepted) return order_not_found(order_id);

@@ -55,6 +55,28 @@ class OrderService {
   // The re-check (or catalogue look-up) and the decision for a requested order.
   Result<v1::Order> accept(const std::string& order_id);
   Result<v1::Order> accept(const OrderRow& requested);
+  // What the re-check and the catalogue say of an order, asked before any row is written:
+  // accept it (with what the order takes from the offering), refuse it for a reason the caller
+  // caused (`status`), reject it because its answer no longer holds (`reasons`), or nothing yet
+  // because a service it needs is unavailable (`status`; the order waits, requested).
+  struct Verdict {
+    enum class Kind { kAccept, kRefuse, kReject, kUnavailable };
+    Kind kind = Kind::kUnavailable;
+    Status status;
+    std::vector<std::string> reasons;
+    // kAccept: the order's offering, provider and quantity, and the offering's binding.
+    std::string offering_id;
+    std::string provider_id;
+    std::string offering_name;
+    int quantity = 1;
+    std::string reason;
+    DeliveryBinding binding;
+  };
+  Verdict judge(const v1::Order& order);
+  // Applies a verdict to a requested order already stored.
+  Result<v1::Order> settle(const OrderRow& requested, const Verdict& verdict);
+  // kAccept on the locked, requested order: accepted, the provision work item, provisioning.
+  void take_accepted(pqxx::work& tx, OrderRow& order, const Verdict& verdict);
   Status reject(const std::string& order_id, const std::vector<std::string>& reasons);
   Result<v1::Order> with_history(const OrderRow& row);
   // An offering from discovery with its delivery binding: OFFERING_NOT_FOUND,
