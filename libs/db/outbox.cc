@@ -38,17 +38,28 @@ mpli::common::v1::Envelope envelope_of(const std::string& producer, const Outgoi
 
 }  // namespace
 
+OutboxRow outgoing_row(const std::string& producer, const OutgoingEvent& event) {
+  auto envelope = envelope_of(producer, event);
+  return {envelope.id(), event.subject, pqxx::binarystring(envelope.SerializeAsString())};
+}
+
+std::string outbox_cte(const std::string& schema, int first) {
+  auto param = [&](int offset) { return "$" + std::to_string(first + offset); };
+  return "WITH outbox_event AS (INSERT INTO " + quote_identifier(schema) +
+         ".outbox (id, subject, payload) VALUES (" + param(0) + "::uuid, " + param(1) + ", " +
+         param(2) + "))";
+}
+
 // One event (a state change's, the common case) is a prepared statement with the payload as a
 // binary parameter; the table's trigger notifies the relay on commit.
 std::string enqueue_event(pqxx::work& tx, const std::string& schema, const std::string& producer,
                           const OutgoingEvent& event) {
-  auto envelope = envelope_of(producer, event);
-  pqxx::binarystring payload(envelope.SerializeAsString());
+  auto row = outgoing_row(producer, event);
   exec_prepared(tx,
                 "INSERT INTO " + quote_identifier(schema) +
                     ".outbox (id, subject, payload) VALUES ($1::uuid, $2, $3)",
-                envelope.id(), event.subject, payload);
-  return envelope.id();
+                row.id, row.subject, row.payload);
+  return row.id;
 }
 
 std::vector<std::string> enqueue_events(pqxx::work& tx, const std::string& schema,

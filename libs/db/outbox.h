@@ -24,6 +24,20 @@ struct OutgoingEvent {
 // `tx` commits; if it rolls back, the event never existed.
 std::string enqueue_event(pqxx::work& tx, const std::string& schema, const std::string& producer,
                           const OutgoingEvent& event);
+// For a statement that stores a change and its event at once (one round trip, not two): the
+// event's envelope, and the outbox insert to put in front of that statement as a data-modifying
+// CTE, taking the event's id, subject and payload as parameters $first, $first+1, $first+2:
+//
+//   auto event = db::outgoing_row("delivery", event_of(change));
+//   db::exec_prepared(tx, db::outbox_cte("delivery", 4) + " INSERT INTO changes ... ($1, $2, $3)",
+//                     a, b, c, event.id, event.subject, event.payload);
+struct OutboxRow {
+  std::string id;  // the event id (Nats-Msg-Id)
+  std::string subject;
+  pqxx::binarystring payload;  // the serialized envelope
+};
+OutboxRow outgoing_row(const std::string& producer, const OutgoingEvent& event);
+std::string outbox_cte(const std::string& schema, int first);
 // The same for several events, in order, with one statement; returns their ids.
 std::vector<std::string> enqueue_events(pqxx::work& tx, const std::string& schema,
                                         const std::string& producer,

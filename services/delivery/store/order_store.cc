@@ -159,19 +159,10 @@ void OrderStore::save(pqxx::work& tx, OrderRow& row) {
   row.order.set_has_secrets(!row.secrets_sealed.empty());
 }
 
-void OrderStore::record_transition(pqxx::work& tx, const OrderRow& row, const std::string& from,
-                                   const std::string& to, const std::string& reason,
-                                   const std::string& work_id) {
-  db::exec_prepared(
-      tx,
-      "INSERT INTO delivery.order_transitions (order_id, from_state, to_state, reason, work_id) "
-      "VALUES ($1, $2, $3, $4, NULLIF($5, ''))",
-      row.order.id(), from, to, reason, work_id);
-  record_change(tx, row, from, to, reason);
-}
+namespace {
 
-void OrderStore::record_change(pqxx::work& tx, const OrderRow& row, const std::string& from,
-                               const std::string& to, const std::string& reason) {
+db::OutgoingEvent order_changed(const OrderRow& row, const std::string& from, const std::string& to,
+                                const std::string& reason) {
   v1::OrderChanged event;
   event.set_order_id(row.order.id());
   event.set_tenant(row.order.tenant());
@@ -181,9 +172,28 @@ void OrderStore::record_change(pqxx::work& tx, const OrderRow& row, const std::s
   event.set_to(to);
   event.set_reason(reason);
   event.set_version(row.order.version());
-  db::enqueue_event(
-      tx, kSchema, kSchema,
-      {"mpli.events.delivery.v1.order_changed", event.GetTypeName(), event.SerializeAsString()});
+  return {"mpli.events.delivery.v1.order_changed", event.GetTypeName(), event.SerializeAsString()};
+}
+
+}  // namespace
+
+// The history row and its event in one statement (the outbox insert as a CTE): an order takes
+// four transitions on its way to active.
+void OrderStore::record_transition(pqxx::work& tx, const OrderRow& row, const std::string& from,
+                                   const std::string& to, const std::string& reason,
+                                   const std::string& work_id) {
+  auto event = db::outgoing_row(kSchema, order_changed(row, from, to, reason));
+  db::exec_prepared(
+      tx,
+      db::outbox_cte(kSchema, 6) +
+          " INSERT INTO delivery.order_transitions (order_id, from_state, to_state, reason, "
+          "work_id) VALUES ($1, $2, $3, $4, NULLIF($5, ''))",
+      row.order.id(), from, to, reason, work_id, event.id, event.subject, event.payload);
+}
+
+void OrderStore::record_change(pqxx::work& tx, const OrderRow& row, const std::string& from,
+                               const std::string& to, const std::string& reason) {
+  db::enqueue_event(tx, kSchema, kSchema, order_changed(row, from, to, reason));
 }
 
 std::vector<v1::Transition> OrderStore::history(pqxx::work& tx, const std::string& id) {
