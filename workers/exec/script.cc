@@ -147,7 +147,7 @@ int start_child(void* arg) {
 // clone(CLONE_VM | CLONE_VFORK): returns once the child has exec'd or exited. Every signal is
 // blocked around it, so no handler of the worker's runs in the child before it resets them.
 pid_t spawn_child(ChildStart& start) {
-  constexpr size_t kStackBytes = 64 * 1024;
+  constexpr size_t kStackBytes = size_t{64} * 1024;
   std::vector<char> stack(kStackBytes);
   sigset_t all;
   sigset_t previous;
