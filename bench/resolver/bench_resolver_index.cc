@@ -34,6 +34,7 @@
 #include "libs/rdf/graph.h"
 #include "libs/rdf/parser.h"
 #include "services/resolver/domain/catalogue_index.h"
+#include "services/resolver/domain/column_checks.h"
 #include "services/resolver/domain/consumer_manifest.h"
 #include "services/resolver/domain/resolution.h"
 
@@ -305,18 +306,20 @@ double percentile(std::vector<double> samples, double p) {
 }
 
 // One request as the resolver's resolve use case does it: read the manifest into the index's
-// term table, then resolve with the consumer's verified facts (the resolver asks trust; the
+// term table, have the index keep columns for its paths (built on the first request), then
+// resolve with the consumer's verified facts (the resolver asks trust; the
 // index holds the same) and the default options.
-resolver::v1::Resolution resolve_once(const resolver::CatalogueIndex& index,
+resolver::v1::Resolution resolve_once(resolver::CatalogueIndex& index,
                                       const resolver::ConsumerManifestReader& reader,
                                       const std::string& text) {
   auto manifest = reader.read(text, index.terms());
   if (!manifest.is_ok()) fail(manifest.status().to_string());
+  resolver::prepare_columns(index, **manifest);
   const auto& consumer_facts = index.facts_about((*manifest)->consumer_iri);
   return resolver::resolve(index, **manifest, consumer_facts, resolver::ResolveOptions{});
 }
 
-ConsumerRun run_consumer(const resolver::CatalogueIndex& index,
+ConsumerRun run_consumer(resolver::CatalogueIndex& index,
                          const resolver::ConsumerManifestReader& reader, const std::string& name,
                          const Options& options) {
   ConsumerRun run;

@@ -6,6 +6,7 @@
 #include "libs/core/digest.h"
 #include "libs/core/ids.h"
 #include "libs/core/log.h"
+#include "services/resolver/domain/column_checks.h"
 
 namespace mpli::resolver {
 
@@ -176,6 +177,9 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
     if (manifest->graph.terms_ptr() != index_->terms()) {
       MPLI_ASSIGN_OR_RETURN(manifest, reader_->read(request.manifest(), index_->terms()));
     }
+    // Columns for the paths its requirement shapes ask about: built on first use, kept
+    // current from then on, so repeated shapes are matched without visiting each graph.
+    prepare_columns(*index_, *manifest);
     resolution = mpli::resolver::resolve(*index_, *manifest, facts, options);
   }
   resolution.set_id("res_" + ids::new_uuid_v7());

@@ -281,21 +281,29 @@ void insert_run(std::vector<OfferingRef>& refs, const std::vector<OfferingRef>& 
 
 }  // namespace
 
-void CatalogueIndex::attach_views(const ProviderSegment& segment) {
+void CatalogueIndex::attach_views(ProviderSegment& segment) {
   std::vector<OfferingRef> run;
   std::map<TermId, std::vector<OfferingRef>> by_kind;
   for (uint32_t i = 0; i < segment.offerings.size(); ++i) {
-    TermId node = segment.offerings[i].node;
-    OfferingRef ref{&segment, i, node, segment.graph.with_subject(node)};
+    OfferingEntry& offering = segment.offerings[i];
+    if (free_rows_.empty()) {
+      offering.row = rows_++;
+    } else {
+      offering.row = free_rows_.back();
+      free_rows_.pop_back();
+    }
+    TermId node = offering.node;
+    OfferingRef ref{&segment, i, node, segment.graph.with_subject(node), offering.row};
     run.push_back(ref);
     // Erased first: the key is a view of this segment's string, not of a replaced one's.
-    by_iri_.erase(segment.offerings[i].iri);
-    by_iri_.emplace(segment.offerings[i].iri, ref);
-    for (TermId kind : segment.offerings[i].kinds) by_kind[kind].push_back(ref);
+    by_iri_.erase(offering.iri);
+    by_iri_.emplace(offering.iri, ref);
+    for (TermId kind : offering.kinds) by_kind[kind].push_back(ref);
   }
   insert_run(all_, run);
   for (const auto& [kind, refs] : by_kind) insert_run(by_kind_[kind], refs);
   count_predicates(segment, +1);
+  for (auto& [path, column] : columns_) fill_column(*column, path, segment);
 }
 
 void CatalogueIndex::count_predicates(const ProviderSegment& segment, int delta) {
@@ -321,6 +329,10 @@ void CatalogueIndex::detach_views(const ProviderSegment& segment) {
     if (refs->second.empty()) by_kind_.erase(refs);
   }
   count_predicates(segment, -1);
+  for (const OfferingEntry& offering : segment.offerings) {
+    for (auto& entry : columns_) entry.second->clear(offering.row);
+    free_rows_.push_back(offering.row);
+  }
 }
 
 const std::vector<OfferingRef>& CatalogueIndex::offerings() const { return all_; }
@@ -339,6 +351,80 @@ std::optional<OfferingRef> CatalogueIndex::find_offering(const std::string& iri)
 
 bool CatalogueIndex::uses_predicate(TermId predicate) const {
   return predicate_use_.count(predicate) > 0;
+}
+
+void PathColumn::set(uint32_t row, const std::vector<TermId>& values) {
+  if (cells_.size() <= row) cells_.resize(row + 1, rdf::kNoTerm);
+  several_.erase(row);
+  if (values.size() <= 1) {
+    cells_[row] = values.empty() ? rdf::kNoTerm : values.front();
+  } else {
+    cells_[row] = kSeveral;
+    several_.emplace(row, values);
+  }
+}
+
+void PathColumn::clear(uint32_t row) {
+  if (row < cells_.size()) cells_[row] = rdf::kNoTerm;
+  several_.erase(row);
+}
+
+namespace {
+
+// The nodes `path` reaches from `node`, as the SHACL engine's path evaluation finds them:
+// each step's objects of every node reached so far, sorted and without duplicates.
+void path_values(const rdf::Graph& graph, TermId node, const PredicatePath& path,
+                 std::vector<TermId>* values, std::vector<TermId>* next) {
+  values->assign(1, node);
+  for (TermId predicate : path) {
+    next->clear();
+    for (TermId from : *values) {
+      for (const rdf::Triple& t : graph.with_subject_predicate(from, predicate)) {
+        next->push_back(t.o);
+      }
+    }
+    std::sort(next->begin(), next->end());
+    next->erase(std::unique(next->begin(), next->end()), next->end());
+    std::swap(*values, *next);
+  }
+}
+
+}  // namespace
+
+void CatalogueIndex::fill_column(PathColumn& column, const PredicatePath& path,
+                                 const ProviderSegment& segment) const {
+  std::vector<TermId> values;
+  std::vector<TermId> next;
+  for (const OfferingEntry& offering : segment.offerings) {
+    path_values(segment.graph, offering.node, path, &values, &next);
+    column.set(offering.row, values);
+  }
+}
+
+const PathColumn* CatalogueIndex::add_column(const PredicatePath& path) {
+  if (path.empty() || path.size() > kMaxColumnSteps) return nullptr;
+  ++column_clock_;
+  auto known = columns_.find(path);
+  if (known != columns_.end()) {
+    known->second->last_asked_ = column_clock_;
+    return known->second.get();
+  }
+  if (columns_.size() >= kMaxColumns) {
+    auto oldest = std::min_element(
+        columns_.begin(), columns_.end(),
+        [](const auto& a, const auto& b) { return a.second->last_asked_ < b.second->last_asked_; });
+    columns_.erase(oldest);
+  }
+  auto column = std::make_unique<PathColumn>();
+  column->last_asked_ = column_clock_;
+  column->cells_.assign(rows_, rdf::kNoTerm);
+  for (const auto& entry : providers_) fill_column(*column, path, *entry.second);
+  return columns_.emplace(path, std::move(column)).first->second.get();
+}
+
+const PathColumn* CatalogueIndex::column(const PredicatePath& path) const {
+  auto known = columns_.find(path);
+  return known == columns_.end() ? nullptr : known->second.get();
 }
 
 }  // namespace mpli::resolver

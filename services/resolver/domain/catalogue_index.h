@@ -55,6 +55,7 @@ struct OfferingEntry {
   std::optional<double> unit_monthly_price;  // nullopt: no price, or a unit with no monthly rate
   std::string currency;
   std::vector<uint32_t> prerequisites;  // offering-level prerequisite shapes (program indexes)
+  uint32_t row = 0;                     // its row in the index's path columns
 };
 
 struct ProviderSegment {
@@ -85,7 +86,34 @@ struct OfferingRef {
   uint32_t index = 0;
   TermId node = rdf::kNoTerm;
   rdf::TripleRange triples;  // the offering node's triples, SPO order
+  uint32_t row = 0;          // offering().row, at hand for the same reason
   const OfferingEntry& offering() const { return provider->offerings[index]; }
+};
+
+// A forward path of predicates from an offering node: one predicate, or a sequence of them.
+using PredicatePath = std::vector<TermId>;
+
+// The values a PredicatePath reaches from each offering node, by OfferingRef::row: what a
+// requirement's property shape sees of a candidate, read from one array instead of from the
+// candidate's triples in its provider's graph (at 100,000 offerings those graphs are spread
+// over memory, and reading them was most of a resolve). The values of a row are those the SHACL
+// engine evaluates the path to: sorted by id, no duplicates.
+class PathColumn {
+ public:
+  // A cell holds the row's only value, kNoTerm when the path reaches nothing, or kSeveral.
+  static constexpr TermId kSeveral = ~TermId{0};
+  TermId cell(uint32_t row) const { return row < cells_.size() ? cells_[row] : rdf::kNoTerm; }
+  // The values of a row whose cell is kSeveral.
+  const std::vector<TermId>& several(uint32_t row) const { return several_.at(row); }
+
+ private:
+  friend class CatalogueIndex;
+  void set(uint32_t row, const std::vector<TermId>& values);
+  void clear(uint32_t row);
+
+  std::vector<TermId> cells_;
+  std::unordered_map<uint32_t, std::vector<TermId>> several_;
+  uint64_t last_asked_ = 0;  // CatalogueIndex::column_clock_ when last asked for
 };
 
 class CatalogueIndex {
@@ -118,6 +146,16 @@ class CatalogueIndex {
   // True when some provider graph uses `predicate` (for lint).
   bool uses_predicate(TermId predicate) const;
 
+  // Path columns: a path asked for is kept from then on, maintained at every change (put,
+  // remove, facts), so that requests after the first read it ready. At most kMaxColumns
+  // (4 bytes an offering each): asking for another drops the one asked for least recently.
+  // Paths longer than kMaxColumnSteps, or empty, get no column (nullptr).
+  static constexpr size_t kMaxColumns = 32;
+  static constexpr size_t kMaxColumnSteps = 4;
+  const PathColumn* add_column(const PredicatePath& path);
+  // The column of `path` if kept, else nullptr.
+  const PathColumn* column(const PredicatePath& path) const;
+
   // Changes applied since creation (a cheap "version" for logs and tests).
   uint64_t generation() const { return generation_; }
 
@@ -127,8 +165,11 @@ class CatalogueIndex {
   // The views follow each change: a provider's offerings leave and enter them (kept in
   // provider order, so candidates come grouped by provider), rather than rebuilding them all
   // on the next read (at a million offerings that was most of a resolve after each event).
-  void attach_views(const ProviderSegment& segment);
+  // They also give the segment's offerings their rows and fill or clear them in the columns.
+  void attach_views(ProviderSegment& segment);
   void detach_views(const ProviderSegment& segment);
+  void fill_column(PathColumn& column, const PredicatePath& path,
+                   const ProviderSegment& segment) const;
   void count_predicates(const ProviderSegment& segment, int delta);
   void add_fact_triples(const std::vector<Fact>& facts, rdf::Graph& graph) const;
 
@@ -142,6 +183,11 @@ class CatalogueIndex {
   std::unordered_map<TermId, std::vector<OfferingRef>> by_kind_;
   std::unordered_map<TermId, uint32_t> predicate_use_;        // providers whose graph uses it
   std::unordered_map<std::string_view, OfferingRef> by_iri_;  // views of OfferingEntry::iri
+
+  std::map<PredicatePath, std::unique_ptr<PathColumn>> columns_;
+  uint64_t column_clock_ = 0;
+  uint32_t rows_ = 0;                // rows handed out so far
+  std::vector<uint32_t> free_rows_;  // of offerings that left, handed out again first
 };
 
 }  // namespace mpli::resolver

@@ -8,9 +8,9 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "libs/shacl/node_check_cache.h"
 #include "libs/shacl/report.h"
 #include "libs/shacl/validator.h"
+#include "services/resolver/domain/column_checks.h"
 #include "services/resolver/domain/graph_reading.h"
 
 namespace mpli::resolver {
@@ -227,38 +227,6 @@ class Prerequisites {
   std::unordered_map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> by_provider_;
   std::map<std::pair<const ProviderSegment*, uint32_t>, std::vector<v1::ProviderRefusal>>
       offering_refusals_;
-};
-
-// Checks offerings against the manifest's shapes. One Validator for the manifest's program,
-// moved from provider graph to provider graph (candidates come grouped by provider): building
-// one per provider would cost more than the checks themselves. Requirement shapes go through a
-// NodeCheckCache: offerings that share a property's values (vCPU counts, the provider node
-// every offering of a provider points to) share its outcome, with results exactly the engine's.
-class ShapeChecks {
- public:
-  explicit ShapeChecks(const ShapesProgram& program) : program_(program), cache_(program) {}
-
-  // The offering against a requirement shape; appends the results, true when it conforms.
-  bool requirement(uint32_t shape, const OfferingRef& ref, std::vector<ValidationResult>* results) {
-    const ProviderSegment& provider = *ref.provider;
-    return cache_.validate_node(
-        shape, ref.node, ref.triples, provider.graph,
-        [&]() -> shacl::Validator& { return validator(provider); }, results);
-  }
-
- private:
-  shacl::Validator& validator(const ProviderSegment& provider) {
-    if (!validator_) {
-      validator_ = std::make_unique<shacl::Validator>(program_, provider.graph);
-    } else if (&validator_->data() != &provider.graph) {
-      validator_->rebind(provider.graph);
-    }
-    return *validator_;
-  }
-
-  const ShapesProgram& program_;
-  shacl::NodeCheckCache cache_;
-  std::unique_ptr<shacl::Validator> validator_;
 };
 
 // The kind a requirement shape asks for with a top-level sh:hasValue on mpli:offeringKind:
@@ -865,7 +833,7 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
     f->set_issuer(fact.issuer);
   }
   Vocabulary vocabulary(*index.terms());
-  ShapeChecks checks(*manifest.program);
+  ShapeChecks checks(*manifest.program, index);
   Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
   std::vector<RequirementOutcome> outcomes;
   for (const Requirement& requirement : manifest.requirements) {
@@ -897,7 +865,7 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
                        const std::vector<Fact>& consumer_facts, const v1::Answer& answer) {
   RecheckOutcome outcome;
   Vocabulary vocabulary(*index.terms());
-  ShapeChecks checks(*manifest.program);
+  ShapeChecks checks(*manifest.program, index);
   Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
   CompositionRequest request;
   std::map<std::string, size_t> provider_ids;
@@ -968,7 +936,7 @@ v1::CheckOfferingReply check_offering(const CatalogueIndex& index, const Consume
                                       const std::vector<Fact>& consumer_facts,
                                       const Requirement& requirement, const OfferingRef& ref) {
   Vocabulary vocabulary(*index.terms());
-  ShapeChecks checks(*manifest.program);
+  ShapeChecks checks(*manifest.program, index);
   Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
   Candidate candidate =
       offering_serves(manifest, requirement, ref, checks, prerequisites, CheckDepth::kEveryReason);
