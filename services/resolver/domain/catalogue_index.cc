@@ -293,7 +293,10 @@ void CatalogueIndex::attach_views(ProviderSegment& segment) {
       free_rows_.pop_back();
     }
     TermId node = offering.node;
-    OfferingRef ref{&segment, i, node, segment.graph.with_subject(node), offering.row};
+    OfferingRef ref{
+        &segment,     i,
+        node,         segment.graph.with_subject(node),
+        offering.row, !segment.provider_prerequisites.empty() || !offering.prerequisites.empty()};
     run.push_back(ref);
     // Erased first: the key is a view of this segment's string, not of a replaced one's.
     by_iri_.erase(offering.iri);

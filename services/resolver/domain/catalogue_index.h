@@ -87,6 +87,9 @@ struct OfferingRef {
   TermId node = rdf::kNoTerm;
   rdf::TripleRange triples;  // the offering node's triples, SPO order
   uint32_t row = 0;          // offering().row, at hand for the same reason
+  // The provider or the offering states consumer prerequisites (most ask nothing: their
+  // candidates are settled without reading the segment). Fits in the padding.
+  bool asks_consumer = false;
   const OfferingEntry& offering() const { return provider->offerings[index]; }
 };
 

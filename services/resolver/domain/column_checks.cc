@@ -168,6 +168,8 @@ ShapeChecks::Plan& ShapeChecks::plan_of(uint32_t shape) {
 
 const ShapeChecks::Outcome& ShapeChecks::outcome(Member& member, const OfferingRef& ref) {
   TermId cell = member.column->cell(ref.row);
+  Member::Recent& recent = member.recent[(cell * 0x9E3779B1U) >> 26];
+  if (recent.value == cell && cell != PathColumn::kSeveral) return outcomes_[recent.index];
   // References into the maps stay valid as they grow.
   uint32_t& index =
       cell != PathColumn::kSeveral
@@ -181,6 +183,7 @@ const ShapeChecks::Outcome& ShapeChecks::outcome(Member& member, const OfferingR
     index = static_cast<uint32_t>(outcomes_.size());
     outcomes_.push_back(std::move(computed));
   }
+  if (cell != PathColumn::kSeveral) recent = {cell, index};
   return outcomes_[index];
 }
 

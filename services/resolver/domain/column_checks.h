@@ -14,6 +14,7 @@
 // shacl::NodeCheckCache as before.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -60,6 +61,14 @@ class ShapeChecks {
     // Outcome indexes by the values the path reaches: one value (or kNoTerm), or several.
     std::unordered_map<TermId, uint32_t> by_value;
     std::map<std::vector<TermId>, uint32_t> by_values;
+    // The last outcome found for single values, by a hash of the value: a few values (vCPU
+    // counts, formats, a provider's certifications) make most lookups, and a hit here costs
+    // one compare where the map costs a hash and a pointer chase.
+    struct Recent {
+      TermId value = PathColumn::kSeveral;  // never a key: empty
+      uint32_t index = 0;
+    };
+    std::array<Recent, 64> recent{};
   };
   struct Plan {
     bool columns = false;  // every constraint is sh:property and some member has a column

@@ -140,10 +140,12 @@ class Prerequisites {
                 const std::vector<Fact>& facts, const Vocabulary& vocabulary)
       : graph_(consumer_graph(terms, manifest.consumer_iri, facts)),
         consumer_(terms->iri(manifest.consumer_iri)),
+        label_(terms->find_iri("http://www.w3.org/2000/01/rdf-schema#label")),
         vocabulary_(vocabulary) {}
 
   // The refusals that apply to an offering (empty: the consumer is accepted).
   const std::vector<v1::ProviderRefusal>& refusals(const OfferingRef& ref) {
+    if (!ref.asks_consumer) return none_;
     const ProviderSegment& provider = *ref.provider;
     auto& cached = provider_refusals(provider);
     const OfferingEntry& offering = ref.offering();
@@ -176,11 +178,17 @@ class Prerequisites {
 
  private:
   const std::vector<v1::ProviderRefusal>& provider_refusals(const ProviderSegment& provider) {
+    // Candidates come grouped by provider: the last answer usually serves.
+    if (last_provider_ == &provider) return *last_refusals_;
     auto it = by_provider_.find(&provider);
-    if (it != by_provider_.end()) return it->second;
-    return by_provider_
-        .emplace(&provider, evaluate(provider, provider.provider_prerequisites, "provider"))
-        .first->second;
+    if (it == by_provider_.end()) {
+      it = by_provider_
+               .emplace(&provider, evaluate(provider, provider.provider_prerequisites, "provider"))
+               .first;
+    }
+    last_provider_ = &provider;
+    last_refusals_ = &it->second;  // references into an unordered_map survive rehashing
+    return it->second;
   }
 
   std::vector<v1::ProviderRefusal> evaluate(const ProviderSegment& provider,
@@ -191,7 +199,7 @@ class Prerequisites {
     shacl::Validator& validator = validator_for(provider);
     FailureWriter write(provider.prerequisites, vocabulary_);
     const rdf::TermTable& terms = *provider.prerequisites.terms;
-    TermId label = provider.graph.terms().find_iri("http://www.w3.org/2000/01/rdf-schema#label");
+    TermId label = label_;
     for (uint32_t shape : shapes) {
       std::vector<ValidationResult> results;
       if (validator.validate_node(shape, consumer_, &results)) continue;
@@ -221,7 +229,11 @@ class Prerequisites {
 
   rdf::Graph graph_;
   TermId consumer_;
+  TermId label_;  // rdfs:label, kNoTerm when no graph has it
   const Vocabulary& vocabulary_;
+  const std::vector<v1::ProviderRefusal> none_;
+  const ProviderSegment* last_provider_ = nullptr;
+  const std::vector<v1::ProviderRefusal>* last_refusals_ = nullptr;
   const ProviderSegment* validator_provider_ = nullptr;
   std::unique_ptr<shacl::Validator> validator_;
   std::unordered_map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> by_provider_;
@@ -439,26 +451,44 @@ Problem build_problem(const ConsumerManifest& manifest,
     if (p.kind == PreferenceSpec::Kind::kProviders)
       preferred.insert(p.providers.begin(), p.providers.end());
   }
+  bool preferred_provider = false;
   for (size_t r = 0; r < outcomes.size(); ++r) {
     std::vector<Placement> placements;
     std::vector<PlacementInfo> info;
     placements.reserve(outcomes[r].accepted.size());
     info.reserve(outcomes[r].accepted.size());
+    // Candidates come grouped by provider, whose regions share countries: the last provider
+    // and country looked up usually serve again (a map's emplace allocates even on a hit).
+    const ProviderSegment* last_provider = nullptr;
+    uint32_t provider = 0;
+    const std::string* last_country = nullptr;
+    uint32_t country = kNoCountry;
     for (const Candidate& candidate : outcomes[r].accepted) {
       const OfferingEntry& offering = candidate.ref.offering();
-      uint32_t provider =
-          provider_ids.emplace(candidate.ref.provider, provider_ids.size()).first->second;
+      if (candidate.ref.provider != last_provider) {
+        last_provider = candidate.ref.provider;
+        auto known = provider_ids.find(last_provider);
+        if (known == provider_ids.end()) {
+          known = provider_ids.emplace(last_provider, provider_ids.size()).first;
+        }
+        provider = known->second;
+        preferred_provider = !preferred.empty() && preferred.count(last_provider->iri) > 0;
+      }
       for (const Region& region : offering.regions) {
         Placement p;
         p.offering = static_cast<uint32_t>(info.size());
         p.provider = provider;
         p.country = kNoCountry;
         if (!region.country.empty()) {
-          auto known = country_ids.find(region.country);  // emplace would copy the key first
-          if (known == country_ids.end()) {
-            known = country_ids.emplace(region.country, country_ids.size()).first;
+          if (last_country == nullptr || *last_country != region.country) {
+            auto known = country_ids.find(region.country);  // emplace would copy the key first
+            if (known == country_ids.end()) {
+              known = country_ids.emplace(region.country, country_ids.size()).first;
+            }
+            last_country = &known->first;
+            country = known->second;
           }
-          p.country = known->second;
+          p.country = country;
         }
         p.cost = *offering.unit_monthly_price * manifest.requirements[r].quantity;
         if (near != nullptr && near->latitude && near->longitude && region.latitude &&
@@ -466,8 +496,7 @@ Problem build_problem(const ConsumerManifest& manifest,
           p.distance_km = great_circle_km(*near->latitude, *near->longitude, *region.latitude,
                                           *region.longitude);
         }
-        p.preferred_provider =
-            !preferred.empty() && preferred.count(candidate.ref.provider->iri) > 0;
+        p.preferred_provider = preferred_provider;
         p.tie_key = offering.iri;
         p.tie_subkey = region.code;
         placements.push_back(p);
