@@ -287,16 +287,23 @@ void CatalogueIndex::attach_views(ProviderSegment& segment) {
   for (uint32_t i = 0; i < segment.offerings.size(); ++i) {
     OfferingEntry& offering = segment.offerings[i];
     if (free_rows_.empty()) {
-      offering.row = rows_++;
+      offering.row = static_cast<uint32_t>(rows_.size());
+      rows_.emplace_back();
     } else {
       offering.row = free_rows_.back();
       free_rows_.pop_back();
     }
-    TermId node = offering.node;
-    OfferingRef ref{
-        &segment,     i,
-        node,         segment.graph.with_subject(node),
-        offering.row, !segment.provider_prerequisites.empty() || !offering.prerequisites.empty()};
+    fill_row(rows_[offering.row], offering);
+    rdf::TripleRange own = segment.graph.with_subject(offering.node);
+    OfferingRef ref;
+    ref.provider = &segment;
+    ref.index = i;
+    ref.node = offering.node;
+    ref.first_triple = static_cast<uint32_t>(own.begin() - segment.graph.triples().begin());
+    ref.triple_count = static_cast<uint32_t>(own.size());
+    ref.row = offering.row;
+    ref.offering_asks = !offering.prerequisites.empty();
+    ref.asks_consumer = ref.offering_asks || !segment.provider_prerequisites.empty();
     run.push_back(ref);
     // Erased first: the key is a view of this segment's string, not of a replaced one's.
     by_iri_.erase(offering.iri);
@@ -334,6 +341,7 @@ void CatalogueIndex::detach_views(const ProviderSegment& segment) {
   count_predicates(segment, -1);
   for (const OfferingEntry& offering : segment.offerings) {
     for (auto& entry : columns_) entry.second->clear(offering.row);
+    rows_[offering.row] = OfferingRow{};  // no pointers into a segment about to go
     free_rows_.push_back(offering.row);
   }
 }
@@ -420,9 +428,29 @@ const PathColumn* CatalogueIndex::add_column(const PredicatePath& path) {
   }
   auto column = std::make_unique<PathColumn>();
   column->last_asked_ = column_clock_;
-  column->cells_.assign(rows_, rdf::kNoTerm);
+  column->cells_.assign(rows_.size(), rdf::kNoTerm);
   for (const auto& entry : providers_) fill_column(*column, path, *entry.second);
   return columns_.emplace(path, std::move(column)).first->second.get();
+}
+
+void CatalogueIndex::fill_row(OfferingRow& row, const OfferingEntry& offering) {
+  row.has_monthly_price = offering.unit_monthly_price.has_value();
+  row.unit_monthly_price = offering.unit_monthly_price.value_or(0);
+  row.regions = offering.regions.data();
+  row.region_count = static_cast<uint32_t>(offering.regions.size());
+  row.iri = offering.iri.data();
+  row.iri_size = static_cast<uint32_t>(offering.iri.size());
+  auto currency = currency_ids_.find(offering.currency);
+  if (currency == currency_ids_.end() && currency_ids_.size() < kOtherCurrency) {
+    auto id = static_cast<uint16_t>(currency_ids_.size());
+    currency = currency_ids_.emplace(offering.currency, id).first;
+  }
+  row.currency = currency == currency_ids_.end() ? kOtherCurrency : currency->second;
+}
+
+uint16_t CatalogueIndex::currency_id(const std::string& currency) const {
+  auto known = currency_ids_.find(currency);
+  return known == currency_ids_.end() ? kOtherCurrency : known->second;
 }
 
 const PathColumn* CatalogueIndex::column(const PredicatePath& path) const {

@@ -77,20 +77,43 @@ struct ProviderSegment {
   explicit ProviderSegment(rdf::TermTablePtr terms) : graph(std::move(terms)) {}
 };
 
-// One offering as a candidate: its provider's segment and its index there, with its node and
-// its triples in the provider's graph at hand (checking tens of thousands of candidates is
-// bound by memory reads; these save three per candidate). Valid until the provider's graph is
-// rebuilt, which re-attaches its views.
+// One offering as a candidate: its provider's segment and its index there, with its node, the
+// place of its triples in the provider's graph and its row at hand (checking tens of thousands
+// of candidates is bound by memory reads; these save three per candidate). 32 bytes: the views
+// hold three per offering. Valid until the provider's graph is rebuilt, which re-attaches its
+// views.
 struct OfferingRef {
   const ProviderSegment* provider = nullptr;
   uint32_t index = 0;
   TermId node = rdf::kNoTerm;
-  rdf::TripleRange triples;  // the offering node's triples, SPO order
-  uint32_t row = 0;          // offering().row, at hand for the same reason
+  uint32_t first_triple = 0;  // the node's triples: [first_triple, + triple_count) in SPO order
+  uint32_t triple_count = 0;
+  uint32_t row = 0;  // offering().row: its row in the index's path columns and OfferingRows
   // The provider or the offering states consumer prerequisites (most ask nothing: their
-  // candidates are settled without reading the segment). Fits in the padding.
+  // candidates are settled without reading the segment), and the offering itself does.
   bool asks_consumer = false;
+  bool offering_asks = false;
   const OfferingEntry& offering() const { return provider->offerings[index]; }
+  rdf::TripleRange triples() const {
+    const rdf::Triple* first = provider->graph.triples().begin() + first_triple;
+    return rdf::TripleRange(first, first + triple_count);
+  }
+};
+
+// What resolving reads of each candidate that passes its requirement shape, by row, in one
+// array: the resolver's own rules (a monthly price, its currency) and what composition places
+// (regions, the IRI as tie key), without reading the OfferingEntry and its provider's segment
+// (each a cache miss per candidate). The pointers are into the OfferingEntry, which does not
+// change while its provider is indexed.
+struct OfferingRow {
+  double unit_monthly_price = 0;  // when has_monthly_price (OfferingEntry::unit_monthly_price)
+  const Region* regions = nullptr;
+  const char* iri = nullptr;
+  uint32_t iri_size = 0;
+  uint32_t region_count = 0;
+  uint16_t currency = 0;  // CatalogueIndex::currency_id of OfferingEntry::currency
+  bool has_monthly_price = false;
+  std::string_view iri_view() const { return {iri, iri_size}; }
 };
 
 // A forward path of predicates from an offering node: one predicate, or a sequence of them.
@@ -159,6 +182,13 @@ class CatalogueIndex {
   // The column of `path` if kept, else nullptr.
   const PathColumn* column(const PredicatePath& path) const;
 
+  const OfferingRow& row(uint32_t row) const { return rows_[row]; }
+  // Currencies of offerings as small ids (equal ids, equal strings); kOtherCurrency for the
+  // few beyond what an id holds (compare OfferingEntry::currency then) and for strings no
+  // offering uses.
+  static constexpr uint16_t kOtherCurrency = 0xFFFF;
+  uint16_t currency_id(const std::string& currency) const;
+
   // Changes applied since creation (a cheap "version" for logs and tests).
   uint64_t generation() const { return generation_; }
 
@@ -173,6 +203,7 @@ class CatalogueIndex {
   void detach_views(const ProviderSegment& segment);
   void fill_column(PathColumn& column, const PredicatePath& path,
                    const ProviderSegment& segment) const;
+  void fill_row(OfferingRow& row, const OfferingEntry& offering);
   void count_predicates(const ProviderSegment& segment, int delta);
   void add_fact_triples(const std::vector<Fact>& facts, rdf::Graph& graph) const;
 
@@ -189,8 +220,9 @@ class CatalogueIndex {
 
   std::map<PredicatePath, std::unique_ptr<PathColumn>> columns_;
   uint64_t column_clock_ = 0;
-  uint32_t rows_ = 0;                // rows handed out so far
+  std::vector<OfferingRow> rows_;    // by row; the size is the rows handed out so far
   std::vector<uint32_t> free_rows_;  // of offerings that left, handed out again first
+  std::unordered_map<std::string, uint16_t> currency_ids_;
 };
 
 }  // namespace mpli::resolver

@@ -121,14 +121,14 @@ bool ShapeChecks::requirement(uint32_t shape, const OfferingRef& ref,
   auto bound = [&]() -> shacl::Validator& { return validator(provider); };
   Plan& plan = plan_of(shape);
   if (!plan.columns) {
-    return cache_.validate_node(shape, ref.node, ref.triples, provider.graph, bound, results);
+    return cache_.validate_node(shape, ref.node, ref.triples(), provider.graph, bound, results);
   }
   // As the engine checks a node shape of sh:property constraints: every member, in order, each
   // appending its results (a rejected candidate is counted under each constraint it fails).
   bool ok = true;
   for (Member& member : plan.members) {
     if (member.column == nullptr) {
-      ok &= cache_.validate_property(member.shape, ref.node, ref.triples, provider.graph, bound,
+      ok &= cache_.validate_property(member.shape, ref.node, ref.triples(), provider.graph, bound,
                                      results);
       continue;
     }

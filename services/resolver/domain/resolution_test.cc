@@ -225,8 +225,8 @@ void check_views_match_providers(const CatalogueIndex& index) {
     // The triples a ref carries are its node's in the provider's current graph.
     rdf::TripleRange own = ref.provider->graph.with_subject(ref.node);
     CHECK(ref.node == ref.offering().node);
-    CHECK(ref.triples.begin() == own.begin());
-    CHECK(ref.triples.size() == own.size());
+    CHECK(ref.triples().begin() == own.begin());
+    CHECK(ref.triples().size() == own.size());
   }
   CHECK(got == expected);
   CHECK(index.offering_count() == expected.size());
