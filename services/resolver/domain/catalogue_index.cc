@@ -293,7 +293,7 @@ void CatalogueIndex::attach_views(ProviderSegment& segment) {
       offering.row = free_rows_.back();
       free_rows_.pop_back();
     }
-    fill_row(rows_[offering.row], offering);
+    fill_row(rows_[offering.row], segment, offering);
     rdf::TripleRange own = segment.graph.with_subject(offering.node);
     OfferingRef ref;
     ref.provider = &segment;
@@ -433,7 +433,9 @@ const PathColumn* CatalogueIndex::add_column(const PredicatePath& path) {
   return columns_.emplace(path, std::move(column)).first->second.get();
 }
 
-void CatalogueIndex::fill_row(OfferingRow& row, const OfferingEntry& offering) {
+void CatalogueIndex::fill_row(OfferingRow& row, const ProviderSegment& segment,
+                              const OfferingEntry& offering) {
+  row.provider_node = segment.node;
   row.has_monthly_price = offering.unit_monthly_price.has_value();
   row.unit_monthly_price = offering.unit_monthly_price.value_or(0);
   row.regions = offering.regions.data();

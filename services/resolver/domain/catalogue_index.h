@@ -111,7 +111,8 @@ struct OfferingRow {
   const char* iri = nullptr;
   uint32_t iri_size = 0;
   uint32_t region_count = 0;
-  uint16_t currency = 0;  // CatalogueIndex::currency_id of OfferingEntry::currency
+  TermId provider_node = rdf::kNoTerm;  // ProviderSegment::node
+  uint16_t currency = 0;                // CatalogueIndex::currency_id of OfferingEntry::currency
   bool has_monthly_price = false;
   std::string_view iri_view() const { return {iri, iri_size}; }
 };
@@ -203,7 +204,7 @@ class CatalogueIndex {
   void detach_views(const ProviderSegment& segment);
   void fill_column(PathColumn& column, const PredicatePath& path,
                    const ProviderSegment& segment) const;
-  void fill_row(OfferingRow& row, const OfferingEntry& offering);
+  void fill_row(OfferingRow& row, const ProviderSegment& segment, const OfferingEntry& offering);
   void count_predicates(const ProviderSegment& segment, int delta);
   void add_fact_triples(const std::vector<Fact>& facts, rdf::Graph& graph) const;
 

@@ -465,6 +465,19 @@ Problem build_problem(const ConsumerManifest& manifest,
     if (p.kind == PreferenceSpec::Kind::kProviders)
       preferred.insert(p.providers.begin(), p.providers.end());
   }
+  // A provider is preferred when its node is an IRI the manifest names: compared as term ids
+  // (the table interns each IRI once), so the provider's segment is not read per candidate.
+  std::vector<TermId> preferred_nodes;
+  bool by_text = false;  // "" (a blank provider node's iri) is matched as text, as before
+  for (const std::string& iri : preferred) {
+    by_text = by_text || iri.empty();
+    TermId node = manifest.program->terms->find_iri(iri);
+    if (node != rdf::kNoTerm) preferred_nodes.push_back(node);
+  }
+  auto is_preferred = [&](const ProviderSegment* segment, TermId node) {
+    if (by_text) return preferred.count(segment->iri) > 0;
+    return std::find(preferred_nodes.begin(), preferred_nodes.end(), node) != preferred_nodes.end();
+  };
   bool preferred_provider = false;
   for (size_t r = 0; r < outcomes.size(); ++r) {
     std::vector<Placement> placements;
@@ -481,6 +494,8 @@ Problem build_problem(const ConsumerManifest& manifest,
     for (size_t at = 0; at < accepted.size(); ++at) {
       // Each offering's regions are an allocation of their own, spread over memory: asking
       // for those of a candidate a few places ahead overlaps the cache misses of reading them.
+      // The rows themselves are in one array, but far apart: those further ahead first.
+      if (at + 16 < accepted.size()) __builtin_prefetch(accepted[at + 16].row);
       if (at + 4 < accepted.size()) __builtin_prefetch(accepted[at + 4].row->regions);
       const Candidate& candidate = accepted[at];
       const OfferingRow& offering = *candidate.row;
@@ -491,7 +506,7 @@ Problem build_problem(const ConsumerManifest& manifest,
           known = provider_ids.emplace(last_provider, provider_ids.size()).first;
         }
         provider = known->second;
-        preferred_provider = !preferred.empty() && preferred.count(last_provider->iri) > 0;
+        preferred_provider = is_preferred(last_provider, offering.provider_node);
       }
       for (const Region& region : Regions{offering.regions, offering.region_count}) {
         Placement p;
