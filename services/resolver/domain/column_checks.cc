@@ -144,6 +144,14 @@ bool ShapeChecks::requirement(uint32_t shape, const OfferingRef& ref,
   return ok;
 }
 
+bool ShapeChecks::requirement(uint32_t shape, const OfferingRef& ref,
+                              std::pmr::vector<ValidationResult>* results) {
+  scratch_.clear();
+  bool ok = requirement(shape, ref, &scratch_);
+  results->insert(results->end(), scratch_.begin(), scratch_.end());
+  return ok;
+}
+
 ShapeChecks::Plan& ShapeChecks::plan_of(uint32_t shape) {
   auto known = plans_.find(shape);
   if (known != plans_.end()) return known->second;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +50,9 @@ class ShapeChecks {
 
   bool requirement(uint32_t shape, const OfferingRef& ref,
                    std::vector<shacl::ValidationResult>* results);
+  // The same, appending to a vector of another allocator (through a scratch vector).
+  bool requirement(uint32_t shape, const OfferingRef& ref,
+                   std::pmr::vector<shacl::ValidationResult>* results);
 
  private:
   struct Outcome {
@@ -85,6 +89,7 @@ class ShapeChecks {
   std::unique_ptr<shacl::Validator> validator_;
   std::unordered_map<uint32_t, Plan> plans_;
   std::vector<Outcome> outcomes_;
+  std::vector<shacl::ValidationResult> scratch_;
 };
 
 }  // namespace mpli::resolver

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory_resource>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -268,9 +269,11 @@ std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& progr
 // checking them.
 struct Candidate {
   OfferingRef ref;
-  const OfferingRow* row = nullptr;       // the index's row of ref
-  std::vector<ValidationResult> results;  // requirement shape failures
-  std::vector<v1::Failure> failures;      // the resolver's own rules
+  const OfferingRow* row = nullptr;  // the index's row of ref
+  // Requirement shape failures. Tens of thousands of rejected candidates hold one or two
+  // each: they come from the request's arena (freed at once), not one allocation apiece.
+  std::pmr::vector<ValidationResult> results;
+  std::vector<v1::Failure> failures;  // the resolver's own rules
   // The prerequisites the consumer misses (shared with Prerequisites, which outlives this).
   const std::vector<v1::ProviderRefusal>* refusals = nullptr;
   size_t refusal_failures = 0;
@@ -330,8 +333,10 @@ enum class CheckDepth { kFirstReason, kEveryReason };
 // `currency` is index.currency_id(manifest.currency).
 Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& manifest,
                           uint16_t currency, const Requirement& requirement, const OfferingRef& ref,
-                          ShapeChecks& checks, Prerequisites& prerequisites, CheckDepth depth) {
-  Candidate candidate{ref, &index.row(ref.row), {}, {}, nullptr, 0, ""};
+                          ShapeChecks& checks, Prerequisites& prerequisites, CheckDepth depth,
+                          std::pmr::memory_resource* memory = std::pmr::get_default_resource()) {
+  Candidate candidate{
+      ref, &index.row(ref.row), std::pmr::vector<ValidationResult>(memory), {}, nullptr, 0, ""};
   if (!checks.requirement(requirement.shape, ref, &candidate.results)) {
     candidate.reason = "requirement_shape";
     if (depth == CheckDepth::kFirstReason) return candidate;
@@ -359,7 +364,8 @@ Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& m
 
 RequirementOutcome match_requirement(const CatalogueIndex& index, const ConsumerManifest& manifest,
                                      const Requirement& requirement, ShapeChecks& checks,
-                                     Prerequisites& prerequisites, const Vocabulary& vocabulary) {
+                                     Prerequisites& prerequisites, const Vocabulary& vocabulary,
+                                     std::pmr::memory_resource* memory) {
   RequirementOutcome out;
   const ShapesProgram& program = *manifest.program;
   FailureWriter write(program, vocabulary);
@@ -372,7 +378,7 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
   uint16_t currency = index.currency_id(manifest.currency);
   for (const OfferingRef& ref : candidates) {
     Candidate candidate = offering_serves(index, manifest, currency, requirement, ref, checks,
-                                          prerequisites, CheckDepth::kFirstReason);
+                                          prerequisites, CheckDepth::kFirstReason, memory);
     if (candidate.reason == "requirement_shape") {
       for (size_t i = 0; i < candidate.results.size(); ++i) {
         // A constraint failing on several values eliminates the offering once (a handful of
@@ -898,10 +904,12 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
   Vocabulary vocabulary(*index.terms());
   ShapeChecks checks(*manifest.program, index);
   Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  // Outlives the outcomes (declared first, destroyed last).
+  std::pmr::monotonic_buffer_resource arena;
   std::vector<RequirementOutcome> outcomes;
   for (const Requirement& requirement : manifest.requirements) {
     outcomes.push_back(
-        match_requirement(index, manifest, requirement, checks, prerequisites, vocabulary));
+        match_requirement(index, manifest, requirement, checks, prerequisites, vocabulary, &arena));
   }
   FailureWriter writer(*manifest.program, vocabulary);
   Problem problem = build_problem(manifest, outcomes, options.top_k, options.max_search_nodes);
