@@ -442,6 +442,11 @@ void CatalogueIndex::fill_row(OfferingRow& row, const ProviderSegment& segment,
   row.region_count = static_cast<uint32_t>(offering.regions.size());
   row.iri = offering.iri.data();
   row.iri_size = static_cast<uint32_t>(offering.iri.size());
+  row.iri_key[0] = row.iri_key[1] = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    uint64_t byte = i < offering.iri.size() ? static_cast<unsigned char>(offering.iri[i]) : 0;
+    row.iri_key[i / 8] = (row.iri_key[i / 8] << 8) | byte;
+  }
   auto currency = currency_ids_.find(offering.currency);
   if (currency == currency_ids_.end() && currency_ids_.size() < kOtherCurrency) {
     auto id = static_cast<uint16_t>(currency_ids_.size());

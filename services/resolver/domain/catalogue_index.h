@@ -112,9 +112,18 @@ struct OfferingRow {
   uint32_t iri_size = 0;
   uint32_t region_count = 0;
   TermId provider_node = rdf::kNoTerm;  // ProviderSegment::node
-  uint16_t currency = 0;                // CatalogueIndex::currency_id of OfferingEntry::currency
+  // The IRI's first 16 bytes, big-endian, zero-padded: orders most pairs of IRIs without
+  // reading their characters (a cache miss each when tens of thousands are compared).
+  uint16_t currency = 0;  // CatalogueIndex::currency_id of OfferingEntry::currency
   bool has_monthly_price = false;
+  uint64_t iri_key[2] = {0, 0};
   std::string_view iri_view() const { return {iri, iri_size}; }
+  // The order of the IRIs as strings.
+  bool iri_before(const OfferingRow& other) const {
+    if (iri_key[0] != other.iri_key[0]) return iri_key[0] < other.iri_key[0];
+    if (iri_key[1] != other.iri_key[1]) return iri_key[1] < other.iri_key[1];
+    return iri_view() < other.iri_view();
+  }
 };
 
 // A forward path of predicates from an offering node: one predicate, or a sequence of them.

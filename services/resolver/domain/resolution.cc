@@ -376,6 +376,10 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
     out.other_kinds = static_cast<int64_t>(index.offering_count() - candidates.size());
   }
   uint16_t currency = index.currency_id(manifest.currency);
+  // Every candidate lands in one of the two: growing them would move tens of thousands of
+  // candidates several times (only the pages used are touched).
+  out.accepted.reserve(candidates.size());
+  out.rejected.reserve(candidates.size());
   for (const OfferingRef& ref : candidates) {
     Candidate candidate = offering_serves(index, manifest, currency, requirement, ref, checks,
                                           prerequisites, CheckDepth::kFirstReason, memory);
@@ -677,7 +681,7 @@ std::vector<const Candidate*> nearest(const std::vector<Candidate>& rejected, si
                       if (a->failure_count() != b->failure_count()) {
                         return a->failure_count() < b->failure_count();
                       }
-                      return a->row->iri_view() < b->row->iri_view();
+                      return a->row->iri_before(*b->row);
                     });
   out.resize(k);
   return out;
