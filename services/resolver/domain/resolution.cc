@@ -269,7 +269,10 @@ std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& progr
 // checking them.
 struct Candidate {
   OfferingRef ref;
-  const OfferingRow* row = nullptr;  // the index's row of ref
+  // A copy of the index's row of ref, read once while matching (prefetched ahead, in row
+  // order): composition and the nearest misses then read it here, in sequence, rather than
+  // from the index's array at random again.
+  OfferingRow row;
   // Requirement shape failures. Tens of thousands of rejected candidates hold one or two
   // each: they come from the request's arena (freed at once), not one allocation apiece.
   std::pmr::vector<ValidationResult> results;
@@ -336,7 +339,7 @@ Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& m
                           ShapeChecks& checks, Prerequisites& prerequisites, CheckDepth depth,
                           std::pmr::memory_resource* memory = std::pmr::get_default_resource()) {
   Candidate candidate{
-      ref, &index.row(ref.row), std::pmr::vector<ValidationResult>(memory), {}, nullptr, 0, ""};
+      ref, index.row(ref.row), std::pmr::vector<ValidationResult>(memory), {}, nullptr, 0, ""};
   if (!checks.requirement(requirement.shape, ref, &candidate.results)) {
     candidate.reason = "requirement_shape";
     if (depth == CheckDepth::kFirstReason) return candidate;
@@ -349,7 +352,7 @@ Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& m
     if (depth == CheckDepth::kFirstReason) return candidate;
   }
   // Read from the index's row, not the entry: one cache miss less per candidate.
-  const OfferingRow& row = *candidate.row;
+  const OfferingRow& row = candidate.row;
   if (!row.has_monthly_price) {
     if (candidate.reason.empty()) candidate.reason = "no_price";
     candidate.failures.push_back(price_failure());
@@ -380,7 +383,11 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
   // candidates several times (only the pages used are touched).
   out.accepted.reserve(candidates.size());
   out.rejected.reserve(candidates.size());
-  for (const OfferingRef& ref : candidates) {
+  for (size_t at = 0; at < candidates.size(); ++at) {
+    // The rows of a kind's candidates are far apart in the index's array: asking for those a
+    // few candidates ahead overlaps the cache misses of reading them.
+    if (at + 8 < candidates.size()) __builtin_prefetch(&index.row(candidates[at + 8].row));
+    const OfferingRef& ref = candidates[at];
     Candidate candidate = offering_serves(index, manifest, currency, requirement, ref, checks,
                                           prerequisites, CheckDepth::kFirstReason, memory);
     if (candidate.reason == "requirement_shape") {
@@ -504,11 +511,9 @@ Problem build_problem(const ConsumerManifest& manifest,
     for (size_t at = 0; at < accepted.size(); ++at) {
       // Each offering's regions are an allocation of their own, spread over memory: asking
       // for those of a candidate a few places ahead overlaps the cache misses of reading them.
-      // The rows themselves are in one array, but far apart: those further ahead first.
-      if (at + 16 < accepted.size()) __builtin_prefetch(accepted[at + 16].row);
-      if (at + 4 < accepted.size()) __builtin_prefetch(accepted[at + 4].row->regions);
+      if (at + 4 < accepted.size()) __builtin_prefetch(accepted[at + 4].row.regions);
       const Candidate& candidate = accepted[at];
-      const OfferingRow& offering = *candidate.row;
+      const OfferingRow& offering = candidate.row;
       if (candidate.ref.provider != last_provider) {
         last_provider = candidate.ref.provider;
         auto known = provider_ids.find(last_provider);
@@ -681,7 +686,7 @@ std::vector<const Candidate*> nearest(const std::vector<Candidate>& rejected, si
                       if (a->failure_count() != b->failure_count()) {
                         return a->failure_count() < b->failure_count();
                       }
-                      return a->row->iri_before(*b->row);
+                      return a->row.iri_before(b->row);
                     });
   out.resize(k);
   return out;
