@@ -153,8 +153,14 @@ bool ShapeChecks::requirement(uint32_t shape, const OfferingRef& ref,
 }
 
 ShapeChecks::Plan& ShapeChecks::plan_of(uint32_t shape) {
+  // A requirement's candidates are checked one after the other against the same shape.
+  if (last_plan_ != nullptr && last_shape_ == shape) return *last_plan_;
   auto known = plans_.find(shape);
-  if (known != plans_.end()) return known->second;
+  if (known != plans_.end()) {
+    last_shape_ = shape;
+    last_plan_ = &known->second;  // references into an unordered_map survive rehashing
+    return known->second;
+  }
   Plan plan;
   const Shape& node_shape = program_.shapes[shape];
   bool members_only = !node_shape.deactivated && !node_shape.is_property;
@@ -171,7 +177,9 @@ ShapeChecks::Plan& ShapeChecks::plan_of(uint32_t shape) {
     }
   }
   if (!plan.columns) plan.members.clear();
-  return plans_.emplace(shape, std::move(plan)).first->second;
+  last_shape_ = shape;
+  last_plan_ = &plans_.emplace(shape, std::move(plan)).first->second;
+  return *last_plan_;
 }
 
 const ShapeChecks::Outcome& ShapeChecks::outcome(Member& member, const OfferingRef& ref) {

@@ -88,6 +88,8 @@ class ShapeChecks {
   shacl::NodeCheckCache cache_;
   std::unique_ptr<shacl::Validator> validator_;
   std::unordered_map<uint32_t, Plan> plans_;
+  uint32_t last_shape_ = 0;
+  Plan* last_plan_ = nullptr;
   std::vector<Outcome> outcomes_;
   std::vector<shacl::ValidationResult> scratch_;
 };

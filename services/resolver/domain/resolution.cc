@@ -475,6 +475,9 @@ Problem build_problem(const ConsumerManifest& manifest,
                       uint64_t max_nodes) {
   Problem problem;
   std::unordered_map<const ProviderSegment*, uint32_t> provider_ids;
+  size_t most = 0;
+  for (const auto& outcome : outcomes) most = std::max(most, outcome.accepted.size());
+  provider_ids.reserve(most);  // no rehashing as thousands of providers enter
   std::unordered_map<std::string, uint32_t> country_ids;
   const PreferenceSpec* near = first_preference(manifest, PreferenceSpec::Kind::kClosestRegion);
   std::set<std::string> preferred;
