@@ -152,6 +152,12 @@ bool ShapeChecks::requirement(uint32_t shape, const OfferingRef& ref,
   return ok;
 }
 
+void ShapeChecks::prefetch(uint32_t shape, const OfferingRef& ref) {
+  for (const Member& member : plan_of(shape).members) {
+    if (member.column != nullptr) member.column->prefetch(ref.row);
+  }
+}
+
 ShapeChecks::Plan& ShapeChecks::plan_of(uint32_t shape) {
   // A requirement's candidates are checked one after the other against the same shape.
   if (last_plan_ != nullptr && last_shape_ == shape) return *last_plan_;

@@ -50,6 +50,9 @@ class ShapeChecks {
 
   bool requirement(uint32_t shape, const OfferingRef& ref,
                    std::vector<shacl::ValidationResult>* results);
+  // Asks for the column cells that checking `ref` against `shape` reads: a scan over a
+  // kind's candidates calls it a few candidates ahead, as their rows are far apart.
+  void prefetch(uint32_t shape, const OfferingRef& ref);
   // The same, appending to a vector of another allocator (through a scratch vector).
   bool requirement(uint32_t shape, const OfferingRef& ref,
                    std::pmr::vector<shacl::ValidationResult>* results);

@@ -386,7 +386,10 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
   for (size_t at = 0; at < candidates.size(); ++at) {
     // The rows of a kind's candidates are far apart in the index's array: asking for those a
     // few candidates ahead overlaps the cache misses of reading them.
-    if (at + 8 < candidates.size()) __builtin_prefetch(&index.row(candidates[at + 8].row));
+    if (at + 16 < candidates.size()) {
+      __builtin_prefetch(&index.row(candidates[at + 16].row));
+      checks.prefetch(requirement.shape, candidates[at + 16]);
+    }
     const OfferingRef& ref = candidates[at];
     Candidate candidate = offering_serves(index, manifest, currency, requirement, ref, checks,
                                           prerequisites, CheckDepth::kFirstReason, memory);
