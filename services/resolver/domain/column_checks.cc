@@ -16,33 +16,6 @@ using shacl::ValidationResult;
 constexpr int kMaxNesting = 8;
 constexpr uint32_t kUnknown = std::numeric_limits<uint32_t>::max();
 
-// Components whose outcome is a function of the value terms alone: each value's term
-// (datatype, node kind, ranges, lengths, pattern, languages, sh:in) or the set of them
-// (counts, sh:hasValue, sh:uniqueLang). Not sh:class (the data graph's types), sh:closed (the
-// value's triples), sh:equals and the like (the focus's other values), sh:property (a path).
-bool looks_at_terms_only(Component c) {
-  switch (c) {
-    case Component::kDatatype:
-    case Component::kNodeKind:
-    case Component::kMinCount:
-    case Component::kMaxCount:
-    case Component::kMinExclusive:
-    case Component::kMinInclusive:
-    case Component::kMaxExclusive:
-    case Component::kMaxInclusive:
-    case Component::kMinLength:
-    case Component::kMaxLength:
-    case Component::kPattern:
-    case Component::kLanguageIn:
-    case Component::kUniqueLang:
-    case Component::kHasValue:
-    case Component::kIn:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool constraints_on_terms_only(const ShapesProgram& program, const Shape& shape, int depth);
 
 // A node shape whose conformance at a node is a function of the node's term: its value node is
@@ -53,9 +26,11 @@ bool node_shape_on_terms_only(const ShapesProgram& program, uint32_t shape, int 
   return !s.is_property && constraints_on_terms_only(program, s, depth);
 }
 
+// Constraints that look at the value terms alone (shacl::looks_at_value_terms_only), or at each
+// value's conformance to node shapes of such constraints.
 bool constraints_on_terms_only(const ShapesProgram& program, const Shape& shape, int depth) {
   for (const shacl::Constraint& c : shape.constraints) {
-    if (looks_at_terms_only(c.component)) continue;
+    if (shacl::looks_at_value_terms_only(c.component)) continue;
     switch (c.component) {
       // Conformance of each value to other shapes, counted or combined.
       case Component::kNot:
