@@ -281,6 +281,21 @@ void insert_run(std::vector<OfferingRef>& refs, const std::vector<OfferingRef>& 
 
 }  // namespace
 
+OfferingRef CatalogueIndex::ref_of(const ProviderSegment& segment, uint32_t index) {
+  const OfferingEntry& offering = segment.offerings[index];
+  rdf::TripleRange own = segment.graph.with_subject(offering.node);
+  OfferingRef ref;
+  ref.provider = &segment;
+  ref.index = index;
+  ref.node = offering.node;
+  ref.first_triple = static_cast<uint32_t>(own.begin() - segment.graph.triples().begin());
+  ref.triple_count = static_cast<uint32_t>(own.size());
+  ref.row = offering.row;
+  ref.offering_asks = !offering.prerequisites.empty();
+  ref.asks_consumer = ref.offering_asks || !segment.provider_prerequisites.empty();
+  return ref;
+}
+
 void CatalogueIndex::attach_views(ProviderSegment& segment) {
   std::vector<OfferingRef> run;
   std::map<TermId, std::vector<OfferingRef>> by_kind;
@@ -294,20 +309,11 @@ void CatalogueIndex::attach_views(ProviderSegment& segment) {
       free_rows_.pop_back();
     }
     fill_row(rows_[offering.row], segment, offering);
-    rdf::TripleRange own = segment.graph.with_subject(offering.node);
-    OfferingRef ref;
-    ref.provider = &segment;
-    ref.index = i;
-    ref.node = offering.node;
-    ref.first_triple = static_cast<uint32_t>(own.begin() - segment.graph.triples().begin());
-    ref.triple_count = static_cast<uint32_t>(own.size());
-    ref.row = offering.row;
-    ref.offering_asks = !offering.prerequisites.empty();
-    ref.asks_consumer = ref.offering_asks || !segment.provider_prerequisites.empty();
+    OfferingRef ref = ref_of(segment, i);
     run.push_back(ref);
     // Erased first: the key is a view of this segment's string, not of a replaced one's.
     by_iri_.erase(offering.iri);
-    by_iri_.emplace(offering.iri, ref);
+    by_iri_.emplace(offering.iri, OfferingAt{&segment, i});
     for (TermId kind : offering.kinds) by_kind[kind].push_back(ref);
   }
   insert_run(all_, run);
@@ -328,7 +334,7 @@ void CatalogueIndex::detach_views(const ProviderSegment& segment) {
   std::set<TermId> kinds;
   for (const OfferingEntry& offering : segment.offerings) {
     auto known = by_iri_.find(offering.iri);
-    if (known != by_iri_.end() && known->second.provider == &segment) by_iri_.erase(known);
+    if (known != by_iri_.end() && known->second.segment == &segment) by_iri_.erase(known);
     kinds.insert(offering.kinds.begin(), offering.kinds.end());
   }
   erase_run(all_, segment);
@@ -357,7 +363,7 @@ const std::vector<OfferingRef>& CatalogueIndex::offerings_of_kind(TermId kind) c
 std::optional<OfferingRef> CatalogueIndex::find_offering(const std::string& iri) const {
   auto it = by_iri_.find(iri);
   if (it == by_iri_.end()) return std::nullopt;
-  return it->second;
+  return ref_of(*it->second.segment, it->second.index);
 }
 
 bool CatalogueIndex::uses_predicate(TermId predicate) const {

@@ -218,6 +218,7 @@ class CatalogueIndex {
   void fill_column(PathColumn& column, const PredicatePath& path,
                    const ProviderSegment& segment) const;
   void fill_row(OfferingRow& row, const ProviderSegment& segment, const OfferingEntry& offering);
+  static OfferingRef ref_of(const ProviderSegment& segment, uint32_t index);
   void count_predicates(const ProviderSegment& segment, int delta);
   void add_fact_triples(const std::vector<Fact>& facts, rdf::Graph& graph) const;
 
@@ -229,8 +230,14 @@ class CatalogueIndex {
 
   std::vector<OfferingRef> all_;
   std::unordered_map<TermId, std::vector<OfferingRef>> by_kind_;
-  std::unordered_map<TermId, uint32_t> predicate_use_;        // providers whose graph uses it
-  std::unordered_map<std::string_view, OfferingRef> by_iri_;  // views of OfferingEntry::iri
+  std::unordered_map<TermId, uint32_t> predicate_use_;  // providers whose graph uses it
+  // Where each IRI's offering is (views of OfferingEntry::iri): the ref is made when asked,
+  // as the map holds a million of them at a million offerings.
+  struct OfferingAt {
+    const ProviderSegment* segment;
+    uint32_t index;
+  };
+  std::unordered_map<std::string_view, OfferingAt> by_iri_;
 
   std::map<PredicatePath, std::unique_ptr<PathColumn>> columns_;
   uint64_t column_clock_ = 0;
