@@ -308,7 +308,8 @@ double percentile(std::vector<double> samples, double p) {
 // One request as the resolver's resolve use case does it: read the manifest into the index's
 // term table, have the index keep columns for its paths (built on the first request), then
 // resolve with the consumer's verified facts (the resolver asks trust; the
-// index holds the same) and the default options.
+// index holds the same) and the default options, prerequisite outcomes remembered across
+// requests as the service remembers them.
 resolver::v1::Resolution resolve_once(resolver::CatalogueIndex& index,
                                       const resolver::ConsumerManifestReader& reader,
                                       const std::string& text) {
@@ -316,7 +317,8 @@ resolver::v1::Resolution resolve_once(resolver::CatalogueIndex& index,
   if (!manifest.is_ok()) fail(manifest.status().to_string());
   resolver::prepare_columns(index, **manifest);
   const auto& consumer_facts = index.facts_about((*manifest)->consumer_iri);
-  return resolver::resolve(index, **manifest, consumer_facts, resolver::ResolveOptions{});
+  static resolver::PrerequisiteMemo memo;  // the service keeps one across requests
+  return resolver::resolve(index, **manifest, consumer_facts, resolver::ResolveOptions{}, &memo);
 }
 
 ConsumerRun run_consumer(resolver::CatalogueIndex& index,

@@ -180,7 +180,7 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
     // Columns for the paths its requirement shapes ask about: built on first use, kept
     // current from then on, so repeated shapes are matched without visiting each graph.
     prepare_columns(*index_, *manifest);
-    resolution = mpli::resolver::resolve(*index_, *manifest, facts, options);
+    resolution = mpli::resolver::resolve(*index_, *manifest, facts, options, &prerequisite_memo_);
   }
   resolution.set_id("res_" + ids::new_uuid_v7());
   resolution.set_created_at(clock::now_rfc3339());

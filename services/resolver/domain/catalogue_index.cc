@@ -1,6 +1,7 @@
 #include "services/resolver/domain/catalogue_index.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdlib>
 #include <iterator>
@@ -297,6 +298,10 @@ OfferingRef CatalogueIndex::ref_of(const ProviderSegment& segment, uint32_t inde
 }
 
 void CatalogueIndex::attach_views(ProviderSegment& segment) {
+  // Process-wide: a segment of another index (after a compaction) at the same address never
+  // takes an earlier one's version.
+  static std::atomic<uint64_t> versions{0};
+  segment.version = ++versions;
   std::vector<OfferingRef> run;
   std::map<TermId, std::vector<OfferingRef>> by_kind;
   for (uint32_t i = 0; i < segment.offerings.size(); ++i) {

@@ -73,6 +73,9 @@ struct ProviderSegment {
   // Claimed standards (mpli:certification / mpli:standard), to say "claimed, not verified".
   std::vector<TermId> claimed_standards;
   std::vector<TermId> predicates;  // used by `graph`, sorted (for lint)
+  // Unique in the process to each (re)attachment of the segment (a new provider, new facts):
+  // what is remembered about a provider across requests notes it, and holds while it is equal.
+  uint64_t version = 0;
 
   explicit ProviderSegment(rdf::TermTablePtr terms) : graph(std::move(terms)) {}
 };

@@ -134,15 +134,30 @@ rdf::Graph consumer_graph(const rdf::TermTablePtr& terms, const std::string& con
   return graph;
 }
 
-// Prerequisite outcomes per provider and per offering, computed once per resolution.
+// The key of a consumer's facts in a PrerequisiteMemo: everything consumer_graph reads.
+std::string facts_key(const std::string& consumer_iri, const std::vector<Fact>& facts) {
+  std::string key = consumer_iri;
+  for (const Fact& fact : facts) {
+    key += '\n' + fact.predicate + '\t' + (fact.object_is_literal ? "L" : "I") + fact.object +
+           '\t' + fact.datatype;
+  }
+  return key;
+}
+
+// Prerequisite outcomes per provider and per offering, computed once per resolution, or per
+// provider version and consumer's facts with a memo.
 class Prerequisites {
  public:
-  Prerequisites(const rdf::TermTablePtr& terms, const ConsumerManifest& manifest,
-                const std::vector<Fact>& facts, const Vocabulary& vocabulary)
-      : graph_(consumer_graph(terms, manifest.consumer_iri, facts)),
-        consumer_(terms->iri(manifest.consumer_iri)),
-        label_(terms->find_iri("http://www.w3.org/2000/01/rdf-schema#label")),
-        vocabulary_(vocabulary) {}
+  Prerequisites(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                const std::vector<Fact>& facts, const Vocabulary& vocabulary,
+                PrerequisiteMemo* memo = nullptr)
+      : graph_(consumer_graph(index.terms(), manifest.consumer_iri, facts)),
+        consumer_(index.terms()->iri(manifest.consumer_iri)),
+        label_(index.terms()->find_iri("http://www.w3.org/2000/01/rdf-schema#label")),
+        vocabulary_(vocabulary),
+        memo_(memo == nullptr ? nullptr
+                              : &memo->table(facts_key(manifest.consumer_iri, facts),
+                                             2 * index.providers().size() + 1024)) {}
 
   // The refusals that apply to an offering (empty: the consumer is accepted).
   const std::vector<v1::ProviderRefusal>& refusals(const OfferingRef& ref) {
@@ -164,7 +179,7 @@ class Prerequisites {
   std::vector<v1::ProviderRefusal> seen() const {
     std::vector<v1::ProviderRefusal> out;
     for (const auto& [provider, list] : by_provider_)
-      out.insert(out.end(), list.begin(), list.end());
+      out.insert(out.end(), list->begin(), list->end());
     for (const auto& [key, list] : offering_refusals_) {
       for (const auto& refusal : list) {
         if (refusal.scope() != "provider") out.push_back(refusal);
@@ -183,13 +198,25 @@ class Prerequisites {
     if (last_provider_ == &provider) return *last_refusals_;
     auto it = by_provider_.find(&provider);
     if (it == by_provider_.end()) {
-      it = by_provider_
-               .emplace(&provider, evaluate(provider, provider.provider_prerequisites, "provider"))
-               .first;
+      // References into unordered_maps survive rehashing.
+      const std::vector<v1::ProviderRefusal>* found = nullptr;
+      if (memo_ != nullptr) {
+        PrerequisiteMemo::Entry& entry = (*memo_)[&provider];
+        if (entry.version != provider.version) {
+          entry.refusals = evaluate(provider, provider.provider_prerequisites, "provider");
+          entry.version = provider.version;
+        }
+        found = &entry.refusals;
+      } else {
+        found = &own_.emplace(&provider,
+                              evaluate(provider, provider.provider_prerequisites, "provider"))
+                     .first->second;
+      }
+      it = by_provider_.emplace(&provider, found).first;
     }
     last_provider_ = &provider;
-    last_refusals_ = &it->second;  // references into an unordered_map survive rehashing
-    return it->second;
+    last_refusals_ = it->second;
+    return *it->second;
   }
 
   std::vector<v1::ProviderRefusal> evaluate(const ProviderSegment& provider,
@@ -237,7 +264,10 @@ class Prerequisites {
   const std::vector<v1::ProviderRefusal>* last_refusals_ = nullptr;
   const ProviderSegment* validator_provider_ = nullptr;
   std::unique_ptr<shacl::Validator> validator_;
-  std::unordered_map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> by_provider_;
+  PrerequisiteMemo::Table* memo_;
+  // The providers seen in this resolution, their refusals in memo_ or own_.
+  std::unordered_map<const ProviderSegment*, const std::vector<v1::ProviderRefusal>*> by_provider_;
+  std::unordered_map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> own_;
   std::map<std::pair<const ProviderSegment*, uint32_t>, std::vector<v1::ProviderRefusal>>
       offering_refusals_;
 };
@@ -902,8 +932,23 @@ void write_refusals(const std::vector<v1::ProviderRefusal>& seen, size_t limit,
   for (auto& tally : tallies) *resolution->add_refused_for() = std::move(tally);
 }
 
+PrerequisiteMemo::Table& PrerequisiteMemo::table(const std::string& key, size_t max_entries) {
+  auto it = std::find_if(tables_.begin(), tables_.end(),
+                         [&](const auto& table) { return table.first == key; });
+  if (it == tables_.end()) {
+    tables_.emplace_front(key, Table());
+    if (tables_.size() > capacity_) tables_.pop_back();
+  } else {
+    tables_.splice(tables_.begin(), tables_, it);
+  }
+  Table& table = tables_.front().second;
+  if (table.size() > max_entries) table.clear();
+  return table;
+}
+
 v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& manifest,
-                       const std::vector<Fact>& consumer_facts, const ResolveOptions& options) {
+                       const std::vector<Fact>& consumer_facts, const ResolveOptions& options,
+                       PrerequisiteMemo* memo) {
   v1::Resolution resolution;
   resolution.set_manifest(manifest.manifest_iri);
   resolution.set_consumer(manifest.consumer_iri);
@@ -918,7 +963,7 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
   }
   Vocabulary vocabulary(*index.terms());
   ShapeChecks checks(*manifest.program, index);
-  Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  Prerequisites prerequisites(index, manifest, consumer_facts, vocabulary, memo);
   // Outlives the outcomes (declared first, destroyed last).
   std::pmr::monotonic_buffer_resource arena;
   std::vector<RequirementOutcome> outcomes;
@@ -952,7 +997,7 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
   RecheckOutcome outcome;
   Vocabulary vocabulary(*index.terms());
   ShapeChecks checks(*manifest.program, index);
-  Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  Prerequisites prerequisites(index, manifest, consumer_facts, vocabulary);
   CompositionRequest request;
   std::map<std::string, size_t> provider_ids;
   std::map<std::string, size_t> country_ids;
@@ -1023,7 +1068,7 @@ v1::CheckOfferingReply check_offering(const CatalogueIndex& index, const Consume
                                       const Requirement& requirement, const OfferingRef& ref) {
   Vocabulary vocabulary(*index.terms());
   ShapeChecks checks(*manifest.program, index);
-  Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  Prerequisites prerequisites(index, manifest, consumer_facts, vocabulary);
   Candidate candidate =
       offering_serves(index, manifest, index.currency_id(manifest.currency), requirement, ref,
                       checks, prerequisites, CheckDepth::kEveryReason);

@@ -714,9 +714,10 @@ std::string text_of(const v1::Resolution& resolution) {
 }
 
 // Two cases from one seed build two indexes with the same term ids; one keeps path columns
-// (from before the changes below, so it must have followed them), the other has none and
-// leaves every check to the engine. Every byte of the resolutions must agree.
-TEST_CASE("property: resolutions are identical with the path columns and without") {
+// (from before the changes below, so it must have followed them) and remembers prerequisite
+// outcomes across resolutions, the other has neither and leaves every check to the engine.
+// Every byte of the resolutions must agree.
+TEST_CASE("property: resolutions are identical with the path columns and memo and without") {
   size_t compared = 0;
   for (uint32_t seed = 1; seed <= kSeeds; ++seed) {
     INFO("seed " << seed);
@@ -724,12 +725,23 @@ TEST_CASE("property: resolutions are identical with the path columns and without
     auto engine_only = make_case(seed);
     INFO(with_columns->gm.text);
     prepare_columns(with_columns->index, *with_columns->manifest);
+    PrerequisiteMemo memo(2);
+    std::vector<Fact> other_consumer = {
+        fact("https://c.example/#someone-else", "verifiedCountry", "DE", true)};
     auto same = [&]() {
-      v1::Resolution fast = resolve(with_columns->index, *with_columns->manifest,
-                                    with_columns->gm.consumer_facts, all_answers());
       v1::Resolution slow = resolve(engine_only->index, *engine_only->manifest,
                                     engine_only->gm.consumer_facts, all_answers());
-      REQUIRE(text_of(fast) == text_of(slow));
+      // The second and third take the first's prerequisite outcomes from the memo, the
+      // third after another consumer's facts had their turn.
+      for (int round = 0; round < 3; ++round) {
+        if (round == 2) {
+          resolve(with_columns->index, *with_columns->manifest, other_consumer, all_answers(),
+                  &memo);
+        }
+        v1::Resolution fast = resolve(with_columns->index, *with_columns->manifest,
+                                      with_columns->gm.consumer_facts, all_answers(), &memo);
+        REQUIRE(text_of(fast) == text_of(slow));
+      }
       ++compared;
     };
     same();
