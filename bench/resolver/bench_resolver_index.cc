@@ -424,6 +424,10 @@ void print_run(const ConsumerRun& run) {
 int main(int argc, char** argv) {
   using namespace mpli;
   using namespace mpli::bench;
+  // As the resolver sets them at start (services/resolver/wiring.cc, keep_freed_memory): a
+  // resolve's freed blocks are kept for the next rather than given back to the kernel.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   Options options = parse_options(argc, argv);
   auto reader = resolver::ConsumerManifestReader::create(consumer_shapes());
   if (!reader.is_ok()) fail(reader.status().to_string());
