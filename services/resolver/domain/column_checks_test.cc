@@ -311,5 +311,40 @@ ex:s a sh:NodeShape ; sh:property
   CHECK(decided == std::vector<bool>{true, true, true, false, false, false, false, false, false});
 }
 
+// Nearest misses are ordered by OfferingRow::iri_before, which decides most pairs by a key of
+// the IRI's first 16 bytes: it must order exactly as the IRIs themselves.
+TEST_CASE("offering rows order their IRIs as the IRIs compare") {
+  CatalogueIndex index;
+  const std::vector<std::string> locals = {
+      "", "a", "ab", "b", "o1", "o10", "o2", "x/y/z/longer", "\xc3\xa9t\xc3\xa9", "~", "Z"};
+  const std::vector<std::string> hosts = {"https://p.example/", "https://p.example/#",
+                                          "https://q.example/deeper/path/", "http://a", "urn:x:"};
+  int provider = 0;
+  for (const std::string& host : hosts) {
+    std::ostringstream nt;
+    std::string p = "<https://provider" + std::to_string(provider) + ".example/#p>";
+    nt << p << " <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" << kMpliNs << "Provider> .\n";
+    for (const std::string& local : locals) {
+      std::string o = "<" + host + local + ">";
+      if (o == "<urn:x:>") continue;
+      nt << o << " <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" << kMpliNs
+         << "Offering> .\n";
+      nt << o << " <" << kMpliNs << "provider> " << p << " .\n";
+    }
+    REQUIRE(index.put_provider("p" + std::to_string(provider++), nt.str()).is_ok());
+  }
+  const auto& refs = index.offerings();
+  REQUIRE(refs.size() > 40);
+  for (const OfferingRef& a : refs) {
+    for (const OfferingRef& b : refs) {
+      const OfferingRow& row_a = index.row(a.row);
+      const OfferingRow& row_b = index.row(b.row);
+      INFO(a.offering().iri << " against " << b.offering().iri);
+      CHECK(row_a.iri_view() == a.offering().iri);
+      CHECK(row_a.iri_before(row_b) == (a.offering().iri < b.offering().iri));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mpli::resolver
