@@ -55,7 +55,7 @@ struct OfferingEntry {
   std::optional<double> unit_monthly_price;  // nullopt: no price, or a unit with no monthly rate
   std::string currency;
   std::vector<uint32_t> prerequisites;  // offering-level prerequisite shapes (program indexes)
-  uint32_t row = 0;                     // its row in the index's path columns
+  uint32_t row = 0;                     // its row in the index's columns and OfferingRows
 };
 
 struct ProviderSegment {
@@ -115,10 +115,10 @@ struct OfferingRow {
   uint32_t iri_size = 0;
   uint32_t region_count = 0;
   TermId provider_node = rdf::kNoTerm;  // ProviderSegment::node
+  uint16_t currency = 0;                // CatalogueIndex::currency_id of OfferingEntry::currency
+  bool has_monthly_price = false;
   // The IRI's first 16 bytes, big-endian, zero-padded: orders most pairs of IRIs without
   // reading their characters (a cache miss each when tens of thousands are compared).
-  uint16_t currency = 0;  // CatalogueIndex::currency_id of OfferingEntry::currency
-  bool has_monthly_price = false;
   uint64_t iri_key[2] = {0, 0};
   std::string_view iri_view() const { return {iri, iri_size}; }
   // The order of the IRIs as strings.
