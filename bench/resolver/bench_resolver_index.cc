@@ -6,11 +6,16 @@
 // table. A program, not a test.
 //
 //   mpli-bench-resolver-index --manifests DIR --facts FILE --consumers DIR
-//                             [--names m1,m2,m3,m4] [--repeat 20] [--warmup 2]
+//                             [--names m1,m2,m3,m4] [--repeat 20] [--warmup 2] [--dump DIR]
+//
+// --dump writes each manifest's last resolution to DIR/<name>.txt (protobuf text format), so
+// two builds can be checked to resolve identically on the same data.
 //
 // DIR holds bench/discovery/generate_manifests.py's p<i>.ttl, FILE the N-Triples of
 // `mpli-bench-resolver verified-facts`, --consumers bench/resolver/consumers.py's <name>.ttl.
+#include <google/protobuf/text_format.h>
 #include <malloc.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -29,6 +34,7 @@
 #include "libs/rdf/graph.h"
 #include "libs/rdf/parser.h"
 #include "services/resolver/domain/catalogue_index.h"
+#include "services/resolver/domain/column_checks.h"
 #include "services/resolver/domain/consumer_manifest.h"
 #include "services/resolver/domain/resolution.h"
 
@@ -52,6 +58,7 @@ struct Options {
   std::vector<std::string> names;
   int repeat = 20;
   int warmup = 2;
+  std::string dump;  // "" or a directory for the resolutions
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -87,6 +94,7 @@ Options parse_options(int argc, char** argv) {
   options.names = split(optional("names", "m1,m2,m3,m4"));
   options.repeat = std::stoi(optional("repeat", "20"));
   options.warmup = std::stoi(optional("warmup", "2"));
+  options.dump = optional("dump", "");
   if (options.repeat < 1) fail("--repeat must be at least 1");
   return options;
 }
@@ -278,9 +286,17 @@ IndexContents contents_of(const resolver::CatalogueIndex& index) {
 
 struct ConsumerRun {
   std::string name;
-  std::vector<double> ms;  // read + resolve, one per timed repetition
+  std::vector<double> ms;      // read + resolve, one per timed repetition
+  std::vector<double> cpu_ms;  // the same, in this thread's CPU time (less noisy on a shared
+                               // machine: time waiting for a core is not counted)
   resolver::v1::Resolution last;
 };
+
+double thread_cpu_ms() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1000 + static_cast<double>(now.tv_nsec) / 1e6;
+}
 
 // Nearest rank, as mpli-bench-resolver latency computes it.
 double percentile(std::vector<double> samples, double p) {
@@ -290,18 +306,22 @@ double percentile(std::vector<double> samples, double p) {
 }
 
 // One request as the resolver's resolve use case does it: read the manifest into the index's
-// term table, then resolve with the consumer's verified facts (the resolver asks trust; the
-// index holds the same) and the default options.
-resolver::v1::Resolution resolve_once(const resolver::CatalogueIndex& index,
+// term table, have the index keep columns for its paths (built on the first request), then
+// resolve with the consumer's verified facts (the resolver asks trust; the
+// index holds the same) and the default options, prerequisite outcomes remembered across
+// requests as the service remembers them.
+resolver::v1::Resolution resolve_once(resolver::CatalogueIndex& index,
                                       const resolver::ConsumerManifestReader& reader,
                                       const std::string& text) {
   auto manifest = reader.read(text, index.terms());
   if (!manifest.is_ok()) fail(manifest.status().to_string());
+  resolver::prepare_columns(index, **manifest);
   const auto& consumer_facts = index.facts_about((*manifest)->consumer_iri);
-  return resolver::resolve(index, **manifest, consumer_facts, resolver::ResolveOptions{});
+  static resolver::PrerequisiteMemo memo;  // the service keeps one across requests
+  return resolver::resolve(index, **manifest, consumer_facts, resolver::ResolveOptions{}, &memo);
 }
 
-ConsumerRun run_consumer(const resolver::CatalogueIndex& index,
+ConsumerRun run_consumer(resolver::CatalogueIndex& index,
                          const resolver::ConsumerManifestReader& reader, const std::string& name,
                          const Options& options) {
   ConsumerRun run;
@@ -310,8 +330,15 @@ ConsumerRun run_consumer(const resolver::CatalogueIndex& index,
   for (int i = 0; i < options.warmup; ++i) run.last = resolve_once(index, reader, text);
   for (int i = 0; i < options.repeat; ++i) {
     auto start = Clock::now();
+    double cpu_start = thread_cpu_ms();
     run.last = resolve_once(index, reader, text);
+    run.cpu_ms.push_back(thread_cpu_ms() - cpu_start);
     run.ms.push_back(seconds_since(start) * 1000);
+  }
+  if (!options.dump.empty()) {
+    std::string text_format;
+    google::protobuf::TextFormat::PrintToString(run.last, &text_format);
+    std::ofstream(options.dump + "/" + name + ".txt") << text_format;
   }
   std::cerr << name << ": p50 " << static_cast<long>(percentile(run.ms, 0.5)) << " ms\n";
   return run;
@@ -387,7 +414,8 @@ void print_run(const ConsumerRun& run) {
   print_row(measure, number(percentile(run.ms, 0.5), 1) + " / " +
                          number(percentile(run.ms, 0.99), 1) + " / " +
                          number(percentile(run.ms, 1.0), 1) + " ms (" +
-                         std::to_string(run.ms.size()) + " runs)");
+                         std::to_string(run.ms.size()) + " runs; thread CPU p50 " +
+                         number(percentile(run.cpu_ms, 0.5), 1) + " ms)");
 }
 
 }  // namespace
@@ -396,6 +424,10 @@ void print_run(const ConsumerRun& run) {
 int main(int argc, char** argv) {
   using namespace mpli;
   using namespace mpli::bench;
+  // As the resolver sets them at start (services/resolver/wiring.cc, keep_freed_memory): a
+  // resolve's freed blocks are kept for the next rather than given back to the kernel.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   Options options = parse_options(argc, argv);
   auto reader = resolver::ConsumerManifestReader::create(consumer_shapes());
   if (!reader.is_ok()) fail(reader.status().to_string());

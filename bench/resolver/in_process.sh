@@ -10,6 +10,8 @@
 #
 #   bench/resolver/in_process.sh [PROVIDERS=10000] [OFFERINGS=10]
 #   env: REPEAT=20 (timed resolves per manifest)  WARMUP=2  NAMES=m1,m2,m3,m4
+#        DUMP=DIR (write each manifest's last resolution there, to compare two builds)
+#        BIN=build/bin (the binaries to run)
 #
 # Needs a built tree (mpli-bench-resolver, mpli-bench-resolver-index) and python3. Generated
 # manifests are kept in bench/out/resolver-index/<PROVIDERS>x<OFFERINGS>/ and reused while the
@@ -23,7 +25,7 @@ WARMUP=${WARMUP:-2}
 NAMES=${NAMES:-m1,m2,m3,m4}
 OUT=bench/out/resolver-index
 DATA=$OUT/${PROVIDERS}x${OFFERINGS}
-BIN=build/bin
+BIN=${BIN:-build/bin}
 CONSUMER="https://bench-consumer.example/mpli/consumer#consumer"
 log() { echo "[$(date +%T)] $*" >&2; }
 
@@ -50,6 +52,7 @@ log "loading the index and resolving ($REPEAT timed runs per manifest)"
     "\`bench/resolver/in_process.sh $PROVIDERS $OFFERINGS\` (REPEAT=$REPEAT, WARMUP=$WARMUP)."
   echo
   "$BIN/mpli-bench-resolver-index" --manifests "$DATA/manifests" --facts "$DATA/facts.nt" \
-    --consumers "$DATA/consumers" --names "$NAMES" --repeat "$REPEAT" --warmup "$WARMUP"
+    --consumers "$DATA/consumers" --names "$NAMES" --repeat "$REPEAT" --warmup "$WARMUP" \
+    ${DUMP:+--dump "$DUMP"}
 } | tee "$OUT/results.md"
 cp "$OUT/results.md" "$OUT/results-${PROVIDERS}x${OFFERINGS}.md"

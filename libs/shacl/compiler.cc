@@ -595,6 +595,29 @@ class Compiler {
 
 }  // namespace
 
+bool looks_at_value_terms_only(Component c) {
+  switch (c) {
+    case Component::kDatatype:
+    case Component::kNodeKind:
+    case Component::kMinCount:
+    case Component::kMaxCount:
+    case Component::kMinExclusive:
+    case Component::kMinInclusive:
+    case Component::kMaxExclusive:
+    case Component::kMaxInclusive:
+    case Component::kMinLength:
+    case Component::kMaxLength:
+    case Component::kPattern:
+    case Component::kLanguageIn:
+    case Component::kUniqueLang:
+    case Component::kHasValue:
+    case Component::kIn:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string_view component_name(Component c) {
   static const std::string_view kNames[] = {"ClassConstraintComponent",
                                             "DatatypeConstraintComponent",

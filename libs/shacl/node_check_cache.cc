@@ -5,30 +5,6 @@
 namespace mpli::shacl {
 namespace {
 
-// Components whose outcome is a function of the value terms (and their count) alone.
-bool looks_at_values_only(Component c) {
-  switch (c) {
-    case Component::kDatatype:
-    case Component::kNodeKind:
-    case Component::kMinCount:
-    case Component::kMaxCount:
-    case Component::kMinExclusive:
-    case Component::kMinInclusive:
-    case Component::kMaxExclusive:
-    case Component::kMaxInclusive:
-    case Component::kMinLength:
-    case Component::kMaxLength:
-    case Component::kPattern:
-    case Component::kLanguageIn:
-    case Component::kUniqueLang:
-    case Component::kHasValue:
-    case Component::kIn:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Components that compare the value nodes with the focus's own values.
 bool looks_at_focus(Component c) {
   return c == Component::kEquals || c == Component::kDisjoint || c == Component::kLessThan ||
@@ -56,7 +32,7 @@ NodeCheckCache::Member NodeCheckCache::member_of(uint32_t property_shape) const 
   bool values_only = p.path.kind == Path::Kind::kPredicate;
   for (const Constraint& c : p.constraints) {
     if (looks_at_focus(c.component)) return member;
-    values_only = values_only && looks_at_values_only(c.component);
+    values_only = values_only && looks_at_value_terms_only(c.component);
   }
   member.cacheable = true;
   member.graph_independent = values_only;

@@ -47,29 +47,24 @@ class NodeCheckCache {
     if (!plan.cacheable) return validator().validate_node(shape, focus, results);
     bool ok = true;
     for (Member& member : plan.members) {
-      if (!member.cacheable || member.gave_up()) {
-        ok &= validator().validate_node(member.shape, focus, results, 1);
-        continue;
-      }
-      ++member.lookups;
-      Key& key = key_for(member, own, data);
-      auto known = outcomes_.find(key);
-      if (known != outcomes_.end()) ++member.hits;
-      if (known == outcomes_.end()) {
-        ++computed_;
-        Outcome outcome;
-        outcome.conforms = validator().validate_node(member.shape, focus, &outcome.results, 1);
-        known = outcomes_.emplace(key, std::move(outcome)).first;
-      }
-      ok &= known->second.conforms;
-      if (results != nullptr) {
-        for (ValidationResult r : known->second.results) {
-          r.focus = focus;  // the property shape's own results have the focus it was asked for
-          results->push_back(r);
-        }
-      }
+      ok &= check_member(member, focus, own, data, validator, results);
     }
     return ok;
+  }
+
+  // One property shape of a node shape, checked as validate_node checks it (depth 1): the
+  // same answer and results as validator().validate_node(property_shape, focus, results, 1).
+  // For a caller that decides some of a node shape's property shapes itself and hands the
+  // others here, member by member, in the node shape's order.
+  template <typename GetValidator>
+  bool validate_property(uint32_t property_shape, TermId focus, rdf::TripleRange own,
+                         const rdf::Graph& data, GetValidator&& validator,
+                         std::vector<ValidationResult>* results) {
+    auto known = members_.find(property_shape);
+    if (known == members_.end()) {
+      known = members_.emplace(property_shape, member_of(property_shape)).first;
+    }
+    return check_member(known->second, focus, own, data, validator, results);
   }
 
  private:
@@ -103,12 +98,38 @@ class NodeCheckCache {
   uint64_t computed() const { return computed_; }
 
  private:
+  template <typename GetValidator>
+  bool check_member(Member& member, TermId focus, rdf::TripleRange own, const rdf::Graph& data,
+                    GetValidator&& validator, std::vector<ValidationResult>* results) {
+    if (!member.cacheable || member.gave_up()) {
+      return validator().validate_node(member.shape, focus, results, 1);
+    }
+    ++member.lookups;
+    Key& key = key_for(member, own, data);
+    auto known = outcomes_.find(key);
+    if (known != outcomes_.end()) ++member.hits;
+    if (known == outcomes_.end()) {
+      ++computed_;
+      Outcome outcome;
+      outcome.conforms = validator().validate_node(member.shape, focus, &outcome.results, 1);
+      known = outcomes_.emplace(key, std::move(outcome)).first;
+    }
+    if (results != nullptr) {
+      for (ValidationResult r : known->second.results) {
+        r.focus = focus;  // the property shape's own results have the focus it was asked for
+        results->push_back(r);
+      }
+    }
+    return known->second.conforms;
+  }
+
   Plan& plan_of(uint32_t shape);
   Member member_of(uint32_t property_shape) const;
   Key& key_for(const Member& member, rdf::TripleRange own, const rdf::Graph& data);
 
   const ShapesProgram& program_;
   std::unordered_map<uint32_t, Plan> plans_;
+  std::unordered_map<uint32_t, Member> members_;  // validate_property's, by property shape
   std::unordered_map<Key, Outcome, KeyHash> outcomes_;
   Key scratch_;  // the key being looked up; reused so a hit allocates nothing
   uint64_t computed_ = 0;

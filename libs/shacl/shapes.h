@@ -85,6 +85,13 @@ enum class Component : uint8_t {
 // Local name of the component's IRI, e.g. "ClassConstraintComponent".
 std::string_view component_name(Component c);
 
+// True for the components whose outcome is a function of the value nodes' terms alone: each
+// value's term (datatype, node kind, ranges, lengths, pattern, languages, sh:in) or the set of
+// them (counts, sh:hasValue, sh:uniqueLang). Not sh:class (the data graph's types), sh:closed
+// (the value's triples), sh:equals and the like (the focus's other values), nor the components
+// that refer to other shapes.
+bool looks_at_value_terms_only(Component c);
+
 // Node kinds as a bit set, so sh:nodeKind is a single AND at validation time.
 enum NodeKindBits : uint8_t { kKindIri = 1, kKindBlank = 2, kKindLiteral = 4 };
 

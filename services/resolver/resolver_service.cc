@@ -6,6 +6,7 @@
 #include "libs/core/digest.h"
 #include "libs/core/ids.h"
 #include "libs/core/log.h"
+#include "services/resolver/domain/column_checks.h"
 
 namespace mpli::resolver {
 
@@ -176,7 +177,10 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
     if (manifest->graph.terms_ptr() != index_->terms()) {
       MPLI_ASSIGN_OR_RETURN(manifest, reader_->read(request.manifest(), index_->terms()));
     }
-    resolution = mpli::resolver::resolve(*index_, *manifest, facts, options);
+    // Columns for the paths its requirement shapes ask about: built on first use, kept
+    // current from then on, so repeated shapes are matched without visiting each graph.
+    prepare_columns(*index_, *manifest);
+    resolution = mpli::resolver::resolve(*index_, *manifest, facts, options, &prerequisite_memo_);
   }
   resolution.set_id("res_" + ids::new_uuid_v7());
   resolution.set_created_at(clock::now_rfc3339());

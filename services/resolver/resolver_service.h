@@ -73,6 +73,7 @@ class ResolverService {
   ResolverOptions options_;
   mutable std::mutex mutex_;
   std::unique_ptr<CatalogueIndex> index_;
+  PrerequisiteMemo prerequisite_memo_;  // under mutex_, as the index
   std::atomic<bool> ready_{false};
   size_t terms_after_load_ = 0;
   bool loading_ = false;

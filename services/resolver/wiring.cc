@@ -1,5 +1,6 @@
 #include "services/resolver/wiring.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include "libs/core/ids.h"
@@ -52,6 +53,16 @@ Status apply_event(ResolverService& resolver, const bus::Message& message) {
   return Status::ok();
 }
 
+void keep_freed_memory() {
+  // A resolve at 100,000 offerings allocates some 10-20 MB of candidates and placements and
+  // frees them when it answers; by default glibc gives such blocks back to the kernel (mmap
+  // above its threshold, trimming the heap's top), and the next resolve pays a page fault for
+  // every 4 KiB again: a quarter of a broad resolve's time. Kept for reuse instead, up to
+  // 256 MiB above the heap's top (the process's peak does not change, its floor does).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
 }  // namespace
 
 service::ServiceDefinition definition() {
@@ -81,6 +92,7 @@ service::ServiceDefinition definition() {
        config::duration()},
   };
   definition.start = [](service::ServiceContext& context) -> Status {
+    keep_freed_memory();
     const config::Config& config = context.config;
     ManifestLimits limits;
     limits.max_bytes = static_cast<size_t>(config.get_int("manifest.max_bytes"));

@@ -1,6 +1,7 @@
 #include "services/resolver/domain/catalogue_index.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdlib>
 #include <iterator>
@@ -281,21 +282,49 @@ void insert_run(std::vector<OfferingRef>& refs, const std::vector<OfferingRef>& 
 
 }  // namespace
 
-void CatalogueIndex::attach_views(const ProviderSegment& segment) {
+OfferingRef CatalogueIndex::ref_of(const ProviderSegment& segment, uint32_t index) {
+  const OfferingEntry& offering = segment.offerings[index];
+  rdf::TripleRange own = segment.graph.with_subject(offering.node);
+  OfferingRef ref;
+  ref.provider = &segment;
+  ref.index = index;
+  ref.node = offering.node;
+  ref.first_triple = static_cast<uint32_t>(own.begin() - segment.graph.triples().begin());
+  ref.triple_count = static_cast<uint32_t>(own.size());
+  ref.row = offering.row;
+  ref.offering_asks = !offering.prerequisites.empty();
+  ref.asks_consumer = ref.offering_asks || !segment.provider_prerequisites.empty();
+  return ref;
+}
+
+void CatalogueIndex::attach_views(ProviderSegment& segment) {
+  // Process-wide: a segment of another index (after a compaction) at the same address never
+  // takes an earlier one's version.
+  static std::atomic<uint64_t> versions{0};
+  segment.version = ++versions;
   std::vector<OfferingRef> run;
   std::map<TermId, std::vector<OfferingRef>> by_kind;
   for (uint32_t i = 0; i < segment.offerings.size(); ++i) {
-    TermId node = segment.offerings[i].node;
-    OfferingRef ref{&segment, i, node, segment.graph.with_subject(node)};
+    OfferingEntry& offering = segment.offerings[i];
+    if (free_rows_.empty()) {
+      offering.row = static_cast<uint32_t>(rows_.size());
+      rows_.emplace_back();
+    } else {
+      offering.row = free_rows_.back();
+      free_rows_.pop_back();
+    }
+    fill_row(rows_[offering.row], segment, offering);
+    OfferingRef ref = ref_of(segment, i);
     run.push_back(ref);
     // Erased first: the key is a view of this segment's string, not of a replaced one's.
-    by_iri_.erase(segment.offerings[i].iri);
-    by_iri_.emplace(segment.offerings[i].iri, ref);
-    for (TermId kind : segment.offerings[i].kinds) by_kind[kind].push_back(ref);
+    by_iri_.erase(offering.iri);
+    by_iri_.emplace(offering.iri, OfferingAt{&segment, i});
+    for (TermId kind : offering.kinds) by_kind[kind].push_back(ref);
   }
   insert_run(all_, run);
   for (const auto& [kind, refs] : by_kind) insert_run(by_kind_[kind], refs);
   count_predicates(segment, +1);
+  for (auto& [path, column] : columns_) fill_column(*column, path, segment);
 }
 
 void CatalogueIndex::count_predicates(const ProviderSegment& segment, int delta) {
@@ -310,7 +339,7 @@ void CatalogueIndex::detach_views(const ProviderSegment& segment) {
   std::set<TermId> kinds;
   for (const OfferingEntry& offering : segment.offerings) {
     auto known = by_iri_.find(offering.iri);
-    if (known != by_iri_.end() && known->second.provider == &segment) by_iri_.erase(known);
+    if (known != by_iri_.end() && known->second.segment == &segment) by_iri_.erase(known);
     kinds.insert(offering.kinds.begin(), offering.kinds.end());
   }
   erase_run(all_, segment);
@@ -321,6 +350,11 @@ void CatalogueIndex::detach_views(const ProviderSegment& segment) {
     if (refs->second.empty()) by_kind_.erase(refs);
   }
   count_predicates(segment, -1);
+  for (const OfferingEntry& offering : segment.offerings) {
+    for (auto& entry : columns_) entry.second->clear(offering.row);
+    rows_[offering.row] = OfferingRow{};  // no pointers into a segment about to go
+    free_rows_.push_back(offering.row);
+  }
 }
 
 const std::vector<OfferingRef>& CatalogueIndex::offerings() const { return all_; }
@@ -334,11 +368,112 @@ const std::vector<OfferingRef>& CatalogueIndex::offerings_of_kind(TermId kind) c
 std::optional<OfferingRef> CatalogueIndex::find_offering(const std::string& iri) const {
   auto it = by_iri_.find(iri);
   if (it == by_iri_.end()) return std::nullopt;
-  return it->second;
+  return ref_of(*it->second.segment, it->second.index);
 }
 
 bool CatalogueIndex::uses_predicate(TermId predicate) const {
   return predicate_use_.count(predicate) > 0;
+}
+
+void PathColumn::set(uint32_t row, const std::vector<TermId>& values) {
+  if (cells_.size() <= row) cells_.resize(row + 1, rdf::kNoTerm);
+  several_.erase(row);
+  if (values.size() <= 1) {
+    cells_[row] = values.empty() ? rdf::kNoTerm : values.front();
+  } else {
+    cells_[row] = kSeveral;
+    several_.emplace(row, values);
+  }
+}
+
+void PathColumn::clear(uint32_t row) {
+  if (row < cells_.size()) cells_[row] = rdf::kNoTerm;
+  several_.erase(row);
+}
+
+namespace {
+
+// The nodes `path` reaches from `node`, as the SHACL engine's path evaluation finds them:
+// each step's objects of every node reached so far, sorted and without duplicates.
+void path_values(const rdf::Graph& graph, TermId node, const PredicatePath& path,
+                 std::vector<TermId>* values, std::vector<TermId>* next) {
+  values->assign(1, node);
+  for (TermId predicate : path) {
+    next->clear();
+    for (TermId from : *values) {
+      for (const rdf::Triple& t : graph.with_subject_predicate(from, predicate)) {
+        next->push_back(t.o);
+      }
+    }
+    std::sort(next->begin(), next->end());
+    next->erase(std::unique(next->begin(), next->end()), next->end());
+    std::swap(*values, *next);
+  }
+}
+
+}  // namespace
+
+void CatalogueIndex::fill_column(PathColumn& column, const PredicatePath& path,
+                                 const ProviderSegment& segment) const {
+  std::vector<TermId> values;
+  std::vector<TermId> next;
+  for (const OfferingEntry& offering : segment.offerings) {
+    path_values(segment.graph, offering.node, path, &values, &next);
+    column.set(offering.row, values);
+  }
+}
+
+const PathColumn* CatalogueIndex::add_column(const PredicatePath& path) {
+  if (path.empty() || path.size() > kMaxColumnSteps) return nullptr;
+  ++column_clock_;
+  auto known = columns_.find(path);
+  if (known != columns_.end()) {
+    known->second->last_asked_ = column_clock_;
+    return known->second.get();
+  }
+  if (columns_.size() >= kMaxColumns) {
+    auto oldest = std::min_element(
+        columns_.begin(), columns_.end(),
+        [](const auto& a, const auto& b) { return a.second->last_asked_ < b.second->last_asked_; });
+    columns_.erase(oldest);
+  }
+  auto column = std::make_unique<PathColumn>();
+  column->last_asked_ = column_clock_;
+  column->cells_.assign(rows_.size(), rdf::kNoTerm);
+  for (const auto& entry : providers_) fill_column(*column, path, *entry.second);
+  return columns_.emplace(path, std::move(column)).first->second.get();
+}
+
+void CatalogueIndex::fill_row(OfferingRow& row, const ProviderSegment& segment,
+                              const OfferingEntry& offering) {
+  row.provider_node = segment.node;
+  row.has_monthly_price = offering.unit_monthly_price.has_value();
+  row.unit_monthly_price = offering.unit_monthly_price.value_or(0);
+  row.regions = offering.regions.data();
+  row.region_count = static_cast<uint32_t>(offering.regions.size());
+  row.iri = offering.iri.data();
+  row.iri_size = static_cast<uint32_t>(offering.iri.size());
+  row.iri_key[0] = row.iri_key[1] = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    uint64_t byte = i < offering.iri.size() ? static_cast<unsigned char>(offering.iri[i]) : 0;
+    row.iri_key[i / 8] = (row.iri_key[i / 8] << 8) | byte;
+  }
+  auto currency = currency_ids_.find(offering.currency);
+  if (currency == currency_ids_.end() && currency_ids_.size() < kOtherCurrency) {
+    auto id = static_cast<uint16_t>(currency_ids_.size());
+    currency = currency_ids_.emplace(offering.currency, id).first;
+  }
+  row.currency = currency == currency_ids_.end() ? kOtherCurrency : currency->second;
+}
+
+uint16_t CatalogueIndex::currency_id(const std::string& currency) const {
+  auto known = currency_ids_.find(currency);
+  return known == currency_ids_.end() ? kOtherCurrency : known->second;
+}
+
+const PathColumn* CatalogueIndex::column(const PredicatePath& path) const {
+  auto known = columns_.find(path);
+  return known == columns_.end() ? nullptr : known->second.get();
 }
 
 }  // namespace mpli::resolver

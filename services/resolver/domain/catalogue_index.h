@@ -55,6 +55,7 @@ struct OfferingEntry {
   std::optional<double> unit_monthly_price;  // nullopt: no price, or a unit with no monthly rate
   std::string currency;
   std::vector<uint32_t> prerequisites;  // offering-level prerequisite shapes (program indexes)
+  uint32_t row = 0;                     // its row in the index's columns and OfferingRows
 };
 
 struct ProviderSegment {
@@ -72,20 +73,90 @@ struct ProviderSegment {
   // Claimed standards (mpli:certification / mpli:standard), to say "claimed, not verified".
   std::vector<TermId> claimed_standards;
   std::vector<TermId> predicates;  // used by `graph`, sorted (for lint)
+  // Unique in the process to each (re)attachment of the segment (a new provider, new facts):
+  // what is remembered about a provider across requests notes it, and holds while it is equal.
+  uint64_t version = 0;
 
   explicit ProviderSegment(rdf::TermTablePtr terms) : graph(std::move(terms)) {}
 };
 
-// One offering as a candidate: its provider's segment and its index there, with its node and
-// its triples in the provider's graph at hand (checking tens of thousands of candidates is
-// bound by memory reads; these save three per candidate). Valid until the provider's graph is
-// rebuilt, which re-attaches its views.
+// One offering as a candidate: its provider's segment and its index there, with its node, the
+// place of its triples in the provider's graph and its row at hand (checking tens of thousands
+// of candidates is bound by memory reads; these save three per candidate). 32 bytes: the views
+// hold three per offering. Valid until the provider's graph is rebuilt, which re-attaches its
+// views.
 struct OfferingRef {
   const ProviderSegment* provider = nullptr;
   uint32_t index = 0;
   TermId node = rdf::kNoTerm;
-  rdf::TripleRange triples;  // the offering node's triples, SPO order
+  uint32_t first_triple = 0;  // the node's triples: [first_triple, + triple_count) in SPO order
+  uint32_t triple_count = 0;
+  uint32_t row = 0;  // offering().row: its row in the index's path columns and OfferingRows
+  // The provider or the offering states consumer prerequisites (most ask nothing: their
+  // candidates are settled without reading the segment), and the offering itself does.
+  bool asks_consumer = false;
+  bool offering_asks = false;
   const OfferingEntry& offering() const { return provider->offerings[index]; }
+  rdf::TripleRange triples() const {
+    const rdf::Triple* first = provider->graph.triples().begin() + first_triple;
+    return rdf::TripleRange(first, first + triple_count);
+  }
+};
+
+// What resolving reads of each candidate that passes its requirement shape, by row, in one
+// array: the resolver's own rules (a monthly price, its currency) and what composition places
+// (regions, the IRI as tie key), without reading the OfferingEntry and its provider's segment
+// (each a cache miss per candidate). The pointers are into the OfferingEntry, which does not
+// change while its provider is indexed.
+struct OfferingRow {
+  double unit_monthly_price = 0;  // when has_monthly_price (OfferingEntry::unit_monthly_price)
+  const Region* regions = nullptr;
+  const char* iri = nullptr;
+  uint32_t iri_size = 0;
+  uint32_t region_count = 0;
+  TermId provider_node = rdf::kNoTerm;  // ProviderSegment::node
+  uint16_t currency = 0;                // CatalogueIndex::currency_id of OfferingEntry::currency
+  bool has_monthly_price = false;
+  // The IRI's first 16 bytes, big-endian, zero-padded: orders most pairs of IRIs without
+  // reading their characters (a cache miss each when tens of thousands are compared).
+  uint64_t iri_key[2] = {0, 0};
+  std::string_view iri_view() const { return {iri, iri_size}; }
+  // The order of the IRIs as strings.
+  bool iri_before(const OfferingRow& other) const {
+    if (iri_key[0] != other.iri_key[0]) return iri_key[0] < other.iri_key[0];
+    if (iri_key[1] != other.iri_key[1]) return iri_key[1] < other.iri_key[1];
+    return iri_view() < other.iri_view();
+  }
+};
+
+// A forward path of predicates from an offering node: one predicate, or a sequence of them.
+using PredicatePath = std::vector<TermId>;
+
+// The values a PredicatePath reaches from each offering node, by OfferingRef::row: what a
+// requirement's property shape sees of a candidate, read from one array instead of from the
+// candidate's triples in its provider's graph (at 100,000 offerings those graphs are spread
+// over memory, and reading them was most of a resolve). The values of a row are those the SHACL
+// engine evaluates the path to: sorted by id, no duplicates.
+class PathColumn {
+ public:
+  // A cell holds the row's only value, kNoTerm when the path reaches nothing, or kSeveral.
+  static constexpr TermId kSeveral = ~TermId{0};
+  TermId cell(uint32_t row) const { return row < cells_.size() ? cells_[row] : rdf::kNoTerm; }
+  // Asks for the cache line of a row's cell, for a scan that will read it soon.
+  void prefetch(uint32_t row) const {
+    if (row < cells_.size()) __builtin_prefetch(&cells_[row]);
+  }
+  // The values of a row whose cell is kSeveral.
+  const std::vector<TermId>& several(uint32_t row) const { return several_.at(row); }
+
+ private:
+  friend class CatalogueIndex;
+  void set(uint32_t row, const std::vector<TermId>& values);
+  void clear(uint32_t row);
+
+  std::vector<TermId> cells_;
+  std::unordered_map<uint32_t, std::vector<TermId>> several_;
+  uint64_t last_asked_ = 0;  // CatalogueIndex::column_clock_ when last asked for
 };
 
 class CatalogueIndex {
@@ -118,6 +189,23 @@ class CatalogueIndex {
   // True when some provider graph uses `predicate` (for lint).
   bool uses_predicate(TermId predicate) const;
 
+  // Path columns: a path asked for is kept from then on, maintained at every change (put,
+  // remove, facts), so that requests after the first read it ready. At most kMaxColumns
+  // (4 bytes an offering each): asking for another drops the one asked for least recently.
+  // Paths longer than kMaxColumnSteps, or empty, get no column (nullptr).
+  static constexpr size_t kMaxColumns = 32;
+  static constexpr size_t kMaxColumnSteps = 4;
+  const PathColumn* add_column(const PredicatePath& path);
+  // The column of `path` if kept, else nullptr.
+  const PathColumn* column(const PredicatePath& path) const;
+
+  const OfferingRow& row(uint32_t row) const { return rows_[row]; }
+  // Currencies of offerings as small ids (equal ids, equal strings); kOtherCurrency for the
+  // few beyond what an id holds (compare OfferingEntry::currency then) and for strings no
+  // offering uses.
+  static constexpr uint16_t kOtherCurrency = 0xFFFF;
+  uint16_t currency_id(const std::string& currency) const;
+
   // Changes applied since creation (a cheap "version" for logs and tests).
   uint64_t generation() const { return generation_; }
 
@@ -127,8 +215,13 @@ class CatalogueIndex {
   // The views follow each change: a provider's offerings leave and enter them (kept in
   // provider order, so candidates come grouped by provider), rather than rebuilding them all
   // on the next read (at a million offerings that was most of a resolve after each event).
-  void attach_views(const ProviderSegment& segment);
+  // They also give the segment's offerings their rows and fill or clear them in the columns.
+  void attach_views(ProviderSegment& segment);
   void detach_views(const ProviderSegment& segment);
+  void fill_column(PathColumn& column, const PredicatePath& path,
+                   const ProviderSegment& segment) const;
+  void fill_row(OfferingRow& row, const ProviderSegment& segment, const OfferingEntry& offering);
+  static OfferingRef ref_of(const ProviderSegment& segment, uint32_t index);
   void count_predicates(const ProviderSegment& segment, int delta);
   void add_fact_triples(const std::vector<Fact>& facts, rdf::Graph& graph) const;
 
@@ -140,8 +233,20 @@ class CatalogueIndex {
 
   std::vector<OfferingRef> all_;
   std::unordered_map<TermId, std::vector<OfferingRef>> by_kind_;
-  std::unordered_map<TermId, uint32_t> predicate_use_;        // providers whose graph uses it
-  std::unordered_map<std::string_view, OfferingRef> by_iri_;  // views of OfferingEntry::iri
+  std::unordered_map<TermId, uint32_t> predicate_use_;  // providers whose graph uses it
+  // Where each IRI's offering is (views of OfferingEntry::iri): the ref is made when asked,
+  // as the map holds a million of them at a million offerings.
+  struct OfferingAt {
+    const ProviderSegment* segment;
+    uint32_t index;
+  };
+  std::unordered_map<std::string_view, OfferingAt> by_iri_;
+
+  std::map<PredicatePath, std::unique_ptr<PathColumn>> columns_;
+  uint64_t column_clock_ = 0;
+  std::vector<OfferingRow> rows_;    // by row; the size is the rows handed out so far
+  std::vector<uint32_t> free_rows_;  // of offerings that left, handed out again first
+  std::unordered_map<std::string, uint16_t> currency_ids_;
 };
 
 }  // namespace mpli::resolver

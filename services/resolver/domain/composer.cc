@@ -91,9 +91,16 @@ Run make_run(const std::vector<Placement>& placements, const uint32_t* first,
 // that keeps it, so the search iterates the run, not the whole list.
 struct Buckets {
   std::vector<uint32_t> storage;  // the placement indexes, grouped by key
+  // Small keys (providers and countries are dense ids) index `dense`, where a run that holds
+  // nothing (first == nullptr) is no group; other keys (provider and country pairs) `runs`.
+  // Thousands of providers made a map node each.
+  std::vector<Run> dense;
   std::unordered_map<uint64_t, Run> runs;
 
   const Run* find(uint64_t key) const {
+    if (!dense.empty()) {
+      return key < dense.size() && dense[key].first != nullptr ? &dense[key] : nullptr;
+    }
     auto it = runs.find(key);
     return it == runs.end() ? nullptr : &it->second;
   }
@@ -110,6 +117,13 @@ uint64_t pair_key(uint32_t provider, uint32_t country) {
 template <typename Key>
 void fill_buckets(const std::vector<Placement>& placements, const std::vector<uint32_t>& by_cost,
                   bool needs_country, Key key, Buckets* out) {
+  // Keys no larger than a few times the placements are dense ids: groups by a vector.
+  uint64_t max_key = 0;
+  for (const Placement& p : placements) {
+    if (!(needs_country && p.country == kNoCountry)) max_key = std::max<uint64_t>(max_key, key(p));
+  }
+  const bool dense = max_key < 4 * uint64_t(placements.size()) + 64;
+  std::vector<uint32_t> dense_group_of(dense ? max_key + 1 : 0, kNone);
   std::unordered_map<uint64_t, uint32_t> group_of;      // key -> group, numbered as first seen
   std::vector<uint64_t> keys;                           // [group]
   std::vector<uint32_t> group_start;                    // [group]: count, then first position
@@ -117,13 +131,20 @@ void fill_buckets(const std::vector<Placement>& placements, const std::vector<ui
   for (size_t rank = 0; rank < by_cost.size(); ++rank) {
     const Placement& p = placements[by_cost[rank]];
     if (needs_country && p.country == kNoCountry) continue;
-    const auto [it, added] = group_of.emplace(key(p), uint32_t(keys.size()));
-    if (added) {
-      keys.push_back(it->first);
+    const uint64_t k = key(p);
+    uint32_t group = kNone;
+    if (dense) {
+      group = dense_group_of[k];
+      if (group == kNone) group = dense_group_of[k] = uint32_t(keys.size());
+    } else {
+      group = group_of.emplace(k, uint32_t(keys.size())).first->second;
+    }
+    if (group == keys.size()) {
+      keys.push_back(k);
       group_start.push_back(0);
     }
-    groups[rank] = it->second;
-    ++group_start[it->second];
+    groups[rank] = group;
+    ++group_start[group];
   }
   uint32_t total = 0;
   for (uint32_t& start : group_start) total += std::exchange(start, total);
@@ -133,6 +154,13 @@ void fill_buckets(const std::vector<Placement>& placements, const std::vector<ui
     if (groups[rank] != kNone) out->storage[next[groups[rank]]++] = by_cost[rank];
   }
   const uint32_t* base = out->storage.data();
+  if (dense) {
+    out->dense.assign(max_key + 1, Run{});
+    for (size_t g = 0; g < keys.size(); ++g) {
+      out->dense[keys[g]] = make_run(placements, base + group_start[g], base + next[g]);
+    }
+    return;
+  }
   out->runs.reserve(keys.size());
   for (size_t g = 0; g < keys.size(); ++g) {
     out->runs.emplace(keys[g], make_run(placements, base + group_start[g], base + next[g]));

@@ -4,13 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory_resource>
 #include <set>
 #include <tuple>
 #include <unordered_map>
 
-#include "libs/shacl/node_check_cache.h"
 #include "libs/shacl/report.h"
 #include "libs/shacl/validator.h"
+#include "services/resolver/domain/column_checks.h"
 #include "services/resolver/domain/graph_reading.h"
 
 namespace mpli::resolver {
@@ -133,21 +134,38 @@ rdf::Graph consumer_graph(const rdf::TermTablePtr& terms, const std::string& con
   return graph;
 }
 
-// Prerequisite outcomes per provider and per offering, computed once per resolution.
+// The key of a consumer's facts in a PrerequisiteMemo: everything consumer_graph reads.
+std::string facts_key(const std::string& consumer_iri, const std::vector<Fact>& facts) {
+  std::string key = consumer_iri;
+  for (const Fact& fact : facts) {
+    key += '\n' + fact.predicate + '\t' + (fact.object_is_literal ? "L" : "I") + fact.object +
+           '\t' + fact.datatype;
+  }
+  return key;
+}
+
+// Prerequisite outcomes per provider and per offering, computed once per resolution, or per
+// provider version and consumer's facts with a memo.
 class Prerequisites {
  public:
-  Prerequisites(const rdf::TermTablePtr& terms, const ConsumerManifest& manifest,
-                const std::vector<Fact>& facts, const Vocabulary& vocabulary)
-      : graph_(consumer_graph(terms, manifest.consumer_iri, facts)),
-        consumer_(terms->iri(manifest.consumer_iri)),
-        vocabulary_(vocabulary) {}
+  Prerequisites(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                const std::vector<Fact>& facts, const Vocabulary& vocabulary,
+                PrerequisiteMemo* memo = nullptr)
+      : graph_(consumer_graph(index.terms(), manifest.consumer_iri, facts)),
+        consumer_(index.terms()->iri(manifest.consumer_iri)),
+        label_(index.terms()->find_iri("http://www.w3.org/2000/01/rdf-schema#label")),
+        vocabulary_(vocabulary),
+        memo_(memo == nullptr ? nullptr
+                              : &memo->table(facts_key(manifest.consumer_iri, facts),
+                                             2 * index.providers().size() + 1024)) {}
 
   // The refusals that apply to an offering (empty: the consumer is accepted).
   const std::vector<v1::ProviderRefusal>& refusals(const OfferingRef& ref) {
+    if (!ref.asks_consumer) return none_;
     const ProviderSegment& provider = *ref.provider;
     auto& cached = provider_refusals(provider);
+    if (!ref.offering_asks) return cached;
     const OfferingEntry& offering = ref.offering();
-    if (offering.prerequisites.empty()) return cached;
     auto key = std::make_pair(&provider, ref.index);
     auto it = offering_refusals_.find(key);
     if (it != offering_refusals_.end()) return it->second;
@@ -161,7 +179,7 @@ class Prerequisites {
   std::vector<v1::ProviderRefusal> seen() const {
     std::vector<v1::ProviderRefusal> out;
     for (const auto& [provider, list] : by_provider_)
-      out.insert(out.end(), list.begin(), list.end());
+      out.insert(out.end(), list->begin(), list->end());
     for (const auto& [key, list] : offering_refusals_) {
       for (const auto& refusal : list) {
         if (refusal.scope() != "provider") out.push_back(refusal);
@@ -176,11 +194,29 @@ class Prerequisites {
 
  private:
   const std::vector<v1::ProviderRefusal>& provider_refusals(const ProviderSegment& provider) {
+    // Candidates come grouped by provider: the last answer usually serves.
+    if (last_provider_ == &provider) return *last_refusals_;
     auto it = by_provider_.find(&provider);
-    if (it != by_provider_.end()) return it->second;
-    return by_provider_
-        .emplace(&provider, evaluate(provider, provider.provider_prerequisites, "provider"))
-        .first->second;
+    if (it == by_provider_.end()) {
+      // References into unordered_maps survive rehashing.
+      const std::vector<v1::ProviderRefusal>* found = nullptr;
+      if (memo_ != nullptr) {
+        PrerequisiteMemo::Entry& entry = (*memo_)[&provider];
+        if (entry.version != provider.version) {
+          entry.refusals = evaluate(provider, provider.provider_prerequisites, "provider");
+          entry.version = provider.version;
+        }
+        found = &entry.refusals;
+      } else {
+        found = &own_.emplace(&provider,
+                              evaluate(provider, provider.provider_prerequisites, "provider"))
+                     .first->second;
+      }
+      it = by_provider_.emplace(&provider, found).first;
+    }
+    last_provider_ = &provider;
+    last_refusals_ = it->second;
+    return *it->second;
   }
 
   std::vector<v1::ProviderRefusal> evaluate(const ProviderSegment& provider,
@@ -191,7 +227,7 @@ class Prerequisites {
     shacl::Validator& validator = validator_for(provider);
     FailureWriter write(provider.prerequisites, vocabulary_);
     const rdf::TermTable& terms = *provider.prerequisites.terms;
-    TermId label = provider.graph.terms().find_iri("http://www.w3.org/2000/01/rdf-schema#label");
+    TermId label = label_;
     for (uint32_t shape : shapes) {
       std::vector<ValidationResult> results;
       if (validator.validate_node(shape, consumer_, &results)) continue;
@@ -221,44 +257,19 @@ class Prerequisites {
 
   rdf::Graph graph_;
   TermId consumer_;
+  TermId label_;  // rdfs:label, kNoTerm when no graph has it
   const Vocabulary& vocabulary_;
+  const std::vector<v1::ProviderRefusal> none_;
+  const ProviderSegment* last_provider_ = nullptr;
+  const std::vector<v1::ProviderRefusal>* last_refusals_ = nullptr;
   const ProviderSegment* validator_provider_ = nullptr;
   std::unique_ptr<shacl::Validator> validator_;
-  std::unordered_map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> by_provider_;
+  PrerequisiteMemo::Table* memo_;
+  // The providers seen in this resolution, their refusals in memo_ or own_.
+  std::unordered_map<const ProviderSegment*, const std::vector<v1::ProviderRefusal>*> by_provider_;
+  std::unordered_map<const ProviderSegment*, std::vector<v1::ProviderRefusal>> own_;
   std::map<std::pair<const ProviderSegment*, uint32_t>, std::vector<v1::ProviderRefusal>>
       offering_refusals_;
-};
-
-// Checks offerings against the manifest's shapes. One Validator for the manifest's program,
-// moved from provider graph to provider graph (candidates come grouped by provider): building
-// one per provider would cost more than the checks themselves. Requirement shapes go through a
-// NodeCheckCache: offerings that share a property's values (vCPU counts, the provider node
-// every offering of a provider points to) share its outcome, with results exactly the engine's.
-class ShapeChecks {
- public:
-  explicit ShapeChecks(const ShapesProgram& program) : program_(program), cache_(program) {}
-
-  // The offering against a requirement shape; appends the results, true when it conforms.
-  bool requirement(uint32_t shape, const OfferingRef& ref, std::vector<ValidationResult>* results) {
-    const ProviderSegment& provider = *ref.provider;
-    return cache_.validate_node(
-        shape, ref.node, ref.triples, provider.graph,
-        [&]() -> shacl::Validator& { return validator(provider); }, results);
-  }
-
- private:
-  shacl::Validator& validator(const ProviderSegment& provider) {
-    if (!validator_) {
-      validator_ = std::make_unique<shacl::Validator>(program_, provider.graph);
-    } else if (&validator_->data() != &provider.graph) {
-      validator_->rebind(provider.graph);
-    }
-    return *validator_;
-  }
-
-  const ShapesProgram& program_;
-  shacl::NodeCheckCache cache_;
-  std::unique_ptr<shacl::Validator> validator_;
 };
 
 // The kind a requirement shape asks for with a top-level sh:hasValue on mpli:offeringKind:
@@ -288,8 +299,14 @@ std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& progr
 // checking them.
 struct Candidate {
   OfferingRef ref;
-  std::vector<ValidationResult> results;  // requirement shape failures
-  std::vector<v1::Failure> failures;      // the resolver's own rules
+  // A copy of the index's row of ref, read once while matching (prefetched ahead, in row
+  // order): composition and the nearest misses then read it here, in sequence, rather than
+  // from the index's array at random again.
+  OfferingRow row;
+  // Requirement shape failures. Tens of thousands of rejected candidates hold one or two
+  // each: they come from the request's arena (freed at once), not one allocation apiece.
+  std::pmr::vector<ValidationResult> results;
+  std::vector<v1::Failure> failures;  // the resolver's own rules
   // The prerequisites the consumer misses (shared with Prerequisites, which outlives this).
   const std::vector<v1::ProviderRefusal>* refusals = nullptr;
   size_t refusal_failures = 0;
@@ -346,10 +363,13 @@ enum class CheckDepth { kFirstReason, kEveryReason };
 // against the provider's and the offering's prerequisites, then the resolver's own rules (a
 // monthly price, in the resolution's currency). The one per-candidate evaluation: resolve and
 // check_offering both call it, so they cannot disagree about a candidate.
-Candidate offering_serves(const ConsumerManifest& manifest, const Requirement& requirement,
-                          const OfferingRef& ref, ShapeChecks& checks, Prerequisites& prerequisites,
-                          CheckDepth depth) {
-  Candidate candidate{ref, {}, {}, nullptr, 0, ""};
+// `currency` is index.currency_id(manifest.currency).
+Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                          uint16_t currency, const Requirement& requirement, const OfferingRef& ref,
+                          ShapeChecks& checks, Prerequisites& prerequisites, CheckDepth depth,
+                          std::pmr::memory_resource* memory = std::pmr::get_default_resource()) {
+  Candidate candidate{
+      ref, index.row(ref.row), std::pmr::vector<ValidationResult>(memory), {}, nullptr, 0, ""};
   if (!checks.requirement(requirement.shape, ref, &candidate.results)) {
     candidate.reason = "requirement_shape";
     if (depth == CheckDepth::kFirstReason) return candidate;
@@ -361,20 +381,24 @@ Candidate offering_serves(const ConsumerManifest& manifest, const Requirement& r
     for (const auto& refusal : refusals) candidate.refusal_failures += refusal.failures_size();
     if (depth == CheckDepth::kFirstReason) return candidate;
   }
-  const OfferingEntry& offering = ref.offering();
-  if (!offering.unit_monthly_price) {
+  // Read from the index's row, not the entry: one cache miss less per candidate.
+  const OfferingRow& row = candidate.row;
+  if (!row.has_monthly_price) {
     if (candidate.reason.empty()) candidate.reason = "no_price";
     candidate.failures.push_back(price_failure());
-  } else if (offering.currency != manifest.currency) {
+  } else if (row.currency == CatalogueIndex::kOtherCurrency
+                 ? ref.offering().currency != manifest.currency
+                 : row.currency != currency) {
     if (candidate.reason.empty()) candidate.reason = "currency";
-    candidate.failures.push_back(currency_failure(offering, manifest.currency));
+    candidate.failures.push_back(currency_failure(ref.offering(), manifest.currency));
   }
   return candidate;
 }
 
 RequirementOutcome match_requirement(const CatalogueIndex& index, const ConsumerManifest& manifest,
                                      const Requirement& requirement, ShapeChecks& checks,
-                                     Prerequisites& prerequisites, const Vocabulary& vocabulary) {
+                                     Prerequisites& prerequisites, const Vocabulary& vocabulary,
+                                     std::pmr::memory_resource* memory) {
   RequirementOutcome out;
   const ShapesProgram& program = *manifest.program;
   FailureWriter write(program, vocabulary);
@@ -384,9 +408,21 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
   if (kind) {
     out.other_kinds = static_cast<int64_t>(index.offering_count() - candidates.size());
   }
-  for (const OfferingRef& ref : candidates) {
-    Candidate candidate = offering_serves(manifest, requirement, ref, checks, prerequisites,
-                                          CheckDepth::kFirstReason);
+  uint16_t currency = index.currency_id(manifest.currency);
+  // Every candidate lands in one of the two: growing them would move tens of thousands of
+  // candidates several times (only the pages used are touched).
+  out.accepted.reserve(candidates.size());
+  out.rejected.reserve(candidates.size());
+  for (size_t at = 0; at < candidates.size(); ++at) {
+    // The rows of a kind's candidates are far apart in the index's array: asking for those a
+    // few candidates ahead overlaps the cache misses of reading them.
+    if (at + 16 < candidates.size()) {
+      __builtin_prefetch(&index.row(candidates[at + 16].row));
+      checks.prefetch(requirement.shape, candidates[at + 16]);
+    }
+    const OfferingRef& ref = candidates[at];
+    Candidate candidate = offering_serves(index, manifest, currency, requirement, ref, checks,
+                                          prerequisites, CheckDepth::kFirstReason, memory);
     if (candidate.reason == "requirement_shape") {
       for (size_t i = 0; i < candidate.results.size(); ++i) {
         // A constraint failing on several values eliminates the offering once (a handful of
@@ -459,11 +495,22 @@ struct Problem {
   std::vector<std::vector<PlacementInfo>> info;
 };
 
+// An OfferingRow's regions, for a range-for.
+struct Regions {
+  const Region* first;
+  uint32_t count;
+  const Region* begin() const { return first; }
+  const Region* end() const { return first + count; }
+};
+
 Problem build_problem(const ConsumerManifest& manifest,
                       const std::vector<RequirementOutcome>& outcomes, size_t top_k,
                       uint64_t max_nodes) {
   Problem problem;
   std::unordered_map<const ProviderSegment*, uint32_t> provider_ids;
+  size_t most = 0;
+  for (const auto& outcome : outcomes) most = std::max(most, outcome.accepted.size());
+  provider_ids.reserve(most);  // no rehashing as thousands of providers enter
   std::unordered_map<std::string, uint32_t> country_ids;
   const PreferenceSpec* near = first_preference(manifest, PreferenceSpec::Kind::kClosestRegion);
   std::set<std::string> preferred;
@@ -471,36 +518,71 @@ Problem build_problem(const ConsumerManifest& manifest,
     if (p.kind == PreferenceSpec::Kind::kProviders)
       preferred.insert(p.providers.begin(), p.providers.end());
   }
+  // A provider is preferred when its node is an IRI the manifest names: compared as term ids
+  // (the table interns each IRI once), so the provider's segment is not read per candidate.
+  std::vector<TermId> preferred_nodes;
+  bool by_text = false;  // "" (a blank provider node's iri) is matched as text, as before
+  for (const std::string& iri : preferred) {
+    by_text = by_text || iri.empty();
+    TermId node = manifest.program->terms->find_iri(iri);
+    if (node != rdf::kNoTerm) preferred_nodes.push_back(node);
+  }
+  auto is_preferred = [&](const ProviderSegment* segment, TermId node) {
+    if (by_text) return preferred.count(segment->iri) > 0;
+    return std::find(preferred_nodes.begin(), preferred_nodes.end(), node) != preferred_nodes.end();
+  };
+  bool preferred_provider = false;
   for (size_t r = 0; r < outcomes.size(); ++r) {
     std::vector<Placement> placements;
     std::vector<PlacementInfo> info;
     placements.reserve(outcomes[r].accepted.size());
     info.reserve(outcomes[r].accepted.size());
-    for (const Candidate& candidate : outcomes[r].accepted) {
-      const OfferingEntry& offering = candidate.ref.offering();
-      uint32_t provider =
-          provider_ids.emplace(candidate.ref.provider, provider_ids.size()).first->second;
-      for (const Region& region : offering.regions) {
+    // Candidates come grouped by provider, whose regions share countries: the last provider
+    // and country looked up usually serve again (a map's emplace allocates even on a hit).
+    const ProviderSegment* last_provider = nullptr;
+    uint32_t provider = 0;
+    const std::string* last_country = nullptr;
+    uint32_t country = kNoCountry;
+    const std::vector<Candidate>& accepted = outcomes[r].accepted;
+    for (size_t at = 0; at < accepted.size(); ++at) {
+      // Each offering's regions are an allocation of their own, spread over memory: asking
+      // for those of a candidate a few places ahead overlaps the cache misses of reading them.
+      if (at + 4 < accepted.size()) __builtin_prefetch(accepted[at + 4].row.regions);
+      const Candidate& candidate = accepted[at];
+      const OfferingRow& offering = candidate.row;
+      if (candidate.ref.provider != last_provider) {
+        last_provider = candidate.ref.provider;
+        auto known = provider_ids.find(last_provider);
+        if (known == provider_ids.end()) {
+          known = provider_ids.emplace(last_provider, provider_ids.size()).first;
+        }
+        provider = known->second;
+        preferred_provider = is_preferred(last_provider, offering.provider_node);
+      }
+      for (const Region& region : Regions{offering.regions, offering.region_count}) {
         Placement p;
         p.offering = static_cast<uint32_t>(info.size());
         p.provider = provider;
         p.country = kNoCountry;
         if (!region.country.empty()) {
-          auto known = country_ids.find(region.country);  // emplace would copy the key first
-          if (known == country_ids.end()) {
-            known = country_ids.emplace(region.country, country_ids.size()).first;
+          if (last_country == nullptr || *last_country != region.country) {
+            auto known = country_ids.find(region.country);  // emplace would copy the key first
+            if (known == country_ids.end()) {
+              known = country_ids.emplace(region.country, country_ids.size()).first;
+            }
+            last_country = &known->first;
+            country = known->second;
           }
-          p.country = known->second;
+          p.country = country;
         }
-        p.cost = *offering.unit_monthly_price * manifest.requirements[r].quantity;
+        p.cost = offering.unit_monthly_price * manifest.requirements[r].quantity;
         if (near != nullptr && near->latitude && near->longitude && region.latitude &&
             region.longitude) {
           p.distance_km = great_circle_km(*near->latitude, *near->longitude, *region.latitude,
                                           *region.longitude);
         }
-        p.preferred_provider =
-            !preferred.empty() && preferred.count(candidate.ref.provider->iri) > 0;
-        p.tie_key = offering.iri;
+        p.preferred_provider = preferred_provider;
+        p.tie_key = offering.iri_view();
         p.tie_subkey = region.code;
         placements.push_back(p);
         info.push_back({candidate.ref, &region});
@@ -640,7 +722,7 @@ std::vector<const Candidate*> nearest(const std::vector<Candidate>& rejected, si
                       if (a->failure_count() != b->failure_count()) {
                         return a->failure_count() < b->failure_count();
                       }
-                      return a->ref.offering().iri < b->ref.offering().iri;
+                      return a->row.iri_before(b->row);
                     });
   out.resize(k);
   return out;
@@ -850,8 +932,23 @@ void write_refusals(const std::vector<v1::ProviderRefusal>& seen, size_t limit,
   for (auto& tally : tallies) *resolution->add_refused_for() = std::move(tally);
 }
 
+PrerequisiteMemo::Table& PrerequisiteMemo::table(const std::string& key, size_t max_entries) {
+  auto it = std::find_if(tables_.begin(), tables_.end(),
+                         [&](const auto& table) { return table.first == key; });
+  if (it == tables_.end()) {
+    tables_.emplace_front(key, Table());
+    if (tables_.size() > capacity_) tables_.pop_back();
+  } else {
+    tables_.splice(tables_.begin(), tables_, it);
+  }
+  Table& table = tables_.front().second;
+  if (table.size() > max_entries) table.clear();
+  return table;
+}
+
 v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& manifest,
-                       const std::vector<Fact>& consumer_facts, const ResolveOptions& options) {
+                       const std::vector<Fact>& consumer_facts, const ResolveOptions& options,
+                       PrerequisiteMemo* memo) {
   v1::Resolution resolution;
   resolution.set_manifest(manifest.manifest_iri);
   resolution.set_consumer(manifest.consumer_iri);
@@ -865,12 +962,14 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
     f->set_issuer(fact.issuer);
   }
   Vocabulary vocabulary(*index.terms());
-  ShapeChecks checks(*manifest.program);
-  Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  ShapeChecks checks(*manifest.program, index);
+  Prerequisites prerequisites(index, manifest, consumer_facts, vocabulary, memo);
+  // Outlives the outcomes (declared first, destroyed last).
+  std::pmr::monotonic_buffer_resource arena;
   std::vector<RequirementOutcome> outcomes;
   for (const Requirement& requirement : manifest.requirements) {
     outcomes.push_back(
-        match_requirement(index, manifest, requirement, checks, prerequisites, vocabulary));
+        match_requirement(index, manifest, requirement, checks, prerequisites, vocabulary, &arena));
   }
   FailureWriter writer(*manifest.program, vocabulary);
   Problem problem = build_problem(manifest, outcomes, options.top_k, options.max_search_nodes);
@@ -897,8 +996,8 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
                        const std::vector<Fact>& consumer_facts, const v1::Answer& answer) {
   RecheckOutcome outcome;
   Vocabulary vocabulary(*index.terms());
-  ShapeChecks checks(*manifest.program);
-  Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  ShapeChecks checks(*manifest.program, index);
+  Prerequisites prerequisites(index, manifest, consumer_facts, vocabulary);
   CompositionRequest request;
   std::map<std::string, size_t> provider_ids;
   std::map<std::string, size_t> country_ids;
@@ -968,10 +1067,11 @@ v1::CheckOfferingReply check_offering(const CatalogueIndex& index, const Consume
                                       const std::vector<Fact>& consumer_facts,
                                       const Requirement& requirement, const OfferingRef& ref) {
   Vocabulary vocabulary(*index.terms());
-  ShapeChecks checks(*manifest.program);
-  Prerequisites prerequisites(index.terms(), manifest, consumer_facts, vocabulary);
+  ShapeChecks checks(*manifest.program, index);
+  Prerequisites prerequisites(index, manifest, consumer_facts, vocabulary);
   Candidate candidate =
-      offering_serves(manifest, requirement, ref, checks, prerequisites, CheckDepth::kEveryReason);
+      offering_serves(index, manifest, index.currency_id(manifest.currency), requirement, ref,
+                      checks, prerequisites, CheckDepth::kEveryReason);
   v1::CheckOfferingReply reply;
   reply.set_fits(candidate.reason.empty());
   const std::string& offering = ref.offering().iri;

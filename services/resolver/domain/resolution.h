@@ -3,7 +3,10 @@
 // Pure: the index, the manifest and the consumer's verified facts in, a Resolution out.
 #pragma once
 
+#include <list>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "mpli/resolver/v1/resolver.pb.h"
@@ -18,9 +21,35 @@ struct ResolveOptions {
   uint64_t max_search_nodes = 5'000'000;
 };
 
-// Everything but id, created_at and manifest_sha256, which the service sets.
+// What providers' consumer prerequisites gave for a consumer's verified facts, kept across
+// resolutions: once requirement shapes are matched through columns, evaluating thousands of
+// providers' prerequisites is the largest share of a resolve, and its outcome changes only
+// with the provider (each entry notes the ProviderSegment::version it was computed for) or
+// with the consumer's facts (the key of a table). Holds the tables of the `consumers` most
+// recently used fact sets. Not thread-safe: the service uses it under its lock.
+class PrerequisiteMemo {
+ public:
+  explicit PrerequisiteMemo(size_t consumers = 8) : capacity_(consumers) {}
+
+  struct Entry {
+    uint64_t version = 0;  // of the segment the refusals were computed for; 0: none yet
+    std::vector<v1::ProviderRefusal> refusals;
+  };
+  using Table = std::unordered_map<const ProviderSegment*, Entry>;
+  // The table for a key of consumer facts, made the most recent; the least recent beyond the
+  // capacity is dropped, and a table grown past `max_entries` (providers that left) emptied.
+  Table& table(const std::string& key, size_t max_entries);
+
+ private:
+  size_t capacity_;
+  std::list<std::pair<std::string, Table>> tables_;  // most recently used first
+};
+
+// Everything but id, created_at and manifest_sha256, which the service sets. With a memo,
+// prerequisite outcomes are taken from it and added to it (the answer is the same).
 v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& manifest,
-                       const std::vector<Fact>& consumer_facts, const ResolveOptions& options);
+                       const std::vector<Fact>& consumer_facts, const ResolveOptions& options,
+                       PrerequisiteMemo* memo = nullptr);
 
 // Does `answer` (from a resolution of `manifest`) still hold now? Reasons are empty when it
 // does; `monthly_price_now` is what its assignments cost at today's prices.
