@@ -46,8 +46,9 @@ sed 's/{MARK}/1/' "$OUT/consumers/visibility.ttl" > "$OUT/consumers/probe.ttl"
 
 "$BIN/mpli-demo-provider" --dir "$OUT/manifests" --port $SITE --threads 2 > "$OUT/site.log" 2>&1 &
 pids+=($!)
+# Per-client rate limits off: one client registering thousands of providers is the point.
 MPLI_HANDLERS_CONCURRENCY=8 MPLI_REFRESH_WORKERS=8 MPLI_REFRESH_BATCH=64 MPLI_HTTP_THREADS=16 \
-  MPLI_DATABASE_POOL_SIZE=32 MPLI_LOG_LEVEL=warn \
+  MPLI_DATABASE_POOL_SIZE=32 MPLI_LOG_LEVEL=warn MPLI_RATELIMIT_REQUESTS_PER_SECOND=0 \
   "$BIN/mpli" up --state-dir "$OUT/state" --port $HTTP --nats-port $NATS --postgres-port $PG \
   --demo-dir none > "$OUT/hub.log" 2>&1 &
 pids+=($!)
