@@ -15,10 +15,10 @@
 // second, and it says where the time goes.
 #include <dirent.h>
 #include <fcntl.h>
-#include <unistd.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -129,7 +129,8 @@ std::map<std::string, double> cpu_by_program(pid_t root) {
     Proc proc;
     proc.parent = static_cast<pid_t>(std::stol(f[1]));
     proc.comm = stat.substr(open + 1, close - open - 1);
-    proc.seconds = (std::stod(f[11]) + std::stod(f[12]) + std::stod(f[13]) + std::stod(f[14])) / ticks;
+    proc.seconds =
+        (std::stod(f[11]) + std::stod(f[12]) + std::stod(f[13]) + std::stod(f[14])) / ticks;
     procs[pid] = proc;
   }
   ::closedir(dir);
@@ -185,8 +186,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> env = {
       {"MPLI_NATS_URL", nats->url()},
       // As `mpli up` connects its services: over the Unix socket (or 127.0.0.1 with tcp).
-      {"MPLI_DATABASE_URL",
-       args["--postgres"] == "tcp" ? postgres->dsn() : postgres->socket_dsn()},
+      {"MPLI_DATABASE_URL", args["--postgres"] == "tcp" ? postgres->dsn() : postgres->socket_dsn()},
       {"MPLI_DELIVERY_SECRET_KEY_FILE", state + "/delivery.key"},
       {"MPLI_LOG_LEVEL", "warn"},
       {"MPLI_HANDLERS_CONCURRENCY", "16"},
@@ -351,7 +351,9 @@ int main(int argc, char** argv) {
   // clients.
   double total_ms = 0;
   std::string by_program;
-  auto per_order_ms = [&](double cpu_seconds) { return cpu_seconds * 1000.0 / std::max(1, orders); };
+  auto per_order_ms = [&](double cpu_seconds) {
+    return cpu_seconds * 1000.0 / std::max(1, orders);
+  };
   for (const auto& [program, cpu_seconds] : cpu_after) {
     auto before = cpu_before.find(program);
     double used = cpu_seconds - (before == cpu_before.end() ? 0.0 : before->second);
