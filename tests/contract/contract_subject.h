@@ -71,13 +71,26 @@ class Subject {
     bus_ = std::move(connected).value();
     // An unreachable bus or a silent service fails here; nothing passes by default.
     REQUIRE(bus_->wait_connected(10s).is_ok());
-    testing::wait_until(
-        [&] {
-          auto reply = bus_->request(subject("health"), "", 1s);
-          common::v1::HealthReply health;
-          return reply.is_ok() && health.ParseFromString(reply->data) && health.status() == "ok";
-        },
-        60s, "something answers " + subject("health") + " with status ok on " + url);
+    // Every service started here answers before the first check: a service under test that asks
+    // another one (portability asks delivery) must not meet "no responders" because that one
+    // was still connecting.
+    std::vector<std::string> ready = {service_};
+    if (external == nullptr || *external == '\0') {
+      for (const auto& binary : binaries) {
+        const std::string name = binary.rfind("mpli-", 0) == 0 ? binary.substr(5) : binary;
+        if (name != service_) ready.push_back(name);
+      }
+    }
+    for (const auto& name : ready) {
+      const std::string health_subject = "mpli." + name + ".v1.health";
+      testing::wait_until(
+          [&] {
+            auto reply = bus_->request(health_subject, "", 1s);
+            common::v1::HealthReply health;
+            return reply.is_ok() && health.ParseFromString(reply->data) && health.status() == "ok";
+          },
+          60s, "something answers " + health_subject + " with status ok on " + url);
+    }
   }
 
   std::string subject(const std::string& operation) const {
