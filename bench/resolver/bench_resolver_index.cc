@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "libs/core/digest.h"
+#include "libs/process/huge_pages.h"
 #include "libs/rdf/graph.h"
 #include "libs/rdf/parser.h"
 #include "services/resolver/domain/catalogue_index.h"
@@ -424,6 +425,9 @@ void print_run(const ConsumerRun& run) {
 int main(int argc, char** argv) {
   using namespace mpli;
   using namespace mpli::bench;
+  // As the resolver starts (services/resolver/main.cc): its heap in 2 MiB pages (re-executes
+  // once; GLIBC_TUNABLES=glibc.malloc.hugetlb=0 measures without).
+  process::reexec_with_heap_huge_pages(argv);
   // As the resolver sets them at start (services/resolver/wiring.cc, keep_freed_memory): a
   // resolve's freed blocks are kept for the next rather than given back to the kernel.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);

@@ -11,6 +11,8 @@
 #   env: REQUESTS=200 (per manifest and mode)  JENA=1 (0 skips the Jena route)
 #        JAVA_HEAP=12g  VIA=bus|http (http: POST /v1/resolutions at the gateway)
 #        COLD=1 (0 skips restarting the resolver to time a cold index load)
+#        HOLD=1 (keep the hub up after the latency runs, for profiling, until $OUT/hold is
+#        removed; at most two hours)
 #
 # Needs a built tree (mpli, the services, mpli-demo-provider, mpli-bench-resolver), python3 and
 # for the Jena route Debian's libapache-jena-java and a JDK. Uses bench/out/resolver/ and ports
@@ -96,6 +98,11 @@ for m in m1 m2 m3 m4; do
   lat4[$m]=$("$DRIVER" latency "${lat_args[@]}" --manifest "$OUT/consumers/$m.ttl" --count "$REQUESTS" --concurrency 4)
 done
 mem_after_load=$(memory)
+if [[ ${HOLD:-0} == 1 ]]; then
+  touch "$OUT/hold"
+  log "holding the hub (gateway $BASE, bus $NATS_URL) until $OUT/hold is removed"
+  for _ in $(seq 1 7200); do [[ -e "$OUT/hold" ]] || break; sleep 1; done
+fi
 
 log "visibility"
 provider_id=bench-p17

@@ -1,6 +1,7 @@
 #include "services/resolver/resolver_service.h"
 
 #include <algorithm>
+#include <future>
 
 #include "libs/core/clock.h"
 #include "libs/core/digest.h"
@@ -168,19 +169,44 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
     std::lock_guard<std::mutex> lock(mutex_);
     MPLI_ASSIGN_OR_RETURN(manifest, reader_->read(request.manifest(), index_->terms()));
   }
-  // Trust's answers (inline credentials, the consumer's facts) may take a while: no lock.
-  MPLI_ASSIGN_OR_RETURN(auto facts, consumer_facts(manifest->consumer_iri, request));
+  // The consumer's facts are trust's of now. A manifest sent with credentials has trust verify
+  // them first (no lock: that may take a while). Otherwise trust is asked while the resolution
+  // is made with the index's copy of the facts (kept current by trust's events), and made
+  // again with trust's answer in the rare case the two differ (an event still on its way): the
+  // answer is the one trust's facts give, the round trip to trust hidden behind the resolve.
+  std::vector<Fact> facts;
+  std::future<Result<std::vector<Fact>>> asked;
+  if (request.credentials_size() > 0) {
+    MPLI_ASSIGN_OR_RETURN(facts, consumer_facts(manifest->consumer_iri, request));
+  } else {
+    asked = std::async(std::launch::async, [this, consumer = manifest->consumer_iri] {
+      return federation_.facts_about(consumer);
+    });
+  }
   v1::Resolution resolution;
-  {
+  // Every return below waits for `asked` first (a std::async future's destructor does).
+  auto resolve_with_index = [&](const std::vector<Fact>* given) -> Status {
     std::lock_guard<std::mutex> lock(mutex_);
     // A compaction may have swapped in a new index, with a new term table, meanwhile.
     if (manifest->graph.terms_ptr() != index_->terms()) {
       MPLI_ASSIGN_OR_RETURN(manifest, reader_->read(request.manifest(), index_->terms()));
     }
+    if (given == nullptr) facts = index_->facts_about(manifest->consumer_iri);
     // Columns for the paths its requirement shapes ask about: built on first use, kept
     // current from then on, so repeated shapes are matched without visiting each graph.
     prepare_columns(*index_, *manifest);
     resolution = mpli::resolver::resolve(*index_, *manifest, facts, options, &prerequisite_memo_);
+    return Status::ok();
+  };
+  if (asked.valid()) {
+    MPLI_RETURN_IF_ERROR(resolve_with_index(nullptr));
+    MPLI_ASSIGN_OR_RETURN(auto trusted, asked.get());
+    if (trusted != facts) {
+      facts = std::move(trusted);
+      MPLI_RETURN_IF_ERROR(resolve_with_index(&facts));
+    }
+  } else {
+    MPLI_RETURN_IF_ERROR(resolve_with_index(&facts));
   }
   resolution.set_id("res_" + ids::new_uuid_v7());
   resolution.set_created_at(clock::now_rfc3339());

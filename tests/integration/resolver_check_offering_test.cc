@@ -5,9 +5,11 @@
 // "strictcloud" with them (a consumer with no verified facts is refused there).
 #include <catch2/catch.hpp>
 #include <optional>
+#include <pqxx/pqxx>
 #include <regex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "libs/testing/examples.h"
@@ -21,6 +23,7 @@ namespace rv1 = mpli::resolver::v1;
 namespace {
 
 const std::string kVm = "https://consumer.example/m#vm";
+const std::string kConsumer = "https://consumer.example/m#c";
 const std::string kHex = "https://hexacloud.example/.well-known/mpli.ttl#";
 const std::string kStrict = "https://strictcloud.example/.well-known/mpli.ttl#";
 
@@ -84,6 +87,41 @@ class Hub {
     request.set_tenant(tenant);
     return bus::call<rv1::CheckOfferingReply>(hub_.bus(), "mpli.resolver.v1.check_offering",
                                               request, 30s);
+  }
+
+  // Gives the consumer of two_vms_consumer the facts strictcloud asks for (a verified legal
+  // identity and Gaia-X compliance, established in France) as if trust had just accepted a
+  // credential, written in trust's tables directly: no facts_changed event is sent, so the
+  // resolver's index does not have them, as when the event is still on its way.
+  void trust_holds_consumer_facts_without_event() {
+    pqxx::connection connection(hub_.dsn());
+    pqxx::work tx(connection);
+    tx.exec0(
+        "INSERT INTO trust.credentials (id, token, format, issuer, subject, claims, state, source) "
+        "VALUES ('test-credential', 'token', 'vc+jwt', 'did:web:issuer.example', '" +
+        kConsumer + "', '{}', 'accepted', 'consumer')");
+    for (const auto& [predicate, object, literal] :
+         std::vector<std::tuple<std::string, std::string, bool>>{
+             {"https://w3id.org/mpli#verifiedCredentialType",
+              "https://w3id.org/mpli#LegalIdentityCredential", false},
+             {"https://w3id.org/mpli#verifiedCredentialType",
+              "https://w3id.org/mpli#GaiaXComplianceCredential", false},
+             {"https://w3id.org/mpli#verifiedCountry", "FR", true}}) {
+      tx.exec_params(
+          "INSERT INTO trust.facts (credential, subject, predicate, object, object_is_literal) "
+          "VALUES ('test-credential', $1, $2, $3, $4)",
+          kConsumer, predicate, object, literal);
+    }
+    tx.commit();
+  }
+
+  rv1::Resolution resolve_now(const std::string& provider_id) {
+    rv1::ResolveRequest request;
+    request.set_manifest(testing::two_vms_consumer(provider_id));
+    auto reply = bus::call<rv1::ResolveReply>(hub_.bus(), "mpli.resolver.v1.resolve", request, 30s);
+    INFO(reply.status().to_string());
+    REQUIRE(reply.is_ok());
+    return reply->resolution();
   }
 
   // Every offering of both providers.
@@ -258,4 +296,21 @@ TEST_CASE("check_offering: unknown resolution, requirement or offering, and anot
   check_error(no_iri.status(), StatusCode::kInvalidArgument, "BAD_REQUEST", "requirement");
   auto no_offering_id = hub.check(id, kVm, "");
   check_error(no_offering_id.status(), StatusCode::kInvalidArgument, "BAD_REQUEST", "offering_id");
+}
+
+TEST_CASE("a resolution counts the facts trust holds now, before their event reaches the index") {
+  Hub hub;
+  rv1::Resolution refused = hub.resolve("strictcloud", "");
+  REQUIRE_FALSE(refused.satisfiable());
+  CHECK(refused.consumer_facts_size() == 0);
+  REQUIRE(refused.refusals_size() >= 1);
+
+  hub.trust_holds_consumer_facts_without_event();
+  // At once: the resolver asks trust for every resolution; its index has not heard of them.
+  rv1::Resolution served = hub.resolve_now("strictcloud");
+  CHECK(served.consumer_facts_size() == 3);
+  CHECK(served.satisfiable());
+  CHECK(served.refusals_size() == 0);
+  REQUIRE(served.answers_size() >= 1);
+  CHECK(served.answers(0).assignments(0).offering() == kStrict + "vm-4");
 }

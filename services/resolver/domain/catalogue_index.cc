@@ -81,10 +81,18 @@ std::vector<uint32_t> shape_indexes(const shacl::ShapesProgram& program,
   return out;
 }
 
-OfferingEntry read_offering(const rdf::Graph& graph, const Terms& v, TermId node,
-                            const std::string& provider_country) {
+// An offering as the index keeps it, and its regions (sorted by code; at least one), which
+// the segment keeps for all its offerings in one array.
+struct ReadOffering {
+  OfferingEntry entry;
+  std::vector<Region> regions;
+};
+
+ReadOffering read_offering(const rdf::Graph& graph, const Terms& v, TermId node,
+                           const std::string& provider_country) {
   const rdf::TermTable& terms = graph.terms();
   OfferingEntry entry;
+  std::vector<Region> regions;
   entry.node = node;
   entry.iri = std::string(terms.value(node));
   TermId service = graph.object(node, v.service_offering);
@@ -97,18 +105,18 @@ OfferingEntry read_offering(const rdf::Graph& graph, const Terms& v, TermId node
     r.country = text_of(graph, region, v.country);
     r.latitude = number_of(terms, graph.object(region, v.latitude));
     r.longitude = number_of(terms, graph.object(region, v.longitude));
-    entry.regions.push_back(std::move(r));
+    regions.push_back(std::move(r));
   }
-  std::sort(entry.regions.begin(), entry.regions.end(),
+  std::sort(regions.begin(), regions.end(),
             [](const Region& a, const Region& b) { return a.code < b.code; });
-  if (entry.regions.empty()) entry.regions.push_back(Region{"", provider_country, {}, {}});
+  if (regions.empty()) regions.push_back(Region{"", provider_country, {}, {}});
   TermId price = graph.object(node, v.price);
   if (price != rdf::kNoTerm) {
     auto amount = number_of(terms, graph.object(price, v.amount));
     entry.currency = text_of(graph, price, v.currency);
     if (amount) entry.unit_monthly_price = monthly(*amount, text_of(graph, price, v.unit_code));
   }
-  return entry;
+  return {std::move(entry), std::move(regions)};
 }
 
 }  // namespace
@@ -155,16 +163,26 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
   segment->prerequisites = std::move(*program);
   segment->provider_prerequisites =
       shape_indexes(segment->prerequisites, objects_of(parsed, provider_node, v.prerequisite));
+  std::vector<ReadOffering> offerings;
   for (const rdf::Triple& t : parsed.with_predicate_object(v.rdf_type, v.offering_class)) {
     if (parsed.object(t.s, v.provider) != provider_node || !terms_->is_iri(t.s)) continue;
-    OfferingEntry entry = read_offering(parsed, v, t.s, segment->country);
-    entry.prerequisites =
+    ReadOffering read = read_offering(parsed, v, t.s, segment->country);
+    read.entry.prerequisites =
         shape_indexes(segment->prerequisites, objects_of(parsed, t.s, v.prerequisite));
-    segment->offerings.push_back(std::move(entry));
+    offerings.push_back(std::move(read));
   }
-  std::sort(segment->offerings.begin(), segment->offerings.end(),
-            [](const OfferingEntry& a, const OfferingEntry& b) { return a.iri < b.iri; });
-  segment->offerings.shrink_to_fit();
+  std::sort(offerings.begin(), offerings.end(),
+            [](const ReadOffering& a, const ReadOffering& b) { return a.entry.iri < b.entry.iri; });
+  size_t region_total = 0;
+  for (const ReadOffering& read : offerings) region_total += read.regions.size();
+  segment->offerings.reserve(offerings.size());
+  segment->regions.reserve(region_total);
+  for (ReadOffering& read : offerings) {
+    read.entry.first_region = static_cast<uint32_t>(segment->regions.size());
+    read.entry.region_count = static_cast<uint32_t>(read.regions.size());
+    std::move(read.regions.begin(), read.regions.end(), std::back_inserter(segment->regions));
+    segment->offerings.push_back(std::move(read.entry));
+  }
   remove_provider(provider_id);
   if (!segment->iri.empty()) node_owner_[segment->iri] = provider_id;
   for (const OfferingEntry& offering : segment->offerings) node_owner_[offering.iri] = provider_id;
@@ -449,8 +467,8 @@ void CatalogueIndex::fill_row(OfferingRow& row, const ProviderSegment& segment,
   row.provider_node = segment.node;
   row.has_monthly_price = offering.unit_monthly_price.has_value();
   row.unit_monthly_price = offering.unit_monthly_price.value_or(0);
-  row.regions = offering.regions.data();
-  row.region_count = static_cast<uint32_t>(offering.regions.size());
+  row.regions = segment.regions.data() + offering.first_region;
+  row.region_count = offering.region_count;
   row.iri = offering.iri.data();
   row.iri_size = static_cast<uint32_t>(offering.iri.size());
   row.iri_key[0] = row.iri_key[1] = 0;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -37,6 +38,12 @@ struct Fact {
   std::string datatype;  // "" for a plain string
   std::string credential;
   std::string issuer;
+  bool operator==(const Fact& other) const {
+    return std::tie(subject, predicate, object, object_is_literal, datatype, credential, issuer) ==
+           std::tie(other.subject, other.predicate, other.object, other.object_is_literal,
+                    other.datatype, other.credential, other.issuer);
+  }
+  bool operator!=(const Fact& other) const { return !(*this == other); }
 };
 
 struct Region {
@@ -46,12 +53,23 @@ struct Region {
   std::optional<double> longitude;
 };
 
+// Regions in a run of an array, for a range-for.
+struct Regions {
+  const Region* first = nullptr;
+  uint32_t count = 0;
+  const Region* begin() const { return first; }
+  const Region* end() const { return first + count; }
+};
+
 struct OfferingEntry {
   TermId node = rdf::kNoTerm;
   std::string iri;
   std::string name;           // schema:name of its gx:ServiceOffering, else of the offering
   std::vector<TermId> kinds;  // mpli:offeringKind values
-  std::vector<Region> regions;
+  // Its regions (by code; at least one): [first_region, + region_count) of its provider's
+  // ProviderSegment::regions (ProviderSegment::regions_of).
+  uint32_t first_region = 0;
+  uint32_t region_count = 0;
   std::optional<double> unit_monthly_price;  // nullopt: no price, or a unit with no monthly rate
   std::string currency;
   std::vector<uint32_t> prerequisites;  // offering-level prerequisite shapes (program indexes)
@@ -70,6 +88,13 @@ struct ProviderSegment {
   shacl::ShapesProgram prerequisites;  // every shape in the manifest, compiled once
   std::vector<uint32_t> provider_prerequisites;
   std::vector<OfferingEntry> offerings;
+  // The regions of all its offerings, offering after offering, in one array: composition reads
+  // those of thousands of candidates grouped by provider, and one allocation per offering was
+  // a cache and TLB miss each (most of building a composition problem).
+  std::vector<Region> regions;
+  Regions regions_of(const OfferingEntry& offering) const {
+    return {regions.data() + offering.first_region, offering.region_count};
+  }
   // Claimed standards (mpli:certification / mpli:standard), to say "claimed, not verified".
   std::vector<TermId> claimed_standards;
   std::vector<TermId> predicates;  // used by `graph`, sorted (for lint)

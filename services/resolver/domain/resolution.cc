@@ -495,14 +495,6 @@ struct Problem {
   std::vector<std::vector<PlacementInfo>> info;
 };
 
-// An OfferingRow's regions, for a range-for.
-struct Regions {
-  const Region* first;
-  uint32_t count;
-  const Region* begin() const { return first; }
-  const Region* end() const { return first + count; }
-};
-
 Problem build_problem(const ConsumerManifest& manifest,
                       const std::vector<RequirementOutcome>& outcomes, size_t top_k,
                       uint64_t max_nodes) {
@@ -1026,7 +1018,7 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
           (refusal.label().empty() ? refusal.prerequisite() : refusal.label()));
     }
     const Region* region = nullptr;
-    for (const auto& r : offering.regions) {
+    for (const auto& r : ref->provider->regions_of(offering)) {
       if (r.code == assignment.region()) region = &r;
     }
     if (region == nullptr) {

@@ -2,13 +2,17 @@
 
 #include <pqxx/pqxx>
 
+#include "libs/db/prepared.h"
+
 namespace mpli::resolver {
 
 Status ResolutionStore::put(const std::string& manifest, const v1::Resolution& resolution) {
   std::string bytes;
   if (!resolution.SerializeToString(&bytes)) return internal_error("cannot encode a resolution");
   return pool_.transact([&](pqxx::work& tx) {
-    tx.exec_params(
+    // One for every resolution: prepared once per connection.
+    db::exec_prepared(
+        tx,
         "INSERT INTO resolver.resolutions (id, manifest, manifest_sha256, consumer, satisfiable, "
         "resolution, tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         resolution.id(), manifest, resolution.manifest_sha256(), resolution.consumer(),

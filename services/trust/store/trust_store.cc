@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "libs/db/prepared.h"
+
 namespace mpli::trust {
 namespace sql {
 
@@ -195,10 +197,13 @@ Result<std::vector<HeldFact>> TrustStore::facts_about(const std::string& subject
   return pool_.transact([&](pqxx::work& tx) -> Result<std::vector<HeldFact>> {
     std::vector<HeldFact> out;
     for (const auto& row :
-         tx.exec_params(std::string("SELECT ") + sql::kFactColumns +
-                            " FROM trust.facts f JOIN trust.credentials c ON c.id = f.credential "
-                            "WHERE f.subject = $1 ORDER BY f.predicate, f.object, f.credential",
-                        subject)) {
+         // Asked by the resolver for every resolution: prepared once per connection.
+         db::exec_prepared(
+             tx,
+             std::string("SELECT ") + sql::kFactColumns +
+                 " FROM trust.facts f JOIN trust.credentials c ON c.id = f.credential "
+                 "WHERE f.subject = $1 ORDER BY f.predicate, f.object, f.credential",
+             subject)) {
       out.push_back(fact_from_row(row));
     }
     return out;
