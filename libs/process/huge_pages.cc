@@ -10,6 +10,7 @@ namespace mpli::process {
 
 namespace {
 constexpr std::string_view kTunable = "glibc.malloc.hugetlb";
+constexpr std::string_view kArenas = "glibc.malloc.arena_max";
 }  // namespace
 
 std::optional<std::string> tunables_with_heap_huge_pages(const char* current,
@@ -24,6 +25,9 @@ std::optional<std::string> tunables_with_heap_huge_pages(const char* current,
   std::string out(tunables);
   if (!out.empty()) out += ':';
   out += std::string(kTunable) + "=1";
+  // Only the main arena's heap (grown by sbrk) is advised; threads other than main get arenas
+  // of their own, mmap'd in 4 KiB pages, unless there is one arena for all.
+  if (tunables.find(kArenas) == std::string_view::npos) out += ":" + std::string(kArenas) + "=1";
   return out;
 }
 

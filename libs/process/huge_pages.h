@@ -1,8 +1,10 @@
 // Transparent huge pages for a process's heap. A service whose working set is hundreds of MiB
 // of small allocations read at random (the resolver's index: provider graphs, rows, regions)
 // spends much of its time on TLB misses with 4 KiB pages: glibc's malloc backs its heap with
-// 2 MiB pages when the tunable glibc.malloc.hugetlb=1 is set, but tunables are read only when
-// a program starts. So the program re-executes itself once with the tunable added.
+// 2 MiB pages when the tunable glibc.malloc.hugetlb=1 is set, but only the main arena's (the
+// heap grown by sbrk; other threads' arenas are mmap'd in 4 KiB pages), so one arena serves
+// every thread (glibc.malloc.arena_max=1; fine where the heavy work takes turns on one lock).
+// Tunables are read only when a program starts: it re-executes itself once with them added.
 //
 //   int main(int argc, char** argv) {
 //     mpli::process::reexec_with_heap_huge_pages(argv);  // first thing: no threads yet
@@ -21,7 +23,8 @@ namespace mpli::process {
 // The GLIBC_TUNABLES value to re-execute with, from the current one (nullptr: unset) and the
 // text of /sys/kernel/mm/transparent_hugepage/enabled; nullopt when there is nothing to do:
 // an operator who set glibc.malloc.hugetlb (0 opts out) is obeyed, the re-executed program has
-// it set, and a kernel with THP off ("[never]") or unknown ("") has nothing to give.
+// it set, and a kernel with THP off ("[never]") or unknown ("") has nothing to give. An
+// arena_max the operator set is kept.
 std::optional<std::string> tunables_with_heap_huge_pages(const char* current,
                                                          std::string_view thp_enabled);
 

@@ -202,6 +202,10 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
     MPLI_RETURN_IF_ERROR(resolve_with_index(nullptr));
     MPLI_ASSIGN_OR_RETURN(auto trusted, asked.get());
     if (trusted != facts) {
+      log::info("resolved again: trust's facts about the consumer differ from the index's",
+                {{"consumer", manifest->consumer_iri},
+                 {"trust", std::to_string(trusted.size())},
+                 {"index", std::to_string(facts.size())}});
       facts = std::move(trusted);
       MPLI_RETURN_IF_ERROR(resolve_with_index(&facts));
     }
