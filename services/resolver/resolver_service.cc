@@ -68,7 +68,16 @@ Status ResolverService::load_all() {
 
 bool ResolverService::needs_compaction() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return ready_ && index_->terms()->size() > 2 * terms_after_load_ + options_.compaction_slack;
+  return ready_ && worth_compacting(index_->terms()->size(), index_->unused_terms(),
+                                    options_.compaction_slack);
+}
+
+Result<std::unique_ptr<ConsumerManifest>> ResolverService::read_manifest(const std::string& text) {
+  const size_t before = index_->terms()->size();
+  auto manifest = reader_->read(text, index_->terms());
+  // Its terms are the request's; they stay in the shared table after it.
+  index_->add_unused_terms(index_->terms()->size() - before);
+  return manifest;
 }
 
 Status ResolverService::build_and_swap() {
@@ -92,7 +101,6 @@ Status ResolverService::build_and_swap() {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   index_ = std::move(fresh);
-  terms_after_load_ = index_->terms()->size();
   ready_ = true;
   log::info("catalogue index loaded", {{"providers", std::to_string(index_->providers().size())},
                                        {"offerings", std::to_string(index_->offering_count())}});
@@ -167,7 +175,7 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
   std::unique_ptr<ConsumerManifest> manifest;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    MPLI_ASSIGN_OR_RETURN(manifest, reader_->read(request.manifest(), index_->terms()));
+    MPLI_ASSIGN_OR_RETURN(manifest, read_manifest(request.manifest()));
   }
   // The consumer's facts are trust's of now. A manifest sent with credentials has trust verify
   // them first (no lock: that may take a while). Otherwise trust is asked while the resolution
@@ -189,7 +197,7 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
     std::lock_guard<std::mutex> lock(mutex_);
     // A compaction may have swapped in a new index, with a new term table, meanwhile.
     if (manifest->graph.terms_ptr() != index_->terms()) {
-      MPLI_ASSIGN_OR_RETURN(manifest, reader_->read(request.manifest(), index_->terms()));
+      MPLI_ASSIGN_OR_RETURN(manifest, read_manifest(request.manifest()));
     }
     if (given == nullptr) facts = index_->facts_about(manifest->consumer_iri);
     // Columns for the paths its requirement shapes ask about: built on first use, kept
@@ -244,7 +252,7 @@ Result<v1::RecheckAnswerReply> ResolverService::recheck(const std::string& id, i
   v1::RecheckAnswerReply reply;
   *reply.mutable_answer() = resolution.answers(rank - 1);
   std::lock_guard<std::mutex> lock(mutex_);
-  MPLI_ASSIGN_OR_RETURN(auto manifest, reader_->read(stored->manifest, index_->terms()));
+  MPLI_ASSIGN_OR_RETURN(auto manifest, read_manifest(stored->manifest));
   RecheckOutcome outcome = mpli::resolver::recheck(*index_, *manifest, facts, reply.answer());
   reply.set_holds(outcome.reasons.empty());
   for (auto& reason : outcome.reasons) reply.add_reasons(std::move(reason));
@@ -284,7 +292,7 @@ Result<v1::CheckOfferingReply> ResolverService::check_offering(const std::string
   // Trust's answer may take a while: no lock.
   MPLI_ASSIGN_OR_RETURN(auto facts, federation_.facts_about(resolution.consumer()));
   std::lock_guard<std::mutex> lock(mutex_);
-  MPLI_ASSIGN_OR_RETURN(auto manifest, reader_->read(stored->manifest, index_->terms()));
+  MPLI_ASSIGN_OR_RETURN(auto manifest, read_manifest(stored->manifest));
   auto served = std::find_if(manifest->requirements.begin(), manifest->requirements.end(),
                              [&](const Requirement& r) { return r.iri == requirement; });
   if (served == manifest->requirements.end()) {

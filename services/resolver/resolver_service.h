@@ -23,7 +23,7 @@ struct ResolverOptions {
   size_t default_top_k = 10;
   size_t default_explain_limit = 20;
   uint64_t max_search_nodes = 5'000'000;
-  // Terms the table may grow by beyond twice its loaded size before a rebuild pays.
+  // Unused terms beyond the used ones before a rebuild pays (worth_compacting).
   size_t compaction_slack = 1'000'000;
 };
 
@@ -36,8 +36,10 @@ class ResolverService {
   // what changed meanwhile is read again afterwards. Also how the index is compacted.
   Status load_all();
   bool ready() const { return ready_; }
-  // The shared term table only grows (each consumer manifest adds its terms): past twice its
-  // size after the last load, the index is rebuilt from the exports, which drops them.
+  // The shared term table only grows (each consumer manifest and each provider version adds
+  // terms): when the terms nothing uses any more outnumber the others (plus
+  // compaction_slack), the index is rebuilt from the exports, which drops them. New providers
+  // arriving by events are not a reason: their terms are used.
   bool needs_compaction() const;
 
   // Re-reads one provider from discovery (removes it when discovery no longer knows it).
@@ -64,6 +66,8 @@ class ResolverService {
 
  private:
   Status build_and_swap();
+  // Reads a consumer manifest into the index's term table (mutex_ held).
+  Result<std::unique_ptr<ConsumerManifest>> read_manifest(const std::string& text);
   Result<std::vector<Fact>> consumer_facts(const std::string& consumer_iri,
                                            const v1::ResolveRequest& request);
 
@@ -75,7 +79,6 @@ class ResolverService {
   std::unique_ptr<CatalogueIndex> index_;
   PrerequisiteMemo prerequisite_memo_;  // under mutex_, as the index
   std::atomic<bool> ready_{false};
-  size_t terms_after_load_ = 0;
   bool loading_ = false;
   struct Changed {
     std::set<std::string> providers;

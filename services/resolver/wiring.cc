@@ -85,10 +85,12 @@ service::ServiceDefinition definition() {
       {"index.load_retry", "2s", "pause between attempts to load the index at start",
        config::duration()},
       {"index.compaction_slack", "1000000",
-       "terms the table may grow by beyond twice its loaded size before it is rebuilt",
+       "unused terms (of replaced provider versions and consumer manifests) beyond the used "
+       "ones before the index is rebuilt",
        config::int_between(0, 1000000000)},
       {"index.compaction_check", "30s",
-       "how often the term table's growth is checked (rebuilt past twice its loaded size)",
+       "how often the term table's unused terms are checked (rebuilt when they outnumber the "
+       "used ones)",
        config::duration()},
   };
   definition.start = [](service::ServiceContext& context) -> Status {

@@ -121,6 +121,11 @@ ReadOffering read_offering(const rdf::Graph& graph, const Terms& v, TermId node,
 
 }  // namespace
 
+bool worth_compacting(size_t terms, size_t unused, size_t slack) {
+  unused = std::min(unused, terms);
+  return unused > terms - unused + slack;
+}
+
 CatalogueIndex::CatalogueIndex() : terms_(std::make_shared<rdf::TermTable>()) {}
 
 Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_view ntriples) {
@@ -128,6 +133,7 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
     remove_provider(provider_id);
     return Status::ok();
   }
+  const size_t terms_before = terms_->size();
   auto segment = std::make_unique<ProviderSegment>(terms_);
   rdf::Graph parsed(terms_);
   rdf::ParseOptions options;
@@ -188,6 +194,7 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
   for (const OfferingEntry& offering : segment->offerings) node_owner_[offering.iri] = provider_id;
   rebuild_graph(*segment, parsed.triples());
   attach_views(*segment);
+  segment->terms_added = terms_->size() - terms_before;
   providers_[provider_id] = std::move(segment);
   ++generation_;
   return Status::ok();
@@ -199,6 +206,7 @@ void CatalogueIndex::remove_provider(const std::string& provider_id) {
   if (!it->second->iri.empty()) node_owner_.erase(it->second->iri);
   for (const OfferingEntry& offering : it->second->offerings) node_owner_.erase(offering.iri);
   detach_views(*it->second);
+  unused_terms_ += it->second->terms_added;
   providers_.erase(it);
   ++generation_;
 }

@@ -98,6 +98,9 @@ struct ProviderSegment {
   // Claimed standards (mpli:certification / mpli:standard), to say "claimed, not verified".
   std::vector<TermId> claimed_standards;
   std::vector<TermId> predicates;  // used by `graph`, sorted (for lint)
+  // Terms the shared table gained when this version was put: left unused once it is replaced
+  // or removed (a fair estimate: its blank nodes and changed literals are new each time).
+  size_t terms_added = 0;
   // Unique in the process to each (re)attachment of the segment (a new provider, new facts):
   // what is remembered about a provider across requests notes it, and holds while it is equal.
   uint64_t version = 0;
@@ -184,6 +187,10 @@ class PathColumn {
   uint64_t last_asked_ = 0;  // CatalogueIndex::column_clock_ when last asked for
 };
 
+// Whether a term table of `terms`, `unused` of them unused (CatalogueIndex::unused_terms), is
+// worth rebuilding: when the unused outnumber the used by more than `slack`.
+bool worth_compacting(size_t terms, size_t unused, size_t slack);
+
 class CatalogueIndex {
  public:
   CatalogueIndex();
@@ -234,6 +241,13 @@ class CatalogueIndex {
   // Changes applied since creation (a cheap "version" for logs and tests).
   uint64_t generation() const { return generation_; }
 
+  // Terms of the shared table that nothing indexed uses any more, as far as the index can
+  // tell: those replaced and removed provider versions added (ProviderSegment::terms_added),
+  // plus what the caller reports with add_unused_terms (the terms each consumer manifest read
+  // into the table adds). The table only grows; a rebuild pays when this is a large share.
+  size_t unused_terms() const { return unused_terms_; }
+  void add_unused_terms(size_t terms) { unused_terms_ += terms; }
+
  private:
   // The graph of `segment`: `manifest` (SPO order, no duplicates) plus the facts now held.
   void rebuild_graph(ProviderSegment& segment, rdf::TripleRange manifest) const;
@@ -255,6 +269,7 @@ class CatalogueIndex {
   std::unordered_map<std::string, std::vector<Fact>> facts_;  // by subject IRI
   std::unordered_map<std::string, std::string> node_owner_;   // subject IRI -> provider id
   uint64_t generation_ = 0;
+  size_t unused_terms_ = 0;
 
   std::vector<OfferingRef> all_;
   std::unordered_map<TermId, std::vector<OfferingRef>> by_kind_;

@@ -285,6 +285,43 @@ TEST_CASE("index: the views follow providers entering, changing and leaving, in 
   check_views_match_providers(index);
 }
 
+TEST_CASE("index: unused terms are those of replaced and removed provider versions") {
+  CatalogueIndex index;
+  std::string nord = turtle_to_ntriples("ontology/examples/provider-nordwolke-de.ttl");
+  std::string hex = turtle_to_ntriples("ontology/examples/provider-hexacloud-fr.ttl");
+  REQUIRE(index.put_provider("nordwolke", nord).is_ok());
+  const size_t nord_added = index.provider("nordwolke")->terms_added;
+  CHECK(nord_added > 0);
+  // A new provider's terms are used: a growing catalogue is no reason to rebuild.
+  REQUIRE(index.put_provider("hexacloud", hex).is_ok());
+  CHECK(index.unused_terms() == 0);
+  CHECK(index.provider("hexacloud")->terms_added > 0);
+  CHECK(index.provider("hexacloud")->terms_added < index.terms()->size());  // shares some
+  // Replaced: what the old version added counts as unused (its blank nodes come anew).
+  REQUIRE(index.put_provider("nordwolke", nord).is_ok());
+  CHECK(index.unused_terms() == nord_added);
+  const size_t nord_again = index.provider("nordwolke")->terms_added;
+  CHECK(nord_again > 0);
+  // A manifest that does not parse changes nothing.
+  CHECK_FALSE(index.put_provider("nordwolke", "<urn:a> <urn:b> .").is_ok());
+  CHECK(index.unused_terms() == nord_added);
+  // Removed: its terms too; the caller adds what consumer manifests added.
+  index.remove_provider("nordwolke");
+  CHECK(index.unused_terms() == nord_added + nord_again);
+  index.add_unused_terms(7);
+  CHECK(index.unused_terms() == nord_added + nord_again + 7);
+}
+
+TEST_CASE("index: rebuilt when unused terms outnumber the used ones by more than the slack") {
+  CHECK_FALSE(worth_compacting(0, 0, 0));
+  CHECK_FALSE(worth_compacting(1000, 0, 0));  // all used: a large catalogue, not garbage
+  CHECK_FALSE(worth_compacting(1000, 500, 0));
+  CHECK(worth_compacting(1000, 501, 0));
+  CHECK_FALSE(worth_compacting(1000, 501, 10));
+  CHECK(worth_compacting(1000, 506, 10));
+  CHECK(worth_compacting(1000, 5000, 0));  // an estimate beyond the table: all of it
+}
+
 TEST_CASE("web shop: candidates per requirement and the SecNumCloud refusal") {
   Federation f;
   auto manifest = f.read_example("consumer-web-shop.ttl");
