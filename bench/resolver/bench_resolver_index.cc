@@ -7,6 +7,7 @@
 //
 //   mpli-bench-resolver-index --manifests DIR --facts FILE --consumers DIR
 //                             [--names m1,m2,m3,m4] [--repeat 20] [--warmup 2] [--dump DIR]
+//                             [--match-threads 2]
 //
 // --dump writes each manifest's last resolution to DIR/<name>.txt (protobuf text format), so
 // two builds can be checked to resolve identically on the same data.
@@ -60,6 +61,7 @@ struct Options {
   int repeat = 20;
   int warmup = 2;
   std::string dump;  // "" or a directory for the resolutions
+  size_t match_threads = resolver::ResolveOptions{}.match_threads;
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -96,6 +98,9 @@ Options parse_options(int argc, char** argv) {
   options.repeat = std::stoi(optional("repeat", "20"));
   options.warmup = std::stoi(optional("warmup", "2"));
   options.dump = optional("dump", "");
+  options.match_threads =
+      std::stoul(optional("match-threads", std::to_string(options.match_threads)));
+  if (options.match_threads < 1) fail("--match-threads must be at least 1");
   if (options.repeat < 1) fail("--repeat must be at least 1");
   return options;
 }
@@ -313,13 +318,15 @@ double percentile(std::vector<double> samples, double p) {
 // requests as the service remembers them.
 resolver::v1::Resolution resolve_once(resolver::CatalogueIndex& index,
                                       const resolver::ConsumerManifestReader& reader,
-                                      const std::string& text) {
+                                      const std::string& text, size_t match_threads) {
   auto manifest = reader.read(text, index.terms());
   if (!manifest.is_ok()) fail(manifest.status().to_string());
   resolver::prepare_columns(index, **manifest);
   const auto& consumer_facts = index.facts_about((*manifest)->consumer_iri);
   static resolver::PrerequisiteMemo memo;  // the service keeps one across requests
-  return resolver::resolve(index, **manifest, consumer_facts, resolver::ResolveOptions{}, &memo);
+  resolver::ResolveOptions resolve_options;
+  resolve_options.match_threads = match_threads;
+  return resolver::resolve(index, **manifest, consumer_facts, resolve_options, &memo);
 }
 
 ConsumerRun run_consumer(resolver::CatalogueIndex& index,
@@ -328,11 +335,12 @@ ConsumerRun run_consumer(resolver::CatalogueIndex& index,
   ConsumerRun run;
   run.name = name;
   std::string text = read_file(options.consumers + "/" + name + ".ttl");
-  for (int i = 0; i < options.warmup; ++i) run.last = resolve_once(index, reader, text);
+  for (int i = 0; i < options.warmup; ++i)
+    run.last = resolve_once(index, reader, text, options.match_threads);
   for (int i = 0; i < options.repeat; ++i) {
     auto start = Clock::now();
     double cpu_start = thread_cpu_ms();
-    run.last = resolve_once(index, reader, text);
+    run.last = resolve_once(index, reader, text, options.match_threads);
     run.cpu_ms.push_back(thread_cpu_ms() - cpu_start);
     run.ms.push_back(seconds_since(start) * 1000);
   }

@@ -168,6 +168,7 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
                               ? options_.default_explain_limit
                               : static_cast<size_t>(request.explain_limit());
   options.max_search_nodes = options_.max_search_nodes;
+  options.match_threads = options_.match_threads;
   if (request.top_k() < 0 || request.top_k() > 100) return bad_request("top_k", "must be 1..100");
   if (request.explain_limit() < 0 || request.explain_limit() > 1000) {
     return bad_request("explain_limit", "must be 0..1000");

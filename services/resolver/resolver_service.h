@@ -23,6 +23,7 @@ struct ResolverOptions {
   size_t default_top_k = 10;
   size_t default_explain_limit = 20;
   uint64_t max_search_nodes = 5'000'000;
+  size_t match_threads = 2;  // ResolveOptions::match_threads
   // Unused terms beyond the used ones before a rebuild pays (worth_compacting).
   size_t compaction_slack = 1'000'000;
 };

@@ -78,6 +78,10 @@ service::ServiceDefinition definition() {
       {"resolve.max_search_nodes", "5000000",
        "composition search nodes per resolution before it answers with what it has",
        config::int_between(1000, 1000000000)},
+      {"resolve.match_threads", "2",
+       "threads that check one resolution's candidates, each a run of providers (1: the "
+       "request's thread alone)",
+       config::int_between(1, 64)},
       {"manifest.max_bytes", "1048576", "largest consumer manifest (bytes)",
        config::int_between(1024, 64 << 20)},
       {"federation.timeout", "10s", "deadline of each request to discovery and trust",
@@ -106,6 +110,7 @@ service::ServiceDefinition definition() {
     options.default_top_k = static_cast<size_t>(config.get_int("resolve.top_k"));
     options.default_explain_limit = static_cast<size_t>(config.get_int("resolve.explain_limit"));
     options.max_search_nodes = static_cast<uint64_t>(config.get_int("resolve.max_search_nodes"));
+    options.match_threads = static_cast<size_t>(config.get_int("resolve.match_threads"));
     options.compaction_slack = static_cast<size_t>(config.get_int("index.compaction_slack"));
     auto resolver =
         context.own(std::make_shared<ResolverService>(*federation, *store, reader, options));

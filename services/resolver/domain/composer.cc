@@ -1,7 +1,10 @@
 #include "services/resolver/domain/composer.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <unordered_map>
@@ -215,16 +218,39 @@ std::vector<uint32_t> search_order(const CompositionRequest& request) {
   return order;
 }
 
-// By cost, equal costs in input order (as a stable sort would; sorting (cost, index) pairs
-// directly is several times faster than sorting indexes through the placements).
+// A double's bits as an unsigned key in the same order: the sign bit flipped for a positive
+// number, every bit for a negative one (-0 taken as 0, which compares equal to it).
+uint64_t cost_key(double cost) {
+  if (cost == 0) cost = 0;  // -0 to +0
+  uint64_t bits = 0;
+  std::memcpy(&bits, &cost, sizeof bits);
+  return (bits >> 63) != 0 ? ~bits : bits | (uint64_t{1} << 63);
+}
+
+// By cost, equal costs in input order (as a stable sort would). A least-significant-digit
+// radix sort of (key, index) pairs, a byte at a time, skipping the bytes every key shares: tens
+// of thousands of placements take a few passes where a comparison sort takes many more.
 std::vector<uint32_t> placements_by_cost(const std::vector<Placement>& placements) {
-  std::vector<std::pair<double, uint32_t>> keyed(placements.size());
-  for (uint32_t i = 0; i < placements.size(); ++i) keyed[i] = {placements[i].cost, i};
-  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
-    return a.first < b.first || (!(b.first < a.first) && a.second < b.second);
-  });
-  std::vector<uint32_t> sorted(placements.size());
-  for (size_t i = 0; i < keyed.size(); ++i) sorted[i] = keyed[i].second;
+  const size_t n = placements.size();
+  std::vector<std::pair<uint64_t, uint32_t>> keyed(n);
+  std::vector<std::pair<uint64_t, uint32_t>> scratch(n);
+  std::array<std::array<uint32_t, 256>, 8> counts{};
+  for (uint32_t i = 0; i < n; ++i) {
+    keyed[i] = {cost_key(placements[i].cost), i};
+    for (size_t digit = 0; digit < 8; ++digit)
+      ++counts[digit][(keyed[i].first >> (8 * digit)) & 0xff];
+  }
+  for (size_t digit = 0; digit < 8; ++digit) {
+    auto& count = counts[digit];
+    // A byte every key shares leaves the order as it is.
+    if (n == 0 || count[(keyed[0].first >> (8 * digit)) & 0xff] == n) continue;
+    uint32_t total = 0;
+    for (uint32_t& c : count) total += std::exchange(c, total);
+    for (const auto& entry : keyed) scratch[count[(entry.first >> (8 * digit)) & 0xff]++] = entry;
+    keyed.swap(scratch);
+  }
+  std::vector<uint32_t> sorted(n);
+  for (size_t i = 0; i < n; ++i) sorted[i] = keyed[i].second;
   return sorted;
 }
 

@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <memory_resource>
+#include <optional>
 #include <set>
+#include <string>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -150,14 +154,14 @@ class Prerequisites {
  public:
   Prerequisites(const CatalogueIndex& index, const ConsumerManifest& manifest,
                 const std::vector<Fact>& facts, const Vocabulary& vocabulary,
-                PrerequisiteMemo* memo = nullptr)
+                PrerequisiteMemo* memo = nullptr, size_t memo_slot = 0)
       : graph_(consumer_graph(index.terms(), manifest.consumer_iri, facts)),
         consumer_(index.terms()->iri(manifest.consumer_iri)),
         label_(index.terms()->find_iri("http://www.w3.org/2000/01/rdf-schema#label")),
         vocabulary_(vocabulary),
         memo_(memo == nullptr ? nullptr
                               : &memo->table(facts_key(manifest.consumer_iri, facts),
-                                             2 * index.providers().size() + 1024)) {}
+                                             2 * index.providers().size() + 1024, memo_slot)) {}
 
   // The refusals that apply to an offering (empty: the consumer is accepted).
   const std::vector<v1::ProviderRefusal>& refusals(const OfferingRef& ref) {
@@ -175,19 +179,20 @@ class Prerequisites {
     return offering_refusals_.emplace(key, std::move(all)).first->second;
   }
 
-  // Every refusal seen, provider-level first, in provider order.
-  std::vector<v1::ProviderRefusal> seen() const {
-    std::vector<v1::ProviderRefusal> out;
-    for (const auto& [provider, list] : by_provider_)
-      out.insert(out.end(), list->begin(), list->end());
+  // Every refusal seen, by provider id, scope and prerequisite (views: this holds them).
+  std::vector<const v1::ProviderRefusal*> seen() const {
+    std::vector<const v1::ProviderRefusal*> out;
+    for (const auto& [provider, list] : by_provider_) {
+      for (const auto& refusal : *list) out.push_back(&refusal);
+    }
     for (const auto& [key, list] : offering_refusals_) {
       for (const auto& refusal : list) {
-        if (refusal.scope() != "provider") out.push_back(refusal);
+        if (refusal.scope() != "provider") out.push_back(&refusal);
       }
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.provider_id(), a.scope(), a.prerequisite()) <
-             std::tie(b.provider_id(), b.scope(), b.prerequisite());
+    std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
+      return std::tie(a->provider_id(), a->scope(), a->prerequisite()) <
+             std::tie(b->provider_id(), b->scope(), b->prerequisite());
     });
     return out;
   }
@@ -294,6 +299,27 @@ std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& progr
   return std::nullopt;
 }
 
+// Why a candidate is not an answer, the first failing in the order they are checked (an enum:
+// tens of thousands of candidates are tested for one of them).
+enum class Reason : uint8_t { kAccepted, kRequirementShape, kConsumerRefused, kCurrency, kNoPrice };
+
+// As reports name it.
+std::string_view reason_name(Reason reason) {
+  switch (reason) {
+    case Reason::kAccepted:
+      return "";
+    case Reason::kRequirementShape:
+      return "requirement_shape";
+    case Reason::kConsumerRefused:
+      return "consumer_refused";
+    case Reason::kCurrency:
+      return "currency";
+    case Reason::kNoPrice:
+      return "no_price";
+  }
+  return "";
+}
+
 // A checked offering. A shape's results stay engine results until the candidate is listed:
 // most rejected candidates are only counted, and writing their messages would cost more than
 // checking them.
@@ -310,15 +336,26 @@ struct Candidate {
   // The prerequisites the consumer misses (shared with Prerequisites, which outlives this).
   const std::vector<v1::ProviderRefusal>* refusals = nullptr;
   size_t refusal_failures = 0;
-  std::string_view reason;  // "" when accepted; a literal below
+  Reason reason = Reason::kAccepted;  // the first that failed
   size_t failure_count() const { return results.size() + failures.size() + refusal_failures; }
 };
 
 constexpr uint64_t kKindTally = ~uint64_t{0};
 
-struct RequirementOutcome {
+// The candidates of one requirement that one matcher checked, in candidate order.
+struct MatchedPart {
   std::vector<Candidate> accepted;
   std::vector<Candidate> rejected;
+  int conforming = 0;
+  // By FailureWriter::key; kKindTally for offerings of another kind.
+  std::map<uint64_t, std::pair<v1::ConstraintTally, int>> tallies;
+};
+
+// A requirement's candidates, the parts of every matcher joined in candidate order (as views:
+// the parts, which outlive this, hold the candidates, and tens of thousands are not moved).
+struct RequirementOutcome {
+  std::vector<const Candidate*> accepted;
+  std::vector<const Candidate*> rejected;
   int conforming = 0;
   int64_t other_kinds = 0;  // offerings of another kind, failing the kind constraint
   // By FailureWriter::key; kKindTally for offerings of another kind.
@@ -369,14 +406,15 @@ Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& m
                           ShapeChecks& checks, Prerequisites& prerequisites, CheckDepth depth,
                           std::pmr::memory_resource* memory = std::pmr::get_default_resource()) {
   Candidate candidate{
-      ref, index.row(ref.row), std::pmr::vector<ValidationResult>(memory), {}, nullptr, 0, ""};
+      ref, index.row(ref.row), std::pmr::vector<ValidationResult>(memory), {}, nullptr,
+      0,   Reason::kAccepted};
   if (!checks.requirement(requirement.shape, ref, &candidate.results)) {
-    candidate.reason = "requirement_shape";
+    candidate.reason = Reason::kRequirementShape;
     if (depth == CheckDepth::kFirstReason) return candidate;
   }
   const auto& refusals = prerequisites.refusals(ref);
   if (!refusals.empty()) {
-    if (candidate.reason.empty()) candidate.reason = "consumer_refused";
+    if (candidate.reason == Reason::kAccepted) candidate.reason = Reason::kConsumerRefused;
     candidate.refusals = &refusals;
     for (const auto& refusal : refusals) candidate.refusal_failures += refusal.failures_size();
     if (depth == CheckDepth::kFirstReason) return candidate;
@@ -384,46 +422,43 @@ Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& m
   // Read from the index's row, not the entry: one cache miss less per candidate.
   const OfferingRow& row = candidate.row;
   if (!row.has_monthly_price) {
-    if (candidate.reason.empty()) candidate.reason = "no_price";
+    if (candidate.reason == Reason::kAccepted) candidate.reason = Reason::kNoPrice;
     candidate.failures.push_back(price_failure());
   } else if (row.currency == CatalogueIndex::kOtherCurrency
                  ? ref.offering().currency != manifest.currency
                  : row.currency != currency) {
-    if (candidate.reason.empty()) candidate.reason = "currency";
+    if (candidate.reason == Reason::kAccepted) candidate.reason = Reason::kCurrency;
     candidate.failures.push_back(currency_failure(ref.offering(), manifest.currency));
   }
   return candidate;
 }
 
-RequirementOutcome match_requirement(const CatalogueIndex& index, const ConsumerManifest& manifest,
-                                     const Requirement& requirement, ShapeChecks& checks,
-                                     Prerequisites& prerequisites, const Vocabulary& vocabulary,
-                                     std::pmr::memory_resource* memory) {
-  RequirementOutcome out;
+// The candidates in [first, last) of `requirement` (a kind's, or all offerings), matched in
+// order. A part of match_requirement's work: the kind tally is added there.
+MatchedPart match_range(const CatalogueIndex& index, const ConsumerManifest& manifest,
+                        const Requirement& requirement, const OfferingRef* first,
+                        const OfferingRef* last, ShapeChecks& checks, Prerequisites& prerequisites,
+                        const Vocabulary& vocabulary, std::pmr::memory_resource* memory) {
+  MatchedPart out;
   const ShapesProgram& program = *manifest.program;
   FailureWriter write(program, vocabulary);
-  auto kind = asked_kind(program, requirement.shape, vocabulary);
-  const std::vector<OfferingRef>& candidates =
-      kind ? index.offerings_of_kind(kind->first) : index.offerings();
-  if (kind) {
-    out.other_kinds = static_cast<int64_t>(index.offering_count() - candidates.size());
-  }
   uint16_t currency = index.currency_id(manifest.currency);
+  const size_t count = static_cast<size_t>(last - first);
   // Every candidate lands in one of the two: growing them would move tens of thousands of
   // candidates several times (only the pages used are touched).
-  out.accepted.reserve(candidates.size());
-  out.rejected.reserve(candidates.size());
-  for (size_t at = 0; at < candidates.size(); ++at) {
+  out.accepted.reserve(count);
+  out.rejected.reserve(count);
+  for (size_t at = 0; at < count; ++at) {
     // The rows of a kind's candidates are far apart in the index's array: asking for those a
     // few candidates ahead overlaps the cache misses of reading them.
-    if (at + 16 < candidates.size()) {
-      __builtin_prefetch(&index.row(candidates[at + 16].row));
-      checks.prefetch(requirement.shape, candidates[at + 16]);
+    if (at + 16 < count) {
+      __builtin_prefetch(&index.row(first[at + 16].row));
+      checks.prefetch(requirement.shape, first[at + 16]);
     }
-    const OfferingRef& ref = candidates[at];
+    const OfferingRef& ref = first[at];
     Candidate candidate = offering_serves(index, manifest, currency, requirement, ref, checks,
                                           prerequisites, CheckDepth::kFirstReason, memory);
-    if (candidate.reason == "requirement_shape") {
+    if (candidate.reason == Reason::kRequirementShape) {
       for (size_t i = 0; i < candidate.results.size(); ++i) {
         // A constraint failing on several values eliminates the offering once (a handful of
         // results: a scan is cheaper than a set).
@@ -448,13 +483,111 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
       continue;
     }
     ++out.conforming;
-    if (candidate.reason.empty()) {
+    if (candidate.reason == Reason::kAccepted) {
       out.accepted.push_back(std::move(candidate));
     } else {
       out.rejected.push_back(std::move(candidate));
     }
   }
-  if (kind && out.other_kinds > 0) {
+  return out;
+}
+
+// `part` (the candidates after those already in `into`) added to `into`: the same outcome as
+// one match over both ranges.
+void add_part(RequirementOutcome& into, MatchedPart& part) {
+  for (const Candidate& c : part.accepted) into.accepted.push_back(&c);
+  for (const Candidate& c : part.rejected) into.rejected.push_back(&c);
+  into.conforming += part.conforming;
+  for (auto& [key, tally] : part.tallies) {
+    auto [at, fresh] = into.tallies.try_emplace(key, std::move(tally));
+    if (!fresh) at->second.second += tally.second;
+  }
+}
+
+// One matcher of a resolution's parallel match: what checking candidates changes (neither
+// ShapeChecks nor Prerequisites is thread-safe) and the arena of its candidates' results.
+// Matchers take disjoint sets of providers, so their prerequisite refusals never overlap.
+struct Matcher {
+  Matcher(const CatalogueIndex& index, const ConsumerManifest& manifest,
+          const std::vector<Fact>& facts, const Vocabulary& vocabulary, PrerequisiteMemo* memo,
+          size_t slot)
+      : checks(*manifest.program, index),
+        prerequisites(index, manifest, facts, vocabulary, memo, slot) {}
+  ShapeChecks checks;
+  Prerequisites prerequisites;
+  std::pmr::monotonic_buffer_resource arena;  // outlives the outcomes' candidates
+};
+
+// Where each matcher's providers begin: the providers of the largest candidate list cut into
+// `parts` runs of about equal length (candidate lists are in provider order). Fewer parts when
+// there are few candidates: a thread costs more than matching a few thousand.
+std::vector<std::string> provider_pivots(const std::vector<const std::vector<OfferingRef>*>& lists,
+                                         size_t parts, size_t min_per_part) {
+  const std::vector<OfferingRef>* largest = nullptr;
+  for (const auto* list : lists) {
+    if (largest == nullptr || list->size() > largest->size()) largest = list;
+  }
+  std::vector<std::string> pivots;
+  if (largest == nullptr || parts < 2) return pivots;
+  parts = std::min(parts, std::max<size_t>(1, largest->size() / std::max<size_t>(1, min_per_part)));
+  for (size_t p = 1; p < parts; ++p) {
+    const std::string& id = (*largest)[largest->size() * p / parts].provider->provider_id;
+    if (pivots.empty() || pivots.back() < id) pivots.push_back(id);
+  }
+  return pivots;
+}
+
+// Every requirement matched against its candidates, by one thread per matcher at once when
+// there are several (the calling thread is the first): matcher m takes the candidates of
+// providers in [pivots[m-1], pivots[m]) of every requirement, into parts[m][requirement], and
+// the outcomes join the parts in provider order: those of one matcher over everything.
+std::vector<RequirementOutcome> match_requirements(
+    const CatalogueIndex& index, const ConsumerManifest& manifest,
+    const std::vector<const std::vector<OfferingRef>*>& lists,
+    std::vector<std::unique_ptr<Matcher>>& matchers, const std::vector<std::string>& pivots,
+    const Vocabulary& vocabulary, std::vector<std::vector<MatchedPart>>* parts) {
+  const size_t count = manifest.requirements.size();
+  auto bound = [&](size_t r, size_t part) -> const OfferingRef* {
+    const std::vector<OfferingRef>& list = *lists[r];
+    if (part == 0) return list.data();
+    if (part > pivots.size()) return list.data() + list.size();
+    auto at = std::lower_bound(list.begin(), list.end(), pivots[part - 1],
+                               [](const OfferingRef& ref, const std::string& id) {
+                                 return ref.provider->provider_id < id;
+                               });
+    return list.data() + (at - list.begin());
+  };
+  parts->assign(matchers.size(), {});
+  auto run = [&](size_t part) {
+    Matcher& m = *matchers[part];
+    for (size_t r = 0; r < count; ++r) {
+      (*parts)[part].push_back(match_range(index, manifest, manifest.requirements[r],
+                                           bound(r, part), bound(r, part + 1), m.checks,
+                                           m.prerequisites, vocabulary, &m.arena));
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t part = 1; part < matchers.size(); ++part) threads.emplace_back(run, part);
+  run(0);
+  for (auto& thread : threads) thread.join();
+
+  const ShapesProgram& program = *manifest.program;
+  std::vector<RequirementOutcome> outcomes(count);
+  for (size_t r = 0; r < count; ++r) {
+    RequirementOutcome& out = outcomes[r];
+    size_t accepted = 0;
+    size_t rejected = 0;
+    for (const auto& part : *parts) {
+      accepted += part[r].accepted.size();
+      rejected += part[r].rejected.size();
+    }
+    out.accepted.reserve(accepted);
+    out.rejected.reserve(rejected);
+    for (auto& part : *parts) add_part(out, part[r]);
+    auto kind = asked_kind(program, manifest.requirements[r].shape, vocabulary);
+    if (!kind) continue;
+    out.other_kinds = static_cast<int64_t>(index.offering_count() - lists[r]->size());
+    if (out.other_kinds == 0) continue;
     const shacl::Shape& kind_shape = program.shapes[kind->second];
     v1::ConstraintTally tally;
     tally.set_shape(node_name(*program.terms, kind_shape.node));
@@ -465,7 +598,7 @@ RequirementOutcome match_requirement(const CatalogueIndex& index, const Consumer
                           : std::string(program.terms->value(kind_shape.messages.front())));
     out.tallies[kKindTally] = {tally, static_cast<int>(out.other_kinds)};
   }
-  return out;
+  return outcomes;
 }
 
 double weight_of(const ConsumerManifest& manifest, PreferenceSpec::Kind kind) {
@@ -535,12 +668,15 @@ Problem build_problem(const ConsumerManifest& manifest,
     uint32_t provider = 0;
     const std::string* last_country = nullptr;
     uint32_t country = kNoCountry;
-    const std::vector<Candidate>& accepted = outcomes[r].accepted;
+    double last_latitude = std::numeric_limits<double>::quiet_NaN();  // equal to nothing
+    double last_longitude = last_latitude;
+    double last_km = 0;
+    const std::vector<const Candidate*>& accepted = outcomes[r].accepted;
     for (size_t at = 0; at < accepted.size(); ++at) {
       // Each offering's regions are an allocation of their own, spread over memory: asking
       // for those of a candidate a few places ahead overlaps the cache misses of reading them.
-      if (at + 4 < accepted.size()) __builtin_prefetch(accepted[at + 4].row.regions);
-      const Candidate& candidate = accepted[at];
+      if (at + 4 < accepted.size()) __builtin_prefetch(accepted[at + 4]->row.regions);
+      const Candidate& candidate = *accepted[at];
       const OfferingRow& offering = candidate.row;
       if (candidate.ref.provider != last_provider) {
         last_provider = candidate.ref.provider;
@@ -570,8 +706,14 @@ Problem build_problem(const ConsumerManifest& manifest,
         p.cost = offering.unit_monthly_price * manifest.requirements[r].quantity;
         if (near != nullptr && near->latitude && near->longitude && region.latitude &&
             region.longitude) {
-          p.distance_km = great_circle_km(*near->latitude, *near->longitude, *region.latitude,
-                                          *region.longitude);
+          // A provider's offerings share a few regions: the last distance usually serves.
+          if (*region.latitude != last_latitude || *region.longitude != last_longitude) {
+            last_latitude = *region.latitude;
+            last_longitude = *region.longitude;
+            last_km =
+                great_circle_km(*near->latitude, *near->longitude, last_latitude, last_longitude);
+          }
+          p.distance_km = last_km;
         }
         p.preferred_provider = preferred_provider;
         p.tie_key = offering.iri_view();
@@ -701,12 +843,16 @@ std::string constraint_sentence(const ConsumerManifest& manifest, const Constrai
 
 // The `k` nearest misses: fewest failed constraints, then by offering IRI. Only those are put
 // in order (a partial sort of pointers): thousands of rejected candidates are only counted.
-std::vector<const Candidate*> nearest(const std::vector<Candidate>& rejected, size_t k,
+std::vector<const Candidate*> nearest(const std::vector<const Candidate*>& rejected, size_t k,
                                       bool shape_only) {
   std::vector<const Candidate*> out;
-  out.reserve(rejected.size());
-  for (const Candidate& c : rejected) {
-    if (!shape_only || c.reason == "requirement_shape") out.push_back(&c);
+  if (!shape_only) {
+    out = rejected;
+  } else {
+    out.reserve(rejected.size());
+    for (const Candidate* c : rejected) {
+      if (c->reason == Reason::kRequirementShape) out.push_back(c);
+    }
   }
   k = std::min(k, out.size());
   std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k), out.end(),
@@ -736,7 +882,7 @@ void write_requirement_report(const Requirement& requirement, RequirementOutcome
     out->set_offering(c.ref.offering().iri);
     out->set_offering_name(c.ref.offering().name);
     out->set_provider_id(c.ref.provider->provider_id);
-    out->set_reason(std::string(c.reason));
+    out->set_reason(std::string(reason_name(c.reason)));
     for (auto& f : write.all(c)) *out->add_failures() = std::move(f);
   }
   std::vector<std::pair<v1::ConstraintTally, int>> tallies;
@@ -788,8 +934,8 @@ void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>&
       }
     } else {
       std::map<std::string_view, int> reasons;
-      for (const Candidate& c : outcome.rejected) {
-        if (c.reason != "requirement_shape") reasons[c.reason] += 1;
+      for (const Candidate* c : outcome.rejected) {
+        if (c->reason != Reason::kRequirementShape) reasons[reason_name(c->reason)] += 1;
       }
       std::string why;
       for (const auto& [reason, count] : reasons) {
@@ -900,23 +1046,31 @@ double great_circle_km(double lat1, double lon1, double lat2, double lon2) {
 
 // A catalogue of thousands of providers can refuse a consumer thousands of times: the first
 // `limit` refusals are listed (provider order), all are counted and grouped by what failed.
-void write_refusals(const std::vector<v1::ProviderRefusal>& seen, size_t limit,
+void write_refusals(const std::vector<const v1::ProviderRefusal*>& seen, size_t limit,
                     v1::Resolution* resolution) {
   resolution->set_refusals_total(static_cast<int32_t>(seen.size()));
-  for (size_t i = 0; i < seen.size() && i < limit; ++i) *resolution->add_refusals() = seen[i];
-  std::map<std::tuple<std::string, std::string, std::string>, std::set<std::string>> providers;
-  for (const auto& refusal : seen) {
-    for (const auto& f : refusal.failures()) {
-      providers[{f.path(), f.constraint(), f.message()}].insert(refusal.provider_id());
+  for (size_t i = 0; i < seen.size() && i < limit; ++i) *resolution->add_refusals() = *seen[i];
+  // Per (path, constraint, message): how many providers, each counted once. `seen` is in
+  // provider order, so a provider's refusals are adjacent: the last provider counted for a key
+  // tells whether this one is new. Views into `seen`, which outlives the map.
+  using Key = std::tuple<std::string_view, std::string_view, std::string_view>;
+  std::map<Key, std::pair<int32_t, std::string_view>> providers;
+  for (const v1::ProviderRefusal* refusal : seen) {
+    for (const auto& f : refusal->failures()) {
+      auto& [count, last] = providers[Key(f.path(), f.constraint(), f.message())];
+      if (count == 0 || last != refusal->provider_id()) {
+        ++count;
+        last = refusal->provider_id();
+      }
     }
   }
   std::vector<v1::RefusalTally> tallies;
-  for (const auto& [key, ids] : providers) {
+  for (const auto& [key, counted] : providers) {
     v1::RefusalTally tally;
-    tally.set_path(std::get<0>(key));
-    tally.set_constraint(std::get<1>(key));
-    tally.set_message(std::get<2>(key));
-    tally.set_providers(static_cast<int32_t>(ids.size()));
+    tally.set_path(std::string(std::get<0>(key)));
+    tally.set_constraint(std::string(std::get<1>(key)));
+    tally.set_message(std::string(std::get<2>(key)));
+    tally.set_providers(counted.first);
     tallies.push_back(std::move(tally));
   }
   std::stable_sort(tallies.begin(), tallies.end(),
@@ -924,16 +1078,19 @@ void write_refusals(const std::vector<v1::ProviderRefusal>& seen, size_t limit,
   for (auto& tally : tallies) *resolution->add_refused_for() = std::move(tally);
 }
 
-PrerequisiteMemo::Table& PrerequisiteMemo::table(const std::string& key, size_t max_entries) {
+PrerequisiteMemo::Table& PrerequisiteMemo::table(const std::string& key, size_t max_entries,
+                                                 size_t slot) {
   auto it = std::find_if(tables_.begin(), tables_.end(),
                          [&](const auto& table) { return table.first == key; });
   if (it == tables_.end()) {
-    tables_.emplace_front(key, Table());
+    tables_.emplace_front(key, std::deque<Table>());
     if (tables_.size() > capacity_) tables_.pop_back();
   } else {
     tables_.splice(tables_.begin(), tables_, it);
   }
-  Table& table = tables_.front().second;
+  std::deque<Table>& slots = tables_.front().second;
+  while (slots.size() <= slot) slots.emplace_back();  // a deque keeps the others in place
+  Table& table = slots[slot];
   if (table.size() > max_entries) table.clear();
   return table;
 }
@@ -954,15 +1111,24 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
     f->set_issuer(fact.issuer);
   }
   Vocabulary vocabulary(*index.terms());
-  ShapeChecks checks(*manifest.program, index);
-  Prerequisites prerequisites(index, manifest, consumer_facts, vocabulary, memo);
-  // Outlives the outcomes (declared first, destroyed last).
-  std::pmr::monotonic_buffer_resource arena;
-  std::vector<RequirementOutcome> outcomes;
+  // Matching the candidates is most of a resolve: up to options.match_threads matchers take
+  // disjoint runs of providers. Made here, before any thread starts: a matcher's consumer graph
+  // adds terms to the shared table, which the threads then only read.
+  std::vector<const std::vector<OfferingRef>*> lists;
   for (const Requirement& requirement : manifest.requirements) {
-    outcomes.push_back(
-        match_requirement(index, manifest, requirement, checks, prerequisites, vocabulary, &arena));
+    auto kind = asked_kind(*manifest.program, requirement.shape, vocabulary);
+    lists.push_back(kind ? &index.offerings_of_kind(kind->first) : &index.offerings());
   }
+  std::vector<std::string> pivots =
+      provider_pivots(lists, options.match_threads, options.candidates_per_thread);
+  std::vector<std::unique_ptr<Matcher>> matchers;
+  for (size_t m = 0; m <= pivots.size(); ++m) {
+    matchers.push_back(
+        std::make_unique<Matcher>(index, manifest, consumer_facts, vocabulary, memo, m));
+  }
+  std::vector<std::vector<MatchedPart>> parts;  // the candidates: outlive the outcomes
+  std::vector<RequirementOutcome> outcomes =
+      match_requirements(index, manifest, lists, matchers, pivots, vocabulary, &parts);
   FailureWriter writer(*manifest.program, vocabulary);
   Problem problem = build_problem(manifest, outcomes, options.top_k, options.max_search_nodes);
   CompositionResult composed = compose(problem.request);
@@ -978,7 +1144,13 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
     write_requirement_report(manifest.requirements[r], outcomes[r], writer, options.explain_limit,
                              resolution.add_requirements());
   }
-  write_refusals(prerequisites.seen(), options.explain_limit, &resolution);
+  // Matchers take runs of providers in order: their refusals joined are in provider order.
+  std::vector<const v1::ProviderRefusal*> refusals;
+  for (const auto& matcher : matchers) {
+    auto seen = matcher->prerequisites.seen();
+    refusals.insert(refusals.end(), seen.begin(), seen.end());
+  }
+  write_refusals(refusals, options.explain_limit, &resolution);
   if (!resolution.satisfiable()) diagnose(manifest, outcomes, writer, composed, &resolution);
   lint(index, manifest, &resolution);
   return resolution;
@@ -1065,7 +1237,7 @@ v1::CheckOfferingReply check_offering(const CatalogueIndex& index, const Consume
       offering_serves(index, manifest, index.currency_id(manifest.currency), requirement, ref,
                       checks, prerequisites, CheckDepth::kEveryReason);
   v1::CheckOfferingReply reply;
-  reply.set_fits(candidate.reason.empty());
+  reply.set_fits(candidate.reason == Reason::kAccepted);
   const std::string& offering = ref.offering().iri;
   auto add_failure = [&](v1::Failure failure) {
     reply.add_reasons("offering " + offering + " does not satisfy '" + requirement.label +

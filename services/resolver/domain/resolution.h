@@ -3,6 +3,7 @@
 // Pure: the index, the manifest and the consumer's verified facts in, a Resolution out.
 #pragma once
 
+#include <deque>
 #include <list>
 #include <string>
 #include <unordered_map>
@@ -19,6 +20,10 @@ struct ResolveOptions {
   size_t top_k = 10;
   size_t explain_limit = 20;
   uint64_t max_search_nodes = 5'000'000;
+  // Candidates are matched by up to this many threads, each taking a run of providers, when
+  // the largest requirement has at least `candidates_per_thread` candidates for each.
+  size_t match_threads = 2;
+  size_t candidates_per_thread = 4096;
 };
 
 // What providers' consumer prerequisites gave for a consumer's verified facts, kept across
@@ -26,7 +31,9 @@ struct ResolveOptions {
 // providers' prerequisites is the largest share of a resolve, and its outcome changes only
 // with the provider (each entry notes the ProviderSegment::version it was computed for) or
 // with the consumer's facts (the key of a table). Holds the tables of the `consumers` most
-// recently used fact sets. Not thread-safe: the service uses it under its lock.
+// recently used fact sets. Not thread-safe: the service uses it under its lock. Each key has a
+// table per slot: the threads of one resolution each take their own (asked for before they
+// start), and as they take the same runs of providers each time, each finds its own again.
 class PrerequisiteMemo {
  public:
   explicit PrerequisiteMemo(size_t consumers = 8) : capacity_(consumers) {}
@@ -38,11 +45,11 @@ class PrerequisiteMemo {
   using Table = std::unordered_map<const ProviderSegment*, Entry>;
   // The table for a key of consumer facts, made the most recent; the least recent beyond the
   // capacity is dropped, and a table grown past `max_entries` (providers that left) emptied.
-  Table& table(const std::string& key, size_t max_entries);
+  Table& table(const std::string& key, size_t max_entries, size_t slot = 0);
 
  private:
   size_t capacity_;
-  std::list<std::pair<std::string, Table>> tables_;  // most recently used first
+  std::list<std::pair<std::string, std::deque<Table>>> tables_;  // most recently used first
 };
 
 // Everything but id, created_at and manifest_sha256, which the service sets. With a memo,

@@ -628,10 +628,13 @@ std::unique_ptr<Case> make_case(uint32_t seed) {
   return c;
 }
 
-ResolveOptions all_answers() {
+// Every answer, candidates matched by `threads` threads however few there are.
+ResolveOptions all_answers(size_t threads = 1) {
   ResolveOptions options;
   options.top_k = 100000;
   options.explain_limit = 1000;
+  options.match_threads = threads;
+  options.candidates_per_thread = 1;
   return options;
 }
 
@@ -642,8 +645,9 @@ TEST_CASE("property: candidates per requirement match a brute-force reference") 
   for (uint32_t seed = 1; seed <= kSeeds; ++seed) {
     INFO("seed " << seed);
     auto c = make_case(seed);
+    // One, two and three threads in turn: each takes a run of providers.
     v1::Resolution resolution =
-        resolve(c->index, *c->manifest, c->gm.consumer_facts, all_answers());
+        resolve(c->index, *c->manifest, c->gm.consumer_facts, all_answers(1 + seed % 3));
     Reference ref = reference(c->index, *c->manifest, c->cat, c->gm, c->ntriples, c->facts);
     INFO(c->gm.text);
     REQUIRE(resolution.requirements_size() == static_cast<int>(c->gm.quantities.size()));
@@ -672,8 +676,9 @@ TEST_CASE("property: answers and their order match a brute-force reference") {
   for (uint32_t seed = 1; seed <= kSeeds; ++seed) {
     INFO("seed " << seed);
     auto c = make_case(seed);
+    // One, two and three threads in turn: each takes a run of providers.
     v1::Resolution resolution =
-        resolve(c->index, *c->manifest, c->gm.consumer_facts, all_answers());
+        resolve(c->index, *c->manifest, c->gm.consumer_facts, all_answers(1 + seed % 3));
     Reference ref = reference(c->index, *c->manifest, c->cat, c->gm, c->ntriples, c->facts);
     INFO(c->gm.text);
 
@@ -716,7 +721,8 @@ std::string text_of(const v1::Resolution& resolution) {
 // Two cases from one seed build two indexes with the same term ids; one keeps path columns
 // (from before the changes below, so it must have followed them) and remembers prerequisite
 // outcomes across resolutions, the other has neither and leaves every check to the engine.
-// Every byte of the resolutions must agree.
+// The first matches candidates on three threads, the other on one. Every byte of the
+// resolutions must agree.
 TEST_CASE("property: resolutions are identical with the path columns and memo and without") {
   size_t compared = 0;
   for (uint32_t seed = 1; seed <= kSeeds; ++seed) {
@@ -735,11 +741,11 @@ TEST_CASE("property: resolutions are identical with the path columns and memo an
       // third after another consumer's facts had their turn.
       for (int round = 0; round < 3; ++round) {
         if (round == 2) {
-          resolve(with_columns->index, *with_columns->manifest, other_consumer, all_answers(),
+          resolve(with_columns->index, *with_columns->manifest, other_consumer, all_answers(3),
                   &memo);
         }
         v1::Resolution fast = resolve(with_columns->index, *with_columns->manifest,
-                                      with_columns->gm.consumer_facts, all_answers(), &memo);
+                                      with_columns->gm.consumer_facts, all_answers(3), &memo);
         REQUIRE(text_of(fast) == text_of(slow));
       }
       ++compared;
