@@ -1,6 +1,7 @@
 #include "services/resolver/domain/column_checks.h"
 
 #include <limits>
+#include <type_traits>
 
 namespace mpli::resolver {
 
@@ -120,10 +121,17 @@ bool ShapeChecks::requirement(uint32_t shape, const OfferingRef& ref,
 }
 
 bool ShapeChecks::requirement(uint32_t shape, const OfferingRef& ref,
-                              std::pmr::vector<ValidationResult>* results) {
+                              std::pmr::memory_resource* memory, ResultSpan* results) {
   scratch_.clear();
   bool ok = requirement(shape, ref, &scratch_);
-  results->insert(results->end(), scratch_.begin(), scratch_.end());
+  if (scratch_.empty()) return ok;
+  static_assert(std::is_trivially_copyable_v<ValidationResult> &&
+                std::is_trivially_destructible_v<ValidationResult>);
+  auto* copy = static_cast<ValidationResult*>(
+      memory->allocate(scratch_.size() * sizeof(ValidationResult), alignof(ValidationResult)));
+  std::copy(scratch_.begin(), scratch_.end(), copy);
+  results->data = copy;
+  results->count = static_cast<uint32_t>(scratch_.size());
   return ok;
 }
 

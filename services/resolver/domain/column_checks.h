@@ -40,6 +40,18 @@ std::optional<PredicatePath> column_path(const shacl::ShapesProgram& program,
 // a column) get the same answers from the engine alone, more slowly.
 void prepare_columns(CatalogueIndex& index, const ConsumerManifest& manifest);
 
+// Validation results in memory someone else owns (an arena): a view that costs nothing to
+// destroy, for candidates kept by the tens of thousands.
+struct ResultSpan {
+  const shacl::ValidationResult* data = nullptr;
+  uint32_t count = 0;
+  const shacl::ValidationResult* begin() const { return data; }
+  const shacl::ValidationResult* end() const { return data + count; }
+  size_t size() const { return count; }
+  bool empty() const { return count == 0; }
+  const shacl::ValidationResult& operator[](size_t i) const { return data[i]; }
+};
+
 // One request's checks of requirement shapes against offerings: same answer and results, in
 // the same order, as shacl::Validator::validate_node(shape, ref.node, results) on the
 // offering's provider graph. Not thread-safe; lives for one request, while the index does not
@@ -53,9 +65,9 @@ class ShapeChecks {
   // Asks for the column cells that checking `ref` against `shape` reads: a scan over a
   // kind's candidates calls it a few candidates ahead, as their rows are far apart.
   void prefetch(uint32_t shape, const OfferingRef& ref);
-  // The same, appending to a vector of another allocator (through a scratch vector).
-  bool requirement(uint32_t shape, const OfferingRef& ref,
-                   std::pmr::vector<shacl::ValidationResult>* results);
+  // The same, the results copied into `memory` (an arena: they are never freed one by one).
+  bool requirement(uint32_t shape, const OfferingRef& ref, std::pmr::memory_resource* memory,
+                   ResultSpan* results);
 
  private:
   struct Outcome {

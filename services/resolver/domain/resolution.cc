@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include "libs/shacl/report.h"
@@ -77,8 +78,13 @@ struct Candidate;
 // Turns engine results into Failures, noting claims the hub has not verified.
 class FailureWriter {
  public:
-  FailureWriter(const ShapesProgram& program, const Vocabulary& vocabulary)
-      : program_(program), terms_(*program.terms), vocabulary_(vocabulary) {}
+  // `currency`: the resolution's, named by a failure of the currency rule.
+  FailureWriter(const ShapesProgram& program, const Vocabulary& vocabulary,
+                std::string currency = "")
+      : program_(program),
+        terms_(*program.terms),
+        vocabulary_(vocabulary),
+        currency_(std::move(currency)) {}
 
   v1::Failure operator()(const ValidationResult& r, const ProviderSegment* provider) const {
     const shacl::Shape& shape = program_.shapes[r.shape];
@@ -114,11 +120,14 @@ class FailureWriter {
   }
 
   std::vector<v1::Failure> all(const Candidate& c) const;
+  // Those of the resolver's own rules (a monthly price, in the resolution's currency).
+  std::vector<v1::Failure> own_failures(const Candidate& c) const;
 
  private:
   const ShapesProgram& program_;
   const rdf::TermTable& terms_;
   const Vocabulary& vocabulary_;
+  std::string currency_;
 };
 
 // The consumer as providers see it: its node with nothing but verified facts.
@@ -330,15 +339,21 @@ struct Candidate {
   // from the index's array at random again.
   OfferingRow row;
   // Requirement shape failures. Tens of thousands of rejected candidates hold one or two
-  // each: they come from the request's arena (freed at once), not one allocation apiece.
-  std::pmr::vector<ValidationResult> results;
-  std::vector<v1::Failure> failures;  // the resolver's own rules
+  // each: they are in the matcher's arena (freed at once), and a candidate is trivially
+  // destroyed.
+  ResultSpan results;
   // The prerequisites the consumer misses (shared with Prerequisites, which outlives this).
   const std::vector<v1::ProviderRefusal>* refusals = nullptr;
-  size_t refusal_failures = 0;
+  uint32_t refusal_failures = 0;
   Reason reason = Reason::kAccepted;  // the first that failed
-  size_t failure_count() const { return results.size() + failures.size() + refusal_failures; }
+  // The resolver's own rules, written as failures when the candidate is listed.
+  bool no_price = false;
+  bool other_currency = false;
+  size_t failure_count() const {
+    return results.size() + refusal_failures + (no_price ? 1 : 0) + (other_currency ? 1 : 0);
+  }
 };
+static_assert(std::is_trivially_destructible_v<Candidate>);
 
 constexpr uint64_t kKindTally = ~uint64_t{0};
 
@@ -370,7 +385,7 @@ std::vector<v1::Failure> FailureWriter::all(const Candidate& c) const {
       out.insert(out.end(), refusal.failures().begin(), refusal.failures().end());
     }
   }
-  out.insert(out.end(), c.failures.begin(), c.failures.end());
+  for (auto& f : own_failures(c)) out.push_back(std::move(f));
   return out;
 }
 
@@ -390,6 +405,13 @@ v1::Failure price_failure() {
   return f;
 }
 
+std::vector<v1::Failure> FailureWriter::own_failures(const Candidate& c) const {
+  std::vector<v1::Failure> out;
+  if (c.no_price) out.push_back(price_failure());
+  if (c.other_currency) out.push_back(currency_failure(c.ref.offering(), currency_));
+  return out;
+}
+
 // How far one candidate is checked. Resolution stops at the first reason to reject it: the
 // prerequisites of an offering that fails the requirement shape are not evaluated, so the
 // refusals a resolution lists are those of offerings that would otherwise serve. A single
@@ -404,11 +426,11 @@ enum class CheckDepth { kFirstReason, kEveryReason };
 Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& manifest,
                           uint16_t currency, const Requirement& requirement, const OfferingRef& ref,
                           ShapeChecks& checks, Prerequisites& prerequisites, CheckDepth depth,
-                          std::pmr::memory_resource* memory = std::pmr::get_default_resource()) {
-  Candidate candidate{
-      ref, index.row(ref.row), std::pmr::vector<ValidationResult>(memory), {}, nullptr,
-      0,   Reason::kAccepted};
-  if (!checks.requirement(requirement.shape, ref, &candidate.results)) {
+                          std::pmr::memory_resource* memory) {
+  Candidate candidate;
+  candidate.ref = ref;
+  candidate.row = index.row(ref.row);
+  if (!checks.requirement(requirement.shape, ref, memory, &candidate.results)) {
     candidate.reason = Reason::kRequirementShape;
     if (depth == CheckDepth::kFirstReason) return candidate;
   }
@@ -423,12 +445,12 @@ Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& m
   const OfferingRow& row = candidate.row;
   if (!row.has_monthly_price) {
     if (candidate.reason == Reason::kAccepted) candidate.reason = Reason::kNoPrice;
-    candidate.failures.push_back(price_failure());
+    candidate.no_price = true;
   } else if (row.currency == CatalogueIndex::kOtherCurrency
                  ? ref.offering().currency != manifest.currency
                  : row.currency != currency) {
     if (candidate.reason == Reason::kAccepted) candidate.reason = Reason::kCurrency;
-    candidate.failures.push_back(currency_failure(ref.offering(), manifest.currency));
+    candidate.other_currency = true;
   }
   return candidate;
 }
@@ -479,14 +501,14 @@ MatchedPart match_range(const CatalogueIndex& index, const ConsumerManifest& man
         }
         tally.second += 1;
       }
-      out.rejected.push_back(std::move(candidate));
+      out.rejected.push_back(candidate);
       continue;
     }
     ++out.conforming;
     if (candidate.reason == Reason::kAccepted) {
-      out.accepted.push_back(std::move(candidate));
+      out.accepted.push_back(candidate);
     } else {
-      out.rejected.push_back(std::move(candidate));
+      out.rejected.push_back(candidate);
     }
   }
   return out;
@@ -1129,7 +1151,7 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
   std::vector<std::vector<MatchedPart>> parts;  // the candidates: outlive the outcomes
   std::vector<RequirementOutcome> outcomes =
       match_requirements(index, manifest, lists, matchers, pivots, vocabulary, &parts);
-  FailureWriter writer(*manifest.program, vocabulary);
+  FailureWriter writer(*manifest.program, vocabulary, manifest.currency);
   Problem problem = build_problem(manifest, outcomes, options.top_k, options.max_search_nodes);
   CompositionResult composed = compose(problem.request);
   resolution.set_answers_considered(static_cast<int64_t>(composed.feasible));
@@ -1233,9 +1255,10 @@ v1::CheckOfferingReply check_offering(const CatalogueIndex& index, const Consume
   Vocabulary vocabulary(*index.terms());
   ShapeChecks checks(*manifest.program, index);
   Prerequisites prerequisites(index, manifest, consumer_facts, vocabulary);
+  std::pmr::monotonic_buffer_resource arena;  // the candidate's results
   Candidate candidate =
       offering_serves(index, manifest, index.currency_id(manifest.currency), requirement, ref,
-                      checks, prerequisites, CheckDepth::kEveryReason);
+                      checks, prerequisites, CheckDepth::kEveryReason, &arena);
   v1::CheckOfferingReply reply;
   reply.set_fits(candidate.reason == Reason::kAccepted);
   const std::string& offering = ref.offering().iri;
@@ -1245,9 +1268,9 @@ v1::CheckOfferingReply check_offering(const CatalogueIndex& index, const Consume
     *reply.add_failures() = std::move(failure);
   };
   // Written as a resolution lists a rejected candidate (FailureWriter::all), claims included.
-  FailureWriter write(*manifest.program, vocabulary);
+  FailureWriter write(*manifest.program, vocabulary, manifest.currency);
   for (const auto& r : candidate.results) add_failure(write(r, ref.provider));
-  for (const auto& f : candidate.failures) add_failure(f);
+  for (auto& f : write.own_failures(candidate)) add_failure(std::move(f));
   if (candidate.refusals != nullptr) {
     for (const auto& refusal : *candidate.refusals) {
       std::string who =
