@@ -650,6 +650,38 @@ struct Problem {
   std::vector<std::vector<PlacementInfo>> info;
 };
 
+// A country code of up to 7 bytes as one integer (its length in the low byte, then its
+// bytes), 0 for a longer one: placements by the ten thousand compare and look up their country
+// by an integer, not a string.
+uint64_t packed_country(const std::string& country) {
+  if (country.size() > 7) return 0;
+  uint64_t packed = country.size();
+  for (size_t i = 0; i < country.size(); ++i) {
+    packed |= uint64_t{static_cast<unsigned char>(country[i])} << (8 * (i + 1));
+  }
+  return packed;
+}
+
+// Dense ids of the countries a problem's placements name, in order of first use.
+class CountryIds {
+ public:
+  uint32_t id(const std::string& country, uint64_t packed) {
+    if (packed != 0) {
+      auto known = packed_.find(packed);
+      if (known != packed_.end()) return known->second;
+      return packed_.emplace(packed, next_++).first->second;
+    }
+    auto known = long_.find(country);
+    if (known != long_.end()) return known->second;
+    return long_.emplace(country, next_++).first->second;
+  }
+
+ private:
+  std::unordered_map<uint64_t, uint32_t> packed_;
+  std::unordered_map<std::string, uint32_t> long_;
+  uint32_t next_ = 0;
+};
+
 Problem build_problem(const ConsumerManifest& manifest,
                       const std::vector<RequirementOutcome>& outcomes, size_t top_k,
                       uint64_t max_nodes) {
@@ -658,7 +690,7 @@ Problem build_problem(const ConsumerManifest& manifest,
   size_t most = 0;
   for (const auto& outcome : outcomes) most = std::max(most, outcome.accepted.size());
   provider_ids.reserve(most);  // no rehashing as thousands of providers enter
-  std::unordered_map<std::string, uint32_t> country_ids;
+  CountryIds countries;
   const PreferenceSpec* near = first_preference(manifest, PreferenceSpec::Kind::kClosestRegion);
   std::set<std::string> preferred;
   for (const auto& p : manifest.preferences) {
@@ -682,13 +714,17 @@ Problem build_problem(const ConsumerManifest& manifest,
   for (size_t r = 0; r < outcomes.size(); ++r) {
     std::vector<Placement> placements;
     std::vector<PlacementInfo> info;
-    placements.reserve(outcomes[r].accepted.size());
-    info.reserve(outcomes[r].accepted.size());
+    // One placement per region of each candidate: reserved at once, not grown (and copied)
+    // several times.
+    size_t regions = 0;
+    for (const Candidate* candidate : outcomes[r].accepted) regions += candidate->row.region_count;
+    placements.reserve(regions);
+    info.reserve(regions);
     // Candidates come grouped by provider, whose regions share countries: the last provider
     // and country looked up usually serve again (a map's emplace allocates even on a hit).
     const ProviderSegment* last_provider = nullptr;
     uint32_t provider = 0;
-    const std::string* last_country = nullptr;
+    uint64_t last_country = 0;  // packed_country of the last region's; 0: none
     uint32_t country = kNoCountry;
     double last_latitude = std::numeric_limits<double>::quiet_NaN();  // equal to nothing
     double last_longitude = last_latitude;
@@ -715,13 +751,10 @@ Problem build_problem(const ConsumerManifest& manifest,
         p.provider = provider;
         p.country = kNoCountry;
         if (!region.country.empty()) {
-          if (last_country == nullptr || *last_country != region.country) {
-            auto known = country_ids.find(region.country);  // emplace would copy the key first
-            if (known == country_ids.end()) {
-              known = country_ids.emplace(region.country, country_ids.size()).first;
-            }
-            last_country = &known->first;
-            country = known->second;
+          const uint64_t packed = packed_country(region.country);
+          if (packed == 0 || packed != last_country) {
+            country = countries.id(region.country, packed);
+            last_country = packed;
           }
           p.country = country;
         }
