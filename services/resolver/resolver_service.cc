@@ -102,6 +102,7 @@ Status ResolverService::build_and_swap() {
   std::lock_guard<std::mutex> lock(mutex_);
   index_ = std::move(fresh);
   ready_ = true;
+  note_activity();
   log::info("catalogue index loaded", {{"providers", std::to_string(index_->providers().size())},
                                        {"offerings", std::to_string(index_->offering_count())}});
   return Status::ok();
@@ -112,6 +113,7 @@ Status ResolverService::sync_provider(const std::string& provider_id) {
   auto document = federation_.provider_manifest(provider_id);
   std::lock_guard<std::mutex> lock(mutex_);
   if (loading_) changed_while_loading_.providers.insert(provider_id);
+  note_activity();
   if (!document.is_ok()) {
     if (document.status().code() != StatusCode::kNotFound) return document.status();
     index_->remove_provider(provider_id);
@@ -130,6 +132,7 @@ Status ResolverService::sync_facts(const std::string& subject) {
   MPLI_ASSIGN_OR_RETURN(auto facts, federation_.facts_about(subject));
   std::lock_guard<std::mutex> lock(mutex_);
   if (loading_) changed_while_loading_.subjects.insert(subject);
+  note_activity();
   index_->set_facts(subject, std::move(facts));
   return Status::ok();
 }
@@ -226,6 +229,7 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
   resolution.set_manifest_sha256(digest::sha256_hex(request.manifest()));
   resolution.set_tenant(request.tenant());
   MPLI_RETURN_IF_ERROR(store_.put(request.manifest(), resolution));
+  note_activity();
   return resolution;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -42,6 +43,12 @@ class ResolverService {
   // compaction_slack), the index is rebuilt from the exports, which drops them. New providers
   // arriving by events are not a reason: their terms are used.
   bool needs_compaction() const;
+  // When the index last changed or a resolution was made (what allocates): the wiring gives
+  // the heap's free pages back once this is a while ago (libs/process/heap_trim.h).
+  std::chrono::steady_clock::time_point last_activity() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_activity_.load()));
+  }
 
   // Re-reads one provider from discovery (removes it when discovery no longer knows it).
   Status sync_provider(const std::string& provider_id);
@@ -80,6 +87,10 @@ class ResolverService {
   std::unique_ptr<CatalogueIndex> index_;
   PrerequisiteMemo prerequisite_memo_;  // under mutex_, as the index
   std::atomic<bool> ready_{false};
+  std::atomic<std::chrono::steady_clock::rep> last_activity_{0};
+  void note_activity() {
+    last_activity_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  }
   bool loading_ = false;
   struct Changed {
     std::set<std::string> providers;

@@ -5,6 +5,7 @@
 
 #include "libs/core/ids.h"
 #include "libs/core/log.h"
+#include "libs/process/heap_trim.h"
 #include "mpli/common/v1/envelope.pb.h"
 #include "mpli/discovery/v1/discovery.pb.h"
 #include "mpli/trust/v1/trust.pb.h"
@@ -92,6 +93,10 @@ service::ServiceDefinition definition() {
        "unused terms (of replaced provider versions and consumer manifests) beyond the used "
        "ones before the index is rebuilt",
        config::int_between(0, 1000000000)},
+      {"memory.trim_after_idle", "60s",
+       "give the heap's free pages back to the kernel once the index has not changed and no "
+       "resolution has been made for this long (0s: never)",
+       config::duration()},
       {"index.compaction_check", "30s",
        "how often the term table's unused terms are checked (rebuilt when they outnumber the "
        "used ones)",
@@ -141,6 +146,23 @@ service::ServiceDefinition definition() {
                     if (!rebuilt.is_ok())
                       log::warn("index compaction failed: " + rebuilt.to_string());
                   });
+    // Freed blocks are kept for the next resolve (keep_freed_memory); once all is quiet, what a
+    // burst of events or a compaction left free goes back to the kernel.
+    auto trim_after = config.get_duration("memory.trim_after_idle");
+    auto last_trim = std::make_shared<process::Clock::time_point>();
+    context.every(
+        "memory-trim", std::chrono::seconds(10),
+        [resolver, trim_after, last_trim](const service::StopToken&) {
+          const auto now = process::Clock::now();
+          if (!process::trim_due(resolver->last_activity(), *last_trim, now, trim_after)) {
+            return;
+          }
+          *last_trim = now;
+          process::HeapTrim trimmed = process::trim_heap();
+          log::info("heap trimmed after a quiet while",
+                    {{"resident_mib_before", std::to_string(trimmed.resident_before >> 20)},
+                     {"resident_mib_after", std::to_string(trimmed.resident_after >> 20)}});
+        });
     auto retry = config.get_duration("index.load_retry");
     context.run_worker("index-load", [resolver, retry](const service::StopToken& stop) {
       while (!stop.stop_requested()) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "libs/bus/call.h"
@@ -81,6 +82,8 @@ class ResolverHub {
             // Compaction as soon as the term table doubles, checked every second.
             {"MPLI_INDEX_COMPACTION_SLACK", "0"},
             {"MPLI_INDEX_COMPACTION_CHECK", "1s"},
+            // The heap's free pages back to the kernel after two quiet seconds.
+            {"MPLI_MEMORY_TRIM_AFTER_IDLE", "2s"},
             {"MPLI_AUTH_SIGNING_KEY_FILE", tokens_.key_file()}};
     auto port = process::free_tcp_port();
     REQUIRE(port.is_ok());
@@ -478,4 +481,19 @@ TEST_CASE("mpli manifest check and the resolver agree on every consumer manifest
     CHECK(problem.value("violations", json::array()) == offline["violations"]);
   }
   CHECK(accepted == 3);  // single-database, unservable and web-shop
+
+  // All quiet now: the resolver gives its free heap pages back once, and says what it holds.
+  const std::string trimmed = "heap trimmed after a quiet while";
+  testing::wait_until(
+      [&] { return hub_processes.log("mpli-resolver").find(trimmed) != std::string::npos; }, 30s,
+      "the resolver trims its heap when idle");
+  std::string log = hub_processes.log("mpli-resolver");
+  std::string line = log.substr(log.find(trimmed));
+  line = line.substr(0, line.find('\n'));
+  INFO(line);
+  CHECK(line.find("\"resident_mib_after\":\"") != std::string::npos);
+  // Not again while nothing happens.
+  std::this_thread::sleep_for(5s);
+  log = hub_processes.log("mpli-resolver");
+  CHECK(log.find(trimmed) == log.rfind(trimmed));
 }

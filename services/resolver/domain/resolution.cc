@@ -362,6 +362,7 @@ struct MatchedPart {
   std::vector<Candidate> accepted;
   std::vector<Candidate> rejected;
   int conforming = 0;
+  size_t accepted_regions = 0;  // the placements the accepted candidates make
   // By FailureWriter::key; kKindTally for offerings of another kind.
   std::map<uint64_t, std::pair<v1::ConstraintTally, int>> tallies;
 };
@@ -372,7 +373,8 @@ struct RequirementOutcome {
   std::vector<const Candidate*> accepted;
   std::vector<const Candidate*> rejected;
   int conforming = 0;
-  int64_t other_kinds = 0;  // offerings of another kind, failing the kind constraint
+  size_t accepted_regions = 0;  // the placements the accepted candidates make
+  int64_t other_kinds = 0;      // offerings of another kind, failing the kind constraint
   // By FailureWriter::key; kKindTally for offerings of another kind.
   std::map<uint64_t, std::pair<v1::ConstraintTally, int>> tallies;
 };
@@ -506,6 +508,7 @@ MatchedPart match_range(const CatalogueIndex& index, const ConsumerManifest& man
     }
     ++out.conforming;
     if (candidate.reason == Reason::kAccepted) {
+      out.accepted_regions += candidate.row.region_count;
       out.accepted.push_back(candidate);
     } else {
       out.rejected.push_back(candidate);
@@ -520,6 +523,7 @@ void add_part(RequirementOutcome& into, MatchedPart& part) {
   for (const Candidate& c : part.accepted) into.accepted.push_back(&c);
   for (const Candidate& c : part.rejected) into.rejected.push_back(&c);
   into.conforming += part.conforming;
+  into.accepted_regions += part.accepted_regions;
   for (auto& [key, tally] : part.tallies) {
     auto [at, fresh] = into.tallies.try_emplace(key, std::move(tally));
     if (!fresh) at->second.second += tally.second;
@@ -716,10 +720,8 @@ Problem build_problem(const ConsumerManifest& manifest,
     std::vector<PlacementInfo> info;
     // One placement per region of each candidate: reserved at once, not grown (and copied)
     // several times.
-    size_t regions = 0;
-    for (const Candidate* candidate : outcomes[r].accepted) regions += candidate->row.region_count;
-    placements.reserve(regions);
-    info.reserve(regions);
+    placements.reserve(outcomes[r].accepted_regions);
+    info.reserve(outcomes[r].accepted_regions);
     // Candidates come grouped by provider, whose regions share countries: the last provider
     // and country looked up usually serve again (a map's emplace allocates even on a hit).
     const ProviderSegment* last_provider = nullptr;
