@@ -40,7 +40,8 @@ ResolverService::ResolverService(Federation& federation, ResolutionStore& store,
       store_(store),
       reader_(std::move(reader)),
       options_(options),
-      index_(std::make_unique<CatalogueIndex>()) {}
+      index_(std::make_unique<CatalogueIndex>()),
+      workers_(std::make_unique<Workers>(std::max<size_t>(1, options.match_threads))) {}
 
 Status ResolverService::load_all() {
   {
@@ -172,6 +173,7 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
                               : static_cast<size_t>(request.explain_limit());
   options.max_search_nodes = options_.max_search_nodes;
   options.match_threads = options_.match_threads;
+  options.workers = workers_.get();
   if (request.top_k() < 0 || request.top_k() > 100) return bad_request("top_k", "must be 1..100");
   if (request.explain_limit() < 0 || request.explain_limit() > 1000) {
     return bad_request("explain_limit", "must be 0..1000");

@@ -86,6 +86,8 @@ class ResolverService {
   mutable std::mutex mutex_;
   std::unique_ptr<CatalogueIndex> index_;
   PrerequisiteMemo prerequisite_memo_;  // under mutex_, as the index
+  // The threads of a resolution's parallel parts, kept across requests (under mutex_).
+  std::unique_ptr<Workers> workers_;
   std::atomic<bool> ready_{false};
   std::atomic<std::chrono::steady_clock::rep> last_activity_{0};
   void note_activity() {

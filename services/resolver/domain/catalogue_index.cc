@@ -328,6 +328,12 @@ void CatalogueIndex::attach_views(ProviderSegment& segment) {
   // takes an earlier one's version.
   static std::atomic<uint64_t> versions{0};
   segment.version = ++versions;
+  if (free_ordinals_.empty()) {
+    segment.ordinal = next_ordinal_++;
+  } else {
+    segment.ordinal = free_ordinals_.back();
+    free_ordinals_.pop_back();
+  }
   std::vector<OfferingRef> run;
   std::map<TermId, std::vector<OfferingRef>> by_kind;
   for (uint32_t i = 0; i < segment.offerings.size(); ++i) {
@@ -376,6 +382,7 @@ void CatalogueIndex::detach_views(const ProviderSegment& segment) {
     if (refs->second.empty()) by_kind_.erase(refs);
   }
   count_predicates(segment, -1);
+  free_ordinals_.push_back(segment.ordinal);
   for (const OfferingEntry& offering : segment.offerings) {
     for (auto& entry : columns_) entry.second->clear(offering.row);
     rows_[offering.row] = OfferingRow{};  // no pointers into a segment about to go

@@ -104,6 +104,9 @@ struct ProviderSegment {
   // Unique in the process to each (re)attachment of the segment (a new provider, new facts):
   // what is remembered about a provider across requests notes it, and holds while it is equal.
   uint64_t version = 0;
+  // Dense among the providers indexed now (one that leaves frees its number for the next):
+  // a resolution keeps what it knows per provider in arrays indexed by it.
+  uint32_t ordinal = 0;
 
   explicit ProviderSegment(rdf::TermTablePtr terms) : graph(std::move(terms)) {}
 };
@@ -210,6 +213,8 @@ class CatalogueIndex {
   const std::map<std::string, std::unique_ptr<ProviderSegment>>& providers() const {
     return providers_;
   }
+  // Every ProviderSegment::ordinal now is below this.
+  size_t provider_ordinals() const { return next_ordinal_; }
   const ProviderSegment* provider(const std::string& provider_id) const;
   // The offering with this IRI, if indexed.
   std::optional<OfferingRef> find_offering(const std::string& iri) const;
@@ -284,8 +289,10 @@ class CatalogueIndex {
 
   std::map<PredicatePath, std::unique_ptr<PathColumn>> columns_;
   uint64_t column_clock_ = 0;
-  std::vector<OfferingRow> rows_;    // by row; the size is the rows handed out so far
-  std::vector<uint32_t> free_rows_;  // of offerings that left, handed out again first
+  std::vector<OfferingRow> rows_;        // by row; the size is the rows handed out so far
+  std::vector<uint32_t> free_rows_;      // of offerings that left, handed out again first
+  std::vector<uint32_t> free_ordinals_;  // of providers that left, handed out again first
+  uint32_t next_ordinal_ = 0;
   std::unordered_map<std::string, uint16_t> currency_ids_;
 };
 

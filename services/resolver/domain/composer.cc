@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <unordered_map>
@@ -282,11 +283,19 @@ Constraint plan_constraint(const CrossConstraint& in, const std::vector<size_t>&
 Plan::Plan(const CompositionRequest& in) : request(&in), size(in.placements.size()) {
   order = search_order(in);
   indexes.resize(size);
-  for (size_t r = 0; r < size; ++r) {
+  // Each requirement's index is its own: built side by side.
+  auto each_requirement = [&](const std::function<void(size_t)>& task) {
+    if (in.workers == nullptr) {
+      for (size_t r = 0; r < size; ++r) task(r);
+    } else {
+      in.workers->run(size, task);
+    }
+  };
+  each_requirement([&](size_t r) {
     RequirementIndex& ix = indexes[r];
     ix.by_cost = placements_by_cost(in.placements[r]);
     ix.all = make_run(in.placements[r], ix.by_cost.data(), ix.by_cost.data() + ix.by_cost.size());
-  }
+  });
   // Cheapest costs from each depth on, for the constraint checks and the plain search.
   std::vector<double> min_cost_at(size);
   min_rest.assign(size + 1, 0.0);
@@ -330,9 +339,10 @@ Plan::Plan(const CompositionRequest& in) : request(&in), size(in.placements.size
     }
     if (constraint.kind == CrossConstraint::Kind::kMonthlyBudget) budgets.push_back(uint32_t(c));
   }
-  for (size_t d = 0; d < size; ++d) {
-    const auto& placements = in.placements[order[d]];
-    RequirementIndex& ix = indexes[order[d]];
+  each_requirement([&](size_t r) {
+    const size_t d = depth_of[r];
+    const auto& placements = in.placements[r];
+    RequirementIndex& ix = indexes[r];
     if (country_bound[d]) {
       fill_buckets(
           placements, ix.by_cost, true, [](const Placement& p) { return p.country; },
@@ -348,7 +358,7 @@ Plan::Plan(const CompositionRequest& in) : request(&in), size(in.placements.size
           placements, ix.by_cost, true,
           [](const Placement& p) { return pair_key(p.provider, p.country); }, &ix.by_pair);
     }
-  }
+  });
 }
 
 // Scores, ties broken by price then tie keys, then (for duplicate tie keys) choice indexes.

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "services/resolver/domain/workers.h"
+
 namespace mpli::resolver {
 
 inline constexpr uint32_t kNoCountry = 0xffffffffu;
@@ -52,6 +54,8 @@ struct CompositionRequest {
   size_t top_k = 10;
   // Search nodes visited before giving up; the result says when it did.
   uint64_t max_search_nodes = 5'000'000;
+  // Orders and buckets the requirements' placements side by side (nullptr: one at a time).
+  Workers* workers = nullptr;
 };
 
 struct ComposedAnswer {

@@ -9,7 +9,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <unordered_map>
@@ -563,15 +562,15 @@ std::vector<std::string> provider_pivots(const std::vector<const std::vector<Off
   return pivots;
 }
 
-// Every requirement matched against its candidates, by one thread per matcher at once when
-// there are several (the calling thread is the first): matcher m takes the candidates of
+// Every requirement matched against its candidates, by one of `workers` per matcher at once
+// when there are several (the calling thread is the first): matcher m takes the candidates of
 // providers in [pivots[m-1], pivots[m]) of every requirement, into parts[m][requirement], and
 // the outcomes join the parts in provider order: those of one matcher over everything.
 std::vector<RequirementOutcome> match_requirements(
     const CatalogueIndex& index, const ConsumerManifest& manifest,
     const std::vector<const std::vector<OfferingRef>*>& lists,
     std::vector<std::unique_ptr<Matcher>>& matchers, const std::vector<std::string>& pivots,
-    const Vocabulary& vocabulary, std::vector<std::vector<MatchedPart>>* parts) {
+    const Vocabulary& vocabulary, Workers& workers, std::vector<std::vector<MatchedPart>>* parts) {
   const size_t count = manifest.requirements.size();
   auto bound = [&](size_t r, size_t part) -> const OfferingRef* {
     const std::vector<OfferingRef>& list = *lists[r];
@@ -592,10 +591,7 @@ std::vector<RequirementOutcome> match_requirements(
                                            m.prerequisites, vocabulary, &m.arena));
     }
   };
-  std::vector<std::thread> threads;
-  for (size_t part = 1; part < matchers.size(); ++part) threads.emplace_back(run, part);
-  run(0);
-  for (auto& thread : threads) thread.join();
+  workers.run(matchers.size(), run);
 
   const ShapesProgram& program = *manifest.program;
   std::vector<RequirementOutcome> outcomes(count);
@@ -686,14 +682,15 @@ class CountryIds {
   uint32_t next_ = 0;
 };
 
-Problem build_problem(const ConsumerManifest& manifest,
+Problem build_problem(const CatalogueIndex& index, const ConsumerManifest& manifest,
                       const std::vector<RequirementOutcome>& outcomes, size_t top_k,
                       uint64_t max_nodes) {
   Problem problem;
-  std::unordered_map<const ProviderSegment*, uint32_t> provider_ids;
-  size_t most = 0;
-  for (const auto& outcome : outcomes) most = std::max(most, outcome.accepted.size());
-  provider_ids.reserve(most);  // no rehashing as thousands of providers enter
+  // Dense provider ids in order of first use, by ProviderSegment::ordinal: an array, not a
+  // map (a hash and a node per provider were a large share of building the problem).
+  constexpr uint32_t kUnseen = ~uint32_t{0};
+  std::vector<uint32_t> provider_ids(index.provider_ordinals(), kUnseen);
+  uint32_t next_provider = 0;
   CountryIds countries;
   const PreferenceSpec* near = first_preference(manifest, PreferenceSpec::Kind::kClosestRegion);
   std::set<std::string> preferred;
@@ -740,11 +737,9 @@ Problem build_problem(const ConsumerManifest& manifest,
       const OfferingRow& offering = candidate.row;
       if (candidate.ref.provider != last_provider) {
         last_provider = candidate.ref.provider;
-        auto known = provider_ids.find(last_provider);
-        if (known == provider_ids.end()) {
-          known = provider_ids.emplace(last_provider, provider_ids.size()).first;
-        }
-        provider = known->second;
+        uint32_t& id = provider_ids[last_provider->ordinal];
+        if (id == kUnseen) id = next_provider++;
+        provider = id;
         preferred_provider = is_preferred(last_provider, offering.provider_node);
       }
       for (const Region& region : Regions{offering.regions, offering.region_count}) {
@@ -1176,8 +1171,14 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
     auto kind = asked_kind(*manifest.program, requirement.shape, vocabulary);
     lists.push_back(kind ? &index.offerings_of_kind(kind->first) : &index.offerings());
   }
-  std::vector<std::string> pivots =
-      provider_pivots(lists, options.match_threads, options.candidates_per_thread);
+  std::unique_ptr<Workers> own_workers;
+  Workers* workers = options.workers;
+  if (workers == nullptr) {
+    own_workers = std::make_unique<Workers>(std::max<size_t>(1, options.match_threads));
+    workers = own_workers.get();
+  }
+  std::vector<std::string> pivots = provider_pivots(
+      lists, std::min(options.match_threads, workers->size()), options.candidates_per_thread);
   std::vector<std::unique_ptr<Matcher>> matchers;
   for (size_t m = 0; m <= pivots.size(); ++m) {
     matchers.push_back(
@@ -1185,9 +1186,11 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
   }
   std::vector<std::vector<MatchedPart>> parts;  // the candidates: outlive the outcomes
   std::vector<RequirementOutcome> outcomes =
-      match_requirements(index, manifest, lists, matchers, pivots, vocabulary, &parts);
+      match_requirements(index, manifest, lists, matchers, pivots, vocabulary, *workers, &parts);
   FailureWriter writer(*manifest.program, vocabulary, manifest.currency);
-  Problem problem = build_problem(manifest, outcomes, options.top_k, options.max_search_nodes);
+  Problem problem =
+      build_problem(index, manifest, outcomes, options.top_k, options.max_search_nodes);
+  problem.request.workers = workers;
   CompositionResult composed = compose(problem.request);
   resolution.set_answers_considered(static_cast<int64_t>(composed.feasible));
   resolution.set_search_exhausted(composed.search_exhausted);

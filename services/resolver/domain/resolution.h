@@ -13,6 +13,7 @@
 #include "mpli/resolver/v1/resolver.pb.h"
 #include "services/resolver/domain/catalogue_index.h"
 #include "services/resolver/domain/consumer_manifest.h"
+#include "services/resolver/domain/workers.h"
 
 namespace mpli::resolver {
 
@@ -24,6 +25,9 @@ struct ResolveOptions {
   // the largest requirement has at least `candidates_per_thread` candidates for each.
   size_t match_threads = 2;
   size_t candidates_per_thread = 4096;
+  // The threads to do so with (and to build and plan the composition side by side), kept by
+  // the caller across resolutions; nullptr: started for this one (match_threads in all).
+  Workers* workers = nullptr;
 };
 
 // What providers' consumer prerequisites gave for a consumer's verified facts, kept across
