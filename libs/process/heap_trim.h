@@ -1,10 +1,10 @@
 // Freed heap given back to the kernel when a service has been idle a while. A service that
 // keeps freed blocks for its next request (mallopt M_TRIM_THRESHOLD, as the resolver does:
-// otherwise every resolve pays page faults again) also keeps what a burst of work left behind:
-// the resolver's index built event by event frees as much as it keeps on the way (replaced
-// provider versions, grown vectors), and at 1,000,000 offerings that was some 90 MiB more than
-// the same index loaded at once. Once nothing has happened for a while, malloc_trim returns
-// those pages; the next request pays its page faults once.
+// otherwise every resolve pays page faults again) also keeps what a burst of work left free at
+// the top of its heap and in whole free pages inside it. Once nothing has happened for a while,
+// malloc_trim returns those pages; the next request pays its page faults once. It cannot return
+// live data or holes smaller than a page: the resolver's index built by events at 1,000,000
+// offerings stayed 130-160 MiB above the same index loaded at once (docs/benchmarks.md).
 //
 //   if (process::trim_due(last_activity, last_trim, now, idle_for)) {
 //     auto trimmed = process::trim_heap();
