@@ -57,9 +57,14 @@ struct Terms {
         standard(t.iri(mpli_iri("standard"))) {}
 };
 
-std::string text_of(const rdf::Graph& graph, TermId subject, TermId predicate) {
+// The text of the object, a view of the shared table's term (valid as long as the table).
+std::string_view text_view_of(const rdf::Graph& graph, TermId subject, TermId predicate) {
   TermId value = graph.object(subject, predicate);
-  return value == rdf::kNoTerm ? std::string() : std::string(graph.terms().value(value));
+  return value == rdf::kNoTerm ? std::string_view() : graph.terms().value(value);
+}
+
+std::string text_of(const rdf::Graph& graph, TermId subject, TermId predicate) {
+  return std::string(text_view_of(graph, subject, predicate));
 }
 
 // schema:price per schema:unitCode as a monthly price: "MON" as is, "HUR" x 730; other units
@@ -94,10 +99,10 @@ ReadOffering read_offering(const rdf::Graph& graph, const Terms& v, TermId node,
   OfferingEntry entry;
   std::vector<Region> regions;
   entry.node = node;
-  entry.iri = std::string(terms.value(node));
+  entry.iri = terms.value(node);
   TermId service = graph.object(node, v.service_offering);
-  entry.name = service != rdf::kNoTerm ? text_of(graph, service, v.name) : "";
-  if (entry.name.empty()) entry.name = text_of(graph, node, v.name);
+  if (service != rdf::kNoTerm) entry.name = text_view_of(graph, service, v.name);
+  if (entry.name.empty()) entry.name = text_view_of(graph, node, v.name);
   entry.kinds = objects_of(graph, node, v.offering_kind);
   for (TermId region : objects_of(graph, node, v.region)) {
     Region r;
@@ -117,6 +122,35 @@ ReadOffering read_offering(const rdf::Graph& graph, const Terms& v, TermId node,
     if (amount) entry.unit_monthly_price = monthly(*amount, text_of(graph, price, v.unit_code));
   }
   return {std::move(entry), std::move(regions)};
+}
+
+// Where an offering's regions are in its segment's array: a run equal to one stored for an
+// earlier offering is shared, else they are appended. Only earlier runs are compared (not
+// every sub-range), and at most kMaxRuns of them, so a provider of many offerings with
+// regions all different costs a bounded search each.
+struct RegionRun {
+  uint32_t first = 0;
+  uint32_t count = 0;
+};
+
+bool same_region(const Region& a, const Region& b) {
+  return a.code == b.code && a.country == b.country && a.latitude == b.latitude &&
+         a.longitude == b.longitude;
+}
+
+RegionRun region_run(std::vector<Region>& regions, std::vector<RegionRun>& runs,
+                     std::vector<Region>& stored) {
+  constexpr size_t kMaxRuns = 64;
+  for (const RegionRun& run : runs) {
+    if (run.count == regions.size() &&
+        std::equal(regions.begin(), regions.end(), stored.begin() + run.first, same_region)) {
+      return run;
+    }
+  }
+  RegionRun run{static_cast<uint32_t>(stored.size()), static_cast<uint32_t>(regions.size())};
+  std::move(regions.begin(), regions.end(), std::back_inserter(stored));
+  if (runs.size() < kMaxRuns) runs.push_back(run);
+  return run;
 }
 
 }  // namespace
@@ -179,19 +213,21 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
   }
   std::sort(offerings.begin(), offerings.end(),
             [](const ReadOffering& a, const ReadOffering& b) { return a.entry.iri < b.entry.iri; });
-  size_t region_total = 0;
-  for (const ReadOffering& read : offerings) region_total += read.regions.size();
   segment->offerings.reserve(offerings.size());
-  segment->regions.reserve(region_total);
+  std::vector<RegionRun> runs;
   for (ReadOffering& read : offerings) {
-    read.entry.first_region = static_cast<uint32_t>(segment->regions.size());
-    read.entry.region_count = static_cast<uint32_t>(read.regions.size());
-    std::move(read.regions.begin(), read.regions.end(), std::back_inserter(segment->regions));
+    RegionRun run = region_run(read.regions, runs, segment->regions);
+    read.entry.first_region = run.first;
+    read.entry.region_count = run.count;
     segment->offerings.push_back(std::move(read.entry));
   }
+  segment->regions.shrink_to_fit();
   remove_provider(provider_id);
-  if (!segment->iri.empty()) node_owner_[segment->iri] = provider_id;
-  for (const OfferingEntry& offering : segment->offerings) node_owner_[offering.iri] = provider_id;
+  if (!segment->iri.empty()) {
+    // Erased first: the key is a view of this segment's string, not of another's.
+    by_provider_iri_.erase(segment->iri);
+    by_provider_iri_.emplace(segment->iri, segment.get());
+  }
   rebuild_graph(*segment, parsed.triples());
   attach_views(*segment);
   segment->terms_added = terms_->size() - terms_before;
@@ -203,8 +239,12 @@ Status CatalogueIndex::put_provider(const std::string& provider_id, std::string_
 void CatalogueIndex::remove_provider(const std::string& provider_id) {
   auto it = providers_.find(provider_id);
   if (it == providers_.end()) return;
-  if (!it->second->iri.empty()) node_owner_.erase(it->second->iri);
-  for (const OfferingEntry& offering : it->second->offerings) node_owner_.erase(offering.iri);
+  if (!it->second->iri.empty()) {
+    auto known = by_provider_iri_.find(it->second->iri);
+    if (known != by_provider_iri_.end() && known->second == it->second.get()) {
+      by_provider_iri_.erase(known);
+    }
+  }
   detach_views(*it->second);
   unused_terms_ += it->second->terms_added;
   providers_.erase(it);
@@ -218,12 +258,16 @@ void CatalogueIndex::set_facts(const std::string& subject, std::vector<Fact> fac
     facts_[subject] = std::move(facts);
   }
   ++generation_;
-  auto owner = node_owner_.find(subject);
-  if (owner == node_owner_.end()) return;  // a consumer, or a provider not (yet) indexed
-  auto segment = providers_.find(owner->second);
-  if (segment != providers_.end()) {
+  // A provider's node or one of its offerings'; else a consumer, or not (yet) indexed.
+  ProviderSegment* owner = nullptr;
+  if (auto provider = by_provider_iri_.find(subject); provider != by_provider_iri_.end()) {
+    owner = provider->second;
+  } else if (auto offering = by_iri_.find(subject); offering != by_iri_.end()) {
+    owner = providers_.at(offering->second.segment->provider_id).get();
+  }
+  if (owner != nullptr) {
     // The offerings stay, but their triples move and the predicates used may change.
-    ProviderSegment& changed = *segment->second;
+    ProviderSegment& changed = *owner;
     detach_views(changed);
     std::vector<rdf::Triple> manifest;
     manifest.reserve(changed.graph.size() - changed.fact_triples.size());
@@ -262,7 +306,7 @@ void CatalogueIndex::rebuild_graph(ProviderSegment& segment, rdf::TripleRange ma
   for (const rdf::Triple& t : manifest) graph.add(t);
   if (!segment.iri.empty()) add_fact_triples(facts_about(segment.iri), graph);
   for (const OfferingEntry& offering : segment.offerings) {
-    add_fact_triples(facts_about(offering.iri), graph);
+    add_fact_triples(facts_about(std::string(offering.iri)), graph);
   }
   graph.index();
   segment.fact_triples.clear();
@@ -398,7 +442,7 @@ const std::vector<OfferingRef>& CatalogueIndex::offerings_of_kind(TermId kind) c
   return it == by_kind_.end() ? kNone : it->second;
 }
 
-std::optional<OfferingRef> CatalogueIndex::find_offering(const std::string& iri) const {
+std::optional<OfferingRef> CatalogueIndex::find_offering(std::string_view iri) const {
   auto it = by_iri_.find(iri);
   if (it == by_iri_.end()) return std::nullopt;
   return ref_of(*it->second.segment, it->second.index);

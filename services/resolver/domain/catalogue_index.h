@@ -61,13 +61,17 @@ struct Regions {
   const Region* end() const { return first + count; }
 };
 
+// The texts are views of the shared TermTable's terms, which live as long as the table (terms
+// are never removed, and each segment's graph holds the table): a million offerings kept their
+// IRI and name as strings of their own, 100 bytes each beside the same text in the table.
 struct OfferingEntry {
   TermId node = rdf::kNoTerm;
-  std::string iri;
-  std::string name;           // schema:name of its gx:ServiceOffering, else of the offering
+  std::string_view iri;
+  std::string_view name;      // schema:name of its gx:ServiceOffering, else of the offering
   std::vector<TermId> kinds;  // mpli:offeringKind values
   // Its regions (by code; at least one): [first_region, + region_count) of its provider's
-  // ProviderSegment::regions (ProviderSegment::regions_of).
+  // ProviderSegment::regions (ProviderSegment::regions_of). Offerings naming the same regions
+  // share one run.
   uint32_t first_region = 0;
   uint32_t region_count = 0;
   std::optional<double> unit_monthly_price;  // nullopt: no price, or a unit with no monthly rate
@@ -88,9 +92,10 @@ struct ProviderSegment {
   shacl::ShapesProgram prerequisites;  // every shape in the manifest, compiled once
   std::vector<uint32_t> provider_prerequisites;
   std::vector<OfferingEntry> offerings;
-  // The regions of all its offerings, offering after offering, in one array: composition reads
-  // those of thousands of candidates grouped by provider, and one allocation per offering was
-  // a cache and TLB miss each (most of building a composition problem).
+  // The regions of all its offerings in one array, a run per distinct list of regions (a
+  // provider's offerings mostly share theirs): composition reads those of thousands of
+  // candidates grouped by provider, and one allocation per offering was a cache and TLB miss
+  // each (most of building a composition problem).
   std::vector<Region> regions;
   Regions regions_of(const OfferingEntry& offering) const {
     return {regions.data() + offering.first_region, offering.region_count};
@@ -217,7 +222,7 @@ class CatalogueIndex {
   size_t provider_ordinals() const { return next_ordinal_; }
   const ProviderSegment* provider(const std::string& provider_id) const;
   // The offering with this IRI, if indexed.
-  std::optional<OfferingRef> find_offering(const std::string& iri) const;
+  std::optional<OfferingRef> find_offering(std::string_view iri) const;
   size_t offering_count() const;
 
   // Candidate offerings: all of them, or those of one mpli:offeringKind.
@@ -272,7 +277,9 @@ class CatalogueIndex {
   rdf::TermTablePtr terms_;
   std::map<std::string, std::unique_ptr<ProviderSegment>> providers_;
   std::unordered_map<std::string, std::vector<Fact>> facts_;  // by subject IRI
-  std::unordered_map<std::string, std::string> node_owner_;   // subject IRI -> provider id
+  // Provider IRI -> its segment (views of ProviderSegment::iri); an offering's is in by_iri_.
+  // Facts name one or the other.
+  std::unordered_map<std::string_view, ProviderSegment*> by_provider_iri_;
   uint64_t generation_ = 0;
   size_t unused_terms_ = 0;
 

@@ -182,7 +182,7 @@ class Prerequisites {
     auto it = offering_refusals_.find(key);
     if (it != offering_refusals_.end()) return it->second;
     std::vector<v1::ProviderRefusal> all = cached;
-    auto own = evaluate(provider, offering.prerequisites, offering.iri);
+    auto own = evaluate(provider, offering.prerequisites, std::string(offering.iri));
     all.insert(all.end(), own.begin(), own.end());
     return offering_refusals_.emplace(key, std::move(all)).first->second;
   }
@@ -854,8 +854,8 @@ v1::Answer write_answer(const ConsumerManifest& manifest, const Problem& problem
     auto* a = answer.add_assignments();
     a->set_requirement(requirement.iri);
     a->set_requirement_label(requirement.label);
-    a->set_offering(offering.iri);
-    a->set_offering_name(offering.name);
+    a->set_offering(offering.iri.data(), offering.iri.size());
+    a->set_offering_name(offering.name.data(), offering.name.size());
     a->set_provider_id(info.ref.provider->provider_id);
     a->set_provider(info.ref.provider->iri);
     a->set_region(info.region->code);
@@ -931,8 +931,8 @@ void write_requirement_report(const Requirement& requirement, RequirementOutcome
   for (const Candidate* listed : nearest(outcome.rejected, explain_limit, false)) {
     const Candidate& c = *listed;
     auto* out = report->add_rejected();
-    out->set_offering(c.ref.offering().iri);
-    out->set_offering_name(c.ref.offering().name);
+    out->set_offering(c.ref.offering().iri.data(), c.ref.offering().iri.size());
+    out->set_offering_name(c.ref.offering().name.data(), c.ref.offering().name.size());
     out->set_provider_id(c.ref.provider->provider_id);
     out->set_reason(std::string(reason_name(c.reason)));
     for (auto& f : write.all(c)) *out->add_failures() = std::move(f);
@@ -979,7 +979,7 @@ void diagnose(const ConsumerManifest& manifest, std::vector<RequirementOutcome>&
         const Candidate& c = *miss_candidate;
         auto* miss = diagnosis->add_nearest_misses();
         miss->set_requirement(requirement.iri);
-        miss->set_offering(c.ref.offering().iri);
+        miss->set_offering(c.ref.offering().iri.data(), c.ref.offering().iri.size());
         miss->set_provider_id(c.ref.provider->provider_id);
         miss->set_failed_constraints(static_cast<int32_t>(c.failure_count()));
         for (auto& f : write.all(c)) *miss->add_failures() = std::move(f);
@@ -1240,7 +1240,7 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
     std::vector<ValidationResult> results;
     if (!checks.requirement(requirement->shape, *ref, &results)) {
       FailureWriter write(*manifest.program, vocabulary);
-      outcome.reasons.push_back("offering " + offering.iri + " no longer satisfies '" +
+      outcome.reasons.push_back("offering " + std::string(offering.iri) + " no longer satisfies '" +
                                 requirement->label +
                                 "': " + write(results.front(), ref->provider).message());
     }
@@ -1254,12 +1254,12 @@ RecheckOutcome recheck(const CatalogueIndex& index, const ConsumerManifest& mani
       if (r.code == assignment.region()) region = &r;
     }
     if (region == nullptr) {
-      outcome.reasons.push_back("offering " + offering.iri + " is no longer sold in region '" +
-                                assignment.region() + "'");
+      outcome.reasons.push_back("offering " + std::string(offering.iri) +
+                                " is no longer sold in region '" + assignment.region() + "'");
     }
     if (!offering.unit_monthly_price || offering.currency != manifest.currency) {
-      outcome.reasons.push_back("offering " + offering.iri + " is no longer priced per month in " +
-                                manifest.currency);
+      outcome.reasons.push_back("offering " + std::string(offering.iri) +
+                                " is no longer priced per month in " + manifest.currency);
       continue;
     }
     Placement p;
@@ -1299,7 +1299,7 @@ v1::CheckOfferingReply check_offering(const CatalogueIndex& index, const Consume
                       checks, prerequisites, CheckDepth::kEveryReason, &arena);
   v1::CheckOfferingReply reply;
   reply.set_fits(candidate.reason == Reason::kAccepted);
-  const std::string& offering = ref.offering().iri;
+  const std::string offering(ref.offering().iri);
   auto add_failure = [&](v1::Failure failure) {
     reply.add_reasons("offering " + offering + " does not satisfy '" + requirement.label +
                       "': " + failure.message());

@@ -285,6 +285,61 @@ TEST_CASE("index: the views follow providers entering, changing and leaving, in 
   check_views_match_providers(index);
 }
 
+TEST_CASE("index: offerings naming the same regions share one run of them") {
+  CatalogueIndex index;
+  REQUIRE(index
+              .put_provider("nordwolke",
+                            turtle_to_ntriples("ontology/examples/provider-nordwolke-de.ttl"))
+              .is_ok());
+  const ProviderSegment& nord = *index.provider("nordwolke");
+  // Its offerings name either Frankfurt or Frankfurt and Nuremberg: two runs, three regions.
+  CHECK(nord.regions.size() == 3);
+  std::set<std::pair<uint32_t, uint32_t>> runs;
+  for (const OfferingEntry& offering : nord.offerings) {
+    std::vector<std::string> codes;
+    for (const Region& region : nord.regions_of(offering)) codes.push_back(region.code);
+    const bool both = codes == std::vector<std::string>{"de-fra-1", "de-nue-1"};
+    CHECK((both || codes == std::vector<std::string>{"de-fra-1"}));
+    runs.emplace(offering.first_region, offering.region_count);
+    // What composition reads of a candidate is the same run.
+    CHECK(index.row(offering.row).regions == nord.regions_of(offering).begin());
+  }
+  CHECK(runs.size() == 2);
+}
+
+TEST_CASE("index: a fact about an offering reaches its provider's graph") {
+  CatalogueIndex index;
+  REQUIRE(index
+              .put_provider("nordwolke",
+                            turtle_to_ntriples("ontology/examples/provider-nordwolke-de.ttl"))
+              .is_ok());
+  const std::string offering = kNord + "pg-m";
+  REQUIRE(index.find_offering(offering));
+  const std::string predicate = std::string(kMpli) + "verifiedCertification";
+  index.set_facts(offering, {Fact{offering, predicate, "https://w3id.org/mpli/standards#iso27001",
+                                  false, "", "", ""}});
+  auto has_fact = [&] {
+    const rdf::TermTable& terms = *index.terms();
+    return index.provider("nordwolke")
+        ->graph.contains(terms.find_iri(offering), terms.find_iri(predicate),
+                         terms.find_iri("https://w3id.org/mpli/standards#iso27001"));
+  };
+  CHECK(has_fact());
+  check_views_match_providers(index);
+  // Replaced, the provider's new version still carries it; withdrawn, it is gone.
+  REQUIRE(index
+              .put_provider("nordwolke",
+                            turtle_to_ntriples("ontology/examples/provider-nordwolke-de.ttl"))
+              .is_ok());
+  CHECK(has_fact());
+  index.set_facts(offering, {});
+  CHECK_FALSE(has_fact());
+  // A subject no provider has (a consumer) is only remembered.
+  index.set_facts("https://consumer.example/#me",
+                  {Fact{"https://consumer.example/#me", predicate, "urn:x", false, "", "", ""}});
+  CHECK(index.facts_about("https://consumer.example/#me").size() == 1);
+}
+
 TEST_CASE("index: unused terms are those of replaced and removed provider versions") {
   CatalogueIndex index;
   std::string nord = turtle_to_ntriples("ontology/examples/provider-nordwolke-de.ttl");
@@ -1080,7 +1135,7 @@ void check_agrees_with_resolution(const Federation& f, const ConsumerManifest& m
       ++checks;
       CHECK(checked.fits() == (checked.failures_size() == 0 && checked.refusals_size() == 0));
       CHECK(checked.reasons_size() == checked.failures_size() + checked.refusals_size());
-      const v1::RejectedCandidate* listed = rejected_of(report, ref.offering().iri);
+      const v1::RejectedCandidate* listed = rejected_of(report, std::string(ref.offering().iri));
       if (listed == nullptr) {
         (checked.fits() ? fitting : unlisted_misfits) += 1;
         continue;
