@@ -1,7 +1,9 @@
 // The web console in Chromium against a real local federation: `mpli up` on free ports (every
 // service, PostgreSQL, nats-server, the three demo providers), then tests/browser/console_test.js
 // (playwright-core driving Debian's headless chromium) clicks through browse -> filter ->
-// offering -> sign in -> resolve, and saves screenshots under build/tests/browser-screenshots.
+// offering -> sign in -> resolve -> order (followed live to active: nordwolke's worker creates
+// the database) -> move it to polderstack (followed live through its steps), and saves
+// screenshots under build/tests/browser-screenshots.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -76,7 +78,9 @@ std::string last_line(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("the web console in Chromium: browse, filter, open an offering, sign in, resolve") {
+TEST_CASE(
+    "the web console in Chromium: browse, filter, open an offering, sign in, resolve, order, "
+    "move") {
   const std::string node = env_or("MPLI_NODE", "/usr/bin/node");
   const std::string chromium = env_or("MPLI_CHROMIUM", "/usr/bin/chromium");
   // Where the script looks for playwright-core: the build's configured node_modules, then
@@ -173,7 +177,7 @@ TEST_CASE("the web console in Chromium: browse, filter, open an offering, sign i
                         {"MPLI_CONSOLE_TOKEN", token},
                         {"MPLI_SCREENSHOT_DIR", screenshots},
                         {"MPLI_CHROMIUM", chromium}};
-  auto run = process::run(script, 240s);
+  auto run = process::run(script, 480s);
   REQUIRE(run.is_ok());
   INFO(run->output);
   INFO("screenshots in " << screenshots << "; the federation's log: " << up.output_file);

@@ -14,6 +14,7 @@
 const fs = require("fs");
 const path = require("path");
 const assert = require("assert/strict");
+const {execFileSync} = require("child_process");
 
 const {chromium} = require(process.env.MPLI_PLAYWRIGHT_CORE || "playwright-core");
 
@@ -47,6 +48,18 @@ async function buttonsWithoutNames(page) {
     [...document.querySelectorAll("button")]
       .filter((b) => !(b.textContent.trim() || b.getAttribute("aria-label")))
       .map((b) => b.outerHTML));
+}
+
+// The terms and values of one titled map on an order's page (Outputs, Secrets).
+async function orderMap(page, title) {
+  return page.evaluate((title) => {
+    const out = {};
+    const section = document.querySelector(`#order-maps section[aria-label="${title}"]`);
+    for (const term of section ? section.querySelectorAll("dt") : []) {
+      out[term.textContent] = term.nextElementSibling.textContent;
+    }
+    return out;
+  }, title);
 }
 
 async function main() {
@@ -232,6 +245,74 @@ async function main() {
     step("an answer's offering opens from the resolution");
     await cards.first().locator("td a").first().click();
     await page.locator("#offering-details dt").first().waitFor();
+
+    step("order the best answer's shop database: the order page follows it live until it is active");
+    await page.getByRole("link", {name: "Resolve a manifest"}).click();
+    const placed = page.waitForResponse((r) => r.url().endsWith("/v1/orders") && r.request().method() === "POST");
+    await page.getByRole("button", {name: /^Order .+ for Shop database \(rank 1\)$/}).click();
+    const created = await placed;
+    assert.equal(created.status(), 201, `POST /v1/orders answered ${created.status()}: ${await created.text()}`);
+    const placedWith = await created.request().allHeaders();
+    assert.match(placedWith["idempotency-key"] || "", /^console .+ rank 1 assignment \d+$/);
+    const order = await created.json();
+    assert.ok(order.resolution_id, "the order was placed from the resolution's answer");
+    await page.getByRole("heading", {level: 1, name: `Order ${order.id}`}).waitFor();
+    assert.ok(page.url().endsWith(`#/order/${encodeURIComponent(order.id)}`));
+    // The page is not reloaded: the order's events (GET /v1/events?order=..., read with the
+    // token) make it read the order again.
+    await page.locator("#order-live").filter({hasText: "Live:"}).waitFor({timeout: 30000});
+    await page.locator("#order-details .state-active").waitFor({timeout: 120000});
+    const watched = requests.filter((r) => r.url().includes(`/v1/events?order=${encodeURIComponent(order.id)}`));
+    assert.ok(watched.length >= 1, "the order page watched the order's events");
+    assert.equal((await watched[0].allHeaders())["authorization"], `Bearer ${token}`);
+    const reads = requests.filter((r) => r.method() === "GET" && r.url().endsWith(`/v1/orders/${encodeURIComponent(order.id)}`));
+    assert.ok(reads.length >= 2, "the order was read again after its events");
+    const history = await page.locator("#order-history").innerText();
+    assert.match(history, /provisioning/);
+    assert.match(history, /active/);
+    assert.match(await page.locator("#order-maps").innerText(), /host/, "the outputs name the database's host");
+    await page.screenshot({path: path.join(shots, "07-order-active.png"), fullPage: true});
+
+    step("show the connection secrets and use the database: a table of rows to move");
+    await page.getByRole("button", {name: "Show the connection secrets"}).click();
+    await page.locator('#order-maps section[aria-label="Secrets"]').waitFor();
+    const outputs = await orderMap(page, "Outputs");
+    const secrets = await orderMap(page, "Secrets");
+    assert.ok(outputs.host && outputs.port && outputs.database && outputs.user && secrets.password,
+      `connection details shown: ${Object.keys(outputs)} and secrets ${Object.keys(secrets)}`);
+    execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", outputs.host, "-p", outputs.port,
+      "-U", outputs.user, "-d", outputs.database, "-c",
+      "CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL); " +
+      "INSERT INTO products SELECT g, 'product ' || g FROM generate_series(1, 200) g;"],
+    {env: {...process.env, PGPASSWORD: secrets.password, PGCONNECT_TIMEOUT: "10"}, stdio: "pipe", timeout: 30000});
+
+    step("move the database to another provider: the migration page follows its steps live");
+    await page.locator("#order-actions").waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll("#move-target option")].some((o) => / at polderstack/.test(o.textContent)));
+    const target = await page.evaluate(() =>
+      [...document.querySelectorAll("#move-target option")].find((o) => / at polderstack/.test(o.textContent)).value);
+    await page.getByLabel("Move to").selectOption(target);
+    await page.getByLabel("Mode").selectOption("offline");
+    const moved = page.waitForResponse((r) => r.url().endsWith("/v1/migrations") && r.request().method() === "POST");
+    await page.getByRole("button", {name: "Start the move"}).click();
+    const migrationResponse = await moved;
+    assert.ok([200, 201].includes(migrationResponse.status()), `POST /v1/migrations answered ${migrationResponse.status()}: ${await migrationResponse.text()}`);
+    const migration = await migrationResponse.json();
+    await page.getByRole("heading", {level: 1, name: `Migration ${migration.id}`}).waitFor();
+    await page.locator("#migration-live").filter({hasText: /Live:|Final:/}).waitFor({timeout: 30000});
+    // Cut over: the source is being (or has been) decommissioned; every step listed.
+    await page.locator("#migration-details .state-decommissioning_source, #migration-details .state-completed")
+      .first().waitFor({timeout: 180000});
+    await page.locator("#migration-verification").waitFor();
+    assert.match(await page.locator("#migration-verification").innerText(), /products\s+200\s+200\s+yes/,
+      "the 200 rows verified equal on both sides");
+    const steps = await page.locator("#migration-steps").innerText();
+    for (const name of ["provisioning_target", "exporting", "transferring", "verifying", "cutting_over"]) {
+      assert.match(steps, new RegExp(name), `the steps list ${name}`);
+    }
+    assert.ok(requests.some((r) => r.url().includes(`/v1/events?migration=${encodeURIComponent(migration.id)}`)),
+      "the migration page watched the migration's events");
+    await page.screenshot({path: path.join(shots, "08-migration.png"), fullPage: true});
 
     assert.deepEqual(problems, [], "no script error, console error or CSP violation");
     console.log("console_test.js: every step held");

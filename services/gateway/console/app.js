@@ -235,6 +235,136 @@ function reportError(error, where) {
   else showProblem({title: "The console failed", detail: String(error && error.message ? error.message : error)});
 }
 
+// ---- Live updates -----------------------------------------------------------------------
+// GET /v1/events read with fetch(): EventSource cannot send the bearer token that an order's
+// or a migration's events need. The stream's "id:", "event:" and "data:" lines are parsed here;
+// a dropped connection resumes after the last id (Last-Event-ID), a few times, and a refusal
+// (4xx) ends the watch. One watch at a time: leaving the page stops it.
+
+let live = null;
+
+function stopLive() {
+  if (live) live.stop();
+  live = null;
+}
+
+// One Server-Sent Event block ("field: value" lines) as {id, type, data}.
+function parseEventBlock(block) {
+  const event = {id: "", type: "message", data: []};
+  for (const line of block.split("\n")) {
+    if (!line || line.startsWith(":")) continue;  // a keep-alive comment
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "id") event.id = value;
+    else if (field === "event") event.type = value;
+    else if (field === "data") event.data.push(value);
+  }
+  return {id: event.id, type: event.type, data: event.data.join("\n")};
+}
+
+// Calls onEvent(type, data) for each event of /v1/events?query, and onState("live" |
+// "reconnecting" | "refused" | "lost") as the connection changes. Returns {stop()}.
+function watchEvents(query, onEvent, onState) {
+  const controller = new AbortController();
+  const watch = {stopped: false, stop() {
+    this.stopped = true;
+    controller.abort();
+  }};
+  const maxAttempts = 6;
+  (async () => {
+    let lastId = "";
+    for (let attempt = 1; !watch.stopped; attempt += 1) {
+      const headers = new Headers({Accept: "text/event-stream"});
+      if (token()) headers.set("Authorization", `Bearer ${token()}`);
+      if (lastId) headers.set("Last-Event-ID", lastId);
+      try {
+        const response = await fetch(`/v1/events?${query}`, {headers, signal: controller.signal});
+        if (response.status >= 400 && response.status < 500) {
+          onState("refused");
+          return;
+        }
+        if (!response.ok || !response.body) throw new Error(`status ${response.status}`);
+        attempt = 0;
+        onState("live");
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const {value, done} = await reader.read();
+          if (done) break;
+          buffer += value.replace(/\r\n?/g, "\n");
+          for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+            const event = parseEventBlock(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+            if (event.id) lastId = event.id;
+            if (event.data) onEvent(event.type, event.data);
+          }
+        }
+      } catch (error) {
+        if (watch.stopped) return;
+      }
+      if (watch.stopped) return;
+      if (attempt >= maxAttempts) {
+        onState("lost");
+        return;
+      }
+      onState("reconnecting");
+      await new Promise((resolve) => setTimeout(resolve, 1000 * Math.min(attempt + 1, 5)));
+    }
+  })();
+  return watch;
+}
+
+// Keeps a resource's page current: after each event of /v1/events?query, reads `path` again
+// (one read at a time, and once more if events came meanwhile) and renders it, until its state
+// is one of `finalStates`. The line `statusId` says how the watch goes.
+function followLive(query, statusId, path, render, finalStates) {
+  const refresh = async () => {
+    const now = await api(path);
+    render(now);
+    return finalStates.includes(now.state);
+  };
+  let running = false;
+  let again = false;
+  const say = (text) => {
+    $(statusId).textContent = text;
+  };
+  const run = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        if (await refresh()) {
+          stopLive();
+          say("Final: no more changes to watch.");
+          return;
+        }
+      } while (again);
+    } catch (error) {
+      reportError(error);
+    } finally {
+      running = false;
+    }
+  };
+  stopLive();
+  live = watchEvents(query, () => run(), (state) => {
+    if (state === "live") {
+      say("Live: this page follows the hub's events.");
+      run();  // whatever changed between the first read and the stream's start
+    } else if (state === "reconnecting") {
+      say("Live updates interrupted; reconnecting…");
+    } else if (state === "refused") {
+      say("Live updates are not available here; reload to see changes.");
+    } else {
+      say("Live updates lost; reload to see changes.");
+    }
+  });
+}
+
 // ---- Views ------------------------------------------------------------------------------
 // One entry per page: a route prefix, a <section data-view> in index.html, a nav link.
 
@@ -266,6 +396,7 @@ function route() {
     else link.removeAttribute("aria-current");
   }
   clearProblem();
+  stopLive();
   views[view].show(argument);
   return view;
 }
@@ -485,7 +616,31 @@ function failureItem(failure) {
     failure.claimed_not_verified ? h("strong", {}, " claimed, not verified") : "");
 }
 
-function answerCard(answer, currency) {
+// Orders one assignment of an answer and opens the order. The idempotency key names the
+// resolution, rank and assignment: ordering the same assignment again (a double click, a
+// retry) answers the same order instead of a second one.
+async function orderAssignment(resolution, answer, index, button) {
+  clearProblem();
+  const assignment = answer.assignments[index];
+  button.disabled = true;
+  $("resolve-status").textContent = `Ordering ${assignment.offering_name || localName(assignment.offering)}…`;
+  try {
+    const order = await api("/v1/orders", {
+      method: "POST",
+      headers: {"Content-Type": "application/json",
+        "Idempotency-Key": `console ${resolution.id} rank ${answer.rank} assignment ${index}`},
+      body: JSON.stringify({resolution: resolution.id, rank: answer.rank, requirement: assignment.requirement}),
+    });
+    location.hash = `#/order/${encodeURIComponent(order.id)}`;
+  } catch (error) {
+    $("resolve-status").textContent = "The order was not placed.";
+    reportError(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function answerCard(answer, currency, resolution) {
   return h("article", {class: "answer", "aria-labelledby": `answer-${answer.rank}`},
     h("h3", {id: `answer-${answer.rank}`},
       `Rank ${answer.rank}: ${money(answer.monthly_price, currency)} a month, score ${formatNumber(answer.score, 3)}`),
@@ -494,14 +649,18 @@ function answerCard(answer, currency) {
       h("thead", {}, h("tr", {},
         h("th", {scope: "col"}, "Requirement"), h("th", {scope: "col"}, "Offering"),
         h("th", {scope: "col"}, "Provider"), h("th", {scope: "col"}, "Region"),
-        h("th", {scope: "col", class: "num"}, "Quantity"), h("th", {scope: "col", class: "num"}, "Monthly price"))),
-      h("tbody", {}, (answer.assignments || []).map((a) => h("tr", {},
+        h("th", {scope: "col", class: "num"}, "Quantity"), h("th", {scope: "col", class: "num"}, "Monthly price"),
+        h("th", {scope: "col"}, "Order"))),
+      h("tbody", {}, (answer.assignments || []).map((a, index) => h("tr", {},
         h("th", {scope: "row"}, a.requirement_label || localName(a.requirement)),
         h("td", {}, h("a", {href: `#/offering/${encodeURIComponent(a.offering)}`}, a.offering_name || localName(a.offering))),
         h("td", {}, a.provider_id),
         h("td", {}, `${a.region} ${a.country}`.trim()),
         h("td", {class: "num"}, a.quantity),
-        h("td", {class: "num"}, money(a.monthly_price, currency)))))),
+        h("td", {class: "num"}, money(a.monthly_price, currency)),
+        h("td", {}, h("button", {type: "button", class: "secondary",
+          "aria-label": `Order ${a.offering_name || localName(a.offering)} for ${a.requirement_label || localName(a.requirement)} (rank ${answer.rank})`,
+          onclick: (event) => orderAssignment(resolution, answer, index, event.currentTarget)}, "Order")))))),
     h("h4", {}, "Why this rank"),
     h("ul", {class: "explanations"},
       (answer.score_parts || []).map((part) => h("li", {},
@@ -556,7 +715,7 @@ function renderResolution(resolution) {
   if (resolution.answers.length) {
     out.push(h("section", {"aria-labelledby": "answers-heading"},
       h("h2", {id: "answers-heading"}, "Answers"),
-      resolution.answers.map((a) => answerCard(a, resolution.currency))));
+      resolution.answers.map((a) => answerCard(a, resolution.currency, resolution))));
   }
 
   if ((resolution.requirements || []).length) {
@@ -694,9 +853,78 @@ function renderOrder(order) {
     h("td", {}, t.reason))));
   $("order-history").hidden = history.length === 0;
   $("order-history-heading").hidden = history.length === 0;
+  $("order-actions").hidden = order.state !== "active" || Boolean(order.deletion_requested);
+  if (order.state === "active") offerMoveTargets(order);
+}
+
+const FINAL_ORDER_STATES = ["deleted", "rejected", "failed"];
+
+// The move form's choices: offerings of the order's kind at other providers (read once per
+// order).
+let moveTargetsOf = "";
+async function offerMoveTargets(order) {
+  if (moveTargetsOf === order.id) return;
+  moveTargetsOf = order.id;
+  const select = $("move-target");
+  select.replaceChildren(h("option", {value: ""}, "Loading offerings…"));
+  try {
+    const offering = await api(`/v1/offerings/${encodeURIComponent(order.offering_id)}`);
+    const page = await api(`/v1/offerings?${new URLSearchParams({kind: offering.kind, limit: "100"})}`);
+    const targets = page.offerings.filter((o) => o.provider_id !== order.provider_id);
+    select.replaceChildren(...(targets.length
+      ? targets.map((o) => h("option", {value: o.id},
+          `${o.name || localName(o.id)} at ${o.provider_id}${o.monthly_price ? `, ${money(o.monthly_price, o.price_currency)} a month` : ""}`))
+      : [h("option", {value: ""}, `No other provider sells ${offering.kind}`)]));
+  } catch (error) {
+    moveTargetsOf = "";
+    select.replaceChildren(h("option", {value: ""}, "The offerings could not be loaded"));
+  }
+}
+
+async function startMove(event, orderId) {
+  event.preventDefault();
+  clearProblem();
+  const target = $("move-target").value;
+  if (!target) {
+    showProblem({title: "No target", detail: "Choose the offering to move to.", field: "target_offering_id"});
+    $("move-target").focus();
+    return;
+  }
+  const request = {order_id: orderId, target_offering_id: target};
+  if ($("move-mode").value) request.mode = $("move-mode").value;
+  $("move-button").disabled = true;
+  try {
+    const migration = await api("/v1/migrations", {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "Idempotency-Key": `console move ${orderId} to ${target}`.slice(0, 200)},
+      body: JSON.stringify(request),
+    });
+    location.hash = `#/migration/${encodeURIComponent(migration.id)}`;
+  } catch (error) {
+    reportError(error, $("move-target"));
+  } finally {
+    $("move-button").disabled = false;
+  }
+}
+
+async function deleteOrder(id) {
+  clearProblem();
+  if (!window.confirm(`Delete order ${id}? Its provider deprovisions the service and its data.`)) return;
+  $("order-delete-button").disabled = true;
+  try {
+    await api(`/v1/orders/${encodeURIComponent(id)}`, {method: "DELETE"});
+    $("order-status").textContent = "Deletion requested.";
+  } catch (error) {
+    reportError(error);
+  } finally {
+    $("order-delete-button").disabled = false;
+  }
 }
 
 async function showOrder(id, withSecrets) {
+  stopLive();
+  $("order-live").textContent = "";
+  $("order-actions").hidden = true;
   $("order-details").replaceChildren();
   $("order-maps").replaceChildren();
   $("order-history").hidden = true;
@@ -709,10 +937,16 @@ async function showOrder(id, withSecrets) {
   }
   $("order-status").textContent = "Loading the order…";
   try {
-    const order = await api(`/v1/orders/${encodeURIComponent(id)}${withSecrets === true ? "?include=secrets" : ""}`);
+    const path = `/v1/orders/${encodeURIComponent(id)}${withSecrets === true ? "?include=secrets" : ""}`;
+    const order = await api(path);
     $("order-status").textContent = "";
     renderOrder(order);
     $("order-secrets-button").onclick = () => showOrder(id, true);
+    $("move-form").onsubmit = (event) => startMove(event, id);
+    $("order-delete-button").onclick = () => deleteOrder(id);
+    if (!FINAL_ORDER_STATES.includes(order.state)) {
+      followLive(`order=${encodeURIComponent(id)}`, "order-live", path, renderOrder, FINAL_ORDER_STATES);
+    }
   } catch (error) {
     $("order-status").textContent = "The order could not be loaded.";
     reportError(error);
@@ -867,7 +1101,11 @@ async function downloadReport(id) {
   }
 }
 
+const FINAL_MIGRATION_STATES = ["completed", "rolled_back", "failed"];
+
 async function showMigration(id) {
+  stopLive();
+  $("migration-live").textContent = "";
   $("migration-details").replaceChildren();
   $("migration-reasons").replaceChildren();
   $("migration-steps").hidden = true;
@@ -882,10 +1120,15 @@ async function showMigration(id) {
   }
   $("migration-status").textContent = "Loading the migration…";
   try {
-    const migration = await api(`/v1/migrations/${encodeURIComponent(id)}`);
+    const path = `/v1/migrations/${encodeURIComponent(id)}`;
+    const migration = await api(path);
     $("migration-status").textContent = "";
     renderMigration(migration);
     $("migration-report-button").onclick = () => downloadReport(id);
+    if (!FINAL_MIGRATION_STATES.includes(migration.state)) {
+      followLive(`migration=${encodeURIComponent(id)}`, "migration-live", path, renderMigration,
+        FINAL_MIGRATION_STATES);
+    }
   } catch (error) {
     $("migration-status").textContent = "The migration could not be loaded.";
     reportError(error);
