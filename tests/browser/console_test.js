@@ -315,6 +315,8 @@ async function main() {
     await page.screenshot({path: path.join(shots, "08-migration.png"), fullPage: true});
 
     assert.deepEqual(problems, [], "no script error, console error or CSP violation");
+    // For the harness's cross-tenant checks on what this consumer made.
+    console.log(`made: resolution=${order.resolution_id} order=${order.id} migration=${migration.id}`);
     console.log("console_test.js: every step held");
   } catch (error) {
     await page.screenshot({path: path.join(shots, "failure.png"), fullPage: true}).catch(() => {});
