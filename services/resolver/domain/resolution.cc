@@ -285,10 +285,11 @@ class Prerequisites {
       offering_refusals_;
 };
 
-// The kind a requirement shape asks for with a top-level sh:hasValue on mpli:offeringKind:
-// offerings of other kinds fail that constraint, so only that kind's offerings are checked.
-std::optional<std::pair<TermId, uint32_t>> asked_kind(const ShapesProgram& program, uint32_t shape,
-                                                      const Vocabulary& v) {
+// The kind a requirement shape asks for with a top-level sh:hasValue on mpli:offeringKind, and
+// the property shape that asks: offerings of other kinds fail that constraint, so only that
+// kind's offerings are checked.
+using AskedKind = std::optional<std::pair<TermId, uint32_t>>;
+AskedKind asked_kind(const ShapesProgram& program, uint32_t shape, const Vocabulary& v) {
   for (const auto& c : program.shapes[shape].constraints) {
     if (c.component != Component::kProperty) continue;
     for (uint32_t property : c.shapes) {
@@ -568,7 +569,7 @@ std::vector<std::string> provider_pivots(const std::vector<const std::vector<Off
 // the outcomes join the parts in provider order: those of one matcher over everything.
 std::vector<RequirementOutcome> match_requirements(
     const CatalogueIndex& index, const ConsumerManifest& manifest,
-    const std::vector<const std::vector<OfferingRef>*>& lists,
+    const std::vector<const std::vector<OfferingRef>*>& lists, const std::vector<AskedKind>& kinds,
     std::vector<std::unique_ptr<Matcher>>& matchers, const std::vector<std::string>& pivots,
     const Vocabulary& vocabulary, Workers& workers, std::vector<std::vector<MatchedPart>>* parts) {
   const size_t count = manifest.requirements.size();
@@ -606,7 +607,7 @@ std::vector<RequirementOutcome> match_requirements(
     out.accepted.reserve(accepted);
     out.rejected.reserve(rejected);
     for (auto& part : *parts) add_part(out, part[r]);
-    auto kind = asked_kind(program, manifest.requirements[r].shape, vocabulary);
+    const AskedKind& kind = kinds[r];
     if (!kind) continue;
     out.other_kinds = static_cast<int64_t>(index.offering_count() - lists[r]->size());
     if (out.other_kinds == 0) continue;
@@ -1167,9 +1168,11 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
   // disjoint runs of providers. Made here, before any thread starts: a matcher's consumer graph
   // adds terms to the shared table, which the threads then only read.
   std::vector<const std::vector<OfferingRef>*> lists;
+  std::vector<AskedKind> kinds;
   for (const Requirement& requirement : manifest.requirements) {
-    auto kind = asked_kind(*manifest.program, requirement.shape, vocabulary);
-    lists.push_back(kind ? &index.offerings_of_kind(kind->first) : &index.offerings());
+    kinds.push_back(asked_kind(*manifest.program, requirement.shape, vocabulary));
+    lists.push_back(kinds.back() ? &index.offerings_of_kind(kinds.back()->first)
+                                 : &index.offerings());
   }
   std::unique_ptr<Workers> own_workers;
   Workers* workers = options.workers;
@@ -1185,8 +1188,8 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
         std::make_unique<Matcher>(index, manifest, consumer_facts, vocabulary, memo, m));
   }
   std::vector<std::vector<MatchedPart>> parts;  // the candidates: outlive the outcomes
-  std::vector<RequirementOutcome> outcomes =
-      match_requirements(index, manifest, lists, matchers, pivots, vocabulary, *workers, &parts);
+  std::vector<RequirementOutcome> outcomes = match_requirements(
+      index, manifest, lists, kinds, matchers, pivots, vocabulary, *workers, &parts);
   FailureWriter writer(*manifest.program, vocabulary, manifest.currency);
   Problem problem =
       build_problem(index, manifest, outcomes, options.top_k, options.max_search_nodes);
