@@ -402,6 +402,8 @@ Result<v1::SwitchingReport> MigrationService::report(const v1::GetReportRequest&
   input.terms = row->terms;
   input.decommissioned_at = row->decommissioned_at;
   input.generated_at = clock::now_rfc3339();
+  input.verified_empty =
+      migration.verification_size() == 0 && value_of(row->facts, fact::kVerified) == "1";
   return build_report(migration, input);
 }
 
@@ -746,8 +748,10 @@ Result<bool> MigrationService::run_waves(MigrationRow& row, int step_seq, bool p
 Result<std::optional<std::string>> MigrationService::record_verification(const MigrationRow& row,
                                                                          int step_seq) {
   const v1::Migration& m = row.migration;
-  auto compared = compare_verification(value_of(row.facts, fact::kSourceVerification),
-                                       value_of(row.facts, fact::kTargetVerification));
+  auto compared = compare_verification(
+      value_of(row.facts, fact::kSourceVerification),
+      value_of(row.facts, fact::kTargetVerification),
+      m.data_kind() == "postgresql" ? EmptySides::kEqual : EmptySides::kNeverEqual);
   if (!compared) {
     MPLI_RETURN_IF_ERROR(fail(m.id(), m.version(), step_seq,
                               "verification unreadable: " + compared.status().message()));
@@ -771,6 +775,9 @@ Result<std::optional<std::string>> MigrationService::record_verification(const M
     for (const auto& difference : compared->differences) reason += "; " + difference;
     MPLI_RETURN_IF_ERROR(fail(m.id(), m.version(), step_seq, reason));
     return std::optional<std::string>();
+  }
+  if (compared->tables.empty()) {
+    return std::optional<std::string>("no table on either side: an empty database");
   }
   return std::optional<std::string>(std::to_string(compared->tables.size()) +
                                     " tables equal on both sides");

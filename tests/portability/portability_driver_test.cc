@@ -168,6 +168,11 @@ class Hub {
     std::lock_guard<std::mutex> lock(mutex_);
     mismatch_ = true;
   }
+  // Both databases hold no table: each checksum task reports an empty list.
+  void empty_databases() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    empty_ = true;
+  }
   // Drop every other task_finished event: the driver's get_task scan must pick them up.
   void drop_events() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -401,9 +406,11 @@ class Hub {
         out["snapshot"] = "00000003-0000001B-1";
       } else if (op == "checksum") {
         const bool bad = mismatch_ && key == "target:checksum";
-        out["verification"] = std::string(R"([{"name":"public.orders","rows":3,"checksum":")") +
-                              (bad ? "ffff" : "aaaa") +
-                              R"("},{"name":"public.items","rows":7,"checksum":"bbbb"}])";
+        out["verification"] =
+            empty_ ? std::string("[]")
+                   : std::string(R"([{"name":"public.orders","rows":3,"checksum":")") +
+                         (bad ? "ffff" : "aaaa") +
+                         R"("},{"name":"public.items","rows":7,"checksum":"bbbb"}])";
       }
     }
     task.set_finished_at(clock::now_rfc3339());
@@ -473,6 +480,7 @@ class Hub {
   std::set<std::string> failing_;
   std::set<std::string> held_;
   bool mismatch_ = false;
+  bool empty_ = false;
   bool drop_events_ = false;
 };
 
@@ -635,6 +643,27 @@ TEST_CASE("an offline checksum mismatch unfreezes the source and rolls back") {
   REQUIRE(m.reasons_size() >= 1);
   CHECK(m.reasons(0).find("public.orders: the checksums differ") != std::string::npos);
   CHECK(hub.moves().empty());
+}
+
+TEST_CASE("an empty database moves offline and verifies: no table on either side") {
+  Hub hub;
+  hub.empty_databases();
+  const std::string order = hub.add_order("acme");
+  auto created = hub.create("acme", "k1", order, kTarget, "offline");
+  INFO(created.status().to_string());
+  REQUIRE(created.is_ok());
+  pv1::Migration m = hub.wait_state(created->migration().id(), "completed");
+  CHECK(m.verification_size() == 0);
+  CHECK(m.reasons_size() == 0);
+  // Before, two empty lists never verified and the move rolled back.
+  pv1::GetReportRequest report_request;
+  report_request.set_id(m.id());
+  report_request.set_tenant("acme");
+  auto report = hub.call<pv1::GetReportReply>("get_report", report_request);
+  REQUIRE(report.is_ok());
+  CHECK(report->report().verified());
+  CHECK(report->report().verification_size() == 0);
+  CHECK(hub.moves().size() == 1);
 }
 
 TEST_CASE("an online checksum mismatch after the cut-over fails and keeps the source") {

@@ -93,7 +93,7 @@ v1::SwitchingReport build_report(const v1::Migration& m, const ReportInput& inpu
     if (m.bytes_transferred() == 0) bytes += step.bytes();
   }
   report.set_bytes_transferred(bytes);
-  bool verified = m.verification_size() > 0;
+  bool verified = m.verification_size() > 0 || input.verified_empty;
   for (const auto& table : m.verification()) {
     *report.add_verification() = table;
     verified = verified && table.equal();

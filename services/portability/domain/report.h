@@ -30,6 +30,9 @@ struct ReportInput {
   std::map<std::string, std::string> terms;  // price, unit, currency, quantity, parameters
   std::string decommissioned_at;
   std::string generated_at;
+  // Both sides were compared and found equal although neither holds a table (an empty
+  // database): there are no verification rows to show it.
+  bool verified_empty = false;
 };
 
 // The report of a migration (with its steps). total_duration_ms from created_at to

@@ -69,4 +69,6 @@ TEST_CASE("the switching report carries steps, downtime, verification and terms"
   CHECK_FALSE(build_report(m, input).verified());
   m.clear_verification();
   CHECK_FALSE(build_report(m, input).verified());  // nothing verified is not verified
+  input.verified_empty = true;                     // two empty databases, compared and found equal
+  CHECK(build_report(m, input).verified());
 }

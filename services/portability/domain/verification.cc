@@ -47,14 +47,14 @@ Result<std::map<std::string, Side>> parse_side(const std::string& json, const st
 }  // namespace
 
 Result<VerificationResult> compare_verification(const std::string& source_json,
-                                                const std::string& target_json) {
+                                                const std::string& target_json, EmptySides empty) {
   MPLI_ASSIGN_OR_RETURN(auto source, parse_side(source_json, "source"));
   MPLI_ASSIGN_OR_RETURN(auto target, parse_side(target_json, "target"));
   std::map<std::string, bool> names;
   for (const auto& [name, side] : source) names[name] = true;
   for (const auto& [name, side] : target) names[name] = true;
   VerificationResult result;
-  result.equal = !names.empty();
+  result.equal = !names.empty() || empty == EmptySides::kEqual;
   for (const auto& [name, unused] : names) {
     v1::TableVerification row;
     row.set_name(name);
@@ -87,7 +87,9 @@ Result<VerificationResult> compare_verification(const std::string& source_json,
     }
     result.tables.push_back(std::move(row));
   }
-  if (names.empty()) result.differences.emplace_back("neither side reported any table");
+  if (names.empty() && !result.equal) {
+    result.differences.emplace_back("neither side reported any table");
+  }
   return result;
 }
 

@@ -45,7 +45,22 @@ TEST_CASE("nothing to compare, or unreadable output, never verifies") {
   auto empty = compare_verification("[]", "[]");
   REQUIRE(empty.is_ok());
   CHECK_FALSE(empty->equal);
+  CHECK(empty->differences == std::vector<std::string>{"neither side reported any table"});
   auto bad = compare_verification("{}", "[]");
   REQUIRE_FALSE(bad.is_ok());
   CHECK(bad.status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("two empty databases verify as equal when emptiness may verify") {
+  auto empty = compare_verification("[]", "[]", EmptySides::kEqual);
+  REQUIRE(empty.is_ok());
+  CHECK(empty->equal);
+  CHECK(empty->tables.empty());
+  CHECK(empty->differences.empty());
+  // Emptiness on one side only is still a loss.
+  auto lost =
+      compare_verification(R"([{"name":"t","rows":0,"checksum":"e3"}])", "[]", EmptySides::kEqual);
+  REQUIRE(lost.is_ok());
+  CHECK_FALSE(lost->equal);
+  CHECK(lost->differences[0] == "t is missing at the target");
 }

@@ -97,9 +97,12 @@ std::vector<std::pair<std::string, std::string>> summary_rows(const v1::Switchin
       {"Total duration", format_duration_ms(report.total_duration_ms())},
       {"Write downtime", format_duration_ms(report.write_downtime_ms())},
       {"Data transferred", format_bytes(report.bytes_transferred())},
-      {"Data verified", report.verification_size() == 0 ? "no verification recorded"
-                        : report.verified()             ? "yes: every check equal"
-                                                        : "NO: checks differ"},
+      {"Data verified",
+       report.verification_size() == 0
+           ? (report.verified() ? "yes: no table on either side (an empty database)"
+                                : "no verification recorded")
+       : report.verified() ? "yes: every check equal"
+                           : "NO: checks differ"},
       {"Report generated", or_dash(report.generated_at())},
   };
   return rows;

@@ -133,7 +133,8 @@ std::string report_html(const v1::SwitchingReport& r) {
 
   out += "<h2>Verification</h2>\n";
   if (r.verification().empty()) {
-    out += "<p>No verification recorded.</p>\n";
+    out += r.verified() ? "<p>No table on either side (an empty database): equal.</p>\n"
+                        : "<p>No verification recorded.</p>\n";
   } else {
     out += "<table>\n";
     header_row(out, {"Table or image", "Source rows", "Target rows", "Source checksum (sha256)",

@@ -160,3 +160,16 @@ TEST_CASE("a report with nothing recorded still renders, saying so") {
   std::string text = report_text(r);
   CHECK(text.find("write downtime: unknown") != std::string::npos);
 }
+
+TEST_CASE("an empty database, compared and found equal, reads as verified") {
+  v1::SwitchingReport r;
+  r.set_migration_id("mig_3");
+  r.set_outcome("completed");
+  r.set_verified(true);  // no rows: neither side holds a table
+  CHECK(report_html(r).find("No table on either side (an empty database): equal.") !=
+        std::string::npos);
+  CHECK(report_text(r).find("no table on either side (an empty database): equal") !=
+        std::string::npos);
+  r.set_verified(false);
+  CHECK(report_html(r).find("No verification recorded.") != std::string::npos);
+}

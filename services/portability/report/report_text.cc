@@ -74,7 +74,8 @@ std::string report_text(const v1::SwitchingReport& r) {
 
   out += "\nVERIFICATION\n";
   if (r.verification().empty()) {
-    out += "  none recorded\n";
+    out += r.verified() ? "  no table on either side (an empty database): equal\n"
+                        : "  none recorded\n";
   } else {
     std::vector<std::vector<std::string>> rows = {
         {"NAME", "SOURCE ROWS", "TARGET ROWS", "EQUAL", "SOURCE SHA256"}};
