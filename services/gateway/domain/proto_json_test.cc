@@ -72,8 +72,12 @@ class Filler {
                                    "quote \" and \\\\ backslash",
                                    "tab\tnew\nline",
                                    "ünïcödé €",
-                                   "https://p7.bench.example/o#1"};
-    return kTexts[random_() % 6];
+                                   "https://p7.bench.example/o#1",
+                                   "bell \a, escape \x1b, delete \x7f",
+                                   "\"\"",
+                                   "</script>",
+                                   "cr\r, form feed\f, backspace\b, unit separator \x1f"};
+    return kTexts[random_() % 10];
   }
   int enum_number(const FieldDescriptor* field) {
     const auto* type = field->enum_type();
@@ -168,7 +172,53 @@ void check_equal_to_printer(unsigned seeds) {
   }
 }
 
+// proto_to_json_text against the tree it replaces, byte for byte.
+template <typename M>
+void check_text_equal_to_tree(unsigned seeds) {
+  INFO(M::descriptor()->full_name());
+  for (unsigned seed = 0; seed <= seeds; ++seed) {
+    M message;
+    if (seed > 0) Filler(seed).fill(message, 0);
+    std::string tree =
+        mpli::gateway::proto_to_json(message).dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string text = mpli::gateway::proto_to_json_text(message);
+    INFO("seed " << seed);
+    REQUIRE(text == tree);
+  }
+}
+
 }  // namespace
+
+TEST_CASE("proto_to_json_text writes the tree's JSON text without the tree") {
+  check_text_equal_to_tree<mpli::resolver::v1::Resolution>(300);
+  check_text_equal_to_tree<mpli::resolver::v1::RecheckAnswerReply>(100);
+  check_text_equal_to_tree<mpli::discovery::v1::ListOfferingsReply>(100);
+  check_text_equal_to_tree<mpli::discovery::v1::GetOfferingReply>(100);
+}
+
+TEST_CASE("proto_to_json_text: invalid UTF-8 is replaced as the tree's dump replaces it") {
+  mpli::resolver::v1::Resolution resolution;
+  resolution.set_consumer(std::string("broken \xff\xfe utf-8 \xc3"));
+  resolution.set_manifest("ok");
+  std::string text = mpli::gateway::proto_to_json_text(resolution);
+  CHECK(text == mpli::gateway::proto_to_json(resolution)
+                    .dump(-1, ' ', false, json::error_handler_t::replace));
+  CHECK(text.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD
+}
+
+TEST_CASE("proto_to_json_text: overrides replace and add top-level members in name order") {
+  mpli::resolver::v1::Resolution resolution;
+  resolution.set_answers_considered(5);
+  std::string text = mpli::gateway::proto_to_json_text(
+      resolution, {{"answers_considered", "5"}, {"aaa", "1"}, {"zzz", "null"}});
+  json parsed = json::parse(text);
+  CHECK(parsed["answers_considered"] == 5);
+  CHECK(parsed["zzz"].is_null());
+  CHECK(text.rfind("{\"aaa\":1,", 0) == 0);
+  const std::string last = ",\"zzz\":null}";
+  REQUIRE(text.size() > last.size());
+  CHECK(text.substr(text.size() - last.size()) == last);
+}
 
 TEST_CASE("proto_to_json equals protobuf's printer on every message the gateway renders") {
   check_equal_to_printer<mpli::resolver::v1::Resolution>(300);

@@ -131,6 +131,14 @@ json resolution_to_json(const v1::Resolution& resolution) {
   return body;
 }
 
+std::string resolution_to_json_text(const v1::Resolution& resolution) {
+  std::map<std::string, std::string> overrides = {
+      {"answers_considered", std::to_string(resolution.answers_considered())},
+      {"catalogue_offerings", std::to_string(resolution.catalogue_offerings())}};
+  if (!resolution.has_diagnosis()) overrides["diagnosis"] = "null";
+  return proto_to_json_text(resolution, overrides);
+}
+
 json recheck_reply_to_json(const v1::RecheckAnswerReply& reply) {
   json body = message_to_json(reply);
   if (!reply.has_answer()) body["answer"] = nullptr;

@@ -45,6 +45,8 @@ std::string resolution_location(std::string_view id);
 // the int64 counts as JSON numbers (not the strings of protobuf's JSON mapping), and
 // `diagnosis` null when the resolver set none (a satisfiable resolution).
 nlohmann::json resolution_to_json(const resolver::v1::Resolution& resolution);
+// resolution_to_json's JSON as text, written without the tree (what the routes send).
+std::string resolution_to_json_text(const resolver::v1::Resolution& resolution);
 
 // {"holds", "reasons", "answer", "monthly_price_now"}; `answer` null when the resolver sent none.
 nlohmann::json recheck_reply_to_json(const resolver::v1::RecheckAnswerReply& reply);

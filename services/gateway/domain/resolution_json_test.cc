@@ -183,6 +183,9 @@ TEST_CASE("a resolution as JSON has every field, counts as numbers and diagnosis
   CHECK(body["answers"][0]["assignments"][0]["requirement_label"] == "Primary database");
   CHECK(body["answers"][0]["assignments"][0]["quantity"] == 2);
   CHECK(body["answers"][0]["assignments"][0]["country"] == "");
+  // What the routes send: the same JSON, written without the tree.
+  CHECK(resolution_to_json_text(resolution) ==
+        body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 TEST_CASE("an unsatisfiable resolution carries its diagnosis") {
@@ -199,6 +202,8 @@ TEST_CASE("an unsatisfiable resolution carries its diagnosis") {
   CHECK(body["diagnosis"]["summary"][0] == "No offering in FR has 64 GiB of memory.");
   CHECK(body["diagnosis"]["nearest_misses"][0]["failed_constraints"] == 1);
   CHECK(body["diagnosis"]["nearest_misses"][0]["failures"][0]["claimed_not_verified"] == true);
+  CHECK(resolution_to_json_text(resolution) ==
+        body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 TEST_CASE("a recheck reply as JSON") {

@@ -49,8 +49,8 @@ void resolve(const Resolver& resolver, const auth::Grant& grant, const RouteRequ
   auto reply = resolver.call<v1::ResolveReply>("resolve", *resolve_request,
                                                resolver.options.resolve_timeout);
   if (!reply) return responder.send_status(reply.status());
-  responder.send_json(201, resolution_to_json(reply->resolution()),
-                      {{"Location", resolution_location(reply->resolution().id())}});
+  responder.send_json_text(201, resolution_to_json_text(reply->resolution()),
+                           {{"Location", resolution_location(reply->resolution().id())}});
 }
 
 // Another tenant's resolution answers 404 like a missing one: the resolver filters by tenant.
@@ -62,7 +62,7 @@ void get_resolution(const Resolver& resolver, const auth::Grant& grant, const Ro
   auto reply =
       resolver.call<v1::GetResolutionReply>("get_resolution", get, resolver.options.timeout);
   if (!reply) return responder.send_status(reply.status());
-  responder.send_json(200, resolution_to_json(reply->resolution()));
+  responder.send_json_text(200, resolution_to_json_text(reply->resolution()));
 }
 
 void recheck_answer(const Resolver& resolver, const auth::Grant& grant, const RouteRequest& request,

@@ -66,6 +66,11 @@ void Responder::send_json(int status, const nlohmann::json& body, HeaderList hea
         body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
 }
 
+void Responder::send_json_text(int status, std::string body, HeaderList headers) {
+  headers.emplace_back("Content-Type", "application/json");
+  send({status, std::move(headers), std::move(body)});
+}
+
 void Responder::send_problem(const Problem& problem, HeaderList headers) {
   headers.emplace_back("Content-Type", "application/problem+json");
   if (problem.retry_after_seconds > 0) {

@@ -48,6 +48,8 @@ class Responder {
 
   void send(HttpResponse response);
   void send_json(int status, const nlohmann::json& body, HeaderList headers = {});
+  // A body already written as JSON text.
+  void send_json_text(int status, std::string body, HeaderList headers = {});
   // problem+json, with Retry-After when the problem says when to come back.
   void send_problem(const Problem& problem, HeaderList headers = {});
   void send_status(const Status& status) { send_problem(problem_for(status)); }
