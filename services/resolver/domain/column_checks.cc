@@ -120,18 +120,23 @@ bool ShapeChecks::requirement(uint32_t shape, const OfferingRef& ref,
   return ok;
 }
 
+ResultSpan copy_results(ResultSpan results, std::pmr::memory_resource* memory) {
+  if (results.empty()) return results;
+  static_assert(std::is_trivially_copyable_v<ValidationResult> &&
+                std::is_trivially_destructible_v<ValidationResult>);
+  auto* copy = static_cast<ValidationResult*>(
+      memory->allocate(results.size() * sizeof(ValidationResult), alignof(ValidationResult)));
+  std::copy(results.begin(), results.end(), copy);
+  return {copy, results.count};
+}
+
 bool ShapeChecks::requirement(uint32_t shape, const OfferingRef& ref,
                               std::pmr::memory_resource* memory, ResultSpan* results) {
   scratch_.clear();
   bool ok = requirement(shape, ref, &scratch_);
   if (scratch_.empty()) return ok;
-  static_assert(std::is_trivially_copyable_v<ValidationResult> &&
-                std::is_trivially_destructible_v<ValidationResult>);
-  auto* copy = static_cast<ValidationResult*>(
-      memory->allocate(scratch_.size() * sizeof(ValidationResult), alignof(ValidationResult)));
-  std::copy(scratch_.begin(), scratch_.end(), copy);
-  results->data = copy;
-  results->count = static_cast<uint32_t>(scratch_.size());
+  ResultSpan own{scratch_.data(), static_cast<uint32_t>(scratch_.size())};
+  *results = memory == nullptr ? own : copy_results(own, memory);
   return ok;
 }
 

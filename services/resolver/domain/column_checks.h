@@ -52,6 +52,9 @@ struct ResultSpan {
   const shacl::ValidationResult& operator[](size_t i) const { return data[i]; }
 };
 
+// `results` copied into `memory` (an arena: never freed one by one).
+ResultSpan copy_results(ResultSpan results, std::pmr::memory_resource* memory);
+
 // One request's checks of requirement shapes against offerings: same answer and results, in
 // the same order, as shacl::Validator::validate_node(shape, ref.node, results) on the
 // offering's provider graph. Not thread-safe; lives for one request, while the index does not
@@ -65,7 +68,9 @@ class ShapeChecks {
   // Asks for the column cells that checking `ref` against `shape` reads: a scan over a
   // kind's candidates calls it a few candidates ahead, as their rows are far apart.
   void prefetch(uint32_t shape, const OfferingRef& ref);
-  // The same, the results copied into `memory` (an arena: they are never freed one by one).
+  // The same, the results copied into `memory` (an arena: they are never freed one by one),
+  // or with `memory` nullptr a view of this object's own copy, valid until its next check (a
+  // scan that keeps few of the rejected candidates copies only those: copy_results).
   bool requirement(uint32_t shape, const OfferingRef& ref, std::pmr::memory_resource* memory,
                    ResultSpan* results);
 

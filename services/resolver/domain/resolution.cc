@@ -357,10 +357,15 @@ static_assert(std::is_trivially_destructible_v<Candidate>);
 
 constexpr uint64_t kKindTally = ~uint64_t{0};
 
-// The candidates of one requirement that one matcher checked, in candidate order.
+// The candidates of one requirement that one matcher checked, in candidate order. Of those the
+// requirement shape rejects (most of a kind's offerings) only the nearest misses are kept (see
+// nearer); the others are counted and tallied.
 struct MatchedPart {
   std::vector<Candidate> accepted;
+  // Rejected for another reason than the shape, every one; then the shape's nearest misses.
   std::vector<Candidate> rejected;
+  std::vector<Candidate> nearest_shape_misses;  // a heap by nearer, at most MatchLimits::nearest
+  int64_t shape_rejected = 0;                   // every candidate the shape rejected, kept or not
   int conforming = 0;
   size_t accepted_regions = 0;  // the placements the accepted candidates make
   // By FailureWriter::key; kKindTally for offerings of another kind.
@@ -371,7 +376,10 @@ struct MatchedPart {
 // the parts, which outlive this, hold the candidates, and tens of thousands are not moved).
 struct RequirementOutcome {
   std::vector<const Candidate*> accepted;
+  // Every candidate rejected for another reason than the shape, and the nearest of those the
+  // shape rejected: enough for the nearest misses of every list (see MatchLimits).
   std::vector<const Candidate*> rejected;
+  int64_t rejected_total = 0;  // all rejected candidates of the requirement's kind
   int conforming = 0;
   size_t accepted_regions = 0;  // the placements the accepted candidates make
   int64_t other_kinds = 0;      // offerings of another kind, failing the kind constraint
@@ -457,21 +465,50 @@ Candidate offering_serves(const CatalogueIndex& index, const ConsumerManifest& m
   return candidate;
 }
 
+// The order of nearest misses: fewest failed constraints, then by offering IRI.
+bool nearer(const Candidate& a, const Candidate& b) {
+  if (a.failure_count() != b.failure_count()) return a.failure_count() < b.failure_count();
+  return a.row.iri_before(b.row);
+}
+
+// How many of the candidates the shape rejects a resolution keeps: the nearest `nearest`, as
+// many as any list of nearest misses shows (the rejected listed per requirement, and three in
+// a diagnosis).
+struct MatchLimits {
+  size_t nearest = 3;
+};
+
+// Keeps `candidate` among the `limit` nearest in `heap` (a max-heap by nearer: its front is the
+// farthest kept), its results copied into `memory` when it stays.
+void keep_if_nearer(Candidate candidate, size_t limit, std::pmr::memory_resource* memory,
+                    std::vector<Candidate>* heap) {
+  if (limit == 0) return;
+  if (heap->size() == limit) {
+    if (!nearer(candidate, heap->front())) return;
+    std::pop_heap(heap->begin(), heap->end(), nearer);
+    heap->pop_back();
+  }
+  candidate.results = copy_results(candidate.results, memory);
+  heap->push_back(candidate);
+  std::push_heap(heap->begin(), heap->end(), nearer);
+}
+
 // The candidates in [first, last) of `requirement` (a kind's, or all offerings), matched in
 // order. A part of match_requirement's work: the kind tally is added there.
 MatchedPart match_range(const CatalogueIndex& index, const ConsumerManifest& manifest,
                         const Requirement& requirement, const OfferingRef* first,
                         const OfferingRef* last, ShapeChecks& checks, Prerequisites& prerequisites,
-                        const Vocabulary& vocabulary, std::pmr::memory_resource* memory) {
+                        const Vocabulary& vocabulary, const MatchLimits& limits,
+                        std::pmr::memory_resource* memory) {
   MatchedPart out;
   const ShapesProgram& program = *manifest.program;
   FailureWriter write(program, vocabulary);
   uint16_t currency = index.currency_id(manifest.currency);
   const size_t count = static_cast<size_t>(last - first);
-  // Every candidate lands in one of the two: growing them would move tens of thousands of
-  // candidates several times (only the pages used are touched).
+  // Grown, it would move thousands of candidates several times (only the pages used are
+  // touched).
   out.accepted.reserve(count);
-  out.rejected.reserve(count);
+  out.nearest_shape_misses.reserve(limits.nearest);
   for (size_t at = 0; at < count; ++at) {
     // The rows of a kind's candidates are far apart in the index's array: asking for those a
     // few candidates ahead overlaps the cache misses of reading them.
@@ -480,8 +517,9 @@ MatchedPart match_range(const CatalogueIndex& index, const ConsumerManifest& man
       checks.prefetch(requirement.shape, first[at + 16]);
     }
     const OfferingRef& ref = first[at];
+    // The shape's results stay in `checks` (valid until its next check) unless kept.
     Candidate candidate = offering_serves(index, manifest, currency, requirement, ref, checks,
-                                          prerequisites, CheckDepth::kFirstReason, memory);
+                                          prerequisites, CheckDepth::kFirstReason, nullptr);
     if (candidate.reason == Reason::kRequirementShape) {
       for (size_t i = 0; i < candidate.results.size(); ++i) {
         // A constraint failing on several values eliminates the offering once (a handful of
@@ -503,10 +541,12 @@ MatchedPart match_range(const CatalogueIndex& index, const ConsumerManifest& man
         }
         tally.second += 1;
       }
-      out.rejected.push_back(candidate);
+      ++out.shape_rejected;
+      keep_if_nearer(candidate, limits.nearest, memory, &out.nearest_shape_misses);
       continue;
     }
     ++out.conforming;
+    candidate.results = copy_results(candidate.results, memory);
     if (candidate.reason == Reason::kAccepted) {
       out.accepted_regions += candidate.row.region_count;
       out.accepted.push_back(candidate);
@@ -522,6 +562,8 @@ MatchedPart match_range(const CatalogueIndex& index, const ConsumerManifest& man
 void add_part(RequirementOutcome& into, MatchedPart& part) {
   for (const Candidate& c : part.accepted) into.accepted.push_back(&c);
   for (const Candidate& c : part.rejected) into.rejected.push_back(&c);
+  for (const Candidate& c : part.nearest_shape_misses) into.rejected.push_back(&c);
+  into.rejected_total += static_cast<int64_t>(part.rejected.size()) + part.shape_rejected;
   into.conforming += part.conforming;
   into.accepted_regions += part.accepted_regions;
   for (auto& [key, tally] : part.tallies) {
@@ -571,7 +613,8 @@ std::vector<RequirementOutcome> match_requirements(
     const CatalogueIndex& index, const ConsumerManifest& manifest,
     const std::vector<const std::vector<OfferingRef>*>& lists, const std::vector<AskedKind>& kinds,
     std::vector<std::unique_ptr<Matcher>>& matchers, const std::vector<std::string>& pivots,
-    const Vocabulary& vocabulary, Workers& workers, std::vector<std::vector<MatchedPart>>* parts) {
+    const Vocabulary& vocabulary, const MatchLimits& limits, Workers& workers,
+    std::vector<std::vector<MatchedPart>>* parts) {
   const size_t count = manifest.requirements.size();
   auto bound = [&](size_t r, size_t part) -> const OfferingRef* {
     const std::vector<OfferingRef>& list = *lists[r];
@@ -589,7 +632,7 @@ std::vector<RequirementOutcome> match_requirements(
     for (size_t r = 0; r < count; ++r) {
       (*parts)[part].push_back(match_range(index, manifest, manifest.requirements[r],
                                            bound(r, part), bound(r, part + 1), m.checks,
-                                           m.prerequisites, vocabulary, &m.arena));
+                                           m.prerequisites, vocabulary, limits, &m.arena));
     }
   };
   workers.run(matchers.size(), run);
@@ -602,7 +645,7 @@ std::vector<RequirementOutcome> match_requirements(
     size_t rejected = 0;
     for (const auto& part : *parts) {
       accepted += part[r].accepted.size();
-      rejected += part[r].rejected.size();
+      rejected += part[r].rejected.size() + part[r].nearest_shape_misses.size();
     }
     out.accepted.reserve(accepted);
     out.rejected.reserve(rejected);
@@ -894,8 +937,9 @@ std::string constraint_sentence(const ConsumerManifest& manifest, const Constrai
   return "";
 }
 
-// The `k` nearest misses: fewest failed constraints, then by offering IRI. Only those are put
-// in order (a partial sort of pointers): thousands of rejected candidates are only counted.
+// The `k` nearest misses (by nearer) of an outcome's kept rejected candidates: at most
+// MatchLimits::nearest of those the shape rejected were kept, the nearest, so for k up to that
+// these are the nearest of all. Only those are put in order (a partial sort of pointers).
 std::vector<const Candidate*> nearest(const std::vector<const Candidate*>& rejected, size_t k,
                                       bool shape_only) {
   std::vector<const Candidate*> out;
@@ -909,12 +953,7 @@ std::vector<const Candidate*> nearest(const std::vector<const Candidate*>& rejec
   }
   k = std::min(k, out.size());
   std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k), out.end(),
-                    [](const Candidate* a, const Candidate* b) {
-                      if (a->failure_count() != b->failure_count()) {
-                        return a->failure_count() < b->failure_count();
-                      }
-                      return a->row.iri_before(b->row);
-                    });
+                    [](const Candidate* a, const Candidate* b) { return nearer(*a, *b); });
   out.resize(k);
   return out;
 }
@@ -927,8 +966,7 @@ void write_requirement_report(const Requirement& requirement, RequirementOutcome
   report->set_quantity(requirement.quantity);
   report->set_conforming(outcome.conforming);
   report->set_accepted(static_cast<int32_t>(outcome.accepted.size()));
-  report->set_rejected_total(
-      static_cast<int32_t>(outcome.rejected.size() + static_cast<size_t>(outcome.other_kinds)));
+  report->set_rejected_total(static_cast<int32_t>(outcome.rejected_total + outcome.other_kinds));
   for (const Candidate* listed : nearest(outcome.rejected, explain_limit, false)) {
     const Candidate& c = *listed;
     auto* out = report->add_rejected();
@@ -1188,8 +1226,10 @@ v1::Resolution resolve(const CatalogueIndex& index, const ConsumerManifest& mani
         std::make_unique<Matcher>(index, manifest, consumer_facts, vocabulary, memo, m));
   }
   std::vector<std::vector<MatchedPart>> parts;  // the candidates: outlive the outcomes
+  MatchLimits limits;
+  limits.nearest = std::max<size_t>(limits.nearest, options.explain_limit);
   std::vector<RequirementOutcome> outcomes = match_requirements(
-      index, manifest, lists, kinds, matchers, pivots, vocabulary, *workers, &parts);
+      index, manifest, lists, kinds, matchers, pivots, vocabulary, limits, *workers, &parts);
   FailureWriter writer(*manifest.program, vocabulary, manifest.currency);
   Problem problem =
       build_problem(index, manifest, outcomes, options.top_k, options.max_search_nodes);

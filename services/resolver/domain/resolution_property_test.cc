@@ -712,7 +712,7 @@ TEST_CASE("property: answers and their order match a brute-force reference") {
   CHECK(several > kSeeds / 8);
 }
 
-std::string text_of(const v1::Resolution& resolution) {
+std::string text_of(const google::protobuf::Message& resolution) {
   std::string out;
   google::protobuf::TextFormat::PrintToString(resolution, &out);
   return out;
@@ -762,6 +762,49 @@ TEST_CASE("property: resolutions are identical with the path columns and memo an
     same();
   }
   CHECK(compared == 2 * kSeeds);
+}
+
+// Only the nearest of the candidates a shape rejects are kept while matching: the lists of
+// nearest misses must still be the first of all of them, whatever the limit and the threads.
+TEST_CASE("property: nearest misses under any explain limit are the first of all rejected") {
+  auto listed = [](const v1::RequirementReport& report) {
+    std::vector<std::string> out;
+    for (const auto& miss : report.rejected()) {
+      out.push_back(miss.offering() + " " + miss.reason() + " " +
+                    std::to_string(miss.failures_size()));
+    }
+    return out;
+  };
+  size_t cut = 0;
+  for (uint32_t seed = 1; seed <= kSeeds; ++seed) {
+    INFO("seed " << seed);
+    auto c = make_case(seed);
+    INFO(c->gm.text);
+    v1::Resolution every = resolve(c->index, *c->manifest, c->gm.consumer_facts, all_answers(1));
+    for (size_t limit : {0, 1, 2, 3, 5}) {
+      for (size_t threads : {1, 3}) {
+        INFO("explain_limit " << limit << ", " << threads << " threads");
+        ResolveOptions options = all_answers(threads);
+        options.explain_limit = limit;
+        v1::Resolution few = resolve(c->index, *c->manifest, c->gm.consumer_facts, options);
+        REQUIRE(few.requirements_size() == every.requirements_size());
+        for (int r = 0; r < every.requirements_size(); ++r) {
+          const auto& all = every.requirements(r);
+          const auto& some = few.requirements(r);
+          REQUIRE(some.rejected_total() == all.rejected_total());
+          std::vector<std::string> expected = listed(all);
+          expected.resize(std::min(expected.size(), limit));
+          REQUIRE(listed(some) == expected);
+          cut += all.rejected_size() > static_cast<int>(limit) ? 1 : 0;
+        }
+        REQUIRE(few.has_diagnosis() == every.has_diagnosis());
+        if (every.has_diagnosis()) {
+          REQUIRE(text_of(few.diagnosis()) == text_of(every.diagnosis()));
+        }
+      }
+    }
+  }
+  CHECK(cut > kSeeds);  // lists were cut short, not only ones shorter than the limit
 }
 
 }  // namespace
