@@ -524,6 +524,7 @@ const PathColumn* CatalogueIndex::add_column(const PredicatePath& path) {
 void CatalogueIndex::fill_row(OfferingRow& row, const ProviderSegment& segment,
                               const OfferingEntry& offering) {
   row.provider_node = segment.node;
+  row.provider_ordinal = segment.ordinal;
   row.has_monthly_price = offering.unit_monthly_price.has_value();
   row.unit_monthly_price = offering.unit_monthly_price.value_or(0);
   row.regions = segment.regions.data() + offering.first_region;

@@ -151,7 +151,10 @@ struct OfferingRow {
   uint32_t iri_size = 0;
   uint32_t region_count = 0;
   TermId provider_node = rdf::kNoTerm;  // ProviderSegment::node
-  uint16_t currency = 0;                // CatalogueIndex::currency_id of OfferingEntry::currency
+  // ProviderSegment::ordinal: composition numbers a candidate's provider by it, and reading it
+  // from the segment was a cache miss per candidate.
+  uint32_t provider_ordinal = 0;
+  uint16_t currency = 0;  // CatalogueIndex::currency_id of OfferingEntry::currency
   bool has_monthly_price = false;
   // The IRI's first 16 bytes, big-endian, zero-padded: orders most pairs of IRIs without
   // reading their characters (a cache miss each when tens of thousands are compared).
