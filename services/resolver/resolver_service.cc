@@ -73,12 +73,17 @@ bool ResolverService::needs_compaction() const {
                                     options_.compaction_slack);
 }
 
-Result<std::unique_ptr<ConsumerManifest>> ResolverService::read_manifest(const std::string& text) {
+Result<std::shared_ptr<const ConsumerManifest>> ResolverService::read_manifest(
+    const std::string& text) {
+  if (auto known = manifests_.find(text, index_->terms())) return known;
   const size_t before = index_->terms()->size();
   auto manifest = reader_->read(text, index_->terms());
   // Its terms are the request's; they stay in the shared table after it.
   index_->add_unused_terms(index_->terms()->size() - before);
-  return manifest;
+  if (!manifest.is_ok()) return manifest.status();
+  std::shared_ptr<const ConsumerManifest> read = std::move(*manifest);
+  manifests_.put(text, read);
+  return read;
 }
 
 Status ResolverService::build_and_swap() {
@@ -178,7 +183,7 @@ Result<v1::Resolution> ResolverService::resolve(const v1::ResolveRequest& reques
   if (request.explain_limit() < 0 || request.explain_limit() > 1000) {
     return bad_request("explain_limit", "must be 0..1000");
   }
-  std::unique_ptr<ConsumerManifest> manifest;
+  std::shared_ptr<const ConsumerManifest> manifest;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     MPLI_ASSIGN_OR_RETURN(manifest, read_manifest(request.manifest()));

@@ -13,6 +13,7 @@
 
 #include "services/resolver/domain/catalogue_index.h"
 #include "services/resolver/domain/consumer_manifest.h"
+#include "services/resolver/domain/manifest_cache.h"
 #include "services/resolver/domain/resolution.h"
 #include "services/resolver/domain/tenancy.h"
 #include "services/resolver/federation.h"
@@ -74,8 +75,9 @@ class ResolverService {
 
  private:
   Status build_and_swap();
-  // Reads a consumer manifest into the index's term table (mutex_ held).
-  Result<std::unique_ptr<ConsumerManifest>> read_manifest(const std::string& text);
+  // A consumer manifest read into the index's term table, or the one read from the same text
+  // lately (mutex_ held).
+  Result<std::shared_ptr<const ConsumerManifest>> read_manifest(const std::string& text);
   Result<std::vector<Fact>> consumer_facts(const std::string& consumer_iri,
                                            const v1::ResolveRequest& request);
 
@@ -86,6 +88,7 @@ class ResolverService {
   mutable std::mutex mutex_;
   std::unique_ptr<CatalogueIndex> index_;
   PrerequisiteMemo prerequisite_memo_;  // under mutex_, as the index
+  ManifestCache manifests_;             // under mutex_
   // The threads of a resolution's parallel parts, kept across requests (under mutex_).
   std::unique_ptr<Workers> workers_;
   std::atomic<bool> ready_{false};
