@@ -2,10 +2,10 @@
 // keeps freed blocks for its next request (mallopt M_TRIM_THRESHOLD, as the resolver does:
 // otherwise every resolve pays page faults again) also keeps what a burst of work left free at
 // the top of its heap and in whole free pages inside it. Once nothing has happened for a while,
-// malloc_trim returns those pages (251 MiB of the resolver's 2,368 at 1,000,000 offerings after
-// a burst of resolves); the next request pays its page faults once. It cannot return live data
-// or holes smaller than a page: that index built by events stayed 130-160 MiB above the same
-// index loaded at once (docs/benchmarks.md).
+// malloc_trim returns those pages (at 1,000,000 offerings built by events, the resolver went
+// from 1,949 MiB at its highest to 1,662 MiB at rest); the next request pays its page faults
+// once. It cannot return live data or holes smaller than a page: that index stays about 60 MiB
+// above the same index loaded at once, 1,598 MiB (docs/benchmarks.md, session 17).
 //
 //   if (process::trim_due(last_activity, last_trim, now, idle_for)) {
 //     auto trimmed = process::trim_heap();

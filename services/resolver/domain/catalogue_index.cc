@@ -305,8 +305,14 @@ void CatalogueIndex::rebuild_graph(ProviderSegment& segment, rdf::TripleRange ma
   graph.reserve(manifest.size());
   for (const rdf::Triple& t : manifest) graph.add(t);
   if (!segment.iri.empty()) add_fact_triples(facts_about(segment.iri), graph);
-  for (const OfferingEntry& offering : segment.offerings) {
-    add_fact_triples(facts_about(std::string(offering.iri)), graph);
+  if (!facts_.empty()) {
+    // facts_ is keyed by std::string (C++17 has no look-up by view): one buffer for every
+    // offering's IRI rather than a string of its own each.
+    std::string subject;
+    for (const OfferingEntry& offering : segment.offerings) {
+      subject.assign(offering.iri.data(), offering.iri.size());
+      add_fact_triples(facts_about(subject), graph);
+    }
   }
   graph.index();
   segment.fact_triples.clear();
