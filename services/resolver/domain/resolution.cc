@@ -515,7 +515,10 @@ MatchedPart match_range(const CatalogueIndex& index, const ConsumerManifest& man
     // The rows of a kind's candidates are far apart in the index's array: asking for those a
     // few candidates ahead overlaps the cache misses of reading them.
     if (at + 16 < count) {
-      __builtin_prefetch(&index.row(first[at + 16].row));
+      // A row is 64 bytes in an array that is not aligned to cache lines: both of its lines.
+      const char* row = reinterpret_cast<const char*>(&index.row(first[at + 16].row));
+      __builtin_prefetch(row);
+      __builtin_prefetch(row + sizeof(OfferingRow) - 1);
       checks.prefetch(requirement.shape, first[at + 16]);
     }
     const OfferingRef& ref = first[at];
