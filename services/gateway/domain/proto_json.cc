@@ -320,9 +320,10 @@ void write_message(const Message& message, std::string* out,
     out->push_back(':');
   };
   // Overrides merge into the name order: those before each field, then the rest.
-  auto pending = overrides != nullptr ? overrides->begin()
-                                      : std::map<std::string, std::string>::const_iterator();
-  auto overrides_end = overrides != nullptr ? overrides->end() : pending;
+  static const std::map<std::string, std::string> kNoOverrides;
+  const auto& extra = overrides != nullptr ? *overrides : kNoOverrides;
+  auto pending = extra.begin();
+  const auto overrides_end = extra.end();
   auto overrides_before = [&](const std::string& key) {
     for (; pending != overrides_end && pending->first < key; ++pending) {
       name(pending->first);
