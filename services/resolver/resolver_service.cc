@@ -107,6 +107,9 @@ Status ResolverService::build_and_swap() {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   index_ = std::move(fresh);
+  // Manifests read into the old term table would keep it alive (a compaction's whole point is
+  // to free it).
+  manifests_.clear();
   ready_ = true;
   note_activity();
   log::info("catalogue index loaded", {{"providers", std::to_string(index_->providers().size())},

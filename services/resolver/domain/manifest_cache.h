@@ -24,6 +24,8 @@ class ManifestCache {
                                                const rdf::TermTablePtr& terms);
   // Keeps `manifest` (read from `text`), dropping the least recent beyond the capacity.
   void put(const std::string& text, std::shared_ptr<const ConsumerManifest> manifest);
+  // Forgets every manifest (the index's term table was replaced).
+  void clear() { entries_.clear(); }
   size_t size() const { return entries_.size(); }
 
  private:

@@ -46,6 +46,13 @@ TEST_CASE("manifest cache: a manifest of another term table is never returned") 
   cache.put("a", manifest_in(old_terms, "urn:a"));
   CHECK(cache.find("a", new_terms) == nullptr);
   CHECK(cache.size() == 0);  // dropped: it holds the old table alive
+  cache.put("b", manifest_in(old_terms, "urn:b"));
+  std::weak_ptr<rdf::TermTable> held = old_terms;
+  old_terms.reset();
+  REQUIRE_FALSE(held.expired());  // the cached manifest holds the old table
+  cache.clear();                  // as the service does when it swaps in a new index
+  CHECK(held.expired());
+  CHECK(cache.size() == 0);
   ManifestCache none(0);
   none.put("a", manifest_in(new_terms, "urn:a"));
   CHECK(none.find("a", new_terms) == nullptr);
