@@ -37,6 +37,28 @@ function(mpli_add_executable)
   mpli_apply_warnings(${ARG_NAME})
 endfunction()
 
+# The headers nearly every test translation unit parses (Catch2's single header, nlohmann's
+# JSON, libpqxx, the standard library), precompiled once and reused by every test target: a
+# test file compiles in 10-25 % less time, and the suite has about 170 of them. The target
+# donating the header is compiled exactly as tests are (warnings and -O1 below); GCC refuses a
+# header built with other options, and -Winvalid-pch (added by CMake) makes that an error under
+# MPLI_WERROR instead of a silent slow build. Tests are outside scripts/check-tidy.sh's scope:
+# clang-tidy cannot read GCC's precompiled headers.
+function(mpli_test_pch_target out)
+  if(NOT TARGET mpli_test_pch)
+    add_library(mpli_test_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch/test_pch.cc)
+    target_link_libraries(mpli_test_pch PRIVATE Catch2::Catch2 nlohmann_json::nlohmann_json
+                          PkgConfig::PQXX)
+    mpli_apply_warnings(mpli_test_pch)
+    target_compile_options(mpli_test_pch PRIVATE $<$<CONFIG:RelWithDebInfo>:-O1>)
+    target_precompile_headers(mpli_test_pch PRIVATE
+      <algorithm> <chrono> <filesystem> <fstream> <functional> <map> <memory> <mutex>
+      <optional> <set> <sstream> <string> <string_view> <thread> <vector>
+      <catch2/catch.hpp> <nlohmann/json.hpp> <pqxx/pqxx>)
+  endif()
+  set(${out} mpli_test_pch PARENT_SCOPE)
+endfunction()
+
 # Unit tests are Catch2 binaries whose cases are discovered one by one.
 function(mpli_add_test)
   cmake_parse_arguments(ARG "" "NAME;TIMEOUT;COST" "SRCS;DEPS;LABELS" ${ARGN})
@@ -55,6 +77,8 @@ function(mpli_add_test)
   # Test code at -O1 (after the build type's -O2, so it wins): the cases' lambdas and templates
   # compile in about two thirds of the time, and what they test, the libraries, stays at -O2.
   target_compile_options(${ARG_NAME} PRIVATE $<$<CONFIG:RelWithDebInfo>:-O1>)
+  mpli_test_pch_target(pch)
+  target_precompile_headers(${ARG_NAME} REUSE_FROM ${pch})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
