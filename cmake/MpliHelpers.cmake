@@ -37,26 +37,33 @@ function(mpli_add_executable)
   mpli_apply_warnings(${ARG_NAME})
 endfunction()
 
+# What every test target and the precompiled header it reuses are compiled with: warnings, and
+# test code at -O1 (after the build type's -O2, so it wins): the cases' lambdas and templates
+# compile in about two thirds of the time, and what they test, the libraries, stays at -O2.
+# One function for both, since GCC refuses a precompiled header built with other options.
+function(mpli_apply_test_options target)
+  mpli_apply_warnings(${target})
+  target_compile_options(${target} PRIVATE $<$<CONFIG:RelWithDebInfo>:-O1>)
+endfunction()
+
 # The headers nearly every test translation unit parses (Catch2's single header, nlohmann's
-# JSON, libpqxx, the standard library), precompiled once and reused by every test target: the
-# suite's 180-odd test files compile in about an eighth less time (docs/development.md). The target
-# donating the header is compiled exactly as tests are (warnings and -O1 below); GCC refuses a
-# header built with other options, and -Winvalid-pch (added by CMake) makes that an error under
+# JSON, libpqxx, the standard library), precompiled once into mpli_test_pch and reused by every
+# test target: the suite's 180-odd test files compile in about an eighth less time
+# (docs/development.md). -Winvalid-pch (added by CMake) makes a refused header an error under
 # MPLI_WERROR instead of a silent slow build. Tests are outside scripts/check-tidy.sh's scope:
 # clang-tidy cannot read GCC's precompiled headers.
-function(mpli_test_pch_target out)
-  if(NOT TARGET mpli_test_pch)
-    add_library(mpli_test_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch/test_pch.cc)
-    target_link_libraries(mpli_test_pch PRIVATE Catch2::Catch2 nlohmann_json::nlohmann_json
-                          PkgConfig::PQXX)
-    mpli_apply_warnings(mpli_test_pch)
-    target_compile_options(mpli_test_pch PRIVATE $<$<CONFIG:RelWithDebInfo>:-O1>)
-    target_precompile_headers(mpli_test_pch PRIVATE
-      <algorithm> <chrono> <filesystem> <fstream> <functional> <map> <memory> <mutex>
-      <optional> <set> <sstream> <string> <string_view> <thread> <vector>
-      <catch2/catch.hpp> <nlohmann/json.hpp> <pqxx/pqxx>)
+function(mpli_define_test_pch)
+  if(TARGET mpli_test_pch)
+    return()
   endif()
-  set(${out} mpli_test_pch PARENT_SCOPE)
+  add_library(mpli_test_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch/test_pch.cc)
+  target_link_libraries(mpli_test_pch PRIVATE Catch2::Catch2 nlohmann_json::nlohmann_json
+                        PkgConfig::PQXX)
+  mpli_apply_test_options(mpli_test_pch)
+  target_precompile_headers(mpli_test_pch PRIVATE
+    <algorithm> <chrono> <filesystem> <fstream> <functional> <map> <memory> <mutex>
+    <optional> <set> <sstream> <string> <string_view> <thread> <vector>
+    <catch2/catch.hpp> <nlohmann/json.hpp> <pqxx/pqxx>)
 endfunction()
 
 # Unit tests are Catch2 binaries whose cases are discovered one by one.
@@ -73,12 +80,9 @@ function(mpli_add_test)
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} Catch2::Catch2WithMain)
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
-  mpli_apply_warnings(${ARG_NAME})
-  # Test code at -O1 (after the build type's -O2, so it wins): the cases' lambdas and templates
-  # compile in about two thirds of the time, and what they test, the libraries, stays at -O2.
-  target_compile_options(${ARG_NAME} PRIVATE $<$<CONFIG:RelWithDebInfo>:-O1>)
-  mpli_test_pch_target(pch)
-  target_precompile_headers(${ARG_NAME} REUSE_FROM ${pch})
+  mpli_apply_test_options(${ARG_NAME})
+  mpli_define_test_pch()
+  target_precompile_headers(${ARG_NAME} REUSE_FROM mpli_test_pch)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()

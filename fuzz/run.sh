@@ -11,11 +11,7 @@ BUILD_DIR=${MPLI_BUILD_DIR:-build}
 scripts/install-deps.sh
 # The long profile fuzzes at -O1 (./test.sh's short one builds at -O0, cmake/MpliFuzz.cmake);
 # the build directory keeps -O1 afterwards.
-if [[ -f "$BUILD_DIR/build.ninja" ]]; then
-  cmake -S . -B "$BUILD_DIR" -DMPLI_FUZZ_OPTIMIZE=-O1 >/dev/null
-else
-  export MPLI_CMAKE_ARGS="${MPLI_CMAKE_ARGS:-} -DMPLI_FUZZ_OPTIMIZE=-O1"
-fi
+export MPLI_CMAKE_ARGS="${MPLI_CMAKE_ARGS:-} -DMPLI_FUZZ_OPTIMIZE=-O1"
 if ! scripts/build.sh mpli_fuzz_clang; then
   echo "fuzz/run.sh: the clang build failed, or is not configured: see 'fuzz:' in the output of" \
        "cmake -S . -B $BUILD_DIR" >&2
