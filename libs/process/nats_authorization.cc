@@ -70,7 +70,11 @@ NatsPermissions worker_permissions(const std::string& provider_id) {
       "$JS.ACK." + consumer + ".>",
       "mpli.work.v1.result." + provider_id,
   };
-  permissions.subscribe_allow = {worker_inbox_prefix(provider_id) + ".>"};
+  permissions.subscribe_allow = {
+      worker_inbox_prefix(provider_id) + ".>",
+      // JetStream announces the creation of its consumer: the waiting worker binds at once.
+      "$JS.EVENT.ADVISORY.CONSUMER.CREATED." + consumer,
+  };
   return permissions;
 }
 

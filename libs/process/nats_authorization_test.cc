@@ -36,7 +36,9 @@ TEST_CASE("a worker may use exactly its own consumer, its own result subject and
                                  "$JS.API.CONSUMER.MSG.NEXT.MPLI_WORK.worker-nordwolke",
                                  "$JS.ACK.MPLI_WORK.worker-nordwolke.>",
                                  "mpli.work.v1.result.nordwolke"});
-  CHECK(permissions.subscribe_allow == std::vector<std::string>{"_INBOX_nordwolke.>"});
+  CHECK(permissions.subscribe_allow ==
+        std::vector<std::string>{"_INBOX_nordwolke.>",
+                                 "$JS.EVENT.ADVISORY.CONSUMER.CREATED.MPLI_WORK.worker-nordwolke"});
   CHECK(worker_user_name("nordwolke") == "worker-nordwolke");
   CHECK(worker_inbox_prefix("nordwolke") == "_INBOX_nordwolke");
 }
@@ -53,7 +55,7 @@ TEST_CASE("a transferring worker may also publish and read mpli.transfer.v1 and 
     CHECK((subject.rfind("mpli.transfer.v1.", 0) == 0 ||
            subject.find("MPLI_TRANSFER") != std::string::npos));
   }
-  CHECK(permissions.subscribe_allow == std::vector<std::string>{"_INBOX_nordwolke.>"});
+  CHECK(permissions.subscribe_allow == worker_permissions("nordwolke").subscribe_allow);
 }
 
 TEST_CASE("the hub has a user per service, the gateway and the operator") {
@@ -78,7 +80,8 @@ TEST_CASE("the authorization block lists each user with its password and permiss
         "    {user: \"worker-p1\", password: \"$2a$10$0123456789\",\n"
         "     permissions: {publish: {allow: [\"$JS.API.CONSUMER.INFO.MPLI_WORK.worker-p1\", "
         "\"$JS.API.CONSUMER.MSG.NEXT.MPLI_WORK.worker-p1\", \"$JS.ACK.MPLI_WORK.worker-p1.>\", "
-        "\"mpli.work.v1.result.p1\"]}, subscribe: {allow: [\"_INBOX_p1.>\"]}}}\n"
+        "\"mpli.work.v1.result.p1\"]}, subscribe: {allow: [\"_INBOX_p1.>\", "
+        "\"$JS.EVENT.ADVISORY.CONSUMER.CREATED.MPLI_WORK.worker-p1\"]}}}\n"
         "  ]\n"
         "}\n");
 }

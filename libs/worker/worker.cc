@@ -61,6 +61,11 @@ std::string worker_consumer(const std::string& provider_id) { return "worker-" +
 struct Worker::Impl {
   WorkerOptions options;
   std::unique_ptr<bus::Connection> connection;
+  // JetStream's advisory that the work consumer was created (delivery makes it with the
+  // provider's first item): a waiting worker binds at once instead of on its next poll.
+  // Declared after the connection: unsubscribed before it closes.
+  std::unique_ptr<bus::Subscription> consumer_created;
+  bool consumer_announced = false;  // guarded by wait_mutex
   std::unique_ptr<Journal> journal;
   std::mutex handlers_mutex;
   std::map<std::string, Handler> handlers;
@@ -73,6 +78,21 @@ struct Worker::Impl {
     std::unique_lock<std::mutex> lock(wait_mutex);
     wait_cv.wait_for(lock, duration, [this] { return stopping.load(); });
     return !stopping.load();
+  }
+
+  // pause(), also woken by the consumer's creation advisory. False when stopping.
+  bool pause_for_consumer(std::chrono::milliseconds duration) {
+    std::unique_lock<std::mutex> lock(wait_mutex);
+    wait_cv.wait_for(lock, duration, [this] { return stopping.load() || consumer_announced; });
+    consumer_announced = false;
+    return !stopping.load();
+  }
+  void announce_consumer() {
+    {
+      std::lock_guard<std::mutex> lock(wait_mutex);
+      consumer_announced = true;
+    }
+    wait_cv.notify_all();
   }
 
   void fetch_loop(int index);
@@ -322,9 +342,10 @@ void Worker::Impl::fetch_loop(int index) {
           log::info("waiting for the work consumer", {{"consumer", durable}, {"error", error}});
         }
         last_error = error;
-        pause(backoff);
-        // At most a second: delivery makes a provider's consumer with its first work item, and
-        // that item (a migration's first task at a new provider, say) waits for this bind.
+        pause_for_consumer(backoff);
+        // At most a second (when the advisory is missed): delivery makes a provider's consumer
+        // with its first work item, and that item (a migration's first task at a new provider,
+        // say) waits for this bind.
         backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
         continue;
       }
@@ -388,6 +409,19 @@ void Worker::on(const std::string& operation, Handler handler) {
 }
 
 Status Worker::run() {
+  // Before the first bind, so that a consumer created after a failed bind is never missed.
+  // Without the permission (a NATS user of an older hub) the server refuses the subscription
+  // asynchronously, and binding falls back to polling.
+  auto created = impl_->connection->subscribe(
+      "$JS.EVENT.ADVISORY.CONSUMER.CREATED.MPLI_WORK." +
+          worker_consumer(impl_->options.provider_id),
+      [impl = impl_.get()](const bus::Message&) { impl->announce_consumer(); });
+  if (created.is_ok()) {
+    impl_->consumer_created = std::move(created).value();
+  } else {
+    log::warn("no advisory of the work consumer's creation; binding polls",
+              {{"error", created.status().to_string()}});
+  }
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(impl_->options.concurrency));
   for (int i = 0; i < impl_->options.concurrency; ++i) {

@@ -31,7 +31,9 @@ struct AuthNats {
           << "\", \"$JS.API.CONSUMER.MSG.NEXT.MPLI_WORK.worker-" << provider
           << "\", \"$JS.ACK.MPLI_WORK.worker-" << provider << ".>\", \"mpli.work.v1.result."
           << provider << "\"] }\n"
-          << "      subscribe: { allow: [\"_INBOX_" << provider << ".>\"] } } }\n";
+          << "      subscribe: { allow: [\"_INBOX_" << provider
+          << ".>\", \"$JS.EVENT.ADVISORY.CONSUMER.CREATED.MPLI_WORK.worker-" << provider
+          << "\"] } } }\n";
     }
     out << "] }\n";
     out.close();
