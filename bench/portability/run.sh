@@ -113,6 +113,7 @@ MIG=$(migrate "$ORDER" "$NORD" offline bench-mig-offline)
 mpli_offline_ms=$(( $(now_ms) - t0 ))
 api "$BASE/v1/migrations/$MIG/report" > "$OUT/report-offline.json"
 steps_offline=$(json "' '.join('%s=%dms' % (s['name'], int(s.get('duration_ms', 0))) for s in d['steps'])" < "$OUT/report-offline.json")
+method_offline=$(json "d.get('checksum_method', '')" < "$OUT/report-offline.json")
 # Request to cut-over: the database serves at the target, verified (what the peers' times are).
 cutover_offline_ms=$(python3 -c "
 import json, datetime
@@ -175,7 +176,7 @@ steps_online=$(json "' '.join('%s=%dms' % (s['name'], int(s.get('duration_ms', 0
   echo "| CREATE DATABASE, then pg_dump -Fc \| pg_restore (no verification) | $dump_ms ms |"
   echo "| CREATE DATABASE, then pgcopydb clone (no verification) | $pgcopydb_ms ms |"
   echo
-  echo "MPLI offline steps: $steps_offline"
+  echo "MPLI offline steps: $steps_offline (checksums: $method_offline)"
   echo
   echo "| online migration with a writer | |"
   echo "| --- | ---: |"

@@ -404,6 +404,8 @@ Result<v1::SwitchingReport> MigrationService::report(const v1::GetReportRequest&
   input.generated_at = clock::now_rfc3339();
   input.verified_empty =
       migration.verification_size() == 0 && value_of(row->facts, fact::kVerified) == "1";
+  input.checksum_method =
+      migration.data_kind() == "postgresql" ? checksum_method(row->facts) : "sha256";
   return build_report(migration, input);
 }
 

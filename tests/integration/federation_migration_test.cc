@@ -93,8 +93,10 @@ class NumberWriter {
   std::set<int64_t> committed_;
 };
 
+// `method`: the report's checksum_method (the demo's PostgreSQL servers are one build and hash
+// rows alike: row-hash; a disk image: sha256).
 void check_report(const Consumer& consumer, const nlohmann::json& migration,
-                  const std::string& from, const std::string& to) {
+                  const std::string& from, const std::string& to, const std::string& method) {
   const std::string id = migration["id"].get<std::string>();
   auto report = consumer.get("/v1/migrations/" + id + "/report");
   INFO(report.body);
@@ -104,6 +106,7 @@ void check_report(const Consumer& consumer, const nlohmann::json& migration,
   CHECK(json["source_provider_id"] == from);
   CHECK(json["target_provider_id"] == to);
   CHECK(json["verified"] == true);
+  CHECK(json["checksum_method"] == method);
   REQUIRE(json.contains("write_downtime_ms"));
   CHECK(json["write_downtime_ms"].get<int64_t>() >= 0);
   REQUIRE_FALSE(json["verification"].empty());
@@ -196,8 +199,8 @@ TEST_CASE(
       60s, "the database gone from hexacloud and nordwolke");
   CHECK(database_exists(f, 2, at_c["outputs"]["database"].get<std::string>()));
 
-  check_report(acme, first, "hexacloud", "nordwolke");
-  check_report(acme, second, "nordwolke", "polderstack");
+  check_report(acme, first, "hexacloud", "nordwolke", "row-hash");
+  check_report(acme, second, "nordwolke", "polderstack", "row-hash");
   stop_federation(*federation, 60s);
 }
 
@@ -276,7 +279,7 @@ TEST_CASE("a virtual machine's disk image moves qcow2 to raw to vmdk across thre
       [&] { return !std::filesystem::exists(image_a) && !std::filesystem::exists(image_b); }, 60s,
       "the images gone from hexacloud's and nordwolke's stores");
 
-  check_report(acme, first, "hexacloud", "nordwolke");
-  check_report(acme, second, "nordwolke", "polderstack");
+  check_report(acme, first, "hexacloud", "nordwolke", "sha256");
+  check_report(acme, second, "nordwolke", "polderstack", "sha256");
   stop_federation(*federation, 60s);
 }

@@ -6,6 +6,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <csignal>
@@ -404,6 +405,8 @@ class Hub {
       } else if (op == "finalize") {
         out["sequences"] = "1";
         out["snapshot"] = "00000003-0000001B-1";
+      } else if (op == "hash_probe") {
+        out["row_hash_probe"] = "UTF8:-4711";  // both servers alike: row hashes compare
       } else if (op == "checksum") {
         const bool bad = mismatch_ && key == "target:checksum";
         out["verification"] =
@@ -497,6 +500,23 @@ std::vector<std::string> step_names(const pv1::Migration& m) {
   return out;
 }
 
+// `keys` without the two hash probes, after checking that each was submitted once: the
+// target's right after its provision, the source's in the export's wave (right after it).
+std::vector<std::string> without_probes(std::vector<std::string> keys) {
+  for (const auto& [after, probe] :
+       {std::pair<std::string, std::string>{"target:provision", "target:hash_probe"},
+        {"source:export", "source:hash_probe"}}) {
+    INFO(probe);
+    CHECK(std::count(keys.begin(), keys.end(), probe) == 1);
+    auto at = std::find(keys.begin(), keys.end(), after);
+    REQUIRE(at != keys.end());
+    REQUIRE(at + 1 != keys.end());
+    CHECK(*(at + 1) == probe);
+    keys.erase(at + 1);
+  }
+  return keys;
+}
+
 }  // namespace
 
 TEST_CASE("an online PostgreSQL migration walks every state to completed with a report") {
@@ -520,7 +540,7 @@ TEST_CASE("an online PostgreSQL migration walks every state to completed with a 
                                  "transferring=succeeded", "importing=succeeded",
                                  "verifying=succeeded", "cutting_over=succeeded",
                                  "decommissioning_source=succeeded"});
-  std::vector<std::string> keys = hub.task_keys(planned.id());
+  std::vector<std::string> keys = without_probes(hub.task_keys(planned.id()));
   REQUIRE(keys.size() == 10);
   CHECK(std::vector<std::string>(keys.begin(), keys.begin() + 6) ==
         std::vector<std::string>{"target:provision", "source:export", "target:import",
@@ -540,6 +560,10 @@ TEST_CASE("an online PostgreSQL migration walks every state to completed with a 
     // After the cut-over the target is compared as finalize pinned it.
     if (s.key == "target:checksum") {
       CHECK(s.request.parameters().at("snapshot") == "00000003-0000001B-1");
+    }
+    // Both servers' probes agreed: both checksums hash rows in the servers.
+    if (s.key == "target:checksum" || s.key == "source:checksum") {
+      CHECK(s.request.parameters().at("method") == "row-hash");
     }
     if (s.key == "target:import") {
       CHECK(s.request.parameters().at("publication") == "mpli_pub");
@@ -605,7 +629,7 @@ TEST_CASE("a failing import rolls back with the cleanup tasks and ends rolled_ba
   auto created = hub.create("acme", "k1", order);
   REQUIRE(created.is_ok());
   pv1::Migration m = hub.wait_state(created->migration().id(), "rolled_back");
-  std::vector<std::string> keys = hub.task_keys(m.id());
+  std::vector<std::string> keys = without_probes(hub.task_keys(m.id()));
   REQUIRE(keys.size() == 6);
   CHECK(std::vector<std::string>(keys.begin(), keys.begin() + 3) ==
         std::vector<std::string>{"target:provision", "source:export", "target:import"});
@@ -626,7 +650,7 @@ TEST_CASE("an offline checksum mismatch unfreezes the source and rolls back") {
   INFO(created.status().to_string());
   REQUIRE(created.is_ok());
   pv1::Migration m = hub.wait_state(created->migration().id(), "rolled_back");
-  std::vector<std::string> keys = hub.task_keys(m.id());
+  std::vector<std::string> keys = without_probes(hub.task_keys(m.id()));
   REQUIRE(keys.size() == 10);
   CHECK(std::vector<std::string>(keys.begin(), keys.begin() + 3) ==
         std::vector<std::string>{"target:provision", "source:freeze", "source:export"});
@@ -673,7 +697,7 @@ TEST_CASE("an online checksum mismatch after the cut-over fails and keeps the so
   auto created = hub.create("acme", "k1", order);
   REQUIRE(created.is_ok());
   pv1::Migration m = hub.wait_state(created->migration().id(), "failed");
-  std::vector<std::string> keys = hub.task_keys(m.id());
+  std::vector<std::string> keys = without_probes(hub.task_keys(m.id()));
   // Moved (write downtime without the checksums), compared, and nothing of the source removed.
   REQUIRE(keys.size() == 8);
   CHECK(keys[5] == "target:finalize");
@@ -693,7 +717,8 @@ TEST_CASE("cancel before cut-over rolls back, after it is INVALID_STATE") {
   auto created = hub.create("acme", "k1", order);
   REQUIRE(created.is_ok());
   const std::string id = created->migration().id();
-  testing::wait_until([&] { return hub.task_keys(id).size() == 2; }, 60s, "the export submitted");
+  // The provision, the target's hash probe, the export (held) and the source's probe beside it.
+  testing::wait_until([&] { return hub.task_keys(id).size() == 4; }, 60s, "the export submitted");
 
   pv1::CancelMigrationRequest other;
   other.set_id(id);
@@ -712,7 +737,7 @@ TEST_CASE("cancel before cut-over rolls back, after it is INVALID_STATE") {
          cancelled->migration().state() == "rolled_back"));
   hub.release("source:export");
   pv1::Migration m = hub.wait_state(id, "rolled_back");
-  std::vector<std::string> keys = hub.task_keys(id);
+  std::vector<std::string> keys = without_probes(hub.task_keys(id));
   CHECK(std::set<std::string>(keys.begin() + 2, keys.end()) ==
         std::set<std::string>{"source:cleanup", "target:cleanup", "target:deprovision"});
 
@@ -842,7 +867,7 @@ TEST_CASE("portability SIGKILLed inside steps resumes and submits no task twice"
   // Every submission of one task key carried one id (a resubmission repeats it).
   std::map<std::string, std::set<std::string>> ids_by_key;
   for (const auto& s : hub.submissions(id)) ids_by_key[s.key].insert(s.task_id);
-  CHECK(ids_by_key.size() == 10);
+  CHECK(ids_by_key.size() == 12);  // the ten of the walk above and the two hash probes
   for (const auto& [key, ids] : ids_by_key) {
     INFO(key);
     CHECK(ids.size() == 1);

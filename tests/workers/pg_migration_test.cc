@@ -118,7 +118,8 @@ struct Migration {
         "INSERT INTO items (name, price) SELECT 'item ' || g, g * 1.5 FROM generate_series(1, "
         "200) g;"
         "CREATE TABLE notes (body text, n int);"
-        "INSERT INTO notes SELECT 'note ' || (g % 7), g % 7 FROM generate_series(1, 50) g;"
+        "INSERT INTO notes SELECT 'note ' || (g % 7), g % 7 FROM generate_series(1, 48) g;"
+        "INSERT INTO notes VALUES (NULL, 3), ('no number', NULL);"
         "CREATE SCHEMA shop;"
         "CREATE TABLE shop.orders (code text PRIMARY KEY, item int REFERENCES items(id), "
         "meta jsonb);"
@@ -146,16 +147,38 @@ struct Migration {
   }
 };
 
+// Both methods: equal on both sides, and (being different hashes) different from each other.
 void require_equal_checksums(Migration& m, int big_rows = 50000) {
-  std::string source = value_of(m.checksum(m.source).outputs, "verification");
-  std::string target = value_of(m.checksum(m.target).outputs, "verification");
-  CHECK(source == target);
-  auto tables = nlohmann::json::parse(source);
-  REQUIRE(tables.size() == 4);
-  CHECK(tables[0]["name"] == "public.big");
-  CHECK(tables[0]["rows"] == big_rows);
-  CHECK(tables[3]["name"] == "shop.orders");
-  for (const auto& table : tables) CHECK(table["checksum"].get<std::string>().size() == 32);
+  std::map<std::string, std::string> by_method;
+  for (const char* method : {"copy-sha256", "row-hash"}) {
+    INFO(method);
+    auto source_outcome = m.checksum(m.source, {{"method", method}});
+    CHECK(value_of(source_outcome.outputs, "method") == method);
+    std::string source = value_of(source_outcome.outputs, "verification");
+    std::string target =
+        value_of(m.checksum(m.target, {{"method", method}}).outputs, "verification");
+    CHECK(source == target);
+    auto tables = nlohmann::json::parse(source);
+    REQUIRE(tables.size() == 4);
+    CHECK(tables[0]["name"] == "public.big");
+    CHECK(tables[0]["rows"] == big_rows);
+    CHECK(tables[3]["name"] == "shop.orders");
+    for (const auto& table : tables) CHECK(table["checksum"].get<std::string>().size() == 32);
+    by_method[method] = source;
+  }
+  CHECK(by_method["copy-sha256"] != by_method["row-hash"]);
+}
+
+// The checksum of one table with `method` on `side`.
+std::string table_checksum(Migration& m, Side& side, const std::string& method,
+                           const std::string& table) {
+  auto tables = nlohmann::json::parse(
+      value_of(m.checksum(side, {{"method", method}}).outputs, "verification"));
+  for (const auto& entry : tables) {
+    if (entry["name"] == table) return entry["checksum"].get<std::string>();
+  }
+  FAIL("no table " << table);
+  return "";
 }
 
 TEST_CASE("offline: the source's database streams into the target with equal checksums") {
@@ -196,6 +219,23 @@ TEST_CASE("offline: the source's database streams into the target with equal che
     INFO(unfrozen.message);
     REQUIRE(unfrozen.succeeded);
   }
+  // Both servers hash alike (same build), so row hashes compare; a changed value, a NULL where a
+  // value was, show in both methods' checksums of that table.
+  auto source_probe = m.source.migrator.hash_probe(make_work("hash_probe"), m.progress);
+  auto target_probe = m.target.migrator.hash_probe(make_work("hash_probe"), m.progress);
+  REQUIRE(source_probe.succeeded);
+  REQUIRE(target_probe.succeeded);
+  CHECK(value_of(source_probe.outputs, "row_hash_probe").rfind("UTF8:", 0) == 0);
+  CHECK(value_of(source_probe.outputs, "row_hash_probe") ==
+        value_of(target_probe.outputs, "row_hash_probe"));
+  const std::string notes_row_hash = table_checksum(m, m.target, "row-hash", "public.notes");
+  CHECK(table_checksum(m, m.source, "row-hash", "public.notes") == notes_row_hash);
+  m.source.consumer_exec("UPDATE notes SET n = NULL WHERE body IS NULL");
+  CHECK(table_checksum(m, m.source, "row-hash", "public.notes") != notes_row_hash);
+  m.source.consumer_exec("UPDATE notes SET n = 3 WHERE body IS NULL");
+  CHECK(table_checksum(m, m.source, "row-hash", "public.notes") == notes_row_hash);
+  m.source.consumer_exec("UPDATE notes SET body = 'note 0 ' WHERE body = 'note 0'");
+  CHECK(table_checksum(m, m.source, "row-hash", "public.notes") != notes_row_hash);
   CHECK_NOTHROW(m.source.consumer_exec("INSERT INTO notes VALUES ('writable again', 1)"));
   for (int i = 0; i < 2; ++i) {
     auto cleaned =

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
         worker.on("unfreeze", [mig](const Work& w, Progress& p) { return mig->unfreeze(w, p); });
         worker.on("finalize", [mig](const Work& w, Progress& p) { return mig->finalize(w, p); });
         worker.on("checksum", [mig](const Work& w, Progress& p) { return mig->checksum(w, p); });
+        worker.on("hash_probe",
+                  [mig](const Work& w, Progress& p) { return mig->hash_probe(w, p); });
         worker.on("cleanup", [mig](const Work& w, Progress& p) { return mig->cleanup(w, p); });
         return mpli::Status::ok();
       });

@@ -43,9 +43,14 @@ class PostgresMigrator {
   // database for the checksum after the cut-over (snapshot_pins.h). Outputs sequences, snapshot.
   worker::Outcome finalize(const worker::Work& work, worker::Progress& progress) const;
   // Either side. Outputs verification: per user table its rows and RowDigestSum of their COPY
-  // text, read in block ranges on config.checksum_connections connections sharing one snapshot:
-  // the `snapshot` parameter's (pinned by finalize) when given, else one taken now.
+  // text (parameter method=copy-sha256, the default) or of their in-server row hashes
+  // (method=row-hash, row_hash.h), and method; read in block ranges on config.checksum_connections
+  // connections sharing one snapshot: the `snapshot` parameter's (pinned by finalize) when given,
+  // else one taken now.
   worker::Outcome checksum(const worker::Work& work, worker::Progress& progress) const;
+  // Either side. Outputs row_hash_probe (row_hash.h): equal on two servers whose row-hash
+  // checksums compare; empty when this server has no row hash (before PostgreSQL 11).
+  worker::Outcome hash_probe(const worker::Work& work, worker::Progress& progress) const;
   // Either side. Drops what exists here of the subscription, the slot, the publication and the
   // migration role. Absent = success.
   worker::Outcome cleanup(const worker::Work& work, worker::Progress& progress) const;

@@ -10,9 +10,9 @@ namespace mpli::delivery {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> kMigrationOperations = {
-    "export",   "import",   "catch_up", "freeze",    "unfreeze",
-    "finalize", "checksum", "cleanup",  "provision", "deprovision"};
+constexpr std::array<std::string_view, 11> kMigrationOperations = {
+    "export",   "import",  "catch_up",  "freeze",      "unfreeze",  "finalize",
+    "checksum", "cleanup", "provision", "deprovision", "hash_probe"};
 
 Status bad_request(const std::string& field, const std::string& message) {
   return delivery_error(StatusCode::kInvalidArgument, "BAD_REQUEST", field + ": " + message,

@@ -22,7 +22,7 @@ TEST_CASE("a task runs a binding's operation or a migration operation, nothing e
   const std::vector<std::string> binding = {"deprovision", "modify", "provision"};
   CHECK(check_task_operation(binding, "modify", "o").is_ok());
   for (const char* op : {"export", "import", "catch_up", "freeze", "unfreeze", "finalize",
-                         "checksum", "cleanup", "provision", "deprovision"}) {
+                         "checksum", "cleanup", "provision", "deprovision", "hash_probe"}) {
     CHECK(is_migration_operation(op));
     CHECK(check_task_operation({}, op, "o").is_ok());
   }

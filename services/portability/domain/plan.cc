@@ -45,17 +45,28 @@ StringMap source_access(const PlanInput& input) {
   return out;
 }
 
+// The probes that choose both checksums' method (checksum_method), each asked of a side's
+// worker while it works on that side anyway: the target's once it is provisioned, the source's
+// beside the export. Both are known before the transferring step's source checksum.
+PlannedTask hash_probe(const std::string& side, const PlanInput& input) {
+  return task(side, "hash_probe", {},
+              {side == "source" ? source_admin(input) : target_admin(input)});
+}
+
 std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& input) {
   const bool online = input.mode == "online";
+  const StringMap method = {{"method", checksum_method(input.facts)}};
   if (state == state::kProvisioningTarget) {
-    return {{task("target", "provision", input.target_parameters, {})}};
+    return {{task("target", "provision", input.target_parameters, {})},
+            {hash_probe("target", input)}};
   }
   if (state == state::kExporting) {
     PlannedTask exporting =
         task("source", "export", {{"mode", input.mode}, {"migration_id", input.migration_id}},
              {source_admin(input)});
-    if (online) return {{exporting}};
-    return {{task("source", "freeze", {}, {source_admin(input)})}, {exporting}};
+    if (online) return {{exporting, hash_probe("source", input)}};
+    return {{task("source", "freeze", {}, {source_admin(input)})},
+            {exporting, hash_probe("source", input)}};
   }
   if (state == state::kTransferring) {
     StringMap parameters = source_access(input);
@@ -65,7 +76,7 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
                               {target_admin(input), source_migration_password(input)});
     if (online) return {{import}};
     // Offline the source is frozen from the export on: its checksum runs beside the copy.
-    return {{import, task("source", "checksum", {}, {source_admin(input)})}};
+    return {{import, task("source", "checksum", method, {source_admin(input)})}};
   }
   if (state == state::kImporting) {
     if (!online) return {};
@@ -76,7 +87,7 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
                   {target_admin(input), source_migration_password(input)})}};
   }
   if (state == state::kVerifying) {
-    if (!online) return {{task("target", "checksum", {}, {target_admin(input)})}};
+    if (!online) return {{task("target", "checksum", method, {target_admin(input)})}};
     // Write downtime runs from the freeze to the cut-over: only the freeze and the catch-up to
     // the frozen position are in it. The checksums follow the cut-over (decommissioning_source),
     // on the frozen source and on the snapshot finalize pinned.
@@ -95,10 +106,10 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
     // migration user the export created.
     std::vector<Wave> waves;
     if (online) {
-      waves.push_back(
-          {task("source", "checksum", {}, {source_migration_password(input)}),
-           task("target", "checksum", {{"snapshot", get(input.facts, fact::kTargetSnapshot)}},
-                {target_admin(input)})});
+      StringMap pinned = method;
+      pinned["snapshot"] = get(input.facts, fact::kTargetSnapshot);
+      waves.push_back({task("source", "checksum", method, {source_migration_password(input)}),
+                       task("target", "checksum", pinned, {target_admin(input)})});
     }
     waves.push_back({task("source", "cleanup", cleanup, {source_migration_password(input)})});
     waves.push_back({task("source", "deprovision", {}, {source_migration_password(input)})});
@@ -171,6 +182,12 @@ std::vector<Wave> rollback(const PlanInput& input) {
 
 }  // namespace
 
+std::string checksum_method(const StringMap& facts) {
+  const std::string source = get(facts, fact::kSourceRowHashProbe);
+  return !source.empty() && source == get(facts, fact::kTargetRowHashProbe) ? "row-hash"
+                                                                            : "copy-sha256";
+}
+
 bool completes_verification(const Wave& wave) {
   for (const auto& planned : wave) {
     if (planned.side == "target" && planned.operation == "checksum") return true;
@@ -225,6 +242,9 @@ void record_success(StringMap& facts, const PlannedTask& task, const std::string
     take("subscription", fact::kSubscription);
   } else if (task.side == "target" && op == "finalize") {
     take("snapshot", fact::kTargetSnapshot);
+  } else if (op == "hash_probe") {
+    take("row_hash_probe",
+         task.side == "source" ? fact::kSourceRowHashProbe : fact::kTargetRowHashProbe);
   } else if (op == "checksum") {
     take("verification",
          task.side == "source" ? fact::kSourceVerification : fact::kTargetVerification);

@@ -56,6 +56,10 @@ inline constexpr const char* kTargetVerification = "target_verification";
 // The snapshot the target's finalize pinned (online): its checksum after the cut-over reads it.
 inline constexpr const char* kTargetSnapshot = "target_snapshot";
 inline constexpr const char* kVerified = "verified";  // "1": both sides compared (equal)
+// Each side's hash_probe output (the PostgreSQL worker's row_hash_probe): equal probes let both
+// checksums hash rows in the servers.
+inline constexpr const char* kSourceRowHashProbe = "source_row_hash_probe";
+inline constexpr const char* kTargetRowHashProbe = "target_row_hash_probe";
 }  // namespace fact
 
 struct PlanInput {
@@ -78,6 +82,12 @@ inline constexpr const char* kMaxLagBytes = "1048576";
 // disk images; cutting_over is delivery's move_order, which the driver calls itself).
 // rolling_back plans from the facts what must be undone.
 std::vector<Wave> plan_step(const std::string& state, const PlanInput& input);
+
+// The method both PostgreSQL checksums of a migration use: "row-hash" (each row hashed in its
+// server, about a quarter of the CPU) when both servers' probes are equal and not empty, else
+// "copy-sha256" (each row's COPY text hashed by the worker: comparable between any two servers,
+// whatever their byte order, encoding or version).
+std::string checksum_method(const StringMap& facts);
 
 // True when `wave` holds the checksum that completes the verification (the target's): once it
 // is done, both sides are compared before anything else happens.

@@ -50,8 +50,8 @@ std::string walk(const PlanInput& in) {
 
 TEST_CASE("an online PostgreSQL migration follows the docs' plan step by step") {
   CHECK(walk(input("online")) ==
-        "provisioning_target: target:provision\n"
-        "exporting: source:export\n"
+        "provisioning_target: target:provision | target:hash_probe\n"
+        "exporting: source:export source:hash_probe\n"
         "transferring: target:import\n"
         "importing: target:catch_up\n"
         "verifying: source:freeze | target:finalize\n"
@@ -62,8 +62,8 @@ TEST_CASE("an online PostgreSQL migration follows the docs' plan step by step") 
 
 TEST_CASE("an offline PostgreSQL migration freezes before exporting and skips importing") {
   CHECK(walk(input("offline")) ==
-        "provisioning_target: target:provision\n"
-        "exporting: source:freeze | source:export\n"
+        "provisioning_target: target:provision | target:hash_probe\n"
+        "exporting: source:freeze | source:export source:hash_probe\n"
         "transferring: target:import source:checksum\n"
         "importing: skipped\n"
         "verifying: target:checksum\n"
@@ -144,12 +144,44 @@ TEST_CASE("parameters and secret sources follow the worker operation table") {
   auto checksums = plan_step(state::kDecommissioningSource, in)[0];
   REQUIRE(checksums.size() == 2);
   CHECK(checksums[1].key() == "target:checksum");
-  CHECK(checksums[1].parameters == StringMap{{"snapshot", "00000003-0000001B-1"}});
+  CHECK(checksums[1].parameters ==
+        StringMap{{"snapshot", "00000003-0000001B-1"}, {"method", "copy-sha256"}});
   CHECK(completes_verification(checksums));
   CHECK_FALSE(completes_verification(plan_step(state::kDecommissioningSource, in)[1]));
   // Offline the target's checksum alone completes it; the source's ran beside the import.
   CHECK(completes_verification(plan_step(state::kVerifying, input("offline"))[0]));
   CHECK_FALSE(completes_verification(plan_step(state::kTransferring, input("offline"))[0]));
+}
+
+TEST_CASE("both checksums hash rows in the servers only when both servers' probes agree") {
+  PlanInput in = input("offline");
+  auto methods = [&] {
+    return plan_step(state::kTransferring, in)[0][1].parameters.at("method") + " " +
+           plan_step(state::kVerifying, in)[0][0].parameters.at("method");
+  };
+  CHECK(methods() == "copy-sha256 copy-sha256");  // no probe heard of
+  in.facts[fact::kSourceRowHashProbe] = "UTF8:-4711";
+  CHECK(methods() == "copy-sha256 copy-sha256");
+  in.facts[fact::kTargetRowHashProbe] = "LATIN1:815";  // another encoding (or byte order)
+  CHECK(methods() == "copy-sha256 copy-sha256");
+  in.facts[fact::kTargetRowHashProbe] = "UTF8:-4711";
+  CHECK(methods() == "row-hash row-hash");
+  in.facts[fact::kSourceRowHashProbe] = "";  // a server before PostgreSQL 11
+  in.facts[fact::kTargetRowHashProbe] = "";
+  CHECK(methods() == "copy-sha256 copy-sha256");
+
+  StringMap facts;
+  record_success(facts, PlannedTask{"source", "hash_probe", {}, {}}, "tsk_s",
+                 {{"row_hash_probe", "UTF8:1"}});
+  record_success(facts, PlannedTask{"target", "hash_probe", {}, {}}, "tsk_t",
+                 {{"row_hash_probe", "UTF8:1"}});
+  CHECK(checksum_method(facts) == "row-hash");
+  PlannedTask probe = plan_step(state::kProvisioningTarget, input("online"))[1][0];
+  CHECK(probe.key() == "target:hash_probe");
+  CHECK(probe.secrets == std::vector<SecretRef>{{"", "tsk_p", ""}});
+  probe = plan_step(state::kExporting, input("online"))[0][1];
+  CHECK(probe.key() == "source:hash_probe");
+  CHECK(probe.secrets == std::vector<SecretRef>{{"ord_1", "", ""}});
 }
 
 TEST_CASE("rollback undoes exactly what was done") {

@@ -99,6 +99,7 @@ v1::SwitchingReport build_report(const v1::Migration& m, const ReportInput& inpu
     verified = verified && table.equal();
   }
   report.set_verified(verified);
+  report.set_checksum_method(input.checksum_method);
   for (const auto& [key, value] : input.terms) (*report.mutable_terms())[key] = value;
   report.set_decommissioned_at(input.decommissioned_at);
   for (const auto& reason : m.reasons()) report.add_reasons(reason);

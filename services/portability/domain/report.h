@@ -33,6 +33,7 @@ struct ReportInput {
   // Both sides were compared and found equal although neither holds a table (an empty
   // database): there are no verification rows to show it.
   bool verified_empty = false;
+  std::string checksum_method;  // SwitchingReport.checksum_method
 };
 
 // The report of a migration (with its steps). total_duration_ms from created_at to

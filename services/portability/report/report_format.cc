@@ -59,6 +59,20 @@ std::string format_bytes(int64_t bytes) {
   return text;
 }
 
+std::string checksum_method_sentence(const v1::SwitchingReport& report) {
+  const std::string& method = report.checksum_method();
+  if (method == "row-hash") {
+    return "per table, the row count and the sum of each row's 64-bit hash of its values, "
+           "computed by each side's PostgreSQL server (row-hash; both servers hash alike)";
+  }
+  if (method == "copy-sha256") {
+    return "per table, the row count and the sum of each row's SHA-256 of its COPY text, "
+           "computed by each side's worker (copy-sha256)";
+  }
+  if (method == "sha256") return "SHA-256 of the image's raw content, on each side (sha256)";
+  return method.empty() ? "not recorded" : method;
+}
+
 std::string outcome_sentence(const v1::SwitchingReport& report) {
   const std::string target = offering(report.target_offering_name(), report.target_offering_id()) +
                              " at provider " + or_dash(report.target_provider_id());

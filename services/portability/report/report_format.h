@@ -21,6 +21,10 @@ std::string format_bytes(int64_t bytes);
 // The outcome as a sentence: "completed: the service now runs at <target>", ...
 std::string outcome_sentence(const v1::SwitchingReport& report);
 
+// How the checksums were computed, as a sentence (report.checksum_method; "" for a report of
+// a migration that recorded none).
+std::string checksum_method_sentence(const v1::SwitchingReport& report);
+
 // The report's summary rows (label, value), the same in the HTML page and the text.
 std::vector<std::pair<std::string, std::string>> summary_rows(const v1::SwitchingReport& report);
 

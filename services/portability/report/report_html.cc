@@ -132,13 +132,14 @@ std::string report_html(const v1::SwitchingReport& r) {
          html_escape(format_duration_ms(r.write_downtime_ms())) + "</strong>.</p>\n";
 
   out += "<h2>Verification</h2>\n";
+  out += "<p>Checksums: " + html_escape(checksum_method_sentence(r)) + ".</p>\n";
   if (r.verification().empty()) {
     out += r.verified() ? "<p>No table on either side (an empty database): equal.</p>\n"
                         : "<p>No verification recorded.</p>\n";
   } else {
     out += "<table>\n";
-    header_row(out, {"Table or image", "Source rows", "Target rows", "Source checksum (sha256)",
-                     "Target checksum (sha256)", "Equal"});
+    header_row(out, {"Table or image", "Source rows", "Target rows", "Source checksum",
+                     "Target checksum", "Equal"});
     for (const auto& row : r.verification()) {
       out += "<tr>";
       cell(out, row.name());

@@ -48,6 +48,7 @@ v1::SwitchingReport sample() {
   table->set_target_checksum("ab12");
   table->set_equal(true);
   r.set_verified(true);
+  r.set_checksum_method("row-hash");
   (*r.mutable_terms())["price"] = "45.00";
   (*r.mutable_terms())["currency"] = "EUR";
   r.set_generated_at("2026-12-03T11:00:00.000Z");
@@ -89,6 +90,7 @@ TEST_CASE("the HTML report holds parties, terms, steps, downtime, verification a
   CHECK(page.find("1.5 KiB (1536 bytes)") != std::string::npos);
   CHECK(page.find("public.items") != std::string::npos);
   CHECK(page.find("Every table (or image) is equal") != std::string::npos);
+  CHECK(page.find("computed by each side&#39;s PostgreSQL server (row-hash") != std::string::npos);
   // Self-contained: no script, no external resource.
   CHECK(page.find("<script") == std::string::npos);
   CHECK(page.find("src=") == std::string::npos);
@@ -141,6 +143,13 @@ TEST_CASE("the text report has the same facts, one value per line, no control ch
   CHECK(text.find("transferring") != std::string::npos);
   CHECK(text.find("public.items") != std::string::npos);
   CHECK(text.find("every check equal") != std::string::npos);
+  CHECK(text.find("checksums: per table, the row count and the sum of each row's 64-bit hash") !=
+        std::string::npos);
+  r.set_checksum_method("copy-sha256");
+  CHECK(report_text(r).find("SHA-256 of its COPY text, computed by each side's worker") !=
+        std::string::npos);
+  r.set_checksum_method("");
+  CHECK(report_text(r).find("checksums: not recorded") != std::string::npos);
   CHECK(text.find("currency") != std::string::npos);
   CHECK(text.find('\x1b') == std::string::npos);
   CHECK(text.find("\nforged line") == std::string::npos);

@@ -73,12 +73,13 @@ std::string report_text(const v1::SwitchingReport& r) {
   out += "  write downtime: " + format_duration_ms(r.write_downtime_ms()) + "\n";
 
   out += "\nVERIFICATION\n";
+  out += "  checksums: " + safe(checksum_method_sentence(r)) + "\n";
   if (r.verification().empty()) {
     out += r.verified() ? "  no table on either side (an empty database): equal\n"
                         : "  none recorded\n";
   } else {
     std::vector<std::vector<std::string>> rows = {
-        {"NAME", "SOURCE ROWS", "TARGET ROWS", "EQUAL", "SOURCE SHA256"}};
+        {"NAME", "SOURCE ROWS", "TARGET ROWS", "EQUAL", "SOURCE CHECKSUM"}};
     for (const auto& v : r.verification()) {
       rows.push_back({safe(v.name()), std::to_string(v.source_rows()),
                       std::to_string(v.target_rows()), v.equal() ? "yes" : "NO",

@@ -92,6 +92,11 @@ void RowDigestSum::add_row(std::string_view line) {
   ++rows_;
 }
 
+void RowDigestSum::add_rows(std::int64_t rows, std::uint64_t high, std::uint64_t low) {
+  add_value(high, low);
+  rows_ += rows;
+}
+
 void RowDigestSum::add(const RowDigestSum& other) {
   add_value(other.high_, other.low_);
   rows_ += other.rows_;
@@ -109,9 +114,8 @@ std::vector<ScanRange> scan_ranges(const std::vector<TableToScan>& tables,
   std::vector<ScanRange> ranges;
   const std::int64_t step = std::max<std::int64_t>(blocks_per_range, 1);
   for (std::size_t i = 0; i < tables.size(); ++i) {
-    const std::string select = "SELECT * FROM " + tables[i].quoted + " t";
     if (tables[i].partitioned || tables[i].blocks <= step) {
-      ranges.push_back({i, select});
+      ranges.push_back({i, ""});
       continue;
     }
     for (std::int64_t from = 0; from < tables[i].blocks; from += step) {
@@ -120,7 +124,7 @@ std::vector<ScanRange> scan_ranges(const std::vector<TableToScan>& tables,
       if (from + step < tables[i].blocks) {
         where += " AND t.ctid < '(" + std::to_string(from + step) + ",0)'::tid";
       }
-      ranges.push_back({i, select + where});
+      ranges.push_back({i, where});
     }
   }
   return ranges;

@@ -49,6 +49,9 @@ std::string rfc3339_ms(std::chrono::system_clock::time_point at);
 class RowDigestSum {
  public:
   void add_row(std::string_view line);
+  // A block range summed in the server instead (row_hash.h): its rows and the 128-bit sum of
+  // their row hashes. The same modular sum, so ranges add up alike.
+  void add_rows(std::int64_t rows, std::uint64_t high, std::uint64_t low);
   void add(const RowDigestSum& other);
   std::int64_t rows() const { return rows_; }
   std::string hex() const;  // 32 hex digits
@@ -70,7 +73,7 @@ struct TableToScan {
 };
 struct ScanRange {
   std::size_t table = 0;  // index into the tables
-  std::string query;      // SELECT for COPY (...) TO STDOUT
+  std::string where;      // " WHERE t.ctid ..." (the table aliased t), or "" for all of it
 };
 std::vector<ScanRange> scan_ranges(const std::vector<TableToScan>& tables,
                                    std::int64_t blocks_per_range);
