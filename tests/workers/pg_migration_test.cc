@@ -114,7 +114,8 @@ struct Migration {
     // larger one; and a sequence of its own.
     source.consumer_exec(
         "CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL, price numeric(10,2), "
-        "added timestamptz DEFAULT '2026-01-02 03:04:05+00');"
+        "added timestamptz DEFAULT '2026-01-02 03:04:05+00', "
+        "doubled numeric GENERATED ALWAYS AS (price * 2) STORED);"
         "INSERT INTO items (name, price) SELECT 'item ' || g, g * 1.5 FROM generate_series(1, "
         "200) g;"
         "CREATE TABLE notes (body text, n int);"
@@ -207,10 +208,20 @@ TEST_CASE("offline: the source's database streams into the target with equal che
   CHECK(m.target.admin_value("SELECT tableowner FROM pg_tables WHERE tablename = 'big'") ==
         kDatabase);
 
-  // The same item again (a re-delivery) replaces what the first made: still equal.
-  auto again = m.target.migrator.import_database(import, m.progress);
+  CHECK(m.target.admin_value("SELECT doubled FROM items WHERE id = 3") == "9.00");  // computed
+  CHECK(imported.outputs.count("verification") == 0);  // no method asked for: no checksum
+
+  // The same item again (a re-delivery) replaces what the first made (its foreign keys too):
+  // still equal. Given a method, it also returns the target's checksum, the same as a task's.
+  auto with_method = m.source_parameters("offline", user);
+  with_method["method"] = "row-hash";
+  auto again = m.target.migrator.import_database(
+      make_work("import", with_method, {{"source_migration_password", password}}), m.progress);
   INFO(again.message);
   REQUIRE(again.succeeded);
+  CHECK(value_of(again.outputs, "method") == "row-hash");
+  CHECK(value_of(again.outputs, "verification") ==
+        value_of(m.checksum(m.source, {{"method", "row-hash"}}).outputs, "verification"));
   require_equal_checksums(m);
 
   // Unfrozen twice (a re-delivery): writable, no failure.

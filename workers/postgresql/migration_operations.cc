@@ -13,6 +13,7 @@
 #include "workers/postgresql/domain/migration_plan.h"
 #include "workers/postgresql/domain/row_hash.h"
 #include "workers/postgresql/dump_pipe.h"
+#include "workers/postgresql/offline_copy.h"
 #include "workers/postgresql/pg_support.h"
 #include "workers/postgresql/role_password.h"
 
@@ -325,29 +326,36 @@ Result<PgConn> checksum_session(const std::string& dsn, const std::string& snaps
   return conn;
 }
 
+// What of the source one pg_dump | pg_restore moves: pg_dump's selection (--schema-only,
+// --section=..., --exclude-table-data=...), and whether pg_restore first drops what a previous
+// attempt restored of it (not for data alone, which pg_restore cannot clean).
+struct DumpPart {
+  std::vector<std::string> dump_args;
+  bool clean = true;
+  std::string what;  // for messages: "the schema", ...
+};
+
 // pg_dump from the source piped into pg_restore on this server's `database` (objects owned by
-// its role; what a previous attempt restored is replaced, in one transaction).
+// its role), in one transaction.
 Result<PipeResult> dump_into(const ProvisionerConfig& config, const Work& work,
                              const SourceEndpoint& source, const std::string& database,
-                             int server_version, bool schema_only, worker::Progress& progress) {
+                             int server_version, const DumpPart& part, worker::Progress& progress) {
   PipeCommand dump;
   dump.program = tool_path(config, server_version, "pg_dump");
   // Uncompressed: the archive only crosses a pipe into pg_restore on this machine, where
   // compressing it would cost about a CPU-second per GiB (2 of the copy's 20) and save nothing.
-  dump.args = {"--format=custom", "--compress=0", "--no-owner", "--no-privileges",
-               "--no-publications", "--no-subscriptions"};
-  if (schema_only) dump.args.emplace_back("--schema-only");
+  dump.args = {"--format=custom", "--compress=0",      "--no-owner",
+               "--no-privileges", "--no-publications", "--no-subscriptions"};
+  dump.args.insert(dump.args.end(), part.dump_args.begin(), part.dump_args.end());
   dump.environment = source.environment();
   PipeCommand restore;
   restore.program = tool_path(config, server_version, "pg_restore");
-  restore.args = {"--clean",
-                  "--if-exists",
-                  "--no-owner",
-                  "--no-privileges",
-                  "--role=" + database,
-                  "--exit-on-error",
-                  "--single-transaction",
-                  "--dbname=" + database};
+  if (part.clean) restore.args = {"--clean", "--if-exists"};
+  for (const char* arg : {"--no-owner", "--no-privileges"}) restore.args.emplace_back(arg);
+  restore.args.push_back("--role=" + database);
+  for (const char* arg : {"--exit-on-error", "--single-transaction"})
+    restore.args.emplace_back(arg);
+  restore.args.push_back("--dbname=" + database);
   MPLI_ASSIGN_OR_RETURN(restore.environment, libpq_environment(config.server_dsn, database));
   auto deadline = std::chrono::steady_clock::now() + time_left(work, config.default_tool_timeout);
   Reporter reporter(progress);
@@ -355,12 +363,13 @@ Result<PipeResult> dump_into(const ProvisionerConfig& config, const Work& work,
                         run_pipe(
                             dump, restore, deadline,
                             [&](std::uint64_t bytes) {
-                              reporter.report(
-                                  20, std::to_string(bytes) + " bytes streamed from the source");
+                              reporter.report(20, std::to_string(bytes) + " bytes of " + part.what +
+                                                      " streamed from the source");
                             },
                             [&] { return progress.should_stop(); }));
   if (piped.timed_out) {
-    return deadline_exceeded("pg_dump | pg_restore did not finish before the item's deadline (" +
+    return deadline_exceeded("pg_dump | pg_restore of " + part.what +
+                             " did not finish before the item's deadline (" +
                              std::to_string(piped.bytes) + " bytes streamed)");
   }
   if (piped.producer_exit != 0) {
@@ -376,6 +385,113 @@ Result<PipeResult> dump_into(const ProvisionerConfig& config, const Work& work,
     return failed.retryable ? unavailable(failed.message) : internal_error(failed.message);
   }
   return piped;
+}
+
+// Every user table of the database at `dsn` checksummed with `method` (RowDigestSum per table),
+// read in block ranges on config.checksum_connections sessions sharing one snapshot: `pinned`
+// (finalize's) when given, else one taken now.
+struct DatabaseChecksum {
+  std::vector<TableChecksum> tables;
+  int sessions = 0;
+  std::size_t ranges = 0;
+};
+Result<DatabaseChecksum> checksum_database(const ProvisionerConfig& config, const std::string& dsn,
+                                           const std::string& pinned, ChecksumMethod method) {
+  MPLI_ASSIGN_OR_RETURN(PgConn leader, checksum_session(dsn, pinned));
+  // Every other session reads the leader's snapshot: the pinned one, or one exported now.
+  std::string snapshot = pinned;
+  if (snapshot.empty()) {
+    PgResult exported(PQexec(leader.get(), "SELECT pg_export_snapshot()"), PQclear);
+    if (PQresultStatus(exported.get()) != PGRES_TUPLES_OK) {
+      return internal_error("PostgreSQL: " + first_line(PQerrorMessage(leader.get())));
+    }
+    snapshot = PQgetvalue(exported.get(), 0, 0);
+  }
+  // The user tables (partitions through their parent) and their heap sizes in blocks.
+  PgResult listed(
+      PQexec(leader.get(),
+             "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname, "
+             "c.relkind = 'p', CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) / "
+             "current_setting('block_size')::bigint ELSE 0 END FROM pg_class c JOIN "
+             "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT "
+             "c.relispartition AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> "
+             "'information_schema' ORDER BY 2"),
+      PQclear);
+  if (PQresultStatus(listed.get()) != PGRES_TUPLES_OK) {
+    return internal_error("PostgreSQL: " + first_line(PQerrorMessage(leader.get())));
+  }
+  std::vector<TableToScan> tables;
+  tables.reserve(static_cast<std::size_t>(PQntuples(listed.get())));
+  for (int i = 0; i < PQntuples(listed.get()); ++i) {
+    tables.push_back({PQgetvalue(listed.get(), i, 0), PQgetvalue(listed.get(), i, 1),
+                      std::string(PQgetvalue(listed.get(), i, 2)) == "t",
+                      std::stoll(PQgetvalue(listed.get(), i, 3))});
+  }
+  const std::vector<ScanRange> ranges = scan_ranges(tables, config.checksum_range_blocks);
+  std::vector<std::vector<ColumnToHash>> columns;
+  if (method == ChecksumMethod::kRowHash) {
+    if (PQserverVersion(leader.get()) < kRowHashMinServerVersion) {
+      return failed_precondition("method row-hash needs PostgreSQL 11 or later");
+    }
+    MPLI_ASSIGN_OR_RETURN(columns, columns_of(leader.get(), tables));
+  }
+  auto read_range = [&](PGconn* conn, const ScanRange& range, RowDigestSum& sum) {
+    const TableToScan& table = tables[range.table];
+    if (method == ChecksumMethod::kRowHash) {
+      return sum_row_hashes(conn, row_hash_query(columns[range.table], table.quoted, range.where),
+                            sum);
+    }
+    return digest_copy(conn, "SELECT * FROM " + table.quoted + " t" + range.where, sum);
+  };
+
+  // The ranges are shared out to the sessions; each sums into its own digests per table.
+  const int sessions =
+      std::max(1, std::min<int>(config.checksum_connections, static_cast<int>(ranges.size())));
+  std::vector<std::vector<RowDigestSum>> sums(static_cast<std::size_t>(sessions),
+                                              std::vector<RowDigestSum>(tables.size()));
+  std::vector<Status> outcomes(static_cast<std::size_t>(sessions), Status::ok());
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::atomic<bool> stop{false};
+  auto read_ranges = [&](std::size_t session, PGconn* conn) {
+    for (std::size_t r = next++; r < ranges.size() && !stop; r = next++) {
+      Status read = read_range(conn, ranges[r], sums[session][ranges[r].table]);
+      if (!read.is_ok()) {
+        outcomes[session] =
+            Status(read.code(), read.message() + " (table " + tables[ranges[r].table].name + ")");
+        stop = true;
+        return;
+      }
+      ++done;
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (int i = 1; i < sessions; ++i) {
+    helpers.emplace_back([&, i] {
+      auto conn = checksum_session(dsn, snapshot);
+      if (!conn) {
+        outcomes[static_cast<std::size_t>(i)] = conn.status();
+        stop = true;
+        return;
+      }
+      read_ranges(static_cast<std::size_t>(i), conn->get());
+    });
+  }
+  read_ranges(0, leader.get());
+  for (auto& helper : helpers) helper.join();
+  for (const auto& outcome : outcomes) MPLI_RETURN_IF_ERROR(outcome);
+  MPLI_RETURN_IF_ERROR(exec_command(leader.get(), "COMMIT"));
+
+  DatabaseChecksum result;
+  result.sessions = sessions;
+  result.ranges = done.load();
+  result.tables.reserve(tables.size());
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    RowDigestSum total;
+    for (const auto& session : sums) total.add(session[t]);
+    result.tables.push_back({tables[t].name, total.rows(), total.hex()});
+  }
+  return result;
 }
 
 }  // namespace
@@ -453,6 +569,102 @@ Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& pr
   });
 }
 
+namespace {
+
+// The offline import (docs/migrations.md, "The offline copy"): schema, the rest of the data
+// section, the tables' rows relayed by this worker, then indexes and constraints.
+Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work,
+                               const SourceEndpoint& source, const std::string& database,
+                               int version, const std::string& dsn, worker::Progress& progress) {
+  // Given a method, the import also returns the target's checksum (see below).
+  const bool verify = !parameter(work, "method").empty();
+  MPLI_ASSIGN_OR_RETURN(ChecksumMethod method, parse_checksum_method(parameter(work, "method")));
+  // How long each part took, for the outcome's message (operators, and docs/benchmarks.md).
+  std::string timings;
+  auto lap = [&, at = std::chrono::steady_clock::now()](const std::string& part) mutable {
+    const auto now = std::chrono::steady_clock::now();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - at).count();
+    timings += (timings.empty() ? "" : ", ") + part + " " + std::to_string(ms) + " ms";
+    at = now;
+  };
+  MPLI_ASSIGN_OR_RETURN(int dropped, drop_user_tables(dsn));
+  MPLI_ASSIGN_OR_RETURN(std::vector<TableCopy> tables, tables_to_copy(source.dsn(), version));
+  progress.report(5, "copying the schema of " + source.describe() +
+                         (dropped > 0 ? " (" + std::to_string(dropped) +
+                                            " table(s) of an earlier attempt dropped)"
+                                      : ""));
+  MPLI_ASSIGN_OR_RETURN(PipeResult schema,
+                        dump_into(config, work, source, database, version,
+                                  {{"--section=pre-data"}, true, "the schema"}, progress));
+  lap("schema");
+  // The data section without the tables copied below: sequences, large objects, the rows of an
+  // extension's configuration tables.
+  DumpPart rest{{"--section=data"}, false, "sequences and large objects"};
+  for (const auto& table : tables)
+    rest.dump_args.push_back("--exclude-table-data=" + quoted_table(table));
+  // Beside the rows (it touches none of the copied tables): its pg_dump's start-up and the
+  // sequences take no time of their own then.
+  Status other_data = Status::ok();
+  std::uint64_t other_data_bytes = 0;
+  std::thread other_data_thread([&] {
+    try {
+      auto piped = dump_into(config, work, source, database, version, rest, progress);
+      if (piped) {
+        other_data_bytes = piped->bytes;
+      } else {
+        other_data = piped.status();
+      }
+    } catch (const std::exception& e) {  // not across the thread: reported as the import's
+      other_data = internal_error(first_line(e.what()));
+    }
+  });
+  Reporter reporter(progress);
+  Result<std::uint64_t> copied_rows = copy_tables(
+      source.dsn(), dsn, database, tables,
+      [&](std::uint64_t bytes) {
+        reporter.report(40, std::to_string(bytes) + " bytes of table rows copied");
+      },
+      [&] { return progress.should_stop(); });
+  other_data_thread.join();
+  MPLI_RETURN_IF_ERROR(copied_rows.status());
+  MPLI_RETURN_IF_ERROR(other_data);
+  const std::uint64_t copied = *copied_rows;
+  lap("rows");
+  progress.report(80, std::to_string(tables.size()) + " table(s) copied (" +
+                          std::to_string(copied) + " bytes); building indexes and constraints");
+  MPLI_ASSIGN_OR_RETURN(
+      PipeResult post,
+      dump_into(config, work, source, database, version,
+                {{"--section=post-data"}, true, "indexes and constraints"}, progress));
+  lap("indexes and constraints");
+  // After the indexes and constraints, not beside them: adding a primary key locks its table
+  // against the checksum's readers (measured: beside it, the restore failed on the lock).
+  std::optional<DatabaseChecksum> summed;
+  if (verify) {
+    progress.report(90,
+                    "checksumming the target (" + std::string(checksum_method_name(method)) + ")");
+    MPLI_ASSIGN_OR_RETURN(summed, checksum_database(config, dsn, "", method));
+    lap("checksum");
+  }
+  pqxx::connection conn(dsn);
+  pqxx::nontransaction tx(conn);
+  const int restored = user_table_count(tx);
+  const std::uint64_t bytes = schema.bytes + other_data_bytes + copied + post.bytes;
+  worker::StringMap outputs{{"bytes", std::to_string(bytes)}, {"tables", std::to_string(restored)}};
+  std::string message = "restored " + std::to_string(restored) + " table(s) of " +
+                        source.describe() + " (" + std::to_string(bytes) + " bytes streamed)";
+  if (summed) {
+    outputs["verification"] = verification_json(summed->tables);
+    outputs["method"] = checksum_method_name(method);
+    message += "; " + std::to_string(summed->tables.size()) + " table(s) " +
+               checksum_method_name(method) + " checksummed";
+  }
+  message += " (" + timings + ")";
+  return Outcome::success(std::move(outputs), {}, message);
+}
+
+}  // namespace
+
 Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& progress) const {
   return guarded("import", work, [&]() -> Result<Outcome> {
     MPLI_ASSIGN_OR_RETURN(MigrationMode mode, parse_mode(parameter(work, "mode")));
@@ -466,14 +678,7 @@ Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& pr
     pqxx::nontransaction tx(conn);
 
     if (mode == MigrationMode::kOffline) {
-      progress.report(5, "pg_dump of " + source.describe() + " into " + database + " started");
-      MPLI_ASSIGN_OR_RETURN(PipeResult piped,
-                            dump_into(config_, work, source, database, version, false, progress));
-      int tables = user_table_count(tx);
-      return Outcome::success(
-          {{"bytes", std::to_string(piped.bytes)}, {"tables", std::to_string(tables)}}, {},
-          "restored " + std::to_string(tables) + " table(s) of " + source.describe() + " (" +
-              std::to_string(piped.bytes) + " bytes streamed)");
+      return import_offline(config_, work, source, database, version, dsn, progress);
     }
 
     MPLI_ASSIGN_OR_RETURN(MigrationNames names, names_of(work));
@@ -497,7 +702,8 @@ Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& pr
       }
       progress.report(5, "copying the schema of " + source.describe());
       MPLI_ASSIGN_OR_RETURN(PipeResult piped,
-                            dump_into(config_, work, source, database, version, true, progress));
+                            dump_into(config_, work, source, database, version,
+                                      {{"--schema-only"}, true, "the schema"}, progress));
       progress.report(8, "schema copied (" + std::to_string(piped.bytes) + " bytes)");
       // The statement holds the source's password: keep it out of this server's log, also
       // when it fails (log_min_error_statement would print it).
@@ -710,106 +916,16 @@ Outcome PostgresMigrator::checksum(const Work& work, worker::Progress& progress)
     MPLI_ASSIGN_OR_RETURN(std::string database, consumer_database(work));
     MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
     const std::string pinned = parameter(work, "snapshot");
-    MPLI_ASSIGN_OR_RETURN(PgConn leader, checksum_session(dsn, pinned));
-    // Every other session reads the leader's snapshot: the pinned one, or one exported now.
-    std::string snapshot = pinned;
-    if (snapshot.empty()) {
-      PgResult exported(PQexec(leader.get(), "SELECT pg_export_snapshot()"), PQclear);
-      if (PQresultStatus(exported.get()) != PGRES_TUPLES_OK) {
-        return internal_error("PostgreSQL: " + first_line(PQerrorMessage(leader.get())));
-      }
-      snapshot = PQgetvalue(exported.get(), 0, 0);
-    }
-    // The user tables (partitions through their parent) and their heap sizes in blocks.
-    PgResult listed(
-        PQexec(leader.get(),
-               "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname, "
-               "c.relkind = 'p', CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) / "
-               "current_setting('block_size')::bigint ELSE 0 END FROM pg_class c JOIN "
-               "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT "
-               "c.relispartition AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> "
-               "'information_schema' ORDER BY 2"),
-        PQclear);
-    if (PQresultStatus(listed.get()) != PGRES_TUPLES_OK) {
-      return internal_error("PostgreSQL: " + first_line(PQerrorMessage(leader.get())));
-    }
-    std::vector<TableToScan> tables;
-    tables.reserve(static_cast<std::size_t>(PQntuples(listed.get())));
-    for (int i = 0; i < PQntuples(listed.get()); ++i) {
-      tables.push_back({PQgetvalue(listed.get(), i, 0), PQgetvalue(listed.get(), i, 1),
-                        std::string(PQgetvalue(listed.get(), i, 2)) == "t",
-                        std::stoll(PQgetvalue(listed.get(), i, 3))});
-    }
-    const std::vector<ScanRange> ranges = scan_ranges(tables, config_.checksum_range_blocks);
-    std::vector<std::vector<ColumnToHash>> columns;
-    if (method == ChecksumMethod::kRowHash) {
-      if (PQserverVersion(leader.get()) < kRowHashMinServerVersion) {
-        return failed_precondition("method row-hash needs PostgreSQL 11 or later");
-      }
-      MPLI_ASSIGN_OR_RETURN(columns, columns_of(leader.get(), tables));
-    }
-    auto read_range = [&](PGconn* conn, const ScanRange& range, RowDigestSum& sum) {
-      const TableToScan& table = tables[range.table];
-      if (method == ChecksumMethod::kRowHash) {
-        return sum_row_hashes(conn, row_hash_query(columns[range.table], table.quoted, range.where),
-                              sum);
-      }
-      return digest_copy(conn, "SELECT * FROM " + table.quoted + " t" + range.where, sum);
-    };
-
-    // The ranges are shared out to the sessions; each sums into its own digests per table.
-    const int sessions =
-        std::max(1, std::min<int>(config_.checksum_connections, static_cast<int>(ranges.size())));
-    std::vector<std::vector<RowDigestSum>> sums(static_cast<std::size_t>(sessions),
-                                                std::vector<RowDigestSum>(tables.size()));
-    std::vector<Status> outcomes(static_cast<std::size_t>(sessions), Status::ok());
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::size_t> done{0};
-    std::atomic<bool> stop{false};
-    auto read_ranges = [&](std::size_t session, PGconn* conn) {
-      for (std::size_t r = next++; r < ranges.size() && !stop; r = next++) {
-        Status read = read_range(conn, ranges[r], sums[session][ranges[r].table]);
-        if (!read.is_ok()) {
-          outcomes[session] =
-              Status(read.code(), read.message() + " (table " + tables[ranges[r].table].name + ")");
-          stop = true;
-          return;
-        }
-        ++done;
-      }
-    };
-    std::vector<std::thread> helpers;
-    for (int i = 1; i < sessions; ++i) {
-      helpers.emplace_back([&, i] {
-        auto conn = checksum_session(dsn, snapshot);
-        if (!conn) {
-          outcomes[static_cast<std::size_t>(i)] = conn.status();
-          stop = true;
-          return;
-        }
-        read_ranges(static_cast<std::size_t>(i), conn->get());
-      });
-    }
-    read_ranges(0, leader.get());
-    for (auto& helper : helpers) helper.join();
-    for (const auto& outcome : outcomes) MPLI_RETURN_IF_ERROR(outcome);
-    progress.report(100, std::to_string(done.load()) + " range(s) read");
-    MPLI_RETURN_IF_ERROR(exec_command(leader.get(), "COMMIT"));
+    MPLI_ASSIGN_OR_RETURN(DatabaseChecksum summed, checksum_database(config_, dsn, pinned, method));
+    progress.report(100, std::to_string(summed.ranges) + " range(s) read");
     if (!pinned.empty()) pins_->release(work.migration_id());
-
-    std::vector<TableChecksum> checksums;
-    checksums.reserve(tables.size());
-    for (std::size_t t = 0; t < tables.size(); ++t) {
-      RowDigestSum total;
-      for (const auto& session : sums) total.add(session[t]);
-      checksums.push_back({tables[t].name, total.rows(), total.hex()});
-    }
-    return Outcome::success(
-        {{"verification", verification_json(checksums)}, {"method", checksum_method_name(method)}},
-        {},
-        std::to_string(tables.size()) + " table(s) of " + database + " " +
-            checksum_method_name(method) + " checksummed on " + std::to_string(sessions) +
-            " connection(s)" + (pinned.empty() ? "" : ", as of the snapshot pinned at finalize"));
+    return Outcome::success({{"verification", verification_json(summed.tables)},
+                             {"method", checksum_method_name(method)}},
+                            {},
+                            std::to_string(summed.tables.size()) + " table(s) of " + database +
+                                " " + checksum_method_name(method) + " checksummed on " +
+                                std::to_string(summed.sessions) + " connection(s)" +
+                                (pinned.empty() ? "" : ", as of the snapshot pinned at finalize"));
   });
 }
 

@@ -72,6 +72,9 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
     StringMap parameters = source_access(input);
     parameters["mode"] = input.mode;
     parameters["publication"] = get(input.facts, fact::kPublication);
+    // Offline the import also checksums the target once it is restored (docs/migrations.md,
+    // "The offline copy"): the method tells it to.
+    if (!online) parameters["method"] = method.at("method");
     PlannedTask import = task("target", "import", parameters,
                               {target_admin(input), source_migration_password(input)});
     if (online) return {{import}};
@@ -87,7 +90,11 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
                   {target_admin(input), source_migration_password(input)})}};
   }
   if (state == state::kVerifying) {
-    if (!online) return {{task("target", "checksum", method, {target_admin(input)})}};
+    if (!online) {
+      // The import's own checksum of the target, when it returned one, is compared as it is.
+      if (!get(input.facts, fact::kTargetVerification).empty()) return {};
+      return {{task("target", "checksum", method, {target_admin(input)})}};
+    }
     // Write downtime runs from the freeze to the cut-over: only the freeze and the catch-up to
     // the frozen position are in it. The checksums follow the cut-over (decommissioning_source),
     // on the frozen source and on the snapshot finalize pinned.
@@ -240,6 +247,7 @@ void record_success(StringMap& facts, const PlannedTask& task, const std::string
     take("lsn", fact::kLsn);
   } else if (task.side == "target" && op == "import") {
     take("subscription", fact::kSubscription);
+    take("verification", fact::kTargetVerification);  // offline, given a method
   } else if (task.side == "target" && op == "finalize") {
     take("snapshot", fact::kTargetSnapshot);
   } else if (op == "hash_probe") {

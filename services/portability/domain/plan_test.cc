@@ -155,20 +155,25 @@ TEST_CASE("parameters and secret sources follow the worker operation table") {
 
 TEST_CASE("both checksums hash rows in the servers only when both servers' probes agree") {
   PlanInput in = input("offline");
+  // The import (which checksums the target offline), the source's checksum beside it, and the
+  // target's checksum task when the import returned none.
   auto methods = [&] {
-    return plan_step(state::kTransferring, in)[0][1].parameters.at("method") + " " +
-           plan_step(state::kVerifying, in)[0][0].parameters.at("method");
+    auto transferring = plan_step(state::kTransferring, in)[0];
+    return transferring[0].parameters.at("method") + " " + transferring[1].parameters.at("method") +
+           " " + plan_step(state::kVerifying, in)[0][0].parameters.at("method");
   };
-  CHECK(methods() == "copy-sha256 copy-sha256");  // no probe heard of
+  CHECK(methods() == "copy-sha256 copy-sha256 copy-sha256");  // no probe heard of
   in.facts[fact::kSourceRowHashProbe] = "UTF8:-4711";
-  CHECK(methods() == "copy-sha256 copy-sha256");
+  CHECK(methods() == "copy-sha256 copy-sha256 copy-sha256");
   in.facts[fact::kTargetRowHashProbe] = "LATIN1:815";  // another encoding (or byte order)
-  CHECK(methods() == "copy-sha256 copy-sha256");
+  CHECK(methods() == "copy-sha256 copy-sha256 copy-sha256");
   in.facts[fact::kTargetRowHashProbe] = "UTF8:-4711";
-  CHECK(methods() == "row-hash row-hash");
+  CHECK(methods() == "row-hash row-hash row-hash");
   in.facts[fact::kSourceRowHashProbe] = "";  // a server before PostgreSQL 11
   in.facts[fact::kTargetRowHashProbe] = "";
-  CHECK(methods() == "copy-sha256 copy-sha256");
+  CHECK(methods() == "copy-sha256 copy-sha256 copy-sha256");
+  // Online the import copies by subscription and checksums nothing.
+  CHECK(plan_step(state::kTransferring, input("online"))[0][0].parameters.count("method") == 0);
 
   StringMap facts;
   record_success(facts, PlannedTask{"source", "hash_probe", {}, {}}, "tsk_s",
@@ -182,6 +187,18 @@ TEST_CASE("both checksums hash rows in the servers only when both servers' probe
   probe = plan_step(state::kExporting, input("online"))[0][1];
   CHECK(probe.key() == "source:hash_probe");
   CHECK(probe.secrets == std::vector<SecretRef>{{"ord_1", "", ""}});
+}
+
+TEST_CASE("offline, the import's own checksum of the target leaves verifying nothing to run") {
+  PlanInput in = input("offline");
+  PlannedTask import = plan_step(state::kTransferring, in)[0][0];
+  REQUIRE(import.key() == "target:import");
+  record_success(in.facts, import, "tsk_i",
+                 {{"bytes", "4096"}, {"verification", R"([{"name":"public.t","rows":1}])"}});
+  CHECK(in.facts.at(fact::kTargetVerification) == R"([{"name":"public.t","rows":1}])");
+  CHECK(plan_step(state::kVerifying, in).empty());
+  // Online an import never carries one; its checksums follow the cut-over.
+  CHECK(shape(plan_step(state::kVerifying, input("online"))) == "source:freeze | target:finalize");
 }
 
 TEST_CASE("rollback undoes exactly what was done") {
