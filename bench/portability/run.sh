@@ -11,7 +11,7 @@
 #      report measures it, and as the writer saw it (longest gap between two commits).
 # Prints a markdown table (bench/out/portability/results.md).
 #
-#   bench/portability/run.sh [SCALE=68]
+#   bench/portability/run.sh [SCALE=68]      (ONLINE=0: the offline comparison only)
 #
 # Needs a built tree (scripts/build.sh), pgbench and pgcopydb (scripts/packages.d/bench.txt),
 # curl and python3. Uses bench/out/portability/ and ports 19380-19393 on 127.0.0.1; everything it
@@ -124,6 +124,19 @@ faster=$(( dump_ms < pgcopydb_ms ? dump_ms : pgcopydb_ms ))
 ratio=$(python3 -c "print('%.2f' % ($cutover_offline_ms / $faster))")
 
 # 4. MPLI online while pgbench writes (a simple insert per transaction, logging each commit).
+# ONLINE=0 stops after the offline comparison.
+if [[ "${ONLINE:-1}" == 0 ]]; then
+  {
+    echo "| pgbench scale $SCALE ($SIZE), hexacloud -> nordwolke | wall time |"
+    echo "| --- | ---: |"
+    echo "| MPLI offline migration: request to cut-over | $cutover_offline_ms ms (${ratio}x the faster peer) |"
+    echo "| CREATE DATABASE, then pg_dump -Fc \| pg_restore | $dump_ms ms |"
+    echo "| CREATE DATABASE, then pgcopydb clone | $pgcopydb_ms ms |"
+    echo
+    echo "MPLI offline steps: $steps_offline (checksums: $method_offline)"
+  } | tee "$OUT/results.md"
+  exit 0
+fi
 ORDER2=$(new_order "$HEXA" bench-online)
 SRC2=$(conninfo "$ORDER2")
 pgbench -q -i -s "$SCALE" "$SRC2" >"$OUT/pgbench-init2.log" 2>&1

@@ -219,6 +219,7 @@ TEST_CASE("offline: the source's database streams into the target with equal che
       make_work("import", with_method, {{"source_migration_password", password}}), m.progress);
   INFO(again.message);
   REQUIRE(again.succeeded);
+  CHECK(m.target.admin_value("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == "1");
   CHECK(value_of(again.outputs, "method") == "row-hash");
   CHECK(value_of(again.outputs, "verification") ==
         value_of(m.checksum(m.source, {{"method", "row-hash"}}).outputs, "verification"));

@@ -337,25 +337,35 @@ struct DumpPart {
 
 // pg_dump from the source piped into pg_restore on this server's `database` (objects owned by
 // its role), in one transaction.
+// pg_dump's arguments for a part, pg_restore's for restoring it into `database`.
+std::vector<std::string> dump_args(const DumpPart& part) {
+  // Uncompressed: the archive only crosses a pipe into pg_restore on this machine, where
+  // compressing it would cost about a CPU-second per GiB (2 of the copy's 20) and save nothing.
+  std::vector<std::string> args = {"--format=custom", "--compress=0",      "--no-owner",
+                                   "--no-privileges", "--no-publications", "--no-subscriptions"};
+  args.insert(args.end(), part.dump_args.begin(), part.dump_args.end());
+  return args;
+}
+std::vector<std::string> restore_args(const DumpPart& part, const std::string& database) {
+  std::vector<std::string> args;
+  if (part.clean) args = {"--clean", "--if-exists"};
+  for (const char* arg : {"--no-owner", "--no-privileges"}) args.emplace_back(arg);
+  args.push_back("--role=" + database);
+  for (const char* arg : {"--exit-on-error", "--single-transaction"}) args.emplace_back(arg);
+  args.push_back("--dbname=" + database);
+  return args;
+}
+
 Result<PipeResult> dump_into(const ProvisionerConfig& config, const Work& work,
                              const SourceEndpoint& source, const std::string& database,
                              int server_version, const DumpPart& part, worker::Progress& progress) {
   PipeCommand dump;
   dump.program = tool_path(config, server_version, "pg_dump");
-  // Uncompressed: the archive only crosses a pipe into pg_restore on this machine, where
-  // compressing it would cost about a CPU-second per GiB (2 of the copy's 20) and save nothing.
-  dump.args = {"--format=custom", "--compress=0",      "--no-owner",
-               "--no-privileges", "--no-publications", "--no-subscriptions"};
-  dump.args.insert(dump.args.end(), part.dump_args.begin(), part.dump_args.end());
+  dump.args = dump_args(part);
   dump.environment = source.environment();
   PipeCommand restore;
   restore.program = tool_path(config, server_version, "pg_restore");
-  if (part.clean) restore.args = {"--clean", "--if-exists"};
-  for (const char* arg : {"--no-owner", "--no-privileges"}) restore.args.emplace_back(arg);
-  restore.args.push_back("--role=" + database);
-  for (const char* arg : {"--exit-on-error", "--single-transaction"})
-    restore.args.emplace_back(arg);
-  restore.args.push_back("--dbname=" + database);
+  restore.args = restore_args(part, database);
   MPLI_ASSIGN_OR_RETURN(restore.environment, libpq_environment(config.server_dsn, database));
   auto deadline = std::chrono::steady_clock::now() + time_left(work, config.default_tool_timeout);
   Reporter reporter(progress);
@@ -572,11 +582,11 @@ Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& pr
 namespace {
 
 // The offline import (docs/migrations.md, "The offline copy"): schema, the rest of the data
-// section, the tables' rows relayed by this worker, then indexes and constraints.
+// section, the tables' rows relayed by this worker, indexes and constraints, then the target's
+// checksum (given a method).
 Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work,
                                const SourceEndpoint& source, const std::string& database,
                                int version, const std::string& dsn, worker::Progress& progress) {
-  // Given a method, the import also returns the target's checksum (see below).
   const bool verify = !parameter(work, "method").empty();
   MPLI_ASSIGN_OR_RETURN(ChecksumMethod method, parse_checksum_method(parameter(work, "method")));
   // How long each part took, for the outcome's message (operators, and docs/benchmarks.md).
@@ -587,6 +597,7 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
     timings += (timings.empty() ? "" : ", ") + part + " " + std::to_string(ms) + " ms";
     at = now;
   };
+  std::uint64_t bytes = 0;
   MPLI_ASSIGN_OR_RETURN(int dropped, drop_user_tables(dsn));
   MPLI_ASSIGN_OR_RETURN(std::vector<TableCopy> tables, tables_to_copy(source.dsn(), version));
   progress.report(5, "copying the schema of " + source.describe() +
@@ -597,13 +608,13 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
                         dump_into(config, work, source, database, version,
                                   {{"--section=pre-data"}, true, "the schema"}, progress));
   lap("schema");
-  // The data section without the tables copied below: sequences, large objects, the rows of an
-  // extension's configuration tables.
+  // The data section without the tables copied below: sequences, large objects, the rows of
+  // an extension's configuration tables. Beside the rows (it touches none of the copied
+  // tables): its pg_dump's start-up and the sequences take no time of their own then.
   DumpPart rest{{"--section=data"}, false, "sequences and large objects"};
-  for (const auto& table : tables)
+  for (const auto& table : tables) {
     rest.dump_args.push_back("--exclude-table-data=" + quoted_table(table));
-  // Beside the rows (it touches none of the copied tables): its pg_dump's start-up and the
-  // sequences take no time of their own then.
+  }
   Status other_data = Status::ok();
   std::uint64_t other_data_bytes = 0;
   std::thread other_data_thread([&] {
@@ -619,24 +630,25 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
     }
   });
   Reporter reporter(progress);
-  Result<std::uint64_t> copied_rows = copy_tables(
+  Result<std::uint64_t> copied = copy_tables(
       source.dsn(), dsn, database, tables,
-      [&](std::uint64_t bytes) {
-        reporter.report(40, std::to_string(bytes) + " bytes of table rows copied");
+      [&](std::uint64_t relayed) {
+        reporter.report(40, std::to_string(relayed) + " bytes of table rows copied");
       },
       [&] { return progress.should_stop(); });
   other_data_thread.join();
-  MPLI_RETURN_IF_ERROR(copied_rows.status());
+  MPLI_RETURN_IF_ERROR(copied.status());
   MPLI_RETURN_IF_ERROR(other_data);
-  const std::uint64_t copied = *copied_rows;
   lap("rows");
+  bytes += schema.bytes + other_data_bytes + *copied;
   progress.report(80, std::to_string(tables.size()) + " table(s) copied (" +
-                          std::to_string(copied) + " bytes); building indexes and constraints");
+                          std::to_string(*copied) + " bytes)");
   MPLI_ASSIGN_OR_RETURN(
       PipeResult post,
       dump_into(config, work, source, database, version,
                 {{"--section=post-data"}, true, "indexes and constraints"}, progress));
   lap("indexes and constraints");
+  bytes += post.bytes;
   // After the indexes and constraints, not beside them: adding a primary key locks its table
   // against the checksum's readers (measured: beside it, the restore failed on the lock).
   std::optional<DatabaseChecksum> summed;
@@ -649,7 +661,6 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
   pqxx::connection conn(dsn);
   pqxx::nontransaction tx(conn);
   const int restored = user_table_count(tx);
-  const std::uint64_t bytes = schema.bytes + other_data_bytes + copied + post.bytes;
   worker::StringMap outputs{{"bytes", std::to_string(bytes)}, {"tables", std::to_string(restored)}};
   std::string message = "restored " + std::to_string(restored) + " table(s) of " +
                         source.describe() + " (" + std::to_string(bytes) + " bytes streamed)";

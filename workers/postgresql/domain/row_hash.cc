@@ -14,22 +14,28 @@ namespace {
 struct NativeHash {
   std::uint32_t type;
   const char* function;
-  bool collatable;     // hashed under COLLATE "C": bytes, whatever the column's collation
-  const char* sample;  // for the probe: a value of the type, as a SQL literal
+  bool collatable;      // hashed under COLLATE "C": bytes, whatever the column's collation
+  const char* sample;   // for the probe: a value of the type, as a SQL literal
+  const char* null_as;  // what a NULL is hashed as (the NULL itself is in the row's null mask)
 };
 constexpr std::array<NativeHash, 11> kNativeHashes{{
-    {21, "hashint2extended", false, "'-12'::int2"},
-    {23, "hashint4extended", false, "'1234567'::int4"},
-    {20, "hashint8extended", false, "'-9876543210'::int8"},
-    {25, "hashtextextended", true, "'déjà vu'::text"},
-    {1043, "hashtextextended", true, "'quatre-vingts'::varchar"},
-    {1042, "hashbpcharextended", true, "'padded  '::char(12)"},
-    {700, "hashfloat4extended", false, "'1.5'::float4"},
-    {701, "hashfloat8extended", false, "'-2.25e-300'::float8"},
-    {2950, "uuid_hash_extended", false, "'6ba7b810-9dad-11d1-80b4-00c04fd430c8'::uuid"},
-    {3802, "jsonb_hash_extended", false, R"('{"a": [1, "b", null]}'::jsonb)"},
-    {1114, "timestamp_hash_extended", false, "'2026-12-05 01:02:03.456789'::timestamp"},
+    {21, "hashint2extended", false, "'-12'::int2", "0::int2"},
+    {23, "hashint4extended", false, "'1234567'::int4", "0::int4"},
+    {20, "hashint8extended", false, "'-9876543210'::int8", "0::int8"},
+    {25, "hashtextextended", true, "'déjà vu'::text", "''::text"},
+    {1043, "hashtextextended", true, "'quatre-vingts'::varchar", "''::varchar"},
+    {1042, "hashbpcharextended", true, "'padded  '::char(12)", "''::bpchar"},
+    {700, "hashfloat4extended", false, "'1.5'::float4", "0::float4"},
+    {701, "hashfloat8extended", false, "'-2.25e-300'::float8", "0::float8"},
+    {2950, "uuid_hash_extended", false, "'6ba7b810-9dad-11d1-80b4-00c04fd430c8'::uuid",
+     "'00000000-0000-0000-0000-000000000000'::uuid"},
+    {3802, "jsonb_hash_extended", false, R"('{"a": [1, "b", null]}'::jsonb)", "'null'::jsonb"},
+    {1114, "timestamp_hash_extended", false, "'2026-12-05 01:02:03.456789'::timestamp",
+     "'epoch'::timestamp"},
 }};
+
+// At most this many nullable columns share one null mask (a bigint of one bit each).
+constexpr std::size_t kNullMaskBits = 62;
 
 // GCC's and Clang's 128-bit integer (-Wpedantic wants it marked as an extension).
 __extension__ using Uint128 = unsigned __int128;
@@ -41,14 +47,20 @@ const NativeHash* native_hash(std::uint32_t type) {
   return nullptr;
 }
 
+// The column's hash seeded by `seed`; a nullable column's NULL is hashed as a stand-in value
+// of its type (the row's null mask tells the two apart).
 std::string column_hash(const ColumnToHash& column, const std::string& alias,
                         const std::string& seed) {
   const std::string value = alias + "." + column.quoted;
   if (const NativeHash* native = native_hash(column.type)) {
-    return std::string(native->function) + "(" + value +
+    const std::string operand =
+        column.not_null ? value : "coalesce(" + value + ", " + native->null_as + ")";
+    return std::string(native->function) + "(" + operand +
            (native->collatable ? " COLLATE \"C\"" : "") + ", " + seed + ")";
   }
-  return "hashtextextended(" + value + "::text COLLATE \"C\", " + seed + ")";
+  const std::string text =
+      column.not_null ? value + "::text" : "coalesce(" + value + "::text, ''::text)";
+  return "hashtextextended(" + text + " COLLATE \"C\", " + seed + ")";
 }
 
 }  // namespace
@@ -66,15 +78,18 @@ const char* checksum_method_name(ChecksumMethod method) {
 std::string row_hash_expression(const std::vector<ColumnToHash>& columns,
                                 const std::string& alias) {
   std::string row = "0::bigint";
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    if (columns[i].not_null) {
-      row = column_hash(columns[i], alias, row);
-      continue;
-    }
-    const std::string position = std::to_string(i + 1);
-    row = "hashint8extended(coalesce(" + column_hash(columns[i], alias, position) + ", -" +
-          position + "::bigint), " + row + ")";
+  std::vector<std::string> masks;  // one "CASE ... + CASE ..." per kNullMaskBits nullable columns
+  std::size_t nullable = 0;
+  for (const auto& column : columns) {
+    row = column_hash(column, alias, row);
+    if (column.not_null) continue;
+    const std::size_t bit = nullable++ % kNullMaskBits;
+    if (bit == 0) masks.emplace_back();
+    masks.back() += std::string(bit == 0 ? "" : " + ") + "CASE WHEN " + alias + "." +
+                    column.quoted + " IS NULL THEN " + std::to_string(std::uint64_t{1} << bit) +
+                    "::bigint ELSE 0 END";
   }
+  for (const auto& mask : masks) row = "hashint8extended(" + mask + ", " + row + ")";
   return row;
 }
 

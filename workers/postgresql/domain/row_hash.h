@@ -34,11 +34,12 @@ struct ColumnToHash {
   bool not_null = false;   // attnotnull: no NULL marker needed
 };
 
-// A bigint SQL expression hashing one row of `columns` (in attnum order) read through `alias`.
-// Column i's hash is seeded by the row's hash so far when the column cannot be NULL; a nullable
-// column is hashed with its position as the seed (a NULL gives a fixed marker) and then mixed
-// into the row's hash, so that each column is referenced once and the expression grows
-// linearly. A type without a native hash is hashed as its text (output function, COLLATE "C").
+// A bigint SQL expression hashing one row of `columns` (in attnum order) read through `alias`:
+// each column's hash is seeded by the row's hash so far (one function call a column, and each
+// column referenced once, so the expression grows linearly); a NULL is hashed as a stand-in
+// value of its type, and the row's null mask (a bit per nullable column, 62 to a mask) is mixed
+// in last, which tells a NULL from the stand-in. A type without a native hash is hashed as its
+// text (output function, COLLATE "C").
 std::string row_hash_expression(const std::vector<ColumnToHash>& columns, const std::string& alias);
 
 // SELECT count(*), sum(<row hash>)::text FROM `quoted_table` alias t `where`.

@@ -17,18 +17,28 @@ TEST_CASE("the checksum method is copy-sha256 (also when absent) or row-hash") {
   CHECK(std::string(checksum_method_name(ChecksumMethod::kRowHash)) == "row-hash");
 }
 
-TEST_CASE("a row hash chains NOT NULL columns by seed and mixes nullable ones in") {
+TEST_CASE("a row hash chains every column by seed and mixes the null mask in last") {
   // int4 NOT NULL, then a nullable text, then a nullable numeric (no native hash: its text).
   std::vector<ColumnToHash> columns = {
       {"id", 23, true}, {"name", 25, false}, {"\"Price\"", 1700, false}};
-  CHECK(row_hash_expression(columns, "t") ==
-        "hashint8extended(coalesce(hashtextextended(t.\"Price\"::text COLLATE \"C\", 3), "
-        "-3::bigint), hashint8extended(coalesce(hashtextextended(t.name COLLATE \"C\", 2), "
-        "-2::bigint), hashint4extended(t.id, 0::bigint)))");
+  CHECK(
+      row_hash_expression(columns, "t") ==
+      "hashint8extended(CASE WHEN t.name IS NULL THEN 1::bigint ELSE 0 END + CASE WHEN "
+      "t.\"Price\" IS NULL THEN 2::bigint ELSE 0 END, hashtextextended(coalesce(t.\"Price\"::text, "
+      "''::text) COLLATE \"C\", hashtextextended(coalesce(t.name, ''::text) COLLATE \"C\", "
+      "hashint4extended(t.id, 0::bigint))))");
   CHECK(row_hash_expression({}, "t") == "0::bigint");
   CHECK(row_hash_query({{"id", 20, true}}, "public.accounts", " WHERE t.ctid >= '(0,0)'::tid") ==
         "SELECT count(*), sum(hashint8extended(t.id, 0::bigint))::text FROM public.accounts t "
         "WHERE t.ctid >= '(0,0)'::tid");
+  // 63 nullable columns: two masks, the second starting again at bit 0.
+  std::vector<ColumnToHash> wide(63, ColumnToHash{"c", 23, false});
+  std::string expression = row_hash_expression(wide, "t");
+  CHECK(expression.rfind("hashint8extended(CASE WHEN t.c IS NULL THEN 1::bigint ELSE 0 END, "
+                         "hashint8extended(CASE WHEN t.c IS NULL THEN 1::bigint",
+                         0) == 0);
+  CHECK(expression.find("THEN 2305843009213693952::bigint") != std::string::npos);  // bit 61
+  CHECK(expression.find("4611686018427387904") == std::string::npos);               // no bit 62
 }
 
 TEST_CASE("an enum, a date or a timestamptz is hashed as its text, not by oid or time zone") {
