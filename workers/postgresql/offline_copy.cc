@@ -99,9 +99,12 @@ Status relay_table(PGconn* source, PGconn* target, const TableCopy& table, std::
       }
     }
   }
-  // Drain a cancelled source; its COPY's result tells whether it sent every row.
-  for (char* rest = nullptr; PQgetCopyData(source, &rest, 0) >= 0; rest = nullptr) {
-    PQfreemem(rest);
+  // Drain a cancelled source (only then: after its end another read is an error of its own).
+  // Its COPY's result tells whether it sent every row.
+  if (!relayed.is_ok()) {
+    for (char* rest = nullptr; PQgetCopyData(source, &rest, 0) >= 0; rest = nullptr) {
+      PQfreemem(rest);
+    }
   }
   Status read = finish_copy(source, "reading " + name + " at the source");
   if (relayed.is_ok() && !read.is_ok()) relayed = read;
