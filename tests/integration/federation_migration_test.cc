@@ -72,6 +72,13 @@ class NumberWriter {
           committed_.insert(next);
         }
         ++next;
+      } catch (const pqxx::unique_violation&) {
+        // `next` is there already: an earlier COMMIT of it happened although its answer was
+        // lost (the freeze ended the session just then). Committed, so counted; writing it
+        // again would fail forever.
+        std::lock_guard<std::mutex> lock(mutex_);
+        committed_.insert(next++);
+        connection.reset();
       } catch (const std::exception&) {
         // Read-only (frozen source), terminated session or moved order: find the order again.
         // A COMMIT whose answer was lost may still have happened: the final check allows rows
