@@ -33,15 +33,6 @@ const std::vector<Migration>& library_migrations() {
   return kMigrations;
 }
 
-std::string quote_identifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 Result<MigrationOutcome> migrate(pqxx::connection& connection, const std::string& schema,
                                  const std::vector<Migration>& migrations) {
   std::vector<const Migration*> all;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "libs/core/sql_identifier.h"  // quote_identifier, used with the schema names
 #include "libs/core/status.h"
 
 namespace mpli::db {
@@ -29,8 +30,5 @@ struct MigrationOutcome {
 // its history).
 Result<MigrationOutcome> migrate(pqxx::connection& connection, const std::string& schema,
                                  const std::vector<Migration>& migrations);
-
-// Quotes an identifier we control (schema names come from code, not from users).
-std::string quote_identifier(const std::string& name);
 
 }  // namespace mpli::db

@@ -126,6 +126,8 @@ struct Migration {
         "meta jsonb);"
         "INSERT INTO shop.orders SELECT 'o-' || g, g, jsonb_build_object('g', g) "
         "FROM generate_series(1, 100) g;"
+        "COMMENT ON CONSTRAINT orders_item_fkey ON shop.orders IS 'every order is of an item';"
+        "CREATE INDEX notes_by_number ON notes (n);"
         "CREATE TABLE big (id bigint PRIMARY KEY, payload text);"
         "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 50000) g;"
         "CREATE SEQUENCE counter;"
@@ -220,6 +222,12 @@ TEST_CASE("offline: the source's database streams into the target with equal che
   INFO(again.message);
   REQUIRE(again.succeeded);
   CHECK(m.target.admin_value("SELECT count(*) FROM pg_constraint WHERE contype = 'f'") == "1");
+  // Restored in two parts (the foreign keys beside the checksum): the index and the comment on
+  // the foreign key are there too.
+  CHECK(m.target.admin_value("SELECT obj_description(oid, 'pg_constraint') FROM pg_constraint "
+                             "WHERE conname = 'orders_item_fkey'") == "every order is of an item");
+  CHECK(m.target.admin_value("SELECT count(*) FROM pg_indexes WHERE indexname = "
+                             "'notes_by_number'") == "1");
   CHECK(value_of(again.outputs, "method") == "row-hash");
   CHECK(value_of(again.outputs, "verification") ==
         value_of(m.checksum(m.source, {{"method", "row-hash"}}).outputs, "verification"));

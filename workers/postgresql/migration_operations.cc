@@ -1,9 +1,12 @@
 #include "workers/postgresql/migration_operations.h"
 
 #include <libpq-fe.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
@@ -11,7 +14,9 @@
 
 #include "workers/postgresql/domain/database_plan.h"
 #include "workers/postgresql/domain/migration_plan.h"
+#include "workers/postgresql/domain/post_data_list.h"
 #include "workers/postgresql/domain/row_hash.h"
+#include "workers/postgresql/domain/user_tables.h"
 #include "workers/postgresql/dump_pipe.h"
 #include "workers/postgresql/offline_copy.h"
 #include "workers/postgresql/pg_support.h"
@@ -152,8 +157,8 @@ class Reporter {
 
 std::vector<std::string> user_schemas(pqxx::nontransaction& tx) {
   std::vector<std::string> schemas;
-  for (const auto& row : tx.exec("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
-                                 "AND nspname <> 'information_schema' ORDER BY 1")) {
+  for (const auto& row : tx.exec(std::string("SELECT n.nspname FROM pg_namespace n WHERE ") +
+                                 kInUserSchema + " ORDER BY 1")) {
     schemas.push_back(row[0].as<std::string>());
   }
   return schemas;
@@ -161,10 +166,10 @@ std::vector<std::string> user_schemas(pqxx::nontransaction& tx) {
 
 int user_table_count(pqxx::nontransaction& tx) {
   return tx
-      .exec1(
-          "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-          "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT LIKE 'pg\\_%' "
-          "AND n.nspname <> 'information_schema'")[0]
+      .exec1(std::string(
+                 "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                 "c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ") +
+             kInUserSchema)[0]
       .as<int>();
 }
 
@@ -397,6 +402,116 @@ Result<PipeResult> dump_into(const ProvisionerConfig& config, const Work& work,
   return piped;
 }
 
+// A failed or overrun tool run (pg_dump into a file, pg_restore from one) as a status.
+Status tool_status(const std::string& tool, const CommandResult& ran, const std::string& what) {
+  if (ran.timed_out) {
+    return deadline_exceeded(tool + " of " + what + " did not finish before the item's deadline");
+  }
+  if (ran.exit == 0) return Status::ok();
+  Outcome failed = tool_failure(tool, ran.output);
+  if (permanent_connection_failure(failed.message)) return failed_precondition(failed.message);
+  return failed.retryable ? unavailable(failed.message) : internal_error(failed.message);
+}
+
+// A directory of this worker's own for one item's few small files (the post-data archive and
+// its lists: definitions, no rows), removed with what is in it when dropped.
+class ScratchDir {
+ public:
+  static Result<ScratchDir> create() {
+    std::error_code error;
+    std::string pattern =
+        (std::filesystem::temp_directory_path(error) / "mpli-pgworker-XXXXXX").string();
+    if (error || ::mkdtemp(pattern.data()) == nullptr) {
+      return internal_error("cannot make a scratch directory in " + pattern);
+    }
+    return ScratchDir(pattern);
+  }
+  ScratchDir(ScratchDir&& other) noexcept : path_(std::exchange(other.path_, "")) {}
+  ScratchDir& operator=(ScratchDir&&) = delete;
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  explicit ScratchDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// The source's post-data section as an archive in `scratch` and its table of contents in two
+// lists (domain/post_data_list.h): fetched while the rows are copied, restored after them.
+struct PostDataArchive {
+  std::string archive;
+  std::string first_list;
+  std::string foreign_keys_list;  // "" when there is no foreign key
+  std::size_t foreign_keys = 0;
+  std::uint64_t bytes = 0;  // the archive's size
+};
+
+Result<PostDataArchive> fetch_post_data(const ProvisionerConfig& config, const Work& work,
+                                        const SourceEndpoint& source, int server_version,
+                                        const ScratchDir& scratch,
+                                        const std::function<bool()>& should_stop) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + time_left(work, config.default_tool_timeout);
+  PostDataArchive fetched;
+  fetched.archive = scratch.file("post-data.dump");
+  PipeCommand dump{tool_path(config, server_version, "pg_dump"),
+                   dump_args({{"--section=post-data"}, true, ""}), source.environment()};
+  dump.args.push_back("--file=" + fetched.archive);
+  MPLI_ASSIGN_OR_RETURN(CommandResult dumped, run_command(dump, deadline, should_stop));
+  MPLI_RETURN_IF_ERROR(tool_status("pg_dump", dumped, "the indexes and constraints"));
+  std::error_code unsized;
+  fetched.bytes = std::filesystem::file_size(fetched.archive, unsized);
+  const std::string listing = scratch.file("post-data.list");
+  PipeCommand list{tool_path(config, server_version, "pg_restore"),
+                   {"--list", "--file=" + listing, fetched.archive},
+                   {}};
+  MPLI_ASSIGN_OR_RETURN(CommandResult listed, run_command(list, deadline, should_stop));
+  MPLI_RETURN_IF_ERROR(tool_status("pg_restore --list", listed, "the indexes and constraints"));
+
+  std::ifstream in(listing);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return internal_error("cannot read " + listing);
+  const PostDataLists lists = split_post_data_list(text);
+  auto write = [&](const std::string& path, const std::string& content) -> Status {
+    std::ofstream out(path, std::ios::trunc);
+    out << content;
+    out.close();
+    return out ? Status::ok() : internal_error("cannot write " + path);
+  };
+  fetched.first_list = scratch.file("first.list");
+  MPLI_RETURN_IF_ERROR(write(fetched.first_list, lists.first));
+  fetched.foreign_keys = lists.foreign_key_count;
+  if (lists.foreign_key_count > 0) {
+    fetched.foreign_keys_list = scratch.file("foreign-keys.list");
+    MPLI_RETURN_IF_ERROR(write(fetched.foreign_keys_list, lists.foreign_keys));
+  }
+  return fetched;
+}
+
+// pg_restore of the entries `list` names from the fetched post-data archive, in one
+// transaction. Without --clean: a re-delivered import dropped the tables (and with them all of
+// this) first, and the foreign keys' DROP CONSTRAINT IF EXISTS would wait for the checksum.
+Status restore_post_data(const ProvisionerConfig& config, const Work& work,
+                         const std::string& database, int server_version,
+                         const PostDataArchive& fetched, const std::string& list,
+                         const std::string& what, const std::function<bool()>& should_stop) {
+  PipeCommand restore{tool_path(config, server_version, "pg_restore"),
+                      restore_args({{}, false, what}, database),
+                      {}};
+  MPLI_ASSIGN_OR_RETURN(restore.environment, libpq_environment(config.server_dsn, database));
+  restore.args.push_back("--use-list=" + list);
+  restore.args.push_back(fetched.archive);
+  const auto deadline =
+      std::chrono::steady_clock::now() + time_left(work, config.default_tool_timeout);
+  MPLI_ASSIGN_OR_RETURN(CommandResult restored, run_command(restore, deadline, should_stop));
+  return tool_status("pg_restore", restored, what);
+}
+
 // Every user table of the database at `dsn` checksummed with `method` (RowDigestSum per table),
 // read in block ranges on config.checksum_connections sessions sharing one snapshot: `pinned`
 // (finalize's) when given, else one taken now.
@@ -420,12 +535,14 @@ Result<DatabaseChecksum> checksum_database(const ProvisionerConfig& config, cons
   // The user tables (partitions through their parent) and their heap sizes in blocks.
   PgResult listed(
       PQexec(leader.get(),
-             "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname, "
-             "c.relkind = 'p', CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) / "
-             "current_setting('block_size')::bigint ELSE 0 END FROM pg_class c JOIN "
-             "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT "
-             "c.relispartition AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> "
-             "'information_schema' ORDER BY 2"),
+             (std::string(
+                  "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname, "
+                  "c.relkind = 'p', CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) / "
+                  "current_setting('block_size')::bigint ELSE 0 END FROM pg_class c JOIN "
+                  "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT "
+                  "c.relispartition AND ") +
+              kInUserSchema + " ORDER BY 2")
+                 .c_str()),
       PQclear);
   if (PQresultStatus(listed.get()) != PGRES_TUPLES_OK) {
     return internal_error("PostgreSQL: " + first_line(PQerrorMessage(leader.get())));
@@ -554,12 +671,13 @@ Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& pr
     std::string message = "migration role " + names.role + " ready";
     if (online) {
       // Without a replica identity an UPDATE or DELETE on a published table fails on the source.
-      auto keyless = tx.exec(
-          "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
-          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
-          "AND c.relreplident = 'd' AND n.nspname NOT LIKE 'pg\\_%' "
-          "AND n.nspname <> 'information_schema' AND NOT EXISTS (SELECT 1 FROM pg_index i "
-          "WHERE i.indrelid = c.oid AND i.indisprimary)");
+      auto keyless =
+          tx.exec(std::string("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+                              "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
+                              "AND c.relreplident = 'd' AND ") +
+                  kInUserSchema +
+                  " AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND "
+                  "i.indisprimary)");
       for (const auto& row : keyless) {
         tx.exec0("ALTER TABLE " + row[0].as<std::string>() + " REPLICA IDENTITY FULL");
       }
@@ -615,15 +733,25 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
   for (const auto& table : tables) {
     rest.dump_args.push_back("--exclude-table-data=" + quoted_table(table));
   }
+  // And the post-data section fetched meanwhile too (pg_dump's start-up and catalogue reads).
+  MPLI_ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::create());
+  auto should_stop = [&] { return progress.should_stop(); };
   Status other_data = Status::ok();
   std::uint64_t other_data_bytes = 0;
+  PostDataArchive post_data;
   std::thread other_data_thread([&] {
     try {
       auto piped = dump_into(config, work, source, database, version, rest, progress);
-      if (piped) {
-        other_data_bytes = piped->bytes;
-      } else {
+      if (!piped) {
         other_data = piped.status();
+        return;
+      }
+      other_data_bytes = piped->bytes;
+      auto fetched = fetch_post_data(config, work, source, version, scratch, should_stop);
+      if (fetched) {
+        post_data = std::move(*fetched);
+      } else {
+        other_data = fetched.status();
       }
     } catch (const std::exception& e) {  // not across the thread: reported as the import's
       other_data = internal_error(first_line(e.what()));
@@ -635,7 +763,7 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
       [&](std::uint64_t relayed) {
         reporter.report(40, std::to_string(relayed) + " bytes of table rows copied");
       },
-      [&] { return progress.should_stop(); });
+      should_stop);
   other_data_thread.join();
   MPLI_RETURN_IF_ERROR(copied.status());
   MPLI_RETURN_IF_ERROR(other_data);
@@ -643,28 +771,49 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
   bytes += schema.bytes + other_data_bytes + *copied;
   progress.report(80, std::to_string(tables.size()) + " table(s) copied (" +
                           std::to_string(*copied) + " bytes)");
-  MPLI_ASSIGN_OR_RETURN(
-      PipeResult post,
-      dump_into(config, work, source, database, version,
-                {{"--section=post-data"}, true, "indexes and constraints"}, progress));
+  MPLI_RETURN_IF_ERROR(restore_post_data(config, work, database, version, post_data,
+                                         post_data.first_list, "indexes and constraints",
+                                         should_stop));
   lap("indexes and constraints");
-  bytes += post.bytes;
-  // After the indexes and constraints, not beside them: adding a primary key locks its table
-  // against the checksum's readers (measured: beside it, the restore failed on the lock).
-  std::optional<DatabaseChecksum> summed;
+  // The foreign keys beside the target's checksum: validating one reads its table on one core
+  // and locks nothing the checksum's readers need (SHARE ROW EXCLUSIVE); everything before them
+  // could (a primary key locks its table against readers while it is added).
+  Status foreign_keys = Status::ok();
+  std::thread foreign_keys_thread([&] {
+    if (post_data.foreign_keys == 0) return;
+    try {
+      foreign_keys = restore_post_data(config, work, database, version, post_data,
+                                       post_data.foreign_keys_list, "foreign keys", should_stop);
+    } catch (const std::exception& e) {  // not across the thread: reported as the import's
+      foreign_keys = internal_error(first_line(e.what()));
+    }
+  });
+  Result<DatabaseChecksum> summed = DatabaseChecksum{};
   if (verify) {
     progress.report(90,
                     "checksumming the target (" + std::string(checksum_method_name(method)) + ")");
-    MPLI_ASSIGN_OR_RETURN(summed, checksum_database(config, dsn, "", method));
-    lap("checksum");
+    try {
+      summed = checksum_database(config, dsn, "", method);
+    } catch (const std::exception& e) {  // the thread above is joined before anything returns
+      summed = internal_error(first_line(e.what()));
+    }
   }
+  foreign_keys_thread.join();
+  MPLI_RETURN_IF_ERROR(foreign_keys);
+  MPLI_RETURN_IF_ERROR(summed.status());
+  if (verify || post_data.foreign_keys > 0) {
+    lap(post_data.foreign_keys == 0 ? "checksum"
+        : verify                    ? "foreign keys beside the checksum"
+                                    : "foreign keys");
+  }
+  bytes += post_data.bytes;
   pqxx::connection conn(dsn);
   pqxx::nontransaction tx(conn);
   const int restored = user_table_count(tx);
   worker::StringMap outputs{{"bytes", std::to_string(bytes)}, {"tables", std::to_string(restored)}};
   std::string message = "restored " + std::to_string(restored) + " table(s) of " +
                         source.describe() + " (" + std::to_string(bytes) + " bytes streamed)";
-  if (summed) {
+  if (verify) {
     outputs["verification"] = verification_json(summed->tables);
     outputs["method"] = checksum_method_name(method);
     message += "; " + std::to_string(summed->tables.size()) + " table(s) " +
@@ -746,10 +895,10 @@ Outcome PostgresMigrator::import_database(const Work& work, worker::Progress& pr
       std::this_thread::sleep_for(kPollInterval);
     }
     std::string bytes =
-        tx.exec1(
-              "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-              "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
-              "AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'")[0]
+        tx.exec1(std::string("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM "
+                             "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+                             "c.relkind = 'r' AND ") +
+                 kInUserSchema)[0]
             .as<std::string>();
     return Outcome::success(
         {{"subscription", subscription}, {"bytes", bytes}, {"tables", std::to_string(total)}}, {},

@@ -7,11 +7,15 @@
 #include <pqxx/pqxx>
 
 #include "workers/postgresql/domain/migration_plan.h"
+#include "workers/postgresql/domain/user_tables.h"
 #include "workers/postgresql/pg_support.h"
 
 namespace mpli::pgworker {
 
 namespace {
+
+// What the relay collects of the source's rows before it writes them on as one message.
+constexpr std::size_t kCopyBatchBytes = std::size_t{64} * 1024;
 
 using PgConn = std::unique_ptr<PGconn, decltype(&PQfinish)>;
 using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
@@ -76,14 +80,25 @@ Status relay_table(PGconn* source, PGconn* target, const TableCopy& table, std::
   }
   auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   Status relayed = Status::ok();
+  // The source sends a message a row; here they go on in batches of rows (a COPY's data may be
+  // cut anywhere): a message a row would cost this server's backend, the copy's busiest
+  // process, a message's handling per row.
+  std::string batch;
+  batch.reserve(kCopyBatchBytes + 4096);
+  auto send_batch = [&] {
+    const bool sent =
+        batch.empty() || PQputCopyData(target, batch.data(), static_cast<int>(batch.size())) == 1;
+    batch.clear();
+    return sent;
+  };
   for (;;) {
     char* data = nullptr;
     const int n = PQgetCopyData(source, &data, 0);
     if (n < 0) break;  // -1: the source's COPY ended (its result says how); -2: an error
-    const bool written = PQputCopyData(target, data, n) == 1;
+    batch.append(data, static_cast<std::size_t>(n));
     PQfreemem(data);
     bytes += static_cast<std::uint64_t>(n);
-    if (!written) {
+    if (batch.size() >= kCopyBatchBytes && !send_batch()) {
       relayed = statement_failed(target, "writing " + name + " here");
       cancel(source);
       break;
@@ -108,6 +123,8 @@ Status relay_table(PGconn* source, PGconn* target, const TableCopy& table, std::
   }
   Status read = finish_copy(source, "reading " + name + " at the source");
   if (relayed.is_ok() && !read.is_ok()) relayed = read;
+  if (relayed.is_ok() && !send_batch())
+    relayed = statement_failed(target, "writing " + name + " here");
   // A failed relay ends the target's COPY with an error: nothing of it stays.
   const char* abort = relayed.is_ok() ? nullptr : "the copy from the source failed";
   if (PQputCopyEnd(target, abort) != 1 && relayed.is_ok()) {
@@ -135,10 +152,9 @@ Result<std::vector<TableCopy>> tables_to_copy(const std::string& source_dsn,
       "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped" +
       not_generated +
       " LEFT JOIN pg_type t ON t.oid = a.atttypid "
-      "WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND n.nspname NOT LIKE 'pg\\_%' "
-      "AND n.nspname <> 'information_schema' AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE "
-      "d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') "
-      "GROUP BY c.oid, n.nspname, c.relname ORDER BY pg_relation_size(c.oid) DESC, 1, 2");
+      "WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND " +
+      kInUserSchema + " AND " + kNotExtensionMember +
+      " GROUP BY c.oid, n.nspname, c.relname ORDER BY pg_relation_size(c.oid) DESC, 1, 2");
   std::vector<TableCopy> tables;
   tables.reserve(rows.size());
   for (const auto& row : rows) {
@@ -163,11 +179,10 @@ Result<int> drop_user_tables(const std::string& dsn) {
   pqxx::nontransaction tx(conn);
   // Partitions go with their parent; a table another one's CASCADE dropped is skipped.
   auto rows = tx.exec(
-      "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON "
-      "n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND "
-      "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema' AND NOT EXISTS (SELECT "
-      "1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND "
-      "d.deptype = 'e')");
+      std::string("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN "
+                  "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND "
+                  "NOT c.relispartition AND ") +
+      kInUserSchema + " AND " + kNotExtensionMember);
   for (const auto& row : rows) {
     tx.exec0("DROP TABLE IF EXISTS " + row[0].as<std::string>() + " CASCADE");
   }

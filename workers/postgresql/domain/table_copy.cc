@@ -1,17 +1,10 @@
 #include "workers/postgresql/domain/table_copy.h"
 
+#include "libs/core/sql_identifier.h"
+
 namespace mpli::pgworker {
 
 namespace {
-
-std::string quoted(const std::string& identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string column_list(const TableCopy& table) {
   if (table.columns.empty()) return "";  // a table without columns: COPY takes no list
@@ -25,7 +18,7 @@ std::string column_list(const TableCopy& table) {
 }  // namespace
 
 std::string quoted_table(const TableCopy& table) {
-  return quoted(table.schema) + "." + quoted(table.name);
+  return quote_identifier(table.schema) + "." + quote_identifier(table.name);
 }
 
 std::string copy_out_sql(const TableCopy& table) {
