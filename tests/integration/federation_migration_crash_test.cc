@@ -132,14 +132,15 @@ class OrderRowLock {
   std::optional<pqxx::work> tx_;
 };
 
+// The state of the migration's latest `operation` task (at `provider` when given).
 std::string task_state(const Federation& f, const std::string& migration_id,
-                       const std::string& operation) {
+                       const std::string& operation, const std::string& provider = "") {
   pqxx::connection c(hub_dsn(f));
   pqxx::work tx(c);
   auto rows = tx.exec_params(
       "SELECT state FROM delivery.tasks WHERE migration_id = $1 AND operation = $2 "
-      "ORDER BY created_at DESC LIMIT 1",
-      migration_id, operation);
+      "AND ($3 = '' OR provider_id = $3) ORDER BY created_at DESC LIMIT 1",
+      migration_id, operation, provider);
   return rows.empty() ? "" : rows[0][0].as<std::string>();
 }
 
@@ -297,6 +298,9 @@ TEST_CASE("an online migration survives a SIGKILL of portability in each of its 
       hold_source();
       create();
       reach(acme, id, "exporting");
+      // The target's hash probe is in the export's wave: answered before the target is held.
+      testing::wait_until([&] { return task_state(f, id, "hash_probe", target) == "succeeded"; },
+                          60s, "the target's hash probe succeeded");
       hold_target();  // import
       source_held->resume();
       if (step != "transferring") {

@@ -45,9 +45,9 @@ StringMap source_access(const PlanInput& input) {
   return out;
 }
 
-// The probes that choose both checksums' method (checksum_method), each asked of a side's
-// worker while it works on that side anyway: the target's once it is provisioned, the source's
-// beside the export. Both are known before the transferring step's source checksum.
+// The probes that choose both checksums' method (checksum_method), both asked beside the
+// export (the target is provisioned by then): known before the transferring step's checksums,
+// and no wave of their own.
 PlannedTask hash_probe(const std::string& side, const PlanInput& input) {
   return task(side, "hash_probe", {},
               {side == "source" ? source_admin(input) : target_admin(input)});
@@ -57,16 +57,15 @@ std::vector<Wave> postgresql_step(const std::string& state, const PlanInput& inp
   const bool online = input.mode == "online";
   const StringMap method = {{"method", checksum_method(input.facts)}};
   if (state == state::kProvisioningTarget) {
-    return {{task("target", "provision", input.target_parameters, {})},
-            {hash_probe("target", input)}};
+    return {{task("target", "provision", input.target_parameters, {})}};
   }
   if (state == state::kExporting) {
-    PlannedTask exporting =
+    const Wave exporting = {
         task("source", "export", {{"mode", input.mode}, {"migration_id", input.migration_id}},
-             {source_admin(input)});
-    if (online) return {{exporting, hash_probe("source", input)}};
-    return {{task("source", "freeze", {}, {source_admin(input)})},
-            {exporting, hash_probe("source", input)}};
+             {source_admin(input)}),
+        hash_probe("source", input), hash_probe("target", input)};
+    if (online) return {exporting};
+    return {{task("source", "freeze", {}, {source_admin(input)})}, exporting};
   }
   if (state == state::kTransferring) {
     StringMap parameters = source_access(input);
