@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Portability: a database of about SCALE/68 GiB (pgbench's tables at scale SCALE; 68 is about
-# 1 GiB) moves from hexacloud's PostgreSQL server to nordwolke's in the local federation.
-# In one run, between the same two servers and on the same data:
-#   1. MPLI offline migration (POST /v1/migrations mode=offline): wall time from the request to
-#      `completed`, and the report's per-step durations (the data is moved by the transferring
+# 1 GiB) moves between hexacloud's PostgreSQL server and nordwolke's in the local federation.
+# In one run, between the same two servers and on the same data, ROUNDS times (back and forth):
+#   1. plain `pg_dump -Fc | pg_restore` into a new database;
+#   2. `pgcopydb clone` into a new database;
+#   3. MPLI offline migration (POST /v1/migrations mode=offline): wall time from the request to
+#      the cut-over, and the report's per-step durations (the data is moved by the transferring
 #      step; verification checksums both sides);
-#   2. plain `pg_dump -Fc | pg_restore` into a new database;
-#   3. `pgcopydb clone` into a new database;
-#   4. MPLI online migration (logical replication) while pgbench writes: write downtime as the
-#      report measures it, and as the writer saw it (longest gap between two commits).
-# Prints a markdown table (bench/out/portability/results.md).
+# then once: 4. MPLI online migration (logical replication) of a second such database while a
+# writer commits a row every 5 ms: write downtime as the report measures it, and as the writer
+# saw it (its gap across the switch, its longest gap).
+# Prints markdown tables (bench/out/portability/results.md).
 #
-#   bench/portability/run.sh [SCALE=68]      (ONLINE=0: the offline comparison only)
+#   [ROUNDS=3] [ONLINE=0] bench/portability/run.sh [SCALE=68]   (ONLINE=0: the offline part only)
 #
 # Needs a built tree (scripts/build.sh), pgbench and pgcopydb (scripts/packages.d/bench.txt),
 # curl and python3. Uses bench/out/portability/ and ports 19380-19393 on 127.0.0.1; everything it

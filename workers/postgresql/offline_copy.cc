@@ -80,9 +80,9 @@ Status relay_table(PGconn* source, PGconn* target, const TableCopy& table, std::
   }
   auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   Status relayed = Status::ok();
-  // The source sends a message a row; here they go on in batches of rows (a COPY's data may be
-  // cut anywhere): a message a row would cost this server's backend, the copy's busiest
-  // process, a message's handling per row.
+  // The source sends a message a row; they go on in batches (COPY data may be cut anywhere), so
+  // this server's backend, the copy's busiest process, handles a message per 64 KiB instead of
+  // one per row.
   std::string batch;
   batch.reserve(kCopyBatchBytes + 4096);
   auto send_batch = [&] {
@@ -123,8 +123,9 @@ Status relay_table(PGconn* source, PGconn* target, const TableCopy& table, std::
   }
   Status read = finish_copy(source, "reading " + name + " at the source");
   if (relayed.is_ok() && !read.is_ok()) relayed = read;
-  if (relayed.is_ok() && !send_batch())
+  if (relayed.is_ok() && !send_batch()) {
     relayed = statement_failed(target, "writing " + name + " here");
+  }
   // A failed relay ends the target's COPY with an error: nothing of it stays.
   const char* abort = relayed.is_ok() ? nullptr : "the copy from the source failed";
   if (PQputCopyEnd(target, abort) != 1 && relayed.is_ok()) {
