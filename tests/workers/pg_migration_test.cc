@@ -186,6 +186,8 @@ std::string table_checksum(Migration& m, Side& side, const std::string& method,
 
 TEST_CASE("offline: the source's database streams into the target with equal checksums") {
   Migration m;
+  // A large object, readable by the consumer alone (lo_compat_privileges is off).
+  m.source.consumer_exec("SELECT lo_from_bytea(0, 'a large object')");
   auto frozen = m.source.migrator.freeze(make_work("freeze"), m.progress);
   INFO(frozen.message);
   REQUIRE(frozen.succeeded);
@@ -207,6 +209,8 @@ TEST_CASE("offline: the source's database streams into the target with equal che
   CHECK(value_of(imported.outputs, "tables") == "4");
   require_equal_checksums(m);
   CHECK(m.target.admin_value("SELECT nextval('counter')") == "42");
+  CHECK(m.target.admin_value("SELECT convert_from(lo_get(oid), 'UTF8') FROM "
+                             "pg_largeobject_metadata") == "a large object");
   CHECK(m.target.admin_value("SELECT tableowner FROM pg_tables WHERE tablename = 'big'") ==
         kDatabase);
 
@@ -265,6 +269,22 @@ TEST_CASE("offline: the source's database streams into the target with equal che
   }
   CHECK(m.source.admin_value("SELECT count(*) FROM pg_roles WHERE rolname = '" + user + "'") ==
         "0");
+}
+
+TEST_CASE("online: a database with a large object is refused, saying why") {
+  Migration m;
+  // Logical replication carries no large object: the target would lack it.
+  m.source.consumer_exec("SELECT lo_from_bytea(0, 'not replicated')");
+  auto refused =
+      m.source.migrator.export_database(make_work("export", {{"mode", "online"}}), m.progress);
+  CHECK_FALSE(refused.succeeded);
+  CHECK_FALSE(refused.retryable);
+  CHECK(refused.message.find("1 large object(s), which logical replication does not carry") !=
+        std::string::npos);
+  // Refused before anything was made.
+  CHECK(m.source.admin_value("SELECT count(*) FROM pg_publication") == "0");
+  CHECK(m.source.admin_value("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'mpli\\_mig\\_%'",
+                             "postgres") == "0");
 }
 
 TEST_CASE("online: replication copies, catches up, freezes the source and finalizes") {

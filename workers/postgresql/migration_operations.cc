@@ -164,6 +164,15 @@ std::vector<std::string> user_schemas(pqxx::nontransaction& tx) {
   return schemas;
 }
 
+// The database's large objects (each has privileges of its own: lo_compat_privileges is off).
+std::vector<std::string> large_object_oids(pqxx::nontransaction& tx) {
+  std::vector<std::string> oids;
+  for (const auto& row : tx.exec("SELECT oid::text FROM pg_largeobject_metadata ORDER BY oid")) {
+    oids.push_back(row[0].as<std::string>());
+  }
+  return oids;
+}
+
 int user_table_count(pqxx::nontransaction& tx) {
   return tx
       .exec1(std::string(
@@ -641,6 +650,17 @@ Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& pr
 
     AdminSession session(config_.server_dsn, database);
     MPLI_RETURN_IF_ERROR(require_database(session, database));
+    MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
+    pqxx::connection conn(dsn);
+    pqxx::nontransaction tx(conn);
+    // Logical replication carries no large object: online, a database with any would arrive
+    // without them. Offline pg_dump reads each with its own privileges (granted below).
+    const std::vector<std::string> large_objects = large_object_oids(tx);
+    if (online && !large_objects.empty()) {
+      return failed_precondition(
+          "the database has " + std::to_string(large_objects.size()) +
+          " large object(s), which logical replication does not carry: migrate it offline");
+    }
     const std::string role = session.q(names.role);
     // A new password each time: an earlier attempt's may be lost with its outcome.
     session.tx().exec0(std::string(session.role_exists(names.role) ? "ALTER" : "CREATE") +
@@ -652,9 +672,6 @@ Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& pr
                        " SET default_transaction_read_only = " + (online ? "off" : "on"));
     session.tx().exec0("GRANT CONNECT ON DATABASE " + session.q(database) + " TO " + role);
 
-    MPLI_ASSIGN_OR_RETURN(std::string dsn, dsn_for_database(config_.server_dsn, database));
-    pqxx::connection conn(dsn);
-    pqxx::nontransaction tx(conn);
     tx.exec0("SET lock_timeout = '60s'");
     for (const std::string& schema : user_schemas(tx)) {
       const std::string s = conn.quote_name(schema);
@@ -662,6 +679,7 @@ Outcome PostgresMigrator::export_database(const Work& work, worker::Progress& pr
       tx.exec0("GRANT SELECT ON ALL TABLES IN SCHEMA " + s + " TO " + role);
       tx.exec0("GRANT SELECT ON ALL SEQUENCES IN SCHEMA " + s + " TO " + role);
     }
+    for (const std::string& grant : grant_large_objects(large_objects, role)) tx.exec0(grant);
     if (session.role_exists(database)) {
       // Tables the consumer creates later are readable too (else pg_dump would fail on them).
       tx.exec0("ALTER DEFAULT PRIVILEGES FOR ROLE " + conn.quote_name(database) +

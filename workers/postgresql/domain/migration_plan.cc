@@ -154,6 +154,23 @@ std::string conninfo(const std::map<std::string, std::string>& keywords) {
   return out;
 }
 
+std::vector<std::string> grant_large_objects(const std::vector<std::string>& oids,
+                                             const std::string& quoted_role) {
+  std::vector<std::string> statements;
+  for (std::size_t i = 0; i < oids.size(); ++i) {
+    if (i % kLargeObjectsPerGrant == 0) {
+      statements.emplace_back("GRANT SELECT ON LARGE OBJECT ");
+    } else {
+      statements.back() += ", ";
+    }
+    statements.back() += oids[i];
+    if ((i + 1) % kLargeObjectsPerGrant == 0 || i + 1 == oids.size()) {
+      statements.back() += " TO " + quoted_role;
+    }
+  }
+  return statements;
+}
+
 bool permanent_connection_failure(const std::string& message) {
   for (const char* cause : {"password authentication failed", "no pg_hba.conf entry",
                             "does not exist", "permission denied", "pg_hba.conf rejects",

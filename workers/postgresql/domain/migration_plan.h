@@ -27,6 +27,12 @@ struct MigrationNames {
 // most 63 bytes. kInvalidArgument (field migration_id) when the id has no letter or digit.
 Result<MigrationNames> migration_names(const std::string& migration_id);
 
+// GRANT SELECT ON LARGE OBJECT statements giving `quoted_role` every one of `oids` (as decimal
+// text), at most kLargeObjectsPerGrant a statement: none for none.
+constexpr std::size_t kLargeObjectsPerGrant = 1000;
+std::vector<std::string> grant_large_objects(const std::vector<std::string>& oids,
+                                             const std::string& quoted_role);
+
 enum class MigrationMode { kOnline, kOffline };
 // Parameter `mode`: "online" or "offline" (kInvalidArgument naming the field otherwise).
 Result<MigrationMode> parse_mode(const std::string& text);

@@ -105,6 +105,20 @@ TEST_CASE("connection strings quote every value") {
   CHECK(conninfo({{"host", "h"}, {"password", "a b'c\\"}}) == R"(host='h' password='a b\'c\\')");
 }
 
+TEST_CASE("the migration role is granted every large object, a thousand a statement") {
+  CHECK(grant_large_objects({}, "\"r\"").empty());
+  CHECK(grant_large_objects({"16401", "16402"}, "\"r\"") ==
+        std::vector<std::string>{"GRANT SELECT ON LARGE OBJECT 16401, 16402 TO \"r\""});
+  std::vector<std::string> many;
+  for (int i = 0; i < 2001; ++i) many.push_back(std::to_string(100000 + i));
+  auto statements = grant_large_objects(many, "\"r\"");
+  REQUIRE(statements.size() == 3);
+  CHECK(statements[0].rfind("GRANT SELECT ON LARGE OBJECT 100000, 100001, ", 0) == 0);
+  CHECK(statements[0].find(", 100999 TO \"r\"") != std::string::npos);
+  CHECK(statements[1].rfind("GRANT SELECT ON LARGE OBJECT 101000, ", 0) == 0);
+  CHECK(statements[2] == "GRANT SELECT ON LARGE OBJECT 102000 TO \"r\"");
+}
+
 TEST_CASE("a wrong password is not worth another attempt, a refused connection is") {
   CHECK(permanent_connection_failure(
       "FATAL:  password authentication failed for user \"mpli_mig_x\""));
