@@ -333,6 +333,10 @@ TEST_CASE("online: replication copies, catches up, freezes the source and finali
   REQUIRE(caught_up.succeeded);
   CHECK(std::stoll(value_of(caught_up.outputs, "lag_bytes")) <= 1048576);
 
+  // Committed just before the freeze: on a server with synchronous_commit off (these test
+  // servers) its WAL may not be written yet, and must still be in what finalize waits for.
+  m.source.consumer_exec("INSERT INTO items (name) VALUES ('last before the freeze')");
+  const std::string committed = m.source.admin_value("SELECT pg_current_wal_insert_lsn()::text");
   // A transaction open before the freeze cannot commit after it; a new session cannot write.
   pqxx::connection early(m.source.consumer_dsn);
   pqxx::work early_tx(early);
@@ -341,6 +345,9 @@ TEST_CASE("online: replication copies, catches up, freezes the source and finali
   INFO(frozen.message);
   REQUIRE(frozen.succeeded);
   std::string frozen_at = value_of(frozen.outputs, "frozen_at");
+  // The freeze's position covers every commit before it (finalize waits for it).
+  CHECK(m.source.admin_value("SELECT '" + value_of(frozen.outputs, "lsn") + "'::pg_lsn >= '" +
+                             committed + "'::pg_lsn") == "t");
   CHECK(frozen_at.size() == 24);
   CHECK(frozen_at.back() == 'Z');
   CHECK_THROWS(early_tx.commit());
@@ -365,9 +372,11 @@ TEST_CASE("online: replication copies, catches up, freezes the source and finali
   CHECK(m.source.admin_value("SELECT count(*) FROM pg_replication_slots") == "0");
   CHECK(m.target.admin_value("SELECT count(*) FROM items WHERE name LIKE 'late%'") == "30");
   CHECK(m.target.admin_value("SELECT count(*) FROM items WHERE name LIKE 'before%'") == "0");
+  CHECK(m.target.admin_value("SELECT count(*) FROM items WHERE name = 'last before the freeze'") ==
+        "1");
   require_equal_checksums(m, 49990);
-  // 230 rows, and the uncommitted insert took 231 from the sequence on the source.
-  CHECK(m.target.admin_value("SELECT nextval('items_id_seq')") == "232");
+  // 231 rows, and the uncommitted insert took 232 from the sequence on the source.
+  CHECK(m.target.admin_value("SELECT nextval('items_id_seq')") == "233");
   CHECK(m.target.admin_value("SELECT nextval('counter')") == "43");
   // The snapshot finalize pinned: the consumer writes at the target after the cut-over, and the
   // target as of the pin is still equal to the frozen source; once read, the pin is released.

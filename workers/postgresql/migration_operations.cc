@@ -945,7 +945,7 @@ Outcome PostgresMigrator::catch_up(const Work& work, worker::Progress& progress)
     Reporter reporter(progress);
     for (;;) {
       auto rows = stx.exec_params(
-          "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint "
+          "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), confirmed_flush_lsn)::bigint "
           "FROM pg_replication_slots WHERE slot_name = $1 AND confirmed_flush_lsn IS NOT NULL",
           subscription);
       if (rows.empty()) {
@@ -990,7 +990,10 @@ Outcome PostgresMigrator::freeze(const Work& work, worker::Progress& progress) c
     }
     MPLI_ASSIGN_OR_RETURN(int ended, end_sessions(tx, "backend_start < $2::timestamptz", database,
                                                   cutoff, work, progress));
-    std::string lsn = tx.exec1("SELECT pg_current_wal_lsn()::text")[0].as<std::string>();
+    // The insert position: every commit is in the WAL up to it. Not pg_current_wal_lsn(), the
+    // write position, which lags behind commits on a server with synchronous_commit off (until
+    // the WAL writer wakes, seconds when it hibernates): finalize would stop short of them.
+    std::string lsn = tx.exec1("SELECT pg_current_wal_insert_lsn()::text")[0].as<std::string>();
     return Outcome::success({{"frozen_at", *frozen_at}, {"lsn", lsn}}, {},
                             database + " is read-only since " + *frozen_at + "; " +
                                 std::to_string(ended) + " earlier session(s) ended");
