@@ -267,37 +267,4 @@ Result<PipeResult> run_pipe(const PipeCommand& producer, const PipeCommand& cons
   return result;
 }
 
-Result<CommandResult> run_command(const PipeCommand& command,
-                                  std::chrono::steady_clock::time_point deadline,
-                                  const std::function<bool()>& should_stop) {
-  Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  Fd out_read, out_write;
-  MPLI_RETURN_IF_ERROR(make_pipe(out_read, out_write));
-  CommandResult result;
-  Child child;
-  MPLI_RETURN_IF_ERROR(child.spawn(command, null_in.get(), out_write.get(), out_write.get()));
-  out_write.reset();  // the child holds it; ours would keep EOF from ever arriving
-  while (out_read.get() >= 0) {
-    if (std::chrono::steady_clock::now() >= deadline || should_stop()) {
-      result.timed_out = true;
-      child.kill_group();
-      break;
-    }
-    pollfd fd{out_read.get(), POLLIN, 0};
-    int ready = ::poll(&fd, 1, 200);
-    if (ready < 0 && errno != EINTR) return internal_error(std::string("poll: ") + strerror(errno));
-    if (ready <= 0) continue;
-    char text[4096];
-    ssize_t n = ::read(out_read.get(), text, sizeof text);
-    if (n > 0) {
-      keep_tail(result.output, text, static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      out_read.reset();
-    }
-  }
-  child.reap(true);
-  result.exit = child.exit_code();
-  return result;
-}
-
 }  // namespace mpli::pgworker

@@ -37,15 +37,4 @@ Result<PipeResult> run_pipe(const PipeCommand& producer, const PipeCommand& cons
                             const std::function<void(std::uint64_t)>& on_progress,
                             const std::function<bool()>& should_stop);
 
-// One program on its own (stdin /dev/null), for the small steps around a pipe: pg_dump into a
-// file, pg_restore listing or reading one.
-struct CommandResult {
-  int exit = -1;           // exit code; -1 when killed by a signal or on timeout
-  std::string output;      // its stdout and stderr (the last 64 KiB)
-  bool timed_out = false;  // `deadline` passed or should_stop said so: it was killed
-};
-Result<CommandResult> run_command(const PipeCommand& command,
-                                  std::chrono::steady_clock::time_point deadline,
-                                  const std::function<bool()>& should_stop);
-
 }  // namespace mpli::pgworker

@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "libs/process/child_process.h"
 #include "workers/postgresql/domain/database_plan.h"
 #include "workers/postgresql/domain/migration_plan.h"
 #include "workers/postgresql/domain/post_data_list.h"
@@ -411,15 +412,21 @@ Result<PipeResult> dump_into(const ProvisionerConfig& config, const Work& work,
   return piped;
 }
 
-// A failed or overrun tool run (pg_dump into a file, pg_restore from one) as a status.
-Status tool_status(const std::string& tool, const CommandResult& ran, const std::string& what) {
-  if (ran.timed_out) {
-    return deadline_exceeded(tool + " of " + what + " did not finish before the item's deadline");
-  }
-  if (ran.exit == 0) return Status::ok();
+// One tool run to completion (pg_dump into a file, pg_restore listing or reading one: the
+// small steps around the pipes), within the item's time left; its failure as a status.
+Status run_tool(const ProvisionerConfig& config, const Work& work, const PipeCommand& command,
+                const std::string& tool, const std::string& what) {
+  process::Spec spec;
+  spec.program = command.program;
+  spec.args = command.args;
+  spec.environment = command.environment;
+  MPLI_ASSIGN_OR_RETURN(process::Completed ran,
+                        process::run(spec, time_left(work, config.default_tool_timeout)));
+  if (ran.exit_code == 0) return Status::ok();
   Outcome failed = tool_failure(tool, ran.output);
   if (permanent_connection_failure(failed.message)) return failed_precondition(failed.message);
-  return failed.retryable ? unavailable(failed.message) : internal_error(failed.message);
+  return failed.retryable ? unavailable(failed.message)
+                          : internal_error(failed.message + " (" + what + ")");
 }
 
 // A directory of this worker's own for one item's few small files (the post-data archive and
@@ -462,25 +469,21 @@ struct PostDataArchive {
 
 Result<PostDataArchive> fetch_post_data(const ProvisionerConfig& config, const Work& work,
                                         const SourceEndpoint& source, int server_version,
-                                        const ScratchDir& scratch,
-                                        const std::function<bool()>& should_stop) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + time_left(work, config.default_tool_timeout);
+                                        const ScratchDir& scratch) {
   PostDataArchive fetched;
   fetched.archive = scratch.file("post-data.dump");
   PipeCommand dump{tool_path(config, server_version, "pg_dump"),
                    dump_args({{"--section=post-data"}, true, ""}), source.environment()};
   dump.args.push_back("--file=" + fetched.archive);
-  MPLI_ASSIGN_OR_RETURN(CommandResult dumped, run_command(dump, deadline, should_stop));
-  MPLI_RETURN_IF_ERROR(tool_status("pg_dump", dumped, "the indexes and constraints"));
+  MPLI_RETURN_IF_ERROR(run_tool(config, work, dump, "pg_dump", "the indexes and constraints"));
   std::error_code unsized;
   fetched.bytes = std::filesystem::file_size(fetched.archive, unsized);
   const std::string listing = scratch.file("post-data.list");
   PipeCommand list{tool_path(config, server_version, "pg_restore"),
                    {"--list", "--file=" + listing, fetched.archive},
                    {}};
-  MPLI_ASSIGN_OR_RETURN(CommandResult listed, run_command(list, deadline, should_stop));
-  MPLI_RETURN_IF_ERROR(tool_status("pg_restore --list", listed, "the indexes and constraints"));
+  MPLI_RETURN_IF_ERROR(
+      run_tool(config, work, list, "pg_restore --list", "the indexes and constraints"));
 
   std::ifstream in(listing);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -508,17 +511,14 @@ Result<PostDataArchive> fetch_post_data(const ProvisionerConfig& config, const W
 Status restore_post_data(const ProvisionerConfig& config, const Work& work,
                          const std::string& database, int server_version,
                          const PostDataArchive& fetched, const std::string& list,
-                         const std::string& what, const std::function<bool()>& should_stop) {
+                         const std::string& what) {
   PipeCommand restore{tool_path(config, server_version, "pg_restore"),
                       restore_args({{}, false, what}, database),
                       {}};
   MPLI_ASSIGN_OR_RETURN(restore.environment, libpq_environment(config.server_dsn, database));
   restore.args.push_back("--use-list=" + list);
   restore.args.push_back(fetched.archive);
-  const auto deadline =
-      std::chrono::steady_clock::now() + time_left(work, config.default_tool_timeout);
-  MPLI_ASSIGN_OR_RETURN(CommandResult restored, run_command(restore, deadline, should_stop));
-  return tool_status("pg_restore", restored, what);
+  return run_tool(config, work, restore, "pg_restore", what);
 }
 
 // Every user table of the database at `dsn` checksummed with `method` (RowDigestSum per table),
@@ -753,7 +753,6 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
   }
   // And the post-data section fetched meanwhile too (pg_dump's start-up and catalogue reads).
   MPLI_ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::create());
-  auto should_stop = [&] { return progress.should_stop(); };
   Status other_data = Status::ok();
   std::uint64_t other_data_bytes = 0;
   PostDataArchive post_data;
@@ -765,7 +764,7 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
         return;
       }
       other_data_bytes = piped->bytes;
-      auto fetched = fetch_post_data(config, work, source, version, scratch, should_stop);
+      auto fetched = fetch_post_data(config, work, source, version, scratch);
       if (fetched) {
         post_data = std::move(*fetched);
       } else {
@@ -781,7 +780,7 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
       [&](std::uint64_t relayed) {
         reporter.report(40, std::to_string(relayed) + " bytes of table rows copied");
       },
-      should_stop);
+      [&] { return progress.should_stop(); });
   other_data_thread.join();
   MPLI_RETURN_IF_ERROR(copied.status());
   MPLI_RETURN_IF_ERROR(other_data);
@@ -790,8 +789,7 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
   progress.report(80, std::to_string(tables.size()) + " table(s) copied (" +
                           std::to_string(*copied) + " bytes)");
   MPLI_RETURN_IF_ERROR(restore_post_data(config, work, database, version, post_data,
-                                         post_data.first_list, "indexes and constraints",
-                                         should_stop));
+                                         post_data.first_list, "indexes and constraints"));
   lap("indexes and constraints");
   // The foreign keys beside the target's checksum: validating one reads its table on one core
   // and locks nothing the checksum's readers need (SHARE ROW EXCLUSIVE); everything before them
@@ -801,7 +799,7 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
     if (post_data.foreign_keys == 0) return;
     try {
       foreign_keys = restore_post_data(config, work, database, version, post_data,
-                                       post_data.foreign_keys_list, "foreign keys", should_stop);
+                                       post_data.foreign_keys_list, "foreign keys");
     } catch (const std::exception& e) {  // not across the thread: reported as the import's
       foreign_keys = internal_error(first_line(e.what()));
     }
