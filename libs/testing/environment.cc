@@ -11,18 +11,19 @@
 namespace mpli::testing {
 namespace fs = std::filesystem;
 
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "mpli-test-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-  // PostgreSQL runs as `postgres` when tests run as root: it must reach its directory.
-  fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                             fs::perms::others_read | fs::perms::others_exec);
+namespace {
+process::TempDirectory made_or_thrown(const std::string& prefix) {
+  auto made = process::TempDirectory::make(prefix);
+  if (!made) throw std::runtime_error(made.status().message());
+  return std::move(*made);
 }
+}  // namespace
 
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
+TempDir::TempDir() : dir_(made_or_thrown("mpli-test-")) {
+  // PostgreSQL runs as `postgres` when tests run as root: it must reach its directory.
+  fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read |
+                                   fs::perms::group_exec | fs::perms::others_read |
+                                   fs::perms::others_exec);
 }
 
 void wait_until(const std::function<bool()>& condition, std::chrono::milliseconds within,

@@ -13,20 +13,19 @@
 #include "libs/http/client.h"
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"
+#include "libs/process/temp_directory.h"
 
 namespace mpli::testing {
 
-// A directory under /tmp removed (with everything in it) when the object goes.
+// A directory under /tmp removed (with everything in it) when the object goes; readable by
+// others (PostgreSQL runs as `postgres` when the tests run as root). Throws when it cannot be made.
 class TempDir {
  public:
   TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return dir_.path(); }
 
  private:
-  std::string path_;
+  process::TempDirectory dir_;
 };
 
 // Fails the current test (throws) with `message` when `condition` does not hold by the deadline.

@@ -1,7 +1,6 @@
 #include "workers/postgresql/migration_operations.h"
 
 #include <libpq-fe.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "libs/process/child_process.h"
+#include "libs/process/temp_directory.h"
 #include "workers/postgresql/domain/database_plan.h"
 #include "workers/postgresql/domain/migration_plan.h"
 #include "workers/postgresql/domain/post_data_list.h"
@@ -429,34 +429,6 @@ Status run_tool(const ProvisionerConfig& config, const Work& work, const PipeCom
                           : internal_error(failed.message + " (" + what + ")");
 }
 
-// A directory of this worker's own for one item's few small files (the post-data archive and
-// its lists: definitions, no rows), removed with what is in it when dropped.
-class ScratchDir {
- public:
-  static Result<ScratchDir> create() {
-    std::error_code error;
-    std::string pattern =
-        (std::filesystem::temp_directory_path(error) / "mpli-pgworker-XXXXXX").string();
-    if (error || ::mkdtemp(pattern.data()) == nullptr) {
-      return internal_error("cannot make a scratch directory in " + pattern);
-    }
-    return ScratchDir(pattern);
-  }
-  ScratchDir(ScratchDir&& other) noexcept : path_(std::exchange(other.path_, "")) {}
-  ScratchDir& operator=(ScratchDir&&) = delete;
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  explicit ScratchDir(std::string path) : path_(std::move(path)) {}
-  std::string path_;
-};
-
 // The source's post-data section as an archive in `scratch` and its table of contents in two
 // lists (domain/post_data_list.h): fetched while the rows are copied, restored after them.
 struct PostDataArchive {
@@ -469,7 +441,7 @@ struct PostDataArchive {
 
 Result<PostDataArchive> fetch_post_data(const ProvisionerConfig& config, const Work& work,
                                         const SourceEndpoint& source, int server_version,
-                                        const ScratchDir& scratch) {
+                                        const process::TempDirectory& scratch) {
   PostDataArchive fetched;
   fetched.archive = scratch.file("post-data.dump");
   PipeCommand dump{tool_path(config, server_version, "pg_dump"),
@@ -752,7 +724,9 @@ Result<Outcome> import_offline(const ProvisionerConfig& config, const Work& work
     rest.dump_args.push_back("--exclude-table-data=" + quoted_table(table));
   }
   // And the post-data section fetched meanwhile too (pg_dump's start-up and catalogue reads).
-  MPLI_ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::create());
+  // Its archive and lists (definitions, no rows) in a directory of the item's own.
+  MPLI_ASSIGN_OR_RETURN(process::TempDirectory scratch,
+                        process::TempDirectory::make("mpli-pgworker-"));
   Status other_data = Status::ok();
   std::uint64_t other_data_bytes = 0;
   PostDataArchive post_data;
