@@ -5,7 +5,6 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -15,6 +14,8 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
+
+#include "libs/process/user_account.h"
 
 namespace mpli::process {
 namespace {
@@ -79,13 +80,14 @@ Result<ChildProcess> ChildProcess::spawn(const Spec& spec) {
   }
   uid_t uid = 0;
   gid_t gid = 0;
+  std::vector<gid_t> groups;
   bool switch_user = !spec.run_as_user.empty() && geteuid() == 0;
   if (switch_user) {
-    struct passwd* pw = getpwnam(spec.run_as_user.c_str());
-    if (pw == nullptr) return not_found("no such user '" + spec.run_as_user + "'");
-    uid = pw->pw_uid;
-    gid = pw->pw_gid;
-    env_map["HOME"] = pw->pw_dir;
+    MPLI_ASSIGN_OR_RETURN(UserAccount account, lookup_user(spec.run_as_user));
+    uid = account.uid;
+    gid = account.gid;
+    groups = std::move(account.groups);
+    env_map["HOME"] = account.home;
     env_map["USER"] = spec.run_as_user;
     env_map["LOGNAME"] = spec.run_as_user;
   }
@@ -110,7 +112,6 @@ Result<ChildProcess> ChildProcess::spawn(const Spec& spec) {
     }
   }
   int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-  const char* user_name = spec.run_as_user.c_str();
   const char* working_directory =
       spec.working_directory.empty() ? nullptr : spec.working_directory.c_str();
   pid_t parent = getpid();
@@ -129,7 +130,11 @@ Result<ChildProcess> ChildProcess::spawn(const Spec& spec) {
     dup2(out, STDOUT_FILENO);
     dup2(out, STDERR_FILENO);
     if (switch_user) {
-      if (initgroups(user_name, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
+      // setgroups, not initgroups: initgroups reads the group database (locks, malloc), which
+      // a child forked from a threaded parent may find held by a thread that is gone.
+      if (setgroups(groups.size(), groups.data()) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+        _exit(126);
+      }
     }
     // After the user switch: a credential change clears the parent-death signal.
     if (spec.parent_death_signal != 0) {

@@ -2,7 +2,6 @@
 
 #include <crypt.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+
+#include "libs/process/user_account.h"
 
 namespace mpli::process {
 
@@ -36,9 +37,8 @@ std::string random_hex_secret() {
 
 Status hand_to_user(const std::string& path, const std::string& user) {
   if (user.empty()) return Status::ok();
-  struct passwd* pw = getpwnam(user.c_str());
-  if (pw == nullptr) return not_found("no such user '" + user + "'");
-  if (chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+  MPLI_ASSIGN_OR_RETURN(UserAccount account, lookup_user(user));
+  if (chown(path.c_str(), account.uid, account.gid) != 0) {
     return internal_error("cannot give " + path + " to user " + user);
   }
   return Status::ok();
