@@ -46,7 +46,8 @@ TEST_CASE(
   const std::vector<std::string> gateways = {
       "http://127.0.0.1:" + std::to_string(f.http_port),
       "http://127.0.0.1:" + std::to_string(f.http_port + 10)};
-  testing::wait_until(
+  wait_for_federation(
+      f, *federation,
       [&] {
         return testing::http_get(gateways[0] + "/readyz").status == 200 &&
                testing::http_get(gateways[1] + "/readyz").status == 200;

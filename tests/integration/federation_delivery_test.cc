@@ -61,10 +61,11 @@ TEST_CASE("every demo provider gets its own PostgreSQL server and a worker limit
   for (size_t i = 0; i < kDemoProviders.size(); ++i) {
     std::string line = "provider " + kDemoProviders[i] + ": PostgreSQL on 127.0.0.1:" +
                        std::to_string(f.pg_port + static_cast<int>(i) + 1);
-    testing::wait_until([&] { return read_file(f.up_log).find(line) != std::string::npos; }, 90s,
-                        "'" + line + "' in the output of mpli up");
+    wait_for_federation(
+        f, *federation, [&] { return read_file(f.up_log).find(line) != std::string::npos; }, 90s,
+        "'" + line + "' in the output of mpli up");
   }
-  testing::wait_until([&] { return federation_ready(f.http_port); }, 90s, "federation ready");
+  wait_until_ready(f, *federation, 90s);
   std::string up_log = read_file(f.up_log);
   INFO(up_log);
 

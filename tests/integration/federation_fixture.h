@@ -15,10 +15,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "libs/bus/connection.h"
@@ -160,6 +162,39 @@ inline Federation federation_in(const std::string& dir, std::vector<std::string>
   f.spec.args.insert(f.spec.args.end(), extra_args.begin(), extra_args.end());
   f.spec.output_file = f.up_log;
   return f;
+}
+
+// What `mpli up` printed, for a failure message: its start (the servers and services it started,
+// or why one did not start) and its end (what went wrong since), each at most `part` bytes.
+inline std::string up_log_excerpt(const Federation& f, size_t part = 6000) {
+  std::string log = read_file(f.up_log);
+  if (log.size() <= 2 * part) return log;
+  return log.substr(0, part) + "\n[...]\n" + log.substr(log.size() - part);
+}
+
+// Waits until `condition` holds, at most `within`. Fails at once when `mpli up` has exited, and
+// at the deadline, each time with what it printed.
+inline void wait_for_federation(const Federation& f, process::ChildProcess& federation,
+                                const std::function<bool()>& condition,
+                                std::chrono::milliseconds within, const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (!condition()) {
+    if (!federation.running()) {
+      FAIL("mpli up exited before " << what << "; it said:\n" << up_log_excerpt(f));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      FAIL("waited " << within.count() << " ms for " << what << "; mpli up said:\n"
+                     << up_log_excerpt(f));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// The gateway's /readyz answers 200 (every service up), waited for as above.
+inline void wait_until_ready(const Federation& f, process::ChildProcess& federation,
+                             std::chrono::milliseconds within) {
+  wait_for_federation(
+      f, federation, [&] { return federation_ready(f.http_port); }, within, "federation ready");
 }
 
 // The federation's nats-server lets in only its users; the tests connect as its operator.

@@ -40,7 +40,7 @@ TEST_CASE("mpli up starts and stops cleanly in a 150-character state directory")
 
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
-  testing::wait_until([&] { return federation_ready(f.http_port); }, 90s, "federation ready");
+  wait_until_ready(f, *federation, 90s);
 
   // Every PostgreSQL server it started (its own and the demo providers') has its socket in a
   // directory short enough, and the socket is there.

@@ -213,23 +213,8 @@ TEST_CASE("an online migration survives a SIGKILL of portability in each of its 
   f.spec.environment["MPLI_MIGRATIONS_GRACE_PERIOD"] = "0s";
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
-  {
-    // Bounded: at most 180 s of polling twice a second. Slow on a loaded machine (four
-    // PostgreSQL servers to initialise); the log says why when it never gets there.
-    bool ready = false;
-    const auto deadline = std::chrono::steady_clock::now() + 180s;
-    for (int poll = 0; poll < 400 && !ready && std::chrono::steady_clock::now() < deadline;
-         ++poll) {
-      ready = federation_ready(f.http_port);
-      if (!ready) std::this_thread::sleep_for(500ms);
-    }
-    if (!ready) {
-      std::string log = read_file(f.up_log);
-      INFO("the end of mpli up's output:\n"
-           << log.substr(log.size() > 6000 ? log.size() - 6000 : 0));
-      REQUIRE(ready);
-    }
-  }
+  // Slow on a loaded machine (four PostgreSQL servers to initialise).
+  wait_until_ready(f, *federation, 180s);
   const pid_t up = federation->pid();
   auto bus = bus::Connection::connect(operator_login(f));
   REQUIRE(bus.is_ok());

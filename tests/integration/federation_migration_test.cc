@@ -148,7 +148,7 @@ TEST_CASE(
   f.spec.environment["MPLI_MIGRATIONS_SCAN_INTERVAL"] = "1h";
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
-  testing::wait_until([&] { return federation_ready(f.http_port); }, 120s, "federation ready");
+  wait_until_ready(f, *federation, 120s);
   Consumer acme = consumer_of(f, "acme");
 
   std::vector<std::string> offerings;
@@ -246,7 +246,7 @@ TEST_CASE("a virtual machine's disk image moves qcow2 to raw to vmdk across thre
   f.spec.environment["MPLI_MIGRATIONS_SCAN_INTERVAL"] = "1h";
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
-  testing::wait_until([&] { return federation_ready(f.http_port); }, 120s, "federation ready");
+  wait_until_ready(f, *federation, 120s);
   Consumer acme = consumer_of(f, "acme");
 
   std::vector<std::string> offerings;

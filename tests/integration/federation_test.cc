@@ -137,8 +137,9 @@ TEST_CASE(
   for (int round = 1; round <= 2; ++round) {
     auto federation = process::ChildProcess::spawn(f.spec);
     REQUIRE(federation.is_ok());
-    testing::wait_until([&] { return federation_ready(f.http_port); }, 60s,
-                        "federation ready (round " + std::to_string(round) + ")");
+    wait_for_federation(
+        f, *federation, [&] { return federation_ready(f.http_port); }, 60s,
+        "federation ready (round " + std::to_string(round) + ")");
     CHECK(nlohmann::json::parse(readyz(f.http_port))["status"] == "ready");
     // The three demo providers are served and registered (their manifests are the examples).
     std::string providers_url =
@@ -262,7 +263,7 @@ TEST_CASE("a service killed more often than the old restart budget is restarted 
   f.spec.environment["MPLI_RESTART_HEALTHY_AFTER"] = "1s";
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
-  testing::wait_until([&] { return federation_ready(f.http_port); }, 60s, "federation ready");
+  wait_until_ready(f, *federation, 60s);
 
   auto client = bus::Connection::connect(operator_login(f));
   REQUIRE(client.is_ok());
@@ -274,8 +275,9 @@ TEST_CASE("a service killed more often than the old restart budget is restarted 
                                       "trust up for 1s before crash " + std::to_string(i));
     crash(trust, federation->pid());
   }
-  testing::wait_until([&] { return federation_ready(f.http_port); }, 60s,
-                      "federation ready after the crashes");
+  wait_for_federation(
+      f, *federation, [&] { return federation_ready(f.http_port); }, 60s,
+      "federation ready after the crashes");
   CHECK(federation->running());
   std::string up_log = read_file(f.up_log);
   // Only the supervisor's restart lines: the whole log is too long for CI's output.
@@ -310,7 +312,7 @@ TEST_CASE("a service that keeps crashing stops the federation once its restart b
   Federation f = federation_in(dir.path(), {"--demo-dir", "none", "--restart-budget", "1"});
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
-  testing::wait_until([&] { return federation_ready(f.http_port); }, 60s, "federation ready");
+  wait_until_ready(f, *federation, 60s);
 
   auto client = bus::Connection::connect(operator_login(f));
   REQUIRE(client.is_ok());

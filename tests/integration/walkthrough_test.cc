@@ -61,7 +61,7 @@ TEST_CASE("docs/publish-a-manifest.md runs as written against a local federation
   Federation f = federation_in(dir.path(), {"--demo-dir", "none"});
   auto federation = process::ChildProcess::spawn(f.spec);
   REQUIRE(federation.is_ok());
-  testing::wait_until([&] { return federation_ready(f.http_port); }, 90s, "federation ready");
+  wait_until_ready(f, *federation, 90s);
 
   std::string work = dir.path() + "/provider";
   std::filesystem::create_directories(work);
