@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -30,7 +31,51 @@ void on_disconnected(natsConnection* nc, void*) {
   log::warn("bus disconnected; reconnecting");
 }
 void on_reconnected(natsConnection*, void*) { log::info("bus reconnected"); }
-void on_connected(natsConnection*, void*) { log::info("bus connected"); }
+
+// A first connect that failed for a reason that may pass: no server listening yet, or one that
+// did not finish the handshake in time (starting, or starved of CPU). Wrong credentials, a
+// refused TLS requirement or bad options do not pass by waiting.
+bool worth_another_try(natsStatus status) {
+  switch (status) {
+    case NATS_NO_SERVER:
+    case NATS_IO_ERROR:
+    case NATS_TIMEOUT:
+    case NATS_CONNECTION_CLOSED:
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_STALE_CONNECTION:
+    case NATS_PROTOCOL_ERROR:
+    case NATS_NOT_YET_CONNECTED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The client's last error ("Authorization Violation", "stale connection", ...), "" if none.
+std::string last_error_of(natsConnection* nc) {
+  const char* text = nullptr;
+  if (natsConnection_GetLastError(nc, &text) == NATS_OK || text == nullptr) return "";
+  return text;
+}
+
+const char* status_name(natsConnStatus status) {
+  switch (status) {
+    case NATS_CONN_STATUS_DISCONNECTED:
+      return "disconnected";
+    case NATS_CONN_STATUS_CONNECTING:
+      return "connecting";
+    case NATS_CONN_STATUS_CONNECTED:
+      return "connected";
+    case NATS_CONN_STATUS_CLOSED:
+      return "closed";
+    case NATS_CONN_STATUS_RECONNECTING:
+      return "reconnecting";
+    case NATS_CONN_STATUS_DRAINING_SUBS:
+    case NATS_CONN_STATUS_DRAINING_PUBS:
+      return "draining";
+  }
+  return "unknown";
+}
 
 }  // namespace
 
@@ -143,20 +188,52 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& op
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(owner.opts, 8 * 1024 * 1024);
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(owner.opts, on_disconnected, nullptr);
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(owner.opts, on_reconnected, nullptr);
-  if (s == NATS_OK && options.retry_on_failed_connect) {
-    s = natsOptions_SetRetryOnFailedConnect(owner.opts, true, on_connected, nullptr);
-  }
   if (s != NATS_OK) return from_nats(s, "bus options");
 
   std::unique_ptr<Connection> connection(new Connection());
   connection->stream_replicas_ = std::max(1, options.stream_replicas);
-  s = natsConnection_Connect(&connection->nc_, owner.opts);
-  // NOT_YET_CONNECTED: the server is not up; the library keeps trying in the background.
-  if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
-    return from_nats(s, "connect to " + options.url);
+  // The first connect is retried here, not by nats.c (natsOptions_SetRetryOnFailedConnect): in
+  // the nats.c Debian 12 ships (3.4), a first attempt whose TCP connection succeeded but whose
+  // handshake failed (a server starting, or slow under load) starts the library's retries with
+  // no current server, and they close the connection for good at once ("No server available
+  // for connection"); a service then waited for a bus that never came. Once connected, nats.c's
+  // own reconnects (MaxReconnect -1) take over, which that flaw does not touch.
+  //
+  // Every try costs the server a bcrypt check of the password: a federation's dozen processes
+  // retrying together at a fixed pace could keep a starved server too busy to answer any of
+  // them, so the pause doubles (up to 2 s) with a random part.
+  bool waited = false;
+  auto pause = options.reconnect_wait;
+  std::minstd_rand jitter(std::random_device{}());
+  while (true) {
+    s = natsConnection_Connect(&connection->nc_, owner.opts);
+    if (s == NATS_OK) break;
+    Status failed = from_nats(s, "connect to " + options.url);
+    // nats.c's details ("Expected 'PONG', got 'PING'"), when it has more than the status.
+    const char* detail = nats_GetLastError(nullptr);
+    if (detail != nullptr && *detail != '\0' &&
+        failed.message().find(detail) == std::string::npos) {
+      failed = Status(failed.code(), failed.message() + " (" + detail + ")");
+    }
+    if (!options.retry_on_failed_connect || !worth_another_try(s)) return failed;
+    if (!waited) {
+      log::warn("bus not reachable yet; retrying",
+                {{"url", options.url}, {"error", failed.message()}});
+      waited = true;
+    }
+    auto until = std::chrono::steady_clock::now() + pause +
+                 std::chrono::milliseconds(jitter() % (pause.count() / 2 + 1));
+    do {
+      if (options.keep_trying && !options.keep_trying()) {
+        return unavailable(failed.message() + "; stopped waiting for the bus");
+      }
+      std::this_thread::sleep_for(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               until - std::chrono::steady_clock::now()),
+                                           std::chrono::milliseconds(200)));
+    } while (std::chrono::steady_clock::now() < until);
+    pause = std::min(pause * 2, std::max(options.reconnect_wait, std::chrono::milliseconds(2000)));
   }
-  if (s == NATS_NOT_YET_CONNECTED)
-    log::warn("bus not reachable yet; retrying", {{"url", options.url}});
+  if (waited) log::info("bus connected");
   return connection;
 }
 
@@ -175,7 +252,13 @@ bool Connection::connected() const {
 Status Connection::wait_connected(std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!connected()) {
-    if (std::chrono::steady_clock::now() >= deadline) return unavailable("bus not connected");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      // Why, when the client knows: a service waiting for the bus says it in its log.
+      std::string why = status_name(natsConnection_Status(nc_));
+      std::string error = last_error_of(nc_);
+      if (!error.empty()) why += "; last error: " + error;
+      return unavailable("bus not connected (" + why + ")");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return Status::ok();

@@ -30,8 +30,12 @@ struct ConnectOptions {
   // cannot read the replies another provider's worker receives.
   std::string inbox_prefix;
   std::chrono::milliseconds reconnect_wait{250};
-  // True: a missing server is not an error; the connection is made when the server appears.
+  // True: a missing or unready server is not an error; connect() tries again every
+  // reconnect_wait until one answers (wrong credentials are not tried again). False: one try.
   bool retry_on_failed_connect = true;
+  // Asked before each new try: false gives up (kUnavailable). Empty: tries until connected. A
+  // process lets a termination signal end the wait with it.
+  std::function<bool()> keep_trying;
   // How many servers keep a copy of each stream this connection creates (ensure_stream): 1 on
   // a single server, 3 on a three-node JetStream cluster, so losing a node loses nothing.
   int stream_replicas = 1;

@@ -9,6 +9,7 @@
 
 #include "libs/bus/jetstream.h"
 #include "libs/core/log.h"
+#include "libs/core/termination.h"
 #include "libs/db/outbox.h"
 #include "mpli/common/v1/envelope.pb.h"
 
@@ -210,10 +211,7 @@ std::vector<config::Setting> common_settings(bool with_database) {
 int run_service(const ServiceDefinition& definition, int argc, char** argv) {
   // Block termination signals before any thread exists: every thread inherits the mask and
   // the main thread alone takes them with sigtimedwait, so no handler runs in a C library.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
+  const sigset_t signals = termination_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -238,7 +236,13 @@ int run_service(const ServiceDefinition& definition, int argc, char** argv) {
   bus_options.user = config.get("nats.user");
   bus_options.password = config.get("nats.password");
   bus_options.stream_replicas = std::stoi(config.get("nats.stream_replicas"));
+  // Waits for the bus like for every other dependency, and stops waiting when told to.
+  bus_options.keep_trying = [] { return !termination_pending(); };
   auto connected = bus::Connection::connect(bus_options);
+  if (!connected && termination_pending()) {
+    log::info("stopped before becoming ready");
+    return 0;
+  }
   if (!connected) {
     log::error("cannot use the bus", {{"error", connected.status().to_string()}});
     return 1;

@@ -392,6 +392,7 @@ Result<std::unique_ptr<Worker>> Worker::create(const WorkerOptions& options) {
   connect.user = options.nats_user;
   connect.password = options.nats_password;
   connect.inbox_prefix = "_INBOX_" + options.provider_id;
+  connect.keep_trying = options.keep_connecting;
   MPLI_ASSIGN_OR_RETURN(impl->connection, bus::Connection::connect(connect));
   return std::unique_ptr<Worker>(new Worker(std::move(impl)));
 }

@@ -78,6 +78,8 @@ struct WorkerOptions {
   int concurrency = 1;  // items handled at once
   std::chrono::milliseconds progress_interval{std::chrono::seconds(5)};
   std::chrono::milliseconds fetch_wait{std::chrono::seconds(1)};  // one pull's wait
+  // create() waits for the bus while this says true (empty: until it answers).
+  std::function<bool()> keep_connecting;
 };
 
 class Worker {

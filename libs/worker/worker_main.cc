@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "libs/core/log.h"
+#include "libs/core/termination.h"
 #include "libs/worker/worker.h"
 
 namespace mpli::worker {
@@ -128,14 +129,17 @@ int worker_main(int argc, char** argv, const std::string& kind,
   }
   // Signals are taken by one thread with sigtimedwait, so they arrive as a plain stop() call; every
   // other thread (nats.c's included) inherits the blocked mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
+  const sigset_t signals = termination_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   flags->options.worker_kind = kind;
+  // Waits for the bus until it answers, or until told to stop.
+  flags->options.keep_connecting = [] { return !termination_pending(); };
   auto created = Worker::create(flags->options);
+  if (!created.is_ok() && termination_pending()) {
+    log::info("stopped before the bus was reachable");
+    return 0;
+  }
   if (!created.is_ok()) {
     log::error("worker not created", {{"error", created.status().to_string()}});
     return created.status().code() == StatusCode::kInvalidArgument ? 2 : 1;

@@ -1,10 +1,19 @@
 // The bus wrapper against a real nats-server: request/reply, deadlines, typed errors,
-// JetStream duplicate detection and pull-consumer acknowledgements.
+// JetStream duplicate detection and pull-consumer acknowledgements, a first connect that waits.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <future>
+#include <optional>
 #include <thread>
 
 #include "libs/bus/connection.h"
 #include "libs/bus/jetstream.h"
+#include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
 
 using namespace mpli;
@@ -161,4 +170,91 @@ TEST_CASE("a durable pull consumer redelivers a nak'ed message and not an acked 
   auto empty = (*consumer)->fetch(10, 300ms);
   REQUIRE(empty.is_ok());
   CHECK(empty->empty());
+}
+
+namespace {
+// A listener on 127.0.0.1:`port` that accepts connections (the kernel completes them) and never
+// says anything: a NATS server that does not finish the handshake, as one starved of CPU.
+class SilentListener {
+ public:
+  explicit SilentListener(int port) : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    REQUIRE(fd_ >= 0);
+    int on = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(listen(fd_, 16) == 0);
+  }
+  ~SilentListener() { close(); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+}  // namespace
+
+// nats.c 3.4's own retry gave up for good after such a first attempt ("No server available for
+// connection"), and a service waited for a bus that never came.
+TEST_CASE("a first connect whose server never finishes the handshake keeps trying until one does") {
+  testing::TempDir dir;
+  auto port = process::free_tcp_port();
+  REQUIRE(port.is_ok());
+  std::optional<SilentListener> silent(std::in_place, *port);
+  bus::ConnectOptions options;
+  options.url = "nats://127.0.0.1:" + std::to_string(*port);
+  options.reconnect_wait = 100ms;
+  std::atomic<int> tries{0};
+  options.keep_trying = [&] {
+    ++tries;
+    return true;
+  };
+  auto connecting =
+      std::async(std::launch::async, [&options] { return bus::Connection::connect(options); });
+  // Past the client's 2 s handshake timeout at least once, then a real server on that port.
+  testing::wait_until([&] { return tries.load() >= 1; }, 20s, "a first handshake timed out");
+  CHECK(connecting.wait_for(0ms) == std::future_status::timeout);
+  silent.reset();
+  testing::TestNats nats(dir.path(), *port);
+  REQUIRE(connecting.wait_for(30s) == std::future_status::ready);
+  auto connection = connecting.get();
+  REQUIRE(connection.is_ok());
+  CHECK((*connection)->connected());
+  auto sub = (*connection)
+                 ->serve("mpli.test.v1.echo", "test",
+                         [](const bus::Message& m) -> Result<std::string> { return m.data; });
+  REQUIRE(sub.is_ok());
+  auto reply = (*connection)->request("mpli.test.v1.echo", "here", 5s);
+  REQUIRE(reply.is_ok());
+  CHECK(reply->data == "here");
+}
+
+TEST_CASE("a first connect stops waiting for a missing server when told to") {
+  auto port = process::free_tcp_port();
+  REQUIRE(port.is_ok());
+  bus::ConnectOptions options;
+  options.url = "nats://127.0.0.1:" + std::to_string(*port);
+  options.reconnect_wait = 10ms;
+  int asked = 0;
+  options.keep_trying = [&] { return ++asked < 3; };
+  auto connection = bus::Connection::connect(options);
+  REQUIRE_FALSE(connection.is_ok());
+  CHECK(connection.status().code() == StatusCode::kUnavailable);
+  CHECK_THAT(connection.status().message(), Catch::Contains("stopped waiting for the bus"));
+  CHECK(asked == 3);
+
+  // Without retrying: one try, the server's absence as the error.
+  options.retry_on_failed_connect = false;
+  asked = 0;
+  auto once = bus::Connection::connect(options);
+  REQUIRE_FALSE(once.is_ok());
+  CHECK(once.status().code() == StatusCode::kUnavailable);
+  CHECK(asked == 0);
 }

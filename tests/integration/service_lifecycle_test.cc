@@ -1,5 +1,5 @@
 // Service processes against real dependencies: a service started before NATS exists becomes
-// healthy when NATS appears; SIGTERM drains and exits 0.
+// healthy when NATS appears, or stops when told to while it waits; SIGTERM drains and exits 0.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -45,6 +45,25 @@ TEST_CASE("a service started before NATS is up connects when NATS appears") {
 
   REQUIRE(service.send_signal(SIGTERM).is_ok());
   auto status = service.wait_for(15s);
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+}
+
+TEST_CASE("a service waiting for a bus that never comes stops at once when told to") {
+  testing::TempDir dir;
+  testing::TestPostgres pg(dir.path());
+  auto port = process::free_tcp_port();
+  REQUIRE(port.is_ok());
+  auto service =
+      testing::start_binary("mpli-trust",
+                            {{"MPLI_NATS_URL", "nats://127.0.0.1:" + std::to_string(*port)},
+                             {"MPLI_DATABASE_URL", pg.dsn()}},
+                            dir.path());
+  REQUIRE_FALSE(service.wait_for(1500ms).has_value());
+  REQUIRE(service.send_signal(SIGTERM).is_ok());
+  // Well within mpli up's stop grace (10 s): it asks between tries (every 250 ms).
+  auto status = service.wait_for(5s);
   REQUIRE(status.has_value());
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);

@@ -17,6 +17,7 @@
 
 #include "libs/core/config.h"
 #include "libs/core/digest.h"
+#include "libs/core/termination.h"
 
 namespace {
 
@@ -163,10 +164,7 @@ int main(int argc, char** argv) {
                  "[--threads N] [--files DIR]\n";
     return 2;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
+  const sigset_t signals = mpli::termination_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   ManifestHandler handler(dir.empty() ? manifest : dir);
