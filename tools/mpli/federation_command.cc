@@ -26,6 +26,7 @@
 
 #include "libs/core/config.h"
 #include "libs/core/services.h"
+#include "libs/core/termination.h"
 #include "libs/http/client.h"
 #include "libs/process/child_process.h"
 #include "libs/process/local_servers.h"
@@ -629,10 +630,7 @@ int run_up_command(int argc, char** argv) {
   { std::ofstream(pid_file(options.state_dir)) << getpid() << "\n"; }
 
   // Ctrl-C and `mpli down` arrive here only: children run in their own process groups.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  const sigset_t signals = termination_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::string admin_token_file = options.state_dir + "/admin-token";
@@ -868,16 +866,33 @@ int run_up_command(int argc, char** argv) {
     std::atomic<bool> registering_stop{false};
     std::thread registration([&] {
       std::string base = "http://127.0.0.1:" + std::to_string(options.http_port);
-      for (int i = 0; i < 300 && !registering_stop; ++i) {
+      // However long the hub takes to get ready (minutes on a starved machine: registering
+      // before it was ready left the catalogue empty for good), saying so once a minute.
+      auto next_note = Clock::now() + std::chrono::minutes(1);
+      while (!registering_stop) {
         if (http::request("GET", base + "/readyz", "", {}, std::chrono::seconds(5)).status == 200)
           break;
+        if (Clock::now() >= next_note) {
+          pump.say("the demo providers wait for the gateway to be ready (" + base + "/readyz)");
+          next_note += std::chrono::minutes(1);
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
+      // A request the hub could not take (no answer, 5xx) goes again, up to five times.
+      auto post = [&](const std::string& path, const std::string& body,
+                      const std::string& content_type) {
+        http::Response answer;
+        for (int attempt = 0; attempt < 5 && !registering_stop; ++attempt) {
+          if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(1));
+          answer = http::request("POST", base + path, body, {content_type, admin_bearer});
+          if (answer.status != 0 && answer.status < 500) break;
+        }
+        return answer;
+      };
       for (const auto& url : demo_urls) {
         if (registering_stop) return;
-        auto answer =
-            http::request("POST", base + "/v1/providers", "{\"manifest_url\": \"" + url + "\"}",
-                          {"Content-Type: application/json", admin_bearer});
+        auto answer = post("/v1/providers", "{\"manifest_url\": \"" + url + "\"}",
+                           "Content-Type: application/json");
         pump.say("demo provider " + url + " registered: HTTP " + std::to_string(answer.status) +
                  (answer.status >= 400 ? " " + answer.body : ""));
       }
@@ -893,8 +908,8 @@ int run_up_command(int argc, char** argv) {
         }
         for (const auto& credential : *issued) {
           if (registering_stop) return;
-          auto answer = http::request("POST", base + "/v1/credentials", credential.token,
-                                      {"Content-Type: application/vc+jwt", admin_bearer});
+          auto answer =
+              post("/v1/credentials", credential.token, "Content-Type: application/vc+jwt");
           pump.say("demo consumer " + credential.consumer + ": " + credential.kind +
                    " credential submitted: HTTP " + std::to_string(answer.status));
         }
