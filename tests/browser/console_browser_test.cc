@@ -4,17 +4,13 @@
 // offering -> sign in -> resolve -> order (followed live to active: nordwolke's worker creates
 // the database) -> move it to polderstack (followed live through its steps), and saves
 // screenshots under build/tests/browser-screenshots.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -22,42 +18,12 @@
 
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
+#include "libs/testing/loopback_ports.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
 
 namespace {
-
-// True when a listener could bind 127.0.0.1:`port` now.
-bool bindable(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  int on = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
-
-// A port whose next three are free too (`mpli up` puts the demo providers there), below the
-// kernel's ephemeral range so other tests' outgoing connections cannot take them meanwhile.
-int free_port_block(const std::vector<int>& taken) {
-  std::mt19937 random(std::random_device{}());
-  std::uniform_int_distribution<int> base(20000, 32000);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    int port = base(random);
-    bool clear = true;
-    for (int other : taken) clear = clear && std::abs(port - other) >= 8;
-    for (int i = 0; i <= 3; ++i) clear = clear && bindable(port + i);
-    if (clear) return port;
-  }
-  FAIL("no block of four free ports");
-  return 0;
-}
 
 bool executable(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
 
@@ -108,9 +74,10 @@ TEST_CASE(
   }
 
   testing::TempDir dir;
-  int http_port = free_port_block({});
-  int nats_port = free_port_block({http_port});
-  int pg_port = free_port_block({http_port, nats_port});
+  // `mpli up` puts the demo providers after each of these ports.
+  int http_port = testing::free_port_block(4);
+  int nats_port = testing::free_port_block(4, {http_port}, 8);
+  int pg_port = testing::free_port_block(4, {http_port, nats_port}, 8);
   std::string state = dir.path() + "/state";
   std::string base = "http://127.0.0.1:" + std::to_string(http_port);
   process::Spec up;

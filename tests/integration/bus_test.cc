@@ -1,9 +1,5 @@
 // The bus wrapper against a real nats-server: request/reply, deadlines, typed errors,
 // JetStream duplicate detection and pull-consumer acknowledgements, a first connect that waits.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -15,6 +11,7 @@
 #include "libs/bus/jetstream.h"
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
+#include "libs/testing/loopback_ports.h"
 
 using namespace mpli;
 using namespace std::chrono_literals;
@@ -172,42 +169,18 @@ TEST_CASE("a durable pull consumer redelivers a nak'ed message and not an acked 
   CHECK(empty->empty());
 }
 
-namespace {
-// A listener on 127.0.0.1:`port` that accepts connections (the kernel completes them) and never
-// says anything: a NATS server that does not finish the handshake, as one starved of CPU.
-class SilentListener {
- public:
-  explicit SilentListener(int port) : fd_(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    REQUIRE(fd_ >= 0);
-    int on = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-    REQUIRE(listen(fd_, 16) == 0);
-  }
-  ~SilentListener() { close(); }
-  SilentListener(const SilentListener&) = delete;
-  SilentListener& operator=(const SilentListener&) = delete;
-  void close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-}  // namespace
-
 // nats.c 3.4's own retry gave up for good after such a first attempt ("No server available for
 // connection"), and a service waited for a bus that never came.
 TEST_CASE("a first connect whose server never finishes the handshake keeps trying until one does") {
   testing::TempDir dir;
   auto port = process::free_tcp_port();
   REQUIRE(port.is_ok());
-  std::optional<SilentListener> silent(std::in_place, *port);
+  // A listener that accepts connections (the kernel completes them) and never says anything: a
+  // NATS server that does not finish the handshake, as one starved of CPU.
+  auto bound = testing::LoopbackSocket::bind(*port);
+  REQUIRE(bound.is_ok());
+  std::optional<testing::LoopbackSocket> silent(std::move(bound).value());
+  REQUIRE(silent->listen().is_ok());
   bus::ConnectOptions options;
   options.url = "nats://127.0.0.1:" + std::to_string(*port);
   options.reconnect_wait = 100ms;

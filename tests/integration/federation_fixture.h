@@ -1,12 +1,9 @@
 // What the tests that run `mpli up` share: free port blocks for the federation (the demo
 // providers and their PostgreSQL servers take the ports after the gateway's and PostgreSQL's),
-// its process tree, its files and its NATS users.
+// its process tree, its files and its NATS users, waiting for it to start.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,7 +14,6 @@
 #include <fstream>
 #include <functional>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -26,42 +22,10 @@
 #include "libs/bus/connection.h"
 #include "libs/process/child_process.h"
 #include "libs/testing/environment.h"
+#include "libs/testing/loopback_ports.h"
 #include "mpli/common/v1/envelope.pb.h"
 
 namespace mpli::fixture {
-
-// True when a listener could bind 127.0.0.1:`port` now.
-inline bool bindable(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  int on = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
-
-// A port whose next `count - 1` are free too: `mpli up` puts the demo providers there (after
-// --port) and their PostgreSQL servers (after --postgres-port); with --cluster the NATS nodes
-// (after --nats-port) and the second gateway (--port + 10). Taken below the kernel's ephemeral
-// range (32768 and up), so the outgoing connections of tests running alongside cannot take one
-// between this check and `mpli up` binding them.
-inline int free_port_block(int count = 4) {
-  std::mt19937 random(std::random_device{}());
-  std::uniform_int_distribution<int> base(20000, 32000);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    int port = base(random);
-    bool all_free = true;
-    for (int i = 0; i < count; ++i) all_free = all_free && bindable(port + i);
-    if (all_free) return port;
-  }
-  FAIL("no block of " << count << " free ports");
-  return 0;
-}
 
 inline std::vector<pid_t> descendants(pid_t pid) {
   std::vector<pid_t> out;
@@ -138,15 +102,12 @@ struct Federation {
 inline Federation federation_in(const std::string& dir, std::vector<std::string> extra_args = {},
                                 int block = 4) {
   Federation f;
-  f.http_port = free_port_block(block);
-  // Also below the ephemeral range, and clear of the gateway's block.
-  do {
-    f.nats_port = free_port_block(block);
-  } while (std::abs(f.nats_port - f.http_port) < 2 * block);
-  do {
-    f.pg_port = free_port_block(block);
-  } while (std::abs(f.pg_port - f.http_port) < 2 * block ||
-           std::abs(f.pg_port - f.nats_port) < 2 * block);
+  // `mpli up` puts the demo providers after --port and their PostgreSQL servers after
+  // --postgres-port; with --cluster the NATS nodes after --nats-port and the second gateway at
+  // --port + 10.
+  f.http_port = testing::free_port_block(block);
+  f.nats_port = testing::free_port_block(block, {f.http_port}, 2 * block);
+  f.pg_port = testing::free_port_block(block, {f.http_port, f.nats_port}, 2 * block);
   f.state_dir = dir + "/state";
   f.up_log = dir + "/up.log";
   f.spec.program = testing::bin_dir() + "/mpli";
