@@ -2,8 +2,9 @@
 # Runs the repository's clang-tidy profile (.clang-tidy) with warnings as errors over the
 # service kit every service stands on (libs/core, libs/bus, libs/db, libs/service, libs/fetch),
 # the trust service with its credential library (libs/credentials, services/trust) and the
-# resolver (services/resolver), the worker SDK and the reference workers (libs/worker, workers/);
-# not tests.
+# resolver (services/resolver), the worker SDK and the reference workers (libs/worker, workers/),
+# the process library (libs/process) and the portability service (services/portability); not
+# tests.
 # `--all` takes every production source (libs/, services/, tools/), which still has findings.
 # Needs a configured build directory (compile_commands.json):
 #   scripts/check-tidy.sh [--all] [BUILD_DIR]
@@ -11,7 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scope=(libs/core libs/bus libs/db libs/service libs/fetch libs/credentials services/trust
-       services/resolver libs/worker workers)
+       services/resolver libs/worker workers libs/process services/portability)
 if [[ "${1:-}" == "--all" ]]; then
   scope=(libs services tools)
   shift

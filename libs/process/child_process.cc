@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "libs/process/user_account.h"
@@ -25,12 +26,11 @@ std::string errno_text(const std::string& what) { return what + ": " + std::stre
 bool is_zombie_or_gone(pid_t pid) {
   // PID 1 on some machines reaps late and kill(pid, 0) succeeds on a zombie, so ask /proc.
   std::string path = "/proc/" + std::to_string(pid) + "/stat";
-  FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr) return true;
+  std::ifstream in(path);
+  if (!in) return true;
   char buffer[512] = {0};
-  size_t n = std::fread(buffer, 1, sizeof(buffer) - 1, f);
-  std::fclose(f);
-  std::string stat(buffer, n);
+  in.read(buffer, sizeof(buffer) - 1);
+  std::string stat(buffer, static_cast<size_t>(in.gcount()));
   auto close_paren = stat.rfind(')');
   return close_paren == std::string::npos || close_paren + 2 >= stat.size() ||
          stat[close_paren + 2] == 'Z';
@@ -69,6 +69,7 @@ Result<ChildProcess> ChildProcess::spawn(const Spec& spec) {
   argv_storage.push_back(program);
   argv_storage.insert(argv_storage.end(), spec.args.begin(), spec.args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_storage.size() + 1);
   for (auto& arg : argv_storage) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
@@ -93,8 +94,10 @@ Result<ChildProcess> ChildProcess::spawn(const Spec& spec) {
   }
   for (const auto& [key, value] : spec.environment) env_map[key] = value;
   std::vector<std::string> env_storage;
+  env_storage.reserve(env_map.size());
   for (const auto& [key, value] : env_map) env_storage.push_back(key + "=" + value);
   std::vector<char*> envp;
+  envp.reserve(env_storage.size() + 1);
   for (auto& entry : env_storage) envp.push_back(entry.data());
   envp.push_back(nullptr);
 

@@ -103,7 +103,7 @@ const PlannedTask* planned_by_key(const std::vector<Wave>& waves, const std::str
 
 MigrationService::MigrationService(db::Pool& pool, bus::Connection& bus,
                                    MigrationServiceOptions options)
-    : pool_(pool), bus_(bus), options_(options) {}
+    : pool_(pool), bus_(bus), options_(std::move(options)) {}
 
 Result<v1::Migration> MigrationService::with_steps(const MigrationRow& row) {
   v1::Migration migration = row.migration;

@@ -31,7 +31,7 @@ std::optional<TimePoint> parse_rfc3339(const std::string& text) {
   } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
     int oh = 0, om = 0;
     if (std::sscanf(text.c_str() + at + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-    offset_seconds = (text[at] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    offset_seconds = (text[at] == '+' ? 1 : -1) * (int64_t{oh} * 3600 + int64_t{om} * 60);
     at += 6;
   } else {
     return std::nullopt;

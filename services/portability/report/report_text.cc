@@ -54,6 +54,7 @@ std::string report_text(const v1::SwitchingReport& r) {
   auto terms = sorted_terms(r);
   if (terms.empty()) out += "  none recorded\n";
   std::vector<std::vector<std::string>> term_rows;
+  term_rows.reserve(terms.size());
   for (const auto& [name, value] : terms) term_rows.push_back({safe(name), safe(value)});
   out += table(term_rows);
 
