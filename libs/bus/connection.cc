@@ -3,6 +3,7 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -49,6 +50,30 @@ bool worth_another_try(natsStatus status) {
     default:
       return false;
   }
+}
+
+// The failed connect's status with nats.c's own detail ("Expected 'PONG', got 'PING'") when it
+// says more than the status does.
+Status connect_failure(natsStatus status, const std::string& url) {
+  Status failed = from_nats(status, "connect to " + url);
+  const char* detail = nats_GetLastError(nullptr);
+  if (detail != nullptr && *detail != '\0' && failed.message().find(detail) == std::string::npos) {
+    failed = Status(failed.code(), failed.message() + " (" + detail + ")");
+  }
+  return failed;
+}
+
+// Sleeps until `until`, asking `keep_trying` (when set) at least every 200 ms; false as soon as
+// it says to stop.
+bool pause_unless_stopped(std::chrono::steady_clock::time_point until,
+                          const std::function<bool()>& keep_trying) {
+  while (!keep_trying || keep_trying()) {
+    auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return true;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(200)));
+  }
+  return false;
 }
 
 // The client's last error ("Authorization Violation", "stale connection", ...), "" if none.
@@ -208,13 +233,7 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& op
   while (true) {
     s = natsConnection_Connect(&connection->nc_, owner.opts);
     if (s == NATS_OK) break;
-    Status failed = from_nats(s, "connect to " + options.url);
-    // nats.c's details ("Expected 'PONG', got 'PING'"), when it has more than the status.
-    const char* detail = nats_GetLastError(nullptr);
-    if (detail != nullptr && *detail != '\0' &&
-        failed.message().find(detail) == std::string::npos) {
-      failed = Status(failed.code(), failed.message() + " (" + detail + ")");
-    }
+    Status failed = connect_failure(s, options.url);
     if (!options.retry_on_failed_connect || !worth_another_try(s)) return failed;
     if (!waited) {
       log::warn("bus not reachable yet; retrying",
@@ -223,14 +242,9 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectOptions& op
     }
     auto until = std::chrono::steady_clock::now() + pause +
                  std::chrono::milliseconds(jitter() % (pause.count() / 2 + 1));
-    do {
-      if (options.keep_trying && !options.keep_trying()) {
-        return unavailable(failed.message() + "; stopped waiting for the bus");
-      }
-      std::this_thread::sleep_for(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               until - std::chrono::steady_clock::now()),
-                                           std::chrono::milliseconds(200)));
-    } while (std::chrono::steady_clock::now() < until);
+    if (!pause_unless_stopped(until, options.keep_trying)) {
+      return unavailable(failed.message() + "; stopped waiting for the bus");
+    }
     pause = std::min(pause * 2, std::max(options.reconnect_wait, std::chrono::milliseconds(2000)));
   }
   if (waited) log::info("bus connected");

@@ -28,12 +28,25 @@ TempDir::TempDir() : dir_(made_or_thrown("mpli-test-")) {
 
 void wait_until(const std::function<bool()>& condition, std::chrono::milliseconds within,
                 const std::string& message) {
+  wait_until(condition, within, message, WaitWatch{});
+}
+
+void wait_until(const std::function<bool()>& condition, std::chrono::milliseconds within,
+                const std::string& message, const WaitWatch& watch) {
+  auto fail = [&](const std::string& why) {
+    std::string text = why + ": " + message;
+    if (watch.details) text += "\n" + watch.details();
+    throw std::runtime_error(text);
+  };
   auto deadline = std::chrono::steady_clock::now() + within;
   auto pause = std::chrono::milliseconds(2);
   while (!condition()) {
+    if (watch.hopeless) {
+      std::string why = watch.hopeless();
+      if (!why.empty()) fail(why);
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw std::runtime_error("timed out after " + std::to_string(within.count()) +
-                               " ms: " + message);
+      fail("timed out after " + std::to_string(within.count()) + " ms");
     }
     std::this_thread::sleep_for(pause);
     if (pause < std::chrono::milliseconds(50)) pause *= 2;

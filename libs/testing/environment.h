@@ -32,6 +32,17 @@ class TempDir {
 void wait_until(const std::function<bool()>& condition, std::chrono::milliseconds within,
                 const std::string& message);
 
+// What a wait for a process may also watch.
+struct WaitWatch {
+  // Why the condition can no longer come true ("mpli up exited"), or "" while it can: the wait
+  // fails at once instead of at its deadline.
+  std::function<std::string()> hopeless;
+  // Added to either failure's message: what the process waited for printed.
+  std::function<std::string()> details;
+};
+void wait_until(const std::function<bool()>& condition, std::chrono::milliseconds within,
+                const std::string& message, const WaitWatch& watch);
+
 class TestNats {
  public:
   explicit TestNats(const std::string& dir, int port = 0);  // 0 = a free port

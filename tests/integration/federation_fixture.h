@@ -138,17 +138,10 @@ inline std::string up_log_excerpt(const Federation& f, size_t part = 6000) {
 inline void wait_for_federation(const Federation& f, process::ChildProcess& federation,
                                 const std::function<bool()>& condition,
                                 std::chrono::milliseconds within, const std::string& what) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (!condition()) {
-    if (!federation.running()) {
-      FAIL("mpli up exited before " << what << "; it said:\n" << up_log_excerpt(f));
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      FAIL("waited " << within.count() << " ms for " << what << "; mpli up said:\n"
-                     << up_log_excerpt(f));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  testing::WaitWatch watch;
+  watch.hopeless = [&] { return federation.running() ? std::string() : "mpli up exited"; };
+  watch.details = [&] { return "mpli up said:\n" + up_log_excerpt(f); };
+  testing::wait_until(condition, within, what, watch);
 }
 
 // The gateway's /readyz answers 200 (every service up), waited for as above.
