@@ -1,18 +1,36 @@
 #include "services/portability/domain/report.h"
 
-#include <cstdio>
 #include <ctime>
 
 namespace mpli::portability {
 
+namespace {
+
+// The `width` characters of `text` from `at` as a number, when they are all ASCII digits (no
+// sign, no space: what sscanf's %2d would let through).
+std::optional<int> digits_at(const std::string& text, size_t at, size_t width) {
+  if (at + width > text.size()) return std::nullopt;
+  int value = 0;
+  for (size_t i = at; i < at + width; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
 std::optional<TimePoint> parse_rfc3339(const std::string& text) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                  &second, &consumed) != 6) {
+  // YYYY-MM-DDThh:mm:ss, fixed width.
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':') {
     return std::nullopt;
   }
-  size_t at = static_cast<size_t>(consumed);
+  auto year = digits_at(text, 0, 4), month = digits_at(text, 5, 2), day = digits_at(text, 8, 2);
+  auto hour = digits_at(text, 11, 2), minute = digits_at(text, 14, 2);
+  auto second = digits_at(text, 17, 2);
+  if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+  size_t at = 19;
   int64_t millis = 0;
   if (at < text.size() && text[at] == '.') {
     ++at;
@@ -29,24 +47,25 @@ std::optional<TimePoint> parse_rfc3339(const std::string& text) {
   if (at < text.size() && (text[at] == 'Z' || text[at] == 'z')) {
     ++at;
   } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
-    int oh = 0, om = 0;
-    if (std::sscanf(text.c_str() + at + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-    offset_seconds = (text[at] == '+' ? 1 : -1) * (int64_t{oh} * 3600 + int64_t{om} * 60);
+    auto offset_hours = digits_at(text, at + 1, 2), offset_minutes = digits_at(text, at + 4, 2);
+    if (!offset_hours || !offset_minutes || text[at + 3] != ':') return std::nullopt;
+    offset_seconds = (text[at] == '+' ? 1 : -1) *
+                     (int64_t{*offset_hours} * 3600 + int64_t{*offset_minutes} * 60);
     at += 6;
   } else {
     return std::nullopt;
   }
-  if (at != text.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-      minute > 59 || second > 60) {
+  if (at != text.size() || *month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 ||
+      *minute > 59 || *second > 60) {
     return std::nullopt;
   }
   std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
+  tm.tm_year = *year - 1900;
+  tm.tm_mon = *month - 1;
+  tm.tm_mday = *day;
+  tm.tm_hour = *hour;
+  tm.tm_min = *minute;
+  tm.tm_sec = *second;
   const int64_t epoch = static_cast<int64_t>(timegm(&tm)) - offset_seconds;
   return TimePoint(std::chrono::milliseconds(epoch * 1000 + millis));
 }

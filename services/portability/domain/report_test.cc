@@ -18,6 +18,18 @@ TEST_CASE("RFC 3339 times parse with and without milliseconds and offsets") {
   CHECK_FALSE(parse_rfc3339("2026-12-03T06:00:00"));
 }
 
+TEST_CASE("RFC 3339 times with a sign a space or a short field in a number are refused") {
+  CHECK(parse_rfc3339("2026-12-03T06:00:00+01:30"));
+  CHECK_FALSE(parse_rfc3339("2026-12-03T-1:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("2026-12-03T 6:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("2026-12-+3T06:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("2026-12-03T06:00:00+1:30"));
+  CHECK_FALSE(parse_rfc3339("2026-12-03T06:00:00+01-30"));
+  CHECK_FALSE(parse_rfc3339("2026-12-03T06:00:00+01:3"));
+  CHECK_FALSE(parse_rfc3339("2026-12-03 06:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("2026-13-03T06:00:00Z"));
+}
+
 TEST_CASE("write downtime runs from frozen_at to the end of move_order") {
   auto moved = *parse_rfc3339("2026-12-03T06:00:02.500Z");
   CHECK(write_downtime_ms("2026-12-03T06:00:00.000Z", moved) == 2500);
