@@ -23,13 +23,22 @@ PACKAGES=(
   # the local federation and the tests run a real PostgreSQL
   postgresql-15 postgresql-client-15
 )
-# Extra packages later issues add (one file per need, one package per line; "a|b": either).
+# Extra packages later issues add (one file per need, one package per line; "a|b": either;
+# "pkg optional": installed when the archive has it, its absence only noted; what uses it has a
+# fallback).
+OPTIONAL=()
 shopt -s nullglob
 lists=("$(dirname "$0")"/packages.d/*.txt)
 [[ $CORE_ONLY -eq 0 ]] || lists=()
 for list in "${lists[@]}"; do
-  while read -r pkg _; do
-    [[ -z "$pkg" || "$pkg" == \#* ]] || PACKAGES+=("$pkg")
+  while read -r pkg flag _; do
+    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+    if [[ "$flag" == optional ]]; then
+      dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+        OPTIONAL+=("$pkg")
+    else
+      PACKAGES+=("$pkg")
+    fi
   done < "$list"
 done
 
@@ -48,11 +57,11 @@ for entry in "${PACKAGES[@]}"; do
   done
   [[ $installed -eq 1 ]] || missing+=("${alternatives[0]}")
 done
-if [[ ${#missing[@]} -eq 0 ]]; then
+if [[ ${#missing[@]} -eq 0 && ${#OPTIONAL[@]} -eq 0 ]]; then
   exit 0
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
+echo "install-deps: installing ${missing[*]} ${OPTIONAL[*]}" >&2
 SUDO=()
 if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install ${missing[*]}" >&2; exit 1; }
@@ -63,7 +72,13 @@ export DEBIAN_FRONTEND=noninteractive
 if [[ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 2>/dev/null | head -1)" ]]; then
   "${SUDO[@]}" apt-get update -qq
 fi
-"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [[ ${#missing[@]} -gt 0 ]]; then
+  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+for pkg in "${OPTIONAL[@]}"; do
+  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null ||
+    echo "install-deps: optional $pkg not installed; what uses it falls back" >&2
+done
 # The Debian packages start system-wide servers we do not use: MPLI runs its own under a state
 # directory. Leave whatever the administrator had running alone; only ours are our business.
 echo "install-deps: done" >&2

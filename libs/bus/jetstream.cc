@@ -42,6 +42,7 @@ Status ensure_stream(Connection& connection, const StreamSpec& spec) {
   jsStreamConfig_Init(&config);
   config.Name = spec.name.c_str();
   std::vector<const char*> subjects;
+  subjects.reserve(spec.subjects.size());
   for (const auto& subject : spec.subjects) subjects.push_back(subject.c_str());
   config.Subjects = subjects.data();
   config.SubjectsLen = static_cast<int>(subjects.size());

@@ -97,7 +97,8 @@ Result<std::string> es6_number(double value) {
   bool negative = scientific[0] == '-';
   if (negative) scientific.erase(0, 1);
   size_t e = scientific.find('e');
-  int exponent = std::atoi(scientific.c_str() + e + 1);
+  // snprintf's "%e" always writes a decimal exponent after the 'e'.
+  int exponent = static_cast<int>(std::strtol(scientific.c_str() + e + 1, nullptr, 10));
   std::string digits;
   for (size_t i = 0; i < e; ++i) {
     if (scientific[i] != '.') digits.push_back(scientific[i]);

@@ -982,6 +982,7 @@ void write_requirement_report(const Requirement& requirement, RequirementOutcome
     for (auto& f : write.all(c)) *out->add_failures() = std::move(f);
   }
   std::vector<std::pair<v1::ConstraintTally, int>> tallies;
+  tallies.reserve(outcome.tallies.size());
   for (auto& [key, tally] : outcome.tallies) tallies.push_back(tally);
   std::sort(tallies.begin(), tallies.end(), [](const auto& a, const auto& b) {
     if (a.second != b.second) return a.second > b.second;
